@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Services } from './composition.js';
+import { consultationRoutes } from './features/consultations/consultation.routes.js';
+import { healthRoutes } from './features/health/health.routes.js';
+import { homeRoutes } from './features/home/home.routes.js';
+import { signInRoutes } from './features/sign-in/sign-in.routes.js';
+import { assertRouteDeclaresAccess, isAllowed, redirectToSignIn, wantsJson } from './platform/http/access.js';
+import { readSessionToken, sessionCookieSettings } from './platform/http/session-cookie.js';
+import { registerViews } from './platform/http/views.js';
+import { registerMetrics } from './platform/metrics/metrics.js';
+import { AppError } from './platform/errors.js';
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,100}$/;
+const STATIC_PREFIXES = ['/assets/', '/stylesheets/', '/javascripts/', '/static/'];
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface AppDependencies {
+  config: Config;
+  services: Services;
+  logger: Logger;
+}
+
+/** Builds the HTTP app. Plugins are registered in the order a request meets them. */
+export async function buildApp({ config, services, logger }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.nodeEnv === 'production',
+    requestIdHeader: false,
+    // Reuse a caller's correlation id (e.g. from CAD) when it looks like one; otherwise make one.
+    genReqId: (req) => {
+      const given = req.headers['x-correlation-id'];
+      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.addHook('onRoute', (route) => {
+    if (route.config?.access === undefined && STATIC_PREFIXES.some((p) => route.url.startsWith(p))) {
+      route.config = { ...route.config, access: 'public' };
+    }
+    assertRouteDeclaresAccess(route);
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+
+  await app.register(fastifyHelmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: config.publicBaseUrl.startsWith('https://') ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.publicBaseUrl.startsWith('https://'),
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  await app.register(fastifyCookie, { secret: config.sessionSecret });
+  await app.register(fastifyFormbody);
+  const cookieSettings = sessionCookieSettings(config.publicBaseUrl);
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: cookieSettings.secure ? '__Host-rvr_csrf' : 'rvr_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: cookieSettings.secure, signed: true },
+    getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
+  });
+  await registerViews(app);
+  registerMetrics(app);
+
+  // Who is asking, then whether they may: every route has declared its access (see onRoute above).
+  app.decorateRequest('user', undefined);
+  app.addHook('preHandler', async (request, reply) => {
+    const token = readSessionToken(request, cookieSettings);
+    if (token) request.user = await services.auth.resolveSession(token);
+    // Unknown URLs answer 404 to everyone; every known route declared its access.
+    const access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'signed_in');
+    if (!isAllowed(access, request.user)) {
+      if (!request.user) {
+        if (wantsJson(request)) return reply.code(401).send({ error: 'Sign in to use this.' });
+        return redirectToSignIn(reply);
+      }
+      throw new AppError(403, 'Your role does not give you access to this page. Ask your supervisor or an administrator if you need it.');
+    }
+  });
+  app.addHook('preHandler', (request, reply, done) => {
+    if (STATE_CHANGING.has(request.method)) app.csrfProtection(request, reply, done);
+    else done();
+  });
+  app.addHook('preHandler', async (request, reply) => {
+    if (!rendersPages(request.url)) return;
+    reply.locals = {
+      user: request.user,
+      cspNonce: reply.cspNonce.script,
+      csrfToken: await reply.generateCsrf(),
+      correlationId: request.id,
+    };
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
+    const status = error instanceof AppError ? error.statusCode : error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ status, code: error.code }, 'request refused');
+    const message = status >= 500 ? 'Sorry, there is a problem with the service. Try again later.' : friendlyMessage(error, status);
+    return sendError(request, reply, status, message);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'Page not found. If you typed the web address, check it is correct.'));
+
+  await app.register(healthRoutes(services));
+  await app.register(signInRoutes(services, cookieSettings));
+  await app.register(homeRoutes(services));
+  await app.register(consultationRoutes(services));
+  return app;
+}
+
+function rendersPages(url: string): boolean {
+  return !STATIC_PREFIXES.some((p) => url.startsWith(p)) && !url.startsWith('/health/') && url !== '/metrics';
+}
+
+function friendlyMessage(error: Error & { code?: string; validation?: unknown }, status: number): string {
+  if (error instanceof AppError) return error.message;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'What you sent is too large. Shorten it and try again.';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'The form was sent in a format the service does not accept.';
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body could not be read. Try again.';
+    case 'FST_CSRF_INVALID_TOKEN':
+    case 'FST_CSRF_MISSING_SECRET':
+      return 'This form has expired or was not sent from this service. Go back, reload the page and try again.';
+  }
+  if (error.validation) return `Some of what you sent is not valid: ${error.message}`;
+  return status === 404 ? 'Not found.' : 'The request could not be processed. Check what you sent and try again.';
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
+  reply.code(status);
+  if (wantsJson(request)) return reply.send({ error: message, correlationId: request.id });
+  return reply.view('error.njk', { status, message, correlationId: request.id, user: request.user, cspNonce: reply.cspNonce?.script });
+}

@@ -1,0 +1,175 @@
+import os from 'node:os';
+import { text } from 'node:stream/consumers';
+import { parseArgs } from 'node:util';
+import { services as buildServices, type Services } from '../composition.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { AppError } from '../platform/errors.js';
+import type { RequestContext } from '../platform/context.js';
+import { openDatabase } from '../platform/db/database.js';
+import { parseRoles } from '../platform/auth/user-admin.service.js';
+import { ROLES } from '../domain/roles.js';
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
+
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `Usage: rvr <command> [options]
+
+Commands:
+  migrate                         apply database migrations
+  seed                            add the demo accounts and incidents (once; refused in production)
+  user create                     create a staff account
+  user disable <username>         disable an account and end its sessions
+  user set-role <username> <roles>  replace an account's roles (comma-separated)
+  audit verify                    check the audit log's hash chain; names the first broken link
+
+The database is chosen as by the server: DATABASE_URL, or the embedded PGlite under DATA_DIR.
+Run 'rvr <command> --help' for a command's options.`,
+  migrate: 'Usage: rvr migrate\n\nApplies any pending database migrations and exits.',
+  seed: 'Usage: rvr seed\n\nAdds the demo accounts (one per role) and a few demo incidents, once. Refused when NODE_ENV=production.',
+  'user create': `Usage: rvr user create --username <name> --name "<display name>" --role <roles> [--password-stdin]
+
+  --username        sign-in name: letters, digits, dot, dash, underscore
+  --name            the person's name as shown to colleagues
+  --role            one or more of ${ROLES.join(', ')} (comma-separated)
+  --password-stdin  read the password from standard input; otherwise it is read from RVR_NEW_PASSWORD`,
+  'user disable': 'Usage: rvr user disable <username> --reason "<why>"\n\nDisables the account and ends all its sessions at once. The reason goes in the audit log.',
+  'user set-role': `Usage: rvr user set-role <username> <roles> --reason "<why>"\n\nReplaces the account's roles with <roles> (comma-separated: ${ROLES.join(', ')}).`,
+  'audit verify': 'Usage: rvr audit verify\n\nRecomputes the audit log hash chain. Exits 0 when intact, 1 when broken (naming the first broken event).',
+};
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+  const err = (line: string) => io.stderr.write(`${line}\n`);
+  const [first, second] = argv;
+  const command = first === 'user' || first === 'audit' ? `${first} ${second ?? ''}`.trim() : (first ?? '');
+  const rest = argv.slice(first === 'user' || first === 'audit' ? 2 : 1);
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    out(HELP.main!);
+    return first ? 0 : 2;
+  }
+  if (!HELP[command]) {
+    err(`rvr: unknown command "${command}".\n\n${HELP.main}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(HELP[command]!);
+    return 0;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err(`rvr: ${error.message}`);
+      return 78;
+    }
+    throw error;
+  }
+  const context: RequestContext = { actor: { type: 'cli', osUser: os.userInfo().username }, correlationId: `cli-${Date.now()}` };
+
+  const database = await openDatabase(config);
+  try {
+    await database.migrate();
+    const services = buildServices({ config, database });
+    return await runCommand(command, rest, { services, context, config, io, out, err, databaseDescription: database.description });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`rvr ${command}: ${error.message}\n\n${HELP[command]}`);
+      return 2;
+    }
+    if (error instanceof AppError) {
+      err(`rvr ${command}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
+interface CommandDeps {
+  services: Services;
+  context: RequestContext;
+  config: Config;
+  io: CliIo;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  databaseDescription: string;
+}
+
+function parse(rest: string[], options: Record<string, { type: 'string' | 'boolean' }>, positionals: number) {
+  try {
+    const parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    if (parsed.positionals.length !== positionals) throw new UsageError(`expected ${positionals} argument(s), got ${parsed.positionals.length}`);
+    return parsed;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function runCommand(command: string, rest: string[], deps: CommandDeps): Promise<number> {
+  const { services, context, config, out, err } = deps;
+  switch (command) {
+    case 'migrate':
+      parse(rest, {}, 0);
+      out(`Migrations applied to ${deps.databaseDescription}.`);
+      return 0;
+    case 'seed': {
+      parse(rest, {}, 0);
+      if (config.nodeEnv === 'production') {
+        err('rvr seed: demo data is refused in production (NODE_ENV=production).');
+        return 1;
+      }
+      const seeded = await services.demo.seedOnce(context);
+      out(seeded ? 'Demo accounts and incidents added.' : 'Demo data was already there; nothing changed.');
+      return 0;
+    }
+    case 'user create': {
+      const { values } = parse(rest, { username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } }, 0);
+      const roles = parseRoles(required(values, 'role'));
+      const password = values['password-stdin'] ? (await text(deps.io.stdin)).replace(/\r?\n$/, '') : deps.io.env.RVR_NEW_PASSWORD;
+      if (!password) throw new UsageError('give the password on standard input with --password-stdin, or in RVR_NEW_PASSWORD');
+      const user = await services.userAdmin.create(context, { username: required(values, 'username'), displayName: required(values, 'name'), password, roles });
+      out(`Created ${user.username} (${user.roles.join(', ')}).`);
+      return 0;
+    }
+    case 'user disable': {
+      const { values, positionals } = parse(rest, { reason: { type: 'string' } }, 1);
+      const user = await services.userAdmin.disable(context, positionals[0]!, required(values, 'reason'));
+      out(`Disabled ${user.username}; their sessions have ended.`);
+      return 0;
+    }
+    case 'user set-role': {
+      const { values, positionals } = parse(rest, { reason: { type: 'string' } }, 2);
+      const user = await services.userAdmin.setRoles(context, positionals[0]!, parseRoles(positionals[1]!), required(values, 'reason'));
+      out(`${user.username} now has: ${user.roles.join(', ')}.`);
+      return 0;
+    }
+    case 'audit verify': {
+      parse(rest, {}, 0);
+      const result = await services.auditLog.verify(context);
+      if (result.ok) {
+        out(`Audit chain intact: ${result.checked} events checked.`);
+        return 0;
+      }
+      err(`Audit chain BROKEN at event ${result.brokenAt}: ${result.reason}. ${result.checked} events before it are intact.`);
+      return 1;
+    }
+  }
+  throw new UsageError('unknown command');
+}

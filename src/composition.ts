@@ -1,0 +1,69 @@
+import type { Config } from './config.js';
+import { ConsultationService } from './features/consultations/consultation.service.js';
+import { ConsultationsRepository } from './features/consultations/consultations.repository.js';
+import { IncidentsRepository } from './features/consultations/incidents.repository.js';
+import { DemoSeeder } from './features/demo/demo-seeder.js';
+import { AuditLogService } from './platform/audit/audit-log.service.js';
+import { AuditTrail } from './platform/audit/audit-trail.js';
+import { AuditRepository } from './platform/audit/audit.repository.js';
+import { AuthService } from './platform/auth/auth.service.js';
+import { SessionsRepository } from './platform/auth/sessions.repository.js';
+import { UserAdminService } from './platform/auth/user-admin.service.js';
+import { UsersRepository } from './platform/auth/users.repository.js';
+import type { Database, Executor } from './platform/db/database.js';
+
+/** Every repository, bound to one database handle (the database itself, or one transaction). */
+export function repositories(db: Executor) {
+  return {
+    audit: new AuditRepository(db),
+    users: new UsersRepository(db),
+    sessions: new SessionsRepository(db),
+    incidents: new IncidentsRepository(db),
+    consultations: new ConsultationsRepository(db),
+  };
+}
+export type Repositories = ReturnType<typeof repositories>;
+
+export interface DataAccess {
+  repos: Repositories;
+  /** All repositories bound to one transaction: what `work` writes commits together or not at all. */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+}
+
+export function dataAccess(database: Database): DataAccess {
+  return {
+    repos: repositories(database.db),
+    transaction: (work) => database.transaction((tx) => work(repositories(tx))),
+  };
+}
+
+export function services(deps: { config: Config; database: Database; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  const data = dataAccess(deps.database);
+  const audit = new AuditTrail(now);
+  const auth = new AuthService(data, audit, deps.config, now);
+  const userAdmin = new UserAdminService(data, audit, now);
+  const consultations = new ConsultationService(data, audit, now);
+  return {
+    audit,
+    auditLog: new AuditLogService(data, audit),
+    auth,
+    userAdmin,
+    users: { list: () => data.repos.users.listAll(), countDemoAccounts: () => data.repos.users.countDemoAccounts() },
+    consultations,
+    demo: new DemoSeeder(data, userAdmin, consultations, audit),
+    health: {
+      async checkDatabase(): Promise<{ ok: true } | { ok: false; error: string }> {
+        try {
+          await deps.database.ping();
+          return { ok: true };
+        } catch (error) {
+          return { ok: false, error: (error as Error).message };
+        }
+      },
+    },
+    /** For the CLI and tests: the repositories, outside any request. */
+    data,
+  };
+}
+export type Services = ReturnType<typeof services>;

@@ -1,0 +1,109 @@
+import path from 'node:path';
+
+/** One typed configuration, read only from environment variables (README "Configuration"). */
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  dataDir: string;
+  /** undefined means the embedded PGlite database under dataDir. */
+  databaseUrl: string | undefined;
+  sessionSecret: string;
+  publicBaseUrl: string;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  smsProvider: 'outbox';
+  seedDemoData: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimitBytes: number;
+}
+
+export const DEV_SESSION_SECRET = 'dev-only-session-secret-do-not-use-in-production';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const text = (name: string, fallback: string): string => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? fallback : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${env[name]}")`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = text(name, fallback);
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+    return fallback;
+  };
+
+  const nodeEnv = oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
+  const production = nodeEnv === 'production';
+  const port = integer('PORT', 3000, 0, 65535);
+  const host = text('HOST', production ? '0.0.0.0' : 'localhost');
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection URL');
+  }
+  const publicBaseUrl = text('PUBLIC_BASE_URL', `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicBaseUrl);
+  } catch {
+    problems.push(`PUBLIC_BASE_URL must be an absolute URL such as https://rvr.example.police.uk (got "${publicBaseUrl}")`);
+  }
+  const sessionSecret = text('SESSION_SECRET', DEV_SESSION_SECRET);
+  const smsProvider = oneOf('SMS_PROVIDER', ['outbox'] as const, 'outbox');
+  const seedDemoData = boolean('SEED_DEMO_DATA', !production);
+
+  if (production) {
+    if (!databaseUrl) problems.push('DATABASE_URL is required in production: the embedded PGlite database is for a single development machine');
+    if (sessionSecret === DEV_SESSION_SECRET) problems.push('SESSION_SECRET is required in production (at least 32 random characters, e.g. `openssl rand -hex 32`)');
+    else if (sessionSecret.length < 32) problems.push('SESSION_SECRET must be at least 32 characters in production');
+    if (!publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be an https:// URL in production');
+    if (seedDemoData) problems.push('SEED_DEMO_DATA must be false in production: demo accounts have published passwords');
+    if (smsProvider === 'outbox') problems.push('SMS_PROVIDER=outbox keeps texts on the server and is refused in production; configure a real provider');
+  }
+
+  const config: Config = {
+    nodeEnv,
+    host,
+    port,
+    dataDir: path.resolve(text('DATA_DIR', './data')),
+    databaseUrl,
+    sessionSecret,
+    publicBaseUrl,
+    sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
+    sessionAbsoluteHours: integer('SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
+    smsProvider,
+    seedDemoData,
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

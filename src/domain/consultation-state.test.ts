@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  availableTransitions,
+  CONSULTATION_STATES,
+  decideTransition,
+  TERMINAL_STATES,
+  type ConsultationState,
+  type TransitionActor,
+} from './consultation-state.js';
+import { ROLES } from './roles.js';
+
+const ACTORS: readonly TransitionActor[] = [...ROLES, 'victim', 'system'];
+
+// Written out independently of TRANSITIONS so that a change to the machine must be made twice, on purpose.
+// from → to: [actors allowed, reason required]
+const EXPECTED: Record<string, [TransitionActor[], boolean]> = {
+  'triaged_eligible→queued': [['call_handler', 'supervisor'], false],
+  'triaged_eligible→escalated_to_attendance': [['call_handler', 'supervisor'], true],
+  'triaged_eligible→abandoned': [['call_handler', 'supervisor'], true],
+  'triaged_ineligible→triaged_eligible': [['supervisor'], true],
+  'triaged_ineligible→escalated_to_attendance': [['call_handler', 'supervisor'], false],
+  'queued→accepted': [['rvr_officer'], false],
+  'queued→abandoned': [['call_handler', 'supervisor', 'system'], true],
+  'queued→escalated_to_attendance': [['call_handler', 'supervisor'], true],
+  'accepted→queued': [['rvr_officer', 'supervisor'], true],
+  'accepted→invited': [['rvr_officer', 'system'], false],
+  'accepted→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
+  'accepted→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
+  'invited→victim_joined': [['victim', 'system'], false],
+  'invited→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
+  'invited→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
+  'victim_joined→connected': [['system'], false],
+  'victim_joined→invited': [['rvr_officer', 'system'], false],
+  'victim_joined→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
+  'victim_joined→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
+  'connected→completed': [['rvr_officer', 'supervisor'], false],
+  'connected→invited': [['rvr_officer', 'system'], false],
+  'connected→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
+  'connected→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
+};
+
+describe('consultation state machine', () => {
+  for (const from of CONSULTATION_STATES) {
+    for (const to of CONSULTATION_STATES) {
+      const expected = EXPECTED[`${from}→${to}`];
+      for (const actor of ACTORS) {
+        const mayMove = expected?.[0].includes(actor) ?? false;
+        it(`${from} → ${to} by ${actor}: ${mayMove ? 'allowed' : 'refused with a reason'}`, () => {
+          const withReason = decideTransition(from, to, [actor], 'because the test says so');
+          if (mayMove) {
+            assert.deepEqual(withReason, { allowed: true });
+            if (expected![1]) {
+              const without = decideTransition(from, to, [actor], '   ');
+              assert.equal(without.allowed, false);
+              assert.match((without as { reason: string }).reason, /Give a reason/);
+            } else {
+              assert.deepEqual(decideTransition(from, to, [actor]), { allowed: true });
+            }
+          } else {
+            assert.equal(withReason.allowed, false);
+            assert.ok((withReason as { reason: string }).reason.length > 10, 'a refusal always says why');
+          }
+        });
+      }
+    }
+  }
+
+  it('terminal states refuse everything and say the consultation has ended', () => {
+    for (const from of TERMINAL_STATES) {
+      for (const to of CONSULTATION_STATES) {
+        const decision = decideTransition(from, to, ACTORS);
+        assert.equal(decision.allowed, false);
+        assert.match((decision as { reason: string }).reason, /cannot change any more/);
+      }
+    }
+  });
+
+  it('a user with several roles may make a transition any one of them allows', () => {
+    assert.deepEqual(decideTransition('queued', 'accepted', ['call_handler', 'rvr_officer']), { allowed: true });
+  });
+
+  it('offers exactly the transitions the actor may make', () => {
+    const offered = availableTransitions('connected', ['rvr_officer']).map((t) => t.to).sort();
+    assert.deepEqual(offered, ['abandoned', 'completed', 'escalated_to_attendance', 'invited']);
+    assert.deepEqual(availableTransitions('completed' as ConsultationState, ACTORS), []);
+  });
+});

@@ -1,0 +1,85 @@
+import type { DataAccess } from '../../composition.js';
+import type { ConsultationState } from '../../domain/consultation-state.js';
+import type { Role } from '../../domain/roles.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../platform/context.js';
+import type { UserAdminService } from '../../platform/auth/user-admin.service.js';
+import type { UserWithRoles } from '../../platform/auth/users.repository.js';
+import type { ConsultationService } from '../consultations/consultation.service.js';
+
+/** Published in the README: demo accounts exist only in the embedded default and are refused in production. */
+export const DEMO_PASSWORD = 'rvr-demo-password';
+
+export const DEMO_ACCOUNTS: readonly { username: string; displayName: string; role: Role }[] = [
+  { username: 'handler', displayName: 'Demo Call Handler', role: 'call_handler' },
+  { username: 'officer', displayName: 'PC Demo Officer', role: 'rvr_officer' },
+  { username: 'officer2', displayName: 'PC Second Officer', role: 'rvr_officer' },
+  { username: 'supervisor', displayName: 'Sgt Demo Supervisor', role: 'supervisor' },
+  { username: 'investigator', displayName: 'DC Demo Investigator', role: 'investigator' },
+  { username: 'evidence', displayName: 'Demo Evidence Manager', role: 'evidence_manager' },
+  { username: 'dpo', displayName: 'Demo Data Protection Officer', role: 'dpo' },
+  { username: 'admin', displayName: 'Demo Administrator', role: 'admin' },
+];
+
+// Fictional callers; numbers from Ofcom's range reserved for drama (07700 900000–900999).
+const DEMO_INCIDENTS: { cad: string; minutesAgo: number; grade: number; eligible: boolean; interpreter: boolean; path: ConsultationState[]; reasons: string[] }[] = [
+  { cad: 'CAD-DEMO-0001', minutesAgo: 4, grade: 2, eligible: true, interpreter: false, path: ['queued'], reasons: [] },
+  { cad: 'CAD-DEMO-0002', minutesAgo: 9, grade: 3, eligible: true, interpreter: true, path: ['queued'], reasons: [] },
+  { cad: 'CAD-DEMO-0003', minutesAgo: 25, grade: 2, eligible: true, interpreter: false, path: ['queued', 'accepted'], reasons: [] },
+  { cad: 'CAD-DEMO-0004', minutesAgo: 95, grade: 3, eligible: true, interpreter: false, path: ['queued', 'accepted', 'invited', 'victim_joined', 'connected', 'completed'], reasons: [] },
+  { cad: 'CAD-DEMO-0005', minutesAgo: 40, grade: 1, eligible: false, interpreter: false, path: ['escalated_to_attendance'], reasons: ['Grade 1 emergency: never RVR'] },
+];
+
+const SEEDED_MARK = 'demo.seeded';
+
+export class DemoSeeder {
+  constructor(
+    private readonly data: DataAccess,
+    private readonly userAdmin: UserAdminService,
+    private readonly consultations: ConsultationService,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  /** Seeds demo accounts and incidents once; later runs change nothing. Returns whether it seeded. */
+  async seedOnce(context: RequestContext): Promise<boolean> {
+    if (await this.data.repos.audit.exists(SEEDED_MARK)) return false;
+    const users = new Map<Role, UserWithRoles>();
+    for (const account of DEMO_ACCOUNTS) {
+      const existing = await this.data.repos.users.findByUsername(account.username);
+      const user = existing ?? (await this.userAdmin.create(context, { ...account, password: DEMO_PASSWORD, roles: [account.role], isDemo: true }));
+      if (!users.has(account.role)) users.set(account.role, user);
+    }
+    const as = (role: Role): RequestContext => {
+      const user = users.get(role)!;
+      return { actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles }, correlationId: context.correlationId };
+    };
+    const system: RequestContext = { actor: { type: 'system', name: 'demo' }, correlationId: context.correlationId };
+    for (const [index, demo] of DEMO_INCIDENTS.entries()) {
+      const consultation = await this.consultations.createTriaged(as('call_handler'), {
+        incident: {
+          cadReference: demo.cad,
+          receivedAt: new Date(Date.now() - demo.minutesAgo * 60_000),
+          grade: demo.grade,
+          callerName: `Demo Caller ${index + 1}`,
+          callerPhone: `+4477009001${String(index).padStart(2, '0')}`,
+          relationship: 'ex-partner',
+          location: 'Demo address, Maidstone',
+          needs: demo.interpreter ? 'Polish interpreter' : null,
+          summary: 'Demonstration incident; not a real call.',
+        },
+        eligible: demo.eligible,
+        interpreterRequired: demo.interpreter,
+        reasons: demo.reasons,
+      });
+      for (const to of demo.path) {
+        const actor = to === 'queued' || to === 'escalated_to_attendance' ? as('call_handler') : to === 'victim_joined' || to === 'connected' ? system : as('rvr_officer');
+        await this.consultations.transition(actor, consultation.id, to, to === 'escalated_to_attendance' ? 'Routed to physical attendance (demo)' : undefined);
+      }
+    }
+    // The seeding mark is an audit event, so "seeded once" survives restarts without another table.
+    await this.data.transaction((tx) =>
+      this.audit.record(tx.audit, context, { what: SEEDED_MARK, details: { accounts: DEMO_ACCOUNTS.length, incidents: DEMO_INCIDENTS.length } }),
+    );
+    return true;
+  }
+}

@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './platform/logging/logger.js';
+import { demoSignInHint, startRuntime } from './runtime.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`RVR will not start. ${error.message}\n`);
+    process.exit(78);
+  }
+  throw error;
+}
+
+const logger = createLogger({ level: config.logLevel });
+const runtime = await startRuntime(config, logger).catch((error: Error) => {
+  logger.fatal({ err: error }, `RVR will not start: ${error.message}`);
+  process.exit(1);
+});
+const address = await runtime.app.listen({ host: config.host, port: config.port });
+logger.info({ listeningOn: address, publicBaseUrl: config.publicBaseUrl, database: runtime.database.description }, `RVR listening on ${address}`);
+const hint = demoSignInHint(config);
+if (hint) logger.info(hint);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
+    const forced = setTimeout(() => {
+      logger.error('shutdown took longer than 20 s; exiting anyway');
+      process.exit(1);
+    }, 20_000);
+    forced.unref();
+    runtime.close().then(
+      () => {
+        logger.info('shutdown complete: database closed');
+        process.exit(0);
+      },
+      (error: Error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

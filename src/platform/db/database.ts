@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** A drizzle handle: the database itself or an open transaction (repositories accept either). */
+export type Executor = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** What pg-boss needs to run its SQL on the same database (its `db` option). */
+export interface SqlRunner {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }>;
+}
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  /** Where the data lives, without credentials: safe to log. */
+  description: string;
+  db: Executor;
+  sqlRunner: SqlRunner;
+  /** Runs `work` in one transaction: everything it writes commits together or not at all. */
+  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir ?? 'memory://');
+  const db = drizzlePglite(client, { schema }) as unknown as Executor;
+  return {
+    kind: 'pglite',
+    description: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite in memory',
+    db,
+    sqlRunner: {
+      async executeSql(text, values) {
+        // pg-boss sends multi-statement scripts without parameters; only exec() accepts those.
+        if (!values || values.length === 0) {
+          const results = await client.exec(text);
+          const last = results[results.length - 1];
+          return { rows: last?.rows ?? [], rowCount: last?.affectedRows ?? 0 };
+        }
+        const result = await client.query(text, values);
+        return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
+      },
+    },
+    transaction: (work) => db.transaction((tx) => work(tx as unknown as Executor)),
+    migrate: () => migratePglite(db as never, { migrationsFolder }),
+    ping: async () => {
+      await client.query('select 1');
+    },
+    close: () => client.close(),
+  };
+}
+
+export function describePostgresUrl(url: string): string {
+  const parsed = new URL(url);
+  return `PostgreSQL at ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = drizzlePg(pool, { schema }) as unknown as Executor;
+  return {
+    kind: 'postgres',
+    description: describePostgresUrl(url),
+    db,
+    sqlRunner: {
+      async executeSql(text, values) {
+        const result = await pool.query(text, values);
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      },
+    },
+    transaction: (work) => db.transaction((tx) => work(tx as unknown as Executor)),
+    migrate: () => migratePg(db as never, { migrationsFolder }),
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => pool.end(),
+  };
+}
+
+export function openDatabase(options: { databaseUrl: string | undefined; dataDir: string }): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(path.join(options.dataDir, 'pglite'));
+}

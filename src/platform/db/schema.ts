@@ -1,0 +1,115 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const roles = pgTable('roles', {
+  name: text('name').primaryKey(),
+  description: text('description').notNull(),
+});
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  username: text('username').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  passwordHash: text('password_hash'),
+  isDemo: boolean('is_demo').notNull().default(false),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const userRoles = pgTable(
+  'user_roles',
+  {
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').notNull().references(() => roles.name),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.role] })],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** SHA-256 of the cookie token: a database read never yields a usable session. */
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    endedReason: text('ended_reason'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
+);
+
+export const incidents = pgTable('incidents', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  cadReference: text('cad_reference').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+  grade: integer('grade').notNull(),
+  callerName: text('caller_name').notNull(),
+  callerPhone: text('caller_phone').notNull(),
+  relationship: text('relationship'),
+  location: text('location'),
+  needs: text('needs'),
+  summary: text('summary'),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: createdAt(),
+});
+
+export const consultations = pgTable(
+  'consultations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    reference: text('reference').notNull().unique(),
+    incidentId: uuid('incident_id').notNull().references(() => incidents.id),
+    state: text('state').notNull(),
+    officerId: uuid('officer_id').references(() => users.id),
+    interpreterRequired: boolean('interpreter_required').notNull().default(false),
+    /** Bumped on every transition; an update only applies to the version it read (no lost updates). */
+    version: integer('version').notNull().default(1),
+    triagedAt: timestamp('triaged_at', { withTimezone: true }).notNull().defaultNow(),
+    queuedAt: timestamp('queued_at', { withTimezone: true }),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    invitedAt: timestamp('invited_at', { withTimezone: true }),
+    victimJoinedAt: timestamp('victim_joined_at', { withTimezone: true }),
+    connectedAt: timestamp('connected_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('consultations_state_idx').on(t.state), index('consultations_incident_idx').on(t.incidentId)],
+);
+
+export const consultationEvents = pgTable(
+  'consultation_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    consultationId: uuid('consultation_id').notNull().references(() => consultations.id),
+    fromState: text('from_state'),
+    toState: text('to_state').notNull(),
+    actorId: uuid('actor_id').references(() => users.id),
+    actorRole: text('actor_role').notNull(),
+    reason: text('reason'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('consultation_events_consultation_idx').on(t.consultationId, t.id)],
+);
+
+/** Append-only (a trigger refuses UPDATE and DELETE) and hash-chained: DPA 2018 s.62 logging (DP-01). */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull(),
+    what: text('what').notNull(),
+    who: text('who').notNull(),
+    subject: text('subject'),
+    correlationId: text('correlation_id'),
+    justification: text('justification'),
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull().unique(),
+  },
+  (t) => [index('audit_events_subject_idx').on(t.subject), index('audit_events_what_idx').on(t.what)],
+);

@@ -1,0 +1,62 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { SqlRunner } from '../db/database.js';
+
+export type JobHandler<T extends object> = (data: T) => Promise<unknown>;
+
+interface Registration {
+  name: string;
+  handler: JobHandler<object>;
+  cron?: string;
+}
+
+/**
+ * Background jobs on pg-boss, over the same database as everything else (PGlite or PostgreSQL), so a job
+ * survives a restart and any node may work it. Register handlers before `start()`.
+ */
+export class JobQueue {
+  private readonly boss: PgBoss;
+  private readonly registrations: Registration[] = [];
+  private started = false;
+
+  constructor(
+    sqlRunner: SqlRunner,
+    private readonly logger: Logger,
+    private readonly pollingIntervalSeconds = 2,
+  ) {
+    this.boss = new PgBoss({ db: { executeSql: (text, values) => sqlRunner.executeSql(text, values) }, schedule: true, supervise: true });
+    this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
+  }
+
+  register<T extends object>(name: string, handler: JobHandler<T>, options: { cron?: string } = {}): void {
+    if (this.started) throw new Error(`Register job "${name}" before the queue starts`);
+    this.registrations.push({ name, handler: handler as JobHandler<object>, cron: options.cron });
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    for (const { name, handler, cron } of this.registrations) {
+      await this.boss.createQueue(name);
+      await this.boss.work<object>(name, { pollingIntervalSeconds: this.pollingIntervalSeconds }, async (jobs) => {
+        for (const job of jobs) {
+          const started = Date.now();
+          const result = await handler(job.data);
+          this.logger.info({ job: name, jobId: job.id, ms: Date.now() - started, result }, 'job done');
+        }
+      });
+      if (cron) await this.boss.schedule(name, cron, {}, { tz: 'Europe/London' });
+    }
+    this.started = true;
+  }
+
+  async send<T extends object>(name: string, data: T): Promise<string | null> {
+    return this.boss.send(name, data);
+  }
+
+  /** Lets a job in progress finish (up to `timeoutMs`), then stops polling. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+  }
+}

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { services as buildServices, type Services } from './composition.js';
+import type { Config } from './config.js';
+import { DEMO_PASSWORD } from './features/demo/demo-seeder.js';
+import { systemContext } from './platform/context.js';
+import { openDatabase, type Database } from './platform/db/database.js';
+import { JobQueue } from './platform/jobs/job-queue.js';
+import { LocalBlobStore } from './platform/storage/blob-store.js';
+
+export interface Runtime {
+  app: FastifyInstance;
+  services: Services;
+  database: Database;
+  jobs: JobQueue;
+  /** Stops taking requests, lets in-flight requests and jobs finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export const SESSION_EXPIRY_JOB = 'sessions.expire';
+
+/** Everything `npm start` does short of listening: database (migrated), services, demo data, jobs, HTTP app. */
+export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number } = {}): Promise<Runtime> {
+  const database = await openDatabase(config);
+  try {
+    await database.migrate();
+    const services = buildServices({ config, database });
+    if (config.nodeEnv === 'production' && (await services.users.countDemoAccounts()) > 0) {
+      throw new Error('Demo accounts exist in this database and are refused in production: disable or remove them (`rvr user disable <username>`), or use a fresh database');
+    }
+    if (config.seedDemoData && (await services.demo.seedOnce(systemContext('startup', 'seed')))) {
+      logger.info('seeded demo accounts and incidents');
+    }
+    const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
+    const jobs = new JobQueue(database.sqlRunner, logger, options.jobPollingSeconds);
+    jobs.register(SESSION_EXPIRY_JOB, () => services.auth.expireStaleSessions(), { cron: '*/5 * * * *' });
+    await jobs.start();
+    const app = await buildApp({ config, services, logger });
+    logger.info({ database: database.description, storage: blobs.description, sms: config.smsProvider }, 'services ready');
+    return {
+      app,
+      services,
+      database,
+      jobs,
+      async close() {
+        await app.close();
+        await jobs.stop();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export function demoSignInHint(config: Config): string | undefined {
+  return config.seedDemoData ? `demo sign-in: usernames handler, officer, supervisor, investigator, evidence, dpo, admin; password "${DEMO_PASSWORD}"` : undefined;
+}
