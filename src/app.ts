@@ -40,6 +40,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // No silent type coercion: ["a"] is not "a" and 1 is not "1". A wrong type is a 400, never a guess.
+    ajv: { customOptions: { coerceTypes: false } },
   });
 
   app.addHook('onRoute', (route) => {

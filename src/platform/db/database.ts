@@ -33,6 +33,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Closing twice (say, a failed start and then shutdown) is harmless. */
+function closeOnce(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+}
+
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
@@ -60,7 +66,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     ping: async () => {
       await client.query('select 1');
     },
-    close: () => client.close(),
+    close: closeOnce(() => client.close()),
   };
 }
 
@@ -89,7 +95,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => pool.end(),
+    close: closeOnce(() => pool.end()),
   };
 }
 

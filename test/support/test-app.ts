@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DestinationStream } from 'pino';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { services as buildServices, type Services } from '../../src/composition.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { RequestContext } from '../../src/platform/context.js';
+import { createLogger } from '../../src/platform/logging/logger.js';
+import type { Role } from '../../src/domain/roles.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+
+export const TEST_PASSWORD = 'correct-horse-battery-staple';
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  config: Config;
+  db: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(kind: DatabaseKind, options: { env?: Record<string, string>; logDestination?: DestinationStream; now?: () => Date } = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-test-'));
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, ...options.env });
+  const db = await createTestDatabase(kind);
+  const services = buildServices({ config, database: db.database, now: options.now });
+  const logger = createLogger({ level: options.logDestination ? 'trace' : 'silent', destination: options.logDestination });
+  const app = await buildApp({ config, services, logger });
+  await app.ready();
+  return {
+    app,
+    services,
+    config,
+    db,
+    async close() {
+      await app.close();
+      await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const cliContext: RequestContext = { actor: { type: 'cli', osUser: 'test' }, correlationId: 'test-setup' };
+
+export async function createUser(services: Services, username: string, roles: Role[]) {
+  return services.userAdmin.create(cliContext, { username, displayName: `Test ${username}`, password: TEST_PASSWORD, roles });
+}
+
+export function contextFor(user: { id: string; username: string; roles: Role[] }): RequestContext {
+  return { actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles }, correlationId: `test-${user.username}` };
+}
+
+/** A browser's cookies and CSRF token, for driving the app with inject(). */
+export class Browser {
+  private readonly cookies = new Map<string, string>();
+  csrfToken = '';
+
+  constructor(private readonly app: FastifyInstance) {}
+
+  get cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+    const response = await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader, ...headers } });
+    this.absorb(response);
+    return response;
+  }
+
+  /** Posts a form the way a browser would, with the CSRF token from the last page seen. */
+  async post(url: string, form: Record<string, string>, options: { withCsrf?: boolean; headers?: Record<string, string> } = {}): Promise<LightMyRequestResponse> {
+    const body = new URLSearchParams({ ...(options.withCsrf === false ? {} : { _csrf: this.csrfToken }), ...form }).toString();
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      payload: body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader, ...options.headers },
+    });
+    this.absorb(response);
+    return response;
+  }
+
+  async signIn(username: string, password = TEST_PASSWORD): Promise<LightMyRequestResponse> {
+    await this.get('/sign-in');
+    return this.post('/sign-in', { username, password });
+  }
+
+  private absorb(response: LightMyRequestResponse): void {
+    for (const cookie of response.cookies) {
+      if (cookie.value === '' || (cookie.expires && cookie.expires.getTime() < Date.now())) this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
+    }
+    const match = /name="_csrf" value="([^"]+)"/.exec(response.body);
+    if (match) this.csrfToken = match[1]!;
+  }
+}
