@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { after, before, it } from 'node:test';
+import { sql } from 'drizzle-orm';
+import { runCli } from '../../src/cli/cli.js';
+import { openPglite, type Database } from '../../src/platform/db/database.js';
+import { createTestDatabase, describeOnEachDatabase, type TestDatabase } from '../support/databases.js';
+
+function sink() {
+  const chunks: string[] = [];
+  return { chunks, stream: new Writable({ write: (c, _e, done) => (chunks.push(String(c)), done()) }) };
+}
+
+await describeOnEachDatabase('rvr CLI', (kind) => {
+  let env: Record<string, string>;
+  let dataDir: string;
+  let pgDb: TestDatabase | undefined;
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-cli-'));
+    env = { NODE_ENV: 'test', DATA_DIR: dataDir };
+    if (kind === 'postgres') {
+      pgDb = await createTestDatabase('postgres');
+      env.DATABASE_URL = pgDb.url!;
+    }
+  });
+  after(async () => {
+    await pgDb?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function rvr(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
+    const out = sink();
+    const err = sink();
+    const code = await runCli(args, { env: { ...env, ...options.env }, stdout: out.stream, stderr: err.stream, stdin: Readable.from([options.stdin ?? '']) });
+    return { code, stdout: out.chunks.join(''), stderr: err.chunks.join('') };
+  }
+
+  /** Runs SQL on the CLI's database behind its back (the PGlite folder is free between CLI runs). */
+  async function onDatabase(work: (db: Database) => Promise<void>) {
+    if (pgDb) return work(pgDb.database);
+    const db = await openPglite(path.join(dataDir, 'pglite'));
+    try {
+      await work(db);
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('prints help for every command and refuses unknown ones', async () => {
+    for (const command of [['migrate'], ['seed'], ['user', 'create'], ['user', 'disable'], ['user', 'set-role'], ['audit', 'verify']]) {
+      const result = await rvr([...command, '--help']);
+      assert.equal(result.code, 0, command.join(' '));
+      assert.match(result.stdout, new RegExp(`Usage: rvr ${command.join(' ')}`));
+    }
+    const unknown = await rvr(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  });
+
+  it('migrates, seeds once, and manages users with clear errors', async () => {
+    assert.equal((await rvr(['migrate'])).code, 0);
+    assert.match((await rvr(['seed'])).stdout, /added/);
+    assert.match((await rvr(['seed'])).stdout, /already there; nothing changed/);
+    const created = await rvr(['user', 'create', '--username', 'new.officer', '--name', 'PC New', '--role', 'rvr_officer', '--password-stdin'], { stdin: 'a-long-enough-password\n' });
+    assert.equal(created.code, 0, created.stderr);
+    const duplicate = await rvr(['user', 'create', '--username', 'new.officer', '--name', 'PC New', '--role', 'rvr_officer'], { env: { RVR_NEW_PASSWORD: 'a-long-enough-password' } });
+    assert.equal(duplicate.code, 1);
+    assert.match(duplicate.stderr, /already exists/);
+    const weak = await rvr(['user', 'create', '--username', 'weak', '--name', 'W', '--role', 'dpo'], { env: { RVR_NEW_PASSWORD: 'short' } });
+    assert.match(weak.stderr, /at least 12 characters/);
+    const badRole = await rvr(['user', 'set-role', 'new.officer', 'officer,wizard', '--reason', 'test']);
+    assert.equal(badRole.code, 1);
+    assert.match(badRole.stderr, /Unknown role "officer", "wizard"/);
+    const noReason = await rvr(['user', 'disable', 'new.officer']);
+    assert.equal(noReason.code, 2);
+    assert.match(noReason.stderr, /--reason is required/);
+    assert.match((await rvr(['user', 'set-role', 'new.officer', 'supervisor,investigator', '--reason', 'promoted'])).stdout, /supervisor, investigator/);
+    assert.match((await rvr(['user', 'disable', 'new.officer', '--reason', 'left'])).stdout, /Disabled new.officer/);
+    assert.match((await rvr(['user', 'disable', 'nobody', '--reason', 'x'])).stderr, /No user called "nobody"/);
+  });
+
+  it('verifies the audit chain, then names the first broken link after tampering (DP-01)', async () => {
+    const intact = await rvr(['audit', 'verify']);
+    assert.equal(intact.code, 0, intact.stderr);
+    assert.match(intact.stdout, /Audit chain intact: \d+ events checked/);
+    await onDatabase(async (db) => {
+      await db.db.execute(sql`alter table audit_events disable trigger audit_events_append_only`);
+      await db.db.execute(sql`update audit_events set who = 'user:someone-else' where seq = 3`);
+      await db.db.execute(sql`alter table audit_events enable trigger audit_events_append_only`);
+    });
+    const broken = await rvr(['audit', 'verify']);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /Audit chain BROKEN at event 3: .*changed after it was written.*2 events before it are intact/);
+  });
+
+  it('refuses to run with a bad configuration, saying what is wrong', async () => {
+    const result = await rvr(['migrate'], { env: { PORT: 'abc' } });
+    assert.equal(result.code, 78);
+    assert.match(result.stderr, /PORT must be a whole number/);
+  });
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { createLogger } from '../../src/platform/logging/logger.js';
+import { JobQueue } from '../../src/platform/jobs/job-queue.js';
+import { sql } from 'drizzle-orm';
+import { hashToken } from '../../src/platform/auth/auth.service.js';
+import { describeOnEachDatabase } from '../support/databases.js';
+import { buildTestApp, createUser, type TestApp } from '../support/test-app.js';
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+await describeOnEachDatabase('background jobs on pg-boss', (kind) => {
+  let t: TestApp;
+  let jobs: JobQueue;
+  const worked: unknown[] = [];
+  let now = new Date();
+
+  before(async () => {
+    t = await buildTestApp(kind, { now: () => now });
+    jobs = new JobQueue(t.db.database.sqlRunner, createLogger({ level: 'silent' }), 0.5);
+    jobs.register<{ n: number }>('test.echo', async (data) => {
+      worked.push(data);
+    });
+    jobs.register('sessions.expire', () => t.services.auth.expireStaleSessions());
+    await jobs.start();
+  });
+  after(async () => {
+    await jobs.stop();
+    await t.close();
+  });
+
+  it('works a job that was sent', async () => {
+    await jobs.send('test.echo', { n: 42 });
+    await waitFor('the echo job', async () => (worked.length > 0 ? worked : undefined));
+    assert.deepEqual(worked, [{ n: 42 }]);
+  });
+
+  it('ends idle sessions in the session-expiry job and audits it', async () => {
+    await createUser(t.services, 'sleepy', ['rvr_officer']);
+    const signedIn = await t.services.auth.signIn('sleepy', 'correct-horse-battery-staple', 'test', 'corr-1');
+    assert.ok(signedIn);
+    assert.ok(await t.services.auth.resolveSession(signedIn.token));
+    now = new Date(now.getTime() + 16 * 60_000); // past the 15-minute idle limit
+    await jobs.send('sessions.expire', {});
+    const endedReason = await waitFor('the session to be ended', async () => {
+      const result = (await t.db.database.db.execute(sql`select ended_reason from sessions where token_hash = ${hashToken(signedIn.token)}`)) as unknown as {
+        rows: { ended_reason: string | null }[];
+      };
+      return result.rows[0]?.ended_reason ?? undefined;
+    });
+    assert.equal(endedReason, 'expired');
+    assert.equal(await t.services.auth.resolveSession(signedIn.token), undefined);
+    assert.ok(await t.services.data.repos.audit.exists('sessions.expired'));
+  });
+});

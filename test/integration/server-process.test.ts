@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function startServer(env: Record<string, string>): { child: ChildProcess; output: () => string; listening: Promise<number>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
+  let output = '';
+  const listening = new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += String(chunk);
+      const match = /RVR listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, listening, exited };
+}
+
+describe('the server process (npm start)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-proc-'));
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts on embedded defaults, says where it listens and how to sign in, and finishes in-flight requests on SIGTERM', async () => {
+    const server = startServer({ DATA_DIR: dataDir });
+    try {
+      const port = await server.listening;
+      const log = server.output();
+      assert.match(log, /embedded PGlite at .*pglite/);
+      assert.match(log, /local disk at .*blobs/);
+      assert.match(log, /demo sign-in: usernames handler/);
+      assert.match(log, /seeded demo accounts and incidents/);
+
+      // A request whose body is still arriving when SIGTERM lands must still get its answer.
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const body = 'username=handler&password=rvr-demo-password';
+      socket.write(`POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`);
+      let response = '';
+      socket.on('data', (chunk) => (response += String(chunk)));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      server.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      socket.write(body.slice(10));
+      await closed;
+      assert.match(response, /^HTTP\/1\.1 403/, 'the in-flight request was answered (403: it carried no CSRF token)');
+      assert.equal(await server.exited, 0);
+      assert.match(server.output(), /shutdown complete: database closed/);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  it('seeds demo data only once across restarts', async () => {
+    const server = startServer({ DATA_DIR: dataDir });
+    try {
+      await server.listening;
+      assert.doesNotMatch(server.output(), /seeded demo accounts/);
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start in production with dev defaults, naming each wrong variable', async () => {
+    const server = startServer({ DATA_DIR: dataDir, NODE_ENV: 'production' });
+    assert.equal(await server.exited, 78);
+    const output = server.output();
+    for (const name of ['DATABASE_URL', 'SESSION_SECRET', 'PUBLIC_BASE_URL', 'SMS_PROVIDER']) assert.match(output, new RegExp(name));
+    await server.listening.catch(() => undefined);
+  });
+});
