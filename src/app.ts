@@ -29,8 +29,10 @@ export interface AppDependencies {
 
 /** Builds the HTTP app. Plugins are registered in the order a request meets them. */
 export async function buildApp({ config, services, logger }: AppDependencies): Promise<FastifyInstance> {
+  // Typed as Fastify's logger so the app is a plain FastifyInstance (pino's Logger type is wider).
+  const fastifyLogger: FastifyBaseLogger = logger;
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: fastifyLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.nodeEnv === 'production',
     requestIdHeader: false,
@@ -110,13 +112,14 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     reply.locals = {
       user: request.user,
       cspNonce: reply.cspNonce.script,
-      csrfToken: await reply.generateCsrf(),
+      csrfToken: reply.generateCsrf(),
       correlationId: request.id,
     };
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
-    const status = error instanceof AppError ? error.statusCode : error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error instanceof AppError ? error.statusCode : error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, code: error.code }, 'request refused');
     const message = status >= 500 ? 'Sorry, there is a problem with the service. Try again later.' : friendlyMessage(error, status);

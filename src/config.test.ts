@@ -32,7 +32,10 @@ describe('configuration', () => {
   it('refuses production with dev defaults and names each wrong variable', () => {
     const found = problems({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true' });
     for (const name of ['DATABASE_URL', 'SESSION_SECRET', 'PUBLIC_BASE_URL', 'SEED_DEMO_DATA', 'SMS_PROVIDER']) {
-      assert.ok(found.some((p) => p.startsWith(name)), `expected a problem naming ${name}: ${found.join(' | ')}`);
+      assert.ok(
+        found.some((p) => p.startsWith(name)),
+        `expected a problem naming ${name}: ${found.join(' | ')}`,
+      );
     }
   });
 

@@ -82,7 +82,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (production) {
     if (!databaseUrl) problems.push('DATABASE_URL is required in production: the embedded PGlite database is for a single development machine');
-    if (sessionSecret === DEV_SESSION_SECRET) problems.push('SESSION_SECRET is required in production (at least 32 random characters, e.g. `openssl rand -hex 32`)');
+    if (sessionSecret === DEV_SESSION_SECRET)
+      problems.push('SESSION_SECRET is required in production (at least 32 random characters, e.g. `openssl rand -hex 32`)');
     else if (sessionSecret.length < 32) problems.push('SESSION_SECRET must be at least 32 characters in production');
     if (!publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be an https:// URL in production');
     if (seedDemoData) problems.push('SEED_DEMO_DATA must be false in production: demo accounts have published passwords');

@@ -28,7 +28,9 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     await database.migrate();
     const services = buildServices({ config, database });
     if (config.nodeEnv === 'production' && (await services.users.countDemoAccounts()) > 0) {
-      throw new Error('Demo accounts exist in this database and are refused in production: disable or remove them (`rvr user disable <username>`), or use a fresh database');
+      throw new Error(
+        'Demo accounts exist in this database and are refused in production: disable or remove them (`rvr user disable <username>`), or use a fresh database',
+      );
     }
     if (config.seedDemoData && (await services.demo.seedOnce(systemContext('startup', 'seed')))) {
       logger.info('seeded demo accounts and incidents');
@@ -57,5 +59,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
 }
 
 export function demoSignInHint(config: Config): string | undefined {
-  return config.seedDemoData ? `demo sign-in: usernames handler, officer, supervisor, investigator, evidence, dpo, admin; password "${DEMO_PASSWORD}"` : undefined;
+  return config.seedDemoData
+    ? `demo sign-in: usernames handler, officer, supervisor, investigator, evidence, dpo, admin; password "${DEMO_PASSWORD}"`
+    : undefined;
 }

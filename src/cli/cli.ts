@@ -39,7 +39,8 @@ Run 'rvr <command> --help' for a command's options.`,
   --name            the person's name as shown to colleagues
   --role            one or more of ${ROLES.join(', ')} (comma-separated)
   --password-stdin  read the password from standard input; otherwise it is read from RVR_NEW_PASSWORD`,
-  'user disable': 'Usage: rvr user disable <username> --reason "<why>"\n\nDisables the account and ends all its sessions at once. The reason goes in the audit log.',
+  'user disable':
+    'Usage: rvr user disable <username> --reason "<why>"\n\nDisables the account and ends all its sessions at once. The reason goes in the audit log.',
   'user set-role': `Usage: rvr user set-role <username> <roles> --reason "<why>"\n\nReplaces the account's roles with <roles> (comma-separated: ${ROLES.join(', ')}).`,
   'audit verify': 'Usage: rvr audit verify\n\nRecomputes the audit log hash chain. Exits 0 when intact, 1 when broken (naming the first broken event).',
 };
@@ -59,7 +60,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    out(HELP[command]!);
+    out(HELP[command]);
     return 0;
   }
 
@@ -140,7 +141,11 @@ async function runCommand(command: string, rest: string[], deps: CommandDeps): P
       return 0;
     }
     case 'user create': {
-      const { values } = parse(rest, { username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } }, 0);
+      const { values } = parse(
+        rest,
+        { username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+        0,
+      );
       const roles = parseRoles(required(values, 'role'));
       const password = values['password-stdin'] ? (await text(deps.io.stdin)).replace(/\r?\n$/, '') : deps.io.env.RVR_NEW_PASSWORD;
       if (!password) throw new UsageError('give the password on standard input with --password-stdin, or in RVR_NEW_PASSWORD');

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  availableTransitions,
-  CONSULTATION_STATES,
-  decideTransition,
-  TERMINAL_STATES,
-  type ConsultationState,
-  type TransitionActor,
-} from './consultation-state.js';
+import { availableTransitions, CONSULTATION_STATES, decideTransition, TERMINAL_STATES, type TransitionActor } from './consultation-state.js';
 import { ROLES } from './roles.js';
 
 const ACTORS: readonly TransitionActor[] = [...ROLES, 'victim', 'system'];
@@ -81,8 +74,10 @@ describe('consultation state machine', () => {
   });
 
   it('offers exactly the transitions the actor may make', () => {
-    const offered = availableTransitions('connected', ['rvr_officer']).map((t) => t.to).sort();
+    const offered = availableTransitions('connected', ['rvr_officer'])
+      .map((t) => t.to)
+      .sort();
     assert.deepEqual(offered, ['abandoned', 'completed', 'escalated_to_attendance', 'invited']);
-    assert.deepEqual(availableTransitions('completed' as ConsultationState, ACTORS), []);
+    assert.deepEqual(availableTransitions('completed', ACTORS), []);
   });
 });

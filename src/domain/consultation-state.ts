@@ -87,12 +87,7 @@ export function stateLabel(state: ConsultationState): string {
 }
 
 /** Decides a transition. Pure: the service applies the decision; this only says yes, or no and why. */
-export function decideTransition(
-  from: ConsultationState,
-  to: ConsultationState,
-  actors: readonly TransitionActor[],
-  reason?: string,
-): TransitionDecision {
+export function decideTransition(from: ConsultationState, to: ConsultationState, actors: readonly TransitionActor[], reason?: string): TransitionDecision {
   if (TERMINAL_STATES.includes(from)) {
     return { allowed: false, reason: `The consultation is already ${stateLabel(from)}; it cannot change any more.` };
   }

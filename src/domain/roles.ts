@@ -1,13 +1,5 @@
 /** Staff roles (ARCHITECTURE.md §5). The victim and an interpreter are not users: they hold link tokens. */
-export const ROLES = [
-  'call_handler',
-  'rvr_officer',
-  'supervisor',
-  'investigator',
-  'evidence_manager',
-  'dpo',
-  'admin',
-] as const;
+export const ROLES = ['call_handler', 'rvr_officer', 'supervisor', 'investigator', 'evidence_manager', 'dpo', 'admin'] as const;
 
 export type Role = (typeof ROLES)[number];
 

@@ -2,9 +2,7 @@ import type { Role } from '../domain/roles.js';
 
 /** Who is acting. `who` in the audit log is derived from this and never holds personal data. */
 export type Actor =
-  | { type: 'user'; userId: string; username: string; roles: readonly Role[] }
-  | { type: 'system'; name: string }
-  | { type: 'cli'; osUser: string };
+  { type: 'user'; userId: string; username: string; roles: readonly Role[] } | { type: 'system'; name: string } | { type: 'cli'; osUser: string };
 
 export interface RequestContext {
   actor: Actor;

@@ -65,9 +65,13 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
     assert.equal((await rvr(['migrate'])).code, 0);
     assert.match((await rvr(['seed'])).stdout, /added/);
     assert.match((await rvr(['seed'])).stdout, /already there; nothing changed/);
-    const created = await rvr(['user', 'create', '--username', 'new.officer', '--name', 'PC New', '--role', 'rvr_officer', '--password-stdin'], { stdin: 'a-long-enough-password\n' });
+    const created = await rvr(['user', 'create', '--username', 'new.officer', '--name', 'PC New', '--role', 'rvr_officer', '--password-stdin'], {
+      stdin: 'a-long-enough-password\n',
+    });
     assert.equal(created.code, 0, created.stderr);
-    const duplicate = await rvr(['user', 'create', '--username', 'new.officer', '--name', 'PC New', '--role', 'rvr_officer'], { env: { RVR_NEW_PASSWORD: 'a-long-enough-password' } });
+    const duplicate = await rvr(['user', 'create', '--username', 'new.officer', '--name', 'PC New', '--role', 'rvr_officer'], {
+      env: { RVR_NEW_PASSWORD: 'a-long-enough-password' },
+    });
     assert.equal(duplicate.code, 1);
     assert.match(duplicate.stderr, /already exists/);
     const weak = await rvr(['user', 'create', '--username', 'weak', '--name', 'W', '--role', 'dpo'], { env: { RVR_NEW_PASSWORD: 'short' } });

@@ -44,7 +44,7 @@ await describeOnEachDatabase('consultation pages and transitions over HTTP', (ki
       headers: { cookie: handler.cookieHeader, 'x-csrf-token': handler.csrfToken, accept: 'application/json' },
     });
     assert.equal(json.statusCode, 409);
-    assert.match(json.json().error, /Only rvr officer/);
+    assert.match(json.json<{ error: string }>().error, /Only rvr officer/);
     assert.equal((await t.services.data.repos.consultations.findById(consultationId))!.state, 'queued');
   });
 

@@ -6,16 +6,17 @@ import { loadConfig } from '../../src/config.js';
 import { ConsultationService } from '../../src/features/consultations/consultation.service.js';
 import { AuditTrail } from '../../src/platform/audit/audit-trail.js';
 import { ConflictError } from '../../src/platform/errors.js';
-import { createTestDatabase, describeOnEachDatabase, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, describeOnEachDatabase, queryRows, type TestDatabase } from '../support/databases.js';
 import { contextFor, createUser } from '../support/test-app.js';
 
 const incident = { cadReference: 'CAD-1', receivedAt: new Date(), grade: 2, callerName: 'Test Caller', callerPhone: '+447700900001' };
 
 async function counts(db: TestDatabase) {
-  const result = await db.database.db.execute(
+  const [row] = await queryRows<{ events: number; audits: number }>(
+    db.database,
     sql`select (select count(*)::int from consultation_events) as events, (select count(*)::int from audit_events) as audits`,
   );
-  return (result as unknown as { rows: { events: number; audits: number }[] }).rows[0]!;
+  return row!;
 }
 
 await describeOnEachDatabase('consultation transitions', (kind) => {
@@ -47,11 +48,14 @@ await describeOnEachDatabase('consultation transitions', (kind) => {
     assert.equal(accepted.officerId, officerA.id);
     assert.ok(accepted.acceptedAt instanceof Date);
     const detail = await services.consultations.detail(queued.id, contextFor(officerA));
-    assert.deepEqual(detail.events.map((e) => [e.fromState, e.toState, e.actorRole]), [
-      [null, 'triaged_eligible', 'call_handler'],
-      ['triaged_eligible', 'queued', 'call_handler'],
-      ['queued', 'accepted', 'rvr_officer'],
-    ]);
+    assert.deepEqual(
+      detail.events.map((e) => [e.fromState, e.toState, e.actorRole]),
+      [
+        [null, 'triaged_eligible', 'call_handler'],
+        ['triaged_eligible', 'queued', 'call_handler'],
+        ['queued', 'accepted', 'rvr_officer'],
+      ],
+    );
     const after = await counts(db);
     assert.equal(after.events - before.events, 3);
     assert.equal(after.audits - before.audits, 3);

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/platform/logging/logger.js';
 import { JobQueue } from '../../src/platform/jobs/job-queue.js';
 import { sql } from 'drizzle-orm';
 import { hashToken } from '../../src/platform/auth/auth.service.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnEachDatabase, queryRows } from '../support/databases.js';
 import { buildTestApp, createUser, type TestApp } from '../support/test-app.js';
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -51,10 +51,11 @@ await describeOnEachDatabase('background jobs on pg-boss', (kind) => {
     now = new Date(now.getTime() + 16 * 60_000); // past the 15-minute idle limit
     await jobs.send('sessions.expire', {});
     const endedReason = await waitFor('the session to be ended', async () => {
-      const result = (await t.db.database.db.execute(sql`select ended_reason from sessions where token_hash = ${hashToken(signedIn.token)}`)) as unknown as {
-        rows: { ended_reason: string | null }[];
-      };
-      return result.rows[0]?.ended_reason ?? undefined;
+      const rows = await queryRows<{ ended_reason: string | null }>(
+        t.db.database,
+        sql`select ended_reason from sessions where token_hash = ${hashToken(signedIn.token)}`,
+      );
+      return rows[0]?.ended_reason ?? undefined;
     });
     assert.equal(endedReason, 'expired');
     assert.equal(await t.services.auth.resolveSession(signedIn.token), undefined);

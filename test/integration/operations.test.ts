@@ -38,7 +38,14 @@ await describeOnEachDatabase('health, metrics and logs', (kind) => {
   it('keeps names, phone numbers, addresses, passwords and query strings out of the logs', async () => {
     const user = await createUser(t.services, 'logcheck', ['call_handler']);
     await t.services.consultations.createTriaged(contextFor(user), {
-      incident: { cadReference: 'CAD-LOG', receivedAt: new Date(), grade: 2, callerName: 'Zelda Victimname', callerPhone: '+447700900555', location: '42 Secret Lane' },
+      incident: {
+        cadReference: 'CAD-LOG',
+        receivedAt: new Date(),
+        grade: 2,
+        callerName: 'Zelda Victimname',
+        callerPhone: '+447700900555',
+        location: '42 Secret Lane',
+      },
       eligible: true,
       interpreterRequired: false,
       reasons: [],

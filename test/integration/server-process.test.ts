@@ -9,7 +9,10 @@ import { after, describe, it } from 'node:test';
 const root = path.resolve(import.meta.dirname, '../..');
 
 function startServer(env: Record<string, string>): { child: ChildProcess; output: () => string; listening: Promise<number>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+  });
   let output = '';
   const listening = new Promise<number>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -17,8 +20,8 @@ function startServer(env: Record<string, string>): { child: ChildProcess; output
       const match = /RVR listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (match) resolve(Number(match[1]));
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -43,7 +46,9 @@ describe('the server process (npm start)', () => {
       const socket = net.connect(port, '127.0.0.1');
       await new Promise((resolve) => socket.once('connect', resolve));
       const body = 'username=handler&password=rvr-demo-password';
-      socket.write(`POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`);
+      socket.write(
+        `POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+      );
       let response = '';
       socket.on('data', (chunk) => (response += String(chunk)));
       const closed = new Promise((resolve) => socket.once('close', resolve));

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnEachDatabase, queryRows } from '../support/databases.js';
 import { Browser, buildTestApp, createUser, TEST_PASSWORD, type TestApp } from '../support/test-app.js';
 
-const withoutVolatile = (html: string) => html.replace(/value="[^"]*"/g, '').replace(/[0-9a-f-]{36}/g, '').replace(/nonce="[^"]*"/g, '');
+const withoutVolatile = (html: string) =>
+  html
+    .replace(/value="[^"]*"/g, '')
+    .replace(/[0-9a-f-]{36}/g, '')
+    .replace(/nonce="[^"]*"/g, '');
 
 await describeOnEachDatabase('staff sign-in, role pages and sign-out', (kind) => {
   let t: TestApp;
@@ -55,7 +59,10 @@ await describeOnEachDatabase('staff sign-in, role pages and sign-out', (kind) =>
     assert.equal(wrong.statusCode, 401);
     assert.match(wrong.body, /Enter a correct username and password/);
     assert.equal(withoutVolatile(unknown.body).replace('nobody-here', 'X'), withoutVolatile(wrong.body).replace('handler', 'X'));
-    assert.equal(wrong.cookies.some((c) => c.name === 'rvr_session'), false);
+    assert.equal(
+      wrong.cookies.some((c) => c.name === 'rvr_session'),
+      false,
+    );
   });
 
   it('refuses the session of a user disabled after signing in', async () => {
@@ -97,9 +104,8 @@ await describeOnEachDatabase('staff sign-in, role pages and sign-out', (kind) =>
       { payload: 'x'.repeat(200 * 1024), type: 'application/x-www-form-urlencoded', status: 413 },
       { payload: '<xml/>', type: 'application/xml', status: 415 },
     ];
-    const liveSessions = async () =>
-      (await t.db.database.db.execute(sql`select count(*)::int as n from sessions`)) as unknown as { rows: { n: number }[] };
-    const before = (await liveSessions()).rows[0]!.n;
+    const sessionCount = async () => (await queryRows<{ n: number }>(t.db.database, sql`select count(*)::int as n from sessions`))[0]!.n;
+    const before = await sessionCount();
     for (const c of cases) {
       const browser = new Browser(t.app);
       await browser.get('/sign-in');
@@ -113,7 +119,7 @@ await describeOnEachDatabase('staff sign-in, role pages and sign-out', (kind) =>
       assert.doesNotMatch(response.body, /at .*\.(ts|js):\d+/, 'no stack trace');
       assert.doesNotMatch(response.body, /<script>alert/, 'hostile input is escaped');
     }
-    assert.equal((await liveSessions()).rows[0]!.n, before, 'no session was created');
+    assert.equal(await sessionCount(), before, 'no session was created');
   });
 
   it('answers unknown routes with 404 as a page or as JSON', async () => {

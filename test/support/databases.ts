@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe } from 'node:test';
+import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { openPglite, openPostgres, type Database } from '../../src/platform/db/database.js';
 
@@ -81,4 +82,10 @@ export async function describeOnEachDatabase(name: string, suite: (kind: Databas
   const skip = await postgresSkipReason();
   describe(`${name} [pglite]`, () => suite('pglite'));
   describe(`${name} [postgres]`, { skip }, () => suite('postgres'));
+}
+
+/** Rows of a raw query, for tests that look behind the services' backs. */
+export async function queryRows<T>(database: Database, query: SQL): Promise<T[]> {
+  const result: unknown = await database.db.execute(query);
+  return (result as { rows: T[] }).rows;
 }

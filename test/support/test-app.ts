@@ -21,7 +21,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(kind: DatabaseKind, options: { env?: Record<string, string>; logDestination?: DestinationStream; now?: () => Date } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  kind: DatabaseKind,
+  options: { env?: Record<string, string>; logDestination?: DestinationStream; now?: () => Date } = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-test-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, ...options.env });
   const db = await createTestDatabase(kind);
@@ -70,7 +73,11 @@ export class Browser {
   }
 
   /** Posts a form the way a browser would, with the CSRF token from the last page seen. */
-  async post(url: string, form: Record<string, string>, options: { withCsrf?: boolean; headers?: Record<string, string> } = {}): Promise<LightMyRequestResponse> {
+  async post(
+    url: string,
+    form: Record<string, string>,
+    options: { withCsrf?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse> {
     const body = new URLSearchParams({ ...(options.withCsrf === false ? {} : { _csrf: this.csrfToken }), ...form }).toString();
     const response = await this.app.inject({
       method: 'POST',

@@ -54,8 +54,22 @@ export class ConsultationService {
     const createdBy = context.actor.type === 'user' ? context.actor.userId : null;
     return this.data.transaction(async (tx) => {
       const incident = await tx.incidents.create({ ...input.incident, createdBy });
-      const consultation = await tx.consultations.create({ reference: newReference(at), incidentId: incident.id, state, interpreterRequired: input.interpreterRequired, triagedAt: at });
-      await tx.consultations.insertEvent({ consultationId: consultation.id, fromState: null, toState: state, actorId: createdBy, actorRole: this.primaryRole(context), reason: input.reasons.join('; ') || null, at });
+      const consultation = await tx.consultations.create({
+        reference: newReference(at),
+        incidentId: incident.id,
+        state,
+        interpreterRequired: input.interpreterRequired,
+        triagedAt: at,
+      });
+      await tx.consultations.insertEvent({
+        consultationId: consultation.id,
+        fromState: null,
+        toState: state,
+        actorId: createdBy,
+        actorRole: this.primaryRole(context),
+        reason: input.reasons.join('; ') || null,
+        at,
+      });
       await this.audit.record(tx.audit, context, {
         what: 'consultation.triaged',
         subject: `consultation:${consultation.id}`,
@@ -69,7 +83,8 @@ export class ConsultationService {
     if (!isConsultationState(toInput)) throw new ValidationError(`"${toInput}" is not a consultation state`);
     const to = toInput;
     const reason = reasonInput?.trim() || undefined;
-    if (reason && reason.length > 2000) throw new ValidationError('The reason must be 2000 characters or fewer', { reason: 'The reason must be 2000 characters or fewer' });
+    if (reason && reason.length > 2000)
+      throw new ValidationError('The reason must be 2000 characters or fewer', { reason: 'The reason must be 2000 characters or fewer' });
     const actors = transitionActors(context);
     return this.data.transaction(async (tx) => {
       const current = await tx.consultations.findById(consultationId);
@@ -81,9 +96,24 @@ export class ConsultationService {
       const stampColumn = STATE_TIMESTAMP[to];
       const firstEntry = stampColumn && current[stampColumn] === null;
       const officerId = to === 'accepted' && context.actor.type === 'user' ? context.actor.userId : to === 'queued' ? null : undefined;
-      const updated = await tx.consultations.applyTransition({ id: current.id, expectedVersion: current.version, to, stamp: firstEntry ? stampColumn : undefined, at, officerId });
+      const updated = await tx.consultations.applyTransition({
+        id: current.id,
+        expectedVersion: current.version,
+        to,
+        stamp: firstEntry ? stampColumn : undefined,
+        at,
+        officerId,
+      });
       if (!updated) throw new ConflictError('Someone else changed this consultation a moment ago. Reload to see its current state.');
-      await tx.consultations.insertEvent({ consultationId: current.id, fromState: from, toState: to, actorId: context.actor.type === 'user' ? context.actor.userId : null, actorRole: this.primaryRole(context, to, from), reason: reason ?? null, at });
+      await tx.consultations.insertEvent({
+        consultationId: current.id,
+        fromState: from,
+        toState: to,
+        actorId: context.actor.type === 'user' ? context.actor.userId : null,
+        actorRole: this.primaryRole(context, to, from),
+        reason: reason ?? null,
+        at,
+      });
       await this.audit.record(tx.audit, context, {
         what: 'consultation.transition',
         subject: `consultation:${current.id}`,

@@ -23,7 +23,13 @@ export interface ConsultationSummary {
 export class ConsultationsRepository {
   constructor(private readonly db: Executor) {}
 
-  async create(row: { reference: string; incidentId: string; state: ConsultationState; interpreterRequired: boolean; triagedAt: Date }): Promise<ConsultationRow> {
+  async create(row: {
+    reference: string;
+    incidentId: string;
+    state: ConsultationState;
+    interpreterRequired: boolean;
+    triagedAt: Date;
+  }): Promise<ConsultationRow> {
     const [created] = await this.db.insert(consultations).values(row).returning();
     return created!;
   }

@@ -22,12 +22,36 @@ export const DEMO_ACCOUNTS: readonly { username: string; displayName: string; ro
 ];
 
 // Fictional callers; numbers from Ofcom's range reserved for drama (07700 900000–900999).
-const DEMO_INCIDENTS: { cad: string; minutesAgo: number; grade: number; eligible: boolean; interpreter: boolean; path: ConsultationState[]; reasons: string[] }[] = [
+const DEMO_INCIDENTS: {
+  cad: string;
+  minutesAgo: number;
+  grade: number;
+  eligible: boolean;
+  interpreter: boolean;
+  path: ConsultationState[];
+  reasons: string[];
+}[] = [
   { cad: 'CAD-DEMO-0001', minutesAgo: 4, grade: 2, eligible: true, interpreter: false, path: ['queued'], reasons: [] },
   { cad: 'CAD-DEMO-0002', minutesAgo: 9, grade: 3, eligible: true, interpreter: true, path: ['queued'], reasons: [] },
   { cad: 'CAD-DEMO-0003', minutesAgo: 25, grade: 2, eligible: true, interpreter: false, path: ['queued', 'accepted'], reasons: [] },
-  { cad: 'CAD-DEMO-0004', minutesAgo: 95, grade: 3, eligible: true, interpreter: false, path: ['queued', 'accepted', 'invited', 'victim_joined', 'connected', 'completed'], reasons: [] },
-  { cad: 'CAD-DEMO-0005', minutesAgo: 40, grade: 1, eligible: false, interpreter: false, path: ['escalated_to_attendance'], reasons: ['Grade 1 emergency: never RVR'] },
+  {
+    cad: 'CAD-DEMO-0004',
+    minutesAgo: 95,
+    grade: 3,
+    eligible: true,
+    interpreter: false,
+    path: ['queued', 'accepted', 'invited', 'victim_joined', 'connected', 'completed'],
+    reasons: [],
+  },
+  {
+    cad: 'CAD-DEMO-0005',
+    minutesAgo: 40,
+    grade: 1,
+    eligible: false,
+    interpreter: false,
+    path: ['escalated_to_attendance'],
+    reasons: ['Grade 1 emergency: never RVR'],
+  },
 ];
 
 const SEEDED_MARK = 'demo.seeded';
@@ -72,7 +96,8 @@ export class DemoSeeder {
         reasons: demo.reasons,
       });
       for (const to of demo.path) {
-        const actor = to === 'queued' || to === 'escalated_to_attendance' ? as('call_handler') : to === 'victim_joined' || to === 'connected' ? system : as('rvr_officer');
+        const actor =
+          to === 'queued' || to === 'escalated_to_attendance' ? as('call_handler') : to === 'victim_joined' || to === 'connected' ? system : as('rvr_officer');
         await this.consultations.transition(actor, consultation.id, to, to === 'escalated_to_attendance' ? 'Routed to physical attendance (demo)' : undefined);
       }
     }

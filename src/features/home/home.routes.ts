@@ -14,14 +14,24 @@ export function homeRoutes(services: Services): FastifyPluginAsync {
     for (const page of ROLE_PAGES) {
       app.get(page.path, { config: { access: [page.role] } }, async (request, reply) => {
         const consultations = page.consultations ? await services.consultations.listSummaries(page.consultations) : undefined;
-        const extra = page.role === 'dpo' ? { auditEvents: await services.auditLog.recent(contextOf(request), 20) } : page.role === 'admin' ? { users: await services.users.list() } : {};
+        const extra =
+          page.role === 'dpo'
+            ? { auditEvents: await services.auditLog.recent(contextOf(request), 20) }
+            : page.role === 'admin'
+              ? { users: await services.users.list() }
+              : {};
         return reply.view('home/role-page.njk', { pageTitle: page.title, page, consultations, ...extra });
       });
     }
 
     app.post('/dpo/audit/verify', { config: { access: ['dpo'] } }, async (request, reply) => {
       const result = await services.auditLog.verify(contextOf(request));
-      return reply.view('home/role-page.njk', { pageTitle: 'Data protection', page: ROLE_PAGES.find((p) => p.role === 'dpo'), verification: result, auditEvents: await services.auditLog.recent(contextOf(request), 20) });
+      return reply.view('home/role-page.njk', {
+        pageTitle: 'Data protection',
+        page: ROLE_PAGES.find((p) => p.role === 'dpo'),
+        verification: result,
+        auditEvents: await services.auditLog.recent(contextOf(request), 20),
+      });
     });
   };
 }

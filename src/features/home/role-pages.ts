@@ -43,7 +43,8 @@ export const ROLE_PAGES: readonly RolePage[] = [
     role: 'evidence_manager',
     path: '/evidence',
     title: 'Evidence and records',
-    purpose: 'Export evidence to the force evidence system, apply retention rules and legal holds. Evidence items appear here once video consultations are recorded.',
+    purpose:
+      'Export evidence to the force evidence system, apply retention rules and legal holds. Evidence items appear here once video consultations are recorded.',
   },
   {
     role: 'dpo',

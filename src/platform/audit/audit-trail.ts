@@ -11,9 +11,7 @@ export interface AuditEventInput {
   details?: Record<string, unknown>;
 }
 
-export type ChainVerification =
-  | { ok: true; checked: number }
-  | { ok: false; checked: number; brokenAt: number; reason: string };
+export type ChainVerification = { ok: true; checked: number } | { ok: false; checked: number; brokenAt: number; reason: string };
 
 /**
  * The one place where audit events are written (every state change passes through here).
@@ -49,11 +47,21 @@ export class AuditTrail {
       if (page.length === 0) return { ok: true, checked };
       for (const row of page) {
         if (row.prevHash !== expectedPrev) {
-          return { ok: false, checked, brokenAt: row.seq, reason: `event ${row.seq} does not link to the event before it (an event was removed, inserted or re-hashed)` };
+          return {
+            ok: false,
+            checked,
+            brokenAt: row.seq,
+            reason: `event ${row.seq} does not link to the event before it (an event was removed, inserted or re-hashed)`,
+          };
         }
         const recomputed = chainHash(row.prevHash, row);
         if (recomputed !== row.hash) {
-          return { ok: false, checked, brokenAt: row.seq, reason: `event ${row.seq} (${row.what}) was changed after it was written: its content no longer matches its hash` };
+          return {
+            ok: false,
+            checked,
+            brokenAt: row.seq,
+            reason: `event ${row.seq} (${row.what}) was changed after it was written: its content no longer matches its hash`,
+          };
         }
         expectedPrev = row.hash;
         lastSeq = row.seq;

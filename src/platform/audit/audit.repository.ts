@@ -32,7 +32,11 @@ export class AuditRepository {
   }
 
   async exists(what: string): Promise<boolean> {
-    const rows = await this.db.select({ seq: auditEvents.seq }).from(auditEvents).where(sql`${auditEvents.what} = ${what}`).limit(1);
+    const rows = await this.db
+      .select({ seq: auditEvents.seq })
+      .from(auditEvents)
+      .where(sql`${auditEvents.what} = ${what}`)
+      .limit(1);
     return rows.length > 0;
   }
 

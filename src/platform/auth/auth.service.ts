@@ -32,7 +32,12 @@ export class AuthService {
    * Returns a new session token, or undefined for any failure: unknown user, wrong password and disabled
    * account look the same from outside (no user enumeration), though the audit log tells them apart.
    */
-  async signIn(username: string, password: string, userAgent: string | null, correlationId: string): Promise<{ token: string; user: SignedInUser } | undefined> {
+  async signIn(
+    username: string,
+    password: string,
+    userAgent: string | null,
+    correlationId: string,
+  ): Promise<{ token: string; user: SignedInUser } | undefined> {
     const user = await this.data.repos.users.findByUsername(username);
     const passwordOk = await verifyPassword(user?.passwordHash, password);
     const system: RequestContext = { actor: { type: 'system', name: 'sign-in' }, correlationId };
@@ -91,10 +96,14 @@ export class AuthService {
       const ended = await tx.sessions.endStale(now, idleBefore);
       const deleted = await tx.sessions.deleteEndedBefore(new Date(now.getTime() - 30 * 86_400_000));
       if (ended + deleted > 0) {
-        await this.audit.record(tx.audit, { actor: { type: 'system', name: 'sessions.expire' }, correlationId: randomUUID() }, {
-          what: 'sessions.expired',
-          details: { ended, deleted },
-        });
+        await this.audit.record(
+          tx.audit,
+          { actor: { type: 'system', name: 'sessions.expire' }, correlationId: randomUUID() },
+          {
+            what: 'sessions.expired',
+            details: { ended, deleted },
+          },
+        );
       }
       return { ended, deleted };
     });

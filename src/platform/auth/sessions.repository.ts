@@ -8,11 +8,16 @@ export class SessionsRepository {
   constructor(private readonly db: Executor) {}
 
   async create(row: { tokenHash: string; userId: string; expiresAt: Date; userAgent: string | null; now: Date }): Promise<void> {
-    await this.db.insert(sessions).values({ tokenHash: row.tokenHash, userId: row.userId, expiresAt: row.expiresAt, userAgent: row.userAgent, createdAt: row.now, lastSeenAt: row.now });
+    await this.db
+      .insert(sessions)
+      .values({ tokenHash: row.tokenHash, userId: row.userId, expiresAt: row.expiresAt, userAgent: row.userAgent, createdAt: row.now, lastSeenAt: row.now });
   }
 
   async findLive(tokenHash: string): Promise<SessionRow | undefined> {
-    const [row] = await this.db.select().from(sessions).where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.endedAt)));
+    const [row] = await this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.endedAt)));
     return row;
   }
 

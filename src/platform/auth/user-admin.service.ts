@@ -24,11 +24,15 @@ export class UserAdminService {
     private readonly now: () => Date,
   ) {}
 
-  async create(context: RequestContext, input: { username: string; displayName: string; password: string; roles: readonly Role[]; isDemo?: boolean }): Promise<UserWithRoles> {
+  async create(
+    context: RequestContext,
+    input: { username: string; displayName: string; password: string; roles: readonly Role[]; isDemo?: boolean },
+  ): Promise<UserWithRoles> {
     const username = input.username.trim().toLowerCase();
     const displayName = input.displayName.trim();
     const errors: Record<string, string> = {};
-    if (!USERNAME.test(username)) errors.username = 'Username must be 2 to 64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit';
+    if (!USERNAME.test(username))
+      errors.username = 'Username must be 2 to 64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit';
     if (displayName.length < 1 || displayName.length > 100) errors.displayName = 'Name must be 1 to 100 characters';
     const weak = passwordProblem(input.password);
     if (weak) errors.password = weak;
@@ -38,7 +42,11 @@ export class UserAdminService {
     return this.data.transaction(async (tx) => {
       if (await tx.users.findByUsername(username)) throw new ConflictError(`A user called "${username}" already exists`);
       const user = await tx.users.create({ username, displayName, passwordHash, roles: input.roles, isDemo: input.isDemo });
-      await this.audit.record(tx.audit, context, { what: 'user.created', subject: `user:${user.id}`, details: { roles: input.roles, isDemo: input.isDemo ?? false } });
+      await this.audit.record(tx.audit, context, {
+        what: 'user.created',
+        subject: `user:${user.id}`,
+        details: { roles: input.roles, isDemo: input.isDemo ?? false },
+      });
       return user;
     });
   }
@@ -60,7 +68,12 @@ export class UserAdminService {
     return this.data.transaction(async (tx) => {
       const user = await this.requireUser(tx.users, username);
       await tx.users.replaceRoles(user.id, roles);
-      await this.audit.record(tx.audit, context, { what: 'user.roles_changed', subject: `user:${user.id}`, justification, details: { from: user.roles, to: roles } });
+      await this.audit.record(tx.audit, context, {
+        what: 'user.roles_changed',
+        subject: `user:${user.id}`,
+        justification,
+        details: { from: user.roles, to: roles },
+      });
       return { ...user, roles: [...roles] };
     });
   }

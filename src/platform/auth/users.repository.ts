@@ -19,7 +19,13 @@ export class UsersRepository {
     return user ? this.withRoles(user) : undefined;
   }
 
-  async create(input: { username: string; displayName: string; passwordHash: string | null; roles: readonly Role[]; isDemo?: boolean }): Promise<UserWithRoles> {
+  async create(input: {
+    username: string;
+    displayName: string;
+    passwordHash: string | null;
+    roles: readonly Role[];
+    isDemo?: boolean;
+  }): Promise<UserWithRoles> {
     const [user] = await this.db
       .insert(users)
       .values({ username: input.username.toLowerCase(), displayName: input.displayName, passwordHash: input.passwordHash, isDemo: input.isDemo ?? false })
@@ -34,12 +40,19 @@ export class UsersRepository {
   }
 
   async disable(userId: string, at: Date): Promise<boolean> {
-    const updated = await this.db.update(users).set({ disabledAt: at }).where(and(eq(users.id, userId), isNull(users.disabledAt))).returning({ id: users.id });
+    const updated = await this.db
+      .update(users)
+      .set({ disabledAt: at })
+      .where(and(eq(users.id, userId), isNull(users.disabledAt)))
+      .returning({ id: users.id });
     return updated.length > 0;
   }
 
   async countDemoAccounts(): Promise<number> {
-    const [row] = await this.db.select({ count: sql<number>`count(*)::int` }).from(users).where(eq(users.isDemo, true));
+    const [row] = await this.db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(users)
+      .where(eq(users.isDemo, true));
     return row?.count ?? 0;
   }
 

@@ -21,8 +21,12 @@ export const users = pgTable('users', {
 export const userRoles = pgTable(
   'user_roles',
   {
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role').notNull().references(() => roles.name),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role')
+      .notNull()
+      .references(() => roles.name),
   },
   (t) => [primaryKey({ columns: [t.userId, t.role] })],
 );
@@ -32,7 +36,9 @@ export const sessions = pgTable(
   {
     /** SHA-256 of the cookie token: a database read never yields a usable session. */
     tokenHash: text('token_hash').primaryKey(),
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
@@ -63,7 +69,9 @@ export const consultations = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     reference: text('reference').notNull().unique(),
-    incidentId: uuid('incident_id').notNull().references(() => incidents.id),
+    incidentId: uuid('incident_id')
+      .notNull()
+      .references(() => incidents.id),
     state: text('state').notNull(),
     officerId: uuid('officer_id').references(() => users.id),
     interpreterRequired: boolean('interpreter_required').notNull().default(false),
@@ -85,7 +93,9 @@ export const consultationEvents = pgTable(
   'consultation_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    consultationId: uuid('consultation_id').notNull().references(() => consultations.id),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
     fromState: text('from_state'),
     toState: text('to_state').notNull(),
     actorId: uuid('actor_id').references(() => users.id),
@@ -107,7 +117,9 @@ export const auditEvents = pgTable(
     subject: text('subject'),
     correlationId: text('correlation_id'),
     justification: text('justification'),
-    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    details: jsonb('details')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull().unique(),
   },

@@ -17,7 +17,10 @@ function capture() {
 describe('logger redaction of personal data (DP-02)', () => {
   it('replaces names, phone numbers and addresses at any depth', () => {
     const { lines, logger } = capture();
-    logger.info({ incident: { callerName: 'Jane Doe', callerPhone: '+447700900123', location: '1 High Street, Maidstone', grade: 2 }, people: [{ name: 'John Roe' }] }, 'incident');
+    logger.info(
+      { incident: { callerName: 'Jane Doe', callerPhone: '+447700900123', location: '1 High Street, Maidstone', grade: 2 }, people: [{ name: 'John Roe' }] },
+      'incident',
+    );
     const text = lines.join('');
     for (const secret of ['Jane Doe', '+447700900123', 'High Street', 'John Roe']) assert.ok(!text.includes(secret), `${secret} leaked into the log`);
     assert.match(text, /"grade":2/);

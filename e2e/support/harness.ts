@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/platform/logging/logger.js';
+import { startRuntime, type Runtime } from '../../src/runtime.js';
+
+export const CHROMIUM_PATH = process.env.RVR_CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The flags the machine needs: no sandbox as root, no GPU, and no background calls to a network we do not have. */
+const HEADLESS_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Fake camera and microphone, granted without a prompt, usable over loopback (ARCHITECTURE.md §4). */
+export const FAKE_MEDIA_FLAGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export interface RunningServer {
+  baseUrl: string;
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+/** The real server (embedded PGlite, demo data seeded) on a free loopback port. */
+export async function startServer(): Promise<RunningServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-e2e-'));
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO_DATA: 'true', HOST: '127.0.0.1', PORT: '0' });
+  const runtime = await startRuntime(config, createLogger({ level: 'silent' }));
+  const address = await runtime.app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    baseUrl: address,
+    runtime,
+    async stop() {
+      await runtime.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Participant {
+  context: BrowserContext;
+  page: Page;
+  /** Ends this participant's browser process alone (e.g. a victim's phone dying mid-call). */
+  close(): Promise<void>;
+}
+
+/**
+ * One browser process with its own fresh profile per participant, so several people can be in one test
+ * at once and any one of them can be killed without touching the others.
+ */
+export async function launchParticipant(options: { fakeMedia?: boolean } = {}): Promise<Participant> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...HEADLESS_FLAGS, ...(options.fakeMedia ? FAKE_MEDIA_FLAGS : [])],
+    viewport: { width: 1280, height: 900 },
+  });
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close().catch(() => undefined);
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** page.evaluate with a deadline: a frozen page would otherwise hang the test for ever. */
+export async function evaluateWithin<T>(page: Page, ms: number, fn: () => Promise<T> | T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`page.evaluate took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([page.evaluate(fn), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): every test, unit, integration and end-to-end, on PGlite and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages the tests drive: Debian's Chromium (end-to-end) and ffmpeg/ffprobe (recordings).
+missing=()
+[ -x "${RVR_CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} from Debian's packages..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "The tests need ${missing[*]}. Install them, then run npm test again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ]; then
+  echo "Dependencies are not installed. Run: npm ci" >&2
+  exit 1
+fi
+
+mapfile -t files < <(find src test e2e -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+exec node --import tsx --test --test-concurrency=2 "$@" "${files[@]}"
