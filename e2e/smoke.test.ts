@@ -25,6 +25,9 @@ describe('smoke: staff sign in and out in Chromium', () => {
 
     const signIn = new SignInPage(handler.page);
     await signIn.signIn(server.baseUrl, 'handler', DEMO_PASSWORD);
+    assert.match(handler.page.url(), /\/policy$/, 'a first sign-in meets the RVR policy to acknowledge (SC-5)');
+    assert.match((await handler.page.getByTestId('policy-text').textContent()) ?? '', /explicit consent/);
+    await signIn.acknowledgePolicyIfAsked();
     assert.match(handler.page.url(), /\/control-room$/);
     assert.equal(await handler.page.getByRole('heading', { level: 1 }).textContent(), 'Control room');
     assert.match((await handler.page.getByTestId('who-you-are').textContent()) ?? '', /Demo Call Handler/);
@@ -46,8 +49,8 @@ describe('smoke: staff sign in and out in Chromium', () => {
     const [officer, supervisor] = await Promise.all([launchParticipant({ fakeMedia: true }), launchParticipant()]);
     participants.push(officer, supervisor);
     await Promise.all([
-      new SignInPage(officer.page).signIn(server.baseUrl, 'officer', DEMO_PASSWORD),
-      new SignInPage(supervisor.page).signIn(server.baseUrl, 'supervisor', DEMO_PASSWORD),
+      new SignInPage(officer.page).signInAndAcknowledge(server.baseUrl, 'officer', DEMO_PASSWORD),
+      new SignInPage(supervisor.page).signInAndAcknowledge(server.baseUrl, 'supervisor', DEMO_PASSWORD),
     ]);
     assert.match(officer.page.url(), /\/officer$/);
     assert.match(supervisor.page.url(), /\/supervisor$/);

@@ -3,23 +3,27 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Services } from './composition.js';
+import { accountRoutes } from './features/account/account.routes.js';
+import { adminRoutes } from './features/admin/admin.routes.js';
+import { dpoRoutes } from './features/dpo/dpo.routes.js';
 import { consultationRoutes } from './features/consultations/consultation.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { homeRoutes } from './features/home/home.routes.js';
+import { ssoRoutes } from './features/sign-in/sso.routes.js';
 import { signInRoutes } from './features/sign-in/sign-in.routes.js';
-import { assertRouteDeclaresAccess, isAllowed, redirectToSignIn, wantsJson } from './platform/http/access.js';
-import { readSessionToken, sessionCookieSettings } from './platform/http/session-cookie.js';
+import { assertRouteDeclaresAccess, wantsJson } from './platform/http/access.js';
+import { isStaticAsset, registerRequestGuard } from './platform/http/request-guard.js';
+import { sessionCookieSettings } from './platform/http/session-cookie.js';
 import { registerViews } from './platform/http/views.js';
 import { registerMetrics } from './platform/metrics/metrics.js';
 import { AppError } from './platform/errors.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,100}$/;
-const STATIC_PREFIXES = ['/assets/', '/stylesheets/', '/javascripts/', '/static/'];
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AppDependencies {
   config: Config;
@@ -46,11 +50,13 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     ajv: { customOptions: { coerceTypes: false } },
   });
 
+  app.decorate('routeCatalogue', []);
   app.addHook('onRoute', (route) => {
-    if (route.config?.access === undefined && STATIC_PREFIXES.some((p) => route.url.startsWith(p))) {
+    if (route.config?.access === undefined && isStaticAsset(route.url)) {
       route.config = { ...route.config, access: 'public' };
     }
-    assertRouteDeclaresAccess(route);
+    const access = assertRouteDeclaresAccess(route);
+    for (const method of [route.method].flat()) app.routeCatalogue.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
@@ -78,6 +84,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   });
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody);
+  // Only routes that opt in (sign-in and its second step) are rate limited, per client address.
+  await app.register(fastifyRateLimit, { global: false });
   const cookieSettings = sessionCookieSettings(config.publicBaseUrl);
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
@@ -88,29 +96,13 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await registerViews(app);
   registerMetrics(app);
 
-  // Who is asking, then whether they may: every route has declared its access (see onRoute above).
-  app.decorateRequest('user', undefined);
-  app.addHook('preHandler', async (request, reply) => {
-    const token = readSessionToken(request, cookieSettings);
-    if (token) request.user = await services.auth.resolveSession(token);
-    // Unknown URLs answer 404 to everyone; every known route declared its access.
-    const access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'signed_in');
-    if (!isAllowed(access, request.user)) {
-      if (!request.user) {
-        if (wantsJson(request)) return reply.code(401).send({ error: 'Sign in to use this.' });
-        return redirectToSignIn(reply);
-      }
-      throw new AppError(403, 'Your role does not give you access to this page. Ask your supervisor or an administrator if you need it.');
-    }
-  });
-  app.addHook('preHandler', (request, reply, done) => {
-    if (STATE_CHANGING.has(request.method)) app.csrfProtection(request, reply, done);
-    else done();
-  });
+  registerRequestGuard(app, services, cookieSettings);
   app.addHook('preHandler', async (request, reply) => {
     if (!rendersPages(request.url)) return;
     reply.locals = {
       user: request.user,
+      // Shown in the header (with Sign out) even while the second factor is still due.
+      signedInAs: request.staffSession?.user,
       cspNonce: reply.cspNonce.script,
       csrfToken: reply.generateCsrf(),
       correlationId: request.id,
@@ -128,14 +120,18 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'Page not found. If you typed the web address, check it is correct.'));
 
   await app.register(healthRoutes(services));
-  await app.register(signInRoutes(services, cookieSettings));
+  await app.register(signInRoutes(services, config, cookieSettings));
+  await app.register(ssoRoutes(services, config, cookieSettings));
+  await app.register(accountRoutes(services, cookieSettings));
   await app.register(homeRoutes(services));
   await app.register(consultationRoutes(services));
+  await app.register(adminRoutes(services));
+  await app.register(dpoRoutes(services));
   return app;
 }
 
 function rendersPages(url: string): boolean {
-  return !STATIC_PREFIXES.some((p) => url.startsWith(p)) && !url.startsWith('/health/') && url !== '/metrics';
+  return !isStaticAsset(url) && !url.startsWith('/health/') && url !== '/metrics';
 }
 
 function friendlyMessage(error: Error & { code?: string; validation?: unknown }, status: number): string {
@@ -152,6 +148,7 @@ function friendlyMessage(error: Error & { code?: string; validation?: unknown },
     case 'FST_CSRF_MISSING_SECRET':
       return 'This form has expired or was not sent from this service. Go back, reload the page and try again.';
   }
+  if (status === 429) return 'Too many attempts from your device. Wait a minute, then try again.';
   if (error.validation) return `Some of what you sent is not valid: ${error.message}`;
   return status === 404 ? 'Not found.' : 'The request could not be processed. Check what you sent and try again.';
 }
@@ -159,5 +156,5 @@ function friendlyMessage(error: Error & { code?: string; validation?: unknown },
 function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
   reply.code(status);
   if (wantsJson(request)) return reply.send({ error: message, correlationId: request.id });
-  return reply.view('error.njk', { status, message, correlationId: request.id, user: request.user, cspNonce: reply.cspNonce?.script });
+  return reply.view('error.njk', { status, message, correlationId: request.id, user: request.user, signedInAs: request.staffSession?.user, cspNonce: reply.cspNonce?.script });
 }

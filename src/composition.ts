@@ -7,6 +7,12 @@ import { AuditLogService } from './platform/audit/audit-log.service.js';
 import { AuditTrail } from './platform/audit/audit-trail.js';
 import { AuditRepository } from './platform/audit/audit.repository.js';
 import { AuthService } from './platform/auth/auth.service.js';
+import { MfaService } from './platform/auth/mfa.service.js';
+import { PoliciesRepository } from './platform/auth/policies.repository.js';
+import { PolicyService } from './platform/auth/policy.service.js';
+import { SecretBox } from './platform/auth/secret-box.js';
+import type { OidcClient } from './platform/auth/oidc-client.js';
+import { SsoService } from './platform/auth/sso.service.js';
 import { SessionsRepository } from './platform/auth/sessions.repository.js';
 import { UserAdminService } from './platform/auth/user-admin.service.js';
 import { UsersRepository } from './platform/auth/users.repository.js';
@@ -20,6 +26,7 @@ export function repositories(db: Executor) {
     sessions: new SessionsRepository(db),
     incidents: new IncidentsRepository(db),
     consultations: new ConsultationsRepository(db),
+    policies: new PoliciesRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -37,21 +44,25 @@ export function dataAccess(database: Database): DataAccess {
   };
 }
 
-export function services(deps: { config: Config; database: Database; now?: () => Date }) {
+export function services(deps: { config: Config; database: Database; now?: () => Date; oidcClient?: OidcClient }) {
   const now = deps.now ?? (() => new Date());
   const data = dataAccess(deps.database);
   const audit = new AuditTrail(now);
   const auth = new AuthService(data, audit, deps.config, now);
+  const mfa = new MfaService(data, audit, auth, new SecretBox(deps.config.sessionSecret, 'totp'), deps.config, now);
   const userAdmin = new UserAdminService(data, audit, now);
   const consultations = new ConsultationService(data, audit, now);
+  const policy = new PolicyService(data, audit, now);
   return {
     audit,
     auditLog: new AuditLogService(data, audit),
     auth,
+    mfa,
+    policy,
     userAdmin,
     users: { list: () => data.repos.users.listAll(), countDemoAccounts: () => data.repos.users.countDemoAccounts() },
     consultations,
-    demo: new DemoSeeder(data, userAdmin, consultations, audit),
+    demo: new DemoSeeder(data, userAdmin, consultations, audit, policy),
     health: {
       async checkDatabase(): Promise<{ ok: true } | { ok: false; error: string }> {
         try {
@@ -62,6 +73,8 @@ export function services(deps: { config: Config; database: Database; now?: () =>
         }
       },
     },
+    /** Single sign-on, when an OIDC provider is configured. */
+    sso: deps.oidcClient && deps.config.oidc ? new SsoService(data, audit, auth, deps.oidcClient, deps.config.oidc) : undefined,
     /** For the CLI and tests: the repositories, outside any request. */
     data,
   };

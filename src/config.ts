@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js';
 
 /** One typed configuration, read only from environment variables (README "Configuration"). */
 export interface Config {
@@ -12,6 +13,15 @@ export interface Config {
   publicBaseUrl: string;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
+  /** Every account must enrol and use TOTP (SEC-08); always true in production. */
+  mfaRequired: boolean;
+  /** Failed sign-ins in a row before the account pauses, with the pause doubling each further failure. */
+  lockoutThreshold: number;
+  signInAttemptsPerMinute: number;
+  /** Single sign-on; undefined when OIDC_ISSUER_URL is not set. */
+  oidc: OidcConfig | undefined;
+  /** The name shown in authenticator apps and page headers, e.g. "Kent Police RVR". */
+  serviceName: string;
   smsProvider: 'outbox';
   seedDemoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -79,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
   const sessionSecret = text('SESSION_SECRET', DEV_SESSION_SECRET);
   const smsProvider = oneOf('SMS_PROVIDER', ['outbox'] as const, 'outbox');
   const seedDemoData = boolean('SEED_DEMO_DATA', !production);
+  const mfaRequired = boolean('MFA_REQUIRED', production);
 
   if (production) {
     if (!databaseUrl) problems.push('DATABASE_URL is required in production: the embedded PGlite database is for a single development machine');
@@ -87,8 +98,12 @@ export function loadConfig(env: Env = process.env): Config {
     else if (sessionSecret.length < 32) problems.push('SESSION_SECRET must be at least 32 characters in production');
     if (!publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be an https:// URL in production');
     if (seedDemoData) problems.push('SEED_DEMO_DATA must be false in production: demo accounts have published passwords');
+    if (!mfaRequired) problems.push('MFA_REQUIRED cannot be false in production: every account must use a second factor (SEC-08)');
     if (smsProvider === 'outbox') problems.push('SMS_PROVIDER=outbox keeps texts on the server and is refused in production; configure a real provider');
   }
+
+  const oidc = parseOidcConfig(env, publicBaseUrl, production);
+  problems.push(...oidc.problems);
 
   const config: Config = {
     nodeEnv,
@@ -100,6 +115,11 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl,
     sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
     sessionAbsoluteHours: integer('SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
+    mfaRequired,
+    lockoutThreshold: integer('LOCKOUT_THRESHOLD', 5, 3, 20),
+    signInAttemptsPerMinute: integer('SIGN_IN_ATTEMPTS_PER_MINUTE', 10, 1, 1000),
+    serviceName: text('SERVICE_NAME', 'RVR'),
+    oidc: oidc.config,
     smsProvider,
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),

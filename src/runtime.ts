@@ -8,6 +8,7 @@ import { DEMO_PASSWORD } from './features/demo/demo-seeder.js';
 import { systemContext } from './platform/context.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { JobQueue } from './platform/jobs/job-queue.js';
+import { OidcClient } from './platform/auth/oidc-client.js';
 import { LocalBlobStore } from './platform/storage/blob-store.js';
 
 export interface Runtime {
@@ -26,7 +27,9 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
   const database = await openDatabase(config);
   try {
     await database.migrate();
-    const services = buildServices({ config, database });
+    // Discovery at start: a misconfigured identity provider is found now, not at someone's first sign-in.
+    const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
+    const services = buildServices({ config, database, oidcClient });
     if (config.nodeEnv === 'production' && (await services.users.countDemoAccounts()) > 0) {
       throw new Error(
         'Demo accounts exist in this database and are refused in production: disable or remove them (`rvr user disable <username>`), or use a fresh database',

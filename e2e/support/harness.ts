@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -34,12 +35,21 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The real server (embedded PGlite, demo data seeded) on a free loopback port. */
-export async function startServer(): Promise<RunningServer> {
+/** A loopback port nobody is using now, for a server whose address must be known before it starts. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The real server (embedded PGlite, demo data seeded) on loopback: a free port unless `PORT` is given. */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-e2e-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO_DATA: 'true', HOST: '127.0.0.1', PORT: '0' });
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO_DATA: 'true', HOST: '127.0.0.1', PORT: '0', ...env });
   const runtime = await startRuntime(config, createLogger({ level: 'silent' }));
-  const address = await runtime.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = await runtime.app.listen({ host: '127.0.0.1', port: config.port });
   return {
     baseUrl: address,
     runtime,

@@ -7,6 +7,9 @@ export type Actor =
 export interface RequestContext {
   actor: Actor;
   correlationId: string;
+  /** The public id of the staff session the request came in on (DP-04), when there is one. */
+  sessionId?: string;
+  clientIp?: string;
 }
 
 export function actorId(actor: Actor): string {
@@ -22,4 +25,16 @@ export function actorId(actor: Actor): string {
 
 export function systemContext(name: string, correlationId: string): RequestContext {
   return { actor: { type: 'system', name }, correlationId };
+}
+
+/** DP-04 actorRole: the roles the actor held when acting (a user may hold several). */
+export function actorRole(actor: Actor): string {
+  switch (actor.type) {
+    case 'user':
+      return actor.roles.join(',');
+    case 'system':
+      return 'system';
+    case 'cli':
+      return 'operator';
+  }
 }

@@ -10,6 +10,7 @@ import type { RequestContext } from '../../src/platform/context.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { totp } from '../../src/platform/auth/totp.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
 
@@ -102,4 +103,16 @@ export class Browser {
     const match = /name="_csrf" value="([^"]+)"/.exec(response.body);
     if (match) this.csrfToken = match[1]!;
   }
+}
+
+/** Enrols a user in TOTP the way the setup page does; returns the secret so a test can make codes. */
+export async function enrolMfa(services: Services, username: string, password = TEST_PASSWORD): Promise<string> {
+  const meta = { userAgent: 'test', clientIp: '127.0.0.1', correlationId: 'test-mfa' };
+  const outcome = await services.auth.signIn(username, password, meta);
+  if (!outcome.ok) throw new Error(`could not sign in as ${username}`);
+  const user = (await services.data.repos.users.findByUsername(username))!;
+  const { secret } = await services.mfa.beginEnrolment(user.id);
+  const confirmed = await services.mfa.confirmEnrolment(outcome.token, user.id, totp(secret, new Date()), contextFor(user));
+  if (!confirmed) throw new Error('enrolment was not confirmed');
+  return secret;
 }

@@ -4,7 +4,6 @@ import { CONSULTATION_STATES } from '../../domain/consultation-state.js';
 import { AppError } from '../../platform/errors.js';
 import { contextOf, wantsJson } from '../../platform/http/access.js';
 
-const STAFF_ON_CONSULTATIONS = ['call_handler', 'rvr_officer', 'supervisor'] as const;
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 const transitionBody = {
@@ -17,11 +16,17 @@ const transitionBody = {
   },
 } as const;
 
+const justificationBody = {
+  type: 'object',
+  required: ['justification'],
+  properties: { justification: { type: 'string', maxLength: 1000 }, _csrf: { type: 'string' } },
+} as const;
+
 export function consultationRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     app.get<{ Params: { id: string } }>(
       '/consultations/:id',
-      { config: { access: STAFF_ON_CONSULTATIONS }, schema: { params: idParams } },
+      { config: { access: { permission: 'consultation.view' } }, schema: { params: idParams } },
       async (request, reply) => {
         const detail = await services.consultations.detail(request.params.id, contextOf(request));
         if (wantsJson(request)) return { consultation: detail.consultation, events: detail.events, options: detail.options };
@@ -31,7 +36,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { to: string; reason?: string } }>(
       '/consultations/:id/transitions',
-      { config: { access: STAFF_ON_CONSULTATIONS }, schema: { params: idParams, body: transitionBody } },
+      { config: { access: { permission: 'consultation.transition' } }, schema: { params: idParams, body: transitionBody } },
       async (request, reply) => {
         const context = contextOf(request);
         try {
@@ -49,6 +54,34 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
             attempted: { to: request.body.to, reason: request.body.reason },
           });
         }
+      },
+    );
+
+    // DP-01: caller details are personal data; each view is justified and logged before anything is shown.
+    app.get<{ Params: { id: string } }>(
+      '/consultations/:id/caller',
+      { config: { access: { permission: 'victim_data.view' } }, schema: { params: idParams } },
+      async (request, reply) => {
+        const consultation = await services.consultations.summary(request.params.id);
+        return reply.view('consultations/caller.njk', { pageTitle: 'Caller details', consultation });
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { justification: string } }>(
+      '/consultations/:id/caller',
+      { config: { access: { permission: 'victim_data.view' } }, schema: { params: idParams, body: justificationBody } },
+      async (request, reply) => {
+        const consultation = await services.consultations.summary(request.params.id);
+        const justification = request.body.justification.trim();
+        if (justification.length < 5) {
+          return reply.code(400).view('consultations/caller.njk', {
+            pageTitle: 'Caller details',
+            consultation,
+            errors: { justification: 'Say why you need to see the caller’s details (at least 5 characters)' },
+          });
+        }
+        const caller = await services.consultations.viewCallerDetails(contextOf(request), request.params.id, justification);
+        return reply.view('consultations/caller.njk', { pageTitle: 'Caller details', consultation, caller, justification });
       },
     );
   };

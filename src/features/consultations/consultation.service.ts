@@ -135,6 +135,29 @@ export class ConsultationService {
     return { consultation, incident: incident!, events, options };
   }
 
+  async summary(consultationId: string) {
+    const consultation = await this.data.repos.consultations.findById(consultationId);
+    if (!consultation) throw new NotFoundError('No consultation with that id');
+    return consultation;
+  }
+
+  /** Caller details: logged with the justification in the same transaction that reads them (DP-01). */
+  async viewCallerDetails(context: RequestContext, consultationId: string, justification: string) {
+    return this.data.transaction(async (tx) => {
+      const consultation = await tx.consultations.findById(consultationId);
+      if (!consultation) throw new NotFoundError('No consultation with that id');
+      const incident = await tx.incidents.findById(consultation.incidentId);
+      await this.audit.record(tx.audit, context, {
+        what: 'personal_data.viewed',
+        subject: `incident:${consultation.incidentId}`,
+        justification,
+        details: { consultationId, fields: ['callerName', 'callerPhone', 'relationship', 'location', 'needs', 'summary'] },
+      });
+      const { callerName, callerPhone, relationship, location, needs, summary } = incident!;
+      return { callerName, callerPhone, relationship, location, needs, summary };
+    });
+  }
+
   listSummaries(states: readonly ConsultationState[] | 'all') {
     return this.data.repos.consultations.listSummaries(states);
   }

@@ -2,6 +2,7 @@ import type { DataAccess } from '../../composition.js';
 import type { ConsultationState } from '../../domain/consultation-state.js';
 import type { Role } from '../../domain/roles.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { PolicyService } from '../../platform/auth/policy.service.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { UserAdminService } from '../../platform/auth/user-admin.service.js';
 import type { UserWithRoles } from '../../platform/auth/users.repository.js';
@@ -56,12 +57,26 @@ const DEMO_INCIDENTS: {
 
 const SEEDED_MARK = 'demo.seeded';
 
+/** A demonstration policy in the shape of a force's RVR policy; each demo user acknowledges it at first sign-in. */
+const DEMO_POLICY = {
+  title: 'Rapid Video Response policy (demonstration)',
+  body: [
+    'Rapid Video Response is an immediate and optional response to eligible domestic abuse calls, transferred to an officer before the caller clears the line, through recorded two-way video.',
+    'Video is used only with the explicit consent of the caller, who is told the call is recorded and why. Consent to the video call and to the recording are recorded separately.',
+    'Officers must manage collateral intrusion: others present, children, and anything seen that is not relevant to the call.',
+    'Recordings are evidence: they are kept and disposed of under MOPI and CPIA rules, and every view or export is logged with a reason.',
+    'Supervisors check the quality of RVR responses. Compliance with this policy and the standard operating procedures is mandatory.',
+  ].join('\n\n'),
+  url: '',
+};
+
 export class DemoSeeder {
   constructor(
     private readonly data: DataAccess,
     private readonly userAdmin: UserAdminService,
     private readonly consultations: ConsultationService,
     private readonly audit: AuditTrail,
+    private readonly policy: PolicyService,
   ) {}
 
   /** Seeds demo accounts and incidents once; later runs change nothing. Returns whether it seeded. */
@@ -101,6 +116,7 @@ export class DemoSeeder {
         await this.consultations.transition(actor, consultation.id, to, to === 'escalated_to_attendance' ? 'Routed to physical attendance (demo)' : undefined);
       }
     }
+    await this.policy.publish(as('admin'), DEMO_POLICY);
     // The seeding mark is an audit event, so "seeded once" survives restarts without another table.
     await this.data.transaction((tx) =>
       this.audit.record(tx.audit, context, { what: SEEDED_MARK, details: { accounts: DEMO_ACCOUNTS.length, incidents: DEMO_INCIDENTS.length } }),

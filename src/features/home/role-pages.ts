@@ -1,9 +1,13 @@
 import type { ConsultationState } from '../../domain/consultation-state.js';
+import type { Permission } from '../../domain/permissions.js';
 import type { Role } from '../../domain/roles.js';
 
 export interface RolePage {
   role: Role;
   path: string;
+  permission: Permission;
+  /** Served by its own feature (dpo/, admin/) rather than the generic role page. */
+  ownFeature?: boolean;
   title: string;
   purpose: string;
   /** Consultations this role sees on its page; omitted where the page shows none. */
@@ -14,6 +18,7 @@ export interface RolePage {
 export const ROLE_PAGES: readonly RolePage[] = [
   {
     role: 'call_handler',
+    permission: 'area.control_room',
     path: '/control-room',
     title: 'Control room',
     purpose: 'Take domestic abuse calls, check they are eligible for a video response and hand them to the RVR queue before the caller hangs up.',
@@ -21,6 +26,7 @@ export const ROLE_PAGES: readonly RolePage[] = [
   },
   {
     role: 'rvr_officer',
+    permission: 'area.officer',
     path: '/officer',
     title: 'RVR officer',
     purpose: 'Accept queued consultations and give the victim a video response within minutes.',
@@ -28,6 +34,7 @@ export const ROLE_PAGES: readonly RolePage[] = [
   },
   {
     role: 'supervisor',
+    permission: 'area.supervisor',
     path: '/supervisor',
     title: 'Supervisor',
     purpose: 'Oversee the queue and live consultations, decide eligibility overrides and review quality.',
@@ -35,12 +42,14 @@ export const ROLE_PAGES: readonly RolePage[] = [
   },
   {
     role: 'investigator',
+    permission: 'area.investigations',
     path: '/investigations',
     title: 'Investigations',
     purpose: 'View the evidence of the cases you are investigating. Recorded evidence appears here once video consultations are recorded.',
   },
   {
     role: 'evidence_manager',
+    permission: 'area.evidence',
     path: '/evidence',
     title: 'Evidence and records',
     purpose:
@@ -48,12 +57,16 @@ export const ROLE_PAGES: readonly RolePage[] = [
   },
   {
     role: 'dpo',
+    permission: 'audit.read',
+    ownFeature: true,
     path: '/dpo',
     title: 'Data protection',
     purpose: 'Check the tamper-evident audit log (DPA 2018 s.62) and handle subject access and restriction requests.',
   },
   {
     role: 'admin',
+    permission: 'users.manage',
+    ownFeature: true,
     path: '/admin',
     title: 'Administration',
     purpose: 'Manage staff accounts and roles. Administrators cannot view evidence unless also given an evidence role.',

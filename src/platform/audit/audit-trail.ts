@@ -1,4 +1,4 @@
-import { actorId, type RequestContext } from '../context.js';
+import { actorId, actorRole, type RequestContext } from '../context.js';
 import type { AuditRepository, AuditRow } from './audit.repository.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
 
@@ -7,7 +7,10 @@ export interface AuditEventInput {
   what: string;
   /** What the event is about, as `type:id` (e.g. `consultation:…`). Ids only: never names or numbers. */
   subject?: string;
+  /** Why: required for consultation (viewing) and disclosure of personal data or evidence (DP-01). */
   justification?: string;
+  /** Who received a disclosure (DP-01). */
+  recipient?: string;
   details?: Record<string, unknown>;
 }
 
@@ -31,6 +34,10 @@ export class AuditTrail {
       who: actorId(context.actor),
       subject: event.subject ?? null,
       correlationId: context.correlationId,
+      actorRole: actorRole(context.actor),
+      sessionId: context.sessionId ?? null,
+      clientIp: context.clientIp ?? null,
+      recipient: event.recipient ?? null,
       justification: event.justification ?? null,
       details: event.details ?? {},
     };

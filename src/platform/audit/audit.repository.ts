@@ -1,6 +1,20 @@
-import { asc, desc, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, like, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { auditEvents } from '../db/schema.js';
+
+export interface AuditFilter {
+  /** Event name prefix, e.g. `session.` */
+  what?: string;
+  /** Actor prefix, e.g. `user:` or a full `user:<id>` */
+  who?: string;
+  subject?: string;
+  from?: Date;
+  to?: Date;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type NewAuditRow = typeof auditEvents.$inferInsert;
@@ -29,6 +43,24 @@ export class AuditRepository {
   /** Events after `afterSeq`, oldest first, a page at a time (the chain can be far larger than memory). */
   async pageAfter(afterSeq: number, limit: number): Promise<AuditRow[]> {
     return this.db.select().from(auditEvents).where(gt(auditEvents.seq, afterSeq)).orderBy(asc(auditEvents.seq)).limit(limit);
+  }
+
+  /** Newest first, filtered; `beforeSeq` pages backwards through the log. */
+  async search(filter: AuditFilter, limit: number, beforeSeq?: number): Promise<AuditRow[]> {
+    const conditions = [
+      filter.what ? like(auditEvents.what, `${escapeLike(filter.what)}%`) : undefined,
+      filter.who ? like(auditEvents.who, `${escapeLike(filter.who)}%`) : undefined,
+      filter.subject ? eq(auditEvents.subject, filter.subject) : undefined,
+      filter.from ? gte(auditEvents.at, filter.from) : undefined,
+      filter.to ? lt(auditEvents.at, filter.to) : undefined,
+      beforeSeq ? lt(auditEvents.seq, beforeSeq) : undefined,
+    ].filter((c) => c !== undefined);
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(desc(auditEvents.seq))
+      .limit(limit);
   }
 
   async exists(what: string): Promise<boolean> {

@@ -9,6 +9,10 @@ export interface ChainedFields {
   who: string;
   subject: string | null;
   correlationId: string | null;
+  actorRole: string | null;
+  sessionId: string | null;
+  clientIp: string | null;
+  recipient: string | null;
   justification: string | null;
   details: unknown;
 }
@@ -35,6 +39,10 @@ export function chainHash(prevHash: string, event: ChainedFields): string {
     who: event.who,
     subject: event.subject,
     correlationId: event.correlationId,
+    actorRole: event.actorRole,
+    sessionId: event.sessionId,
+    clientIp: event.clientIp,
+    recipient: event.recipient,
     justification: event.justification,
     details: event.details,
   });

@@ -1,8 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { DataAccess } from '../../composition.js';
+import { lockedUntilAfterFailure } from '../../domain/lockout.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { RequestContext } from '../context.js';
+import { NotFoundError } from '../errors.js';
+import type { SessionRow } from './sessions.repository.js';
 import type { UserWithRoles } from './users.repository.js';
 import { verifyPassword } from './password.js';
 
@@ -13,6 +16,26 @@ export interface SignedInUser {
   roles: UserWithRoles['roles'];
 }
 
+/** Where a request comes from; kept with the session and in the audit log (DP-04). */
+export interface ClientMeta {
+  userAgent: string | null;
+  clientIp: string | null;
+  correlationId: string;
+}
+
+export interface ResolvedSession {
+  user: SignedInUser;
+  /** Public id (for listing and the audit log), never the token. */
+  sessionId: string;
+  /** The password step is done but the second factor is not: only the MFA pages may be used. */
+  mfaPending: boolean;
+  /** The user must enrol a second factor before anything else (MFA required, none enrolled yet). */
+  mfaEnrolmentNeeded: boolean;
+  method: 'password' | 'oidc';
+}
+
+export type SignInOutcome = { ok: true; token: string; next: 'home' | 'mfa' | 'mfa_enrol' } | { ok: false };
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -20,53 +43,85 @@ export function hashToken(token: string): string {
 // last_seen_at is written at most this often, so every page view does not become a database write.
 const TOUCH_INTERVAL_MS = 30_000;
 
+type AuthConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold'>;
+
 export class AuthService {
   constructor(
     private readonly data: DataAccess,
     private readonly audit: AuditTrail,
-    private readonly config: Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours'>,
+    private readonly config: AuthConfig,
     private readonly now: () => Date,
   ) {}
 
   /**
-   * Returns a new session token, or undefined for any failure: unknown user, wrong password and disabled
-   * account look the same from outside (no user enumeration), though the audit log tells them apart.
+   * The password step. Unknown user, wrong password, paused (locked) and disabled accounts all answer
+   * `{ ok: false }` in about the same time (no user enumeration); the audit log tells them apart.
    */
-  async signIn(
-    username: string,
-    password: string,
-    userAgent: string | null,
-    correlationId: string,
-  ): Promise<{ token: string; user: SignedInUser } | undefined> {
+  async signIn(username: string, password: string, meta: ClientMeta): Promise<SignInOutcome> {
     const user = await this.data.repos.users.findByUsername(username);
-    const passwordOk = await verifyPassword(user?.passwordHash, password);
-    const system: RequestContext = { actor: { type: 'system', name: 'sign-in' }, correlationId };
-    if (!user || !passwordOk || user.disabledAt) {
-      const reason = !user ? 'unknown_user' : !passwordOk ? 'wrong_password' : 'account_disabled';
-      await this.data.transaction((tx) =>
-        this.audit.record(tx.audit, system, { what: 'session.sign_in_failed', subject: user ? `user:${user.id}` : undefined, details: { reason } }),
-      );
-      return undefined;
+    const now = this.now();
+    const locked = !!user?.lockedUntil && user.lockedUntil > now;
+    const passwordOk = await verifyPassword(locked ? undefined : user?.passwordHash, password);
+    if (!user || !passwordOk || user.disabledAt || locked) {
+      const reason = !user ? 'unknown_user' : locked ? 'account_paused' : user.disabledAt ? 'account_disabled' : 'wrong_password';
+      await this.recordFailure(user, reason, meta);
+      return { ok: false };
     }
+    const next = user.mfaEnrolledAt ? 'mfa' : this.config.mfaRequired ? 'mfa_enrol' : 'home';
+    const token = await this.startSession(user, meta, { method: 'password', mfaSatisfied: next === 'home' });
+    return { ok: true, token, next };
+  }
+
+  /** A failed first or second factor: audited, counted, and the account paused after too many in a row. */
+  async recordFailure(user: UserWithRoles | undefined, reason: string, meta: ClientMeta): Promise<void> {
+    await this.data.transaction(async (tx) => {
+      let failures: number | undefined;
+      if (user && reason !== 'account_paused' && reason !== 'account_disabled') {
+        failures = await tx.users.recordFailedSignIn(user.id);
+        const until = lockedUntilAfterFailure(failures, this.config.lockoutThreshold, this.now());
+        if (until) await tx.users.setLockedUntil(user.id, until);
+      }
+      await this.audit.record(tx.audit, this.systemContext(meta), {
+        what: 'session.sign_in_failed',
+        subject: user ? `user:${user.id}` : undefined,
+        details: { reason, failuresInARow: failures },
+      });
+    });
+  }
+
+  /** Opens a session after the first factor (password or single sign-on). */
+  async startSession(user: UserWithRoles, meta: ClientMeta, options: { method: 'password' | 'oidc'; mfaSatisfied: boolean }): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.config.sessionAbsoluteHours * 3_600_000);
-    const context: RequestContext = { actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles }, correlationId };
     await this.data.transaction(async (tx) => {
-      await tx.sessions.create({ tokenHash: hashToken(token), userId: user.id, expiresAt, userAgent: userAgent?.slice(0, 300) ?? null, now });
-      await this.audit.record(tx.audit, context, { what: 'session.signed_in', subject: `user:${user.id}` });
+      const session = await tx.sessions.create({
+        tokenHash: hashToken(token),
+        userId: user.id,
+        expiresAt,
+        userAgent: meta.userAgent?.slice(0, 300) ?? null,
+        clientIp: meta.clientIp,
+        method: options.method,
+        mfaVerifiedAt: options.mfaSatisfied ? now : null,
+        now,
+      });
+      if (options.mfaSatisfied) await tx.users.recordSuccessfulSignIn(user.id, now);
+      await this.audit.record(tx.audit, this.userContext(user, session.id, meta), {
+        what: options.mfaSatisfied ? 'session.signed_in' : 'session.password_verified',
+        subject: `user:${user.id}`,
+        details: { method: options.method },
+      });
     });
-    return { token, user: toSignedInUser(user) };
+    return token;
   }
 
-  /** The user behind a session token, if the session is live, neither idle too long nor past its lifetime, and the user is enabled. */
-  async resolveSession(token: string): Promise<SignedInUser | undefined> {
+  /** The session behind a token, if live: not ended, not idle too long, within its lifetime, user enabled. */
+  async resolveSession(token: string): Promise<ResolvedSession | undefined> {
     const tokenHash = hashToken(token);
     const session = await this.data.repos.sessions.findLive(tokenHash);
     if (!session) return undefined;
     const now = this.now();
-    const idleLimit = this.config.sessionIdleMinutes * 60_000;
-    if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > idleLimit) {
+    if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > this.config.sessionIdleMinutes * 60_000) {
       await this.data.repos.sessions.end(tokenHash, now, 'expired');
       return undefined;
     }
@@ -76,7 +131,13 @@ export class AuthService {
       return undefined;
     }
     if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) await this.data.repos.sessions.touch(tokenHash, now);
-    return toSignedInUser(user);
+    return {
+      user: toSignedInUser(user),
+      sessionId: session.id,
+      mfaPending: session.mfaVerifiedAt === null,
+      mfaEnrolmentNeeded: session.mfaVerifiedAt === null && !user.mfaEnrolledAt,
+      method: session.method as 'password' | 'oidc',
+    };
   }
 
   async signOut(token: string, context: RequestContext): Promise<void> {
@@ -85,6 +146,27 @@ export class AuthService {
       if (ended && context.actor.type === 'user') {
         await this.audit.record(tx.audit, context, { what: 'session.signed_out', subject: `user:${context.actor.userId}` });
       }
+    });
+  }
+
+  listSessions(userId: string): Promise<SessionRow[]> {
+    return this.data.repos.sessions.listLiveForUser(userId);
+  }
+
+  /** Ends one session of a user: their own (from their sessions page) or anyone's (an administrator). */
+  async endSession(context: RequestContext, userId: string, sessionId: string, justification?: string): Promise<void> {
+    await this.data.transaction(async (tx) => {
+      const ended = await tx.sessions.endById(userId, sessionId, this.now(), 'ended_by_user');
+      if (!ended) throw new NotFoundError('That session has already ended');
+      await this.audit.record(tx.audit, context, { what: 'session.ended', subject: `user:${userId}`, justification, details: { sessionId } });
+    });
+  }
+
+  async endAllSessions(context: RequestContext, userId: string, justification: string): Promise<number> {
+    return this.data.transaction(async (tx) => {
+      const count = await tx.sessions.endAllForUser(userId, this.now(), 'ended_by_admin');
+      await this.audit.record(tx.audit, context, { what: 'session.all_ended', subject: `user:${userId}`, justification, details: { count } });
+      return count;
     });
   }
 
@@ -99,17 +181,27 @@ export class AuthService {
         await this.audit.record(
           tx.audit,
           { actor: { type: 'system', name: 'sessions.expire' }, correlationId: randomUUID() },
-          {
-            what: 'sessions.expired',
-            details: { ended, deleted },
-          },
+          { what: 'sessions.expired', details: { ended, deleted } },
         );
       }
       return { ended, deleted };
     });
   }
+
+  private systemContext(meta: ClientMeta): RequestContext {
+    return { actor: { type: 'system', name: 'sign-in' }, correlationId: meta.correlationId, clientIp: meta.clientIp ?? undefined };
+  }
+
+  private userContext(user: UserWithRoles, sessionId: string, meta: ClientMeta): RequestContext {
+    return {
+      actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles },
+      correlationId: meta.correlationId,
+      sessionId,
+      clientIp: meta.clientIp ?? undefined,
+    };
+  }
 }
 
-function toSignedInUser(user: UserWithRoles): SignedInUser {
+export function toSignedInUser(user: UserWithRoles): SignedInUser {
   return { id: user.id, username: user.username, displayName: user.displayName, roles: user.roles };
 }

@@ -18,11 +18,3 @@ export async function verifyPassword(passwordHash: string | null | undefined, pa
   }
   return verify(passwordHash, password).catch(() => false);
 }
-
-export const MIN_PASSWORD_LENGTH = 12;
-
-export function passwordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return `Password must be at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > 256) return 'Password must be 256 characters or fewer';
-  return undefined;
-}

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { sessions } from '../db/schema.js';
 
@@ -7,10 +7,52 @@ export type SessionRow = typeof sessions.$inferSelect;
 export class SessionsRepository {
   constructor(private readonly db: Executor) {}
 
-  async create(row: { tokenHash: string; userId: string; expiresAt: Date; userAgent: string | null; now: Date }): Promise<void> {
-    await this.db
+  async create(row: {
+    tokenHash: string;
+    userId: string;
+    expiresAt: Date;
+    userAgent: string | null;
+    clientIp: string | null;
+    method: 'password' | 'oidc';
+    mfaVerifiedAt: Date | null;
+    now: Date;
+  }): Promise<SessionRow> {
+    const [created] = await this.db
       .insert(sessions)
-      .values({ tokenHash: row.tokenHash, userId: row.userId, expiresAt: row.expiresAt, userAgent: row.userAgent, createdAt: row.now, lastSeenAt: row.now });
+      .values({
+        tokenHash: row.tokenHash,
+        userId: row.userId,
+        expiresAt: row.expiresAt,
+        userAgent: row.userAgent,
+        clientIp: row.clientIp,
+        method: row.method,
+        mfaVerifiedAt: row.mfaVerifiedAt,
+        createdAt: row.now,
+        lastSeenAt: row.now,
+      })
+      .returning();
+    return created!;
+  }
+
+  async markMfaVerified(tokenHash: string, at: Date): Promise<void> {
+    await this.db.update(sessions).set({ mfaVerifiedAt: at }).where(eq(sessions.tokenHash, tokenHash));
+  }
+
+  async listLiveForUser(userId: string): Promise<SessionRow[]> {
+    return this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt)))
+      .orderBy(desc(sessions.lastSeenAt));
+  }
+
+  async endById(userId: string, sessionId: string, at: Date, reason: string): Promise<boolean> {
+    const ended = await this.db
+      .update(sessions)
+      .set({ endedAt: at, endedReason: reason })
+      .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId), isNull(sessions.endedAt)))
+      .returning({ id: sessions.id });
+    return ended.length > 0;
   }
 
   async findLive(tokenHash: string): Promise<SessionRow | undefined> {

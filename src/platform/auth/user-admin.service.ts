@@ -3,7 +3,8 @@ import { isRole, ROLES, type Role } from '../../domain/roles.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { RequestContext } from '../context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { hashPassword, passwordProblem } from './password.js';
+import { hashPassword } from './password.js';
+import { passwordProblem } from './password-policy.js';
 import type { UserWithRoles } from './users.repository.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/;
@@ -34,7 +35,7 @@ export class UserAdminService {
     if (!USERNAME.test(username))
       errors.username = 'Username must be 2 to 64 characters: letters, digits, dot, dash or underscore, starting with a letter or digit';
     if (displayName.length < 1 || displayName.length > 100) errors.displayName = 'Name must be 1 to 100 characters';
-    const weak = passwordProblem(input.password);
+    const weak = passwordProblem(input.password, { username, displayName });
     if (weak) errors.password = weak;
     if (input.roles.length === 0) errors.roles = 'Give at least one role';
     if (Object.keys(errors).length > 0) throw new ValidationError(Object.values(errors).join('; '), errors);
@@ -61,6 +62,16 @@ export class UserAdminService {
       const sessionsEnded = await tx.sessions.endAllForUser(user.id, at, 'user_disabled');
       await this.audit.record(tx.audit, context, { what: 'user.disabled', subject: `user:${user.id}`, justification, details: { sessionsEnded } });
       return { ...user, disabledAt: at };
+    });
+  }
+
+  async enable(context: RequestContext, username: string, justification: string): Promise<UserWithRoles> {
+    return this.data.transaction(async (tx) => {
+      const user = await this.requireUser(tx.users, username);
+      if (!user.disabledAt) throw new ConflictError(`User "${user.username}" is already active`);
+      await tx.users.enable(user.id);
+      await this.audit.record(tx.audit, context, { what: 'user.enabled', subject: `user:${user.id}`, justification });
+      return { ...user, disabledAt: null };
     });
   }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Role } from '../../domain/roles.js';
 import type { Executor } from '../db/database.js';
 import { userRoles, users } from '../db/schema.js';
@@ -25,10 +25,18 @@ export class UsersRepository {
     passwordHash: string | null;
     roles: readonly Role[];
     isDemo?: boolean;
+    oidc?: { issuer: string; subject: string };
   }): Promise<UserWithRoles> {
     const [user] = await this.db
       .insert(users)
-      .values({ username: input.username.toLowerCase(), displayName: input.displayName, passwordHash: input.passwordHash, isDemo: input.isDemo ?? false })
+      .values({
+        username: input.username.toLowerCase(),
+        displayName: input.displayName,
+        passwordHash: input.passwordHash,
+        isDemo: input.isDemo ?? false,
+        oidcIssuer: input.oidc?.issuer ?? null,
+        oidcSubject: input.oidc?.subject ?? null,
+      })
       .returning();
     await this.replaceRoles(user!.id, input.roles);
     return { ...user!, roles: [...input.roles] };
@@ -39,6 +47,10 @@ export class UsersRepository {
     if (roles.length > 0) await this.db.insert(userRoles).values(roles.map((role) => ({ userId, role })));
   }
 
+  async enable(userId: string): Promise<void> {
+    await this.db.update(users).set({ disabledAt: null, failedSignIns: 0, lockedUntil: null }).where(eq(users.id, userId));
+  }
+
   async disable(userId: string, at: Date): Promise<boolean> {
     const updated = await this.db
       .update(users)
@@ -46,6 +58,55 @@ export class UsersRepository {
       .where(and(eq(users.id, userId), isNull(users.disabledAt)))
       .returning({ id: users.id });
     return updated.length > 0;
+  }
+
+  /** Counts a failed sign-in and returns the new count in a row (atomic: concurrent failures all count). */
+  async recordFailedSignIn(userId: string): Promise<number> {
+    const [row] = await this.db
+      .update(users)
+      .set({ failedSignIns: sql`${users.failedSignIns} + 1` })
+      .where(eq(users.id, userId))
+      .returning({ failed: users.failedSignIns });
+    return row?.failed ?? 0;
+  }
+
+  async setLockedUntil(userId: string, until: Date | null): Promise<void> {
+    await this.db.update(users).set({ lockedUntil: until }).where(eq(users.id, userId));
+  }
+
+  async recordSuccessfulSignIn(userId: string, at: Date): Promise<void> {
+    await this.db.update(users).set({ failedSignIns: 0, lockedUntil: null, lastSignInAt: at }).where(eq(users.id, userId));
+  }
+
+  async setPendingMfaSecret(userId: string, sealed: string | null): Promise<void> {
+    await this.db.update(users).set({ mfaPendingSecret: sealed }).where(eq(users.id, userId));
+  }
+
+  async confirmMfa(userId: string, sealed: string, at: Date, step: number): Promise<void> {
+    await this.db.update(users).set({ mfaSecret: sealed, mfaPendingSecret: null, mfaEnrolledAt: at, mfaLastStep: step }).where(eq(users.id, userId));
+  }
+
+  /** Records a used TOTP step only if it is newer than the last one: a replayed code updates nothing. */
+  async useMfaStep(userId: string, step: number): Promise<boolean> {
+    const updated = await this.db
+      .update(users)
+      .set({ mfaLastStep: step })
+      .where(and(eq(users.id, userId), or(isNull(users.mfaLastStep), lt(users.mfaLastStep, step))))
+      .returning({ id: users.id });
+    return updated.length > 0;
+  }
+
+  async clearMfa(userId: string): Promise<void> {
+    await this.db.update(users).set({ mfaSecret: null, mfaPendingSecret: null, mfaEnrolledAt: null, mfaLastStep: null }).where(eq(users.id, userId));
+  }
+
+  async findByOidcIdentity(issuer: string, subject: string): Promise<UserWithRoles | undefined> {
+    const [user] = await this.db.select().from(users).where(and(eq(users.oidcIssuer, issuer), eq(users.oidcSubject, subject)));
+    return user ? this.withRoles(user) : undefined;
+  }
+
+  async linkOidcIdentity(userId: string, issuer: string, subject: string, displayName: string): Promise<void> {
+    await this.db.update(users).set({ oidcIssuer: issuer, oidcSubject: subject, displayName }).where(eq(users.id, userId));
   }
 
   async countDemoAccounts(): Promise<number> {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -8,15 +8,32 @@ export const roles = pgTable('roles', {
   description: text('description').notNull(),
 });
 
-export const users = pgTable('users', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  username: text('username').notNull().unique(),
-  displayName: text('display_name').notNull(),
-  passwordHash: text('password_hash'),
-  isDemo: boolean('is_demo').notNull().default(false),
-  disabledAt: timestamp('disabled_at', { withTimezone: true }),
-  createdAt: createdAt(),
-});
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: text('username').notNull().unique(),
+    displayName: text('display_name').notNull(),
+    /** Null for accounts that only sign in through the force's identity provider (OIDC). */
+    passwordHash: text('password_hash'),
+    isDemo: boolean('is_demo').notNull().default(false),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    /** TOTP secret, encrypted (AES-256-GCM, key derived from SESSION_SECRET); set once enrolment is confirmed. */
+    mfaSecret: text('mfa_secret'),
+    mfaEnrolledAt: timestamp('mfa_enrolled_at', { withTimezone: true }),
+    /** A secret shown for enrolment but not yet confirmed with a code. */
+    mfaPendingSecret: text('mfa_pending_secret'),
+    /** The last TOTP time step accepted: a code can be used once (no replay within its 30 s window). */
+    mfaLastStep: integer('mfa_last_step'),
+    failedSignIns: integer('failed_sign_ins').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
+    oidcIssuer: text('oidc_issuer'),
+    oidcSubject: text('oidc_subject'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('users_oidc_identity_idx').on(t.oidcIssuer, t.oidcSubject)],
+);
 
 export const userRoles = pgTable(
   'user_roles',
@@ -36,6 +53,8 @@ export const sessions = pgTable(
   {
     /** SHA-256 of the cookie token: a database read never yields a usable session. */
     tokenHash: text('token_hash').primaryKey(),
+    /** A public handle for listing and ending a session (never the token). */
+    id: uuid('id').notNull().defaultRandom().unique(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -45,6 +64,11 @@ export const sessions = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     endedReason: text('ended_reason'),
     userAgent: text('user_agent'),
+    clientIp: text('client_ip'),
+    /** How the password step was passed: local password or single sign-on. */
+    method: text('method').notNull().default('password'),
+    /** Null while the second factor is still to be given; the session can then only reach the MFA pages. */
+    mfaVerifiedAt: timestamp('mfa_verified_at', { withTimezone: true }),
   },
   (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
 );
@@ -116,6 +140,11 @@ export const auditEvents = pgTable(
     who: text('who').notNull(),
     subject: text('subject'),
     correlationId: text('correlation_id'),
+    /** DP-04: the role the actor acted in, their session (public id), address, and the recipient of a disclosure. */
+    actorRole: text('actor_role'),
+    sessionId: text('session_id'),
+    clientIp: text('client_ip'),
+    recipient: text('recipient'),
     justification: text('justification'),
     details: jsonb('details')
       .notNull()
@@ -124,4 +153,25 @@ export const auditEvents = pgTable(
     hash: text('hash').notNull().unique(),
   },
   (t) => [index('audit_events_subject_idx').on(t.subject), index('audit_events_what_idx').on(t.what)],
+);
+
+/** The force's RVR policy / SOP; each user acknowledges the current version before using RVR (SC-5). */
+export const policyVersions = pgTable('policy_versions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  version: integer('version').notNull().unique(),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  url: text('url'),
+  publishedBy: uuid('published_by').references(() => users.id),
+  publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const policyAcknowledgements = pgTable(
+  'policy_acknowledgements',
+  {
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    policyVersionId: uuid('policy_version_id').notNull().references(() => policyVersions.id),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.policyVersionId] })],
 );

@@ -1,48 +1,60 @@
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import type { Role } from '../../domain/roles.js';
-import type { SignedInUser } from '../auth/auth.service.js';
+import { hasPermission, type Permission } from '../../domain/permissions.js';
+import type { ResolvedSession, SignedInUser } from '../auth/auth.service.js';
 import type { RequestContext } from '../context.js';
 import { ForbiddenError } from '../errors.js';
 
 /**
- * Every route declares who may use it, in `config.access`. A route without one makes the app refuse to
- * start, so nothing is ever public by accident.
- *   'public'     anyone (sign-in, health, static assets)
- *   'signed_in'  any staff session
- *   Role[]       a staff session holding at least one of these roles
+ * Every route declares who may use it, in `config.access`; a route without one stops the app starting.
+ *   'public'         anyone (sign-in, health, static assets)
+ *   'second_factor'  a session that has passed the password step, even if the second factor is still due
+ *   'signed_in'      a fully signed-in staff member, whatever their role
+ *   { permission }   a fully signed-in staff member holding a role with that permission (src/domain/permissions.ts)
+ * `beforePolicy: true` lets a signed-in user reach the route before acknowledging the current policy (SC-5).
  */
-export type Access = 'public' | 'signed_in' | readonly Role[];
+export type Access = 'public' | 'second_factor' | 'signed_in' | { permission: Permission };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    beforePolicy?: boolean;
   }
   interface FastifyRequest {
+    /** The fully signed-in staff member (second factor done), if any. */
     user: SignedInUser | undefined;
+    /** The session, including one still waiting for its second factor. */
+    staffSession: ResolvedSession | undefined;
   }
   interface FastifyReply {
     /** Values every page template sees (set by @fastify/view's `locals` decorator). */
     locals: Record<string, unknown>;
   }
+  interface FastifyInstance {
+    /** Every route with its declared access, for the role × route matrix test and the docs. */
+    routeCatalogue: { method: string; url: string; access: Access }[];
+  }
 }
 
-export function assertRouteDeclaresAccess(route: RouteOptions): void {
+export function assertRouteDeclaresAccess(route: RouteOptions): Access {
   const access = route.config?.access;
   if (access === undefined) throw new Error(`Route ${String(route.method)} ${route.url} declares no config.access`);
+  return access;
 }
 
-export function isAllowed(access: Access, user: SignedInUser | undefined): boolean {
-  if (access === 'public') return true;
-  if (!user) return false;
-  if (access === 'signed_in') return true;
-  return user.roles.some((role) => access.includes(role));
+export function permits(access: Access, user: SignedInUser): boolean {
+  return typeof access === 'string' || hasPermission(user.roles, access.permission);
 }
 
-/** The acting user for a service call; only call on routes that require a session. */
+/** The acting user for a service call, with their session and address for the audit log (DP-04). */
 export function contextOf(request: FastifyRequest): RequestContext {
-  const user = request.user;
+  const user = request.user ?? request.staffSession?.user;
   if (!user) throw new ForbiddenError('Sign in to do this');
-  return { actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles }, correlationId: request.id };
+  return {
+    actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles },
+    correlationId: request.id,
+    sessionId: request.staffSession?.sessionId,
+    clientIp: request.ip,
+  };
 }
 
 export function wantsJson(request: FastifyRequest): boolean {
@@ -51,6 +63,6 @@ export function wantsJson(request: FastifyRequest): boolean {
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
-export function redirectToSignIn(reply: FastifyReply): FastifyReply {
-  return reply.redirect('/sign-in', 303);
+export function redirectTo(reply: FastifyReply, url: string): FastifyReply {
+  return reply.redirect(url, 303);
 }

@@ -28,11 +28,11 @@ export async function registerViews(app: FastifyInstance): Promise<void> {
     ['/stylesheets/', 'govuk-frontend.min.css', path.join(govukDist, 'govuk')],
     ['/javascripts/govuk/', 'govuk-frontend.min.js', path.join(govukDist, 'govuk')],
     ['/stylesheets/moj/', 'moj-frontend.min.css', path.join(mojRoot, 'moj')],
+    ['/javascripts/moj/', 'moj-frontend.min.js', path.join(mojRoot, 'moj')],
     ['/static/', 'app.css', path.join(srcDir, 'assets')],
   ] as const) {
     await app.register(fastifyStatic, { root: dir, prefix, decorateReply: false, index: false, allowedPath: (p) => p === `/${file}`, maxAge: '1d' });
   }
-  // fastify-static registers its own routes; mark them public for the access check.
   await app.register(fastifyView, {
     engine: { nunjucks },
     templates: [path.join(srcDir, 'views'), path.join(srcDir, 'features'), govukDist, mojRoot],

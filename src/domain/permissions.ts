@@ -1,0 +1,35 @@
+import type { Role } from './roles.js';
+
+/**
+ * The one permission table (SEC-11 least privilege). Routes declare a permission, never a role, so who may
+ * do what is read and changed here alone. `admin` manages users and settings but holds no evidence or
+ * victim-data permission unless also given a role that does.
+ */
+export const PERMISSIONS = {
+  'area.control_room': ['call_handler'],
+  'area.officer': ['rvr_officer'],
+  'area.supervisor': ['supervisor'],
+  'area.investigations': ['investigator'],
+  'area.evidence': ['evidence_manager'],
+  'consultation.view': ['call_handler', 'rvr_officer', 'supervisor'],
+  'consultation.transition': ['call_handler', 'rvr_officer', 'supervisor'],
+  /** Caller/victim personal data; each view needs a recorded justification (DP-01). */
+  'victim_data.view': ['call_handler', 'rvr_officer', 'supervisor', 'investigator'],
+  'audit.read': ['dpo'],
+  'audit.export': ['dpo'],
+  'audit.verify': ['dpo'],
+  'users.manage': ['admin'],
+  'sessions.manage_all': ['admin'],
+  'policy.publish': ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function hasPermission(roles: readonly Role[], permission: Permission): boolean {
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  return roles.some((role) => allowed.includes(role));
+}
+
+export function permissionsOf(roles: readonly Role[]): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => hasPermission(roles, p));
+}

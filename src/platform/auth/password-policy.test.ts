@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { passwordProblem } from './password-policy.js';
+import { SecretBox } from './secret-box.js';
+
+describe('password policy', () => {
+  const cases: [string, RegExp | undefined, { username?: string; displayName?: string }?][] = [
+    ['short', /at least 12/],
+    ['x'.repeat(257), /256 characters or fewer/],
+    ['password1234', /commonly used|too easy/],
+    ['qwertyuiop123', /commonly used|too easy/],
+    ['aaaaaaaaaaaa', /too easy/],
+    ['jsmith-rules-2026!', /username or name/, { username: 'jsmith' }],
+    ['Patterson-long-phrase', /username or name/, { displayName: 'Jo Patterson' }],
+    ['rvr-demo-password', undefined],
+    ['correct-horse-battery-staple', undefined],
+    ['tangerine ladder mosaic 41', undefined],
+  ];
+  for (const [password, expected, context] of cases) {
+    it(`${expected ? 'refuses' : 'accepts'} "${password.slice(0, 24)}"`, () => {
+      const problem = passwordProblem(password, context);
+      if (expected) assert.match(problem ?? '', expected);
+      else assert.equal(problem, undefined);
+    });
+  }
+});
+
+describe('SecretBox (AES-256-GCM)', () => {
+  it('round-trips and detects tampering or a wrong key', () => {
+    const box = new SecretBox('a'.repeat(40), 'totp');
+    const sealed = box.seal('JBSWY3DPEHPK3PXP');
+    assert.notEqual(sealed, box.seal('JBSWY3DPEHPK3PXP'), 'a fresh IV each time');
+    assert.equal(box.open(sealed), 'JBSWY3DPEHPK3PXP');
+    const parts = sealed.split('.');
+    parts[3] = parts[3]!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'));
+    assert.throws(() => box.open(parts.join('.')));
+    assert.throws(() => new SecretBox('b'.repeat(40), 'totp').open(sealed));
+  });
+});

@@ -1,0 +1,70 @@
+import type { DataAccess } from '../../composition.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { AppError, ForbiddenError } from '../errors.js';
+import type { AuthService, ClientMeta } from './auth.service.js';
+import type { OidcConfig } from './oidc-config.js';
+import { OidcLoginError, type OidcClient, type OidcLoginRequest } from './oidc-client.js';
+import { rolesFromClaims } from './oidc-roles.js';
+
+/**
+ * Single sign-on with the force's identity provider (Entra ID or any OIDC provider). The provider is the
+ * source of truth for roles (mapped from a claim) and enforces its own MFA; RVR keeps the account record,
+ * sessions and the audit trail.
+ */
+export class SsoService {
+  constructor(
+    private readonly data: DataAccess,
+    private readonly audit: AuditTrail,
+    private readonly auth: AuthService,
+    private readonly client: OidcClient,
+    private readonly config: OidcConfig,
+  ) {}
+
+  startLogin(): Promise<{ url: string; request: OidcLoginRequest }> {
+    return this.client.startLogin();
+  }
+
+  /** Completes the code flow and opens a session; refuses clearly when the account has no RVR role or is disabled. */
+  async finishLogin(callbackUrl: URL, request: OidcLoginRequest, meta: ClientMeta): Promise<string> {
+    let identity;
+    try {
+      identity = await this.client.finishLogin(callbackUrl, request);
+    } catch (error) {
+      if (error instanceof OidcLoginError) throw new AppError(400, error.message);
+      throw error;
+    }
+    const roles = rolesFromClaims(identity.claims, this.config.rolesClaim, this.config.roleMapping);
+    const system = { actor: { type: 'system' as const, name: 'sso' }, correlationId: meta.correlationId, clientIp: meta.clientIp ?? undefined };
+    const refuse = async (reason: string, message: string, userId?: string): Promise<never> => {
+      await this.data.transaction((tx) =>
+        this.audit.record(tx.audit, system, { what: 'session.sign_in_failed', subject: userId ? `user:${userId}` : undefined, details: { reason, method: 'oidc' } }),
+      );
+      throw new ForbiddenError(message);
+    };
+    if (roles.length === 0) {
+      return refuse('no_rvr_role', 'Your force account is not given any RVR role. Ask your RVR administrator to add you to an RVR group.');
+    }
+    let user = await this.data.repos.users.findByOidcIdentity(identity.issuer, identity.subject);
+    if (user?.disabledAt) return refuse('account_disabled', 'Your RVR account is disabled. Ask your RVR administrator.', user.id);
+    if (!user) {
+      // Never link to an existing local account by username: that would let an IdP account take it over.
+      if (await this.data.repos.users.findByUsername(identity.username)) {
+        return refuse('username_taken', `An RVR account called "${identity.username}" already exists. Ask your RVR administrator to link it.`);
+      }
+      user = await this.data.transaction(async (tx) => {
+        const created = await tx.users.create({ username: identity.username, displayName: identity.displayName, passwordHash: null, roles, oidc: identity });
+        await this.audit.record(tx.audit, system, { what: 'user.created', subject: `user:${created.id}`, details: { roles, method: 'oidc' } });
+        return created;
+      });
+    } else if ([...user.roles].sort().join() !== [...roles].sort().join() || user.displayName !== identity.displayName) {
+      const previous = user.roles;
+      await this.data.transaction(async (tx) => {
+        await tx.users.replaceRoles(user!.id, roles);
+        await tx.users.linkOidcIdentity(user!.id, identity.issuer, identity.subject, identity.displayName);
+        await this.audit.record(tx.audit, system, { what: 'user.roles_changed', subject: `user:${user!.id}`, details: { from: previous, to: roles, source: 'identity provider' } });
+      });
+      user = { ...user, roles, displayName: identity.displayName };
+    }
+    return this.auth.startSession(user, meta, { method: 'oidc', mfaSatisfied: true });
+  }
+}

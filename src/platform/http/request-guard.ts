@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../composition.js';
+import { AppError } from '../errors.js';
+import { permits, redirectTo, wantsJson, type Access } from './access.js';
+import { readSessionToken, type SessionCookieSettings } from './session-cookie.js';
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Who is asking, and may they: session → second factor → route access → current policy acknowledged →
+ * CSRF for state-changing requests. Runs before every handler.
+ */
+export function registerRequestGuard(app: FastifyInstance, services: Services, cookie: SessionCookieSettings): void {
+  app.decorateRequest('user', undefined);
+  app.decorateRequest('staffSession', undefined);
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (isStaticAsset(request.url)) return;
+    const token = readSessionToken(request, cookie);
+    const session = token ? await services.auth.resolveSession(token) : undefined;
+    request.staffSession = session;
+    // Unknown URLs answer 404 to everyone.
+    const access: Access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'signed_in');
+    if (access === 'public') {
+      if (session && !session.mfaPending) request.user = session.user;
+      return;
+    }
+    if (!session) return refuse(request, reply, 401, 'Sign in to use this.', '/sign-in');
+    if (session.mfaPending) {
+      if (access === 'second_factor') return;
+      const next = session.mfaEnrolmentNeeded ? '/account/mfa/setup' : '/sign-in/mfa';
+      return refuse(request, reply, 401, 'Finish signing in with your authenticator app first.', next);
+    }
+    request.user = session.user;
+    if (!permits(access, session.user)) {
+      throw new AppError(403, 'Your role does not give you access to this page. Ask your supervisor or an administrator if you need it.');
+    }
+    if (!request.routeOptions.config.beforePolicy && (await services.policy.needsAcknowledgement(session.user.id))) {
+      return refuse(request, reply, 403, 'Read and acknowledge the current RVR policy before using the service.', '/policy');
+    }
+  });
+
+  app.addHook('preHandler', (request, reply, done) => {
+    if (STATE_CHANGING.has(request.method)) app.csrfProtection(request, reply, done);
+    else done();
+  });
+}
+
+const STATIC_PREFIXES = ['/assets/', '/stylesheets/', '/javascripts/', '/static/'];
+
+/** Static files are public and need no session lookup (a page loads several). */
+export function isStaticAsset(url: string): boolean {
+  return STATIC_PREFIXES.some((prefix) => url.startsWith(prefix));
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, status: number, message: string, location: string): FastifyReply {
+  if (wantsJson(request)) return reply.code(status).send({ error: message, correlationId: request.id });
+  return redirectTo(reply, location);
+}

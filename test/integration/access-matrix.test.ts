@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ROLES, type Role } from '../../src/domain/roles.js';
+import { Browser, buildTestApp, createUser, enrolMfa, type TestApp } from '../support/test-app.js';
+
+// SEC-11: who may use each route, written out here independently of src/domain/permissions.ts, so that
+// widening access anywhere must be done twice, on purpose. A route missing from this table fails the test.
+const ANYONE = 'anyone';
+const FIRST_FACTOR = 'first factor';
+const EVERY_ROLE: readonly Role[] = ROLES;
+const STAFF: Role[] = ['call_handler', 'rvr_officer', 'supervisor'];
+const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | readonly Role[]> = {
+  'GET /health/live': ANYONE,
+  'GET /health/ready': ANYONE,
+  'GET /metrics': ANYONE,
+  'GET /sign-in': ANYONE,
+  'POST /sign-in': ANYONE,
+  'GET /sign-in/mfa': FIRST_FACTOR,
+  'POST /sign-in/mfa': FIRST_FACTOR,
+  'POST /sign-out': FIRST_FACTOR,
+  'GET /account/mfa/setup': FIRST_FACTOR,
+  'POST /account/mfa/setup': FIRST_FACTOR,
+  'GET /': EVERY_ROLE,
+  'GET /account': EVERY_ROLE,
+  'POST /account/sessions/:id/end': EVERY_ROLE,
+  'GET /policy': EVERY_ROLE,
+  'POST /policy': EVERY_ROLE,
+  'GET /control-room': ['call_handler'],
+  'GET /officer': ['rvr_officer'],
+  'GET /supervisor': ['supervisor'],
+  'GET /investigations': ['investigator'],
+  'GET /evidence': ['evidence_manager'],
+  'GET /consultations/:id': STAFF,
+  'POST /consultations/:id/transitions': STAFF,
+  'GET /consultations/:id/caller': [...STAFF, 'investigator'],
+  'POST /consultations/:id/caller': [...STAFF, 'investigator'],
+  'GET /dpo': ['dpo'],
+  'POST /dpo/audit/verify': ['dpo'],
+  'POST /dpo/audit/export': ['dpo'],
+  'GET /admin': ['admin'],
+  'GET /admin/users/new': ['admin'],
+  'POST /admin/users/new': ['admin'],
+  'GET /admin/users/:id': ['admin'],
+  'POST /admin/users/:id/roles': ['admin'],
+  'POST /admin/users/:id/disable': ['admin'],
+  'POST /admin/users/:id/enable': ['admin'],
+  'POST /admin/users/:id/reset-mfa': ['admin'],
+  'POST /admin/users/:id/end-sessions': ['admin'],
+  'GET /admin/policy': ['admin'],
+  'POST /admin/policy': ['admin'],
+};
+
+type Identity = { name: string; cookie: string; role?: Role; firstFactorOnly?: boolean };
+type Verdict = 'allowed' | 'denied';
+
+describe('role × route access matrix (SEC-11)', () => {
+  let t: TestApp;
+  const identities: Identity[] = [];
+  before(async () => {
+    t = await buildTestApp('pglite');
+    identities.push({ name: 'anonymous', cookie: '' });
+    // Victims will hold call-scoped link sessions (video issue); any cookie that is not a staff session is anonymous here.
+    identities.push({ name: 'holder of a non-staff cookie', cookie: 'rvr_call=abc.def; rvr_session=forged' });
+    for (const role of ROLES) {
+      await createUser(t.services, `matrix-${role}`, [role]);
+      const browser = new Browser(t.app);
+      await browser.signIn(`matrix-${role}`);
+      identities.push({ name: role, cookie: browser.cookieHeader, role });
+    }
+    await createUser(t.services, 'matrix-pending', ['supervisor', 'admin', 'dpo']);
+    await enrolMfa(t.services, 'matrix-pending');
+    const pending = new Browser(t.app);
+    await pending.signIn('matrix-pending');
+    identities.push({ name: 'password done, second factor pending', cookie: pending.cookieHeader, firstFactorOnly: true });
+  });
+  after(() => t.close());
+
+  const expectedVerdict = (route: string, identity: Identity): Verdict => {
+    const rule = EXPECTED[route]!;
+    if (rule === ANYONE) return 'allowed';
+    if (!identity.role && !identity.firstFactorOnly) return 'denied';
+    if (rule === FIRST_FACTOR) return 'allowed';
+    if (identity.firstFactorOnly) return 'denied';
+    return (rule as readonly Role[]).includes(identity.role!) ? 'allowed' : 'denied';
+  };
+
+  it('lists every registered route in the expected table, and nothing that is not registered', () => {
+    const registered = new Set(
+      t.app.routeCatalogue.filter((r) => r.method !== 'HEAD' && !/^\/(assets|stylesheets|javascripts|static)\//.test(r.url)).map((r) => `${r.method} ${r.url}`),
+    );
+    assert.deepEqual([...registered].filter((r) => !(r in EXPECTED)), [], 'routes without an expected access rule');
+    assert.deepEqual(Object.keys(EXPECTED).filter((r) => !registered.has(r)), [], 'expected routes that are not registered');
+    for (const route of t.app.routeCatalogue) assert.ok(route.access, `${route.method} ${route.url} declares access`);
+  });
+
+  it('enforces the table for every route and every identity', async () => {
+    const mismatches: string[] = [];
+    const lines: string[] = [];
+    for (const route of Object.keys(EXPECTED)) {
+      const [method, pattern] = route.split(' ') as [string, string];
+      const url = pattern.replace(':id', '00000000-0000-4000-8000-000000000000');
+      const row: string[] = [];
+      for (const identity of identities) {
+        const response = await t.app.inject({
+          method: method as 'GET' | 'POST',
+          url,
+          headers: { cookie: identity.cookie, accept: 'application/json' },
+          ...(method === 'POST' ? { payload: {} } : {}),
+        });
+        const body = response.body;
+        const denied =
+          (response.statusCode === 401 && /Sign in|Finish signing in/.test(body)) ||
+          (response.statusCode === 403 && /does not give you access/.test(body)) ||
+          (response.statusCode === 303 && /^\/sign-in/.test(String(response.headers.location)));
+        const verdict: Verdict = denied ? 'denied' : 'allowed';
+        row.push(verdict === 'allowed' ? '✓' : '·');
+        const expected = expectedVerdict(route, identity);
+        if (verdict !== expected) mismatches.push(`${route} as ${identity.name}: expected ${expected}, got ${response.statusCode} ${body.slice(0, 80)}`);
+      }
+      lines.push(`${route.padEnd(42)} ${row.join(' ')}`);
+    }
+    console.log(`\nAccess matrix (✓ allowed, · denied); columns: ${identities.map((i) => i.name).join(' | ')}\n${lines.join('\n')}`);
+    assert.deepEqual(mismatches, []);
+  });
+});
