@@ -156,5 +156,12 @@ function friendlyMessage(error: Error & { code?: string; validation?: unknown },
 function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
   reply.code(status);
   if (wantsJson(request)) return reply.send({ error: message, correlationId: request.id });
-  return reply.view('error.njk', { status, message, correlationId: request.id, user: request.user, signedInAs: request.staffSession?.user, cspNonce: reply.cspNonce?.script });
+  return reply.view('error.njk', {
+    status,
+    message,
+    correlationId: request.id,
+    user: request.user,
+    signedInAs: request.staffSession?.user,
+    cspNonce: reply.cspNonce?.script,
+  });
 }

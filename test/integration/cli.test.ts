@@ -66,11 +66,11 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
     assert.match((await rvr(['seed'])).stdout, /added/);
     assert.match((await rvr(['seed'])).stdout, /already there; nothing changed/);
     const created = await rvr(['user', 'create', '--username', 'new.officer', '--name', 'PC New', '--role', 'rvr_officer', '--password-stdin'], {
-      stdin: 'a-long-enough-password\n',
+      stdin: 'kingfisher-lantern-mosaic\n',
     });
     assert.equal(created.code, 0, created.stderr);
     const duplicate = await rvr(['user', 'create', '--username', 'new.officer', '--name', 'PC New', '--role', 'rvr_officer'], {
-      env: { RVR_NEW_PASSWORD: 'a-long-enough-password' },
+      env: { RVR_NEW_PASSWORD: 'kingfisher-lantern-mosaic' },
     });
     assert.equal(duplicate.code, 1);
     assert.match(duplicate.stderr, /already exists/);

@@ -32,7 +32,7 @@ describe('hostile input at the sign-in and admin forms', () => {
   let t: TestApp;
   let admin: Browser;
   before(async () => {
-    t = await buildTestApp('pglite', { env: { SIGN_IN_ATTEMPTS_PER_MINUTE: '100000' } });
+    t = await buildTestApp('pglite', { env: { SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' } });
     await createUser(t.services, 'root-admin', ['admin']);
     admin = new Browser(t.app);
     await admin.signIn('root-admin');

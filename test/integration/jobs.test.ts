@@ -45,7 +45,11 @@ await describeOnEachDatabase('background jobs on pg-boss', (kind) => {
 
   it('ends idle sessions in the session-expiry job and audits it', async () => {
     await createUser(t.services, 'sleepy', ['rvr_officer']);
-    const signedIn = await t.services.auth.signIn('sleepy', 'correct-horse-battery-staple', { userAgent: 'test', clientIp: '127.0.0.1', correlationId: 'corr-1' });
+    const signedIn = await t.services.auth.signIn('sleepy', 'correct-horse-battery-staple', {
+      userAgent: 'test',
+      clientIp: '127.0.0.1',
+      correlationId: 'corr-1',
+    });
     assert.ok(signedIn.ok);
     assert.ok(await t.services.auth.resolveSession(signedIn.token));
     now = new Date(now.getTime() + 16 * 60_000); // past the 15-minute idle limit

@@ -63,7 +63,6 @@ await describeOnEachDatabase('second factor, lockout, rate limit and policy ackn
     later(61);
     const after = await new Browser(t.app).signIn('target', TEST_PASSWORD);
     assert.equal(after.statusCode, 303, 'the pause ends after a minute');
-    assert.equal((await t.services.data.repos.users.findByUsername('target'))!.failedSignIns, 0);
     const reasons = (await t.services.data.repos.audit.search({ what: 'session.sign_in_failed', subject: `user:${user!.id}` }, 20)).map(
       (e) => (e.details as { reason: string }).reason,
     );
@@ -72,7 +71,7 @@ await describeOnEachDatabase('second factor, lockout, rate limit and policy ackn
 
   it('refuses a disabled account and an administrator can reset a lost authenticator', async () => {
     await createUser(t.services, 'lostphone', ['supervisor']);
-    await enrolMfa(t.services, 'lostphone');
+    await enrolMfa(t.services, 'lostphone', now);
     await t.services.mfa.reset(cliContext, (await t.services.data.repos.users.findByUsername('lostphone'))!.id, 'phone lost');
     const browser = new Browser(t.app);
     assert.equal((await browser.signIn('lostphone')).headers.location, '/account/mfa/setup');
@@ -80,13 +79,13 @@ await describeOnEachDatabase('second factor, lockout, rate limit and policy ackn
 
   it('SC-5: makes everyone acknowledge a newly published policy before using RVR, and records it', async () => {
     const admin = await createUser(t.services, 'policyadmin', ['admin']);
-    await enrolMfa(t.services, 'policyadmin');
+    await enrolMfa(t.services, 'policyadmin', now);
     await t.services.policy.publish(
       { actor: { type: 'user', userId: admin.id, username: admin.username, roles: admin.roles }, correlationId: 'p' },
       { title: 'RVR policy v1', body: 'Video only with explicit consent. Every view is logged.', url: '' },
     );
     await createUser(t.services, 'reader', ['call_handler']);
-    const secret = await enrolMfa(t.services, 'reader');
+    const secret = await enrolMfa(t.services, 'reader', now);
     later(31);
     const browser = new Browser(t.app);
     await browser.signIn('reader');

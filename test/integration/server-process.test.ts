@@ -45,7 +45,7 @@ describe('the server process (npm start)', () => {
       // A request whose body is still arriving when SIGTERM lands must still get its answer.
       const socket = net.connect(port, '127.0.0.1');
       await new Promise((resolve) => socket.once('connect', resolve));
-      const body = 'username=handler&password=rvr-demo-password';
+      const body = 'username=handler&password=rvr-training-only-2026';
       socket.write(
         `POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
       );

@@ -27,7 +27,8 @@ export async function buildTestApp(
   options: { env?: Record<string, string>; logDestination?: DestinationStream; now?: () => Date } = {},
 ): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-test-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, ...options.env });
+  // Tests sign in far more often than a person; the rate-limit test sets its own limit.
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SIGN_IN_ATTEMPTS_PER_MINUTE: '1000', ...options.env });
   const db = await createTestDatabase(kind);
   const services = buildServices({ config, database: db.database, now: options.now });
   const logger = createLogger({ level: options.logDestination ? 'trace' : 'silent', destination: options.logDestination });
@@ -105,14 +106,14 @@ export class Browser {
   }
 }
 
-/** Enrols a user in TOTP the way the setup page does; returns the secret so a test can make codes. */
-export async function enrolMfa(services: Services, username: string, password = TEST_PASSWORD): Promise<string> {
+/** Enrols a user in TOTP the way the setup page does; returns the secret so a test can make codes. `at` is the app's clock. */
+export async function enrolMfa(services: Services, username: string, at: Date = new Date()): Promise<string> {
   const meta = { userAgent: 'test', clientIp: '127.0.0.1', correlationId: 'test-mfa' };
-  const outcome = await services.auth.signIn(username, password, meta);
+  const outcome = await services.auth.signIn(username, TEST_PASSWORD, meta);
   if (!outcome.ok) throw new Error(`could not sign in as ${username}`);
   const user = (await services.data.repos.users.findByUsername(username))!;
   const { secret } = await services.mfa.beginEnrolment(user.id);
-  const confirmed = await services.mfa.confirmEnrolment(outcome.token, user.id, totp(secret, new Date()), contextFor(user));
+  const confirmed = await services.mfa.confirmEnrolment(outcome.token, user.id, totp(secret, at), contextFor(user));
   if (!confirmed) throw new Error('enrolment was not confirmed');
   return secret;
 }

@@ -6,7 +6,11 @@ import { readSessionToken, type SessionCookieSettings } from '../../platform/htt
 
 const codeBody = { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 20 }, _csrf: { type: 'string' } } } as const;
 const sessionParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
-const ackBody = { type: 'object', required: ['version'], properties: { version: { type: 'string', pattern: '^[0-9]{1,9}$' }, _csrf: { type: 'string' } } } as const;
+const ackBody = {
+  type: 'object',
+  required: ['version'],
+  properties: { version: { type: 'string', pattern: '^[0-9]{1,9}$' }, _csrf: { type: 'string' } },
+} as const;
 
 /** Your account: who you are, your second factor, your sessions (SEC-07), and the policy to acknowledge (SC-5). */
 export function accountRoutes(services: Services, cookie: SessionCookieSettings): FastifyPluginAsync {
@@ -63,9 +67,13 @@ export function accountRoutes(services: Services, cookie: SessionCookieSettings)
       return reply.view('account/policy.njk', { pageTitle: policy ? policy.title : 'RVR policy', policy, needed });
     });
 
-    app.post<{ Body: { version: string } }>('/policy', { config: { access: 'signed_in', beforePolicy: true }, schema: { body: ackBody } }, async (request, reply) => {
-      await services.policy.acknowledge(contextOf(request), request.user!.id, Number(request.body.version));
-      return reply.redirect('/', 303);
-    });
+    app.post<{ Body: { version: string } }>(
+      '/policy',
+      { config: { access: 'signed_in', beforePolicy: true }, schema: { body: ackBody } },
+      async (request, reply) => {
+        await services.policy.acknowledge(contextOf(request), request.user!.id, Number(request.body.version));
+        return reply.redirect('/', 303);
+      },
+    );
   };
 }

@@ -6,7 +6,12 @@ import { AppError, NotFoundError, ValidationError } from '../../platform/errors.
 import { contextOf } from '../../platform/http/access.js';
 
 const manage = { access: { permission: 'users.manage' } } as const;
-const stringOrList = { anyOf: [{ type: 'string', maxLength: 100 }, { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 100 } }] } as const;
+const stringOrList = {
+  anyOf: [
+    { type: 'string', maxLength: 100 },
+    { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 100 } },
+  ],
+} as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 const reasonBody = {
   type: 'object',
@@ -31,7 +36,12 @@ const listQuery = {
 const policyBody = {
   type: 'object',
   required: ['title', 'body'],
-  properties: { title: { type: 'string', maxLength: 300 }, body: { type: 'string', maxLength: 60000 }, url: { type: 'string', maxLength: 2000 }, _csrf: { type: 'string' } },
+  properties: {
+    title: { type: 'string', maxLength: 300 },
+    body: { type: 'string', maxLength: 60000 },
+    url: { type: 'string', maxLength: 2000 },
+    _csrf: { type: 'string' },
+  },
 } as const;
 
 const ROLE_ITEMS = ROLES.map((role) => ({ value: role, text: ROLE_LABELS[role] }));
@@ -40,27 +50,33 @@ const asList = (value: string | string[] | undefined) => (value === undefined ? 
 /** Users, roles, second factors, sessions and the policy, each change audited with who and why. */
 export function adminRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Querystring: { role?: string; status?: string; q?: string } }>('/admin', { config: manage, schema: { querystring: listQuery } }, async (request, reply) => {
-      const [users, training] = await Promise.all([services.users.list(), services.policy.acknowledgementsOfCurrent()]);
-      const { role, status, q } = request.query;
-      const needle = q?.trim().toLowerCase();
-      const shown = users.filter(
-        (u) =>
-          (!role || u.roles.includes(role as Role)) &&
-          (!status || (status === 'disabled' ? !!u.disabledAt : !u.disabledAt)) &&
-          (!needle || u.username.includes(needle) || u.displayName.toLowerCase().includes(needle)),
-      );
-      return reply.view('admin/users.njk', {
-        pageTitle: 'Administration',
-        users: shown.map((u) => ({ ...u, acknowledgedAt: training.acknowledged.get(u.id) })),
-        total: users.length,
-        policy: training.version,
-        filter: { role: role ?? '', status: status ?? '', q: q ?? '' },
-        roleItems: ROLE_ITEMS,
-      });
-    });
+    app.get<{ Querystring: { role?: string; status?: string; q?: string } }>(
+      '/admin',
+      { config: manage, schema: { querystring: listQuery } },
+      async (request, reply) => {
+        const [users, training] = await Promise.all([services.users.list(), services.policy.acknowledgementsOfCurrent()]);
+        const { role, status, q } = request.query;
+        const needle = q?.trim().toLowerCase();
+        const shown = users.filter(
+          (u) =>
+            (!role || u.roles.includes(role as Role)) &&
+            (!status || (status === 'disabled' ? !!u.disabledAt : !u.disabledAt)) &&
+            (!needle || u.username.includes(needle) || u.displayName.toLowerCase().includes(needle)),
+        );
+        return reply.view('admin/users.njk', {
+          pageTitle: 'Administration',
+          users: shown.map((u) => ({ ...u, acknowledgedAt: training.acknowledged.get(u.id) })),
+          total: users.length,
+          policy: training.version,
+          filter: { role: role ?? '', status: status ?? '', q: q ?? '' },
+          roleItems: ROLE_ITEMS,
+        });
+      },
+    );
 
-    app.get('/admin/users/new', { config: manage }, async (_request, reply) => reply.view('admin/user-new.njk', { pageTitle: 'Add a user', roleItems: ROLE_ITEMS, values: {} }));
+    app.get('/admin/users/new', { config: manage }, async (_request, reply) =>
+      reply.view('admin/user-new.njk', { pageTitle: 'Add a user', roleItems: ROLE_ITEMS, values: {} }),
+    );
 
     app.post<{ Body: { username: string; displayName: string; password: string; roles?: string | string[] } }>(
       '/admin/users/new',
@@ -81,7 +97,14 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
       return reply.view('admin/user.njk', await userPage(services, request.params.id));
     });
 
-    const action = (path: string, run: (context: ReturnType<typeof contextOf>, user: { id: string; username: string }, body: { reason: string; roles?: string | string[] }) => Promise<unknown>) =>
+    const action = (
+      path: string,
+      run: (
+        context: ReturnType<typeof contextOf>,
+        user: { id: string; username: string },
+        body: { reason: string; roles?: string | string[] },
+      ) => Promise<unknown>,
+    ) =>
       app.post<{ Params: { id: string }; Body: { reason: string; roles?: string | string[] } }>(
         `/admin/users/:id/${path}`,
         { config: manage, schema: { params: idParams, body: reasonBody } },
@@ -126,12 +149,21 @@ async function userPage(services: Services, userId: string) {
   const user = await services.data.repos.users.findById(userId);
   if (!user) throw new NotFoundError('No such user');
   const [sessions, training] = await Promise.all([services.auth.listSessions(user.id), services.policy.acknowledgementsOfCurrent()]);
-  return { pageTitle: user.displayName, subject: user, sessions, policy: training.version, acknowledgedAt: training.acknowledged.get(user.id), roleItems: ROLE_ITEMS };
+  return {
+    pageTitle: user.displayName,
+    subject: user,
+    sessions,
+    policy: training.version,
+    acknowledgedAt: training.acknowledged.get(user.id),
+    roleItems: ROLE_ITEMS,
+  };
 }
 
 /** A refused form: show it again with the reason and what was typed (4xx), never a 500. */
 function showFormError(reply: FastifyReply, error: unknown, template: string, data: Record<string, unknown>) {
   if (!(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
   const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { form: error.message };
-  return reply.code(error.statusCode).view(template, { ...data, errors, errorList: Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })) });
+  return reply
+    .code(error.statusCode)
+    .view(template, { ...data, errors, errorList: Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })) });
 }

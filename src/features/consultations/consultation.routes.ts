@@ -4,7 +4,6 @@ import { CONSULTATION_STATES } from '../../domain/consultation-state.js';
 import { AppError } from '../../platform/errors.js';
 import { contextOf, wantsJson } from '../../platform/http/access.js';
 
-
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 const transitionBody = {
   type: 'object',

@@ -9,7 +9,7 @@ import type { UserWithRoles } from '../../platform/auth/users.repository.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
 
 /** Published in the README: demo accounts exist only in the embedded default and are refused in production. */
-export const DEMO_PASSWORD = 'rvr-demo-password';
+export const DEMO_PASSWORD = 'rvr-training-only-2026';
 
 export const DEMO_ACCOUNTS: readonly { username: string; displayName: string; role: Role }[] = [
   { username: 'handler', displayName: 'Demo Call Handler', role: 'call_handler' },

@@ -17,7 +17,12 @@ const searchQuery = { type: 'object', properties: { ...filterProperties, before:
 const exportBody = {
   type: 'object',
   required: ['justification', 'recipient'],
-  properties: { ...filterProperties, justification: { type: 'string', maxLength: 2000 }, recipient: { type: 'string', maxLength: 300 }, _csrf: { type: 'string' } },
+  properties: {
+    ...filterProperties,
+    justification: { type: 'string', maxLength: 2000 },
+    recipient: { type: 'string', maxLength: 300 },
+    _csrf: { type: 'string' },
+  },
 } as const;
 
 const PAGE = 50;
@@ -45,7 +50,8 @@ export function dpoRoutes(services: Services): FastifyPluginAsync {
         const before = request.query.before ? Number(request.query.before) : undefined;
         const events = await services.auditLog.search(contextOf(request), filter, PAGE + 1, before);
         const shown = events.slice(0, PAGE);
-        const next = events.length > PAGE ? new URLSearchParams({ ...stripEmpty(request.query), before: String(shown[shown.length - 1]!.seq) }).toString() : undefined;
+        const next =
+          events.length > PAGE ? new URLSearchParams({ ...stripEmpty(request.query), before: String(shown[shown.length - 1]!.seq) }).toString() : undefined;
         return reply.view('dpo/dpo.njk', { pageTitle: 'Data protection', events: shown, query: request.query, next });
       },
     );

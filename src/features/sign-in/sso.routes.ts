@@ -25,7 +25,8 @@ export function ssoRoutes(services: Services, config: Config, cookie: SessionCoo
       const raw = request.cookies[requestCookie];
       const unsigned = raw ? request.unsignCookie(raw) : undefined;
       reply.clearCookie(requestCookie, cookieOptions);
-      if (!unsigned?.valid || !unsigned.value) throw new AppError(400, 'Your sign-in took too long or was started elsewhere. Start again from the sign-in page.');
+      if (!unsigned?.valid || !unsigned.value)
+        throw new AppError(400, 'Your sign-in took too long or was started elsewhere. Start again from the sign-in page.');
       const loginRequest = JSON.parse(unsigned.value) as OidcLoginRequest;
       const token = await sso.finishLogin(new URL(request.url, config.publicBaseUrl), loginRequest, clientMeta(request));
       setSessionCookie(reply, cookie, token);

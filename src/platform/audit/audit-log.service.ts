@@ -54,5 +54,9 @@ export class AuditLogService {
 }
 
 function describeFilter(filter: AuditFilter): Record<string, string> {
-  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]));
+  return Object.fromEntries(
+    Object.entries(filter)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]),
+  );
 }

@@ -12,7 +12,7 @@ describe('password policy', () => {
     ['aaaaaaaaaaaa', /too easy/],
     ['jsmith-rules-2026!', /username or name/, { username: 'jsmith' }],
     ['Patterson-long-phrase', /username or name/, { displayName: 'Jo Patterson' }],
-    ['rvr-demo-password', undefined],
+    ['rvr-training-only-2026', undefined],
     ['correct-horse-battery-staple', undefined],
     ['tangerine ladder mosaic 41', undefined],
   ];

@@ -10,7 +10,7 @@ const SERVICE_WORDS = ['rvr', 'police', 'kent', 'officer', 'constable', 'video',
 const estimator = new ZxcvbnFactory({ dictionary: { ...common.dictionary, service: SERVICE_WORDS }, graphs: common.adjacencyGraphs });
 
 /** The ~49,000 most common passwords, for the exact-match deny-list check (NIST 800-63B 5.1.1.2). */
-const COMMON = new Set<string>((common.dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+const COMMON = new Set<string>(common.dictionary['passwords-common'].map((p) => p.toLowerCase()));
 
 /**
  * Why a password may not be used, or undefined if it may: at least 12 characters, not on the list of

@@ -16,7 +16,14 @@ export class PoliciesRepository {
     const latest = await this.current();
     const [row] = await this.db
       .insert(policyVersions)
-      .values({ version: (latest?.version ?? 0) + 1, title: input.title, body: input.body, url: input.url, publishedBy: input.publishedBy, publishedAt: input.at })
+      .values({
+        version: (latest?.version ?? 0) + 1,
+        title: input.title,
+        body: input.body,
+        url: input.url,
+        publishedBy: input.publishedBy,
+        publishedAt: input.at,
+      })
       .returning();
     return row!;
   }

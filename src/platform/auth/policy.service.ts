@@ -55,6 +55,6 @@ export class PolicyService {
   /** Training status for the user list: when each user acknowledged the current version. */
   async acknowledgementsOfCurrent(): Promise<{ version: PolicyVersionRow | undefined; acknowledged: Map<string, Date> }> {
     const version = await this.data.repos.policies.current();
-    return { version, acknowledged: version ? await this.data.repos.policies.acknowledgementsOf(version.id) : new Map() };
+    return { version, acknowledged: version ? await this.data.repos.policies.acknowledgementsOf(version.id) : new Map<string, Date>() };
   }
 }

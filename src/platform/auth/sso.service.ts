@@ -37,7 +37,11 @@ export class SsoService {
     const system = { actor: { type: 'system' as const, name: 'sso' }, correlationId: meta.correlationId, clientIp: meta.clientIp ?? undefined };
     const refuse = async (reason: string, message: string, userId?: string): Promise<never> => {
       await this.data.transaction((tx) =>
-        this.audit.record(tx.audit, system, { what: 'session.sign_in_failed', subject: userId ? `user:${userId}` : undefined, details: { reason, method: 'oidc' } }),
+        this.audit.record(tx.audit, system, {
+          what: 'session.sign_in_failed',
+          subject: userId ? `user:${userId}` : undefined,
+          details: { reason, method: 'oidc' },
+        }),
       );
       throw new ForbiddenError(message);
     };
@@ -61,7 +65,11 @@ export class SsoService {
       await this.data.transaction(async (tx) => {
         await tx.users.replaceRoles(user!.id, roles);
         await tx.users.linkOidcIdentity(user!.id, identity.issuer, identity.subject, identity.displayName);
-        await this.audit.record(tx.audit, system, { what: 'user.roles_changed', subject: `user:${user!.id}`, details: { from: previous, to: roles, source: 'identity provider' } });
+        await this.audit.record(tx.audit, system, {
+          what: 'user.roles_changed',
+          subject: `user:${user!.id}`,
+          details: { from: previous, to: roles, source: 'identity provider' },
+        });
       });
       user = { ...user, roles, displayName: identity.displayName };
     }

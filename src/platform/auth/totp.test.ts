@@ -41,6 +41,9 @@ describe('TOTP (RFC 6238)', () => {
   });
 
   it('builds an otpauth URI authenticator apps read', () => {
-    assert.equal(otpauthUri('ABC', 'pc.smith', 'RVR Kent'), 'otpauth://totp/RVR%20Kent%3Apc.smith?secret=ABC&issuer=RVR+Kent&algorithm=SHA1&digits=6&period=30');
+    assert.equal(
+      otpauthUri('ABC', 'pc.smith', 'RVR Kent'),
+      'otpauth://totp/RVR%20Kent%3Apc.smith?secret=ABC&issuer=RVR+Kent&algorithm=SHA1&digits=6&period=30',
+    );
   });
 });

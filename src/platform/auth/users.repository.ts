@@ -101,7 +101,10 @@ export class UsersRepository {
   }
 
   async findByOidcIdentity(issuer: string, subject: string): Promise<UserWithRoles | undefined> {
-    const [user] = await this.db.select().from(users).where(and(eq(users.oidcIssuer, issuer), eq(users.oidcSubject, subject)));
+    const [user] = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.oidcIssuer, issuer), eq(users.oidcSubject, subject)));
     return user ? this.withRoles(user) : undefined;
   }
 

@@ -169,8 +169,12 @@ export const policyVersions = pgTable('policy_versions', {
 export const policyAcknowledgements = pgTable(
   'policy_acknowledgements',
   {
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-    policyVersionId: uuid('policy_version_id').notNull().references(() => policyVersions.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    policyVersionId: uuid('policy_version_id')
+      .notNull()
+      .references(() => policyVersions.id),
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.policyVersionId] })],

@@ -7,14 +7,14 @@ import { readSessionToken, type SessionCookieSettings } from './session-cookie.j
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Who is asking, and may they: session → second factor → route access → current policy acknowledged →
- * CSRF for state-changing requests. Runs before every handler.
+ * Who is asking, and may they: session → second factor → route access → current policy acknowledged,
+ * on every request before its body is even read; then CSRF for state-changing requests once it is.
  */
 export function registerRequestGuard(app: FastifyInstance, services: Services, cookie: SessionCookieSettings): void {
   app.decorateRequest('user', undefined);
   app.decorateRequest('staffSession', undefined);
 
-  app.addHook('preHandler', async (request, reply) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (isStaticAsset(request.url)) return;
     const token = readSessionToken(request, cookie);
     const session = token ? await services.auth.resolveSession(token) : undefined;
@@ -40,10 +40,25 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
     }
   });
 
-  app.addHook('preHandler', (request, reply, done) => {
+  // PostgreSQL text cannot hold NUL, and no person types one: refuse it at the edge rather than fail later.
+  app.addHook('preValidation', async (request) => {
+    if (hasNulCharacter(request.body) || hasNulCharacter(request.query)) {
+      throw new AppError(400, 'What you sent contains characters that are not allowed. Remove them and try again.');
+    }
+  });
+
+  // The token travels in the form body, so this runs once the body is parsed (before it is validated).
+  app.addHook('preValidation', (request, reply, done) => {
     if (STATE_CHANGING.has(request.method)) app.csrfProtection(request, reply, done);
     else done();
   });
+}
+
+function hasNulCharacter(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNulCharacter);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNulCharacter(v));
+  return false;
 }
 
 const STATIC_PREFIXES = ['/assets/', '/stylesheets/', '/javascripts/', '/static/'];
