@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ROLES, type Role } from '../../src/domain/roles.js';
+import { startOidcProvider, type LocalOidcProvider } from '../support/oidc-provider.js';
 import { Browser, buildTestApp, createUser, enrolMfa, type TestApp } from '../support/test-app.js';
 
 // SEC-11: who may use each route, written out here independently of src/domain/permissions.ts, so that
@@ -15,6 +16,8 @@ const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | readonly Ro
   'GET /metrics': ANYONE,
   'GET /sign-in': ANYONE,
   'POST /sign-in': ANYONE,
+  'GET /sign-in/oidc': ANYONE,
+  'GET /sign-in/oidc/callback': ANYONE,
   'GET /sign-in/mfa': FIRST_FACTOR,
   'POST /sign-in/mfa': FIRST_FACTOR,
   'POST /sign-out': FIRST_FACTOR,
@@ -55,9 +58,24 @@ type Verdict = 'allowed' | 'denied';
 
 describe('role × route access matrix (SEC-11)', () => {
   let t: TestApp;
+  let provider: LocalOidcProvider;
   const identities: Identity[] = [];
   before(async () => {
-    t = await buildTestApp('pglite');
+    // With single sign-on configured, so its routes are in the matrix too.
+    provider = await startOidcProvider({
+      clientId: 'rvr',
+      clientSecret: 'matrix-secret-0123456789abcdef',
+      redirectUris: ['http://localhost:3000/sign-in/oidc/callback'],
+      accounts: {},
+    });
+    t = await buildTestApp('pglite', {
+      env: {
+        OIDC_ISSUER_URL: provider.issuer,
+        OIDC_CLIENT_ID: 'rvr',
+        OIDC_CLIENT_SECRET: 'matrix-secret-0123456789abcdef',
+        OIDC_ROLE_MAPPING: 'RVR.Officer=rvr_officer',
+      },
+    });
     identities.push({ name: 'anonymous', cookie: '' });
     // Victims will hold call-scoped link sessions (video issue); any cookie that is not a staff session is anonymous here.
     identities.push({ name: 'holder of a non-staff cookie', cookie: 'rvr_call=abc.def; rvr_session=forged' });
@@ -73,7 +91,10 @@ describe('role × route access matrix (SEC-11)', () => {
     await pending.signIn('matrix-pending');
     identities.push({ name: 'password done, second factor pending', cookie: pending.cookieHeader, firstFactorOnly: true });
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await provider.close();
+  });
 
   const expectedVerdict = (route: string, identity: Identity): Verdict => {
     const rule = EXPECTED[route]!;

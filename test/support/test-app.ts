@@ -11,6 +11,7 @@ import { createLogger } from '../../src/platform/logging/logger.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 import { totp } from '../../src/platform/auth/totp.js';
+import { OidcClient } from '../../src/platform/auth/oidc-client.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
 
@@ -30,7 +31,8 @@ export async function buildTestApp(
   // Tests sign in far more often than a person; the rate-limit test sets its own limit.
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SIGN_IN_ATTEMPTS_PER_MINUTE: '1000', ...options.env });
   const db = await createTestDatabase(kind);
-  const services = buildServices({ config, database: db.database, now: options.now });
+  const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
+  const services = buildServices({ config, database: db.database, now: options.now, oidcClient });
   const logger = createLogger({ level: options.logDestination ? 'trace' : 'silent', destination: options.logDestination });
   const app = await buildApp({ config, services, logger });
   await app.ready();
