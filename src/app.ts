@@ -11,6 +11,10 @@ import type { Services } from './composition.js';
 import { accountRoutes } from './features/account/account.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { dpoRoutes } from './features/dpo/dpo.routes.js';
+import { controlRoomRoutes } from './features/control-room/control-room.routes.js';
+import { officerRoutes } from './features/officer/officer.routes.js';
+import { liveRoutes } from './platform/live/live.routes.js';
+import { cadApiRoutes } from './features/cad-api/cad-api.routes.js';
 import { consultationRoutes } from './features/consultations/consultation.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { homeRoutes } from './features/home/home.routes.js';
@@ -115,7 +119,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, code: error.code }, 'request refused');
     const message = status >= 500 ? 'Sorry, there is a problem with the service. Try again later.' : friendlyMessage(error, status);
-    return sendError(request, reply, status, message);
+    return sendError(request, reply, status, message, error instanceof AppError ? error.fieldErrors : undefined);
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'Page not found. If you typed the web address, check it is correct.'));
 
@@ -125,6 +129,10 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(accountRoutes(services, cookieSettings));
   await app.register(homeRoutes(services));
   await app.register(consultationRoutes(services));
+  await app.register(controlRoomRoutes(services));
+  await app.register(officerRoutes(services));
+  await app.register(liveRoutes(services.live));
+  await app.register(cadApiRoutes(services, config));
   await app.register(adminRoutes(services));
   await app.register(dpoRoutes(services));
   return app;
@@ -153,9 +161,9 @@ function friendlyMessage(error: Error & { code?: string; validation?: unknown },
   return status === 404 ? 'Not found.' : 'The request could not be processed. Check what you sent and try again.';
 }
 
-function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
+function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string, fields?: Record<string, string>) {
   reply.code(status);
-  if (wantsJson(request)) return reply.send({ error: message, correlationId: request.id });
+  if (wantsJson(request)) return reply.send({ error: message, ...(fields && Object.keys(fields).length ? { fields } : {}), correlationId: request.id });
   return reply.view('error.njk', {
     status,
     message,

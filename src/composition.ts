@@ -1,4 +1,12 @@
 import type { Config } from './config.js';
+import { TriageRepository } from './features/control-room/triage.repository.js';
+import { AvailabilityRepository } from './features/officer/availability.repository.js';
+import { LiveRepository } from './platform/live/live.repository.js';
+import { ApiKeysRepository } from './features/cad-api/api-keys.repository.js';
+import { ApiKeyService } from './features/cad-api/api-key.service.js';
+import type { LiveHub } from './platform/live/live-hub.js';
+import { TriageService } from './features/control-room/triage.service.js';
+import { AvailabilityService } from './features/officer/availability.service.js';
 import { ConsultationService } from './features/consultations/consultation.service.js';
 import { ConsultationsRepository } from './features/consultations/consultations.repository.js';
 import { IncidentsRepository } from './features/consultations/incidents.repository.js';
@@ -27,6 +35,10 @@ export function repositories(db: Executor) {
     incidents: new IncidentsRepository(db),
     consultations: new ConsultationsRepository(db),
     policies: new PoliciesRepository(db),
+    triages: new TriageRepository(db),
+    availability: new AvailabilityRepository(db),
+    live: new LiveRepository(db),
+    apiKeys: new ApiKeysRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -44,7 +56,7 @@ export function dataAccess(database: Database): DataAccess {
   };
 }
 
-export function services(deps: { config: Config; database: Database; now?: () => Date; oidcClient?: OidcClient }) {
+export function services(deps: { config: Config; database: Database; now?: () => Date; oidcClient?: OidcClient; live?: LiveHub }) {
   const now = deps.now ?? (() => new Date());
   const data = dataAccess(deps.database);
   const audit = new AuditTrail(now);
@@ -53,6 +65,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const userAdmin = new UserAdminService(data, audit, now);
   const consultations = new ConsultationService(data, audit, now);
   const policy = new PolicyService(data, audit, now);
+  const triage = new TriageService(data, audit, consultations, now);
   return {
     audit,
     auditLog: new AuditLogService(data, audit),
@@ -62,7 +75,11 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     userAdmin,
     users: { list: () => data.repos.users.listAll(), countDemoAccounts: () => data.repos.users.countDemoAccounts() },
     consultations,
-    demo: new DemoSeeder(data, userAdmin, consultations, audit, policy),
+    triage,
+    apiKeys: new ApiKeyService(data, audit, now),
+    availability: new AvailabilityService(data, audit, now),
+    live: deps.live,
+    demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy),
     health: {
       async checkDatabase(): Promise<{ ok: true } | { ok: false; error: string }> {
         try {

@@ -9,6 +9,7 @@ import { systemContext } from './platform/context.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { JobQueue } from './platform/jobs/job-queue.js';
 import { OidcClient } from './platform/auth/oidc-client.js';
+import { LiveHub } from './platform/live/live-hub.js';
 import { LocalBlobStore } from './platform/storage/blob-store.js';
 
 export interface Runtime {
@@ -29,7 +30,9 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     await database.migrate();
     // Discovery at start: a misconfigured identity provider is found now, not at someone's first sign-in.
     const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
-    const services = buildServices({ config, database, oidcClient });
+    const live = new LiveHub(logger);
+    await live.start(database);
+    const services = buildServices({ config, database, oidcClient, live });
     if (config.nodeEnv === 'production' && (await services.users.countDemoAccounts()) > 0) {
       throw new Error(
         'Demo accounts exist in this database and are refused in production: disable or remove them (`rvr user disable <username>`), or use a fresh database',
@@ -51,6 +54,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       jobs,
       async close() {
         await app.close();
+        await live.close();
         await jobs.stop();
         await database.close();
       },

@@ -27,6 +27,9 @@ Commands:
   user create                     create a staff account
   user disable <username>         disable an account and end its sessions
   user set-role <username> <roles>  replace an account's roles (comma-separated)
+  apikey create                   create a CAD integration API key (shown once)
+  apikey list                     list API keys (never the secrets)
+  apikey revoke <id>              revoke an API key at once
   audit verify                    check the audit log's hash chain; names the first broken link
 
 The database is chosen as by the server: DATABASE_URL, or the embedded PGlite under DATA_DIR.
@@ -42,6 +45,9 @@ Run 'rvr <command> --help' for a command's options.`,
   'user disable':
     'Usage: rvr user disable <username> --reason "<why>"\n\nDisables the account and ends all its sessions at once. The reason goes in the audit log.',
   'user set-role': `Usage: rvr user set-role <username> <roles> --reason "<why>"\n\nReplaces the account's roles with <roles> (comma-separated: ${ROLES.join(', ')}).`,
+  'apikey create': `Usage: rvr apikey create --name "<CAD system>" --scopes <scopes>\n\n  --scopes  comma-separated: incidents:write, consultations:read\n\nPrints the key once; store it in the CAD system's secret store.`,
+  'apikey list': 'Usage: rvr apikey list\n\nLists API keys with their scopes, last use and whether revoked. Secrets are never shown.',
+  'apikey revoke': 'Usage: rvr apikey revoke <id>\n\nRevokes the key at once; requests with it are refused with 401.',
   'audit verify': 'Usage: rvr audit verify\n\nRecomputes the audit log hash chain. Exits 0 when intact, 1 when broken (naming the first broken event).',
 };
 
@@ -49,8 +55,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const err = (line: string) => io.stderr.write(`${line}\n`);
   const [first, second] = argv;
-  const command = first === 'user' || first === 'audit' ? `${first} ${second ?? ''}`.trim() : (first ?? '');
-  const rest = argv.slice(first === 'user' || first === 'audit' ? 2 : 1);
+  const grouped = first === 'user' || first === 'audit' || first === 'apikey';
+  const command = grouped ? `${first} ${second ?? ''}`.trim() : (first ?? '');
+  const rest = argv.slice(grouped ? 2 : 1);
   if (!first || first === '--help' || first === '-h' || first === 'help') {
     out(HELP.main!);
     return first ? 0 : 2;
@@ -163,6 +170,27 @@ async function runCommand(command: string, rest: string[], deps: CommandDeps): P
       const { values, positionals } = parse(rest, { reason: { type: 'string' } }, 2);
       const user = await services.userAdmin.setRoles(context, positionals[0]!, parseRoles(positionals[1]!), required(values, 'reason'));
       out(`${user.username} now has: ${user.roles.join(', ')}.`);
+      return 0;
+    }
+    case 'apikey create': {
+      const { values } = parse(rest, { name: { type: 'string' }, scopes: { type: 'string' } }, 0);
+      const scopes = required(values, 'scopes').split(',').map((s) => s.trim()).filter(Boolean);
+      const created = await services.apiKeys.create(context, required(values, 'name'), scopes);
+      out(`Created API key ${created.id} (${scopes.join(', ')}). It is shown only now:\n${created.key}`);
+      return 0;
+    }
+    case 'apikey list': {
+      parse(rest, {}, 0);
+      for (const key of await services.apiKeys.list()) {
+        out(`${key.id}  ${key.name}  ${(key.scopes as string[]).join(',')}  ${key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'live'}  last used ${key.lastUsedAt?.toISOString() ?? 'never'}`);
+      }
+      return 0;
+    }
+    case 'apikey revoke': {
+      const { positionals } = parse(rest, {}, 1);
+      if (!/^[0-9a-f-]{36}$/.test(positionals[0]!)) throw new UsageError('give the key id shown by `rvr apikey list`');
+      await services.apiKeys.revoke(context, positionals[0]!);
+      out(`Revoked ${positionals[0]}.`);
       return 0;
     }
     case 'audit verify': {

@@ -8,7 +8,7 @@ const ACTORS: readonly TransitionActor[] = [...ROLES, 'victim', 'system'];
 // Written out independently of TRANSITIONS so that a change to the machine must be made twice, on purpose.
 // from → to: [actors allowed, reason required]
 const EXPECTED: Record<string, [TransitionActor[], boolean]> = {
-  'triaged_eligible→queued': [['call_handler', 'supervisor'], false],
+  'triaged_eligible→queued': [['call_handler', 'supervisor', 'system'], false],
   'triaged_eligible→escalated_to_attendance': [['call_handler', 'supervisor'], true],
   'triaged_eligible→abandoned': [['call_handler', 'supervisor'], true],
   'triaged_ineligible→triaged_eligible': [['supervisor'], true],

@@ -34,7 +34,8 @@ const ENDINGS_BY_STAFF: readonly TransitionActor[] = ['rvr_officer', 'supervisor
 
 export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Record<ConsultationState, TransitionRule>>>>> = {
   triaged_eligible: {
-    queued: { by: ['call_handler', 'supervisor'], reasonRequired: false },
+    // 'system': an eligible decision arriving from CAD is queued automatically.
+    queued: { by: ['call_handler', 'supervisor', 'system'], reasonRequired: false },
     escalated_to_attendance: { by: ['call_handler', 'supervisor'], reasonRequired: true },
     abandoned: { by: ['call_handler', 'supervisor'], reasonRequired: true },
   },

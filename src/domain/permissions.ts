@@ -11,6 +11,10 @@ export const PERMISSIONS = {
   'area.supervisor': ['supervisor'],
   'area.investigations': ['investigator'],
   'area.evidence': ['evidence_manager'],
+  'triage.create': ['call_handler', 'supervisor'],
+  'triage.override': ['supervisor'],
+  'triage.settings': ['supervisor', 'admin'],
+  'officer.availability': ['rvr_officer'],
   'consultation.view': ['call_handler', 'rvr_officer', 'supervisor'],
   'consultation.transition': ['call_handler', 'rvr_officer', 'supervisor'],
   /** Caller/victim personal data; each view needs a recorded justification (DP-01). */

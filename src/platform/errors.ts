@@ -18,8 +18,8 @@ export class NotFoundError extends AppError {
 
 /** A request that is well-formed but not allowed in the current state (e.g. an illegal transition). */
 export class ConflictError extends AppError {
-  constructor(message: string) {
-    super(409, message);
+  constructor(message: string, fieldErrors: Record<string, string> = {}) {
+    super(409, message, fieldErrors);
   }
 }
 

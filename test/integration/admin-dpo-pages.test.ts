@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { describeOnEachDatabase } from '../support/databases.js';
-import { Browser, buildTestApp, contextFor, createUser, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, Browser, buildTestApp, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 await describeOnEachDatabase('admin pages, DPO audit pages and justified access to caller details (DP-01)', (kind) => {
   let t: TestApp;
@@ -13,13 +13,9 @@ await describeOnEachDatabase('admin pages, DPO audit pages and justified access 
     await createUser(t.services, 'boss', ['admin']);
     await createUser(t.services, 'privacy', ['dpo']);
     const handler = await createUser(t.services, 'taker', ['call_handler']);
-    const c = await t.services.consultations.createTriaged(contextFor(handler), {
-      incident: { cadReference: 'CAD-9', receivedAt: new Date(), grade: 2, callerName: 'Alex Example', callerPhone: '+447700900777' },
-      eligible: true,
-      interpreterRequired: false,
-      reasons: [],
-    });
-    consultationId = c.id;
+    await allowRoundTheClock(t.services);
+    const { consultation } = await newCall(t.services, handler, { callerName: 'Alex Example', mobile: '07700 900777' });
+    consultationId = consultation.id;
     admin = new Browser(t.app);
     await admin.signIn('boss');
     dpo = new Browser(t.app);

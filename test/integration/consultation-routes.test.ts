@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { describeOnEachDatabase } from '../support/databases.js';
-import { Browser, buildTestApp, contextFor, createUser, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, Browser, buildTestApp, createUser, newCall, type TestApp } from '../support/test-app.js';
 
-const incident = { cadReference: 'CAD-77', receivedAt: new Date(), grade: 2, callerName: 'Routes Caller', callerPhone: '+447700900002' };
 
 await describeOnEachDatabase('consultation pages and transitions over HTTP', (kind) => {
   let t: TestApp;
@@ -13,9 +12,9 @@ await describeOnEachDatabase('consultation pages and transitions over HTTP', (ki
     const handler = await createUser(t.services, 'handler', ['call_handler']);
     await createUser(t.services, 'officer', ['rvr_officer']);
     await createUser(t.services, 'dpo', ['dpo']);
-    const c = await t.services.consultations.createTriaged(contextFor(handler), { incident, eligible: true, interpreterRequired: true, reasons: [] });
-    consultationId = c.id;
-    await t.services.consultations.transition(contextFor(handler), c.id, 'queued');
+    await allowRoundTheClock(t.services);
+    const { consultation } = await newCall(t.services, handler, { callerName: 'Routes Caller', mobile: '07700 900002', spokenLanguage: 'Polish' });
+    consultationId = consultation.id;
   });
   after(() => t.close());
 

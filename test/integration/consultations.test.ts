@@ -7,9 +7,8 @@ import { ConsultationService } from '../../src/features/consultations/consultati
 import { AuditTrail } from '../../src/platform/audit/audit-trail.js';
 import { ConflictError } from '../../src/platform/errors.js';
 import { createTestDatabase, describeOnEachDatabase, queryRows, type TestDatabase } from '../support/databases.js';
-import { contextFor, createUser } from '../support/test-app.js';
+import { allowRoundTheClock, contextFor, createUser, newCall } from '../support/test-app.js';
 
-const incident = { cadReference: 'CAD-1', receivedAt: new Date(), grade: 2, callerName: 'Test Caller', callerPhone: '+447700900001' };
 
 async function counts(db: TestDatabase) {
   const [row] = await queryRows<{ events: number; audits: number }>(
@@ -30,15 +29,13 @@ await describeOnEachDatabase('consultation transitions', (kind) => {
     db = await createTestDatabase(kind);
     services = buildServices({ config: loadConfig({ NODE_ENV: 'test' }), database: db.database });
     handler = await createUser(services, 'handler1', ['call_handler']);
+    await allowRoundTheClock(services);
     officerA = await createUser(services, 'officer-a', ['rvr_officer']);
     officerB = await createUser(services, 'officer-b', ['rvr_officer']);
   });
   after(() => db.drop());
 
-  const newQueued = async () => {
-    const c = await services.consultations.createTriaged(contextFor(handler), { incident, eligible: true, interpreterRequired: false, reasons: [] });
-    return services.consultations.transition(contextFor(handler), c.id, 'queued');
-  };
+  const newQueued = async () => (await newCall(services, handler)).consultation;
 
   it('applies a transition with its event, timestamp and audit entry', async () => {
     const before = await counts(db);

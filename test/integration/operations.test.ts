@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { describeOnEachDatabase } from '../support/databases.js';
-import { Browser, buildTestApp, contextFor, createUser, type TestApp } from '../support/test-app.js';
+import { Browser, buildTestApp, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 await describeOnEachDatabase('health, metrics and logs', (kind) => {
   let t: TestApp;
@@ -37,19 +37,7 @@ await describeOnEachDatabase('health, metrics and logs', (kind) => {
 
   it('keeps names, phone numbers, addresses, passwords and query strings out of the logs', async () => {
     const user = await createUser(t.services, 'logcheck', ['call_handler']);
-    await t.services.consultations.createTriaged(contextFor(user), {
-      incident: {
-        cadReference: 'CAD-LOG',
-        receivedAt: new Date(),
-        grade: 2,
-        callerName: 'Zelda Victimname',
-        callerPhone: '+447700900555',
-        location: '42 Secret Lane',
-      },
-      eligible: true,
-      interpreterRequired: false,
-      reasons: [],
-    });
+    await newCall(t.services, user, { callerName: 'Zelda Victimname', mobile: '07700 900555', location: '42 Secret Lane' });
     const browser = new Browser(t.app);
     await browser.get('/sign-in?phone=07700900555&name=Zelda');
     await browser.signIn('logcheck');

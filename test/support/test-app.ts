@@ -9,9 +9,11 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { RequestContext } from '../../src/platform/context.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import type { Role } from '../../src/domain/roles.js';
+import type { IntakeInput } from '../../src/features/control-room/triage.service.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 import { totp } from '../../src/platform/auth/totp.js';
 import { OidcClient } from '../../src/platform/auth/oidc-client.js';
+import { LiveHub } from '../../src/platform/live/live-hub.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
 
@@ -32,8 +34,10 @@ export async function buildTestApp(
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SIGN_IN_ATTEMPTS_PER_MINUTE: '1000', ...options.env });
   const db = await createTestDatabase(kind);
   const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
-  const services = buildServices({ config, database: db.database, now: options.now, oidcClient });
   const logger = createLogger({ level: options.logDestination ? 'trace' : 'silent', destination: options.logDestination });
+  const live = new LiveHub(logger);
+  await live.start(db.database);
+  const services = buildServices({ config, database: db.database, now: options.now, oidcClient, live });
   const app = await buildApp({ config, services, logger });
   await app.ready();
   return {
@@ -43,6 +47,7 @@ export async function buildTestApp(
     db,
     async close() {
       await app.close();
+      await live.close();
       await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
@@ -118,4 +123,33 @@ export async function enrolMfa(services: Services, username: string, at: Date = 
   const confirmed = await services.mfa.confirmEnrolment(outcome.token, user.id, totp(secret, at), contextFor(user));
   if (!confirmed) throw new Error('enrolment was not confirmed');
   return secret;
+}
+
+/** Force settings with RVR open round the clock, so tests do not depend on the hour they run at. */
+export async function allowRoundTheClock(services: Services): Promise<void> {
+  const { settings } = await services.triage.currentSettings();
+  await services.triage.saveSettings(cliContext, { ...settings, eligibility: { ...settings.eligibility, operatingHours: null } });
+}
+
+let callNumber = 0;
+
+/** An eligible call (it goes straight to the queue) unless `overrides` change that. */
+export function callInput(overrides: Partial<IntakeInput> = {}): IntakeInput {
+  callNumber += 1;
+  return {
+    cadReference: `CAD-T-${process.pid}-${callNumber}`,
+    receivedAt: new Date(Date.now() - 60_000).toISOString(),
+    grade: 2,
+    callerName: 'Test Caller',
+    mobile: '07700 900001',
+    relationship: 'ex_partner',
+    ageBand: '18_plus',
+    consentToVideo: true,
+    consentToRecording: true,
+    ...overrides,
+  };
+}
+
+export async function newCall(services: Services, user: { id: string; username: string; roles: Role[] }, overrides: Partial<IntakeInput> = {}) {
+  return services.triage.intake(contextFor(user), callInput(overrides), 'test');
 }

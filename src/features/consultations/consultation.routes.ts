@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { hasPermission } from '../../domain/permissions.js';
 import type { Services } from '../../composition.js';
 import { CONSULTATION_STATES } from '../../domain/consultation-state.js';
 import { AppError } from '../../platform/errors.js';
@@ -15,6 +16,12 @@ const transitionBody = {
   },
 } as const;
 
+const overrideBody = {
+  type: 'object',
+  required: ['rationale'],
+  properties: { rationale: { type: 'string', maxLength: 2000 }, _csrf: { type: 'string' } },
+} as const;
+
 const justificationBody = {
   type: 'object',
   required: ['justification'],
@@ -22,14 +29,47 @@ const justificationBody = {
 } as const;
 
 export function consultationRoutes(services: Services): FastifyPluginAsync {
+  const pageData = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const detail = await services.consultations.detail(request.params.id, contextOf(request));
+    const { settings } = await services.triage.currentSettings();
+    const roles = request.user!.roles;
+    return {
+      ...detail,
+      queueAlertSeconds: settings.queueAlertSeconds,
+      canOverride: hasPermission(roles, 'triage.override'),
+      canReroute: detail.options.some((o) => o.to === 'escalated_to_attendance'),
+    };
+  };
   return async (app) => {
     app.get<{ Params: { id: string } }>(
       '/consultations/:id',
       { config: { access: { permission: 'consultation.view' } }, schema: { params: idParams } },
       async (request, reply) => {
-        const detail = await services.consultations.detail(request.params.id, contextOf(request));
+        const detail = await pageData(request);
         if (wantsJson(request)) return { consultation: detail.consultation, events: detail.events, options: detail.options };
         return reply.view('consultations/consultation.njk', { pageTitle: `Consultation ${detail.consultation.reference}`, ...detail });
+      },
+    );
+
+    // The changing part of the page, fetched again whenever the live stream says this consultation moved.
+    app.get<{ Params: { id: string } }>(
+      '/consultations/:id/live',
+      { config: { access: { permission: 'consultation.view' } }, schema: { params: idParams } },
+      async (request, reply) => reply.view('consultations/consultation-body.njk', await pageData(request)),
+    );
+
+    app.post<{ Params: { id: string }; Body: { rationale: string } }>(
+      '/consultations/:id/override',
+      { config: { access: { permission: 'triage.override' } }, schema: { params: idParams, body: overrideBody } },
+      async (request, reply) => {
+        try {
+          await services.triage.override(contextOf(request), request.params.id, request.body.rationale);
+          return reply.redirect(`/consultations/${request.params.id}`, 303);
+        } catch (error) {
+          if (!(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
+          const detail = await pageData(request);
+          return reply.code(error.statusCode).view('consultations/consultation.njk', { pageTitle: `Consultation ${detail.consultation.reference}`, ...detail, refusal: error.message, attempted: { to: 'override' } });
+        }
       },
     );
 
@@ -45,7 +85,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
         } catch (error) {
           // A refused transition on the page: show the page again with the reason, keeping what was typed.
           if (wantsJson(request) || !(error instanceof AppError) || error.statusCode === 404) throw error;
-          const detail = await services.consultations.detail(request.params.id, context);
+          const detail = await pageData(request);
           return reply.code(error.statusCode).view('consultations/consultation.njk', {
             pageTitle: `Consultation ${detail.consultation.reference}`,
             ...detail,

@@ -77,6 +77,40 @@ export class ConsultationsRepository {
     return rows.map((r) => ({ ...r.event, actorName: r.actorName }));
   }
 
+  /** The RVR queue: longest waiting first. */
+  async listQueue(): Promise<ConsultationSummary[]> {
+    const rows = await this.summaryQuery().where(eq(consultations.state, 'queued')).orderBy(asc(consultations.queuedAt)).limit(200);
+    return rows.map((r) => ({ ...r, state: r.state as ConsultationState }));
+  }
+
+  /** An officer's consultations that have not ended. */
+  async listOpenForOfficer(officerId: string): Promise<ConsultationSummary[]> {
+    const rows = await this.summaryQuery()
+      .where(and(eq(consultations.officerId, officerId), inArray(consultations.state, ['accepted', 'invited', 'victim_joined', 'connected'])))
+      .orderBy(asc(consultations.acceptedAt));
+    return rows.map((r) => ({ ...r, state: r.state as ConsultationState }));
+  }
+
+  private summaryQuery() {
+    return this.db
+      .select({
+        id: consultations.id,
+        reference: consultations.reference,
+        state: consultations.state,
+        cadReference: incidents.cadReference,
+        grade: incidents.grade,
+        receivedAt: incidents.receivedAt,
+        triagedAt: consultations.triagedAt,
+        queuedAt: consultations.queuedAt,
+        interpreterRequired: consultations.interpreterRequired,
+        officerName: users.displayName,
+      })
+      .from(consultations)
+      .innerJoin(incidents, eq(incidents.id, consultations.incidentId))
+      .leftJoin(users, eq(users.id, consultations.officerId))
+      .$dynamic();
+  }
+
   async listSummaries(states: readonly ConsultationState[] | 'all', limit = 200): Promise<ConsultationSummary[]> {
     const query = this.db
       .select({

@@ -13,6 +13,11 @@ export class IncidentsRepository {
     return row!;
   }
 
+  async findByCadReference(cadReference: string): Promise<IncidentRow | undefined> {
+    const [row] = await this.db.select().from(incidents).where(eq(incidents.cadReference, cadReference));
+    return row;
+  }
+
   async findById(id: string): Promise<IncidentRow | undefined> {
     const [row] = await this.db.select().from(incidents).where(eq(incidents.id, id));
     return row;

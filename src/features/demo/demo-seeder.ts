@@ -7,6 +7,7 @@ import type { RequestContext } from '../../platform/context.js';
 import type { UserAdminService } from '../../platform/auth/user-admin.service.js';
 import type { UserWithRoles } from '../../platform/auth/users.repository.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
+import type { TriageService } from '../control-room/triage.service.js';
 
 /** Published in the README: demo accounts exist only in the embedded default and are refused in production. */
 export const DEMO_PASSWORD = 'rvr-training-only-2026';
@@ -22,37 +23,14 @@ export const DEMO_ACCOUNTS: readonly { username: string; displayName: string; ro
   { username: 'admin', displayName: 'Demo Administrator', role: 'admin' },
 ];
 
-// Fictional callers; numbers from Ofcom's range reserved for drama (07700 900000–900999).
-const DEMO_INCIDENTS: {
-  cad: string;
-  minutesAgo: number;
-  grade: number;
-  eligible: boolean;
-  interpreter: boolean;
-  path: ConsultationState[];
-  reasons: string[];
-}[] = [
-  { cad: 'CAD-DEMO-0001', minutesAgo: 4, grade: 2, eligible: true, interpreter: false, path: ['queued'], reasons: [] },
-  { cad: 'CAD-DEMO-0002', minutesAgo: 9, grade: 3, eligible: true, interpreter: true, path: ['queued'], reasons: [] },
-  { cad: 'CAD-DEMO-0003', minutesAgo: 25, grade: 2, eligible: true, interpreter: false, path: ['queued', 'accepted'], reasons: [] },
-  {
-    cad: 'CAD-DEMO-0004',
-    minutesAgo: 95,
-    grade: 3,
-    eligible: true,
-    interpreter: false,
-    path: ['queued', 'accepted', 'invited', 'victim_joined', 'connected', 'completed'],
-    reasons: [],
-  },
-  {
-    cad: 'CAD-DEMO-0005',
-    minutesAgo: 40,
-    grade: 1,
-    eligible: false,
-    interpreter: false,
-    path: ['escalated_to_attendance'],
-    reasons: ['Grade 1 emergency: never RVR'],
-  },
+// Fictional callers; numbers from Ofcom's range reserved for drama (07700 900000–900999). `then` are the
+// steps after triage (an eligible call is queued by triage itself).
+const DEMO_INCIDENTS: { cad: string; minutesAgo: number; grade: number; language?: string; then: ConsultationState[] }[] = [
+  { cad: 'CAD-DEMO-0001', minutesAgo: 4, grade: 2, then: [] },
+  { cad: 'CAD-DEMO-0002', minutesAgo: 9, grade: 3, language: 'Polish', then: [] },
+  { cad: 'CAD-DEMO-0003', minutesAgo: 25, grade: 2, then: ['accepted'] },
+  { cad: 'CAD-DEMO-0004', minutesAgo: 95, grade: 3, then: ['accepted', 'invited', 'victim_joined', 'connected', 'completed'] },
+  { cad: 'CAD-DEMO-0005', minutesAgo: 40, grade: 1, then: ['escalated_to_attendance'] },
 ];
 
 const SEEDED_MARK = 'demo.seeded';
@@ -74,6 +52,7 @@ export class DemoSeeder {
   constructor(
     private readonly data: DataAccess,
     private readonly userAdmin: UserAdminService,
+    private readonly triage: TriageService,
     private readonly consultations: ConsultationService,
     private readonly audit: AuditTrail,
     private readonly policy: PolicyService,
@@ -93,26 +72,30 @@ export class DemoSeeder {
       return { actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles }, correlationId: context.correlationId };
     };
     const system: RequestContext = { actor: { type: 'system', name: 'demo' }, correlationId: context.correlationId };
+    // The demo is used at any hour, so its force settings run RVR round the clock.
+    const { settings } = await this.triage.currentSettings();
+    await this.triage.saveSettings(as('supervisor'), { ...settings, eligibility: { ...settings.eligibility, operatingHours: null } });
     for (const [index, demo] of DEMO_INCIDENTS.entries()) {
-      const consultation = await this.consultations.createTriaged(as('call_handler'), {
-        incident: {
+      const { consultation } = await this.triage.intake(
+        as('call_handler'),
+        {
           cadReference: demo.cad,
-          receivedAt: new Date(Date.now() - demo.minutesAgo * 60_000),
+          receivedAt: new Date(Date.now() - demo.minutesAgo * 60_000).toISOString(),
           grade: demo.grade,
           callerName: `Demo Caller ${index + 1}`,
-          callerPhone: `+4477009001${String(index).padStart(2, '0')}`,
-          relationship: 'ex-partner',
+          mobile: `07700 9001${String(index).padStart(2, '0')}`,
+          relationship: 'ex_partner',
+          ageBand: '18_plus',
           location: 'Demo address, Maidstone',
-          needs: demo.interpreter ? 'Polish interpreter' : null,
+          spokenLanguage: demo.language,
           summary: 'Demonstration incident; not a real call.',
+          consentToVideo: true,
+          consentToRecording: true,
         },
-        eligible: demo.eligible,
-        interpreterRequired: demo.interpreter,
-        reasons: demo.reasons,
-      });
-      for (const to of demo.path) {
-        const actor =
-          to === 'queued' || to === 'escalated_to_attendance' ? as('call_handler') : to === 'victim_joined' || to === 'connected' ? system : as('rvr_officer');
+        'demo',
+      );
+      for (const to of demo.then) {
+        const actor = to === 'escalated_to_attendance' ? as('call_handler') : to === 'victim_joined' || to === 'connected' ? system : as('rvr_officer');
         await this.consultations.transition(actor, consultation.id, to, to === 'escalated_to_attendance' ? 'Routed to physical attendance (demo)' : undefined);
       }
     }

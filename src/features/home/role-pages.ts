@@ -19,6 +19,7 @@ export const ROLE_PAGES: readonly RolePage[] = [
   {
     role: 'call_handler',
     permission: 'area.control_room',
+    ownFeature: true,
     path: '/control-room',
     title: 'Control room',
     purpose: 'Take domestic abuse calls, check they are eligible for a video response and hand them to the RVR queue before the caller hangs up.',
@@ -27,6 +28,7 @@ export const ROLE_PAGES: readonly RolePage[] = [
   {
     role: 'rvr_officer',
     permission: 'area.officer',
+    ownFeature: true,
     path: '/officer',
     title: 'RVR officer',
     purpose: 'Accept queued consultations and give the victim a video response within minutes.',

@@ -112,6 +112,15 @@ export class UsersRepository {
     await this.db.update(users).set({ oidcIssuer: issuer, oidcSubject: subject, displayName }).where(eq(users.id, userId));
   }
 
+  async enabledIdsWithRole(role: Role): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: users.id })
+      .from(users)
+      .innerJoin(userRoles, eq(userRoles.userId, users.id))
+      .where(and(eq(userRoles.role, role), isNull(users.disabledAt)));
+    return rows.map((r) => r.id);
+  }
+
   async countDemoAccounts(): Promise<number> {
     const [row] = await this.db
       .select({ count: sql<number>`count(*)::int` })

@@ -29,6 +29,8 @@ export interface Database {
   /** Runs `work` in one transaction: everything it writes commits together or not at all. */
   transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
+  /** LISTEN on a channel; NOTIFYs sent inside a transaction arrive only once it commits. Returns a stop function. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,6 +65,10 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     },
     transaction: (work) => db.transaction((tx) => work(tx as unknown as Executor)),
     migrate: () => migratePglite(db as never, { migrationsFolder }),
+    listen: async (channel, onMessage) => {
+      const stop = await client.listen(channel, onMessage);
+      return () => stop();
+    },
     ping: async () => {
       await client.query('select 1');
     },
@@ -92,6 +98,17 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     },
     transaction: (work) => db.transaction((tx) => work(tx as unknown as Executor)),
     migrate: () => migratePg(db as never, { migrationsFolder }),
+    listen: async (channel, onMessage) => {
+      // A dedicated connection: a pooled one could be handed to someone else between notifications.
+      const listener = new pg.Client({ connectionString: url });
+      listener.on('error', () => undefined);
+      await listener.connect();
+      listener.on('notification', (message) => {
+        if (message.channel === channel && message.payload !== undefined) onMessage(message.payload);
+      });
+      await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return () => listener.end();
+    },
     ping: async () => {
       await db.execute(sql`select 1`);
     },

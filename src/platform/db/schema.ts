@@ -75,7 +75,8 @@ export const sessions = pgTable(
 
 export const incidents = pgTable('incidents', {
   id: uuid('id').primaryKey().defaultRandom(),
-  cadReference: text('cad_reference').notNull(),
+  /** One RVR consultation per CAD incident: a duplicate reference is refused (409). */
+  cadReference: text('cad_reference').notNull().unique(),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
   grade: integer('grade').notNull(),
   callerName: text('caller_name').notNull(),
@@ -83,7 +84,13 @@ export const incidents = pgTable('incidents', {
   relationship: text('relationship'),
   location: text('location'),
   needs: text('needs'),
+  ageBand: text('age_band'),
+  spokenLanguage: text('spoken_language'),
+  bslNeeded: boolean('bsl_needed').notNull().default(false),
+  hearingNeed: boolean('hearing_need').notNull().default(false),
   summary: text('summary'),
+  /** How the incident arrived: the call-handler form, or the CAD API (with the key's name). */
+  source: text('source').notNull().default('form'),
   createdBy: uuid('created_by').references(() => users.id),
   createdAt: createdAt(),
 });
@@ -179,3 +186,74 @@ export const policyAcknowledgements = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.policyVersionId] })],
 );
+
+/** The eligibility checklist the call handler completed, the rule-set version applied, and the decision with its reasons. */
+export const triages = pgTable('triages', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  consultationId: uuid('consultation_id')
+    .notNull()
+    .unique()
+    .references(() => consultations.id),
+  answers: jsonb('answers').notNull(),
+  ruleSetVersion: integer('rule_set_version').notNull(),
+  decision: text('decision').notNull(),
+  reasons: jsonb('reasons').notNull(),
+  overridable: boolean('overridable').notNull(),
+  /** RVR-04: the exact words read to the caller, and when each consent was given. */
+  videoConsentWording: text('video_consent_wording'),
+  videoConsentAt: timestamp('video_consent_at', { withTimezone: true }),
+  recordingConsentWording: text('recording_consent_wording'),
+  recordingConsentAt: timestamp('recording_consent_at', { withTimezone: true }),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
+  decidedBy: uuid('decided_by').references(() => users.id),
+  overriddenBy: uuid('overridden_by').references(() => users.id),
+  overrideRationale: text('override_rationale'),
+  overriddenAt: timestamp('overridden_at', { withTimezone: true }),
+});
+
+/** Force configuration of eligibility (which flags exclude, operating hours, consent wording); every change is a new version. */
+export const eligibilitySettings = pgTable('eligibility_settings', {
+  version: integer('version').primaryKey(),
+  settings: jsonb('settings').notNull(),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Keys for the CAD integration API: stored hashed, scoped, revocable. */
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  /** The public part of the key, for lookup; the secret part is only ever stored hashed. */
+  prefix: text('prefix').notNull().unique(),
+  secretHash: text('secret_hash').notNull(),
+  scopes: jsonb('scopes').notNull(),
+  createdAt: createdAt(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+});
+
+/** A retried API request with the same Idempotency-Key gets the first answer again, never a second incident. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    apiKeyId: uuid('api_key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    responseStatus: integer('response_status').notNull(),
+    responseBody: jsonb('response_body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.apiKeyId, t.key] })],
+);
+
+/** RVR officer availability: set by the officer, and by the system when a call starts or ends. */
+export const officerAvailability = pgTable('officer_availability', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  status: text('status').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { hasPermission, type Permission } from '../../domain/permissions.js';
+import type { ApiClient, ApiScope } from '../../features/cad-api/api-key.service.js';
 import type { ResolvedSession, SignedInUser } from '../auth/auth.service.js';
 import type { RequestContext } from '../context.js';
 import { ForbiddenError } from '../errors.js';
@@ -10,9 +11,10 @@ import { ForbiddenError } from '../errors.js';
  *   'second_factor'  a session that has passed the password step, even if the second factor is still due
  *   'signed_in'      a fully signed-in staff member, whatever their role
  *   { permission }   a fully signed-in staff member holding a role with that permission (src/domain/permissions.ts)
+ *   { apiScope }     a CAD system presenting a live API key with that scope (no cookies, no CSRF)
  * `beforePolicy: true` lets a signed-in user reach the route before acknowledging the current policy (SC-5).
  */
-export type Access = 'public' | 'second_factor' | 'signed_in' | { permission: Permission };
+export type Access = 'public' | 'second_factor' | 'signed_in' | { permission: Permission } | { apiScope: ApiScope };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,6 +26,8 @@ declare module 'fastify' {
     user: SignedInUser | undefined;
     /** The session, including one still waiting for its second factor. */
     staffSession: ResolvedSession | undefined;
+    /** The CAD system behind an API key, on API routes. */
+    apiClient: ApiClient | undefined;
   }
   interface FastifyReply {
     /** Values every page template sees (set by @fastify/view's `locals` decorator). */
@@ -42,7 +46,8 @@ export function assertRouteDeclaresAccess(route: RouteOptions): Access {
 }
 
 export function permits(access: Access, user: SignedInUser): boolean {
-  return typeof access === 'string' || hasPermission(user.roles, access.permission);
+  if (typeof access === 'string') return true;
+  return 'permission' in access && hasPermission(user.roles, access.permission);
 }
 
 /** The acting user for a service call, with their session and address for the audit log (DP-04). */

@@ -13,9 +13,21 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function registerRequestGuard(app: FastifyInstance, services: Services, cookie: SessionCookieSettings): void {
   app.decorateRequest('user', undefined);
   app.decorateRequest('staffSession', undefined);
+  app.decorateRequest('apiClient', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
     if (isStaticAsset(request.url)) return;
+    const declared = request.is404 ? undefined : request.routeOptions.config.access;
+    if (declared && typeof declared === 'object' && 'apiScope' in declared) {
+      const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+      const client = bearer ? await services.apiKeys.authenticate(bearer) : undefined;
+      if (!client) return reply.code(401).send({ error: 'Send a live RVR API key as "Authorization: Bearer rvr_…". This one is missing, unknown or revoked.', correlationId: request.id });
+      if (!client.scopes.includes(declared.apiScope)) {
+        return reply.code(403).send({ error: `This API key does not have the ${declared.apiScope} scope.`, correlationId: request.id });
+      }
+      request.apiClient = client;
+      return;
+    }
     const token = readSessionToken(request, cookie);
     const session = token ? await services.auth.resolveSession(token) : undefined;
     request.staffSession = session;
@@ -49,7 +61,8 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
 
   // The token travels in the form body, so this runs once the body is parsed (before it is validated).
   app.addHook('preValidation', (request, reply, done) => {
-    if (STATE_CHANGING.has(request.method)) app.csrfProtection(request, reply, done);
+    // API keys are not sent automatically by browsers, so API routes need no CSRF token.
+    if (STATE_CHANGING.has(request.method) && !request.apiClient) app.csrfProtection(request, reply, done);
     else done();
   });
 }

@@ -30,6 +30,7 @@ export async function registerViews(app: FastifyInstance): Promise<void> {
     ['/stylesheets/moj/', 'moj-frontend.min.css', path.join(mojRoot, 'moj')],
     ['/javascripts/moj/', 'moj-frontend.min.js', path.join(mojRoot, 'moj')],
     ['/static/', 'app.css', path.join(srcDir, 'assets')],
+    ['/static/js/', 'live.js', path.join(srcDir, 'assets')],
   ] as const) {
     await app.register(fastifyStatic, { root: dir, prefix, decorateReply: false, index: false, allowedPath: (p) => p === `/${file}`, maxAge: '1d' });
   }

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../composition.js';
+import type { Config } from '../../config.js';
+import { TERMINAL_STATES, type ConsultationState } from '../../domain/consultation-state.js';
+import { canonicalJson } from '../../platform/audit/chain.js';
+import { AppError, ConflictError, NotFoundError } from '../../platform/errors.js';
+import type { RequestContext } from '../../platform/context.js';
+import type { IntakeInput } from '../control-room/triage.service.js';
+import { consultationParams, incidentRequest } from './cad-api.schemas.js';
+import { openApiDocument } from './openapi.js';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
+
+/** The CAD integration API (issue: control room): bearer API keys, scoped, idempotent incident creation. */
+export function cadApiRoutes(services: Services, config: Config): FastifyPluginAsync {
+  const rateLimit = { max: 120, timeWindow: '1 minute', keyGenerator: (request: { headers: Record<string, unknown>; ip: string }) => String(request.headers.authorization ?? request.ip).slice(0, 20) };
+  return async (app) => {
+    app.get('/api/docs', { config: { access: 'public' } }, async () => openApiDocument(config.publicBaseUrl));
+
+    app.post<{ Body: IntakeInput & { grade: number } }>(
+      '/api/v1/incidents',
+      { config: { access: { apiScope: 'incidents:write' }, rateLimit }, schema: { body: incidentRequest } },
+      async (request, reply) => {
+        const client = request.apiClient!;
+        const key = request.headers['idempotency-key'];
+        if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+          throw new AppError(400, 'Send an Idempotency-Key header (8 to 100 letters, digits, . _ : -) so a retried request never creates a second incident');
+        }
+        const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
+        const replay = async () => {
+          const earlier = await services.data.repos.apiKeys.findIdempotent(client.id, key);
+          if (!earlier) return undefined;
+          if (earlier.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
+          return reply.code(200).header('idempotent-replayed', 'true').send(earlier.responseBody);
+        };
+        const replayed = await replay();
+        if (replayed) return replayed;
+        const context: RequestContext = { actor: { type: 'system', name: `cad:${client.name}` }, correlationId: request.id, clientIp: request.ip };
+        try {
+          const { consultation, decision } = await services.triage.intake(context, request.body, `cad:${client.name}`, async (tx, result) => {
+            await tx.apiKeys.saveIdempotent({ apiKeyId: client.id, key, requestHash, responseStatus: 201, responseBody: toTriageResponse(result.consultation, result.decision) });
+          });
+          return reply.code(201).send(toTriageResponse(consultation, decision));
+        } catch (error) {
+          // Two retries racing: the loser's insert of the same key fails and rolls back; answer as a replay.
+          const raced = await replay();
+          if (raced) return raced;
+          throw error;
+        }
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/api/v1/consultations/:id',
+      { config: { access: { apiScope: 'consultations:read' }, rateLimit }, schema: { params: consultationParams } },
+      async (request) => {
+        const consultation = await services.data.repos.consultations.findById(request.params.id);
+        if (!consultation) throw new NotFoundError('No consultation with that id');
+        const [incident, officer] = await Promise.all([
+          services.data.repos.incidents.findById(consultation.incidentId),
+          consultation.officerId ? services.data.repos.users.findById(consultation.officerId) : undefined,
+        ]);
+        const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+        const state = consultation.state as ConsultationState;
+        return {
+          id: consultation.id,
+          reference: consultation.reference,
+          cadReference: incident!.cadReference,
+          state,
+          outcome: TERMINAL_STATES.includes(state) ? state : null,
+          officer: officer?.displayName ?? null,
+          timestamps: {
+            received: iso(incident!.receivedAt),
+            triaged: iso(consultation.triagedAt),
+            queued: iso(consultation.queuedAt),
+            accepted: iso(consultation.acceptedAt),
+            invited: iso(consultation.invitedAt),
+            victimJoined: iso(consultation.victimJoinedAt),
+            connected: iso(consultation.connectedAt),
+            ended: iso(consultation.endedAt),
+          },
+        };
+      },
+    );
+  };
+}
+
+function toTriageResponse(consultation: { id: string; reference: string; state: string; interpreterRequired: boolean }, decision: { outcome: string; reasons: unknown[] }) {
+  return { consultationId: consultation.id, reference: consultation.reference, state: consultation.state, decision: decision.outcome, reasons: decision.reasons, interpreterRequired: consultation.interpreterRequired };
+}

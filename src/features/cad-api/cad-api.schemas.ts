@@ -1,0 +1,69 @@
+import { AGE_BANDS, EXCLUSION_FLAGS, RELATIONSHIPS } from '../../domain/eligibility.js';
+import { API_SCOPES } from './api-key.service.js';
+
+// One source for validation and documentation: the routes validate with these, and /api/docs publishes them.
+
+export const incidentRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cadReference', 'receivedAt', 'grade', 'callerName', 'mobile', 'relationship', 'ageBand', 'consentToVideo', 'consentToRecording'],
+  properties: {
+    cadReference: { type: 'string', minLength: 1, maxLength: 50, description: 'CAD incident reference; one RVR consultation per reference' },
+    receivedAt: { type: 'string', format: 'date-time', description: 'When the call was received (ISO 8601 with offset)' },
+    grade: { type: 'integer', enum: [1, 2, 3, 4], description: '1 emergency (never RVR), 2 priority, 3 scheduled, 4 other' },
+    callerName: { type: 'string', minLength: 1, maxLength: 200 },
+    mobile: { type: 'string', minLength: 1, maxLength: 40, description: 'UK mobile number; normalised to E.164' },
+    relationship: { type: 'string', enum: [...RELATIONSHIPS], description: 'Relationship to the suspect (Domestic Abuse Act 2021 s.2)' },
+    ageBand: { type: 'string', enum: [...AGE_BANDS] },
+    location: { type: 'string', maxLength: 500 },
+    spokenLanguage: { type: 'string', maxLength: 50, description: 'Spoken language if not English (marks interpreter required; not an exclusion)' },
+    bslNeeded: { type: 'boolean' },
+    hearingNeed: { type: 'boolean' },
+    summary: { type: 'string', maxLength: 2000 },
+    flags: {
+      type: 'array',
+      maxItems: 20,
+      uniqueItems: true,
+      items: { type: 'string', enum: [...EXCLUSION_FLAGS] },
+    },
+    consentToVideo: { type: 'boolean', description: 'The caller agreed to a video call (RVR-04)' },
+    consentToRecording: { type: 'boolean', description: 'The caller agreed to the call being recorded (RVR-04)' },
+    prefersPhone: { type: 'boolean' },
+  },
+} as const;
+
+export const triageResponse = {
+  type: 'object',
+  required: ['consultationId', 'reference', 'state', 'decision', 'reasons', 'interpreterRequired'],
+  properties: {
+    consultationId: { type: 'string', format: 'uuid' },
+    reference: { type: 'string' },
+    state: { type: 'string' },
+    decision: { type: 'string', enum: ['eligible', 'ineligible'] },
+    reasons: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, text: { type: 'string' }, hard: { type: 'boolean' } } } },
+    interpreterRequired: { type: 'boolean' },
+  },
+} as const;
+
+export const consultationResponse = {
+  type: 'object',
+  required: ['id', 'reference', 'cadReference', 'state', 'timestamps'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    reference: { type: 'string' },
+    cadReference: { type: 'string' },
+    state: { type: 'string' },
+    outcome: { type: ['string', 'null'], description: 'completed, abandoned or escalated_to_attendance once ended' },
+    officer: { type: ['string', 'null'] },
+    timestamps: {
+      type: 'object',
+      properties: Object.fromEntries(['received', 'triaged', 'queued', 'accepted', 'invited', 'victimJoined', 'connected', 'ended'].map((k) => [k, { type: ['string', 'null'], format: 'date-time' }])),
+    },
+  },
+} as const;
+
+export const errorResponse = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, fields: { type: 'object' }, correlationId: { type: 'string' } } } as const;
+
+export const consultationParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
+export { API_SCOPES };

@@ -1,0 +1,110 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../composition.js';
+import { AGE_BANDS, EXCLUSION_FLAGS, RELATIONSHIPS } from '../../domain/eligibility.js';
+import { AppError } from '../../platform/errors.js';
+import { contextOf } from '../../platform/http/access.js';
+import { CHECKLIST_LABELS, AGE_BAND_LABELS, RELATIONSHIP_LABELS } from './labels.js';
+import type { IntakeInput } from './triage.service.js';
+
+const list = { anyOf: [{ type: 'string', maxLength: 100 }, { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 100 } }] } as const;
+const intakeBody = {
+  type: 'object',
+  properties: {
+    cadReference: { type: 'string', maxLength: 100 },
+    receivedAt: { type: 'string', maxLength: 40 },
+    grade: { type: 'string', maxLength: 2 },
+    callerName: { type: 'string', maxLength: 300 },
+    mobile: { type: 'string', maxLength: 40 },
+    relationship: { type: 'string', maxLength: 50 },
+    ageBand: { type: 'string', maxLength: 20 },
+    location: { type: 'string', maxLength: 600 },
+    spokenLanguage: { type: 'string', maxLength: 60 },
+    needs: list,
+    summary: { type: 'string', maxLength: 2100 },
+    flags: list,
+    consents: list,
+    prefersPhone: { type: 'string', maxLength: 5 },
+    triageStartedAt: { type: 'string', maxLength: 40 },
+    _csrf: { type: 'string' },
+  },
+} as const;
+type IntakeForm = Partial<Record<keyof (typeof intakeBody)['properties'], string | string[]>>;
+
+const asList = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? '';
+
+/** datetime-local fields carry no zone: the control room works in UK time, so read them as Europe/London. */
+export function londonLocalToIso(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return value;
+  const asUtc = new Date(`${value}Z`);
+  const offsetMinutes = (() => {
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', timeZoneName: 'shortOffset' }).formatToParts(asUtc);
+    const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const match = /GMT([+-]\d+)?/.exec(name);
+    return match?.[1] ? Number(match[1]) * 60 : 0;
+  })();
+  return new Date(asUtc.getTime() - offsetMinutes * 60_000).toISOString();
+}
+
+function formToIntake(form: IntakeForm): IntakeInput {
+  const needs = asList(form.needs);
+  const consents = asList(form.consents);
+  return {
+    cadReference: one(form.cadReference),
+    receivedAt: londonLocalToIso(one(form.receivedAt)),
+    grade: one(form.grade),
+    callerName: one(form.callerName),
+    mobile: one(form.mobile),
+    relationship: one(form.relationship),
+    ageBand: one(form.ageBand),
+    location: one(form.location),
+    spokenLanguage: one(form.spokenLanguage),
+    bslNeeded: needs.includes('bsl'),
+    hearingNeed: needs.includes('hearing'),
+    summary: one(form.summary),
+    flags: asList(form.flags),
+    consentToVideo: consents.includes('video'),
+    consentToRecording: consents.includes('recording'),
+    prefersPhone: one(form.prefersPhone) === 'yes',
+    triageStartedAt: one(form.triageStartedAt) || undefined,
+  };
+}
+
+/** Policy 2.1/2.3: the call handler takes the call, completes the checklist, and hands it to the RVR queue. */
+export function controlRoomRoutes(services: Services): FastifyPluginAsync {
+  const formView = async (values: IntakeForm, errors?: Record<string, string>) => {
+    const { settings } = await services.triage.currentSettings();
+    return {
+      pageTitle: 'New call',
+      values: { ...values, needs: asList(values.needs), flags: asList(values.flags), consents: asList(values.consents) },
+      errors,
+      errorList: errors ? Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })) : undefined,
+      settings,
+      relationships: RELATIONSHIPS.map((value) => ({ value, text: RELATIONSHIP_LABELS[value] })),
+      ageBands: AGE_BANDS.map((value) => ({ value, text: AGE_BAND_LABELS[value] })),
+      flags: EXCLUSION_FLAGS.map((value) => ({ value, text: CHECKLIST_LABELS[value] })),
+    };
+  };
+
+  return async (app) => {
+    app.get('/control-room', { config: { access: { permission: 'area.control_room' } } }, async (_request, reply) => {
+      const [consultations, officers] = await Promise.all([services.consultations.listSummaries('all'), services.availability.officerCounts()]);
+      return reply.view('control-room/control-room.njk', { pageTitle: 'Control room', consultations, officers });
+    });
+
+    app.get('/control-room/calls/new', { config: { access: { permission: 'triage.create' } } }, async (_request, reply) => {
+      return reply.view('control-room/new-call.njk', await formView({ triageStartedAt: new Date().toISOString() }));
+    });
+
+    app.post<{ Body: IntakeForm }>('/control-room/calls', { config: { access: { permission: 'triage.create' } }, schema: { body: intakeBody } }, async (request, reply) => {
+      try {
+        const { consultation } = await services.triage.intake(contextOf(request), formToIntake(request.body), 'form');
+        return reply.redirect(`/consultations/${consultation.id}`, 303);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.statusCode >= 500 || error.statusCode === 403) throw error;
+        const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { cadReference: error.message };
+        return reply.code(error.statusCode).view('control-room/new-call.njk', await formView(request.body, errors));
+      }
+    });
+  };
+}
