@@ -36,5 +36,11 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'off',
     },
   },
-  { files: ['eslint.config.js', 'bin/**'], ...tseslint.configs.disableTypeChecked },
+  { files: ['eslint.config.js', 'bin/**', 'src/assets/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['src/assets/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', fetch: 'readonly', EventSource: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly' },
+    },
+  },
 );

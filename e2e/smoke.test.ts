@@ -69,8 +69,13 @@ describe('smoke: staff sign in and out in Chromium', () => {
     assert.deepEqual(tracks, ['audio', 'video']);
 
     // The officer accepts a queued consultation; the supervisor's page shows who accepted it.
-    await officer.page.getByTestId('consultations').locator('tbody tr', { hasText: 'queued' }).first().getByRole('link').click();
-    await officer.page.getByRole('button', { name: 'Move to accepted' }).click();
+    await officer.page
+      .getByTestId('queue')
+      .locator('tbody tr')
+      .first()
+      .getByRole('button', { name: /Accept/ })
+      .click();
+    await officer.page.waitForURL(/\/consultations\//);
     assert.equal((await officer.page.getByTestId('state').textContent())?.trim(), 'accepted');
     await supervisor.page.reload();
     assert.match((await supervisor.page.getByTestId('consultations').textContent()) ?? '', /PC Demo Officer/);

@@ -50,8 +50,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
-    // No silent type coercion: ["a"] is not "a" and 1 is not "1". A wrong type is a 400, never a guess.
-    ajv: { customOptions: { coerceTypes: false } },
+    // No silent coercion or stripping: ["a"] is not "a", 1 is not "1", and an unknown field is a 400, never a guess.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
 
   app.decorate('routeCatalogue', []);
@@ -156,6 +156,7 @@ function friendlyMessage(error: Error & { code?: string; validation?: unknown },
     case 'FST_CSRF_MISSING_SECRET':
       return 'This form has expired or was not sent from this service. Go back, reload the page and try again.';
   }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'The request body is not valid JSON. Check it and send it again.';
   if (status === 429) return 'Too many attempts from your device. Wait a minute, then try again.';
   if (error.validation) return `Some of what you sent is not valid: ${error.message}`;
   return status === 404 ? 'Not found.' : 'The request could not be processed. Check what you sent and try again.';

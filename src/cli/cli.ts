@@ -174,7 +174,10 @@ async function runCommand(command: string, rest: string[], deps: CommandDeps): P
     }
     case 'apikey create': {
       const { values } = parse(rest, { name: { type: 'string' }, scopes: { type: 'string' } }, 0);
-      const scopes = required(values, 'scopes').split(',').map((s) => s.trim()).filter(Boolean);
+      const scopes = required(values, 'scopes')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const created = await services.apiKeys.create(context, required(values, 'name'), scopes);
       out(`Created API key ${created.id} (${scopes.join(', ')}). It is shown only now:\n${created.key}`);
       return 0;
@@ -182,7 +185,9 @@ async function runCommand(command: string, rest: string[], deps: CommandDeps): P
     case 'apikey list': {
       parse(rest, {}, 0);
       for (const key of await services.apiKeys.list()) {
-        out(`${key.id}  ${key.name}  ${(key.scopes as string[]).join(',')}  ${key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'live'}  last used ${key.lastUsedAt?.toISOString() ?? 'never'}`);
+        out(
+          `${key.id}  ${key.name}  ${(key.scopes as string[]).join(',')}  ${key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'live'}  last used ${key.lastUsedAt?.toISOString() ?? 'never'}`,
+        );
       }
       return 0;
     }

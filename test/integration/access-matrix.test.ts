@@ -10,7 +10,19 @@ const ANYONE = 'anyone';
 const FIRST_FACTOR = 'first factor';
 const EVERY_ROLE: readonly Role[] = ROLES;
 const STAFF: Role[] = ['call_handler', 'rvr_officer', 'supervisor'];
-const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | readonly Role[]> = {
+// API routes take a CAD API key, never a staff session: every identity here is refused (API tests cover keys).
+const API_KEY = 'api key';
+const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_KEY | readonly Role[]> = {
+  'GET /api/docs': ANYONE,
+  'POST /api/v1/incidents': API_KEY,
+  'GET /api/v1/consultations/:id': API_KEY,
+  'GET /control-room/calls/new': ['call_handler', 'supervisor'],
+  'POST /control-room/calls': ['call_handler', 'supervisor'],
+  'GET /consultations/:id/live': STAFF,
+  'POST /consultations/:id/override': ['supervisor'],
+  'GET /officer/queue': ['rvr_officer'],
+  'POST /officer/availability': ['rvr_officer'],
+  'GET /live/events': STAFF,
   'GET /health/live': ANYONE,
   'GET /health/ready': ANYONE,
   'GET /metrics': ANYONE,
@@ -52,6 +64,15 @@ const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | readonly Ro
   'GET /admin/policy': ['admin'],
   'POST /admin/policy': ['admin'],
 };
+
+async function firstChunk(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunk = await new Promise<string>((resolve) => {
+    stream.once('data', (data: Buffer) => resolve(String(data)));
+    stream.once('end', () => resolve(''));
+  });
+  (stream as unknown as { destroy(): void }).destroy();
+  return chunk;
+}
 
 type Identity = { name: string; cookie: string; role?: Role; firstFactorOnly?: boolean };
 type Verdict = 'allowed' | 'denied';
@@ -99,6 +120,7 @@ describe('role × route access matrix (SEC-11)', () => {
   const expectedVerdict = (route: string, identity: Identity): Verdict => {
     const rule = EXPECTED[route]!;
     if (rule === ANYONE) return 'allowed';
+    if (rule === API_KEY) return 'denied';
     if (!identity.role && !identity.firstFactorOnly) return 'denied';
     if (rule === FIRST_FACTOR) return 'allowed';
     if (identity.firstFactorOnly) return 'denied';
@@ -130,16 +152,20 @@ describe('role × route access matrix (SEC-11)', () => {
       const url = pattern.replace(':id', '00000000-0000-4000-8000-000000000000');
       const row: string[] = [];
       for (const identity of identities) {
+        // The live stream never ends by itself: take its status and headers, then hang up.
+        const streaming = pattern === '/live/events';
         const response = await t.app.inject({
           method: method as 'GET' | 'POST',
           url,
           headers: { cookie: identity.cookie, accept: 'application/json' },
           ...(method === 'POST' ? { payload: {} } : {}),
+          ...(streaming ? { payloadAsStream: true } : {}),
         });
-        const body = response.body;
+        const body = streaming ? await firstChunk(response.stream()) : response.body;
         // Asked for JSON, the guard refuses with 401 or 403 and says why; anything else got past it.
         const denied =
-          (response.statusCode === 401 && /Sign in|Finish signing in/.test(body)) || (response.statusCode === 403 && /does not give you access/.test(body));
+          (response.statusCode === 401 && /Sign in|Finish signing in|API key/.test(body)) ||
+          (response.statusCode === 403 && /does not give you access/.test(body));
         const verdict: Verdict = denied ? 'denied' : 'allowed';
         row.push(verdict === 'allowed' ? '✓' : '·');
         const expected = expectedVerdict(route, identity);

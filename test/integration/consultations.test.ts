@@ -9,7 +9,6 @@ import { ConflictError } from '../../src/platform/errors.js';
 import { createTestDatabase, describeOnEachDatabase, queryRows, type TestDatabase } from '../support/databases.js';
 import { allowRoundTheClock, contextFor, createUser, newCall } from '../support/test-app.js';
 
-
 async function counts(db: TestDatabase) {
   const [row] = await queryRows<{ events: number; audits: number }>(
     db.database,

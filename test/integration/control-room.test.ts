@@ -35,7 +35,12 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     await browser.get('/control-room/calls/new');
     const body = new URLSearchParams([['_csrf', browser.csrfToken]]);
     for (const [k, v] of Object.entries(values)) for (const item of [v].flat()) body.append(k, item);
-    return t.app.inject({ method: 'POST', url: '/control-room/calls', payload: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.cookieHeader } });
+    return t.app.inject({
+      method: 'POST',
+      url: '/control-room/calls',
+      payload: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.cookieHeader },
+    });
   };
 
   it('queues an eligible call at once, storing the E.164 number, the consents with their wording and every timestamp', async () => {
@@ -55,6 +60,10 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     assert.ok(triage.startedAt <= triage.decidedAt);
     const page = await handler.get(`/consultations/${id}`);
     assert.match(page.body, /Eligible for RVR/);
+    const fragment = await handler.get(`/consultations/${id}/live`);
+    assert.equal(fragment.statusCode, 200, 'the live fragment renders on its own');
+    assert.match(fragment.body, /data-testid="state"/);
+    assert.doesNotMatch(fragment.body, /<html/);
   });
 
   it('keeps an ineligible call out of the queue with every reason, and routes it to attendance in one click', async () => {
@@ -80,7 +89,15 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
       ageBand: '',
     });
     assert.equal(response.statusCode, 400);
-    for (const text of ['Enter the CAD incident reference', 'cannot be in the future', 'Choose the grade', 'Enter the caller’s name', 'mobile', 'Choose the relationship', 'Choose the victim’s age band']) {
+    for (const text of [
+      'Enter the CAD incident reference',
+      'cannot be in the future',
+      'Choose the grade',
+      'Enter the caller’s name',
+      'mobile',
+      'Choose the relationship',
+      'Choose the victim’s age band',
+    ]) {
       assert.ok(response.body.includes(text), `missing: ${text}`);
     }
     assert.equal((await t.services.consultations.listSummaries('all')).length, before);
@@ -143,7 +160,10 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     const { consultation } = await newCall(t.services, handlerUser);
     for (let i = 0; i < 50 && !events.some((e) => e.id === consultation.id && e.state === 'queued'); i += 1) await new Promise((r) => setTimeout(r, 20));
     stop();
-    assert.deepEqual(events.filter((e) => e.id === consultation.id).map((e) => e.state), ['triaged_eligible', 'queued']);
+    assert.deepEqual(
+      events.filter((e) => e.id === consultation.id).map((e) => e.state),
+      ['triaged_eligible', 'queued'],
+    );
     await assert.rejects(newCall(t.services, handlerUser, { cadReference: callInput().cadReference, mobile: 'not a phone' }));
   });
 });

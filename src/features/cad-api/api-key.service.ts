@@ -30,7 +30,8 @@ export class ApiKeyService {
     const cleanName = name.trim();
     if (cleanName.length < 2 || cleanName.length > 100) throw new ValidationError('Give the key a name of 2 to 100 characters, e.g. the CAD system it is for');
     const unknown = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
-    if (scopes.length === 0 || unknown.length > 0) throw new ValidationError(`Scopes must be one or more of ${API_SCOPES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+    if (scopes.length === 0 || unknown.length > 0)
+      throw new ValidationError(`Scopes must be one or more of ${API_SCOPES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
     const prefix = randomBytes(6).toString('hex');
     const secret = randomBytes(24).toString('base64url');
     return this.data.transaction(async (tx) => {

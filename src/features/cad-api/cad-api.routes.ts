@@ -14,7 +14,12 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,100}$/;
 
 /** The CAD integration API (issue: control room): bearer API keys, scoped, idempotent incident creation. */
 export function cadApiRoutes(services: Services, config: Config): FastifyPluginAsync {
-  const rateLimit = { max: 120, timeWindow: '1 minute', keyGenerator: (request: { headers: Record<string, unknown>; ip: string }) => String(request.headers.authorization ?? request.ip).slice(0, 20) };
+  // Per key (its public prefix), not per address: one CAD system must not starve another behind the same NAT.
+  const rateLimit = {
+    max: 120,
+    timeWindow: '1 minute',
+    keyGenerator: (request: { headers: { authorization?: string }; ip: string }) => (request.headers.authorization ?? request.ip).slice(0, 23),
+  };
   return async (app) => {
     app.get('/api/docs', { config: { access: 'public' } }, async () => openApiDocument(config.publicBaseUrl));
 
@@ -31,7 +36,8 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
         const replay = async () => {
           const earlier = await services.data.repos.apiKeys.findIdempotent(client.id, key);
           if (!earlier) return undefined;
-          if (earlier.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
+          if (earlier.requestHash !== requestHash)
+            throw new ConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
           return reply.code(200).header('idempotent-replayed', 'true').send(earlier.responseBody);
         };
         const replayed = await replay();
@@ -39,7 +45,13 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
         const context: RequestContext = { actor: { type: 'system', name: `cad:${client.name}` }, correlationId: request.id, clientIp: request.ip };
         try {
           const { consultation, decision } = await services.triage.intake(context, request.body, `cad:${client.name}`, async (tx, result) => {
-            await tx.apiKeys.saveIdempotent({ apiKeyId: client.id, key, requestHash, responseStatus: 201, responseBody: toTriageResponse(result.consultation, result.decision) });
+            await tx.apiKeys.saveIdempotent({
+              apiKeyId: client.id,
+              key,
+              requestHash,
+              responseStatus: 201,
+              responseBody: toTriageResponse(result.consultation, result.decision),
+            });
           });
           return reply.code(201).send(toTriageResponse(consultation, decision));
         } catch (error) {
@@ -86,6 +98,16 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
   };
 }
 
-function toTriageResponse(consultation: { id: string; reference: string; state: string; interpreterRequired: boolean }, decision: { outcome: string; reasons: unknown[] }) {
-  return { consultationId: consultation.id, reference: consultation.reference, state: consultation.state, decision: decision.outcome, reasons: decision.reasons, interpreterRequired: consultation.interpreterRequired };
+function toTriageResponse(
+  consultation: { id: string; reference: string; state: string; interpreterRequired: boolean },
+  decision: { outcome: string; reasons: unknown[] },
+) {
+  return {
+    consultationId: consultation.id,
+    reference: consultation.reference,
+    state: consultation.state,
+    decision: decision.outcome,
+    reasons: decision.reasons,
+    interpreterRequired: consultation.interpreterRequired,
+  };
 }

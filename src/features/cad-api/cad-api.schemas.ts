@@ -57,12 +57,21 @@ export const consultationResponse = {
     officer: { type: ['string', 'null'] },
     timestamps: {
       type: 'object',
-      properties: Object.fromEntries(['received', 'triaged', 'queued', 'accepted', 'invited', 'victimJoined', 'connected', 'ended'].map((k) => [k, { type: ['string', 'null'], format: 'date-time' }])),
+      properties: Object.fromEntries(
+        ['received', 'triaged', 'queued', 'accepted', 'invited', 'victimJoined', 'connected', 'ended'].map((k) => [
+          k,
+          { type: ['string', 'null'], format: 'date-time' },
+        ]),
+      ),
     },
   },
 } as const;
 
-export const errorResponse = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, fields: { type: 'object' }, correlationId: { type: 'string' } } } as const;
+export const errorResponse = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string' }, fields: { type: 'object' }, correlationId: { type: 'string' } },
+} as const;
 
 export const consultationParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 

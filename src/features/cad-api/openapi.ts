@@ -14,7 +14,9 @@ export function openApiDocument(publicBaseUrl: string) {
     },
     servers: [{ url: publicBaseUrl }],
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: `An RVR API key (rvr_…), created with \`rvr apikey create\`. Scopes: ${API_SCOPES.join(', ')}` } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: `An RVR API key (rvr_…), created with \`rvr apikey create\`. Scopes: ${API_SCOPES.join(', ')}` },
+      },
       schemas: { IncidentRequest: incidentRequest, TriageResponse: triageResponse, Consultation: consultationResponse, Error: errorResponse },
     },
     security: [{ apiKey: [] }],
@@ -22,7 +24,15 @@ export function openApiDocument(publicBaseUrl: string) {
       '/api/v1/incidents': {
         post: {
           summary: 'Create an incident with its RVR triage (scope incidents:write)',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 8, maxLength: 100 }, description: 'Repeat a request with the same key and body to get the first answer again' }],
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: true,
+              schema: { type: 'string', minLength: 8, maxLength: 100 },
+              description: 'Repeat a request with the same key and body to get the first answer again',
+            },
+          ],
           requestBody: { required: true, content: json(incidentRequest) },
           responses: {
             '201': { description: 'Created and triaged; eligible calls are already in the RVR queue', content: json(triageResponse) },

@@ -68,7 +68,12 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
         } catch (error) {
           if (!(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
           const detail = await pageData(request);
-          return reply.code(error.statusCode).view('consultations/consultation.njk', { pageTitle: `Consultation ${detail.consultation.reference}`, ...detail, refusal: error.message, attempted: { to: 'override' } });
+          return reply.code(error.statusCode).view('consultations/consultation.njk', {
+            pageTitle: `Consultation ${detail.consultation.reference}`,
+            ...detail,
+            refusal: error.message,
+            attempted: { to: 'override' },
+          });
         }
       },
     );

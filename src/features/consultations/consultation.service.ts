@@ -56,11 +56,27 @@ export class ConsultationService {
     const state: ConsultationState = input.eligible ? 'triaged_eligible' : 'triaged_ineligible';
     const createdBy = context.actor.type === 'user' ? context.actor.userId : null;
     if (await tx.incidents.findByCadReference(input.incident.cadReference)) {
-      throw new ConflictError(`CAD incident ${input.incident.cadReference} already has an RVR consultation`, { cadReference: 'This CAD reference already has an RVR consultation' });
+      throw new ConflictError(`CAD incident ${input.incident.cadReference} already has an RVR consultation`, {
+        cadReference: 'This CAD reference already has an RVR consultation',
+      });
     }
     const incident = await tx.incidents.create({ ...input.incident, createdBy });
-    const consultation = await tx.consultations.create({ reference: newReference(at), incidentId: incident.id, state, interpreterRequired: input.interpreterRequired, triagedAt: at });
-    await tx.consultations.insertEvent({ consultationId: consultation.id, fromState: null, toState: state, actorId: createdBy, actorRole: transitionActors(context)[0] ?? context.actor.type, reason: input.reasons.join('; ') || null, at });
+    const consultation = await tx.consultations.create({
+      reference: newReference(at),
+      incidentId: incident.id,
+      state,
+      interpreterRequired: input.interpreterRequired,
+      triagedAt: at,
+    });
+    await tx.consultations.insertEvent({
+      consultationId: consultation.id,
+      fromState: null,
+      toState: state,
+      actorId: createdBy,
+      actorRole: transitionActors(context)[0] ?? context.actor.type,
+      reason: input.reasons.join('; ') || null,
+      at,
+    });
     await this.audit.record(tx.audit, context, {
       what: 'consultation.triaged',
       subject: `consultation:${consultation.id}`,
@@ -73,7 +89,8 @@ export class ConsultationService {
   async transition(context: RequestContext, consultationId: string, toInput: string, reasonInput?: string): Promise<ConsultationRow> {
     if (!isConsultationState(toInput)) throw new ValidationError(`"${toInput}" is not a consultation state`);
     const reason = reasonInput?.trim() || undefined;
-    if (reason && reason.length > 2000) throw new ValidationError('The reason must be 2000 characters or fewer', { reason: 'The reason must be 2000 characters or fewer' });
+    if (reason && reason.length > 2000)
+      throw new ValidationError('The reason must be 2000 characters or fewer', { reason: 'The reason must be 2000 characters or fewer' });
     return this.data.transaction((tx) => this.applyTransition(tx, context, consultationId, toInput, reason));
   }
 
@@ -95,11 +112,31 @@ export class ConsultationService {
     const stampColumn = STATE_TIMESTAMP[to];
     const firstEntry = stampColumn && current[stampColumn] === null;
     const officerId = to === 'accepted' && context.actor.type === 'user' ? context.actor.userId : to === 'queued' ? null : undefined;
-    const updated = await tx.consultations.applyTransition({ id: current.id, expectedVersion: current.version, to, stamp: firstEntry ? stampColumn : undefined, at, officerId });
+    const updated = await tx.consultations.applyTransition({
+      id: current.id,
+      expectedVersion: current.version,
+      to,
+      stamp: firstEntry ? stampColumn : undefined,
+      at,
+      officerId,
+    });
     if (!updated) throw new ConflictError('Someone else changed this consultation a moment ago. Reload to see its current state.');
     const actorRole = transitionActors(context).find((a) => decideTransition(from, to, [a], 'x').allowed) ?? context.actor.type;
-    await tx.consultations.insertEvent({ consultationId: current.id, fromState: from, toState: to, actorId: context.actor.type === 'user' ? context.actor.userId : null, actorRole, reason: reason ?? null, at });
-    await this.audit.record(tx.audit, context, { what: 'consultation.transition', subject: `consultation:${current.id}`, justification: reason, details: { from, to } });
+    await tx.consultations.insertEvent({
+      consultationId: current.id,
+      fromState: from,
+      toState: to,
+      actorId: context.actor.type === 'user' ? context.actor.userId : null,
+      actorRole,
+      reason: reason ?? null,
+      at,
+    });
+    await this.audit.record(tx.audit, context, {
+      what: 'consultation.transition',
+      subject: `consultation:${current.id}`,
+      justification: reason,
+      details: { from, to },
+    });
     await this.updateOfficerAvailability(tx, current, updated, at);
     await tx.live.notify({ type: 'consultation', id: current.id, state: to, at: at.toISOString() });
     return updated;

@@ -6,7 +6,12 @@ import { contextOf } from '../../platform/http/access.js';
 import { CHECKLIST_LABELS, AGE_BAND_LABELS, RELATIONSHIP_LABELS } from './labels.js';
 import type { IntakeInput } from './triage.service.js';
 
-const list = { anyOf: [{ type: 'string', maxLength: 100 }, { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 100 } }] } as const;
+const list = {
+  anyOf: [
+    { type: 'string', maxLength: 100 },
+    { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 100 } },
+  ],
+} as const;
 const intakeBody = {
   type: 'object',
   properties: {
@@ -96,15 +101,19 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
       return reply.view('control-room/new-call.njk', await formView({ triageStartedAt: new Date().toISOString() }));
     });
 
-    app.post<{ Body: IntakeForm }>('/control-room/calls', { config: { access: { permission: 'triage.create' } }, schema: { body: intakeBody } }, async (request, reply) => {
-      try {
-        const { consultation } = await services.triage.intake(contextOf(request), formToIntake(request.body), 'form');
-        return reply.redirect(`/consultations/${consultation.id}`, 303);
-      } catch (error) {
-        if (!(error instanceof AppError) || error.statusCode >= 500 || error.statusCode === 403) throw error;
-        const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { cadReference: error.message };
-        return reply.code(error.statusCode).view('control-room/new-call.njk', await formView(request.body, errors));
-      }
-    });
+    app.post<{ Body: IntakeForm }>(
+      '/control-room/calls',
+      { config: { access: { permission: 'triage.create' } }, schema: { body: intakeBody } },
+      async (request, reply) => {
+        try {
+          const { consultation } = await services.triage.intake(contextOf(request), formToIntake(request.body), 'form');
+          return reply.redirect(`/consultations/${consultation.id}`, 303);
+        } catch (error) {
+          if (!(error instanceof AppError) || error.statusCode >= 500 || error.statusCode === 403) throw error;
+          const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { cadReference: error.message };
+          return reply.code(error.statusCode).view('control-room/new-call.njk', await formView(request.body, errors));
+        }
+      },
+    );
   };
 }

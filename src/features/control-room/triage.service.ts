@@ -77,7 +77,9 @@ export class TriageService {
 
   async currentSettings(): Promise<{ version: number; settings: TriageSettings }> {
     const row = await this.data.repos.triages.currentSettings();
-    return row ? { version: row.version, settings: row.settings as TriageSettings } : { version: DEFAULT_TRIAGE_SETTINGS.eligibility.version, settings: DEFAULT_TRIAGE_SETTINGS };
+    return row
+      ? { version: row.version, settings: row.settings as TriageSettings }
+      : { version: DEFAULT_TRIAGE_SETTINGS.eligibility.version, settings: DEFAULT_TRIAGE_SETTINGS };
   }
 
   /** `alsoInTransaction` runs in the same transaction (the API stores its idempotency record there). */
@@ -128,7 +130,8 @@ export class TriageService {
         decidedAt: now,
         decidedBy: context.actor.type === 'user' ? context.actor.userId : null,
       });
-      const queued = decision.outcome === 'eligible' ? await this.consultations.applyTransition(tx, this.asQueueing(context), consultation.id, 'queued') : consultation;
+      const queued =
+        decision.outcome === 'eligible' ? await this.consultations.applyTransition(tx, this.asQueueing(context), consultation.id, 'queued') : consultation;
       const result = { consultation: queued, decision };
       await alsoInTransaction?.(tx, result);
       return result;
@@ -138,12 +141,18 @@ export class TriageService {
   /** A supervisor overrides a soft exclusion with a recorded rationale (RVR-05); the call then joins the queue. */
   async override(context: RequestContext, consultationId: string, rationale: string): Promise<ConsultationRow> {
     const why = rationale.trim();
-    if (why.length < 10) throw new ValidationError('Record why the exclusion is overridden (at least 10 characters)', { rationale: 'Record why the exclusion is overridden (at least 10 characters)' });
+    if (why.length < 10)
+      throw new ValidationError('Record why the exclusion is overridden (at least 10 characters)', {
+        rationale: 'Record why the exclusion is overridden (at least 10 characters)',
+      });
     if (context.actor.type !== 'user' || !context.actor.roles.includes('supervisor')) throw new ForbiddenError('Only a supervisor can override an exclusion');
     return this.data.transaction(async (tx: Repositories) => {
       const triage = await tx.triages.findByConsultation(consultationId);
       if (!triage) throw new NotFoundError('No triage for that consultation');
-      if (!triage.overridable) throw new ConflictError('This call cannot be overridden: it has a hard exclusion (grade 1, not domestic abuse, under 16, the caller’s choice, or missing consent).');
+      if (!triage.overridable)
+        throw new ConflictError(
+          'This call cannot be overridden: it has a hard exclusion (grade 1, not domestic abuse, under 16, the caller’s choice, or missing consent).',
+        );
       await this.consultations.applyTransition(tx, context, consultationId, 'triaged_eligible', why);
       await tx.triages.recordOverride(consultationId, (context.actor as { userId: string }).userId, why, this.now());
       await this.audit.record(tx.audit, context, { what: 'triage.overridden', subject: `consultation:${consultationId}`, justification: why });
@@ -155,7 +164,11 @@ export class TriageService {
     return this.data.transaction(async (tx) => {
       const current = await tx.triages.currentSettings();
       const version = (current?.version ?? DEFAULT_TRIAGE_SETTINGS.eligibility.version) + 1;
-      await tx.triages.saveSettings(version, { ...settings, eligibility: { ...settings.eligibility, version } }, context.actor.type === 'user' ? context.actor.userId : null);
+      await tx.triages.saveSettings(
+        version,
+        { ...settings, eligibility: { ...settings.eligibility, version } },
+        context.actor.type === 'user' ? context.actor.userId : null,
+      );
       await this.audit.record(tx.audit, context, { what: 'triage.settings_changed', subject: `eligibility_settings:${version}`, details: { version } });
       return version;
     });

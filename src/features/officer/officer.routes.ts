@@ -2,12 +2,20 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../composition.js';
 import { contextOf } from '../../platform/http/access.js';
 
-const availabilityBody = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['available', 'offline'] }, _csrf: { type: 'string' } } } as const;
+const availabilityBody = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['available', 'offline'] }, _csrf: { type: 'string' } },
+} as const;
 
 /** The RVR officer's page: their availability, their current call, and the live queue to accept from. */
 export function officerRoutes(services: Services): FastifyPluginAsync {
   const queueView = async (officerId: string) => {
-    const [queue, mine, availability] = await Promise.all([services.consultations.listQueue(), services.consultations.listOpenForOfficer(officerId), services.availability.get(officerId)]);
+    const [queue, mine, availability] = await Promise.all([
+      services.consultations.listQueue(),
+      services.consultations.listOpenForOfficer(officerId),
+      services.availability.get(officerId),
+    ]);
     return { queue, mine, availability };
   };
   return async (app) => {

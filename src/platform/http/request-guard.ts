@@ -21,7 +21,10 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
     if (declared && typeof declared === 'object' && 'apiScope' in declared) {
       const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
       const client = bearer ? await services.apiKeys.authenticate(bearer) : undefined;
-      if (!client) return reply.code(401).send({ error: 'Send a live RVR API key as "Authorization: Bearer rvr_…". This one is missing, unknown or revoked.', correlationId: request.id });
+      if (!client)
+        return reply
+          .code(401)
+          .send({ error: 'Send a live RVR API key as "Authorization: Bearer rvr_…". This one is missing, unknown or revoked.', correlationId: request.id });
       if (!client.scopes.includes(declared.apiScope)) {
         return reply.code(403).send({ error: `This API key does not have the ${declared.apiScope} scope.`, correlationId: request.id });
       }

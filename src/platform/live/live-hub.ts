@@ -43,7 +43,8 @@ export class LiveHub {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.stop?.();
+    // The database may already be gone (shutdown after a failure); there is nothing left to unlisten from then.
+    await this.stop?.().catch(() => undefined);
     this.stop = undefined;
   }
 }
