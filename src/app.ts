@@ -12,6 +12,7 @@ import { accountRoutes } from './features/account/account.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { dpoRoutes } from './features/dpo/dpo.routes.js';
 import { controlRoomRoutes } from './features/control-room/control-room.routes.js';
+import { triageSettingsRoutes } from './features/control-room/settings.routes.js';
 import { officerRoutes } from './features/officer/officer.routes.js';
 import { liveRoutes } from './platform/live/live.routes.js';
 import { cadApiRoutes } from './features/cad-api/cad-api.routes.js';
@@ -130,6 +131,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(homeRoutes(services));
   await app.register(consultationRoutes(services));
   await app.register(controlRoomRoutes(services));
+  await app.register(triageSettingsRoutes(services));
   await app.register(officerRoutes(services));
   await app.register(liveRoutes(services.live));
   await app.register(cadApiRoutes(services, config));

@@ -23,6 +23,8 @@ const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_
   'GET /officer/queue': ['rvr_officer'],
   'POST /officer/availability': ['rvr_officer'],
   'GET /live/events': STAFF,
+  'GET /settings/triage': ['supervisor', 'admin'],
+  'POST /settings/triage': ['supervisor', 'admin'],
   'GET /health/live': ANYONE,
   'GET /health/ready': ANYONE,
   'GET /metrics': ANYONE,

@@ -154,6 +154,35 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     assert.equal(await t.services.availability.get(winner), 'available');
   });
 
+  it('RVR-05: a supervisor changes which flags exclude, as a new audited version used by later triage', async () => {
+    const sarge = new Browser(t.app);
+    await sarge.signIn('sarge');
+    await sarge.get('/settings/triage');
+    const bad = await sarge.post('/settings/triage', { roundTheClock: 'no', start: '25:00', end: '22:00', videoConsentWording: 'short', recordingConsentWording: 'short', queueAlertSeconds: '5' });
+    assert.equal(bad.statusCode, 400);
+    for (const text of ['HH:MM', 'consent to a video call', 'consent to recording', 'from 30 to 3600']) assert.ok(bad.body.includes(text), text);
+    const before = await t.services.triage.currentSettings();
+    const saved = await sarge.post('/settings/triage', {
+      excludingFlags: 'offender_present',
+      roundTheClock: 'yes',
+      videoConsentWording: 'Are you happy to talk to an officer by video now?',
+      recordingConsentWording: 'The call will be recorded as evidence. Is that all right?',
+      queueAlertSeconds: '90',
+    });
+    assert.equal(saved.statusCode, 303);
+    const after = await t.services.triage.currentSettings();
+    assert.equal(after.version, before.version + 1);
+    assert.deepEqual(after.settings.eligibility.excludingFlags, ['offender_present']);
+    // "No smartphone" no longer excludes under the new version; the triage records the version used.
+    const { consultation, decision } = await newCall(t.services, handlerUser, { flags: ['no_smartphone_or_signal'] });
+    assert.equal(decision.outcome, 'eligible');
+    const triage = (await t.services.data.repos.triages.findByConsultation(consultation.id))!;
+    assert.equal(triage.ruleSetVersion, after.version);
+    assert.match(triage.videoConsentWording!, /talk to an officer by video now/);
+    const [audit] = await t.services.data.repos.audit.search({ what: 'triage.settings_changed' }, 1);
+    assert.equal(audit!.actorRole, 'supervisor');
+  });
+
   it('tells live listeners of each change only after it commits', async () => {
     const events: { type: string; id?: string; state?: string }[] = [];
     const stop = t.services.live!.subscribe((event) => events.push(event));
