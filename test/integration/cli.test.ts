@@ -51,7 +51,7 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
   }
 
   it('prints help for every command and refuses unknown ones', async () => {
-    for (const command of [['migrate'], ['seed'], ['user', 'create'], ['user', 'disable'], ['user', 'set-role'], ['audit', 'verify']]) {
+    for (const command of [['migrate'], ['seed'], ['user', 'create'], ['user', 'disable'], ['user', 'set-role'], ['apikey', 'create'], ['apikey', 'list'], ['apikey', 'revoke'], ['audit', 'verify']]) {
       const result = await rvr([...command, '--help']);
       assert.equal(result.code, 0, command.join(' '));
       assert.match(result.stdout, new RegExp(`Usage: rvr ${command.join(' ')}`));
@@ -99,6 +99,21 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
     const broken = await rvr(['audit', 'verify']);
     assert.equal(broken.code, 1);
     assert.match(broken.stderr, /Audit chain BROKEN at event 3: .*changed after it was written.*2 events before it are intact/);
+  });
+
+  it('creates, lists and revokes CAD API keys, showing the secret only once', async () => {
+    const created = await rvr(['apikey', 'create', '--name', 'Kent CAD', '--scopes', 'incidents:write,consultations:read']);
+    assert.equal(created.code, 0, created.stderr);
+    const key = /^rvr_[0-9a-f]{12}_\S+$/m.exec(created.stdout)?.[0];
+    assert.ok(key, created.stdout);
+    const id = /API key ([0-9a-f-]{36})/.exec(created.stdout)![1]!;
+    const listed = await rvr(['apikey', 'list']);
+    assert.match(listed.stdout, new RegExp(`${id}  Kent CAD  incidents:write,consultations:read  live`));
+    assert.ok(!listed.stdout.includes(key.split('_')[2]!), 'the secret is never listed');
+    assert.match((await rvr(['apikey', 'create', '--name', 'Other CAD', '--scopes', 'everything'])).stderr, /Scopes must be one or more of/);
+    assert.match((await rvr(['apikey', 'revoke', id])).stdout, /Revoked/);
+    assert.match((await rvr(['apikey', 'list'])).stdout, /revoked/);
+    assert.match((await rvr(['apikey', 'revoke', id])).stderr, /No live API key/);
   });
 
   it('refuses to run with a bad configuration, saying what is wrong', async () => {
