@@ -112,22 +112,7 @@ export class ConsultationsRepository {
   }
 
   async listSummaries(states: readonly ConsultationState[] | 'all', limit = 200): Promise<ConsultationSummary[]> {
-    const query = this.db
-      .select({
-        id: consultations.id,
-        reference: consultations.reference,
-        state: consultations.state,
-        cadReference: incidents.cadReference,
-        grade: incidents.grade,
-        receivedAt: incidents.receivedAt,
-        triagedAt: consultations.triagedAt,
-        queuedAt: consultations.queuedAt,
-        interpreterRequired: consultations.interpreterRequired,
-        officerName: users.displayName,
-      })
-      .from(consultations)
-      .innerJoin(incidents, eq(incidents.id, consultations.incidentId))
-      .leftJoin(users, eq(users.id, consultations.officerId));
+    const query = this.summaryQuery();
     const filtered = states === 'all' ? query : query.where(inArray(consultations.state, [...states]));
     const rows = await filtered.orderBy(desc(consultations.triagedAt)).limit(limit);
     return rows.map((r) => ({ ...r, state: r.state as ConsultationState }));
