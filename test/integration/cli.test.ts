@@ -51,7 +51,17 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
   }
 
   it('prints help for every command and refuses unknown ones', async () => {
-    for (const command of [['migrate'], ['seed'], ['user', 'create'], ['user', 'disable'], ['user', 'set-role'], ['apikey', 'create'], ['apikey', 'list'], ['apikey', 'revoke'], ['audit', 'verify']]) {
+    for (const command of [
+      ['migrate'],
+      ['seed'],
+      ['user', 'create'],
+      ['user', 'disable'],
+      ['user', 'set-role'],
+      ['apikey', 'create'],
+      ['apikey', 'list'],
+      ['apikey', 'revoke'],
+      ['audit', 'verify'],
+    ]) {
       const result = await rvr([...command, '--help']);
       assert.equal(result.code, 0, command.join(' '));
       assert.match(result.stdout, new RegExp(`Usage: rvr ${command.join(' ')}`));

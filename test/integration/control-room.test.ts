@@ -158,7 +158,14 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     const sarge = new Browser(t.app);
     await sarge.signIn('sarge');
     await sarge.get('/settings/triage');
-    const bad = await sarge.post('/settings/triage', { roundTheClock: 'no', start: '25:00', end: '22:00', videoConsentWording: 'short', recordingConsentWording: 'short', queueAlertSeconds: '5' });
+    const bad = await sarge.post('/settings/triage', {
+      roundTheClock: 'no',
+      start: '25:00',
+      end: '22:00',
+      videoConsentWording: 'short',
+      recordingConsentWording: 'short',
+      queueAlertSeconds: '5',
+    });
     assert.equal(bad.statusCode, 400);
     for (const text of ['HH:MM', 'consent to a video call', 'consent to recording', 'from 30 to 3600']) assert.ok(bad.body.includes(text), text);
     const before = await t.services.triage.currentSettings();

@@ -9,7 +9,12 @@ import type { TriageSettings } from './triage.service.js';
 const settingsBody = {
   type: 'object',
   properties: {
-    excludingFlags: { anyOf: [{ type: 'string', maxLength: 60 }, { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 60 } }] },
+    excludingFlags: {
+      anyOf: [
+        { type: 'string', maxLength: 60 },
+        { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 60 } },
+      ],
+    },
     roundTheClock: { type: 'string', maxLength: 5 },
     start: { type: 'string', maxLength: 5 },
     end: { type: 'string', maxLength: 5 },
@@ -19,13 +24,23 @@ const settingsBody = {
     _csrf: { type: 'string' },
   },
 } as const;
-type SettingsForm = { excludingFlags?: string | string[]; roundTheClock?: string; start?: string; end?: string; videoConsentWording?: string; recordingConsentWording?: string; queueAlertSeconds?: string };
+type SettingsForm = {
+  excludingFlags?: string | string[];
+  roundTheClock?: string;
+  start?: string;
+  end?: string;
+  videoConsentWording?: string;
+  recordingConsentWording?: string;
+  queueAlertSeconds?: string;
+};
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 function parseSettings(form: SettingsForm, current: TriageSettings): TriageSettings {
   const errors: Record<string, string> = {};
-  const flags = (form.excludingFlags === undefined ? [] : [form.excludingFlags].flat()).filter((f): f is ExclusionFlag => (EXCLUSION_FLAGS as readonly string[]).includes(f));
+  const flags = (form.excludingFlags === undefined ? [] : [form.excludingFlags].flat()).filter((f): f is ExclusionFlag =>
+    (EXCLUSION_FLAGS as readonly string[]).includes(f),
+  );
   const roundTheClock = form.roundTheClock === 'yes';
   if (!roundTheClock && !HHMM.test(form.start ?? '')) errors.start = 'Enter the opening time as HH:MM, e.g. 08:00';
   if (!roundTheClock && !HHMM.test(form.end ?? '')) errors.end = 'Enter the closing time as HH:MM, e.g. 22:00';
@@ -63,16 +78,20 @@ export function triageSettingsRoutes(services: Services): FastifyPluginAsync {
       return reply.view('control-room/settings.njk', view(version, settings));
     });
 
-    app.post<{ Body: SettingsForm }>('/settings/triage', { config: { access: { permission: 'triage.settings' } }, schema: { body: settingsBody } }, async (request, reply) => {
-      const { version, settings } = await services.triage.currentSettings();
-      try {
-        await services.triage.saveSettings(contextOf(request), parseSettings(request.body, settings));
-        return reply.redirect('/settings/triage?saved=1', 303);
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        const errorList = Object.entries(error.fieldErrors).map(([field, text]) => ({ text, href: `#${field}` }));
-        return reply.code(400).view('control-room/settings.njk', view(version, settings, { errors: error.fieldErrors, errorList }));
-      }
-    });
+    app.post<{ Body: SettingsForm }>(
+      '/settings/triage',
+      { config: { access: { permission: 'triage.settings' } }, schema: { body: settingsBody } },
+      async (request, reply) => {
+        const { version, settings } = await services.triage.currentSettings();
+        try {
+          await services.triage.saveSettings(contextOf(request), parseSettings(request.body, settings));
+          return reply.redirect('/settings/triage?saved=1', 303);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          const errorList = Object.entries(error.fieldErrors).map(([field, text]) => ({ text, href: `#${field}` }));
+          return reply.code(400).view('control-room/settings.njk', view(version, settings, { errors: error.fieldErrors, errorList }));
+        }
+      },
+    );
   };
 }
