@@ -60,6 +60,8 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     assert.ok(triage.startedAt <= triage.decidedAt);
     const page = await handler.get(`/consultations/${id}`);
     assert.match(page.body, /Eligible for RVR/);
+    const room = await handler.get('/control-room');
+    assert.match(room.body, new RegExp(`data-testid="my-open-calls"[\\s\\S]*${consultation.reference}`), 'the call is among the handler’s open calls');
     const fragment = await handler.get(`/consultations/${id}/live`);
     assert.equal(fragment.statusCode, 200, 'the live fragment renders on its own');
     assert.match(fragment.body, /data-testid="state"/);

@@ -194,6 +194,10 @@ export class ConsultationService {
     return this.data.repos.consultations.listQueue();
   }
 
+  listOpenTriagedBy(userId: string) {
+    return this.data.repos.consultations.listOpenTriagedBy(userId);
+  }
+
   listOpenForOfficer(officerId: string) {
     return this.data.repos.consultations.listOpenForOfficer(officerId);
   }

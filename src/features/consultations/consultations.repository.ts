@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray } from 'drizzle-orm';
 import type { ConsultationState } from '../../domain/consultation-state.js';
 import type { Executor } from '../../platform/db/database.js';
 import { consultationEvents, consultations, incidents, users } from '../../platform/db/schema.js';
@@ -88,6 +88,15 @@ export class ConsultationsRepository {
     const rows = await this.summaryQuery()
       .where(and(eq(consultations.officerId, officerId), inArray(consultations.state, ['accepted', 'invited', 'victim_joined', 'connected'])))
       .orderBy(asc(consultations.acceptedAt));
+    return rows.map((r) => ({ ...r, state: r.state as ConsultationState }));
+  }
+
+  /** The consultations a call handler triaged that have not ended. */
+  async listOpenTriagedBy(userId: string): Promise<ConsultationSummary[]> {
+    const rows = await this.summaryQuery()
+      .where(and(eq(incidents.createdBy, userId), notInArray(consultations.state, ['completed', 'abandoned', 'escalated_to_attendance'])))
+      .orderBy(desc(consultations.triagedAt))
+      .limit(100);
     return rows.map((r) => ({ ...r, state: r.state as ConsultationState }));
   }
 

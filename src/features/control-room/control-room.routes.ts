@@ -92,9 +92,13 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
   };
 
   return async (app) => {
-    app.get('/control-room', { config: { access: { permission: 'area.control_room' } } }, async (_request, reply) => {
-      const [consultations, officers] = await Promise.all([services.consultations.listSummaries('all'), services.availability.officerCounts()]);
-      return reply.view('control-room/control-room.njk', { pageTitle: 'Control room', consultations, officers });
+    app.get('/control-room', { config: { access: { permission: 'area.control_room' } } }, async (request, reply) => {
+      const [mine, consultations, officers] = await Promise.all([
+        services.consultations.listOpenTriagedBy(request.user!.id),
+        services.consultations.listSummaries('all'),
+        services.availability.officerCounts(),
+      ]);
+      return reply.view('control-room/control-room.njk', { pageTitle: 'Control room', mine, consultations, officers });
     });
 
     app.get('/control-room/calls/new', { config: { access: { permission: 'triage.create' } } }, async (_request, reply) => {
