@@ -7,7 +7,9 @@ import {
   EXCLUSION_FLAGS,
   RELATIONSHIPS,
   withinOperatingHours,
+  type Decision,
   type EligibilitySettings,
+  type ExclusionFlag,
   type TriageAnswers,
 } from './eligibility.js';
 
@@ -24,137 +26,467 @@ const ELIGIBLE: TriageAnswers = {
   hearingNeed: false,
 };
 const ALWAYS_OPEN: EligibilitySettings = { ...DEFAULT_ELIGIBILITY_SETTINGS, operatingHours: null };
-// 12:00 in London in winter (GMT) and summer (BST).
+// 12:00 in London in winter (GMT = UTC): inside the default hours.
 const NOON_WINTER = new Date('2026-01-15T12:00:00Z');
 
-const codes = (answers: Partial<TriageAnswers>, settings = ALWAYS_OPEN, at = NOON_WINTER) => {
-  const decision = decideEligibility({ ...ELIGIBLE, ...answers }, settings, at);
-  return decision.outcome === 'eligible' ? [] : decision.reasons.map((r) => r.code);
+const decide = (answers: Partial<TriageAnswers>, settings = ALWAYS_OPEN, at = NOON_WINTER): Decision =>
+  decideEligibility({ ...ELIGIBLE, ...answers }, settings, at);
+const codes = (answers: Partial<TriageAnswers>, settings = ALWAYS_OPEN, at = NOON_WINTER): string[] => decide(answers, settings, at).reasons.map((r) => r.code);
+/** Asserts the decision is ineligible, and narrows it to that shape. */
+const ineligible = (decision: Decision): Extract<Decision, { outcome: 'ineligible' }> => {
+  assert.equal(decision.outcome, 'ineligible');
+  return decision;
 };
 
-describe('eligibility triage (RVR-01..RVR-06, DA-01, DA-02)', () => {
-  it('a grade 2 or 3 call with consent, from an adult partner, with nothing ticked, is eligible', () => {
-    for (const grade of [2, 3, 4] as const) assert.deepEqual(decideEligibility({ ...ELIGIBLE, grade }, ALWAYS_OPEN, NOON_WINTER).outcome, 'eligible');
-  });
+// Written out independently of the implementation: the reasons that can never be overridden.
+const HARD_CODES = new Set(['grade_1', 'not_domestic_abuse', 'under_16', 'no_video_consent', 'no_recording_consent', 'prefers_phone']);
 
-  it('RVR-03: grade 1 is never RVR and cannot be overridden', () => {
-    const decision = decideEligibility({ ...ELIGIBLE, grade: 1 }, ALWAYS_OPEN, NOON_WINTER);
-    assert.equal(decision.outcome, 'ineligible');
-    assert.equal(decision.outcome === 'ineligible' && decision.overridable, false);
-    assert.deepEqual(codes({ grade: 1 }), ['grade_1']);
-  });
-
-  it('DA-02: every personally connected relationship qualifies; not connected is a hard exclusion', () => {
-    for (const relationship of RELATIONSHIPS) {
-      assert.deepEqual(codes({ relationship }), relationship === 'not_personally_connected' ? ['not_domestic_abuse'] : [], relationship);
+describe('eligibility: who is in scope (RVR-01..RVR-03, DA-01, DA-02)', () => {
+  it('RVR-03: a grade 2, 3 or 4 call with both consents, from an adult partner, with nothing ticked, is eligible', () => {
+    for (const grade of [2, 3, 4] as const) {
+      assert.deepEqual(decide({ grade }), { outcome: 'eligible', interpreterRequired: false, reasons: [], supervisorDecisionRequired: false });
     }
   });
 
-  it('DA-01: under 16 is outside the Act (hard); 16–17 needs a supervisor (soft); 18+ and unknown pass', () => {
-    const expected: Record<string, string[]> = { under_16: ['under_16'], '16_17': ['aged_16_17'], '18_plus': [], unknown: [] };
-    for (const ageBand of AGE_BANDS) assert.deepEqual(codes({ ageBand }), expected[ageBand], ageBand);
-    const teen = decideEligibility({ ...ELIGIBLE, ageBand: '16_17' }, ALWAYS_OPEN, NOON_WINTER);
-    assert.ok(teen.outcome === 'ineligible' && teen.supervisorDecisionRequired && teen.overridable);
+  it('DA-02: every personally connected relationship is domestic abuse and qualifies', () => {
+    for (const relationship of RELATIONSHIPS.filter((r) => r !== 'not_personally_connected')) {
+      assert.equal(decide({ relationship }).outcome, 'eligible', relationship);
+    }
   });
 
-  for (const flag of EXCLUSION_FLAGS) {
-    it(`RVR-05: "${flag}" excludes (overridable) when configured, and is ignored when not`, () => {
-      const decision = decideEligibility({ ...ELIGIBLE, flags: [flag] }, ALWAYS_OPEN, NOON_WINTER);
-      assert.ok(decision.outcome === 'ineligible' && decision.overridable);
-      assert.deepEqual(codes({ flags: [flag] }), [flag]);
-      const notConfigured = { ...ALWAYS_OPEN, excludingFlags: EXCLUSION_FLAGS.filter((f) => f !== flag) };
-      assert.deepEqual(codes({ flags: [flag] }, notConfigured), []);
+  it('DA-01: 18 or over, and age not known, pass the age gate', () => {
+    for (const ageBand of ['18_plus', 'unknown'] as const) assert.equal(decide({ ageBand }).outcome, 'eligible', ageBand);
+  });
+});
+
+describe('eligibility: hard blocks can never be overridden', () => {
+  // [what, answers, code, the rule its text must cite, what its text must say]
+  const HARD: [string, Partial<TriageAnswers>, string, string, RegExp][] = [
+    ['RVR-03: grade 1 emergency', { grade: 1 }, 'grade_1', 'RVR-03', /grade 1 emergency/],
+    ['DA-02: not personally connected', { relationship: 'not_personally_connected' }, 'not_domestic_abuse', 'DA-02', /not domestic abuse/],
+    ['DA-01: victim under 16', { ageBand: 'under_16' }, 'under_16', 'DA-01', /under 16.*safeguarding/],
+    ['RVR-04: no consent to video', { consentToVideo: false }, 'no_video_consent', 'RVR-04', /not agreed to a video call/],
+    ['RVR-04: no consent to recording', { consentToRecording: false }, 'no_recording_consent', 'RVR-04', /not agreed to the video call being recorded/],
+    ['RVR-04: the victim chose a phone call', { prefersPhone: true }, 'prefers_phone', 'RVR-04', /victim chose a phone call/],
+  ];
+  for (const [what, answers, code, rule, says] of HARD) {
+    it(`${what}: ineligible, one hard reason, not overridable`, () => {
+      const decision = ineligible(decide(answers));
+      assert.deepEqual(
+        decision.reasons.map((r) => [r.code, r.hard]),
+        [[code, true]],
+      );
+      assert.equal(decision.overridable, false);
+      assert.equal(decision.supervisorDecisionRequired, false);
+      assert.ok(decision.reasons[0]!.text.includes(rule), `the reason cites ${rule}`);
+      assert.match(decision.reasons[0]!.text, says);
+      assert.match(decision.reasons[0]!.text, /: (send|offer|arrange|deal)/, 'the reason says what to do instead');
+    });
+
+    it(`${what}: stays hard whatever the force configures (no excluding flags, round the clock)`, () => {
+      const lenient: EligibilitySettings = { version: 9, excludingFlags: [], operatingHours: null };
+      const decision = ineligible(decide(answers, lenient));
+      assert.deepEqual(
+        decision.reasons.map((r) => r.code),
+        [code],
+      );
+      assert.equal(decision.overridable, false);
     });
   }
 
-  it('RVR-04: both consents are required, each reported, and neither can be overridden', () => {
-    const matrix: [boolean, boolean, string[]][] = [
-      [true, true, []],
-      [false, true, ['no_video_consent']],
-      [true, false, ['no_recording_consent']],
-      [false, false, ['no_video_consent', 'no_recording_consent']],
-    ];
-    for (const [consentToVideo, consentToRecording, expected] of matrix) {
-      assert.deepEqual(codes({ consentToVideo, consentToRecording }), expected);
-      const decision = decideEligibility({ ...ELIGIBLE, consentToVideo, consentToRecording }, ALWAYS_OPEN, NOON_WINTER);
-      if (expected.length) assert.ok(decision.outcome === 'ineligible' && !decision.overridable);
-    }
-  });
-
-  it('the caller choosing a phone call is recorded as the reason, and is not overridable', () => {
-    assert.deepEqual(codes({ prefersPhone: true }), ['prefers_phone']);
-  });
-
-  it('language, BSL and hearing needs mark an interpreter and never exclude', () => {
-    for (const need of [{ languageNeed: 'Polish' }, { bslNeeded: true }, { hearingNeed: true }]) {
-      const decision = decideEligibility({ ...ELIGIBLE, ...need }, ALWAYS_OPEN, NOON_WINTER);
-      assert.equal(decision.outcome, 'eligible');
-      assert.equal(decision.interpreterRequired, true);
-    }
-    assert.equal(decideEligibility(ELIGIBLE, ALWAYS_OPEN, NOON_WINTER).interpreterRequired, false);
-  });
-
-  it('reports every reason at once, and is overridable only when all are soft', () => {
-    const all = decideEligibility(
-      { ...ELIGIBLE, flags: [...EXCLUSION_FLAGS], ageBand: '16_17' },
-      DEFAULT_ELIGIBILITY_SETTINGS,
-      new Date('2026-01-15T23:30:00Z'),
-    );
-    assert.ok(all.outcome === 'ineligible');
-    assert.equal(all.reasons.length, EXCLUSION_FLAGS.length + 2, 'every flag, the age and the hour');
-    assert.equal(all.overridable, true);
-    const mixed = decideEligibility({ ...ELIGIBLE, grade: 1, flags: ['offender_present'], consentToRecording: false }, ALWAYS_OPEN, NOON_WINTER);
-    assert.ok(mixed.outcome === 'ineligible');
+  it('a hard block makes the whole decision not overridable, even alongside soft reasons', () => {
+    const decision = ineligible(decide({ grade: 1, flags: ['offender_present'], consentToRecording: false }));
     assert.deepEqual(
-      mixed.reasons.map((r) => [r.code, r.hard]),
+      decision.reasons.map((r) => [r.code, r.hard]),
       [
         ['grade_1', true],
         ['offender_present', false],
         ['no_recording_consent', true],
       ],
     );
-    assert.equal(mixed.overridable, false);
-    for (const reason of mixed.reasons) assert.ok(reason.text.length > 15, 'each reason is a sentence');
+    assert.equal(decision.overridable, false);
   });
 });
 
-describe('operating hours in Europe/London, across the BST/GMT changes', () => {
-  const hours = DEFAULT_ELIGIBILITY_SETTINGS.operatingHours; // 08:00–22:00
-  const cases: [string, boolean][] = [
-    // Winter (GMT = UTC)
-    ['2026-01-15T07:59:00Z', false],
-    ['2026-01-15T08:00:00Z', true],
-    ['2026-01-15T21:59:00Z', true],
-    ['2026-01-15T22:00:00Z', false],
-    // Summer (BST = UTC+1): 08:00 local is 07:00 UTC
-    ['2026-07-15T06:59:00Z', false],
-    ['2026-07-15T07:00:00Z', true],
-    ['2026-07-15T20:59:00Z', true],
-    ['2026-07-15T21:00:00Z', false],
-    // Clocks go forward 01:00 UTC on 29 March 2026: 07:30 UTC is 08:30 BST
-    ['2026-03-29T06:59:00Z', false],
-    ['2026-03-29T07:30:00Z', true],
-    ['2026-03-28T07:30:00Z', false],
-    // Clocks go back 01:00 UTC on 25 October 2026: 07:30 UTC is 07:30 GMT
-    ['2026-10-25T07:30:00Z', false],
-    ['2026-10-24T07:30:00Z', true],
-    ['2026-10-25T21:30:00Z', true],
-    ['2026-10-24T21:30:00Z', false],
-  ];
-  for (const [iso, open] of cases) {
-    it(`${iso} is ${open ? 'within' : 'outside'} 08:00–22:00 UK time`, () => {
-      assert.equal(withinOperatingHours(hours, new Date(iso)), open);
-      assert.deepEqual(codes({}, DEFAULT_ELIGIBILITY_SETTINGS, new Date(iso)), open ? [] : ['outside_hours']);
+describe('eligibility: victims aged 16 or 17 need a supervisor decision (DA-01, RVR-05)', () => {
+  it('16–17 alone: ineligible pending a supervisor, soft and overridable', () => {
+    const decision = ineligible(decide({ ageBand: '16_17' }));
+    assert.deepEqual(
+      decision.reasons.map((r) => [r.code, r.hard]),
+      [['aged_16_17', false]],
+    );
+    assert.equal(decision.supervisorDecisionRequired, true);
+    assert.equal(decision.overridable, true);
+    assert.match(decision.reasons[0]!.text, /supervisor must decide/);
+  });
+
+  it('16–17 with a soft exclusion: still the supervisor’s decision, and overridable', () => {
+    const decision = ineligible(decide({ ageBand: '16_17', flags: ['no_smartphone_or_signal'] }));
+    assert.deepEqual(
+      decision.reasons.map((r) => r.code),
+      ['aged_16_17', 'no_smartphone_or_signal'],
+    );
+    assert.equal(decision.supervisorDecisionRequired, true);
+    assert.equal(decision.overridable, true);
+  });
+
+  it('16–17 with a hard block: flagged for the supervisor, but not overridable', () => {
+    const decision = ineligible(decide({ ageBand: '16_17', consentToVideo: false }));
+    assert.deepEqual(
+      decision.reasons.map((r) => r.code),
+      ['aged_16_17', 'no_video_consent'],
+    );
+    assert.equal(decision.supervisorDecisionRequired, true);
+    assert.equal(decision.overridable, false);
+  });
+
+  it('no other age band asks for a supervisor decision', () => {
+    for (const ageBand of AGE_BANDS.filter((a) => a !== '16_17')) {
+      const decision = decide({ ageBand, flags: ['victim_unwilling'] });
+      assert.equal(decision.supervisorDecisionRequired, false, ageBand);
+    }
+  });
+});
+
+describe('eligibility: checklist flags are force configuration (RVR-02, RVR-05)', () => {
+  for (const flag of EXCLUSION_FLAGS) {
+    it(`RVR-05: "${flag}" alone excludes (soft, overridable) when configured`, () => {
+      const decision = ineligible(decide({ flags: [flag] }));
+      assert.deepEqual(
+        decision.reasons.map((r) => [r.code, r.hard]),
+        [[flag, false]],
+      );
+      assert.equal(decision.overridable, true);
+      assert.equal(decision.supervisorDecisionRequired, false);
+      assert.match(decision.reasons[0]!.text, /\((RVR-0\d)(, RVR-0\d)*\): (send|offer|call)/, 'cites the rule and says what to do');
+    });
+
+    it(`RVR-05: "${flag}" alone is ignored when the force has not configured it`, () => {
+      const notConfigured: EligibilitySettings = { ...ALWAYS_OPEN, excludingFlags: EXCLUSION_FLAGS.filter((f) => f !== flag) };
+      assert.deepEqual(decide({ flags: [flag] }, notConfigured).outcome, 'eligible');
     });
   }
 
-  it('supports a window across midnight, and equal start and end as round the clock', () => {
-    const night = { start: '22:00', end: '06:00', timeZone: 'Europe/London' };
-    assert.equal(withinOperatingHours(night, new Date('2026-01-15T23:00:00Z')), true);
-    assert.equal(withinOperatingHours(night, new Date('2026-01-15T05:59:00Z')), true);
-    assert.equal(withinOperatingHours(night, new Date('2026-01-15T06:00:00Z')), false);
-    assert.equal(withinOperatingHours(night, new Date('2026-01-15T12:00:00Z')), false);
-    assert.equal(withinOperatingHours({ start: '00:00', end: '00:00', timeZone: 'Europe/London' }, new Date('2026-01-15T03:00:00Z')), true);
-    assert.equal(withinOperatingHours(null, new Date('2026-01-15T03:00:00Z')), true);
+  it('every subset of ticked flags against several configurations reports exactly the ticked, configured flags, in checklist order', () => {
+    const configurations: ExclusionFlag[][] = [
+      [...EXCLUSION_FLAGS],
+      [],
+      EXCLUSION_FLAGS.filter((_, i) => i % 2 === 0),
+      EXCLUSION_FLAGS.filter((_, i) => i % 2 === 1),
+      [...EXCLUSION_FLAGS].reverse(),
+    ];
+    for (const excludingFlags of configurations) {
+      for (let mask = 0; mask < 1 << EXCLUSION_FLAGS.length; mask++) {
+        const ticked = EXCLUSION_FLAGS.filter((_, i) => mask & (1 << i));
+        const expected = ticked.filter((f) => excludingFlags.includes(f));
+        // Ticked in reverse order: the reasons still follow the checklist.
+        const decision = decide({ flags: [...ticked].reverse() }, { ...ALWAYS_OPEN, excludingFlags });
+        assert.deepEqual(
+          decision.reasons.map((r) => r.code),
+          expected,
+        );
+        assert.equal(decision.outcome, expected.length ? 'ineligible' : 'eligible');
+        if (decision.outcome === 'ineligible') assert.equal(decision.overridable, true);
+      }
+    }
+  });
+
+  it('a flag ticked twice is reported once', () => {
+    assert.deepEqual(codes({ flags: ['offender_present', 'offender_present', 'victim_not_safe'] }), ['offender_present', 'victim_not_safe']);
+  });
+
+  it('each flag has its own reason text', () => {
+    const texts = EXCLUSION_FLAGS.map((flag) => decide({ flags: [flag] }).reasons[0]!.text);
+    assert.equal(new Set(texts).size, EXCLUSION_FLAGS.length);
+  });
+});
+
+describe('eligibility: consent (RVR-04)', () => {
+  // [video, recording, phone preferred, expected codes]
+  const MATRIX: [boolean, boolean, boolean, string[]][] = [
+    [true, true, false, []],
+    [false, true, false, ['no_video_consent']],
+    [true, false, false, ['no_recording_consent']],
+    [false, false, false, ['no_video_consent', 'no_recording_consent']],
+    [true, true, true, ['prefers_phone']],
+    [false, true, true, ['no_video_consent', 'prefers_phone']],
+    [true, false, true, ['no_recording_consent', 'prefers_phone']],
+    [false, false, true, ['no_video_consent', 'no_recording_consent', 'prefers_phone']],
+  ];
+  for (const [consentToVideo, consentToRecording, prefersPhone, expected] of MATRIX) {
+    it(`RVR-04: video ${consentToVideo ? 'yes' : 'no'}, recording ${consentToRecording ? 'yes' : 'no'}, phone preferred ${prefersPhone ? 'yes' : 'no'} → ${expected.join(', ') || 'eligible'}`, () => {
+      const decision = decide({ consentToVideo, consentToRecording, prefersPhone });
+      assert.deepEqual(
+        decision.reasons.map((r) => r.code),
+        expected,
+      );
+      if (expected.length === 0) assert.equal(decision.outcome, 'eligible');
+      else {
+        assert.equal(ineligible(decision).overridable, false, 'consent cannot be overridden');
+        assert.ok(decision.reasons.every((r) => r.hard));
+      }
+    });
+  }
+});
+
+describe('eligibility: interpreter needs never exclude (RVR-05)', () => {
+  const LANGUAGES: [string | null, boolean][] = [
+    [null, false],
+    ['', false],
+    ['   ', false],
+    ['Polish', true],
+  ];
+  for (const [languageNeed, languageCounts] of LANGUAGES) {
+    for (const bslNeeded of [false, true]) {
+      for (const hearingNeed of [false, true]) {
+        const expected = languageCounts || bslNeeded || hearingNeed;
+        it(`language ${JSON.stringify(languageNeed)}, BSL ${bslNeeded}, hearing ${hearingNeed} → interpreter ${expected ? 'required' : 'not required'}, still eligible`, () => {
+          const decision = decide({ languageNeed, bslNeeded, hearingNeed });
+          assert.equal(decision.outcome, 'eligible');
+          assert.equal(decision.interpreterRequired, expected);
+        });
+      }
+    }
+  }
+
+  it('an ineligible decision still says an interpreter is needed (for the in-person response)', () => {
+    const decision = ineligible(decide({ grade: 1, bslNeeded: true }));
+    assert.equal(decision.interpreterRequired, true);
+    assert.deepEqual(
+      decision.reasons.map((r) => r.code),
+      ['grade_1'],
+    );
+  });
+});
+
+describe('eligibility: every reason is reported at once', () => {
+  it('everything wrong at once (under 16): every hard block, every flag and the hour, in a fixed order', () => {
+    const decision = ineligible(
+      decideEligibility(
+        {
+          grade: 1,
+          relationship: 'not_personally_connected',
+          ageBand: 'under_16',
+          flags: [...EXCLUSION_FLAGS],
+          consentToVideo: false,
+          consentToRecording: false,
+          prefersPhone: true,
+          languageNeed: 'Urdu',
+          bslNeeded: true,
+          hearingNeed: true,
+        },
+        DEFAULT_ELIGIBILITY_SETTINGS,
+        new Date('2026-01-15T23:30:00Z'),
+      ),
+    );
+    assert.deepEqual(
+      decision.reasons.map((r) => r.code),
+      ['grade_1', 'not_domestic_abuse', 'under_16', ...EXCLUSION_FLAGS, 'outside_hours', 'no_video_consent', 'no_recording_consent', 'prefers_phone'],
+    );
+    assert.equal(decision.overridable, false);
+    assert.equal(decision.interpreterRequired, true);
+    for (const reason of decision.reasons) {
+      assert.equal(reason.hard, HARD_CODES.has(reason.code), reason.code);
+      assert.ok(reason.text.length > 30 && /^[A-Z]/.test(reason.text), `"${reason.text}" is a sentence`);
+    }
+  });
+
+  it('every soft reason at once (16–17, every flag, out of hours) is overridable and needs a supervisor', () => {
+    const decision = ineligible(decide({ ageBand: '16_17', flags: [...EXCLUSION_FLAGS] }, DEFAULT_ELIGIBILITY_SETTINGS, new Date('2026-01-15T23:30:00Z')));
+    assert.deepEqual(
+      decision.reasons.map((r) => r.code),
+      ['aged_16_17', ...EXCLUSION_FLAGS, 'outside_hours'],
+    );
+    assert.ok(decision.reasons.every((r) => !r.hard));
+    assert.equal(decision.overridable, true);
+    assert.equal(decision.supervisorDecisionRequired, true);
+  });
+
+  it('across every grade, relationship, age band, consent, phone choice and a spread of flags, the decision follows the rules', () => {
+    const flagSets: ExclusionFlag[][] = [[], ['cannot_talk_freely'], [...EXCLUSION_FLAGS]];
+    let checked = 0;
+    for (const grade of [1, 2, 3, 4] as const)
+      for (const relationship of RELATIONSHIPS)
+        for (const ageBand of AGE_BANDS)
+          for (const consentToVideo of [true, false])
+            for (const consentToRecording of [true, false])
+              for (const prefersPhone of [false, true])
+                for (const flags of flagSets) {
+                  const expected = [
+                    ...(grade === 1 ? ['grade_1'] : []),
+                    ...(relationship === 'not_personally_connected' ? ['not_domestic_abuse'] : []),
+                    ...(ageBand === 'under_16' ? ['under_16'] : ageBand === '16_17' ? ['aged_16_17'] : []),
+                    ...flags,
+                    ...(consentToVideo ? [] : ['no_video_consent']),
+                    ...(consentToRecording ? [] : ['no_recording_consent']),
+                    ...(prefersPhone ? ['prefers_phone'] : []),
+                  ];
+                  const answers = { grade, relationship, ageBand, consentToVideo, consentToRecording, prefersPhone, flags };
+                  const decision = decide(answers);
+                  const label = JSON.stringify(answers);
+                  assert.deepEqual(
+                    decision.reasons.map((r) => r.code),
+                    expected,
+                    label,
+                  );
+                  assert.ok(
+                    decision.reasons.every((r) => r.hard === HARD_CODES.has(r.code)),
+                    label,
+                  );
+                  if (expected.length === 0) assert.equal(decision.outcome, 'eligible', label);
+                  else {
+                    const no = ineligible(decision);
+                    assert.equal(no.overridable, !expected.some((c) => HARD_CODES.has(c)), label);
+                    assert.equal(no.supervisorDecisionRequired, ageBand === '16_17', label);
+                  }
+                  checked++;
+                }
+    assert.equal(checked, 4 * RELATIONSHIPS.length * AGE_BANDS.length * 2 * 2 * 2 * flagSets.length);
+  });
+});
+
+describe('operating hours (RVR-05), in local wall-clock time across the BST/GMT changes', () => {
+  const DEFAULT_HOURS = DEFAULT_ELIGIBILITY_SETTINGS.operatingHours; // 08:00–22:00 Europe/London
+  const london = (start: string, end: string) => ({ start, end, timeZone: 'Europe/London' });
+
+  // [what, UTC instant, open?]. Start is inclusive, end exclusive.
+  const DEFAULT_CASES: [string, string, boolean][] = [
+    // January: GMT = UTC.
+    ['GMT 07:59', '2026-01-15T07:59:00Z', false],
+    ['GMT 08:00', '2026-01-15T08:00:00Z', true],
+    ['GMT 21:59', '2026-01-15T21:59:00Z', true],
+    ['GMT 22:00', '2026-01-15T22:00:00Z', false],
+    // July: BST = UTC+1, so 08:00 local is 07:00 UTC.
+    ['BST 07:59', '2026-07-15T06:59:00Z', false],
+    ['BST 08:00', '2026-07-15T07:00:00Z', true],
+    ['BST 21:59', '2026-07-15T20:59:00Z', true],
+    ['BST 22:00', '2026-07-15T21:00:00Z', false],
+    // Saturday 28 March, the last day of GMT.
+    ['28 Mar GMT 07:59', '2026-03-28T07:59:00Z', false],
+    ['28 Mar GMT 08:00', '2026-03-28T08:00:00Z', true],
+    ['28 Mar GMT 21:59', '2026-03-28T21:59:00Z', true],
+    ['28 Mar GMT 22:00', '2026-03-28T22:00:00Z', false],
+    // Sunday 29 March: clocks go forward at 01:00 UTC, so the whole opening day is BST.
+    ['29 Mar 00:59 UTC = 00:59 GMT', '2026-03-29T00:59:00Z', false],
+    ['29 Mar 01:00 UTC = 02:00 BST', '2026-03-29T01:00:00Z', false],
+    ['29 Mar BST 07:59', '2026-03-29T06:59:00Z', false],
+    ['29 Mar BST 08:00', '2026-03-29T07:00:00Z', true],
+    ['29 Mar BST 21:59', '2026-03-29T20:59:00Z', true],
+    ['29 Mar BST 22:00', '2026-03-29T21:00:00Z', false],
+    // Saturday 24 October, the last day of BST.
+    ['24 Oct BST 07:59', '2026-10-24T06:59:00Z', false],
+    ['24 Oct BST 08:00', '2026-10-24T07:00:00Z', true],
+    ['24 Oct BST 21:59', '2026-10-24T20:59:00Z', true],
+    ['24 Oct BST 22:00', '2026-10-24T21:00:00Z', false],
+    // Sunday 25 October: clocks go back at 01:00 UTC, so the whole opening day is GMT.
+    ['25 Oct 00:59 UTC = 01:59 BST', '2026-10-25T00:59:00Z', false],
+    ['25 Oct 01:00 UTC = 01:00 GMT', '2026-10-25T01:00:00Z', false],
+    ['25 Oct GMT 07:59', '2026-10-25T07:59:00Z', false],
+    ['25 Oct GMT 08:00', '2026-10-25T08:00:00Z', true],
+    ['25 Oct GMT 21:59', '2026-10-25T21:59:00Z', true],
+    ['25 Oct GMT 22:00', '2026-10-25T22:00:00Z', false],
+  ];
+  for (const [what, iso, open] of DEFAULT_CASES) {
+    it(`RVR-05: ${what} (${iso}) is ${open ? 'within' : 'outside'} the default 08:00–22:00`, () => {
+      assert.equal(withinOperatingHours(DEFAULT_HOURS, new Date(iso)), open);
+      const decision = decide({}, DEFAULT_ELIGIBILITY_SETTINGS, new Date(iso));
+      if (open) assert.equal(decision.outcome, 'eligible');
+      else {
+        const no = ineligible(decision);
+        assert.deepEqual(
+          no.reasons.map((r) => [r.code, r.hard]),
+          [['outside_hours', false]],
+        );
+        assert.equal(no.overridable, true, 'a supervisor may override the hours');
+      }
+    });
+  }
+
+  // Windows whose edges fall in the hour the clocks change, 01:00–02:00 UTC.
+  const CHANGE_CASES: [string, { start: string; end: string; timeZone: string }, string, boolean][] = [
+    // 29 March: local 01:00–01:59 does not exist (00:59 GMT is followed by 02:00 BST).
+    ['spring: 02:00–03:00 is shut at 00:59 GMT', london('02:00', '03:00'), '2026-03-29T00:59:00Z', false],
+    ['spring: 02:00–03:00 opens at 01:00 UTC, which is 02:00 BST', london('02:00', '03:00'), '2026-03-29T01:00:00Z', true],
+    ['spring: 02:00–03:00 is open at 02:59 BST', london('02:00', '03:00'), '2026-03-29T01:59:00Z', true],
+    ['spring: 02:00–03:00 shuts at 03:00 BST', london('02:00', '03:00'), '2026-03-29T02:00:00Z', false],
+    ['spring: 01:00–02:00 (the skipped hour) is shut at 00:59 GMT', london('01:00', '02:00'), '2026-03-29T00:59:00Z', false],
+    ['spring: 01:00–02:00 (the skipped hour) is shut at 02:00 BST', london('01:00', '02:00'), '2026-03-29T01:00:00Z', false],
+    ['spring: 01:00–02:00 (the skipped hour) is shut at 02:30 BST', london('01:00', '02:00'), '2026-03-29T01:30:00Z', false],
+    ['spring: 00:00–02:00 is open at 00:59 GMT', london('00:00', '02:00'), '2026-03-29T00:59:00Z', true],
+    ['spring: 00:00–02:00 is shut an hour early, at 02:00 BST', london('00:00', '02:00'), '2026-03-29T01:00:00Z', false],
+    // 25 October: local 01:00–01:59 happens twice (BST, then GMT).
+    ['autumn: 01:00–02:00 is shut at 00:59 BST', london('01:00', '02:00'), '2026-10-24T23:59:00Z', false],
+    ['autumn: 01:00–02:00 opens at 01:00 BST', london('01:00', '02:00'), '2026-10-25T00:00:00Z', true],
+    ['autumn: 01:00–02:00 is open at 01:59 BST', london('01:00', '02:00'), '2026-10-25T00:59:00Z', true],
+    ['autumn: 01:00–02:00 is open again at 01:00 GMT', london('01:00', '02:00'), '2026-10-25T01:00:00Z', true],
+    ['autumn: 01:00–02:00 is open at 01:59 GMT', london('01:00', '02:00'), '2026-10-25T01:59:00Z', true],
+    ['autumn: 01:00–02:00 shuts at 02:00 GMT', london('01:00', '02:00'), '2026-10-25T02:00:00Z', false],
+    ['autumn: 02:00–03:00 is shut at 01:59 BST', london('02:00', '03:00'), '2026-10-25T00:59:00Z', false],
+    ['autumn: 02:00–03:00 is shut at 01:00 GMT (not 02:00 BST)', london('02:00', '03:00'), '2026-10-25T01:00:00Z', false],
+    ['autumn: 02:00–03:00 opens at 02:00 GMT', london('02:00', '03:00'), '2026-10-25T02:00:00Z', true],
+  ];
+  for (const [what, hours, iso, open] of CHANGE_CASES) {
+    it(`RVR-05 clocks changing, ${what}`, () => assert.equal(withinOperatingHours(hours, new Date(iso)), open));
+  }
+
+  const NIGHT = london('22:00', '06:00');
+  const NIGHT_CASES: [string, string, boolean][] = [
+    ['GMT 21:59', '2026-01-15T21:59:00Z', false],
+    ['GMT 22:00', '2026-01-15T22:00:00Z', true],
+    ['GMT 23:59', '2026-01-15T23:59:00Z', true],
+    ['GMT 00:00', '2026-01-16T00:00:00Z', true],
+    ['GMT 05:59', '2026-01-16T05:59:00Z', true],
+    ['GMT 06:00', '2026-01-16T06:00:00Z', false],
+    ['GMT 12:00', '2026-01-16T12:00:00Z', false],
+    ['BST 21:59', '2026-07-15T20:59:00Z', false],
+    ['BST 22:00', '2026-07-15T21:00:00Z', true],
+    ['BST 05:59', '2026-07-16T04:59:00Z', true],
+    ['BST 06:00', '2026-07-16T05:00:00Z', false],
+    ['spring night: 22:00 GMT on 28 March', '2026-03-28T22:00:00Z', true],
+    ['spring night: 00:59 GMT', '2026-03-29T00:59:00Z', true],
+    ['spring night: 02:00 BST, straight after the change', '2026-03-29T01:00:00Z', true],
+    ['spring night: 05:59 BST', '2026-03-29T04:59:00Z', true],
+    ['spring night: 06:00 BST', '2026-03-29T05:00:00Z', false],
+    ['autumn night: 21:59 BST on 24 October', '2026-10-24T20:59:00Z', false],
+    ['autumn night: 22:00 BST', '2026-10-24T21:00:00Z', true],
+    ['autumn night: 01:59 BST', '2026-10-25T00:59:00Z', true],
+    ['autumn night: 01:00 GMT, straight after the change', '2026-10-25T01:00:00Z', true],
+    ['autumn night: 05:59 GMT', '2026-10-25T05:59:00Z', true],
+    ['autumn night: 06:00 GMT', '2026-10-25T06:00:00Z', false],
+  ];
+  for (const [what, iso, open] of NIGHT_CASES) {
+    it(`RVR-05 window across midnight 22:00–06:00: ${what} is ${open ? 'open' : 'shut'}`, () => {
+      assert.equal(withinOperatingHours(NIGHT, new Date(iso)), open);
+      assert.deepEqual(codes({}, { ...ALWAYS_OPEN, operatingHours: NIGHT }, new Date(iso)), open ? [] : ['outside_hours']);
+    });
+  }
+
+  it('start equal to end is round the clock, and so is null', () => {
+    for (const iso of ['2026-01-15T00:00:00Z', '2026-01-15T03:00:00Z', '2026-03-29T01:00:00Z', '2026-10-25T01:30:00Z', '2026-07-15T23:59:00Z']) {
+      for (const hours of [london('00:00', '00:00'), london('09:30', '09:30'), null]) assert.equal(withinOperatingHours(hours, new Date(iso)), true);
+    }
+  });
+
+  it('uses the configured time zone, not the server’s or UTC', () => {
+    const utc = { start: '08:00', end: '22:00', timeZone: 'UTC' };
+    assert.equal(withinOperatingHours(utc, new Date('2026-07-15T07:30:00Z')), false);
+    assert.equal(withinOperatingHours(DEFAULT_HOURS, new Date('2026-07-15T07:30:00Z')), true);
+    const newYork = { start: '08:00', end: '22:00', timeZone: 'America/New_York' };
+    assert.equal(withinOperatingHours(newYork, new Date('2026-07-15T11:59:00Z')), false, '07:59 EDT');
+    assert.equal(withinOperatingHours(newYork, new Date('2026-07-15T12:00:00Z')), true, '08:00 EDT');
+  });
+
+  it('the out-of-hours reason gives the local time and the hours, so the handler can tell the caller', () => {
+    const [reason] = decide({}, DEFAULT_ELIGIBILITY_SETTINGS, new Date('2026-07-15T21:05:00Z')).reasons;
+    assert.match(reason!.text, /It is 22:05 \(Europe\/London\), outside RVR operating hours of 08:00 to 22:00 \(RVR-05\)/);
+  });
+
+  it('a malformed time or time zone is a configuration error, not a silent decision', () => {
+    for (const bad of ['8am', '24:00', '12:60', '', '1200']) {
+      assert.throws(() => withinOperatingHours(london(bad, '22:00'), NOON_WINTER), RangeError, bad);
+      assert.throws(() => withinOperatingHours(london('08:00', bad), NOON_WINTER), RangeError, bad);
+    }
+    assert.throws(() => withinOperatingHours({ start: '08:00', end: '22:00', timeZone: 'Europe/Nowhere' }, NOON_WINTER), RangeError);
+    assert.equal(withinOperatingHours(london('8:00', '22:00'), new Date('2026-01-15T08:00:00Z')), true, 'H:MM is accepted');
   });
 });
