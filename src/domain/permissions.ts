@@ -33,7 +33,3 @@ export function hasPermission(roles: readonly Role[], permission: Permission): b
   const allowed: readonly Role[] = PERMISSIONS[permission];
   return roles.some((role) => allowed.includes(role));
 }
-
-export function permissionsOf(roles: readonly Role[]): Permission[] {
-  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => hasPermission(roles, p));
-}

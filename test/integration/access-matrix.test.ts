@@ -143,7 +143,6 @@ describe('role × route access matrix (SEC-11)', () => {
       [],
       'expected routes that are not registered',
     );
-    for (const route of t.app.routeCatalogue) assert.ok(route.access, `${route.method} ${route.url} declares access`);
   });
 
   it('enforces the table for every route and every identity', async () => {

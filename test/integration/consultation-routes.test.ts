@@ -78,7 +78,7 @@ await describeOnEachDatabase('consultation pages and transitions over HTTP', (ki
     const verify = await dpo.post('/dpo/audit/verify', {});
     assert.equal(verify.statusCode, 200);
     assert.match(verify.body, /Chain intact/);
-    const recent = await t.services.data.repos.audit.recent(5);
+    const recent = await t.services.data.repos.audit.search({}, 5);
     assert.ok(recent.some((e) => e.what === 'audit.viewed'));
     assert.ok(recent.some((e) => e.what === 'audit.verified'));
   });

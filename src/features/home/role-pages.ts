@@ -23,7 +23,6 @@ export const ROLE_PAGES: readonly RolePage[] = [
     path: '/control-room',
     title: 'Control room',
     purpose: 'Take domestic abuse calls, check they are eligible for a video response and hand them to the RVR queue before the caller hangs up.',
-    consultations: 'all',
   },
   {
     role: 'rvr_officer',
@@ -32,7 +31,6 @@ export const ROLE_PAGES: readonly RolePage[] = [
     path: '/officer',
     title: 'RVR officer',
     purpose: 'Accept queued consultations and give the victim a video response within minutes.',
-    consultations: ['queued', 'accepted', 'invited', 'victim_joined', 'connected'],
   },
   {
     role: 'supervisor',

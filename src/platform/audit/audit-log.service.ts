@@ -11,14 +11,6 @@ export class AuditLogService {
     private readonly audit: AuditTrail,
   ) {}
 
-  async recent(context: RequestContext, limit: number): Promise<AuditRow[]> {
-    return this.data.transaction(async (tx) => {
-      const rows = await tx.audit.recent(limit);
-      await this.audit.record(tx.audit, context, { what: 'audit.viewed', details: { limit } });
-      return rows;
-    });
-  }
-
   /** DPO search (DP-02): the search itself, with its filters, is logged. */
   async search(context: RequestContext, filter: AuditFilter, limit: number, beforeSeq?: number): Promise<AuditRow[]> {
     return this.data.transaction(async (tx) => {

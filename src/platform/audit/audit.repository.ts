@@ -71,8 +71,4 @@ export class AuditRepository {
       .limit(1);
     return rows.length > 0;
   }
-
-  async recent(limit: number): Promise<AuditRow[]> {
-    return this.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(limit);
-  }
 }

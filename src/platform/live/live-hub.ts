@@ -37,10 +37,6 @@ export class LiveHub {
     return () => this.listeners.delete(listener);
   }
 
-  get subscriberCount(): number {
-    return this.listeners.size;
-  }
-
   async close(): Promise<void> {
     this.listeners.clear();
     // The database may already be gone (shutdown after a failure); there is nothing left to unlisten from then.
