@@ -40,7 +40,26 @@ export default tseslint.config(
   {
     files: ['src/assets/**/*.js'],
     languageOptions: {
-      globals: { document: 'readonly', fetch: 'readonly', EventSource: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly' },
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'navigator',
+          'fetch',
+          'confirm',
+          'console',
+          'EventSource',
+          'WebSocket',
+          'RTCPeerConnection',
+          'MediaStream',
+          'URL',
+          'URLSearchParams',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+        ].map((name) => [name, 'readonly']),
+      ),
     },
   },
 );

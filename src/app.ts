@@ -19,6 +19,10 @@ import { cadApiRoutes } from './features/cad-api/cad-api.routes.js';
 import { consultationRoutes } from './features/consultations/consultation.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { homeRoutes } from './features/home/home.routes.js';
+import fastifyWebsocket from '@fastify/websocket';
+import { callRoutes } from './features/video/call.routes.js';
+import { victimRoutes } from './features/victim/victim.routes.js';
+import { outboxRoutes } from './features/dev/outbox.routes.js';
 import { ssoRoutes } from './features/sign-in/sso.routes.js';
 import { signInRoutes } from './features/sign-in/sign-in.routes.js';
 import { assertRouteDeclaresAccess, wantsJson } from './platform/http/access.js';
@@ -98,6 +102,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: cookieSettings.secure, signed: true },
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
   });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await registerViews(app);
   registerMetrics(app);
 
@@ -137,6 +142,9 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(cadApiRoutes(services, config));
   await app.register(adminRoutes(services));
   await app.register(dpoRoutes(services));
+  await app.register(callRoutes(services));
+  await app.register(victimRoutes(services, config));
+  await app.register(outboxRoutes(services.smsOutbox));
   return app;
 }
 
@@ -167,6 +175,8 @@ function friendlyMessage(error: Error & { code?: string; validation?: unknown },
 function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string, fields?: Record<string, string>) {
   reply.code(status);
   if (wantsJson(request)) return reply.send({ error: message, ...(fields && Object.keys(fields).length ? { fields } : {}), correlationId: request.id });
+  // A link-holder's pages never show the staff header or links into the staff service.
+  if (request.url.startsWith('/v/')) return reply.view('victim/victim-error.njk', { status, message, correlationId: request.id });
   return reply.view('error.njk', {
     status,
     message,

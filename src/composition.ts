@@ -25,6 +25,14 @@ import { SessionsRepository } from './platform/auth/sessions.repository.js';
 import { UserAdminService } from './platform/auth/user-admin.service.js';
 import { UsersRepository } from './platform/auth/users.repository.js';
 import type { Database, Executor } from './platform/db/database.js';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { CallsRepository } from './features/video/calls.repository.js';
+import { RecordingsRepository } from './features/video/recordings.repository.js';
+import { CallService } from './features/video/call.service.js';
+import { CallRooms } from './features/video/call-rooms.js';
+import { WeriftMediaEngine } from './features/video/media/werift-room.js';
+import { createSmsSender } from './platform/sms/create-sms-sender.js';
 
 /** Every repository, bound to one database handle (the database itself, or one transaction). */
 export function repositories(db: Executor) {
@@ -39,6 +47,8 @@ export function repositories(db: Executor) {
     availability: new AvailabilityRepository(db),
     live: new LiveRepository(db),
     apiKeys: new ApiKeysRepository(db),
+    calls: new CallsRepository(db),
+    recordings: new RecordingsRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -56,8 +66,9 @@ export function dataAccess(database: Database): DataAccess {
   };
 }
 
-export function services(deps: { config: Config; database: Database; now?: () => Date; oidcClient?: OidcClient; live?: LiveHub }) {
+export function services(deps: { config: Config; database: Database; now?: () => Date; oidcClient?: OidcClient; live?: LiveHub; logger?: Logger }) {
   const now = deps.now ?? (() => new Date());
+  const logger = deps.logger ?? pino({ level: 'silent' });
   const data = dataAccess(deps.database);
   const audit = new AuditTrail(now);
   const auth = new AuthService(data, audit, deps.config, now);
@@ -66,6 +77,23 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const consultations = new ConsultationService(data, audit, now);
   const policy = new PolicyService(data, audit, now);
   const triage = new TriageService(data, audit, consultations, now);
+  const sms = createSmsSender(deps.config.sms);
+  const mediaRoot = path.join(deps.config.dataDir, 'media');
+  const calls = new CallService({
+    data,
+    audit,
+    consultations,
+    sms: sms.sender,
+    config: deps.config.call,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    mediaRoot,
+    log: logger,
+    now,
+  });
+  const mediaEngine = new WeriftMediaEngine(
+    { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
+    logger,
+  );
   return {
     audit,
     auditLog: new AuditLogService(data, audit),
@@ -79,6 +107,11 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     apiKeys: new ApiKeyService(data, audit, now),
     availability: new AvailabilityService(data, audit, now),
     live: deps.live,
+    calls,
+    callRooms: new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live),
+    mediaRoot,
+    /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */
+    smsOutbox: sms.outbox,
     demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy),
     health: {
       async checkDatabase(): Promise<{ ok: true } | { ok: false; error: string }> {

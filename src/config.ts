@@ -22,11 +22,44 @@ export interface Config {
   oidc: OidcConfig | undefined;
   /** The name shown in authenticator apps and page headers, e.g. "Kent Police RVR". */
   serviceName: string;
-  smsProvider: 'outbox';
+  sms: SmsConfig;
+  call: CallConfig;
   seedDemoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
 }
+
+export type SmsConfig =
+  | { provider: 'outbox' }
+  | { provider: 'notify'; apiKey: string; templateId: string; baseUrl: string | undefined }
+  | {
+      provider: 'twilio';
+      accountSid: string;
+      authToken: string;
+      from: string | undefined;
+      messagingServiceSid: string | undefined;
+      baseUrl: string | undefined;
+    };
+
+/** The video call (issue 5): links, the victim's page and the media plane. */
+export interface CallConfig {
+  inviteTtlMinutes: number;
+  /** The text message; `{link}` is replaced by the link. Neutral by default: an abuser may read the phone. */
+  inviteText: string;
+  /** How long a dropped participant may rejoin with their call session before they are treated as gone. */
+  reconnectGraceSeconds: number;
+  maxCallMinutes: number;
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  icePortRange: [number, number] | undefined;
+  maxVideoBitrate: number;
+  /** Where "Exit this page" goes (GOV.UK recommends a neutral, popular page). */
+  quickExitUrl: string;
+  /** Who the victim is told is calling, and the contact point for information and complaints (SC-3). */
+  forceName: string;
+  privacyContact: string;
+}
+
+export const DEFAULT_INVITE_TEXT = 'Here is the link for your video call: {link}';
 
 export const DEV_SESSION_SECRET = 'dev-only-session-secret-do-not-use-in-production';
 
@@ -87,7 +120,59 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`PUBLIC_BASE_URL must be an absolute URL such as https://rvr.example.police.uk (got "${publicBaseUrl}")`);
   }
   const sessionSecret = text('SESSION_SECRET', DEV_SESSION_SECRET);
-  const smsProvider = oneOf('SMS_PROVIDER', ['outbox'] as const, 'outbox');
+  const smsProvider = oneOf('SMS_PROVIDER', ['outbox', 'notify', 'twilio'] as const, 'outbox');
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is required when SMS_PROVIDER=${smsProvider}`);
+    return value ?? '';
+  };
+  const optionalUrl = (name: string): string | undefined => {
+    const value = env[name]?.trim() || undefined;
+    if (value && !/^https?:\/\//.test(value)) problems.push(`${name} must be an http(s) URL (got "${value}")`);
+    return value;
+  };
+  let sms: SmsConfig = { provider: 'outbox' };
+  if (smsProvider === 'notify') {
+    sms = { provider: 'notify', apiKey: required('NOTIFY_API_KEY'), templateId: required('NOTIFY_TEMPLATE_ID'), baseUrl: optionalUrl('NOTIFY_BASE_URL') };
+  } else if (smsProvider === 'twilio') {
+    const from = env.TWILIO_FROM?.trim() || undefined;
+    const messagingServiceSid = env.TWILIO_MESSAGING_SERVICE_SID?.trim() || undefined;
+    if (!from === !messagingServiceSid) problems.push('Set exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID when SMS_PROVIDER=twilio');
+    sms = {
+      provider: 'twilio',
+      accountSid: required('TWILIO_ACCOUNT_SID'),
+      authToken: required('TWILIO_AUTH_TOKEN'),
+      from,
+      messagingServiceSid,
+      baseUrl: optionalUrl('TWILIO_BASE_URL'),
+    };
+  }
+  const inviteText = text('INVITE_SMS_TEXT', DEFAULT_INVITE_TEXT);
+  if (!inviteText.includes('{link}')) problems.push('INVITE_SMS_TEXT must contain {link}, where the link goes');
+  let iceServers: CallConfig['iceServers'] = [];
+  const rawIce = env.ICE_SERVERS?.trim();
+  if (rawIce) {
+    try {
+      const parsed: unknown = JSON.parse(rawIce);
+      if (!Array.isArray(parsed) || !parsed.every((s) => s && typeof s === 'object' && 'urls' in s)) throw new Error('not a list of {urls}');
+      iceServers = parsed as CallConfig['iceServers'];
+    } catch {
+      problems.push(
+        'ICE_SERVERS must be JSON like [{"urls":"stun:stun.example.org:3478"},{"urls":"turn:turn.example.org:3478","username":"u","credential":"p"}]',
+      );
+    }
+  }
+  let icePortRange: [number, number] | undefined;
+  const rawRange = env.ICE_PORT_RANGE?.trim();
+  if (rawRange) {
+    const match = /^(\d+)-(\d+)$/.exec(rawRange);
+    const low = Number(match?.[1]);
+    const high = Number(match?.[2]);
+    if (!match || low < 1024 || high > 65535 || low > high) problems.push(`ICE_PORT_RANGE must look like 40000-40999 (got "${rawRange}")`);
+    else icePortRange = [low, high];
+  }
+  const quickExitUrl = text('QUICK_EXIT_URL', 'https://www.bbc.co.uk/weather');
+  if (!/^https?:\/\//.test(quickExitUrl)) problems.push(`QUICK_EXIT_URL must be an http(s) URL (got "${quickExitUrl}")`);
   const seedDemoData = boolean('SEED_DEMO_DATA', !production);
   const mfaRequired = boolean('MFA_REQUIRED', production);
 
@@ -120,7 +205,22 @@ export function loadConfig(env: Env = process.env): Config {
     signInAttemptsPerMinute: integer('SIGN_IN_ATTEMPTS_PER_MINUTE', 10, 1, 1000),
     serviceName: text('SERVICE_NAME', 'RVR'),
     oidc: oidc.config,
-    smsProvider,
+    sms,
+    call: {
+      inviteTtlMinutes: integer('INVITE_TTL_MINUTES', 15, 1, 24 * 60),
+      inviteText,
+      reconnectGraceSeconds: integer('CALL_RECONNECT_GRACE_SECONDS', 60, 5, 3600),
+      maxCallMinutes: integer('CALL_MAX_MINUTES', 120, 1, 24 * 60),
+      iceServers,
+      icePortRange,
+      maxVideoBitrate: integer('VIDEO_MAX_BITRATE', 1_500_000, 100_000, 10_000_000),
+      quickExitUrl,
+      forceName: text('FORCE_NAME', 'your local police force'),
+      privacyContact: text(
+        'FORCE_PRIVACY_CONTACT',
+        "To ask for a copy of what we hold about you, or to complain, contact the force's data protection office through its website or on 101.",
+      ),
+    },
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),

@@ -32,7 +32,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
     const live = new LiveHub(logger);
     await live.start(database);
-    const services = buildServices({ config, database, oidcClient, live });
+    const services = buildServices({ config, database, oidcClient, live, logger });
     if (config.nodeEnv === 'production' && (await services.users.countDemoAccounts()) > 0) {
       throw new Error(
         'Demo accounts exist in this database and are refused in production: disable or remove them (`rvr user disable <username>`), or use a fresh database',
@@ -41,18 +41,22 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     if (config.seedDemoData && (await services.demo.seedOnce(systemContext('startup', 'seed')))) {
       logger.info('seeded demo accounts and incidents');
     }
+    // A restart mid-call: unfinished recordings are made playable and hashed, open calls marked interrupted.
+    const recovered = await services.calls.recoverAfterRestart();
+    if (recovered.repaired + recovered.interrupted > 0) logger.warn(recovered, 'recovered calls interrupted by a restart');
     const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
     const jobs = new JobQueue(database.sqlRunner, logger, options.jobPollingSeconds);
     jobs.register(SESSION_EXPIRY_JOB, () => services.auth.expireStaleSessions(), { cron: '*/5 * * * *' });
     await jobs.start();
     const app = await buildApp({ config, services, logger });
-    logger.info({ database: database.description, storage: blobs.description, sms: config.smsProvider }, 'services ready');
+    logger.info({ database: database.description, storage: blobs.description, sms: config.sms.provider }, 'services ready');
     return {
       app,
       services,
       database,
       jobs,
       async close() {
+        await services.callRooms.shutdown();
         await app.close();
         await live.close();
         await jobs.stop();

@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   'consultation.view': ['call_handler', 'rvr_officer', 'supervisor'],
   'consultation.transition': ['call_handler', 'rvr_officer', 'supervisor'],
   /** Caller/victim personal data; each view needs a recorded justification (DP-01). */
+  /** Run the video call of a consultation the officer accepted (send links, snapshot, notes, end). */
+  'call.conduct': ['rvr_officer'],
   'victim_data.view': ['call_handler', 'rvr_officer', 'supervisor', 'investigator'],
   'audit.read': ['dpo'],
   'audit.export': ['dpo'],

@@ -2,7 +2,11 @@ import type { Role } from '../domain/roles.js';
 
 /** Who is acting. `who` in the audit log is derived from this and never holds personal data. */
 export type Actor =
-  { type: 'user'; userId: string; username: string; roles: readonly Role[] } | { type: 'system'; name: string } | { type: 'cli'; osUser: string };
+  | { type: 'user'; userId: string; username: string; roles: readonly Role[] }
+  | { type: 'system'; name: string }
+  | { type: 'cli'; osUser: string }
+  /** Someone in a call through a texted link (the victim, an interpreter): known only by their call participant id. */
+  | { type: 'link'; participantId: string; role: 'victim' | 'interpreter' };
 
 export interface RequestContext {
   actor: Actor;
@@ -20,6 +24,8 @@ export function actorId(actor: Actor): string {
       return `system:${actor.name}`;
     case 'cli':
       return `cli:${actor.osUser}`;
+    case 'link':
+      return `link:${actor.participantId}`;
   }
 }
 
@@ -36,5 +42,7 @@ export function actorRole(actor: Actor): string {
       return 'system';
     case 'cli':
       return 'operator';
+    case 'link':
+      return actor.role;
   }
 }

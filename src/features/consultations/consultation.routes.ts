@@ -37,6 +37,10 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
       ...detail,
       queueAlertSeconds: settings.queueAlertSeconds,
       canOverride: hasPermission(roles, 'triage.override'),
+      canCall:
+        hasPermission(roles, 'call.conduct') &&
+        detail.consultation.officerId === request.user!.id &&
+        ['accepted', 'invited', 'victim_joined', 'connected'].includes(detail.consultation.state),
       canReroute: detail.options.some((o) => o.to === 'escalated_to_attendance'),
     };
   };

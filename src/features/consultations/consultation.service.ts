@@ -31,6 +31,8 @@ function transitionActors(context: RequestContext): TransitionActor[] {
       return ['system'];
     case 'cli':
       return [];
+    case 'link':
+      return context.actor.role === 'victim' ? ['victim'] : [];
   }
 }
 

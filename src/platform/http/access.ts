@@ -3,6 +3,7 @@ import { hasPermission, type Permission } from '../../domain/permissions.js';
 import type { ApiClient, ApiScope } from '../../features/cad-api/api-key.service.js';
 import type { ResolvedSession, SignedInUser } from '../auth/auth.service.js';
 import type { RequestContext } from '../context.js';
+import type { LinkSession } from '../../features/video/call.service.js';
 import { ForbiddenError } from '../errors.js';
 
 /**
@@ -12,9 +13,10 @@ import { ForbiddenError } from '../errors.js';
  *   'signed_in'      a fully signed-in staff member, whatever their role
  *   { permission }   a fully signed-in staff member holding a role with that permission (src/domain/permissions.ts)
  *   { apiScope }     a CAD system presenting a live API key with that scope (no cookies, no CSRF)
+ *   'call_link'      someone holding a live call session from a texted link (the victim, an interpreter)
  * `beforePolicy: true` lets a signed-in user reach the route before acknowledging the current policy (SC-5).
  */
-export type Access = 'public' | 'second_factor' | 'signed_in' | { permission: Permission } | { apiScope: ApiScope };
+export type Access = 'public' | 'second_factor' | 'signed_in' | 'call_link' | { permission: Permission } | { apiScope: ApiScope };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,6 +30,8 @@ declare module 'fastify' {
     staffSession: ResolvedSession | undefined;
     /** The CAD system behind an API key, on API routes. */
     apiClient: ApiClient | undefined;
+    /** On 'call_link' routes: the link-holder and their call. */
+    linkSession: LinkSession | undefined;
   }
   interface FastifyReply {
     /** Values every page template sees (set by @fastify/view's `locals` decorator). */

@@ -4,6 +4,9 @@ import { AppError } from '../errors.js';
 import { permits, redirectTo, wantsJson, type Access } from './access.js';
 import { readSessionToken, type SessionCookieSettings } from './session-cookie.js';
 
+/** The call session cookie of a link-holder: session-scoped, HttpOnly, cleared when the call ends. */
+export const CALL_COOKIE = 'rvr_call';
+
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -14,6 +17,7 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
   app.decorateRequest('user', undefined);
   app.decorateRequest('staffSession', undefined);
   app.decorateRequest('apiClient', undefined);
+  app.decorateRequest('linkSession', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
     if (isStaticAsset(request.url)) return;
@@ -29,6 +33,12 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
         return reply.code(403).send({ error: `This API key does not have the ${declared.apiScope} scope.`, correlationId: request.id });
       }
       request.apiClient = client;
+      return;
+    }
+    if (declared === 'call_link') {
+      request.linkSession = await services.calls.resolveLinkSession(request.cookies[CALL_COOKIE]);
+      if (!request.linkSession)
+        throw new AppError(401, 'This call has ended or your link has expired. If you still need help, call 101, or 999 in an emergency.');
       return;
     }
     const token = readSessionToken(request, cookie);

@@ -29,11 +29,27 @@ export async function registerViews(app: FastifyInstance): Promise<void> {
     ['/javascripts/govuk/', 'govuk-frontend.min.js', path.join(govukDist, 'govuk')],
     ['/stylesheets/moj/', 'moj-frontend.min.css', path.join(mojRoot, 'moj')],
     ['/javascripts/moj/', 'moj-frontend.min.js', path.join(mojRoot, 'moj')],
-    ['/static/', 'app.css', path.join(srcDir, 'assets')],
-    ['/static/js/', 'live.js', path.join(srcDir, 'assets')],
   ] as const) {
     await app.register(fastifyStatic, { root: dir, prefix, decorateReply: false, index: false, allowedPath: (p) => p === `/${file}`, maxAge: '1d' });
   }
+  const scripts = new Set(['/live.js', '/call-client.js']);
+  const styles = new Set(['/app.css', '/victim.css']);
+  await app.register(fastifyStatic, {
+    root: path.join(srcDir, 'assets'),
+    prefix: '/static/js/',
+    decorateReply: false,
+    index: false,
+    allowedPath: (p) => scripts.has(p),
+    maxAge: '1h',
+  });
+  await app.register(fastifyStatic, {
+    root: path.join(srcDir, 'assets'),
+    prefix: '/static/',
+    decorateReply: false,
+    index: false,
+    allowedPath: (p) => styles.has(p),
+    maxAge: '1h',
+  });
   await app.register(fastifyView, {
     engine: { nunjucks },
     templates: [path.join(srcDir, 'views'), path.join(srcDir, 'features'), govukDist, mojRoot],

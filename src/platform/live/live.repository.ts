@@ -13,4 +13,7 @@ export class LiveRepository {
 }
 
 /** What browsers are told: ids and states only, never personal data (they fetch what they may see). */
-export type LiveEvent = { type: 'consultation'; id: string; state: string; at: string } | { type: 'availability'; userId: string; status: string; at: string };
+export type LiveEvent =
+  | { type: 'consultation'; id: string; state: string; at: string }
+  | { type: 'availability'; userId: string; status: string; at: string }
+  | { type: 'call'; id: string; at: string };

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { decodeErrors, measuredDurationSeconds, probeMedia } from '../src/platform/media/ffmpeg.js';
+import { sha256File } from '../src/platform/media/sha256-file.js';
+import { acceptedConsultation, callStats, latestLink, officerOnCallPage, victimJoins, waitForDecodedVideo } from './support/call.js';
+import { freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
+
+/** Every finished recording of the call: a WebM with VP8/Opus that decodes cleanly, whose hash is the one on record. */
+async function checkRecordings(server: RunningServer, callId: string) {
+  const { services } = server.runtime;
+  const recordings = await services.data.repos.recordings.listByCall(callId);
+  for (const recording of recordings) {
+    assert.ok(['finalised', 'repaired'].includes(recording.status), `${recording.role} segment ${recording.segment} is ${recording.status}`);
+    const file = path.join(services.mediaRoot, recording.fileKey);
+    const probe = await probeMedia(file);
+    assert.match(probe.formatName, /webm/);
+    const codecs = probe.streams.map((s) => s.codecName).sort();
+    assert.deepEqual(codecs, ['opus', 'vp8'], `${recording.fileKey} has ${codecs.join(',')}`);
+    assert.deepEqual(await decodeErrors(file), [], `${recording.fileKey} decodes cleanly`);
+    const { sha256, size } = await sha256File(file);
+    assert.equal(recording.sha256, sha256, 'the hash on record matches the file');
+    assert.equal(recording.sizeBytes, size);
+  }
+  return recordings;
+}
+
+describe('the video call (issue 5): link, consent, two-way video recorded on the server', () => {
+  let server: RunningServer;
+  const people: Participant[] = [];
+  before(async () => {
+    const port = await freePort();
+    server = await startServer({
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      CALL_RECONNECT_GRACE_SECONDS: '20',
+      QUICK_EXIT_URL: `http://127.0.0.1:${port}/v/ended`,
+    });
+  });
+  after(async () => {
+    await Promise.all(people.map((p) => p.close()));
+    await server?.stop();
+  });
+
+  it('RVR-07/RVR-10: officer texts the link, the victim consents and joins, both see and hear each other, chat, snapshot, end; recordings pass ffprobe', async () => {
+    const { services } = server.runtime;
+    const consultationId = await acceptedConsultation(services);
+    const officer = await officerOnCallPage(server, consultationId);
+    people.push(officer);
+    await officer.page.getByTestId('send-link').click();
+    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+    const link = latestLink(services);
+    assert.match(services.smsOutbox!.list()[0]!.body, /^Here is the link for your video call: /);
+    assert.doesNotMatch(services.smsOutbox!.list()[0]!.body, /police/i, 'the text is neutral by default');
+
+    const victim = await victimJoins(link);
+    people.push(victim);
+    await victim.page.getByTestId('recording-indicator').waitFor();
+    const callStarted = Date.now();
+
+    const [officerVideo, victimVideo] = await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
+    assert.ok(officerVideo.framesDecoded > 0 && victimVideo.framesDecoded > 0);
+    await officer.page.locator('[data-participant-role="victim"][data-participant-state="connected"]').waitFor({ timeout: 10_000 });
+    await officer.page.locator('[data-invite-state="joined"]').waitFor({ timeout: 5000 });
+
+    // Trap 1: with REMB from the server the sender climbs well above the 120–190 kbit/s of broken feedback.
+    let best = 0;
+    for (let i = 0; i < 12 && best < 400; i++) {
+      await officer.page.waitForTimeout(1000);
+      const stats = await callStats(officer.page);
+      best = Math.max(best, stats?.sendKbps ?? 0);
+      if (stats) assert.equal(stats.sendWidth, 640);
+    }
+    assert.ok(best >= 400, `the officer's page sends ${Math.round(best)} kbit/s at 640×480`);
+    const heard = await callStats(victim.page);
+    assert.ok((heard?.audioReceived ?? 0) > 0, 'the victim receives the officer’s audio');
+    assert.ok(((await callStats(officer.page))?.audioReceived ?? 0) > 0, 'the officer receives the victim’s audio');
+
+    // Chat both ways, kept with the record.
+    await victim.page.getByTestId('chat-input').fill('Hello, can you hear me?');
+    await victim.page.getByTestId('chat-send').click();
+    await officer.page.locator('[data-chat-role="victim"]', { hasText: 'can you hear me' }).waitFor({ timeout: 5000 });
+    await officer.page.getByTestId('chat-input').fill('Yes, I can hear you.');
+    await officer.page.getByTestId('chat-send').click();
+    await victim.page.locator('[data-chat-role="officer"]', { hasText: 'I can hear you' }).waitFor({ timeout: 5000 });
+
+    // A snapshot of the victim's video, kept with its SHA-256.
+    await officer.page.getByTestId('take-snapshot').click();
+    const shot = officer.page.locator('[data-snapshots] li[data-sha256]');
+    await shot.waitFor({ timeout: 5000 });
+    const shownHash = await shot.getAttribute('data-sha256');
+    const call = (await services.calls.findOpenCall(consultationId))!;
+    const [snapshot] = await services.data.repos.recordings.listSnapshots(call.id);
+    assert.equal(snapshot!.sha256, shownHash);
+    assert.equal((await sha256File(path.join(services.mediaRoot, snapshot!.fileKey))).sha256, snapshot!.sha256);
+
+    officer.page.once('dialog', (dialog) => void dialog.accept());
+    await officer.page.getByTestId('end-call').click();
+    const callLength = (Date.now() - callStarted) / 1000;
+    await officer.page.waitForURL(/\/calls\//, { timeout: 10_000 });
+    await victim.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
+
+    const recordings = await checkRecordings(server, call.id);
+    assert.deepEqual(recordings.map((r) => r.role).sort(), ['officer', 'victim']);
+    const view = await services.calls.callView(call.id);
+    for (const recording of recordings) {
+      // Each recording covers its participant's time in the call: from their first packet to the end.
+      const measured = (await measuredDurationSeconds(path.join(services.mediaRoot, recording.fileKey))).durationSeconds!;
+      const inCall = (view.call.endedAt!.getTime() - recording.firstPacketAt!.getTime()) / 1000;
+      assert.ok(Math.abs(measured - inCall) <= 1, `${recording.role} recording is ${measured} s for ${inCall} s in the call`);
+      assert.ok(measured >= callLength - 1, `${recording.role} recording (${measured} s) covers the ${callLength} s both were on video`);
+    }
+    assert.equal(view.call.state, 'ended');
+    assert.ok(view.call.connectedAt);
+    const types = view.events.map((e) => e.type);
+    for (const type of [
+      'link_created',
+      'link_sent',
+      'link_opened',
+      'consent_given',
+      'joined',
+      'connected',
+      'recording_started',
+      'recording_finished',
+      'snapshot_taken',
+      'ended',
+    ]) {
+      assert.ok(types.includes(type), `the call's events include ${type} (have ${types.join(', ')})`);
+    }
+    assert.deepEqual(
+      view.chat.map((m) => m.role),
+      ['victim', 'officer'],
+    );
+    assert.equal((await services.consultations.summary(consultationId)).state, 'completed');
+    // The call session ends with the call: the link cannot be used again either.
+    const again = await victim.page.goto(link);
+    assert.equal(again?.status(), 410);
+    fs.mkdirSync('test-results', { recursive: true });
+    await officer.page.screenshot({ path: 'test-results/call-record.png', fullPage: true });
+  });
+
+  it('refuses a reused, expired or malformed link with a page that says what to do', async () => {
+    const { services } = server.runtime;
+    const consultationId = await acceptedConsultation(services);
+    const officer = await officerOnCallPage(server, consultationId);
+    people.push(officer);
+    await officer.page.getByTestId('send-link').click();
+    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+    const link = latestLink(services);
+    const victim = await launchParticipant({ fakeMedia: true });
+    people.push(victim);
+    await victim.page.goto(link);
+    await victim.page.getByLabel('I agree to the video call').waitFor();
+    const reuse = await launchParticipant();
+    people.push(reuse);
+    const second = await reuse.page.goto(link);
+    assert.equal(second?.status(), 410);
+    assert.match((await reuse.page.getByTestId('refusal-title').textContent()) ?? '', /already been used/);
+    const malformed = await reuse.page.goto(`${server.baseUrl}/v/not-a-token`);
+    assert.equal(malformed?.status(), 404);
+    assert.match((await reuse.page.getByTestId('refusal-title').textContent()) ?? '', /not complete/);
+  });
+});

@@ -1,0 +1,94 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../composition.js';
+import type { Config } from '../../config.js';
+import { AppError } from '../../platform/errors.js';
+import { CALL_COOKIE } from '../../platform/http/request-guard.js';
+import { consentWording, LINK_REFUSALS, LinkRefusedError } from '../video/call.service.js';
+import { cameraSupportAdvice } from './in-app-browser.js';
+
+const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 200 } } } as const;
+const consentBody = {
+  type: 'object',
+  properties: { video: { type: 'string', enum: ['yes'] }, recording: { type: 'string', enum: ['yes'] }, _csrf: { type: 'string' } },
+} as const;
+
+/**
+ * The victim's (and an interpreter's) side of the call, reached only through a texted link (RVR-07):
+ * open the link once → what will happen, the recording notice and the privacy contact (SC-3) → consent →
+ * the call. Nothing is stored on the phone beyond a session cookie that ends with the call.
+ */
+export function victimRoutes(services: Services, config: Config): FastifyPluginAsync {
+  const secure = config.publicBaseUrl.startsWith('https://');
+  const pageLocals = (request: FastifyRequest, reply: FastifyReply) => ({
+    forceName: config.call.forceName,
+    privacyContact: config.call.privacyContact,
+    quickExitUrl: config.call.quickExitUrl,
+    wording: consentWording(config.call.forceName),
+    browserAdvice: cameraSupportAdvice(request.headers['user-agent']),
+    csrfToken: reply.generateCsrf(),
+    cspNonce: reply.cspNonce.script,
+  });
+  return async (app) => {
+    app.get<{ Params: { token: string } }>(
+      '/v/:token',
+      {
+        config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+        schema: { params: tokenParams },
+      },
+      async (request, reply) => {
+        try {
+          const { sessionSecret } = await services.calls.redeemLink(request.params.token, request.ip, request.id);
+          // No Max-Age: gone when the browser closes; the server ends it when the call ends.
+          reply.setCookie(CALL_COOKIE, sessionSecret, { path: '/v/', httpOnly: true, sameSite: 'lax', secure });
+          return reply.redirect('/v/call', 303);
+        } catch (error) {
+          if (!(error instanceof LinkRefusedError)) throw error;
+          return reply.code(error.statusCode).view('victim/victim-error.njk', { ...LINK_REFUSALS[error.refusal], correlationId: request.id });
+        }
+      },
+    );
+
+    app.get('/v/call', { config: { access: 'call_link' } }, async (request, reply) => {
+      const session = request.linkSession!;
+      reply.header('cache-control', 'no-store');
+      if (!(await services.calls.hasConsented(session.participant.id))) return reply.view('victim/consent.njk', pageLocals(request, reply));
+      return reply.view('victim/call.njk', { ...pageLocals(request, reply), role: session.participant.role });
+    });
+
+    app.post<{ Body: { video?: 'yes'; recording?: 'yes' } }>(
+      '/v/call/consent',
+      { config: { access: 'call_link' }, schema: { body: consentBody } },
+      async (request, reply) => {
+        const session = request.linkSession!;
+        try {
+          await services.calls.giveConsent(services.calls.linkContext(session, request.id, request.ip), session, {
+            video: request.body.video === 'yes',
+            recording: request.body.recording === 'yes',
+          });
+          return reply.redirect('/v/call', 303);
+        } catch (error) {
+          if (!(error instanceof AppError) || error.statusCode !== 400) throw error;
+          return reply.code(400).view('victim/consent.njk', { ...pageLocals(request, reply), errors: error.message });
+        }
+      },
+    );
+
+    app.get('/v/socket', { websocket: true, config: { access: 'call_link' } }, (socket, request) => {
+      const session = request.linkSession!;
+      services.callRooms.attach(socket, session.participant, services.calls.linkContext(session, request.id, request.ip));
+    });
+
+    // Sent by "Exit this page" as a beacon, so the officer is alerted even if the socket is already gone.
+    app.post('/v/quick-exit', { config: { access: 'call_link' } }, async (request, reply) => {
+      const session = request.linkSession!;
+      await services.callRooms.quickExit(services.calls.linkContext(session, request.id, request.ip), session.participant);
+      reply.clearCookie(CALL_COOKIE, { path: '/v/' });
+      return reply.code(204).send();
+    });
+
+    app.get('/v/ended', { config: { access: 'public' } }, async (request, reply) => {
+      reply.clearCookie(CALL_COOKIE, { path: '/v/' });
+      return reply.view('victim/ended.njk', { cspNonce: reply.cspNonce.script });
+    });
+  };
+}

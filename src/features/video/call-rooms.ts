@@ -1,0 +1,348 @@
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import type { CallConfig } from '../../config.js';
+import { systemContext, type RequestContext } from '../../platform/context.js';
+import { AppError } from '../../platform/errors.js';
+import type { LiveHub } from '../../platform/live/live-hub.js';
+import type { CallService } from './call.service.js';
+import type { ParticipantRow } from './calls.repository.js';
+import { parseClientMessage, type ServerMessage } from './signalling.js';
+import type { MediaEngine, MediaRole, MediaRoom, PeerState } from './media/media-room.js';
+
+const PING_INTERVAL_MS = 5000;
+/** Missed pongs before a socket is treated as dead: werift alone took ~29 s to notice a silent drop. */
+const MISSED_PONGS_ALLOWED = 2;
+
+type PresenceState = 'connecting' | 'connected' | 'reconnecting' | 'left';
+
+interface Member {
+  participant: ParticipantRow;
+  socket: WebSocket;
+  context: RequestContext;
+  missedPongs: number;
+  joined: boolean;
+}
+
+interface ActiveCall {
+  callId: string;
+  room: MediaRoom;
+  members: Map<string, Member>;
+  presence: Map<string, { role: string; state: PresenceState }>;
+  /** participantId:kind of every track whose first packet arrived. */
+  firstMedia: Set<string>;
+  graceTimers: Map<string, NodeJS.Timeout>;
+  recordingFiles: Map<string, string>;
+  maxTimer: NodeJS.Timeout;
+  ending: boolean;
+}
+
+/**
+ * The live side of calls on this node: each call's media room and the participants' signalling sockets.
+ * The record (events, recordings, chat) is written through CallService; this class only routes messages,
+ * times reconnects and tells everyone what changed.
+ */
+export class CallRooms {
+  private readonly calls = new Map<string, ActiveCall>();
+  private readonly pinger: NodeJS.Timeout;
+  private readonly unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly service: CallService,
+    private readonly engine: MediaEngine,
+    private readonly config: CallConfig,
+    private readonly log: Logger,
+    live: LiveHub | undefined,
+  ) {
+    this.pinger = setInterval(() => this.pingAll(), PING_INTERVAL_MS);
+    this.pinger.unref();
+    // A change made on any node (a link opened, consent given) reaches the pages connected here.
+    this.unsubscribe = live?.subscribe((event) => {
+      if (event.type === 'call' && this.calls.has(event.id)) void this.broadcastState(event.id);
+    });
+  }
+
+  get activeCallCount(): number {
+    return this.calls.size;
+  }
+
+  /** Attaches a participant's signalling socket. Messages are validated; a bad one is answered, never fatal. */
+  attach(socket: WebSocket, participant: ParticipantRow, context: RequestContext): void {
+    const active = this.activate(participant.callId);
+    const previous = active.members.get(participant.id);
+    if (previous) {
+      // The same person on a new page (a reload): the old page's socket goes, the new one takes over.
+      active.members.delete(participant.id);
+      previous.socket.close(4001, 'replaced');
+    }
+    const member: Member = { participant, socket, context, missedPongs: 0, joined: false };
+    active.members.set(participant.id, member);
+    socket.on('pong', () => (member.missedPongs = 0));
+    socket.on('message', (raw: Buffer) => void this.onMessage(active, member, raw.toString('utf8')));
+    socket.on('close', () => void this.onSocketClosed(active, member));
+    socket.on('error', () => socket.terminate());
+    this.send(member, { type: 'hello', participantId: participant.id, role: participant.role, iceServers: this.config.iceServers, recording: true });
+    void this.broadcastState(active.callId);
+  }
+
+  /** "Exit this page": leaves at once (socket or not) and alerts the officer. */
+  async quickExit(context: RequestContext, participant: ParticipantRow): Promise<void> {
+    const active = this.calls.get(participant.callId);
+    const member = active?.members.get(participant.id);
+    if (active && member) {
+      await this.departed(active, member, 'quick_exit');
+      member.socket.close(1000, 'left');
+      return;
+    }
+    await this.service.participantLeft(context, participant, 'quick_exit');
+    if (active) this.alert(active, { type: 'alert', kind: 'quick_exit', role: participant.role });
+  }
+
+  async endCall(context: RequestContext, callId: string, reason: string): Promise<void> {
+    const active = this.calls.get(callId);
+    if (active) {
+      if (active.ending) return;
+      active.ending = true;
+      // Media first: every recording segment is finished and hashed before the call is marked ended.
+      await active.room.close();
+    }
+    const ended = await this.service.endCall(context, callId, reason);
+    if (active) {
+      for (const member of active.members.values()) {
+        this.send(member, { type: 'ended', reason });
+        member.socket.close(1000, 'call ended');
+      }
+      this.deactivate(active);
+    }
+    if (!ended && !active) throw new AppError(409, 'This call has already ended.');
+  }
+
+  /** On shutdown: recordings are finished cleanly; the calls are then marked interrupted. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.pinger);
+    this.unsubscribe?.();
+    for (const active of [...this.calls.values()]) {
+      active.ending = true;
+      await active.room.close();
+      await this.service
+        .endCall(systemContext('shutdown', 'shutdown'), active.callId, 'The server was stopped during the call', 'interrupted')
+        .catch(() => false);
+      for (const member of active.members.values()) member.socket.close(1012, 'server restarting');
+      this.deactivate(active);
+    }
+  }
+
+  stats() {
+    return [...this.calls.values()].map((active) => ({ callId: active.callId, ...active.room.stats() }));
+  }
+
+  private activate(callId: string): ActiveCall {
+    const existing = this.calls.get(callId);
+    if (existing) return existing;
+    const active: ActiveCall = {
+      callId,
+      members: new Map(),
+      presence: new Map(),
+      firstMedia: new Set(),
+      graceTimers: new Map(),
+      recordingFiles: new Map(),
+      ending: false,
+      maxTimer: setTimeout(
+        () => void this.endCall(systemContext('call-timer', callId), callId, 'The call reached its maximum length'),
+        this.config.maxCallMinutes * 60_000,
+      ),
+      room: undefined as unknown as MediaRoom,
+    };
+    active.room = this.engine.createRoom(callId, {
+      candidate: (participantId, candidate) => {
+        const member = active.members.get(participantId);
+        if (member) this.send(member, { type: 'candidate', candidate });
+      },
+      peerState: (participantId, state) => this.onPeerState(active, participantId, state),
+      firstMedia: (participantId, kind) => this.onFirstMedia(active, participantId, kind),
+      recordingPath: async (start) => {
+        const file = await this.service.recordingStarted(callId, start.participantId, start);
+        active.recordingFiles.set(start.participantId, file);
+        return file;
+      },
+      recordingFinished: (result) => {
+        void this.service
+          .recordingFinished(result, result.path)
+          .catch((error: unknown) => this.log.error({ err: error, callId }, 'recording could not be registered'));
+      },
+    });
+    this.calls.set(callId, active);
+    return active;
+  }
+
+  private deactivate(active: ActiveCall): void {
+    clearTimeout(active.maxTimer);
+    for (const timer of active.graceTimers.values()) clearTimeout(timer);
+    this.calls.delete(active.callId);
+  }
+
+  private async onMessage(active: ActiveCall, member: Member, raw: string): Promise<void> {
+    if (active.members.get(member.participant.id) !== member) return;
+    const parsed = parseClientMessage(raw);
+    if (!parsed.ok) return this.send(member, { type: 'error', message: parsed.error });
+    const message = parsed.message;
+    try {
+      switch (message.type) {
+        case 'join': {
+          const offer = await active.room.join(member.participant.id, member.participant.role as MediaRole);
+          member.joined = true;
+          this.clearGrace(active, member.participant.id);
+          active.presence.set(member.participant.id, { role: member.participant.role, state: 'connecting' });
+          this.send(member, { type: 'offer', sdp: offer.sdp, slots: offer.slots });
+          await this.service.participantJoined(member.context, member.participant);
+          break;
+        }
+        case 'answer':
+          if (!member.joined) return this.send(member, { type: 'error', message: 'Send "join" before an answer' });
+          await active.room.answer(member.participant.id, message.sdp);
+          break;
+        case 'candidate':
+          if (!member.joined) return this.send(member, { type: 'error', message: 'Send "join" before ICE candidates' });
+          await active.room.addCandidate(member.participant.id, message.candidate);
+          break;
+        case 'chat': {
+          const saved = await this.service.postChat(member.context, member.participant, message.text);
+          for (const other of active.members.values())
+            this.send(other, { type: 'chat', id: saved.id, role: saved.role, text: saved.text, at: saved.at.toISOString() });
+          break;
+        }
+        case 'quick_exit':
+        case 'leave':
+          await this.departed(active, member, message.type === 'quick_exit' ? 'quick_exit' : 'left');
+          member.socket.close(1000, 'left');
+          break;
+        case 'end':
+          if (member.participant.role !== 'officer') return this.send(member, { type: 'error', message: 'Only the officer can end the call' });
+          await this.endCall(member.context, active.callId, message.reason || 'Ended by the officer');
+          break;
+        case 'ping':
+          this.send(member, { type: 'pong' });
+          break;
+      }
+    } catch (error) {
+      const text = error instanceof AppError ? error.message : 'That could not be done; the call carries on.';
+      if (!(error instanceof AppError)) this.log.warn({ err: error, callId: active.callId }, 'signalling message failed');
+      this.send(member, { type: 'error', message: text });
+    }
+  }
+
+  /** A page that says it is leaving (or quick exit) is gone at once: no grace, no "reconnecting". */
+  private async departed(active: ActiveCall, member: Member, reason: 'left' | 'quick_exit'): Promise<void> {
+    active.members.delete(member.participant.id);
+    active.presence.set(member.participant.id, { role: member.participant.role, state: 'left' });
+    await active.room.leave(member.participant.id);
+    await this.service.participantLeft(member.context, member.participant, reason);
+    if (reason === 'quick_exit') this.alert(active, { type: 'alert', kind: 'quick_exit', role: member.participant.role });
+    await this.broadcastState(active.callId);
+    this.endIfEmpty(active);
+  }
+
+  private async onSocketClosed(active: ActiveCall, member: Member): Promise<void> {
+    if (active.members.get(member.participant.id) !== member || active.ending) return;
+    active.members.delete(member.participant.id);
+    await active.room.leave(member.participant.id);
+    if (!member.joined) return;
+    active.presence.set(member.participant.id, { role: member.participant.role, state: 'reconnecting' });
+    await this.service.participantLeft(member.context, member.participant, 'connection_lost').catch(() => undefined);
+    this.alert(active, { type: 'alert', kind: 'dropped', role: member.participant.role });
+    await this.broadcastState(active.callId);
+    // They may rejoin with their still-valid call session; after the grace period they are treated as gone.
+    const timer = setTimeout(() => {
+      active.graceTimers.delete(member.participant.id);
+      if (active.members.has(member.participant.id)) return;
+      active.presence.set(member.participant.id, { role: member.participant.role, state: 'left' });
+      void this.broadcastState(active.callId);
+      this.endIfEmpty(active);
+    }, this.config.reconnectGraceSeconds * 1000);
+    active.graceTimers.set(member.participant.id, timer);
+  }
+
+  private endIfEmpty(active: ActiveCall): void {
+    if (active.ending || active.members.size > 0 || active.graceTimers.size > 0) return;
+    void this.endCall(systemContext('call-timer', active.callId), active.callId, 'Everyone left the call').catch(() => undefined);
+  }
+
+  private clearGrace(active: ActiveCall, participantId: string): void {
+    const timer = active.graceTimers.get(participantId);
+    if (timer) clearTimeout(timer);
+    active.graceTimers.delete(participantId);
+  }
+
+  private onPeerState(active: ActiveCall, participantId: string, state: PeerState): void {
+    const presence = active.presence.get(participantId);
+    if (!presence || presence.state === 'left') return;
+    if (state === 'connected') presence.state = 'connected';
+    else if (state === 'disconnected' || state === 'failed') presence.state = 'reconnecting';
+    else return;
+    void this.broadcastState(active.callId);
+  }
+
+  private onFirstMedia(active: ActiveCall, participantId: string, kind: 'audio' | 'video'): void {
+    active.firstMedia.add(`${participantId}:${kind}`);
+    const roleHasMedia = (role: string) =>
+      [...active.members.values()].some((m) => m.participant.role === role && [...active.firstMedia].some((key) => key.startsWith(`${m.participant.id}:`)));
+    if (roleHasMedia('officer') && roleHasMedia('victim')) {
+      void this.service.markConnected(active.callId).catch((error: unknown) => this.log.warn({ err: error }, 'could not mark the call connected'));
+    }
+  }
+
+  private async broadcastState(callId: string): Promise<void> {
+    const active = this.calls.get(callId);
+    if (!active) return;
+    const view = await this.service.callView(callId).catch(() => undefined);
+    if (!view) return;
+    const now = Date.now();
+    const people = [...active.presence.entries()].map(([participantId, p]) => ({ participantId, role: p.role, state: p.state }));
+    const invites = view.invites.map((invite) => ({
+      id: invite.id,
+      role: invite.role,
+      label: invite.label,
+      state: invite.revokedAt
+        ? 'revoked'
+        : invite.joinedAt
+          ? 'joined'
+          : invite.consentAt
+            ? 'consent given'
+            : invite.openedAt
+              ? 'opened'
+              : invite.expiresAt.getTime() <= now
+                ? 'expired'
+                : invite.sendError
+                  ? 'not sent'
+                  : invite.sentAt
+                    ? 'sent'
+                    : 'sending',
+      sentAt: invite.sentAt?.toISOString() ?? null,
+      expiresAt: invite.expiresAt.toISOString(),
+    }));
+    for (const member of active.members.values()) {
+      const staff = member.participant.role === 'officer';
+      this.send(member, { type: 'state', participants: people, invites: staff ? invites : [], connectedAt: view.call.connectedAt?.toISOString() ?? null });
+    }
+  }
+
+  private alert(active: ActiveCall, message: ServerMessage): void {
+    for (const member of active.members.values()) if (member.participant.role === 'officer') this.send(member, message);
+  }
+
+  private send(member: Member, message: ServerMessage): void {
+    if (member.socket.readyState === member.socket.OPEN) member.socket.send(JSON.stringify(message));
+  }
+
+  private pingAll(): void {
+    for (const active of this.calls.values()) {
+      for (const member of active.members.values()) {
+        if (member.missedPongs >= MISSED_PONGS_ALLOWED) {
+          member.socket.terminate();
+          continue;
+        }
+        member.missedPongs++;
+        member.socket.ping();
+      }
+    }
+  }
+}

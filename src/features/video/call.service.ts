@@ -1,0 +1,561 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { DataAccess, Repositories } from '../../composition.js';
+import type { CallConfig } from '../../config.js';
+import type { ConsultationState } from '../../domain/consultation-state.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import { systemContext, type RequestContext } from '../../platform/context.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { remuxWebm } from '../../platform/media/ffmpeg.js';
+import { sha256File } from '../../platform/media/sha256-file.js';
+import { SmsDeliveryError, type SmsSender } from '../../platform/sms/sms-sender.js';
+import type { ConsultationService } from '../consultations/consultation.service.js';
+import { hashToken, isWellFormedToken, newSecretToken } from './call-tokens.js';
+import type { CallRow, InviteRow, ParticipantRow } from './calls.repository.js';
+import type { RecordingResult, RecordingStart } from './media/media-room.js';
+
+export type LinkRole = 'victim' | 'interpreter';
+export type LinkRefusal = 'malformed' | 'unknown' | 'used' | 'expired' | 'revoked' | 'ended';
+
+/** What each refused link tells the person holding it (a page, not an error code). */
+export const LINK_REFUSALS: Record<LinkRefusal, { title: string; advice: string }> = {
+  malformed: {
+    title: 'This link is not complete',
+    advice: 'Check you opened the whole link from the text message. If it still does not work, call 101, or 999 in an emergency.',
+  },
+  unknown: {
+    title: 'This link does not work',
+    advice: 'Check you opened the whole link from the text message. If it still does not work, call 101, or 999 in an emergency.',
+  },
+  used: {
+    title: 'This link has already been used',
+    advice: 'For your safety each link opens once. If you closed the call by mistake, ask the officer for a new link, or call 101 (999 in an emergency).',
+  },
+  expired: { title: 'This link has expired', advice: 'Links only work for a short time. Ask the officer for a new link, or call 101 (999 in an emergency).' },
+  revoked: { title: 'This link has been replaced', advice: 'The officer sent a newer link. Open the newest text message, or call 101 (999 in an emergency).' },
+  ended: { title: 'This call has ended', advice: 'If you still need help, call 101, or 999 in an emergency.' },
+};
+
+export class LinkRefusedError extends AppError {
+  constructor(readonly refusal: LinkRefusal) {
+    super(refusal === 'malformed' || refusal === 'unknown' ? 404 : 410, LINK_REFUSALS[refusal].title);
+  }
+}
+
+/** The words shown beside the consent boxes: stored exactly as shown (RVR-04, RVR-12 overt recording). */
+export function consentWording(forceName: string): string {
+  return (
+    `I agree to a video call with an officer from ${forceName}. ` +
+    'I understand the call, including video, sound and chat, is recorded on the police system and may be used as evidence.'
+  );
+}
+
+/** Consultation states in which the officer may hold a video call. */
+const CALLABLE_STATES: readonly ConsultationState[] = ['accepted', 'invited', 'victim_joined', 'connected'];
+
+export interface LinkSession {
+  participant: ParticipantRow;
+  call: CallRow;
+}
+
+export interface CallDeps {
+  data: DataAccess;
+  audit: AuditTrail;
+  consultations: ConsultationService;
+  sms: SmsSender;
+  config: CallConfig;
+  publicBaseUrl: string;
+  /** Root directory of recordings and snapshots. */
+  mediaRoot: string;
+  log: Logger;
+  now: () => Date;
+}
+
+/**
+ * The call's record: links, participants, consent, lifecycle events, recordings, chat, snapshots and notes.
+ * Every change writes its call event and audit event in the same transaction and announces the call on the
+ * live channel, so pages on any node refresh. The media itself is in `CallRooms`.
+ */
+export class CallService {
+  constructor(private readonly deps: CallDeps) {}
+
+  private get data() {
+    return this.deps.data;
+  }
+
+  /** The officer's open call for the consultation, opened on first use. */
+  async openCall(context: RequestContext, consultationId: string): Promise<CallRow> {
+    return this.data.transaction(async (tx) => {
+      const consultation = await tx.consultations.findById(consultationId);
+      if (!consultation) throw new NotFoundError('No consultation with that id');
+      this.assertAssignedOfficer(context, consultation.officerId);
+      const existing = await tx.calls.findOpenByConsultation(consultationId);
+      if (existing) return existing;
+      if (!CALLABLE_STATES.includes(consultation.state as ConsultationState)) {
+        throw new ConflictError(`A video call needs an accepted consultation; this one is ${consultation.state.replaceAll('_', ' ')}.`);
+      }
+      const at = this.deps.now();
+      const call = await tx.calls.create({ consultationId, openedAt: at });
+      await this.event(tx, context, call.id, 'call_opened', {});
+      return call;
+    });
+  }
+
+  async findOpenCall(consultationId: string): Promise<CallRow | undefined> {
+    return this.data.repos.calls.findOpenByConsultation(consultationId);
+  }
+
+  async requireCall(callId: string): Promise<CallRow> {
+    const call = await this.data.repos.calls.findById(callId);
+    if (!call) throw new NotFoundError('No call with that id');
+    return call;
+  }
+
+  /**
+   * Creates a link for the victim (to the number the call handler took) or an interpreter (to the number
+   * given), revoking any earlier live link for that role, and texts it. The text goes after the commit: a
+   * provider failure leaves the link on record with the error, for the officer to resend.
+   */
+  async sendInvite(
+    context: RequestContext,
+    callId: string,
+    input: { role: LinkRole; phone?: string; label?: string },
+  ): Promise<{ invite: InviteRow; link: string }> {
+    const token = newSecretToken();
+    const at = this.deps.now();
+    const { invite, phone } = await this.data.transaction(async (tx) => {
+      const call = await this.lockOpenCall(tx, callId);
+      const consultation = (await tx.consultations.findById(call.consultationId))!;
+      this.assertAssignedOfficer(context, consultation.officerId);
+      let phone: string;
+      if (input.role === 'victim') {
+        phone = (await tx.incidents.findById(consultation.incidentId))!.callerPhone;
+      } else {
+        if (!input.phone) throw new ValidationError('Enter the interpreter’s mobile number', { phone: 'Enter the interpreter’s mobile number' });
+        phone = input.phone;
+      }
+      const revoked = await tx.calls.revokeInvites(call.id, input.role, at, 'replaced by a new link');
+      const invite = await tx.calls.createInvite({
+        callId: call.id,
+        role: input.role,
+        label: input.label?.trim() || null,
+        tokenHash: hashToken(token),
+        expiresAt: new Date(at.getTime() + this.deps.config.inviteTtlMinutes * 60_000),
+        createdBy: context.actor.type === 'user' ? context.actor.userId : null,
+      });
+      await this.event(tx, context, call.id, 'link_created', { inviteId: invite.id, role: input.role, revoked });
+      if (input.role === 'victim' && consultation.state === 'accepted') {
+        await this.deps.consultations.applyTransition(tx, context, consultation.id, 'invited');
+      }
+      return { invite, phone };
+    });
+    const link = `${this.deps.publicBaseUrl}/v/${token}`;
+    try {
+      const receipt = await this.deps.sms.send({ to: phone, body: this.deps.config.inviteText.replace('{link}', link), reference: invite.id });
+      await this.data.transaction(async (tx) => {
+        await tx.calls.markInviteSent(invite.id, this.deps.now(), receipt.provider, receipt.providerMessageId);
+        await this.event(tx, context, callId, 'link_sent', { inviteId: invite.id, role: input.role, provider: receipt.provider });
+      });
+    } catch (error) {
+      const reason = error instanceof SmsDeliveryError ? error.message : 'The text service could not be reached';
+      await this.data.transaction(async (tx) => {
+        await tx.calls.markInviteSendFailed(invite.id, reason);
+        await this.event(tx, context, callId, 'link_send_failed', { inviteId: invite.id, role: input.role, reason });
+      });
+      throw new AppError(502, `The text was not sent: ${reason}. Try "Send link" again in a moment.`);
+    }
+    return { invite: (await this.data.repos.calls.findInvite(invite.id))!, link };
+  }
+
+  async revokeInvites(context: RequestContext, callId: string, role: LinkRole): Promise<void> {
+    await this.data.transaction(async (tx) => {
+      const call = await this.lockOpenCall(tx, callId);
+      const consultation = (await tx.consultations.findById(call.consultationId))!;
+      this.assertAssignedOfficer(context, consultation.officerId);
+      const revoked = await tx.calls.revokeInvites(call.id, role, this.deps.now(), 'revoked by the officer');
+      await this.event(tx, context, call.id, 'link_revoked', { role, revoked });
+    });
+  }
+
+  /**
+   * Opens a link once: the token is swapped for a call-scoped session secret (the cookie). Every refusal
+   * is logged with its reason and the invite when one matched (never the token).
+   */
+  async redeemLink(token: string, clientIp: string | undefined, correlationId: string): Promise<{ sessionSecret: string; participant: ParticipantRow }> {
+    const context: RequestContext = { ...systemContext('link', correlationId), clientIp };
+    if (!isWellFormedToken(token)) return this.refuseLink(context, 'malformed', undefined);
+    const sessionSecret = newSecretToken();
+    const outcome = await this.data.transaction(async (tx) => {
+      const invite = await tx.calls.findInviteByTokenHash(hashToken(token));
+      if (!invite) return { refusal: 'unknown' as const, invite: undefined };
+      const call = await tx.calls.lock(invite.callId);
+      const at = this.deps.now();
+      const refusal: LinkRefusal | undefined =
+        call?.state !== 'open' ? 'ended' : invite.revokedAt ? 'revoked' : invite.openedAt ? 'used' : invite.expiresAt <= at ? 'expired' : undefined;
+      if (refusal) return { refusal, invite };
+      if (!(await tx.calls.redeemInvite(invite.id, at))) return { refusal: 'used' as const, invite };
+      const participant = await tx.calls.createParticipant({
+        callId: invite.callId,
+        role: invite.role,
+        inviteId: invite.id,
+        sessionHash: hashToken(sessionSecret),
+        sessionExpiresAt: new Date(at.getTime() + this.deps.config.maxCallMinutes * 60_000),
+      });
+      const linkContext: RequestContext = { ...context, actor: { type: 'link', participantId: participant.id, role: invite.role as LinkRole } };
+      await this.event(tx, linkContext, invite.callId, 'link_opened', { inviteId: invite.id }, participant);
+      return { refusal: undefined, invite, participant };
+    });
+    if (outcome.refusal) return this.refuseLink(context, outcome.refusal, outcome.invite);
+    return { sessionSecret, participant: outcome.participant };
+  }
+
+  private async refuseLink(context: RequestContext, refusal: LinkRefusal, invite: InviteRow | undefined): Promise<never> {
+    await this.data.transaction((tx) =>
+      this.deps.audit.record(tx.audit, context, {
+        what: 'call.link_refused',
+        subject: invite ? `call:${invite.callId}` : undefined,
+        details: { refusal, inviteId: invite?.id },
+      }),
+    );
+    throw new LinkRefusedError(refusal);
+  }
+
+  /** The link-holder behind a call session cookie, while the call is open and the session unexpired. */
+  async resolveLinkSession(secret: string | undefined): Promise<LinkSession | undefined> {
+    if (!secret || !isWellFormedToken(secret)) return undefined;
+    const participant = await this.data.repos.calls.findParticipantBySessionHash(hashToken(secret));
+    if (!participant?.sessionExpiresAt || participant.sessionExpiresAt <= this.deps.now()) return undefined;
+    const call = await this.data.repos.calls.findById(participant.callId);
+    if (call?.state !== 'open') return undefined;
+    return { participant, call };
+  }
+
+  linkContext(session: LinkSession, correlationId: string, clientIp?: string): RequestContext {
+    return { actor: { type: 'link', participantId: session.participant.id, role: session.participant.role as LinkRole }, correlationId, clientIp };
+  }
+
+  async giveConsent(context: RequestContext, session: LinkSession, input: { video: boolean; recording: boolean }): Promise<void> {
+    if (!input.video || !input.recording) {
+      throw new ValidationError('To have the video call, tick both boxes. If you do not want a recorded video call, call 101 (999 in an emergency).', {
+        consent: 'Tick both boxes to continue',
+      });
+    }
+    await this.data.transaction(async (tx) => {
+      await this.lockOpenCall(tx, session.call.id);
+      const at = this.deps.now();
+      await tx.calls.recordConsent({
+        callId: session.call.id,
+        participantId: session.participant.id,
+        videoConsent: true,
+        recordingConsent: true,
+        wording: consentWording(this.deps.config.forceName),
+        givenAt: at,
+      });
+      if (session.participant.inviteId) await tx.calls.stampInvite(session.participant.inviteId, 'consentAt', at);
+      await this.event(tx, context, session.call.id, 'consent_given', { video: true, recording: true }, session.participant);
+    });
+  }
+
+  async hasConsented(participantId: string): Promise<boolean> {
+    return (await this.data.repos.calls.findConsent(participantId)) !== undefined;
+  }
+
+  /** The officer (or another staff member) as a participant of the call. */
+  async staffParticipant(context: RequestContext, callId: string, role: 'officer'): Promise<ParticipantRow> {
+    if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to join the call');
+    const userId = context.actor.userId;
+    return this.data.transaction(async (tx) => {
+      const call = await this.lockOpenCall(tx, callId);
+      const consultation = (await tx.consultations.findById(call.consultationId))!;
+      this.assertAssignedOfficer(context, consultation.officerId);
+      return (await tx.calls.findStaffParticipant(callId, userId, role)) ?? tx.calls.createParticipant({ callId, role, userId });
+    });
+  }
+
+  /** A participant's media connection came up: a first join, or a rejoin after a drop (a new recording segment follows). */
+  async participantJoined(context: RequestContext, participant: ParticipantRow): Promise<'joined' | 'rejoined'> {
+    return this.data.transaction(async (tx) => {
+      const call = await this.lockOpenCall(tx, participant.callId);
+      const current = (await tx.calls.findParticipant(participant.id))!;
+      const at = this.deps.now();
+      const kind = current.joinedAt ? 'rejoined' : 'joined';
+      await tx.calls.updateParticipant(participant.id, { joinedAt: current.joinedAt ?? at, lastSeenAt: at, leftAt: null, leftReason: null });
+      if (current.inviteId) await tx.calls.stampInvite(current.inviteId, 'joinedAt', at);
+      await this.event(tx, context, call.id, kind, {}, participant);
+      if (kind === 'joined' && participant.role === 'victim') {
+        const consultation = (await tx.consultations.findById(call.consultationId))!;
+        if (consultation.state === 'invited') await this.deps.consultations.applyTransition(tx, context, consultation.id, 'victim_joined');
+      }
+      return kind;
+    });
+  }
+
+  async participantLeft(context: RequestContext, participant: ParticipantRow, reason: 'left' | 'quick_exit' | 'connection_lost'): Promise<void> {
+    await this.data.transaction(async (tx) => {
+      const call = await tx.calls.lock(participant.callId);
+      if (call?.state !== 'open') return;
+      const at = this.deps.now();
+      await tx.calls.updateParticipant(participant.id, { leftAt: at, leftReason: reason, lastSeenAt: at });
+      await this.event(tx, context, call.id, reason === 'quick_exit' ? 'quick_exit' : reason === 'left' ? 'left' : 'dropped', {}, participant);
+      // The quick exit ends that person's link session: the page they leave behind cannot rejoin.
+      if (reason === 'quick_exit') await tx.calls.updateParticipant(participant.id, { sessionExpiresAt: at });
+    });
+  }
+
+  /** First media both ways between the officer and the victim: the consultation is connected (the trial's time to officer). */
+  async markConnected(callId: string): Promise<void> {
+    await this.data.transaction(async (tx) => {
+      const call = await tx.calls.lock(callId);
+      if (call?.state !== 'open') return;
+      const at = this.deps.now();
+      if (!(await tx.calls.markConnected(callId, at))) {
+        await this.event(tx, systemContext('media', 'media'), callId, 'reconnected', {});
+        return;
+      }
+      const context = systemContext('media', 'media');
+      await this.event(tx, context, callId, 'connected', {});
+      const consultation = (await tx.consultations.findById(call.consultationId))!;
+      if (consultation.state === 'victim_joined') await this.deps.consultations.applyTransition(tx, context, consultation.id, 'connected');
+    });
+  }
+
+  /** Ends the call record (the media is closed by CallRooms first, so recordings are finished before this). */
+  async endCall(context: RequestContext, callId: string, reason: string, state: 'ended' | 'interrupted' = 'ended'): Promise<boolean> {
+    return this.data.transaction(async (tx) => {
+      const call = await tx.calls.lock(callId);
+      if (call?.state !== 'open') return false;
+      const at = this.deps.now();
+      const endedBy = context.actor.type === 'user' ? `user:${context.actor.userId}` : context.actor.type === 'link' ? context.actor.role : 'system';
+      await tx.calls.end(callId, state, at, endedBy, reason);
+      await tx.calls.expireLinkSessions(callId, at);
+      for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(callId, role, at, 'call ended');
+      await this.event(tx, context, callId, state === 'ended' ? 'ended' : 'interrupted', { reason });
+      const consultation = (await tx.consultations.findById(call.consultationId))!;
+      if (state === 'ended' && consultation.state === 'connected' && context.actor.type === 'user') {
+        await this.deps.consultations.applyTransition(tx, context, consultation.id, 'completed');
+      }
+      return true;
+    });
+  }
+
+  async postChat(context: RequestContext, participant: ParticipantRow, text: string) {
+    const trimmed = text.trim();
+    if (trimmed === '' || trimmed.length > 2000) throw new ValidationError('A message must have between 1 and 2000 characters');
+    return this.data.transaction(async (tx) => {
+      await this.lockOpenCall(tx, participant.callId);
+      const message = await tx.calls.insertChat({
+        callId: participant.callId,
+        participantId: participant.id,
+        role: participant.role,
+        text: trimmed,
+        at: this.deps.now(),
+      });
+      await this.deps.audit.record(tx.audit, context, { what: 'call.chat_message', subject: `call:${participant.callId}`, details: { messageId: message.id } });
+      return message;
+    });
+  }
+
+  async saveNotes(context: RequestContext, callId: string, notes: string): Promise<void> {
+    if (notes.length > 20_000) throw new ValidationError('Notes must be 20,000 characters or fewer', { notes: 'Notes must be 20,000 characters or fewer' });
+    await this.data.transaction(async (tx) => {
+      const call = await this.lockOpenCall(tx, callId);
+      const consultation = (await tx.consultations.findById(call.consultationId))!;
+      this.assertAssignedOfficer(context, consultation.officerId);
+      await tx.calls.saveNotes(callId, notes, this.deps.now());
+      await this.deps.audit.record(tx.audit, context, { what: 'call.notes_saved', subject: `call:${callId}`, details: { length: notes.length } });
+    });
+  }
+
+  /** A still of the victim's video, as the officer's page captured it: type checked by its bytes, hashed, kept. */
+  async saveSnapshot(context: RequestContext, callId: string, image: Buffer) {
+    const mediaType = imageType(image);
+    if (!mediaType) throw new ValidationError('The snapshot must be a JPEG or PNG image');
+    const call = await this.requireCall(callId);
+    const consultation = (await this.data.repos.consultations.findById(call.consultationId))!;
+    this.assertAssignedOfficer(context, consultation.officerId);
+    const at = this.deps.now();
+    const fileKey = `calls/${callId}/snapshot-${at.getTime()}-${Math.random().toString(36).slice(2, 8)}.${mediaType === 'image/png' ? 'png' : 'jpg'}`;
+    const file = path.join(this.deps.mediaRoot, fileKey);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(file, image, { flag: 'wx', mode: 0o440 });
+    const { sha256, size } = await sha256File(file);
+    try {
+      return await this.data.transaction(async (tx) => {
+        await this.lockOpenCall(tx, callId);
+        const snapshot = await tx.recordings.createSnapshot({
+          callId,
+          consultationId: call.consultationId,
+          fileKey,
+          mediaType,
+          sha256,
+          sizeBytes: size,
+          takenBy: context.actor.type === 'user' ? context.actor.userId : null,
+          takenAt: at,
+        });
+        await this.event(tx, context, callId, 'snapshot_taken', { snapshotId: snapshot.id, sha256 });
+        return snapshot;
+      });
+    } catch (error) {
+      // No row, no file: a refused snapshot leaves nothing half-written.
+      await fs.promises.rm(file, { force: true });
+      throw error;
+    }
+  }
+
+  // Recording hooks (called by CallRooms from the media plane).
+
+  async recordingStarted(callId: string, participantId: string, start: RecordingStart): Promise<string> {
+    return this.data.transaction(async (tx) => {
+      const call = (await tx.calls.lock(callId))!;
+      const segment = await tx.recordings.nextSegment(callId, start.role);
+      const fileKey = `calls/${callId}/${start.role}-${String(segment).padStart(3, '0')}.webm`;
+      const at = this.deps.now();
+      const recording = await tx.recordings.create({
+        callId,
+        consultationId: call.consultationId,
+        participantId,
+        role: start.role,
+        segment,
+        fileKey,
+        tracks: start.tracks,
+        startedAt: at,
+      });
+      await this.event(tx, systemContext('media', 'media'), callId, 'recording_started', {
+        recordingId: recording.id,
+        role: start.role,
+        segment,
+        tracks: start.tracks,
+      });
+      const file = path.join(this.deps.mediaRoot, fileKey);
+      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      return file;
+    });
+  }
+
+  /** A finished segment: hashed as it lies on disk and the hash recorded with it (the master is never changed after). */
+  async recordingFinished(result: RecordingResult, file: string): Promise<void> {
+    const fileKey = path.relative(this.deps.mediaRoot, file).split(path.sep).join('/');
+    const recording = await this.data.repos.recordings.findByFileKey(fileKey);
+    if (!recording) return;
+    if (!result.finalisedByRecorder && result.packets > 0) await this.repairInPlace(file);
+    const exists = fs.existsSync(file);
+    const hashed = exists && result.packets > 0 ? await sha256File(file) : undefined;
+    if (exists && !hashed) await fs.promises.rm(file, { force: true });
+    await this.data.transaction(async (tx) => {
+      const at = this.deps.now();
+      await tx.recordings.finish(recording.id, {
+        status: hashed ? (result.finalisedByRecorder ? 'finalised' : 'repaired') : 'empty',
+        endedAt: at,
+        firstPacketAt: result.firstPacketAt ?? null,
+        durationMs: result.durationMs ?? null,
+        sha256: hashed?.sha256 ?? null,
+        sizeBytes: hashed?.size ?? null,
+      });
+      await this.event(tx, systemContext('media', 'media'), recording.callId, 'recording_finished', {
+        recordingId: recording.id,
+        role: recording.role,
+        segment: recording.segment,
+        sha256: hashed?.sha256 ?? null,
+        durationMs: result.durationMs ?? null,
+      });
+    });
+  }
+
+  /**
+   * After a restart: every segment still marked as recording is made playable (remuxed, which writes the
+   * duration and cues the stopped muxer never wrote), hashed and recorded as repaired; the raw file is kept
+   * beside it. Every call left open is marked interrupted.
+   */
+  async recoverAfterRestart(): Promise<{ repaired: number; interrupted: number }> {
+    const context = systemContext('startup', 'recovery');
+    let repaired = 0;
+    for (const recording of await this.data.repos.recordings.listUnfinished()) {
+      const file = path.join(this.deps.mediaRoot, recording.fileKey);
+      const hasMedia = fs.existsSync(file) && fs.statSync(file).size > 200;
+      let hashed: { sha256: string; size: number } | undefined;
+      let rawSha256: string | undefined;
+      if (hasMedia) {
+        rawSha256 = (await sha256File(file)).sha256;
+        try {
+          await this.repairInPlace(file);
+          hashed = await sha256File(file);
+        } catch (error) {
+          this.deps.log.error({ err: error, recordingId: recording.id }, 'an unfinished recording could not be repaired; the raw file is kept');
+        }
+      }
+      await this.data.transaction(async (tx) => {
+        await tx.recordings.finish(recording.id, {
+          status: hashed ? 'repaired' : 'empty',
+          endedAt: this.deps.now(),
+          firstPacketAt: null,
+          durationMs: null,
+          sha256: hashed?.sha256 ?? null,
+          sizeBytes: hashed?.size ?? null,
+        });
+        await this.event(tx, context, recording.callId, 'recording_repaired', {
+          recordingId: recording.id,
+          sha256: hashed?.sha256 ?? null,
+          rawSha256: rawSha256 ?? null,
+        });
+      });
+      if (hashed) repaired++;
+    }
+    let interrupted = 0;
+    for (const call of await this.data.repos.calls.listOpen()) {
+      if (await this.endCall(context, call.id, 'The server restarted during the call', 'interrupted')) interrupted++;
+    }
+    return { repaired, interrupted };
+  }
+
+  private async repairInPlace(file: string): Promise<void> {
+    const raw = file.replace(/\.webm$/, '.unfinished.webm');
+    await fs.promises.rename(file, raw);
+    await remuxWebm(raw, file);
+  }
+
+  async callView(callId: string) {
+    const repos = this.data.repos;
+    const [call, invites, participants, events, chat, recordings, snapshots] = await Promise.all([
+      repos.calls.findById(callId),
+      repos.calls.listInvites(callId),
+      repos.calls.listParticipants(callId),
+      repos.calls.listEvents(callId),
+      repos.calls.listChat(callId),
+      repos.recordings.listByCall(callId),
+      repos.recordings.listSnapshots(callId),
+    ]);
+    if (!call) throw new NotFoundError('No call with that id');
+    return { call, invites, participants, events, chat, recordings, snapshots };
+  }
+
+  private async lockOpenCall(tx: Repositories, callId: string): Promise<CallRow> {
+    const call = await tx.calls.lock(callId);
+    if (!call) throw new NotFoundError('No call with that id');
+    if (call.state !== 'open') throw new ConflictError('This call has ended.');
+    return call;
+  }
+
+  private assertAssignedOfficer(context: RequestContext, officerId: string | null): void {
+    if (context.actor.type === 'user' && context.actor.userId === officerId) return;
+    throw new ForbiddenError('Only the officer who accepted this consultation can run its video call.');
+  }
+
+  private async event(tx: Repositories, context: RequestContext, callId: string, type: string, details: Record<string, unknown>, participant?: ParticipantRow) {
+    const at = this.deps.now();
+    await tx.calls.insertEvent({ callId, type, participantId: participant?.id ?? null, role: participant?.role ?? null, details, at });
+    await this.deps.audit.record(tx.audit, context, {
+      what: `call.${type}`,
+      subject: `call:${callId}`,
+      details: { ...details, participantId: participant?.id, role: participant?.role },
+    });
+    await tx.live.notify({ type: 'call', id: callId, at: at.toISOString() });
+  }
+}
+
+/** JPEG and PNG by their first bytes, never by what the sender claims. */
+export function imageType(bytes: Buffer): 'image/jpeg' | 'image/png' | undefined {
+  if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes.length > 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  return undefined;
+}

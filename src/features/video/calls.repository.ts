@@ -1,0 +1,235 @@
+import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.js';
+import { callConsents, callEvents, callInvites, callParticipants, calls, chatMessages } from '../../platform/db/schema.js';
+
+export type CallRow = typeof calls.$inferSelect;
+export type InviteRow = typeof callInvites.$inferSelect;
+export type ParticipantRow = typeof callParticipants.$inferSelect;
+export type CallEventRow = typeof callEvents.$inferSelect;
+export type ChatMessageRow = typeof chatMessages.$inferSelect;
+
+export class CallsRepository {
+  constructor(private readonly db: Executor) {}
+
+  async create(row: { consultationId: string; openedAt: Date }): Promise<CallRow> {
+    const [created] = await this.db
+      .insert(calls)
+      .values({ ...row, state: 'open' })
+      .returning();
+    return created!;
+  }
+
+  async findById(id: string): Promise<CallRow | undefined> {
+    const [row] = await this.db.select().from(calls).where(eq(calls.id, id));
+    return row;
+  }
+
+  /** Row-locks the call so concurrent joins, ends and reconnect timers apply one at a time. */
+  async lock(id: string): Promise<CallRow | undefined> {
+    const [row] = await this.db.select().from(calls).where(eq(calls.id, id)).for('update');
+    return row;
+  }
+
+  async findOpenByConsultation(consultationId: string): Promise<CallRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(calls)
+      .where(and(eq(calls.consultationId, consultationId), eq(calls.state, 'open')));
+    return row;
+  }
+
+  async listByConsultation(consultationId: string): Promise<CallRow[]> {
+    return this.db.select().from(calls).where(eq(calls.consultationId, consultationId)).orderBy(asc(calls.openedAt));
+  }
+
+  async listOpen(): Promise<CallRow[]> {
+    return this.db.select().from(calls).where(eq(calls.state, 'open'));
+  }
+
+  async markConnected(id: string, at: Date): Promise<boolean> {
+    const updated = await this.db
+      .update(calls)
+      .set({ connectedAt: at })
+      .where(and(eq(calls.id, id), isNull(calls.connectedAt)))
+      .returning({ id: calls.id });
+    return updated.length > 0;
+  }
+
+  async end(id: string, state: 'ended' | 'interrupted', at: Date, endedBy: string, reason: string): Promise<boolean> {
+    const updated = await this.db
+      .update(calls)
+      .set({ state, endedAt: at, endedBy, endReason: reason })
+      .where(and(eq(calls.id, id), eq(calls.state, 'open')))
+      .returning({ id: calls.id });
+    return updated.length > 0;
+  }
+
+  async saveNotes(id: string, notes: string, at: Date): Promise<void> {
+    await this.db.update(calls).set({ officerNotes: notes, notesUpdatedAt: at }).where(eq(calls.id, id));
+  }
+
+  // Invites
+
+  async createInvite(row: {
+    callId: string;
+    role: string;
+    label: string | null;
+    tokenHash: string;
+    expiresAt: Date;
+    createdBy: string | null;
+  }): Promise<InviteRow> {
+    const [created] = await this.db.insert(callInvites).values(row).returning();
+    return created!;
+  }
+
+  async findInviteByTokenHash(tokenHash: string): Promise<InviteRow | undefined> {
+    const [row] = await this.db.select().from(callInvites).where(eq(callInvites.tokenHash, tokenHash));
+    return row;
+  }
+
+  async findInvite(id: string): Promise<InviteRow | undefined> {
+    const [row] = await this.db.select().from(callInvites).where(eq(callInvites.id, id));
+    return row;
+  }
+
+  async listInvites(callId: string): Promise<InviteRow[]> {
+    return this.db.select().from(callInvites).where(eq(callInvites.callId, callId)).orderBy(asc(callInvites.createdAt));
+  }
+
+  async markInviteSent(id: string, at: Date, provider: string, providerMessageId: string): Promise<void> {
+    await this.db.update(callInvites).set({ sentAt: at, provider, providerMessageId, sendError: null }).where(eq(callInvites.id, id));
+  }
+
+  async markInviteSendFailed(id: string, error: string): Promise<void> {
+    await this.db.update(callInvites).set({ sendError: error }).where(eq(callInvites.id, id));
+  }
+
+  /** Single use: only the first redemption of a live, unexpired invite succeeds. */
+  async redeemInvite(id: string, at: Date): Promise<boolean> {
+    const updated = await this.db
+      .update(callInvites)
+      .set({ openedAt: at })
+      .where(and(eq(callInvites.id, id), isNull(callInvites.openedAt), isNull(callInvites.revokedAt), gt(callInvites.expiresAt, at)))
+      .returning({ id: callInvites.id });
+    return updated.length > 0;
+  }
+
+  async stampInvite(id: string, column: 'consentAt' | 'joinedAt', at: Date): Promise<void> {
+    const target = column === 'consentAt' ? callInvites.consentAt : callInvites.joinedAt;
+    await this.db
+      .update(callInvites)
+      .set({ [column]: at })
+      .where(and(eq(callInvites.id, id), isNull(target)));
+  }
+
+  /** Revokes every live invite of this role in the call; returns the ids revoked. */
+  async revokeInvites(callId: string, role: string, at: Date, reason: string): Promise<string[]> {
+    const revoked = await this.db
+      .update(callInvites)
+      .set({ revokedAt: at, revokedReason: reason })
+      .where(and(eq(callInvites.callId, callId), eq(callInvites.role, role), isNull(callInvites.revokedAt)))
+      .returning({ id: callInvites.id });
+    return revoked.map((r) => r.id);
+  }
+
+  // Participants
+
+  async createParticipant(row: {
+    callId: string;
+    role: string;
+    userId?: string | null;
+    inviteId?: string | null;
+    sessionHash?: string | null;
+    sessionExpiresAt?: Date | null;
+  }): Promise<ParticipantRow> {
+    const [created] = await this.db.insert(callParticipants).values(row).returning();
+    return created!;
+  }
+
+  async findParticipant(id: string): Promise<ParticipantRow | undefined> {
+    const [row] = await this.db.select().from(callParticipants).where(eq(callParticipants.id, id));
+    return row;
+  }
+
+  async findParticipantBySessionHash(sessionHash: string): Promise<ParticipantRow | undefined> {
+    const [row] = await this.db.select().from(callParticipants).where(eq(callParticipants.sessionHash, sessionHash));
+    return row;
+  }
+
+  async findStaffParticipant(callId: string, userId: string, role: string): Promise<ParticipantRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(callParticipants)
+      .where(and(eq(callParticipants.callId, callId), eq(callParticipants.userId, userId), eq(callParticipants.role, role)));
+    return row;
+  }
+
+  async listParticipants(callId: string): Promise<ParticipantRow[]> {
+    return this.db.select().from(callParticipants).where(eq(callParticipants.callId, callId)).orderBy(asc(callParticipants.createdAt));
+  }
+
+  async updateParticipant(
+    id: string,
+    values: Partial<Pick<ParticipantRow, 'joinedAt' | 'lastSeenAt' | 'leftAt' | 'leftReason' | 'sessionExpiresAt'>>,
+  ): Promise<void> {
+    await this.db.update(callParticipants).set(values).where(eq(callParticipants.id, id));
+  }
+
+  /** Ends every link session of the call: a link-holder's cookie stops working the moment the call ends. */
+  async expireLinkSessions(callId: string, at: Date): Promise<void> {
+    await this.db
+      .update(callParticipants)
+      .set({ sessionExpiresAt: at })
+      .where(and(eq(callParticipants.callId, callId), gt(callParticipants.sessionExpiresAt, at)));
+  }
+
+  // Consents, events, chat
+
+  async recordConsent(row: {
+    callId: string;
+    participantId: string;
+    videoConsent: boolean;
+    recordingConsent: boolean;
+    wording: string;
+    givenAt: Date;
+  }): Promise<void> {
+    await this.db.insert(callConsents).values(row);
+  }
+
+  async findConsent(participantId: string) {
+    const [row] = await this.db.select().from(callConsents).where(eq(callConsents.participantId, participantId)).orderBy(desc(callConsents.givenAt)).limit(1);
+    return row;
+  }
+
+  async insertEvent(row: {
+    callId: string;
+    type: string;
+    participantId?: string | null;
+    role?: string | null;
+    details?: Record<string, unknown> | null;
+    at: Date;
+  }): Promise<void> {
+    await this.db.insert(callEvents).values(row);
+  }
+
+  async listEvents(callId: string): Promise<CallEventRow[]> {
+    return this.db.select().from(callEvents).where(eq(callEvents.callId, callId)).orderBy(asc(callEvents.id));
+  }
+
+  async countEvents(callId: string, type: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(callEvents)
+      .where(and(eq(callEvents.callId, callId), eq(callEvents.type, type)));
+    return row?.n ?? 0;
+  }
+
+  async insertChat(row: { callId: string; participantId: string; role: string; text: string; at: Date }): Promise<ChatMessageRow> {
+    const [created] = await this.db.insert(chatMessages).values(row).returning();
+    return created!;
+  }
+
+  async listChat(callId: string): Promise<ChatMessageRow[]> {
+    return this.db.select().from(chatMessages).where(eq(chatMessages.callId, callId)).orderBy(asc(chatMessages.id));
+  }
+}

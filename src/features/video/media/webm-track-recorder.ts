@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import {
+  DepacketizeCallback,
+  DurationPosition,
+  JitterBufferCallback,
+  RtpSourceCallback,
+  RtpTimeCallback,
+  WebmCallback,
+  type RtpPacket,
+} from 'werift/nonstandard';
+
+export interface RecordedTrack {
+  kind: 'audio' | 'video';
+  payloadType: number;
+}
+
+export interface RecordingOutcome {
+  path: string;
+  /** The recorder wrote the closing duration and cues itself; false means the file must be remuxed before use. */
+  finalisedByRecorder: boolean;
+  /** Milliseconds of media the muxer saw, or undefined when no frame ever arrived. */
+  durationMs: number | undefined;
+  firstPacketAt: Date | undefined;
+  packets: number;
+}
+
+const FLUSH_INTERVAL_MS = 1000;
+const STOP_TIMEOUT_MS = 3000;
+
+/**
+ * Writes one participant's incoming RTP to a WebM file from its first packet (ARCHITECTURE §4). Built
+ * from werift's processors rather than its MediaRecorder because of known traps: NTP timing and lip-sync
+ * dropped whole tracks (trap 4), the file mode opened and closed the file for every frame, and stopping in
+ * stream mode waited for an event that never came. Here timing is RTP-only, writes are buffered and
+ * flushed about once a second, and stop resolves when the muxer closes or after a timeout (the file is then
+ * left for the remux step, never half-claimed as finished).
+ */
+export class WebmTrackRecorder {
+  private readonly sources: RtpSourceCallback[] = [];
+  private readonly webm: WebmCallback;
+  private readonly fd: number;
+  private pending: Buffer[] = [];
+  private position = 0;
+  private readonly flushTimer: NodeJS.Timeout;
+  private closed = false;
+  private finalised = false;
+  private durationMs: number | undefined;
+  private firstPacketAt: Date | undefined;
+  private packets = 0;
+  private framesSeen = false;
+  private resolveEnd: (() => void) | undefined;
+  private readonly ended: Promise<void>;
+
+  constructor(
+    readonly path: string,
+    tracks: readonly RecordedTrack[],
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    // 'wx': a recording never overwrites an existing file.
+    this.fd = fs.openSync(path, 'wx', 0o640);
+    this.ended = new Promise((resolve) => (this.resolveEnd = resolve));
+    const inputs = tracks.map((track, i) =>
+      track.kind === 'video'
+        ? { kind: 'video' as const, codec: 'VP8' as const, clockRate: 90000, trackNumber: i + 1, width: 640, height: 480, payloadType: track.payloadType }
+        : { kind: 'audio' as const, codec: 'OPUS' as const, clockRate: 48000, trackNumber: i + 1, payloadType: track.payloadType },
+    );
+    this.webm = new WebmCallback(inputs, { duration: 1000 * 60 * 60 * 24 });
+    for (const input of inputs) {
+      const source = new RtpSourceCallback({ payloadType: input.payloadType });
+      const time = new RtpTimeCallback(input.clockRate);
+      if (input.kind === 'video') {
+        const depacketizer = new DepacketizeCallback('vp8', { isFinalPacketInSequence: (header) => header.marker });
+        const jitter = new JitterBufferCallback(input.clockRate, {});
+        source.pipe(jitter.input);
+        jitter.pipe(time.input);
+        time.pipe(depacketizer.input);
+        depacketizer.pipe((output) => {
+          if (output.frame) this.framesSeen = true;
+          this.webm.inputVideo(output);
+        });
+      } else {
+        const depacketizer = new DepacketizeCallback('opus');
+        source.pipe(time.input);
+        time.pipe(depacketizer.input);
+        depacketizer.pipe((output) => {
+          if (output.frame) this.framesSeen = true;
+          this.webm.inputAudio(output);
+        });
+      }
+      this.sources.push(source);
+    }
+    this.webm.pipe(async (output) => {
+      if (output.saveToFile) {
+        this.pending.push(Buffer.from(output.saveToFile));
+      } else if (output.eol) {
+        this.flush();
+        // The real duration over the 24 h placeholder. The segment keeps its unknown size: its clusters are
+        // unknown-sized too, and a finite segment around them is reported as an error by ffmpeg.
+        const durationElement = Buffer.from(output.eol.durationElement);
+        fs.writeSync(this.fd, durationElement, 0, durationElement.length, DurationPosition);
+        this.durationMs = output.eol.duration;
+        this.finalised = true;
+        this.resolveEnd?.();
+      }
+    });
+    this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+  }
+
+  /** `trackIndex` is the position of the track in the list given to the constructor. */
+  write(trackIndex: number, packet: RtpPacket): void {
+    if (this.closed) return;
+    if (!this.firstPacketAt) this.firstPacketAt = this.now();
+    this.packets++;
+    this.sources[trackIndex]?.input(packet.clone());
+  }
+
+  get hasMedia(): boolean {
+    return this.packets > 0;
+  }
+
+  async stop(): Promise<RecordingOutcome> {
+    if (!this.closed) {
+      this.closed = true;
+      // With no frame at all the muxer cannot close (it has no timestamps); the file is then only a header.
+      if (this.framesSeen) {
+        for (const source of this.sources) source.stop();
+        await Promise.race([this.ended, new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS))]);
+      }
+      clearInterval(this.flushTimer);
+      this.flush();
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+    }
+    return { path: this.path, finalisedByRecorder: this.finalised, durationMs: this.durationMs, firstPacketAt: this.firstPacketAt, packets: this.packets };
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const chunk = Buffer.concat(this.pending);
+    this.pending = [];
+    fs.writeSync(this.fd, chunk, 0, chunk.length, this.position);
+    this.position += chunk.length;
+  }
+}

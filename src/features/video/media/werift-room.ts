@@ -1,0 +1,324 @@
+import {
+  ReceiverEstimatedMaxBitrate,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtcpPayloadSpecificFeedback,
+  useAbsSendTime,
+  useNACK,
+  usePLI,
+  useREMB,
+  useSdesMid,
+  type MediaStreamTrack,
+  type RTCRtpTransceiver,
+  type RtpPacket,
+} from 'werift';
+import type { Logger } from 'pino';
+import {
+  SENDING_ROLES,
+  type MediaEngine,
+  type MediaRole,
+  type MediaRoom,
+  type MediaRoomHooks,
+  type MediaSettings,
+  type PeerState,
+  type RoomStats,
+  type SendingRole,
+  type SlotMap,
+} from './media-room.js';
+import { WebmTrackRecorder, type RecordedTrack } from './webm-track-recorder.js';
+
+const OPUS_PT = 111;
+const VP8_PT = 96;
+const REMB_INTERVAL_MS = 1000;
+/** Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3). */
+const KEYFRAME_RETRY_MS = [300, 1000, 2500];
+
+/** The same payload list on every connection, so payload types forward unchanged. No transport-cc (trap 1). */
+function codecs() {
+  return {
+    audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT })],
+    video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: VP8_PT, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+  };
+}
+
+interface UpstreamTrack {
+  track: MediaStreamTrack;
+  transceiver: RTCRtpTransceiver;
+}
+
+interface Peer {
+  id: string;
+  role: MediaRole;
+  pc: RTCPeerConnection;
+  state: PeerState;
+  upstream: { audio: RTCRtpTransceiver; video: RTCRtpTransceiver } | undefined;
+  /** Per sending role, the transceivers that carry that role's media to this participant. */
+  downstream: Map<SendingRole, { audio: RTCRtpTransceiver; video: RTCRtpTransceiver }>;
+  tracks: { audio?: UpstreamTrack; video?: UpstreamTrack };
+  recorder: WebmTrackRecorder | undefined;
+  recordedKinds: ('audio' | 'video')[];
+  recordingStarting: Promise<void> | undefined;
+  /** Downstream senders that have not yet been realigned to this peer's current upstream stream. */
+  realign: Set<string>;
+  timers: NodeJS.Timeout[];
+  packetsIn: number;
+  bytesIn: number;
+  packetsForwarded: number;
+  closed: boolean;
+}
+
+class WeriftMediaRoom implements MediaRoom {
+  private readonly peers = new Map<string, Peer>();
+
+  constructor(
+    private readonly callId: string,
+    private readonly settings: MediaSettings,
+    private readonly hooks: MediaRoomHooks,
+    private readonly log: Logger,
+  ) {}
+
+  async join(participantId: string, role: MediaRole): Promise<{ sdp: string; slots: SlotMap }> {
+    if (this.peers.has(participantId)) await this.leave(participantId);
+    // A sending role has one live connection: a rejoin replaces the old one, whose segment ends.
+    if (role !== 'observer') {
+      for (const peer of [...this.peers.values()]) if (peer.role === role) await this.leave(peer.id);
+    }
+    const pc = new RTCPeerConnection({
+      codecs: codecs(),
+      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
+      iceServers: this.settings.iceServers,
+      icePortRange: this.settings.icePortRange,
+      bundlePolicy: 'max-bundle',
+      iceUseIpv6: false,
+    });
+    const upstream =
+      role === 'observer'
+        ? undefined
+        : { audio: pc.addTransceiver('audio', { direction: 'recvonly' }), video: pc.addTransceiver('video', { direction: 'recvonly' }) };
+    const downstream = new Map<SendingRole, { audio: RTCRtpTransceiver; video: RTCRtpTransceiver }>();
+    for (const other of SENDING_ROLES) {
+      if (other === role) continue;
+      downstream.set(other, { audio: pc.addTransceiver('audio', { direction: 'sendonly' }), video: pc.addTransceiver('video', { direction: 'sendonly' }) });
+    }
+    const peer: Peer = {
+      id: participantId,
+      role,
+      pc,
+      state: 'connecting',
+      upstream,
+      downstream,
+      tracks: {},
+      recorder: undefined,
+      recordedKinds: [],
+      recordingStarting: undefined,
+      realign: new Set(),
+      timers: [],
+      packetsIn: 0,
+      bytesIn: 0,
+      packetsForwarded: 0,
+      closed: false,
+    };
+    this.peers.set(participantId, peer);
+
+    pc.onIceCandidate.subscribe((candidate) => {
+      if (candidate?.candidate)
+        this.hooks.candidate(participantId, { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
+    });
+    pc.connectionStateChange.subscribe((state) => this.onPeerState(peer, state));
+    if (upstream) {
+      upstream.audio.onTrack.subscribe((track) => this.onUpstreamTrack(peer, 'audio', track, upstream.audio));
+      upstream.video.onTrack.subscribe((track) => this.onUpstreamTrack(peer, 'video', track, upstream.video));
+    }
+    // Keyframe requests from this participant go to the sender of that stream (trap 2).
+    for (const [fromRole, slot] of downstream) slot.video.sender.onPictureLossIndication.subscribe(() => this.requestKeyframe(fromRole));
+
+    await pc.setLocalDescription(await pc.createOffer());
+    const slots: SlotMap = {
+      upstream: upstream ? { audio: upstream.audio.mid!, video: upstream.video.mid! } : undefined,
+      remotes: [...downstream].map(([fromRole, slot]) => ({ role: fromRole, audio: slot.audio.mid!, video: slot.video.mid! })),
+    };
+    return { sdp: pc.localDescription!.sdp, slots };
+  }
+
+  async answer(participantId: string, sdp: string): Promise<void> {
+    const peer = this.requirePeer(participantId);
+    await peer.pc.setRemoteDescription({ type: 'answer', sdp });
+    if (peer.upstream && peer.role !== 'observer') {
+      // Record exactly the tracks the page agreed to send: an audio-only participant still records.
+      const kinds = (['audio', 'video'] as const).filter((kind) => {
+        const direction = peer.upstream![kind].currentDirection;
+        return direction === 'recvonly' || direction === 'sendrecv';
+      });
+      peer.recordedKinds = kinds;
+      if (kinds.length > 0) peer.recordingStarting = this.startRecording(peer, kinds);
+    }
+  }
+
+  async addCandidate(participantId: string, candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }): Promise<void> {
+    const peer = this.requirePeer(participantId);
+    await peer.pc.addIceCandidate({
+      candidate: candidate.candidate,
+      sdpMid: candidate.sdpMid ?? undefined,
+      sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
+    });
+  }
+
+  async leave(participantId: string): Promise<void> {
+    const peer = this.peers.get(participantId);
+    if (!peer || peer.closed) return;
+    peer.closed = true;
+    this.peers.delete(participantId);
+    for (const timer of peer.timers) clearInterval(timer);
+    await peer.recordingStarting?.catch(() => undefined);
+    await this.finishRecording(peer);
+    peer.state = 'closed';
+    await peer.pc.close().catch((error: unknown) => this.log.warn({ err: error, callId: this.callId }, 'closing a peer connection failed'));
+    this.hooks.peerState(participantId, 'closed');
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.peers.keys()]) await this.leave(id);
+  }
+
+  stats(): RoomStats {
+    return {
+      participants: [...this.peers.values()].map((peer) => ({
+        participantId: peer.id,
+        role: peer.role,
+        state: peer.state,
+        packetsIn: peer.packetsIn,
+        bytesIn: peer.bytesIn,
+        packetsForwarded: peer.packetsForwarded,
+      })),
+    };
+  }
+
+  private requirePeer(participantId: string): Peer {
+    const peer = this.peers.get(participantId);
+    if (!peer) throw new Error('This participant has no media connection in the call');
+    return peer;
+  }
+
+  private onPeerState(peer: Peer, state: string): void {
+    if (peer.closed) return;
+    const mapped: PeerState =
+      state === 'connected'
+        ? 'connected'
+        : state === 'failed'
+          ? 'failed'
+          : state === 'disconnected'
+            ? 'disconnected'
+            : state === 'closed'
+              ? 'closed'
+              : 'connecting';
+    if (mapped === peer.state) return;
+    peer.state = mapped;
+    if (mapped === 'connected') {
+      // A new receiver needs a keyframe from every sender, and this peer's own stream for the others and the recorder.
+      for (const delay of KEYFRAME_RETRY_MS) {
+        const timer = setTimeout(() => {
+          for (const role of SENDING_ROLES) this.requestKeyframe(role);
+        }, delay);
+        peer.timers.push(timer);
+      }
+      if (peer.upstream) peer.timers.push(setInterval(() => this.sendRemb(peer), REMB_INTERVAL_MS));
+    }
+    this.hooks.peerState(peer.id, mapped);
+  }
+
+  private onUpstreamTrack(peer: Peer, kind: 'audio' | 'video', track: MediaStreamTrack, transceiver: RTCRtpTransceiver): void {
+    peer.tracks[kind] = { track, transceiver };
+    let first = true;
+    track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
+      if (peer.closed) return;
+      peer.packetsIn++;
+      peer.bytesIn += rtp.payload.length;
+      if (first) {
+        first = false;
+        this.hooks.firstMedia(peer.id, kind);
+        // Every downstream copy of this stream restarts its numbering from here (a rejoin brings new SSRCs).
+        for (const other of this.peers.values()) if (other !== peer) peer.realign.add(`${other.id}:${kind}`);
+        if (kind === 'video') this.requestKeyframe(peer.role as SendingRole);
+      }
+      const index = peer.recordedKinds.indexOf(kind);
+      if (index >= 0) peer.recorder?.write(index, rtp);
+      for (const other of this.peers.values()) {
+        if (other === peer || other.closed) continue;
+        const slot = other.downstream.get(peer.role as SendingRole);
+        if (!slot) continue;
+        const sender = slot[kind].sender;
+        const key = `${other.id}:${kind}`;
+        if (peer.realign.delete(key)) sender.replaceRTP(rtp.header, true);
+        // The sender rewrites headers in place: each receiver gets its own copy.
+        sender.sendRtp(rtp.clone()).catch(() => undefined);
+        peer.packetsForwarded++;
+      }
+    });
+  }
+
+  private requestKeyframe(role: SendingRole): void {
+    for (const peer of this.peers.values()) {
+      if (peer.role !== role || peer.closed) continue;
+      const video = peer.tracks.video;
+      if (video?.track.ssrc !== undefined) video.transceiver.receiver.sendRtcpPLI(video.track.ssrc).catch(() => undefined);
+    }
+  }
+
+  private sendRemb(peer: Peer): void {
+    const video = peer.tracks.video;
+    if (!video || video.track.ssrc === undefined || peer.closed) return;
+    const { brExp, brMantissa } = rembFields(this.settings.maxVideoBitrate);
+    const packet = new RtcpPayloadSpecificFeedback({
+      feedback: new ReceiverEstimatedMaxBitrate({
+        senderSsrc: video.transceiver.receiver.rtcpSsrc,
+        mediaSsrc: 0,
+        brExp,
+        brMantissa,
+        ssrcNum: 1,
+        ssrcFeedbacks: [video.track.ssrc],
+      }),
+    });
+    video.transceiver.receiver.dtlsTransport.sendRtcp([packet]).catch(() => undefined);
+  }
+
+  private async startRecording(peer: Peer, kinds: ('audio' | 'video')[]): Promise<void> {
+    const role = peer.role as SendingRole;
+    const path = await this.hooks.recordingPath({ participantId: peer.id, role, tracks: kinds });
+    if (peer.closed) return;
+    const tracks: RecordedTrack[] = kinds.map((kind) => ({ kind, payloadType: kind === 'audio' ? OPUS_PT : VP8_PT }));
+    peer.recorder = new WebmTrackRecorder(path, tracks);
+    this.requestKeyframe(role);
+  }
+
+  private async finishRecording(peer: Peer): Promise<void> {
+    const recorder = peer.recorder;
+    if (!recorder) return;
+    peer.recorder = undefined;
+    const outcome = await recorder.stop();
+    this.hooks.recordingFinished({ participantId: peer.id, role: peer.role as SendingRole, ...outcome });
+  }
+}
+
+/** REMB carries the bitrate as mantissa × 2^exponent with an 18-bit mantissa. */
+export function rembFields(bitrate: number): { brExp: number; brMantissa: number } {
+  let brExp = 0;
+  let brMantissa = Math.max(0, Math.floor(bitrate));
+  while (brMantissa >= 1 << 18) {
+    brMantissa = Math.floor(brMantissa / 2);
+    brExp++;
+  }
+  return { brExp, brMantissa };
+}
+
+export class WeriftMediaEngine implements MediaEngine {
+  readonly name = 'werift (in-process)';
+
+  constructor(
+    private readonly settings: MediaSettings,
+    private readonly log: Logger,
+  ) {}
+
+  createRoom(callId: string, hooks: MediaRoomHooks): MediaRoom {
+    return new WeriftMediaRoom(callId, this.settings, hooks, this.log);
+  }
+}

@@ -1,0 +1,83 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.js';
+import { recordings, snapshots } from '../../platform/db/schema.js';
+
+export type RecordingRow = typeof recordings.$inferSelect;
+export type SnapshotRow = typeof snapshots.$inferSelect;
+
+export class RecordingsRepository {
+  constructor(private readonly db: Executor) {}
+
+  async nextSegment(callId: string, role: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`coalesce(max(${recordings.segment}), 0)::int` })
+      .from(recordings)
+      .where(and(eq(recordings.callId, callId), eq(recordings.role, role)));
+    return (row?.n ?? 0) + 1;
+  }
+
+  async create(row: {
+    callId: string;
+    consultationId: string;
+    participantId: string;
+    role: string;
+    segment: number;
+    fileKey: string;
+    tracks: string[];
+    startedAt: Date;
+  }): Promise<RecordingRow> {
+    const [created] = await this.db
+      .insert(recordings)
+      .values({ ...row, status: 'recording' })
+      .returning();
+    return created!;
+  }
+
+  async findByFileKey(fileKey: string): Promise<RecordingRow | undefined> {
+    const [row] = await this.db.select().from(recordings).where(eq(recordings.fileKey, fileKey));
+    return row;
+  }
+
+  async finish(
+    id: string,
+    values: {
+      status: 'finalised' | 'repaired' | 'empty';
+      endedAt: Date;
+      firstPacketAt: Date | null;
+      durationMs: number | null;
+      sha256: string | null;
+      sizeBytes: number | null;
+    },
+  ): Promise<void> {
+    await this.db
+      .update(recordings)
+      .set(values)
+      .where(and(eq(recordings.id, id), eq(recordings.status, 'recording')));
+  }
+
+  async listByCall(callId: string): Promise<RecordingRow[]> {
+    return this.db.select().from(recordings).where(eq(recordings.callId, callId)).orderBy(asc(recordings.role), asc(recordings.segment));
+  }
+
+  async listUnfinished(): Promise<RecordingRow[]> {
+    return this.db.select().from(recordings).where(eq(recordings.status, 'recording'));
+  }
+
+  async createSnapshot(row: {
+    callId: string;
+    consultationId: string;
+    fileKey: string;
+    mediaType: string;
+    sha256: string;
+    sizeBytes: number;
+    takenBy: string | null;
+    takenAt: Date;
+  }): Promise<SnapshotRow> {
+    const [created] = await this.db.insert(snapshots).values(row).returning();
+    return created!;
+  }
+
+  async listSnapshots(callId: string): Promise<SnapshotRow[]> {
+    return this.db.select().from(snapshots).where(eq(snapshots.callId, callId)).orderBy(asc(snapshots.takenAt));
+  }
+}
