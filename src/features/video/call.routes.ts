@@ -97,11 +97,9 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const image = Buffer.from(request.body.image.slice(request.body.image.indexOf(',') + 1), 'base64');
         const snapshot = await services.calls.saveSnapshot(contextOf(request), request.params.id, image);
-        return reply
-          .code(201)
-          .send({
-            snapshot: { id: snapshot.id, sha256: snapshot.sha256, sizeBytes: snapshot.sizeBytes, mediaType: snapshot.mediaType, takenAt: snapshot.takenAt },
-          });
+        return reply.code(201).send({
+          snapshot: { id: snapshot.id, sha256: snapshot.sha256, sizeBytes: snapshot.sizeBytes, mediaType: snapshot.mediaType, takenAt: snapshot.takenAt },
+        });
       },
     );
 
