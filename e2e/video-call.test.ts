@@ -57,9 +57,9 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     const victim = await victimJoins(link);
     people.push(victim);
     await victim.page.getByTestId('recording-indicator').waitFor();
-    const callStarted = Date.now();
 
     const [officerVideo, victimVideo] = await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
+    const callStarted = Date.now();
     assert.ok(officerVideo.framesDecoded > 0 && victimVideo.framesDecoded > 0);
     await officer.page.locator('[data-participant-role="victim"][data-participant-state="connected"]').waitFor({ timeout: 10_000 });
     await officer.page.locator('[data-invite-state="joined"]').waitFor({ timeout: 5000 });
@@ -109,7 +109,7 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
       const measured = (await measuredDurationSeconds(path.join(services.mediaRoot, recording.fileKey))).durationSeconds!;
       const inCall = (view.call.endedAt!.getTime() - recording.firstPacketAt!.getTime()) / 1000;
       assert.ok(Math.abs(measured - inCall) <= 1, `${recording.role} recording is ${measured} s for ${inCall} s in the call`);
-      assert.ok(measured >= callLength - 1, `${recording.role} recording (${measured} s) covers the ${callLength} s both were on video`);
+      assert.ok(measured >= callLength - 1, `${recording.role} recording (${measured} s) covers the ${callLength} s both were decoding video`);
     }
     assert.equal(view.call.state, 'ended');
     assert.ok(view.call.connectedAt);
@@ -160,5 +160,109 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     const malformed = await reuse.page.goto(`${server.baseUrl}/v/not-a-token`);
     assert.equal(malformed?.status(), 404);
     assert.match((await reuse.page.getByTestId('refusal-title').textContent()) ?? '', /not complete/);
+  });
+});
+
+describe('the video call survives a lost phone and takes an interpreter', () => {
+  let server: RunningServer;
+  const people: Participant[] = [];
+  before(async () => {
+    const port = await freePort();
+    server = await startServer({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, CALL_RECONNECT_GRACE_SECONDS: '30' });
+  });
+  after(async () => {
+    await Promise.all(people.map((p) => p.close()));
+    await server?.stop();
+  });
+
+  it('killing the victim’s browser leaves a playable recording up to that moment; rejoining with the call session continues in a new segment', async () => {
+    const { services } = server.runtime;
+    const consultationId = await acceptedConsultation(services);
+    const officer = await officerOnCallPage(server, consultationId);
+    people.push(officer);
+    await officer.page.getByTestId('send-link').click();
+    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+    const victim = await victimJoins(latestLink(services));
+    await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
+    await victim.page.waitForTimeout(2000);
+    const cookies = await victim.context.cookies();
+    const killedAt = Date.now();
+    await victim.close();
+
+    // The officer is told, and the victim shows as reconnecting while the grace period runs.
+    await officer.page.locator('[data-alert][data-kind="dropped"]').waitFor({ timeout: 10_000 });
+    await officer.page.locator('[data-participant-role="victim"][data-participant-state="reconnecting"]').waitFor({ timeout: 10_000 });
+    const call = (await services.calls.findOpenCall(consultationId))!;
+    let first;
+    for (let i = 0; i < 20 && first?.status !== 'finalised'; i++) {
+      await officer.page.waitForTimeout(250);
+      [first] = (await services.data.repos.recordings.listByCall(call.id)).filter((r) => r.role === 'victim');
+    }
+    assert.equal(first?.status, 'finalised', 'the victim’s first segment is finished when their connection goes');
+    const firstFile = path.join(services.mediaRoot, first.fileKey);
+    assert.deepEqual(await decodeErrors(firstFile), []);
+    const firstLength = (await measuredDurationSeconds(firstFile)).durationSeconds!;
+    const expected = (killedAt - first.firstPacketAt!.getTime()) / 1000;
+    assert.ok(Math.abs(firstLength - expected) <= 1, `segment 1 is ${firstLength} s; the victim was on for ${expected} s`);
+
+    // The same phone comes back (its session cookie restored) within the grace period.
+    const back = await launchParticipant({ fakeMedia: true });
+    people.push(back);
+    await back.context.addCookies(cookies);
+    await back.page.goto(`${server.baseUrl}/v/call`);
+    await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(back.page)]);
+    await officer.page.locator('[data-participant-role="victim"][data-participant-state="connected"]').waitFor({ timeout: 10_000 });
+    await back.page.waitForTimeout(1500);
+
+    officer.page.once('dialog', (dialog) => void dialog.accept());
+    await officer.page.getByTestId('end-call').click();
+    await back.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
+    const recordings = await checkRecordings(server, call.id);
+    assert.deepEqual(
+      recordings.filter((r) => r.role === 'victim').map((r) => r.segment),
+      [1, 2],
+      'the victim’s segments are linked in order',
+    );
+    const types = (await services.calls.callView(call.id)).events.map((e) => e.type);
+    assert.ok(types.includes('dropped') && types.includes('rejoined'), types.join(', '));
+  });
+
+  it('a three-party call with an interpreter: everyone sees everyone and all three are recorded', async () => {
+    const { services } = server.runtime;
+    const consultationId = await acceptedConsultation(services);
+    const officer = await officerOnCallPage(server, consultationId);
+    people.push(officer);
+    await officer.page.getByTestId('send-link').click();
+    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+    const victim = await victimJoins(latestLink(services));
+    people.push(victim);
+    await officer.page.getByText('Invite an interpreter').click();
+    await officer.page.getByLabel('Interpreter’s mobile number').fill('07700 900456');
+    await officer.page.getByLabel('Language (or BSL)').fill('Polish');
+    await officer.page.getByTestId('invite-interpreter').click();
+    await officer.page.locator('[data-invite-role="interpreter"][data-invite-state="sent"]').waitFor({ timeout: 5000 });
+    assert.equal(services.smsOutbox!.list()[0]!.to, '+447700900456');
+    const interpreter = await victimJoins(latestLink(services));
+    people.push(interpreter);
+
+    // Each page decodes two remote videos.
+    const decodesTwo = async (page: Participant['page']) => {
+      for (let i = 0; i < 40; i++) {
+        const videos = await page.evaluate(
+          () => [...document.querySelectorAll('video[data-remote]')].filter((v) => (v as HTMLVideoElement).videoWidth > 0).length,
+        );
+        if (videos >= 2) return;
+        await page.waitForTimeout(500);
+      }
+      throw new Error('fewer than two remote videos are playing');
+    };
+    await Promise.all([decodesTwo(officer.page), decodesTwo(victim.page), decodesTwo(interpreter.page)]);
+    await officer.page.waitForTimeout(1500);
+    officer.page.once('dialog', (dialog) => void dialog.accept());
+    await officer.page.getByTestId('end-call').click();
+    await interpreter.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
+    const call = (await services.calls.callView((await services.data.repos.calls.listByConsultation(consultationId))[0]!.id)).call;
+    const recordings = await checkRecordings(server, call.id);
+    assert.deepEqual(recordings.map((r) => r.role).sort(), ['interpreter', 'officer', 'victim']);
   });
 });

@@ -95,7 +95,9 @@ export async function probeMedia(file: string, options: MediaToolOptions = {}): 
 /** Decodes every frame and returns ffmpeg's error lines; an empty list means the file decodes cleanly. */
 export async function decodeErrors(file: string, options: MediaToolOptions = {}): Promise<string[]> {
   await assertReadable('ffmpeg', file);
-  const args = ['-nostdin', '-v', 'error', '-i', asInput(file), '-f', 'null', '-'];
+  // `-enc_time_base -1` keeps each stream's own time base: otherwise ffmpeg guesses a frame rate from the
+  // first frames of a variable-rate WebRTC recording and reports two frames 20 ms apart as "non monotonic".
+  const args = ['-nostdin', '-v', 'error', '-i', asInput(file), '-enc_time_base', '-1', '-f', 'null', '-'];
   const result = await run('ffmpeg', args, file, options.timeoutMs ?? WHOLE_FILE_TIMEOUT_MS);
   const lines = result.stderr
     .split('\n')

@@ -37,6 +37,8 @@ const STOP_TIMEOUT_MS = 3000;
  */
 export class WebmTrackRecorder {
   private readonly sources: RtpSourceCallback[] = [];
+  private readonly kinds: ('audio' | 'video')[];
+  private readonly order: { highest: number | undefined; recent: Set<number> }[];
   private readonly webm: WebmCallback;
   private readonly fd: number;
   private pending: Buffer[] = [];
@@ -59,6 +61,8 @@ export class WebmTrackRecorder {
     // 'wx': a recording never overwrites an existing file.
     this.fd = fs.openSync(path, 'wx', 0o640);
     this.ended = new Promise((resolve) => (this.resolveEnd = resolve));
+    this.kinds = tracks.map((t) => t.kind);
+    this.order = tracks.map(() => ({ highest: undefined, recent: new Set<number>() }));
     const inputs = tracks.map((track, i) =>
       track.kind === 'video'
         ? { kind: 'video' as const, codec: 'VP8' as const, clockRate: 90000, trackNumber: i + 1, width: 640, height: 480, payloadType: track.payloadType }
@@ -106,9 +110,26 @@ export class WebmTrackRecorder {
     this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
   }
 
-  /** `trackIndex` is the position of the track in the list given to the constructor. */
+  /**
+   * `trackIndex` is the position of the track in the list given to the constructor. Duplicate packets are
+   * dropped, and so are late audio packets (audio has no jitter buffer): either would give the muxer a
+   * timestamp that does not increase, which players report as a broken file.
+   */
   write(trackIndex: number, packet: RtpPacket): void {
     if (this.closed) return;
+    const order = this.order[trackIndex];
+    if (!order) return;
+    const seq = packet.header.sequenceNumber;
+    if (order.highest !== undefined) {
+      const ahead = (seq - order.highest) & 0xffff;
+      const isNewer = ahead !== 0 && ahead < 0x8000;
+      if (!isNewer && (this.kinds[trackIndex] === 'audio' || order.recent.has(seq))) return;
+      if (isNewer) order.highest = seq;
+    } else {
+      order.highest = seq;
+    }
+    order.recent.add(seq);
+    if (order.recent.size > 1024) order.recent.delete(order.recent.values().next().value!);
     if (!this.firstPacketAt) this.firstPacketAt = this.now();
     this.packets++;
     this.sources[trackIndex]?.input(packet.clone());

@@ -9,6 +9,7 @@ import {
   useREMB,
   useSdesMid,
   type MediaStreamTrack,
+  type RTCRtpSender,
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
@@ -69,6 +70,7 @@ interface Peer {
 
 class WeriftMediaRoom implements MediaRoom {
   private readonly peers = new Map<string, Peer>();
+  private readonly lastForwardAt = new WeakMap<RTCRtpSender, number>();
 
   constructor(
     private readonly callId: string,
@@ -248,12 +250,24 @@ class WeriftMediaRoom implements MediaRoom {
         if (!slot) continue;
         const sender = slot[kind].sender;
         const key = `${other.id}:${kind}`;
-        if (peer.realign.delete(key)) sender.replaceRTP(rtp.header, true);
+        if (peer.realign.delete(key)) this.realign(sender, rtp, kind);
         // The sender rewrites headers in place: each receiver gets its own copy.
         sender.sendRtp(rtp.clone()).catch(() => undefined);
+        this.lastForwardAt.set(sender, Date.now());
         peer.packetsForwarded++;
       }
     });
+  }
+
+  /**
+   * A rejoining participant brings a new stream (new SSRC, sequence and timestamps) into a receiver's
+   * existing slot: continue the numbering from the last packet sent, and move the timestamp on by the real
+   * time that passed, so the receiver's jitter buffer sees neither a gap nor a frozen clock.
+   */
+  private realign(sender: RTCRtpSender, rtp: RtpPacket, kind: 'audio' | 'video'): void {
+    const last = this.lastForwardAt.get(sender);
+    const elapsedTicks = last === undefined ? 0 : Math.round(((Date.now() - last) / 1000) * (kind === 'video' ? 90000 : 48000));
+    sender.replaceRTP({ sequenceNumber: (rtp.header.sequenceNumber - 1) & 0xffff, timestamp: (rtp.header.timestamp - elapsedTicks) >>> 0 });
   }
 
   private requestKeyframe(role: SendingRole): void {
