@@ -12,7 +12,24 @@ const EVERY_ROLE: readonly Role[] = ROLES;
 const STAFF: Role[] = ['call_handler', 'rvr_officer', 'supervisor'];
 // API routes take a CAD API key, never a staff session: every identity here is refused (API tests cover keys).
 const API_KEY = 'api key';
-const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_KEY | readonly Role[]> = {
+// Victims' and interpreters' pages take a call session from a texted link, never a staff session.
+const LINK = 'call link';
+const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_KEY | typeof LINK | readonly Role[]> = {
+  'GET /consultations/:id/call': ['rvr_officer'],
+  'GET /calls/:id': STAFF,
+  'POST /calls/:id/invites': ['rvr_officer'],
+  'POST /calls/:id/invites/revoke': ['rvr_officer'],
+  'POST /calls/:id/notes': ['rvr_officer'],
+  'POST /calls/:id/snapshots': ['rvr_officer'],
+  'POST /calls/:id/end': ['rvr_officer'],
+  'GET /calls/:id/socket': ['rvr_officer'],
+  'GET /v/:token': ANYONE,
+  'GET /v/ended': ANYONE,
+  'GET /v/call': LINK,
+  'POST /v/call/consent': LINK,
+  'GET /v/socket': LINK,
+  'POST /v/quick-exit': LINK,
+  'GET /dev/outbox': EVERY_ROLE,
   'GET /api/docs': ANYONE,
   'POST /api/v1/incidents': API_KEY,
   'GET /api/v1/consultations/:id': API_KEY,
@@ -122,7 +139,7 @@ describe('role × route access matrix (SEC-11)', () => {
   const expectedVerdict = (route: string, identity: Identity): Verdict => {
     const rule = EXPECTED[route]!;
     if (rule === ANYONE) return 'allowed';
-    if (rule === API_KEY) return 'denied';
+    if (rule === API_KEY || rule === LINK) return 'denied';
     if (!identity.role && !identity.firstFactorOnly) return 'denied';
     if (rule === FIRST_FACTOR) return 'allowed';
     if (identity.firstFactorOnly) return 'denied';
@@ -165,7 +182,7 @@ describe('role × route access matrix (SEC-11)', () => {
         const body = streaming ? await firstChunk(response.stream()) : response.body;
         // Asked for JSON, the guard refuses with 401 or 403 and says why; anything else got past it.
         const denied =
-          (response.statusCode === 401 && /Sign in|Finish signing in|API key/.test(body)) ||
+          (response.statusCode === 401 && /Sign in|Finish signing in|API key|call has ended or your link has expired/.test(body)) ||
           (response.statusCode === 403 && /does not give you access/.test(body));
         const verdict: Verdict = denied ? 'denied' : 'allowed';
         row.push(verdict === 'allowed' ? '✓' : '·');

@@ -46,6 +46,7 @@ export async function buildTestApp(
     config,
     db,
     async close() {
+      await services.callRooms.shutdown();
       await app.close();
       await live.close();
       await db.drop();
@@ -93,6 +94,18 @@ export class Browser {
       url,
       payload: body,
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader, ...options.headers },
+    });
+    this.absorb(response);
+    return response;
+  }
+
+  /** Posts JSON the way the call pages' scripts do, with the CSRF token in a header. */
+  async postJson(url: string, body: unknown): Promise<LightMyRequestResponse> {
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      payload: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': this.csrfToken, cookie: this.cookieHeader },
     });
     this.absorb(response);
     return response;
