@@ -49,6 +49,7 @@ export default tseslint.config(
           'fetch',
           'confirm',
           'console',
+          'performance',
           'EventSource',
           'WebSocket',
           'RTCPeerConnection',

@@ -140,6 +140,35 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     await officer.page.screenshot({ path: 'test-results/call-record.png', fullPage: true });
   });
 
+  it('RVR-11: Exit this page leaves the call at once, replaces the page without a history entry and alerts the officer', async () => {
+    const { services } = server.runtime;
+    const consultationId = await acceptedConsultation(services);
+    const officer = await officerOnCallPage(server, consultationId);
+    people.push(officer);
+    await officer.page.getByTestId('send-link').click();
+    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+    const victim = await launchParticipant({ fakeMedia: true });
+    people.push(victim);
+    await victim.page.goto(`${server.baseUrl}/v/ended`);
+    const historyBefore = await victim.page.evaluate(() => history.length);
+    await victimJoins(latestLink(services), { participant: victim });
+    await waitForDecodedVideo(officer.page);
+    const historyInCall = await victim.page.evaluate(() => history.length);
+    await victim.page.getByRole('button', { name: /Exit this page/ }).click();
+    await victim.page.waitForURL(/\/v\/ended$/);
+    assert.equal(await victim.page.evaluate(() => history.length), historyInCall, 'no new history entry: Back does not return to the call');
+    assert.ok(historyInCall >= historyBefore);
+    await officer.page.locator('[data-alert][data-kind="quick_exit"]').waitFor({ timeout: 5000 });
+    assert.match((await officer.page.getByTestId('call-alert').textContent()) ?? '', /Exit this page/);
+    // The page left behind cannot rejoin: the call session ended with the exit.
+    const back = await victim.page.goto(`${server.baseUrl}/v/call`);
+    assert.equal(back?.status(), 401);
+    const storage = await victim.page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length }));
+    assert.deepEqual(storage, { local: 0, session: 0 }, 'nothing is stored on the phone');
+    const call = (await services.calls.findOpenCall(consultationId))!;
+    assert.ok((await services.calls.callView(call.id)).events.some((e) => e.type === 'quick_exit'));
+  });
+
   it('refuses a reused, expired or malformed link with a page that says what to do', async () => {
     const { services } = server.runtime;
     const consultationId = await acceptedConsultation(services);

@@ -15,6 +15,7 @@ export interface CallStats {
   sendWidth: number;
   sendHeight: number;
   audioReceived: number;
+  framesDropped: number;
 }
 
 /** A queued eligible call accepted by the demo officer, ready for a video call. */

@@ -8,6 +8,10 @@ const $ = (selector) => root.querySelector(selector);
 const statusLine = $('[data-call-status]');
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 
+/** Milliseconds since the page started loading at each step of joining (for support and the set-up benchmark). */
+const marks = {};
+const mark = (name) => (marks[name] ??= Math.round(performance.now()));
+
 const state = { pc: undefined, socket: undefined, local: undefined, slots: undefined, ended: false, leaving: false, attempts: 0, remotes: new Map() };
 
 function setStatus(text) {
@@ -54,6 +58,7 @@ function remoteStream(forRole) {
     if (video) {
       video.srcObject = stream;
       video.hidden = false;
+      video.addEventListener('loadeddata', () => mark(`firstFrame:${forRole}`), { once: true });
     }
   }
   return stream;
@@ -72,7 +77,10 @@ function newPeerConnection(iceServers) {
     stream.addTrack(event.track);
   };
   pc.onconnectionstatechange = () => {
-    if (pc.connectionState === 'connected') setStatus('Connected.');
+    if (pc.connectionState === 'connected') {
+      mark('connected');
+      setStatus('Connected.');
+    }
     if (pc.connectionState === 'failed') setStatus('The connection was lost. Reconnecting…');
   };
   return pc;
@@ -107,7 +115,10 @@ function connect() {
   const socket = new WebSocket(url);
   state.socket = socket;
   let iceServers = [];
-  socket.onopen = () => (state.attempts = 0);
+  socket.onopen = () => {
+    state.attempts = 0;
+    mark('socketOpen');
+  };
   socket.onmessage = async (event) => {
     const message = JSON.parse(event.data);
     switch (message.type) {
@@ -117,7 +128,9 @@ function connect() {
         setStatus(role === 'officer' ? 'Waiting for the victim to join…' : 'Connecting to the officer…');
         break;
       case 'offer':
+        mark('offer');
         await onOffer(message, iceServers);
+        mark('answerSent');
         break;
       case 'candidate':
         await state.pc?.addIceCandidate(message.candidate).catch(() => undefined);
@@ -255,6 +268,7 @@ async function readStats() {
     sendWidth: 0,
     sendHeight: 0,
     audioReceived: 0,
+    framesDropped: 0,
   };
   report.forEach((s) => {
     const before = previous.get(s.id);
@@ -271,6 +285,7 @@ async function readStats() {
       if (s.kind === 'video') {
         out.framesPerSecond = Math.max(out.framesPerSecond, s.framesPerSecond ?? 0);
         out.framesDecoded += s.framesDecoded ?? 0;
+        out.framesDropped += s.framesDropped ?? 0;
       }
       if (s.kind === 'audio') out.audioReceived += s.totalSamplesReceived ?? 0;
     }
@@ -368,6 +383,7 @@ function wireControls() {
 async function start() {
   wireControls();
   state.local = await getLocalMedia();
+  mark('localMedia');
   const self = root.querySelector('[data-local]');
   if (self) self.srcObject = state.local;
   connect();
@@ -377,6 +393,7 @@ async function start() {
 // For tests and support: the live connection's figures.
 window.rvrCall = {
   readStats,
+  marks,
   get pc() {
     return state.pc;
   },
