@@ -43,11 +43,35 @@ describe('configuration', () => {
     assert.ok(!problems({ NODE_ENV: 'production' }).some((p) => p.startsWith('SEED_DEMO_DATA')));
   });
 
-  it('still refuses production with the outbox SMS provider, which has no real alternative yet', () => {
+  it('refuses production with the outbox SMS provider, and accepts it with Notify or Twilio configured', () => {
     assert.deepEqual(
       problems(productionReady).map((p) => p.split(' ')[0]),
       ['SMS_PROVIDER=outbox'],
     );
+    const notify = loadConfig({ ...productionReady, SMS_PROVIDER: 'notify', NOTIFY_API_KEY: 'key', NOTIFY_TEMPLATE_ID: 'template' });
+    assert.equal(notify.sms.provider, 'notify');
+    const twilio = loadConfig({ ...productionReady, SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+447700900000' });
+    assert.equal(twilio.sms.provider, 'twilio');
+  });
+
+  it('names what a chosen SMS provider still needs', () => {
+    assert.deepEqual(
+      problems({ SMS_PROVIDER: 'notify' }).map((p) => p.split(' ')[0]),
+      ['NOTIFY_API_KEY', 'NOTIFY_TEMPLATE_ID'],
+    );
+    const twilio = problems({ SMS_PROVIDER: 'twilio', TWILIO_FROM: '+447700900000', TWILIO_MESSAGING_SERVICE_SID: 'MG1' });
+    assert.ok(twilio.some((p) => p.startsWith('Set exactly one of TWILIO_FROM')));
+    assert.ok(twilio.some((p) => p.startsWith('TWILIO_ACCOUNT_SID')));
+  });
+
+  it('reads the call settings: neutral default text, ICE servers as JSON, a port range, and refuses malformed ones', () => {
+    const config = loadConfig({ ICE_SERVERS: '[{"urls":"turn:turn.example:3478","username":"u","credential":"p"}]', ICE_PORT_RANGE: '40000-40999' });
+    assert.doesNotMatch(config.call.inviteText, /police/i);
+    assert.deepEqual(config.call.iceServers, [{ urls: 'turn:turn.example:3478', username: 'u', credential: 'p' }]);
+    assert.deepEqual(config.call.icePortRange, [40000, 40999]);
+    assert.equal(config.call.inviteTtlMinutes, 15);
+    const found = problems({ ICE_SERVERS: '{"urls":1}', ICE_PORT_RANGE: '9-8', INVITE_SMS_TEXT: 'no link here', QUICK_EXIT_URL: 'javascript:alert(1)' });
+    assert.equal(found.length, 4, found.join(' | '));
   });
 
   it('refuses a short session secret and plain http in production', () => {

@@ -29,5 +29,9 @@ describe('logger redaction of personal data (DP-02)', () => {
   it('never writes query strings, which can carry tokens', () => {
     assert.equal(loggableUrl('/sign-in?token=abc123'), '/sign-in?[redacted]');
     assert.equal(loggableUrl('/health/live'), '/health/live');
+    // RVR-07: a call link's token is a secret.
+    assert.equal(loggableUrl('/v/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU'), '/v/[redacted]');
+    assert.equal(loggableUrl('/v/call'), '/v/call');
+    assert.equal(loggableUrl('/v/socket'), '/v/socket');
   });
 });

@@ -56,7 +56,10 @@ function scrub(value: unknown, depth: number): unknown {
 /** A URL for the log: the path only. Query strings can carry tokens or personal data, so they never go in. */
 export function loggableUrl(url: string): string {
   const q = url.indexOf('?');
-  return q === -1 ? url : `${url.slice(0, q)}?${REDACTED}`;
+  const pathOnly = q === -1 ? url : url.slice(0, q);
+  // A texted link's path is its secret token: never written to a log.
+  const safePath = pathOnly.replace(/^\/v\/(?!call$|call\/|socket$|quick-exit$|ended$)[^/]+$/, `/v/${REDACTED}`);
+  return q === -1 ? safePath : `${safePath}?${REDACTED}`;
 }
 
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {

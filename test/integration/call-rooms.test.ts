@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { after, before, it } from 'node:test';
+import pino from 'pino';
+import type { WebSocket } from 'ws';
+import { CallRooms } from '../../src/features/video/call-rooms.js';
+import type { MediaEngine, MediaRoom, MediaRoomHooks } from '../../src/features/video/media/media-room.js';
+import { describeOnEachDatabase } from '../support/databases.js';
+import { allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+
+/** A signalling socket as CallRooms sees it: what it sends is kept, and closing it is the page going away. */
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  readonly sent: Record<string, unknown>[] = [];
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as Record<string, unknown>);
+  }
+  close() {
+    if (this.readyState !== 1) return;
+    this.readyState = 3;
+    this.emit('close');
+  }
+  terminate() {
+    this.close();
+  }
+  ping() {}
+  message(value: unknown) {
+    this.emit('message', Buffer.from(JSON.stringify(value)));
+  }
+  async next(type: string): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 200; i++) {
+      const found = this.sent.find((m) => m.type === type);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`no ${type} message; got ${this.sent.map((m) => m.type).join(', ')}`);
+  }
+}
+
+/** No media at all: records what the rooms ask of the media plane, and lets the test say when media flows. */
+class FakeEngine implements MediaEngine {
+  readonly name = 'fake';
+  readonly hooks = new Map<string, MediaRoomHooks>();
+  readonly left: string[] = [];
+  createRoom(callId: string, hooks: MediaRoomHooks): MediaRoom {
+    this.hooks.set(callId, hooks);
+    return {
+      join: async () => ({ sdp: 'v=0\r\n', slots: { upstream: undefined, remotes: [] } }),
+      answer: async () => undefined,
+      addCandidate: async () => undefined,
+      leave: async (participantId) => void this.left.push(participantId),
+      close: async () => undefined,
+      stats: () => ({ participants: [] }),
+    };
+  }
+}
+
+await describeOnEachDatabase('call rooms: joins, drops, grace period, quick exit and time limits', (kind) => {
+  let t: TestApp;
+  let engine: FakeEngine;
+  let rooms: CallRooms;
+  let officer: Awaited<ReturnType<typeof createUser>>;
+  let handler: Awaited<ReturnType<typeof createUser>>;
+  before(async () => {
+    t = await buildTestApp(kind);
+    officer = await createUser(t.services, 'cr-officer', ['rvr_officer']);
+    handler = await createUser(t.services, 'cr-handler', ['call_handler']);
+    await allowRoundTheClock(t.services);
+    engine = new FakeEngine();
+    rooms = new CallRooms(t.services.calls, engine, { ...t.config.call, reconnectGraceSeconds: 0.3, maxCallMinutes: 60 }, pino({ level: 'silent' }), undefined);
+  });
+  after(async () => {
+    await rooms.shutdown();
+    await t.close();
+  });
+
+  const setUp = async () => {
+    const { consultation } = await newCall(t.services, handler);
+    await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
+    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
+    const { sessionSecret } = await t.services.calls.redeemLink(token, undefined, 'test');
+    const session = (await t.services.calls.resolveLinkSession(sessionSecret))!;
+    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
+    const officerSocket = new FakeSocket();
+    rooms.attach(officerSocket as unknown as WebSocket, staff, contextFor(officer));
+    officerSocket.message({ type: 'join' });
+    await officerSocket.next('offer');
+    const victimSocket = new FakeSocket();
+    const victimContext = t.services.calls.linkContext(session, 'test');
+    rooms.attach(victimSocket as unknown as WebSocket, session.participant, victimContext);
+    victimSocket.message({ type: 'join' });
+    await victimSocket.next('offer');
+    return { consultation, call, officerSocket, victimSocket, staff, session, victimContext, sessionSecret };
+  };
+
+  it('first media both ways marks the call and the consultation connected', async () => {
+    const { consultation, call, staff, session } = await setUp();
+    const hooks = engine.hooks.get(call.id)!;
+    hooks.firstMedia(staff.id, 'video');
+    hooks.firstMedia(session.participant.id, 'audio');
+    for (let i = 0; i < 50 && (await t.services.consultations.summary(consultation.id)).state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await t.services.consultations.summary(consultation.id)).state, 'connected');
+    assert.ok((await t.services.data.repos.calls.findById(call.id))!.connectedAt);
+  });
+
+  it('a dropped victim shows as reconnecting; rejoining within the grace period keeps the call open', async () => {
+    const { call, officerSocket, victimSocket, session, victimContext } = await setUp();
+    victimSocket.close();
+    assert.equal((await officerSocket.next('alert')).kind, 'dropped');
+    const again = new FakeSocket();
+    rooms.attach(again as unknown as WebSocket, session.participant, victimContext);
+    again.message({ type: 'join' });
+    await again.next('offer');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal((await t.services.data.repos.calls.findById(call.id))!.state, 'open');
+    const types = (await t.services.calls.callView(call.id)).events.map((e) => e.type);
+    assert.ok(types.includes('dropped') && types.includes('rejoined'));
+  });
+
+  it('when everyone has gone past the grace period the call ends by itself', async () => {
+    const { call, officerSocket, victimSocket } = await setUp();
+    victimSocket.close();
+    officerSocket.close();
+    for (let i = 0; i < 100 && (await t.services.data.repos.calls.findById(call.id))!.state === 'open'; i++) await new Promise((r) => setTimeout(r, 20));
+    const ended = (await t.services.data.repos.calls.findById(call.id))!;
+    assert.equal(ended.state, 'ended');
+    assert.equal(ended.endReason, 'Everyone left the call');
+  });
+
+  it('RVR-11: quick exit alerts the officer at once and ends the victim’s call session', async () => {
+    const { officerSocket, victimSocket, session, sessionSecret } = await setUp();
+    assert.ok(await t.services.calls.resolveLinkSession(sessionSecret), 'the session works before the exit');
+    victimSocket.message({ type: 'quick_exit' });
+    assert.equal((await officerSocket.next('alert')).kind, 'quick_exit');
+    assert.equal(await t.services.calls.resolveLinkSession(sessionSecret), undefined, 'and not after it');
+    const participant = (await t.services.data.repos.calls.findParticipant(session.participant.id))!;
+    assert.equal(participant.leftReason, 'quick_exit');
+    assert.ok(participant.sessionExpiresAt! <= new Date());
+  });
+
+  it('a call that reaches its maximum length is ended for everyone', async () => {
+    const short = new CallRooms(t.services.calls, engine, { ...t.config.call, maxCallMinutes: 0.005 }, pino({ level: 'silent' }), undefined);
+    const { consultation } = await newCall(t.services, handler);
+    await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
+    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
+    const socket = new FakeSocket();
+    short.attach(socket as unknown as WebSocket, staff, contextFor(officer));
+    const ended = await socket.next('ended');
+    assert.match(String(ended.reason), /maximum length/);
+    assert.equal((await t.services.data.repos.calls.findById(call.id))!.state, 'ended');
+    await short.shutdown();
+  });
+});
