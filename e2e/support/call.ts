@@ -54,7 +54,8 @@ export async function victimJoins(link: string, options: { participant?: Partici
 }
 
 export function callStats(page: Page): Promise<CallStats | undefined> {
-  return evaluateWithin(page, 5000, () => (window as unknown as { rvrCall: { readStats(): Promise<CallStats | undefined> } }).rvrCall.readStats());
+  // Undefined until the page's call script has started.
+  return evaluateWithin(page, 5000, () => (window as unknown as { rvrCall?: { readStats(): Promise<CallStats | undefined> } }).rvrCall?.readStats());
 }
 
 /** Waits until the page decodes remote video and the decoded frame count is still rising. */

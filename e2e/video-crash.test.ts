@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
+import { decodeErrors, measuredDurationSeconds } from '../src/platform/media/ffmpeg.js';
+import { sha256File } from '../src/platform/media/sha256-file.js';
+import { waitForDecodedVideo } from './support/call.js';
+import { freePort, launchParticipant, type Participant } from './support/harness.js';
+import { SignInPage } from './support/pages.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function startServerProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; listening: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+  });
+  let output = '';
+  const listening = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += String(chunk);
+      if (output.includes('RVR listening on')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
+  });
+  return { child, output: () => output, listening };
+}
+
+describe('a server crash in the middle of a call (issue 5: nothing left half-written)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-crash-'));
+  const people: Participant[] = [];
+  const children: ChildProcess[] = [];
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(people.map((p) => p.close()));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('kill -9 mid-call: on restart the recordings are made playable and hashed, and the call is marked interrupted', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = { DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: baseUrl };
+    const first = startServerProcess(env);
+    children.push(first.child);
+    await first.listening;
+
+    const officer = await launchParticipant({ fakeMedia: true });
+    people.push(officer);
+    await new SignInPage(officer.page).signInAndAcknowledge(baseUrl, 'officer', DEMO_PASSWORD);
+    await officer.page.goto(`${baseUrl}/officer`);
+    await officer.page
+      .getByTestId('queue')
+      .getByRole('button', { name: /Accept/ })
+      .first()
+      .click();
+    await officer.page.waitForURL(/\/consultations\//);
+    await officer.page.getByTestId('open-call').click();
+    await officer.page.getByTestId('send-link').click();
+    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+    const callId = await officer.page.locator('#rvr-call').getAttribute('data-call-id');
+    const outbox = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as {
+      messages: { body: string }[];
+    };
+    const link = /https?:\/\/\S+/.exec(outbox.messages[0]!.body)![0];
+
+    const victim = await launchParticipant({ fakeMedia: true });
+    people.push(victim);
+    await victim.page.goto(link);
+    await victim.page.getByLabel('I agree to the video call').check();
+    await victim.page.getByLabel('I understand the call is recorded').check();
+    await victim.page.getByTestId('consent-continue').click();
+    await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
+    await officer.page.waitForTimeout(3000);
+
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    const recordingsDir = path.join(dataDir, 'media', 'calls', callId!);
+    const unfinished = fs.readdirSync(recordingsDir).filter((f) => f.endsWith('.webm'));
+    assert.deepEqual(unfinished.sort(), ['officer-001.webm', 'victim-001.webm'], 'both recordings were being written when the server died');
+
+    const second = startServerProcess(env);
+    children.push(second.child);
+    await second.listening;
+    assert.match(second.output(), /recovered calls interrupted by a restart/);
+
+    const record = (await (await officer.page.request.get(`${baseUrl}/calls/${callId}`, { headers: { accept: 'application/json' } })).json()) as {
+      call: { state: string; endReason: string };
+      recordings: { role: string; status: string; fileKey: string; sha256: string }[];
+    };
+    assert.equal(record.call.state, 'interrupted');
+    assert.match(record.call.endReason, /restarted/);
+    assert.equal(record.recordings.length, 2);
+    for (const recording of record.recordings) {
+      assert.equal(recording.status, 'repaired');
+      const file = path.join(dataDir, 'media', recording.fileKey);
+      assert.equal((await sha256File(file)).sha256, recording.sha256, 'the hash on record is the repaired file’s');
+      assert.deepEqual(await decodeErrors(file), [], `${recording.fileKey} plays`);
+      const seconds = (await measuredDurationSeconds(file)).durationSeconds!;
+      assert.ok(seconds >= 3, `${recording.role}: ${seconds} s of media kept up to the crash`);
+      assert.ok(fs.existsSync(file.replace(/\.webm$/, '.unfinished.webm')), 'the raw file is kept');
+    }
+    second.child.kill('SIGTERM');
+  });
+});
