@@ -21,6 +21,10 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
 
   app.addHook('onRequest', async (request, reply) => {
     if (isStaticAsset(request.url)) return;
+    // Cookies ride along on WebSocket handshakes from any site: a call socket opened by another site's page is refused.
+    if (request.headers.upgrade?.toLowerCase() === 'websocket' && !sameOrigin(request)) {
+      throw new AppError(403, 'Call connections are only accepted from this service’s own pages.');
+    }
     const declared = request.is404 ? undefined : request.routeOptions.config.access;
     if (declared && typeof declared === 'object' && 'apiScope' in declared) {
       const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -78,6 +82,16 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
     if (STATE_CHANGING.has(request.method) && !request.apiClient) app.csrfProtection(request, reply, done);
     else done();
   });
+}
+
+function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 function hasNulCharacter(value: unknown): boolean {
