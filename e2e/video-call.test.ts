@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeErrors, measuredDurationSeconds, probeMedia } from '../src/platform/media/ffmpeg.js';
 import { sha256File } from '../src/platform/media/sha256-file.js';
-import { acceptedConsultation, callStats, latestLink, officerOnCallPage, victimJoins, waitForDecodedVideo } from './support/call.js';
+import { callStats, latestLink, officerEndsCall, officerSendsLink, victimJoins, waitForDecodedVideo } from './support/call.js';
 import { freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
 
 /** Every finished recording of the call: a WebM with VP8/Opus that decodes cleanly, whose hash is the one on record. */
@@ -45,12 +45,8 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
 
   it('RVR-07/RVR-10: officer texts the link, the victim consents and joins, both see and hear each other, chat, snapshot, end; recordings pass ffprobe', async () => {
     const { services } = server.runtime;
-    const consultationId = await acceptedConsultation(services);
-    const officer = await officerOnCallPage(server, consultationId);
+    const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
-    await officer.page.getByTestId('send-link').click();
-    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
-    const link = latestLink(services);
     assert.match(services.smsOutbox!.list()[0]!.body, /^Here is the link for your video call: /);
     assert.doesNotMatch(services.smsOutbox!.list()[0]!.body, /police/i, 'the text is neutral by default');
 
@@ -95,8 +91,7 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     assert.equal(snapshot!.sha256, shownHash);
     assert.equal((await sha256File(path.join(services.mediaRoot, snapshot!.fileKey))).sha256, snapshot!.sha256);
 
-    officer.page.once('dialog', (dialog) => void dialog.accept());
-    await officer.page.getByTestId('end-call').click();
+    await officerEndsCall(officer);
     const callLength = (Date.now() - callStarted) / 1000;
     await officer.page.waitForURL(/\/calls\//, { timeout: 10_000 });
     await victim.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
@@ -142,16 +137,13 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
 
   it('RVR-11: Exit this page leaves the call at once, replaces the page without a history entry and alerts the officer', async () => {
     const { services } = server.runtime;
-    const consultationId = await acceptedConsultation(services);
-    const officer = await officerOnCallPage(server, consultationId);
+    const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
-    await officer.page.getByTestId('send-link').click();
-    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
     const victim = await launchParticipant({ fakeMedia: true });
     people.push(victim);
     await victim.page.goto(`${server.baseUrl}/v/ended`);
     const historyBefore = await victim.page.evaluate(() => history.length);
-    await victimJoins(latestLink(services), { participant: victim });
+    await victimJoins(link, { participant: victim });
     await waitForDecodedVideo(officer.page);
     const historyInCall = await victim.page.evaluate(() => history.length);
     await victim.page.getByRole('button', { name: /Exit this page/ }).click();
@@ -169,14 +161,47 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     assert.ok((await services.calls.callView(call.id)).events.some((e) => e.type === 'quick_exit'));
   });
 
-  it('refuses a reused, expired or malformed link with a page that says what to do', async () => {
+  it('a phone with no usable camera joins voice-only: help is shown, the officer hears them, and the audio is recorded', async () => {
     const { services } = server.runtime;
-    const consultationId = await acceptedConsultation(services);
-    const officer = await officerOnCallPage(server, consultationId);
+    const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
-    await officer.page.getByTestId('send-link').click();
-    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
-    const link = latestLink(services);
+    const victim = await launchParticipant({ fakeMedia: true });
+    people.push(victim);
+    // As on a phone whose camera is broken or in use: asking for video fails, audio works.
+    await victim.context.addInitScript(() => {
+      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (constraints) =>
+        constraints?.video ? Promise.reject(new DOMException('Requested device not found', 'NotFoundError')) : original(constraints);
+    });
+    await victimJoins(link, { participant: victim });
+    await victim.page.getByTestId('media-help').waitFor();
+    assert.match((await victim.page.getByTestId('media-help').textContent()) ?? '', /voice-only/);
+    await waitForDecodedVideo(victim.page);
+    let heard = 0;
+    for (let i = 0; i < 30 && heard === 0; i++) {
+      await officer.page.waitForTimeout(300);
+      heard = (await callStats(officer.page))?.audioReceived ?? 0;
+    }
+    assert.ok(heard > 0, 'the officer receives the victim’s audio');
+    await officer.page.waitForTimeout(2000);
+    await officerEndsCall(officer);
+    await victim.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
+    const call = (await services.data.repos.calls.listByConsultation(consultationId))[0]!;
+    const victimRecording = (await services.data.repos.recordings.listByCall(call.id)).find((r) => r.role === 'victim')!;
+    assert.deepEqual(victimRecording.tracks, ['audio']);
+    assert.equal(victimRecording.status, 'finalised');
+    const file = path.join(services.mediaRoot, victimRecording.fileKey);
+    assert.deepEqual(
+      (await probeMedia(file)).streams.map((s) => s.codecName),
+      ['opus'],
+    );
+    assert.deepEqual(await decodeErrors(file), []);
+    assert.equal((await sha256File(file)).sha256, victimRecording.sha256);
+  });
+
+  it('refuses a reused, expired or malformed link with a page that says what to do', async () => {
+    const { officer, link } = await officerSendsLink(server);
+    people.push(officer);
     const victim = await launchParticipant({ fakeMedia: true });
     people.push(victim);
     await victim.page.goto(link);
@@ -206,12 +231,9 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
 
   it('killing the victim’s browser leaves a playable recording up to that moment; rejoining with the call session continues in a new segment', async () => {
     const { services } = server.runtime;
-    const consultationId = await acceptedConsultation(services);
-    const officer = await officerOnCallPage(server, consultationId);
+    const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
-    await officer.page.getByTestId('send-link').click();
-    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
-    const victim = await victimJoins(latestLink(services));
+    const victim = await victimJoins(link);
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
     await victim.page.waitForTimeout(2000);
     const cookies = await victim.context.cookies();
@@ -243,8 +265,7 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
     await officer.page.locator('[data-participant-role="victim"][data-participant-state="connected"]').waitFor({ timeout: 10_000 });
     await back.page.waitForTimeout(1500);
 
-    officer.page.once('dialog', (dialog) => void dialog.accept());
-    await officer.page.getByTestId('end-call').click();
+    await officerEndsCall(officer);
     await back.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
     const recordings = await checkRecordings(server, call.id);
     assert.deepEqual(
@@ -258,12 +279,9 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
 
   it('a three-party call with an interpreter: everyone sees everyone and all three are recorded', async () => {
     const { services } = server.runtime;
-    const consultationId = await acceptedConsultation(services);
-    const officer = await officerOnCallPage(server, consultationId);
+    const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
-    await officer.page.getByTestId('send-link').click();
-    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
-    const victim = await victimJoins(latestLink(services));
+    const victim = await victimJoins(link);
     people.push(victim);
     await officer.page.getByText('Invite an interpreter').click();
     await officer.page.getByLabel('Interpreter’s mobile number').fill('07700 900456');
@@ -287,8 +305,7 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
     };
     await Promise.all([decodesTwo(officer.page), decodesTwo(victim.page), decodesTwo(interpreter.page)]);
     await officer.page.waitForTimeout(1500);
-    officer.page.once('dialog', (dialog) => void dialog.accept());
-    await officer.page.getByTestId('end-call').click();
+    await officerEndsCall(officer);
     await interpreter.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
     const call = (await services.calls.callView((await services.data.repos.calls.listByConsultation(consultationId))[0]!.id)).call;
     const recordings = await checkRecordings(server, call.id);

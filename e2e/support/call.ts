@@ -70,3 +70,18 @@ export async function waitForDecodedVideo(page: Page, timeoutMs = 20_000): Promi
     await page.waitForTimeout(500);
   }
 }
+
+/** An accepted consultation, its officer on the call page, and a link texted to the victim (read from the outbox). */
+export async function officerSendsLink(server: RunningServer): Promise<{ consultationId: string; officer: Participant; link: string }> {
+  const consultationId = await acceptedConsultation(server.runtime.services);
+  const officer = await officerOnCallPage(server, consultationId);
+  await officer.page.getByTestId('send-link').click();
+  await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+  return { consultationId, officer, link: latestLink(server.runtime.services) };
+}
+
+/** The officer ends the call (confirming the prompt). */
+export async function officerEndsCall(officer: Participant): Promise<void> {
+  officer.page.once('dialog', (dialog) => void dialog.accept());
+  await officer.page.getByTestId('end-call').click();
+}

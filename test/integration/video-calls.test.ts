@@ -14,12 +14,13 @@ import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newC
 
 await describeOnEachDatabase('video calls: links, consent, signalling and recovery (RVR-07, RVR-10, SC-3)', (kind) => {
   let t: TestApp;
-  let clock = Date.now();
+  // Moved forward to test expiry; the test clock otherwise follows real time (the intake form refuses calls "received" in the future).
+  let clockOffset = 0;
   let officer: Awaited<ReturnType<typeof createUser>>;
   let otherOfficer: Awaited<ReturnType<typeof createUser>>;
   let handler: Awaited<ReturnType<typeof createUser>>;
   before(async () => {
-    t = await buildTestApp(kind, { now: () => new Date(clock) });
+    t = await buildTestApp(kind, { now: () => new Date(Date.now() + clockOffset) });
     handler = await createUser(t.services, 'vc-handler', ['call_handler']);
     officer = await createUser(t.services, 'vc-officer', ['rvr_officer']);
     otherOfficer = await createUser(t.services, 'vc-officer2', ['rvr_officer']);
@@ -77,9 +78,9 @@ await describeOnEachDatabase('video calls: links, consent, signalling and recove
     assert.equal(revoked.statusCode, 410);
     assert.match(revoked.body, /has been replaced/);
 
-    clock += 16 * 60_000;
+    clockOffset = 16 * 60_000;
     const expired = await t.app.inject({ method: 'GET', url: `/v/${third}` });
-    clock = Date.now();
+    clockOffset = 0;
     assert.equal(expired.statusCode, 410);
     assert.match(expired.body, /has expired/);
 
@@ -194,6 +195,35 @@ await describeOnEachDatabase('video calls: links, consent, signalling and recove
     socket.send(JSON.stringify({ type: 'ping' }));
     assert.equal((await next('pong')).type, 'pong', 'the socket still works');
     socket.close();
+
+    // Another site's page cannot open the socket with the victim's cookie.
+    const foreign = new WebSocket(`${address.replace('http', 'ws')}/v/socket`, { headers: { cookie: victim.cookieHeader, origin: 'https://evil.example' } });
+    const status = await new Promise<number>((resolve) => foreign.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+    assert.equal(status, 403);
+  });
+
+  it('saves the officer’s notes as they type, audited without their content', async () => {
+    const { call } = await openCall();
+    const browser = new Browser(t.app);
+    await browser.signIn('vc-officer');
+    const notes = 'Victim has a cut above the left eye.';
+    const saved = await browser.postJson(`/calls/${call.id}/notes`, { notes });
+    assert.equal(saved.statusCode, 200);
+    assert.equal((await t.services.data.repos.calls.findById(call.id))!.officerNotes, notes);
+    assert.deepEqual(
+      (await auditWhat('call.notes_saved')).map((row) => row.details),
+      [{ length: 36 }],
+      'the audit event has the length of the notes, not their words',
+    );
+    const tooLong = await browser.postJson(`/calls/${call.id}/notes`, { notes: 'x'.repeat(20_001) });
+    assert.equal(tooLong.statusCode, 400);
+    assert.equal((await t.services.data.repos.calls.findById(call.id))!.officerNotes, notes, 'a refused save loses nothing');
+  });
+
+  it('rate limits opening links from one address', async () => {
+    let limited = false;
+    for (let i = 0; i < 40 && !limited; i++) limited = (await t.app.inject({ method: 'GET', url: `/v/${'B'.repeat(43)}` })).statusCode === 429;
+    assert.ok(limited, 'the 31st attempt in a minute is refused');
   });
 
   it('after a restart, an unfinished recording is made playable and hashed (the raw file kept) and the open call is marked interrupted', async () => {

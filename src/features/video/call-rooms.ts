@@ -164,11 +164,7 @@ export class CallRooms {
         active.recordingFiles.set(start.participantId, file);
         return file;
       },
-      recordingFinished: (result) => {
-        void this.service
-          .recordingFinished(result, result.path)
-          .catch((error: unknown) => this.log.error({ err: error, callId }, 'recording could not be registered'));
-      },
+      recordingFinished: (result) => this.service.recordingFinished(result, result.path),
     });
     this.calls.set(callId, active);
     return active;
@@ -188,12 +184,13 @@ export class CallRooms {
     try {
       switch (message.type) {
         case 'join': {
+          // The join is on record before the offer goes out, so no media (and no "connected") can come before "victim joined".
+          await this.service.participantJoined(member.context, member.participant);
           const offer = await active.room.join(member.participant.id, member.participant.role as MediaRole);
           member.joined = true;
           this.clearGrace(active, member.participant.id);
           active.presence.set(member.participant.id, { role: member.participant.role, state: 'connecting' });
           this.send(member, { type: 'offer', sdp: offer.sdp, slots: offer.slots });
-          await this.service.participantJoined(member.context, member.participant);
           break;
         }
         case 'answer':

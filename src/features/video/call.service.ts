@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -375,7 +376,7 @@ export class CallService {
     const consultation = (await this.data.repos.consultations.findById(call.consultationId))!;
     this.assertAssignedOfficer(context, consultation.officerId);
     const at = this.deps.now();
-    const fileKey = `calls/${callId}/snapshot-${at.getTime()}-${Math.random().toString(36).slice(2, 8)}.${mediaType === 'image/png' ? 'png' : 'jpg'}`;
+    const fileKey = `calls/${callId}/snapshot-${at.getTime()}-${randomUUID().slice(0, 8)}.${mediaType === 'image/png' ? 'png' : 'jpg'}`;
     const file = path.join(this.deps.mediaRoot, fileKey);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     await fs.promises.writeFile(file, image, { flag: 'wx', mode: 0o440 });

@@ -56,7 +56,8 @@ export interface MediaRoomHooks {
   firstMedia(participantId: string, kind: 'audio' | 'video'): void;
   /** Where to write the participant's recording segment: the caller registers it before any media is written. */
   recordingPath(start: RecordingStart): Promise<string>;
-  recordingFinished(result: RecordingResult): void;
+  /** Resolves once the segment is registered (hashed and recorded): leaving and closing wait for it. */
+  recordingFinished(result: RecordingResult): Promise<void>;
 }
 
 export interface MediaRoom {

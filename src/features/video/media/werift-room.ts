@@ -309,7 +309,9 @@ class WeriftMediaRoom implements MediaRoom {
     if (!recorder) return;
     peer.recorder = undefined;
     const outcome = await recorder.stop();
-    this.hooks.recordingFinished({ participantId: peer.id, role: peer.role as SendingRole, ...outcome });
+    await this.hooks
+      .recordingFinished({ participantId: peer.id, role: peer.role as SendingRole, ...outcome })
+      .catch((error: unknown) => this.log.error({ err: error, callId: this.callId }, 'a finished recording could not be registered'));
   }
 }
 
