@@ -21,6 +21,7 @@ import { healthRoutes } from './features/health/health.routes.js';
 import { homeRoutes } from './features/home/home.routes.js';
 import fastifyWebsocket from '@fastify/websocket';
 import { callRoutes } from './features/video/call.routes.js';
+import { evidenceRoutes } from './features/evidence/evidence.routes.js';
 import { victimRoutes } from './features/victim/victim.routes.js';
 import { outboxRoutes } from './features/dev/outbox.routes.js';
 import { ssoRoutes } from './features/sign-in/sso.routes.js';
@@ -104,7 +105,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await registerViews(app);
-  registerMetrics(app);
+  registerMetrics(app, { evidenceIntegrityFailures: async () => (await services.evidence.integrityFailures()).length });
 
   registerRequestGuard(app, services, cookieSettings);
   app.addHook('preHandler', async (request, reply) => {
@@ -143,6 +144,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(adminRoutes(services));
   await app.register(dpoRoutes(services));
   await app.register(callRoutes(services));
+  await app.register(evidenceRoutes(services));
   await app.register(victimRoutes(services, config));
   await app.register(outboxRoutes(services.smsOutbox));
   return app;

@@ -32,6 +32,8 @@ import { RecordingsRepository } from './features/video/recordings.repository.js'
 import { CallService } from './features/video/call.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
+import { EvidenceRepository } from './features/evidence/evidence.repository.js';
+import { EvidenceService } from './features/evidence/evidence.service.js';
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
 
 /** Every repository, bound to one database handle (the database itself, or one transaction). */
@@ -49,6 +51,7 @@ export function repositories(db: Executor) {
     apiKeys: new ApiKeysRepository(db),
     calls: new CallsRepository(db),
     recordings: new RecordingsRepository(db),
+    evidence: new EvidenceRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -79,6 +82,15 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const triage = new TriageService(data, audit, consultations, now);
   const sms = createSmsSender(deps.config.sms);
   const mediaRoot = path.join(deps.config.dataDir, 'media');
+  const evidence = new EvidenceService({
+    data,
+    audit,
+    mediaRoot,
+    schedule: deps.config.evidence.retentionSchedule,
+    grantSecret: `${deps.config.sessionSecret}:evidence-playback`,
+    log: logger,
+    now,
+  });
   const calls = new CallService({
     data,
     audit,
@@ -87,6 +99,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     config: deps.config.call,
     publicBaseUrl: deps.config.publicBaseUrl,
     mediaRoot,
+    evidence,
     log: logger,
     now,
   });
@@ -108,6 +121,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     availability: new AvailabilityService(data, audit, now),
     live: deps.live,
     calls,
+    evidence,
     callRooms: new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live),
     mediaRoot,
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */

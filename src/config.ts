@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_RETENTION_SCHEDULE, type RetentionSchedule } from './domain/retention.js';
 import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js';
 
 /** One typed configuration, read only from environment variables (README "Configuration"). */
@@ -24,6 +25,7 @@ export interface Config {
   serviceName: string;
   sms: SmsConfig;
   call: CallConfig;
+  evidence: EvidenceConfig;
   seedDemoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
@@ -40,6 +42,15 @@ export type SmsConfig =
       messagingServiceSid: string | undefined;
       baseUrl: string | undefined;
     };
+
+/** Evidence, retention and disposal (issue 6). */
+export interface EvidenceConfig {
+  /** The MOPI/CPIA/NPCC periods in force (RET-08..RET-22), versioned so each decision names the schedule it used. */
+  retentionSchedule: RetentionSchedule;
+  /** When the integrity job re-hashes every master, and when the disposal job runs (cron, Europe/London). */
+  integrityCron: string;
+  disposalCron: string;
+}
 
 /** The video call (issue 5): links, the victim's page and the media plane. */
 export interface CallConfig {
@@ -113,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection URL');
   }
+  const nonEvidentialDays = integer('RETENTION_NON_EVIDENTIAL_DAYS', 31, 1, 3650);
   const publicBaseUrl = text('PUBLIC_BASE_URL', `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicBaseUrl);
@@ -220,6 +232,18 @@ export function loadConfig(env: Env = process.env): Config {
         'FORCE_PRIVACY_CONTACT',
         "To ask for a copy of what we hold about you, or to complain, contact the force's data protection office through its website or on 101.",
       ),
+    },
+    evidence: {
+      retentionSchedule: {
+        ...DEFAULT_RETENTION_SCHEDULE,
+        nonEvidentialDays,
+        version:
+          nonEvidentialDays === DEFAULT_RETENTION_SCHEDULE.nonEvidentialDays
+            ? DEFAULT_RETENTION_SCHEDULE.version
+            : `${DEFAULT_RETENTION_SCHEDULE.version}+non-evidential-${nonEvidentialDays}d`,
+      },
+      integrityCron: text('EVIDENCE_INTEGRITY_CRON', '15 2 * * *'),
+      disposalCron: text('EVIDENCE_DISPOSAL_CRON', '45 2 * * *'),
     },
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),

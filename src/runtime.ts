@@ -22,6 +22,8 @@ export interface Runtime {
 }
 
 export const SESSION_EXPIRY_JOB = 'sessions.expire';
+export const EVIDENCE_INTEGRITY_JOB = 'evidence.integrity';
+export const EVIDENCE_DISPOSAL_JOB = 'evidence.disposal';
 
 /** Everything `npm start` does short of listening: database (migrated), services, demo data, jobs, HTTP app. */
 export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number } = {}): Promise<Runtime> {
@@ -44,9 +46,17 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     // A restart mid-call: unfinished recordings are made playable and hashed, open calls marked interrupted.
     const recovered = await services.calls.recoverAfterRestart();
     if (recovered.repaired + recovered.interrupted > 0) logger.warn(recovered, 'recovered calls interrupted by a restart');
+    // Evidence: any disposal a crash interrupted is finished, and any finished recording without an item registered.
+    const resumed = await services.evidence.resumeDisposals();
+    const registered = await services.evidence.registerMissing();
+    if (resumed + registered > 0) logger.warn({ resumedDisposals: resumed, registeredItems: registered }, 'evidence recovered after a restart');
     const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
     const jobs = new JobQueue(database.sqlRunner, logger, options.jobPollingSeconds);
     jobs.register(SESSION_EXPIRY_JOB, () => services.auth.expireStaleSessions(), { cron: '*/5 * * * *' });
+    jobs.register(EVIDENCE_INTEGRITY_JOB, () => services.evidence.checkIntegrity(), { cron: config.evidence.integrityCron });
+    jobs.register(EVIDENCE_DISPOSAL_JOB, () => services.evidence.dispose(systemContext('evidence-disposal', 'scheduled'), { dryRun: false }), {
+      cron: config.evidence.disposalCron,
+    });
     await jobs.start();
     const app = await buildApp({ config, services, logger });
     logger.info({ database: database.description, storage: blobs.description, sms: config.sms.provider }, 'services ready');

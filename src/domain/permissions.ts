@@ -21,6 +21,17 @@ export const PERMISSIONS = {
   /** Run the video call of a consultation the officer accepted (send links, snapshot, notes, end). */
   'call.conduct': ['rvr_officer'],
   'victim_data.view': ['call_handler', 'rvr_officer', 'supervisor', 'investigator'],
+  /** The evidence list and each item's and case's metadata (no content): what records staff and the DPO work from. */
+  'evidence.list': ['investigator', 'supervisor', 'evidence_manager', 'dpo'],
+  /** Open, play and see the continuity of evidence; each opening needs a recorded reason (DP-01, RET-04). */
+  'evidence.view': ['investigator', 'supervisor', 'evidence_manager'],
+  /** A download is a disclosure, logged with its recipient (EVD-03). */
+  'evidence.disclose': ['investigator', 'evidence_manager'],
+  /** Retention facts, NRAC reviews, disposal runs and certificates (RET-03, DP-03). */
+  'evidence.retention': ['evidence_manager'],
+  /** Legal holds and restriction instead of erasure (DP-10). */
+  'evidence.hold': ['evidence_manager', 'dpo'],
+  'evidence.restrict': ['evidence_manager', 'dpo'],
   'audit.read': ['dpo'],
   'audit.export': ['dpo'],
   'audit.verify': ['dpo'],

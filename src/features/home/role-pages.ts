@@ -45,15 +45,15 @@ export const ROLE_PAGES: readonly RolePage[] = [
     permission: 'area.investigations',
     path: '/investigations',
     title: 'Investigations',
-    purpose: 'View the evidence of the cases you are investigating. Recorded evidence appears here once video consultations are recorded.',
+    purpose: 'View the evidence of the cases you are investigating: open an item with a reason, play recordings, and download a copy for disclosure at /evidence.',
   },
   {
     role: 'evidence_manager',
     permission: 'area.evidence',
+    ownFeature: true,
     path: '/evidence',
     title: 'Evidence and records',
-    purpose:
-      'Export evidence to the force evidence system, apply retention rules and legal holds. Evidence items appear here once video consultations are recorded.',
+    purpose: 'Apply retention rules and legal holds, review retention with the NRAC questions, check integrity and run disposal.',
   },
   {
     role: 'dpo',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { EvidenceService } from '../evidence/evidence.service.js';
 import type { DataAccess, Repositories } from '../../composition.js';
 import type { CallConfig } from '../../config.js';
 import type { ConsultationState } from '../../domain/consultation-state.js';
@@ -69,6 +70,8 @@ export interface CallDeps {
   publicBaseUrl: string;
   /** Root directory of recordings and snapshots. */
   mediaRoot: string;
+  /** Makes each finished recording and snapshot an evidence item, in the same transaction (EVD-01). */
+  evidence: Pick<EvidenceService, 'registerRecording' | 'registerSnapshot'>;
   log: Logger;
   now: () => Date;
 }
@@ -395,6 +398,7 @@ export class CallService {
           takenAt: at,
         });
         await this.event(tx, context, callId, 'snapshot_taken', { snapshotId: snapshot.id, sha256 });
+        await this.deps.evidence.registerSnapshot(tx, context, snapshot);
         return snapshot;
       });
     } catch (error) {
@@ -460,6 +464,7 @@ export class CallService {
         sha256: hashed?.sha256 ?? null,
         durationMs: result.durationMs ?? null,
       });
+      if (hashed) await this.deps.evidence.registerRecording(tx, systemContext('media', 'media'), { ...recording, sha256: hashed.sha256, sizeBytes: hashed.size });
     });
   }
 
@@ -499,6 +504,7 @@ export class CallService {
           sha256: hashed?.sha256 ?? null,
           rawSha256: rawSha256 ?? null,
         });
+        if (hashed) await this.deps.evidence.registerRecording(tx, context, { ...recording, sha256: hashed.sha256, sizeBytes: hashed.size });
       });
       if (hashed) repaired++;
     }

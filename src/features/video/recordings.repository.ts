@@ -1,6 +1,6 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { recordings, snapshots } from '../../platform/db/schema.js';
+import { evidenceItems, recordings, snapshots } from '../../platform/db/schema.js';
 
 export type RecordingRow = typeof recordings.$inferSelect;
 export type SnapshotRow = typeof snapshots.$inferSelect;
@@ -79,5 +79,26 @@ export class RecordingsRepository {
 
   async listSnapshots(callId: string): Promise<SnapshotRow[]> {
     return this.db.select().from(snapshots).where(eq(snapshots.callId, callId)).orderBy(asc(snapshots.takenAt));
+  }
+
+  /** Finished (hashed) recordings and snapshots that no evidence item has been made from yet. */
+  async listFinishedWithoutEvidence(): Promise<
+    ({ type: 'recording'; row: RecordingRow & { sha256: string; sizeBytes: number } } | { type: 'snapshot'; row: SnapshotRow })[]
+  > {
+    const registered = this.db.select({ sourceId: evidenceItems.sourceId }).from(evidenceItems);
+    const finished = await this.db
+      .select()
+      .from(recordings)
+      .where(and(inArray(recordings.status, ['finalised', 'repaired']), isNotNull(recordings.sha256), sql`('recording:' || ${recordings.id}::text) not in ${registered}`))
+      .orderBy(asc(recordings.startedAt));
+    const stills = await this.db
+      .select()
+      .from(snapshots)
+      .where(sql`('snapshot:' || ${snapshots.id}::text) not in ${registered}`)
+      .orderBy(asc(snapshots.takenAt));
+    return [
+      ...finished.map((row) => ({ type: 'recording' as const, row: row as RecordingRow & { sha256: string; sizeBytes: number } })),
+      ...stills.map((row) => ({ type: 'snapshot' as const, row })),
+    ];
   }
 }

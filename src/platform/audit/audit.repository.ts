@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, like, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { auditEvents } from '../db/schema.js';
 
@@ -61,6 +61,15 @@ export class AuditRepository {
       .where(conditions.length ? and(...conditions) : undefined)
       .orderBy(desc(auditEvents.seq))
       .limit(limit);
+  }
+
+  /** The continuity of an evidence item: events about any of `subjects` whose name starts with `whatPrefix`, oldest first. */
+  async listForSubjects(subjects: string[], whatPrefix: string): Promise<AuditRow[]> {
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(and(inArray(auditEvents.subject, subjects), like(auditEvents.what, `${escapeLike(whatPrefix)}%`)))
+      .orderBy(asc(auditEvents.seq));
   }
 
   async exists(what: string): Promise<boolean> {

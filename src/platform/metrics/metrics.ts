@@ -1,10 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A registry per app (not prom-client's global one), so several apps in one test process do not collide. */
-export function registerMetrics(app: FastifyInstance): Registry {
+export function registerMetrics(app: FastifyInstance, sources: { evidenceIntegrityFailures: () => Promise<number> }): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rvr_' });
+  new Gauge({
+    name: 'rvr_evidence_integrity_failures',
+    help: 'Evidence masters whose latest integrity check found them changed or missing (EVD-02); alert on any value above 0',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.evidenceIntegrityFailures());
+    },
+  });
   const duration = new Histogram({
     name: 'rvr_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',

@@ -1,0 +1,184 @@
+import { and, asc, desc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { Executor } from '../../platform/db/database.js';
+import { evidenceDisposals, evidenceItems, evidenceRetention, legalHolds, retentionReviews } from '../../platform/db/schema.js';
+
+export type EvidenceItemRow = typeof evidenceItems.$inferSelect;
+export type NewEvidenceItem = typeof evidenceItems.$inferInsert;
+export type LegalHoldRow = typeof legalHolds.$inferSelect;
+export type RetentionRow = typeof evidenceRetention.$inferSelect;
+export type RetentionReviewRow = typeof retentionReviews.$inferSelect;
+export type DisposalRow = typeof evidenceDisposals.$inferSelect;
+
+/** Evidence items, their consultation's retention facts, legal holds, reviews and disposal certificates. */
+export class EvidenceRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Registers an item once per source row: a second call for the same source returns the first. */
+  async createItem(item: NewEvidenceItem): Promise<EvidenceItemRow> {
+    const [created] = await this.db.insert(evidenceItems).values(item).onConflictDoNothing({ target: evidenceItems.sourceId }).returning();
+    return created ?? (await this.findBySource(item.sourceId))!;
+  }
+
+  async findItem(id: string): Promise<EvidenceItemRow | undefined> {
+    const [row] = await this.db.select().from(evidenceItems).where(eq(evidenceItems.id, id));
+    return row;
+  }
+
+  async lockItem(id: string): Promise<EvidenceItemRow | undefined> {
+    const [row] = await this.db.select().from(evidenceItems).where(eq(evidenceItems.id, id)).for('update');
+    return row;
+  }
+
+  async findBySource(sourceId: string): Promise<EvidenceItemRow | undefined> {
+    const [row] = await this.db.select().from(evidenceItems).where(eq(evidenceItems.sourceId, sourceId));
+    return row;
+  }
+
+  async listByConsultation(consultationId: string): Promise<EvidenceItemRow[]> {
+    return this.db
+      .select()
+      .from(evidenceItems)
+      .where(eq(evidenceItems.consultationId, consultationId))
+      .orderBy(asc(evidenceItems.capturedAt), asc(evidenceItems.id));
+  }
+
+  /** The evidence list: restricted items are hidden from normal search (DP-10) unless asked for. */
+  async search(options: { includeRestricted: boolean; limit: number }): Promise<EvidenceItemRow[]> {
+    const where = options.includeRestricted ? undefined : isNull(evidenceItems.restrictedAt);
+    return this.db.select().from(evidenceItems).where(where).orderBy(desc(evidenceItems.capturedAt)).limit(options.limit);
+  }
+
+  async listPresentAfter(afterId: string | undefined, limit: number): Promise<EvidenceItemRow[]> {
+    const present = eq(evidenceItems.state, 'present');
+    return this.db
+      .select()
+      .from(evidenceItems)
+      .where(afterId ? and(present, gt(evidenceItems.id, afterId)) : present)
+      .orderBy(asc(evidenceItems.id))
+      .limit(limit);
+  }
+
+  async listIntegrityFailures(): Promise<EvidenceItemRow[]> {
+    return this.db
+      .select()
+      .from(evidenceItems)
+      .where(and(eq(evidenceItems.state, 'present'), inArray(evidenceItems.integrity, ['mismatch', 'missing'])))
+      .orderBy(asc(evidenceItems.integrityCheckedAt));
+  }
+
+  async setIntegrity(id: string, integrity: 'ok' | 'mismatch' | 'missing', at: Date): Promise<void> {
+    await this.db.update(evidenceItems).set({ integrity, integrityCheckedAt: at }).where(eq(evidenceItems.id, id));
+  }
+
+  async setRestriction(id: string, restriction: { at: Date; reason: string } | null): Promise<void> {
+    await this.db
+      .update(evidenceItems)
+      .set({ restrictedAt: restriction?.at ?? null, restrictionReason: restriction?.reason ?? null })
+      .where(eq(evidenceItems.id, id));
+  }
+
+  async setRetentionDates(
+    consultationId: string,
+    values: { retentionBasis: string; reviewDueAt: Date | null; disposalEligibleAt: Date | null },
+  ): Promise<void> {
+    await this.db
+      .update(evidenceItems)
+      .set(values)
+      .where(and(eq(evidenceItems.consultationId, consultationId), eq(evidenceItems.state, 'present')));
+  }
+
+  /** Present, unrestricted items whose disposal date has passed (holds are checked by the caller under lock). */
+  async listDisposalCandidates(now: Date): Promise<EvidenceItemRow[]> {
+    return this.db
+      .select()
+      .from(evidenceItems)
+      .where(and(eq(evidenceItems.state, 'present'), isNull(evidenceItems.restrictedAt), lte(evidenceItems.disposalEligibleAt, now)))
+      .orderBy(asc(evidenceItems.disposalEligibleAt), asc(evidenceItems.id));
+  }
+
+  async listByState(state: 'disposing'): Promise<EvidenceItemRow[]> {
+    return this.db.select().from(evidenceItems).where(eq(evidenceItems.state, state)).orderBy(asc(evidenceItems.id));
+  }
+
+  async markDisposing(id: string, disposalId: string): Promise<void> {
+    await this.db
+      .update(evidenceItems)
+      .set({ state: 'disposing', disposalId })
+      .where(and(eq(evidenceItems.id, id), eq(evidenceItems.state, 'present')));
+  }
+
+  async markDisposed(id: string, at: Date): Promise<void> {
+    await this.db.update(evidenceItems).set({ state: 'disposed', disposedAt: at }).where(eq(evidenceItems.id, id));
+  }
+
+  /** Consultations with material due for review: the review queue (RET-13). */
+  async listDueForReview(now: Date): Promise<{ consultationId: string; reviewDueAt: Date; items: number }[]> {
+    return this.db
+      .select({
+        consultationId: evidenceItems.consultationId,
+        reviewDueAt: sql<Date>`min(${evidenceItems.reviewDueAt})`.mapWith((v: string | Date) => new Date(v)),
+        items: sql<number>`count(*)::int`,
+      })
+      .from(evidenceItems)
+      .where(and(eq(evidenceItems.state, 'present'), lte(evidenceItems.reviewDueAt, now)))
+      .groupBy(evidenceItems.consultationId)
+      .orderBy(sql`min(${evidenceItems.reviewDueAt})`);
+  }
+
+  async findRetention(consultationId: string): Promise<RetentionRow | undefined> {
+    const [row] = await this.db.select().from(evidenceRetention).where(eq(evidenceRetention.consultationId, consultationId));
+    return row;
+  }
+
+  async saveRetention(row: typeof evidenceRetention.$inferInsert): Promise<void> {
+    const { consultationId, ...values } = row;
+    await this.db
+      .insert(evidenceRetention)
+      .values(row)
+      .onConflictDoUpdate({ target: evidenceRetention.consultationId, set: { ...values, consultationId } });
+  }
+
+  async createHold(row: typeof legalHolds.$inferInsert): Promise<LegalHoldRow> {
+    const [created] = await this.db.insert(legalHolds).values(row).returning();
+    return created!;
+  }
+
+  async findHold(id: string): Promise<LegalHoldRow | undefined> {
+    const [row] = await this.db.select().from(legalHolds).where(eq(legalHolds.id, id)).for('update');
+    return row;
+  }
+
+  async releaseHold(id: string, values: { releasedBy: string; releasedAt: Date; releaseRationale: string }): Promise<void> {
+    await this.db
+      .update(legalHolds)
+      .set(values)
+      .where(and(eq(legalHolds.id, id), isNull(legalHolds.releasedAt)));
+  }
+
+  async listHolds(consultationId: string): Promise<LegalHoldRow[]> {
+    return this.db.select().from(legalHolds).where(eq(legalHolds.consultationId, consultationId)).orderBy(asc(legalHolds.placedAt));
+  }
+
+  async createReview(row: typeof retentionReviews.$inferInsert): Promise<RetentionReviewRow> {
+    const [created] = await this.db.insert(retentionReviews).values(row).returning();
+    return created!;
+  }
+
+  async listReviews(consultationId: string): Promise<RetentionReviewRow[]> {
+    return this.db.select().from(retentionReviews).where(eq(retentionReviews.consultationId, consultationId)).orderBy(desc(retentionReviews.decidedAt));
+  }
+
+  async createDisposal(row: typeof evidenceDisposals.$inferInsert): Promise<DisposalRow> {
+    const [created] = await this.db.insert(evidenceDisposals).values(row).returning();
+    return created!;
+  }
+
+  async findDisposal(id: string): Promise<DisposalRow | undefined> {
+    const [row] = await this.db.select().from(evidenceDisposals).where(eq(evidenceDisposals.id, id));
+    return row;
+  }
+
+  async listDisposals(limit: number): Promise<DisposalRow[]> {
+    return this.db.select().from(evidenceDisposals).orderBy(desc(evidenceDisposals.ranAt)).limit(limit);
+  }
+}

@@ -1,0 +1,280 @@
+import fs from 'node:fs';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../composition.js';
+import { hasPermission } from '../../domain/permissions.js';
+import { HOLD_TYPES, NRAC_QUESTIONS, type CaseStatus, type MopiGroup, type NracAnswers } from '../../domain/retention.js';
+import { ValidationError } from '../../platform/errors.js';
+import { contextOf, redirectTo } from '../../platform/http/access.js';
+
+const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: uuid } } as const;
+const reasonText = { type: 'string', maxLength: 2000 } as const;
+const csrf = { _csrf: { type: 'string' } } as const;
+const openBody = { type: 'object', properties: { justification: reasonText, ...csrf } } as const;
+const downloadBody = { type: 'object', properties: { justification: reasonText, recipient: { type: 'string', maxLength: 300 }, ...csrf } } as const;
+const restrictionBody = { type: 'object', required: ['restricted'], properties: { restricted: { enum: ['yes', 'no'] }, reason: reasonText, ...csrf } } as const;
+const holdBody = { type: 'object', properties: { type: { type: 'string', maxLength: 40 }, rationale: reasonText, ...csrf } } as const;
+const releaseBody = { type: 'object', properties: { rationale: reasonText, ...csrf } } as const;
+const dateText = { type: 'string', maxLength: 10 } as const;
+const retentionBody = {
+  type: 'object',
+  properties: {
+    evidential: { enum: ['yes', 'no'] },
+    mopiGroup: { enum: ['', 'group1', 'group2', 'group3', 'undetected'] },
+    caseStatus: { enum: ['under_investigation', 'nfa', 'charged', 'acquitted', 'convicted', 'appeal_pending'] },
+    statusDate: dateText,
+    custodial: { enum: ['yes', 'no'] },
+    releaseDate: dateText,
+    complaintOrClaim: { enum: ['yes', 'no'] },
+    ...csrf,
+  },
+} as const;
+const nracProperties = Object.fromEntries(NRAC_QUESTIONS.map((q) => [q.id, { enum: ['yes', 'no'] }]));
+const reviewBody = { type: 'object', properties: { ...nracProperties, rationale: reasonText, ...csrf } } as const;
+const disposalBody = { type: 'object', required: ['mode'], properties: { mode: { enum: ['dry_run', 'dispose'] }, ...csrf } } as const;
+const mediaQuery = { type: 'object', required: ['grant'], properties: { grant: { type: 'string', maxLength: 200 } } } as const;
+
+type RetentionForm = {
+  evidential?: 'yes' | 'no';
+  mopiGroup?: string;
+  caseStatus?: CaseStatus['kind'];
+  statusDate?: string;
+  custodial?: 'yes' | 'no';
+  releaseDate?: string;
+  complaintOrClaim?: 'yes' | 'no';
+};
+
+function parseDay(value: string | undefined, field: string, label: string): Date {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(new Date(`${value}T12:00:00Z`).getTime()))
+    throw new ValidationError(`Enter the ${label} as YYYY-MM-DD`, { [field]: `Enter the ${label} as YYYY-MM-DD` });
+  return new Date(`${value}T12:00:00Z`);
+}
+
+/** The CPIA case status from the form (RET-17/RET-18): the dates each status needs are required. */
+function parseCaseStatus(form: RetentionForm): CaseStatus {
+  switch (form.caseStatus ?? 'under_investigation') {
+    case 'nfa':
+      return { kind: 'nfa', decidedAt: parseDay(form.statusDate, 'statusDate', 'date of the decision') };
+    case 'acquitted':
+      return { kind: 'acquitted', at: parseDay(form.statusDate, 'statusDate', 'date of the acquittal') };
+    case 'convicted': {
+      const custodial = form.custodial === 'yes';
+      return {
+        kind: 'convicted',
+        at: parseDay(form.statusDate, 'statusDate', 'date of the conviction'),
+        custodial,
+        releaseDate: custodial && form.releaseDate ? parseDay(form.releaseDate, 'releaseDate', 'release date') : undefined,
+      };
+    }
+    case 'charged':
+      return { kind: 'charged' };
+    case 'appeal_pending':
+      return { kind: 'appeal_pending' };
+    default:
+      return { kind: 'under_investigation' };
+  }
+}
+
+/** Serves a file with HTTP range support, so recordings seek in the browser's player. */
+async function sendFileRange(request: FastifyRequest, reply: FastifyReply, file: string, mediaType: string) {
+  const { size } = await fs.promises.stat(file);
+  reply.header('accept-ranges', 'bytes').header('cache-control', 'private, no-store').type(mediaType);
+  const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
+  if (!range || (!range[1] && !range[2])) return reply.header('content-length', size).send(fs.createReadStream(file));
+  let start = range[1] ? Number(range[1]) : size - Number(range[2]);
+  let end = range[1] && range[2] ? Number(range[2]) : size - 1;
+  start = Math.max(0, start);
+  end = Math.min(end, size - 1);
+  if (start > end || start >= size) return reply.code(416).header('content-range', `bytes */${size}`).send();
+  return reply
+    .code(206)
+    .header('content-range', `bytes ${start}-${end}/${size}`)
+    .header('content-length', end - start + 1)
+    .send(fs.createReadStream(file, { start, end }));
+}
+
+/** Evidence: the list, each item opened with a reason, playback, disclosure, holds, restriction, retention and disposal. */
+export function evidenceRoutes(services: Services): FastifyPluginAsync {
+  const abilities = (request: FastifyRequest) => {
+    const roles = request.user!.roles;
+    return {
+      canView: hasPermission(roles, 'evidence.view'),
+      canDisclose: hasPermission(roles, 'evidence.disclose'),
+      canRetain: hasPermission(roles, 'evidence.retention'),
+      canHold: hasPermission(roles, 'evidence.hold'),
+      canRestrict: hasPermission(roles, 'evidence.restrict'),
+    };
+  };
+  return async (app) => {
+    app.get<{ Querystring: { restricted?: string } }>(
+      '/evidence',
+      { config: { access: { permission: 'evidence.list' } }, schema: { querystring: { type: 'object', properties: { restricted: { enum: ['show'] } } } } },
+      async (request, reply) => {
+        const can = abilities(request);
+        const includeRestricted = can.canRestrict && request.query.restricted === 'show';
+        const [items, failures, due, disposals] = await Promise.all([
+          services.evidence.list(contextOf(request), includeRestricted),
+          services.evidence.integrityFailures(),
+          can.canRetain ? services.evidence.reviewQueue() : Promise.resolve([]),
+          can.canRetain ? services.evidence.listDisposals() : Promise.resolve([]),
+        ]);
+        return reply.view('evidence/evidence-list.njk', { pageTitle: 'Evidence', items, failures, due, disposals, includeRestricted, ...can });
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/evidence/items/:id',
+      { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
+      async (request, reply) => {
+        const { item, consultation } = await services.evidence.itemHeader(request.params.id);
+        return reply.view('evidence/item-open.njk', { pageTitle: 'Open evidence item', item, consultation, ...abilities(request) });
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { justification?: string } }>(
+      '/evidence/items/:id/open',
+      { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, body: openBody } },
+      async (request, reply) => {
+        const { grant } = await services.evidence.open(contextOf(request), request.params.id, request.body.justification ?? '');
+        const record = await services.evidence.itemRecord(request.params.id);
+        return reply.view('evidence/item.njk', {
+          pageTitle: record.item.label,
+          ...record,
+          grant: encodeURIComponent(grant),
+          justification: request.body.justification,
+          holdTypes: HOLD_TYPES,
+          ...abilities(request),
+        });
+      },
+    );
+
+    app.get<{ Params: { id: string }; Querystring: { grant: string } }>(
+      '/evidence/items/:id/media',
+      { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, querystring: mediaQuery } },
+      async (request, reply) => {
+        const { file, item } = await services.evidence.playbackFile(contextOf(request), request.params.id, request.query.grant);
+        return sendFileRange(request, reply, file, item.mediaType);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { justification?: string; recipient?: string } }>(
+      '/evidence/items/:id/download',
+      { config: { access: { permission: 'evidence.disclose' } }, schema: { params: idParams, body: downloadBody } },
+      async (request, reply) => {
+        const { item, file } = await services.evidence.download(contextOf(request), request.params.id, request.body);
+        const extension = item.fileKey.split('.').pop();
+        reply.header('content-disposition', `attachment; filename="evidence-${item.id}.${extension}"`).header('x-content-sha256', item.sha256);
+        return sendFileRange(request, reply, file, item.mediaType);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { restricted: 'yes' | 'no'; reason?: string } }>(
+      '/evidence/items/:id/restriction',
+      { config: { access: { permission: 'evidence.restrict' } }, schema: { params: idParams, body: restrictionBody } },
+      async (request, reply) => {
+        await services.evidence.setRestricted(contextOf(request), request.params.id, request.body.restricted === 'yes', request.body.reason ?? '');
+        return redirectTo(reply, `/evidence/items/${request.params.id}`);
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/evidence/consultations/:id',
+      { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
+      async (request, reply) => {
+        const record = await services.evidence.consultationRecord(request.params.id);
+        return reply.view('evidence/consultation-evidence.njk', {
+          pageTitle: `Evidence for ${record.consultation.reference}`,
+          ...record,
+          holdTypes: HOLD_TYPES,
+          nracQuestions: NRAC_QUESTIONS,
+          ...abilities(request),
+        });
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { type?: string; rationale?: string } }>(
+      '/evidence/consultations/:id/holds',
+      { config: { access: { permission: 'evidence.hold' } }, schema: { params: idParams, body: holdBody } },
+      async (request, reply) => {
+        await services.evidence.placeHold(contextOf(request), request.params.id, request.body);
+        return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { rationale?: string } }>(
+      '/evidence/holds/:id/release',
+      { config: { access: { permission: 'evidence.hold' } }, schema: { params: idParams, body: releaseBody } },
+      async (request, reply) => {
+        const hold = await services.evidence.releaseHold(contextOf(request), request.params.id, request.body.rationale ?? '');
+        return redirectTo(reply, `/evidence/consultations/${hold.consultationId}`);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: RetentionForm }>(
+      '/evidence/consultations/:id/retention',
+      { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams, body: retentionBody } },
+      async (request, reply) => {
+        const form = request.body;
+        await services.evidence.setRetentionFacts(contextOf(request), request.params.id, {
+          evidential: form.evidential !== 'no',
+          mopiGroup: (form.mopiGroup || undefined) as MopiGroup | undefined,
+          caseStatus: parseCaseStatus(form),
+          complaintOrClaim: form.complaintOrClaim === 'yes',
+        });
+        return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: Record<string, string | undefined> }>(
+      '/evidence/consultations/:id/reviews',
+      { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams, body: reviewBody } },
+      async (request, reply) => {
+        const unanswered = NRAC_QUESTIONS.filter((q) => !request.body[q.id]);
+        if (unanswered.length > 0)
+          throw new ValidationError('Answer every NRAC question', Object.fromEntries(unanswered.map((q) => [q.id, 'Answer yes or no'])));
+        const answers = Object.fromEntries(NRAC_QUESTIONS.map((q) => [q.id, request.body[q.id] === 'yes'])) as NracAnswers;
+        await services.evidence.recordReview(contextOf(request), request.params.id, answers, request.body.rationale ?? '');
+        return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
+      },
+    );
+
+    app.post<{ Body: { mode: 'dry_run' | 'dispose' } }>(
+      '/evidence/disposals',
+      { config: { access: { permission: 'evidence.retention' } }, schema: { body: disposalBody } },
+      async (request, reply) => {
+        const outcome = await services.evidence.dispose(contextOf(request), { dryRun: request.body.mode === 'dry_run' });
+        return redirectTo(reply, `/evidence/disposals/${outcome.disposalId}`);
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/evidence/disposals/:id',
+      { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams } },
+      async (request, reply) => {
+        const disposal = await services.evidence.certificate(request.params.id);
+        return reply.view('evidence/disposal.njk', { pageTitle: disposal.dryRun ? 'Disposal dry run' : 'Disposal certificate', disposal });
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/evidence/disposals/:id/certificate',
+      { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams } },
+      async (request, reply) => {
+        const disposal = await services.evidence.certificate(request.params.id);
+        reply
+          .header('content-disposition', `attachment; filename="disposal-certificate-${disposal.id}.json"`)
+          .header('x-content-sha256', disposal.certificateSha256);
+        return reply.type('application/json; charset=utf-8').send(disposal.certificate);
+      },
+    );
+
+    app.post(
+      '/evidence/integrity-check',
+      { config: { access: { permission: 'evidence.retention' } }, schema: { body: { type: 'object', properties: { ...csrf } } } },
+      async (_request, reply) => {
+        await services.evidence.checkIntegrity();
+        return redirectTo(reply, '/evidence');
+      },
+    );
+  };
+}

@@ -1,0 +1,337 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { sql } from 'drizzle-orm';
+import type { EvidenceItemRow } from '../../src/features/evidence/evidence.repository.js';
+import { sha256File } from '../../src/platform/media/sha256-file.js';
+import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+
+const DAY = 86_400_000;
+
+await describeOnEachDatabase('evidence: items, justified views, holds, restriction, integrity and disposal (EVD, X-03, DP-01/03/10)', (kind) => {
+  let t: TestApp;
+  let clockOffset = 0;
+  let officer: Awaited<ReturnType<typeof createUser>>;
+  let handler: Awaited<ReturnType<typeof createUser>>;
+  let manager: Awaited<ReturnType<typeof createUser>>;
+  before(async () => {
+    t = await buildTestApp(kind, { now: () => new Date(Date.now() + clockOffset) });
+    handler = await createUser(t.services, 'ev-handler', ['call_handler']);
+    officer = await createUser(t.services, 'ev-officer', ['rvr_officer']);
+    manager = await createUser(t.services, 'ev-manager', ['evidence_manager']);
+    await createUser(t.services, 'ev-investigator', ['investigator']);
+    await createUser(t.services, 'ev-dpo', ['dpo']);
+    await allowRoundTheClock(t.services);
+  });
+  after(() => t.close());
+
+  const png = () =>
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=red:size=32x32', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-']);
+
+  /** A call whose officer took a snapshot and whose victim's recording segment finished: two evidence items. */
+  const callWithEvidence = async () => {
+    const { consultation } = await newCall(t.services, handler);
+    await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
+    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.saveSnapshot(contextFor(officer), call.id, png());
+    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
+    const fileKey = `calls/${call.id}/officer-1.webm`;
+    const file = path.join(t.services.mediaRoot, fileKey);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', '-f', 'webm', file]);
+    await t.services.data.repos.recordings.create({
+      callId: call.id,
+      consultationId: consultation.id,
+      participantId: staff.id,
+      role: 'officer',
+      segment: 1,
+      fileKey,
+      tracks: ['audio'],
+      startedAt: new Date(Date.now() + clockOffset),
+    });
+    await t.services.calls.recordingFinished(
+      { participantId: staff.id, role: 'officer', path: file, finalisedByRecorder: true, durationMs: 1000, firstPacketAt: new Date(), packets: 50 },
+      file,
+    );
+    const items = await t.services.data.repos.evidence.listByConsultation(consultation.id);
+    return { consultation, call, items };
+  };
+  const itemFile = (item: EvidenceItemRow) => path.join(t.services.mediaRoot, item.fileKey);
+  const auditOf = (what: string, subject: string) =>
+    queryRows<{ justification: string | null; recipient: string | null; details: Record<string, unknown> }>(
+      t.db.database,
+      sql`select justification, recipient, details from audit_events where what = ${what} and subject = ${subject} order by seq`,
+    );
+  const signedIn = async (username: string) => {
+    const browser = new Browser(t.app);
+    await browser.signIn(username);
+    return browser;
+  };
+
+  it('EVD-01/EVD-02: a snapshot and a finished recording become items with their hash, read-only on disk, and their capture is in the chain', async () => {
+    const { items } = await callWithEvidence();
+    assert.deepEqual(items.map((i) => i.kind).sort(), ['recording', 'snapshot']);
+    for (const item of items) {
+      assert.equal((await sha256File(itemFile(item))).sha256, item.sha256);
+      assert.equal(fs.statSync(itemFile(item)).mode & 0o777, 0o440, 'the master is read-only');
+      assert.equal(item.classification, 'OFFICIAL-SENSITIVE');
+      assert.equal(item.ownerId, officer.id, 'the officer in charge owns it');
+      assert.equal((await auditOf('evidence.captured', `evidence:${item.id}`)).length, 1);
+    }
+    assert.equal(await t.services.evidence.registerMissing(), 0, 'registering again adds nothing');
+  });
+
+  it('DP-01/EVD-03: an item opens only with a reason; playback serves byte ranges of the master; a download is logged with its recipient', async () => {
+    const { items } = await callWithEvidence();
+    const recording = items.find((i) => i.kind === 'recording')!;
+    const investigator = await signedIn('ev-investigator');
+    const form = await investigator.get(`/evidence/items/${recording.id}`);
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /Why do you need to open it/);
+    assert.doesNotMatch(form.body, /\/media\?grant=/, 'no player before a reason');
+
+    const tooShort = await investigator.post(`/evidence/items/${recording.id}/open`, { justification: 'look' });
+    assert.equal(tooShort.statusCode, 400);
+    assert.match(tooShort.body, /reason for opening this item/);
+
+    const opened = await investigator.post(`/evidence/items/${recording.id}/open`, { justification: 'Reviewing the account for the file' });
+    assert.equal(opened.statusCode, 200);
+    assert.ok(opened.body.includes(recording.sha256));
+    const mediaUrl = /src="(\/evidence\/items\/[^"]+\/media\?grant=[^"]+)"/.exec(opened.body)![1]!.replace(/&amp;/g, '&');
+    const ranged = await t.app.inject({ method: 'GET', url: mediaUrl, headers: { cookie: investigator.cookieHeader, range: 'bytes=4-13' } });
+    assert.equal(ranged.statusCode, 206);
+    assert.equal(ranged.headers['content-range'], `bytes 4-13/${recording.sizeBytes}`);
+    assert.deepEqual(ranged.rawPayload, fs.readFileSync(itemFile(recording)).subarray(4, 14));
+    const whole = await t.app.inject({ method: 'GET', url: mediaUrl, headers: { cookie: investigator.cookieHeader } });
+    assert.equal(createHash('sha256').update(whole.rawPayload).digest('hex'), recording.sha256);
+    const forged = await t.app.inject({
+      method: 'GET',
+      url: `/evidence/items/${recording.id}/media?grant=1.abc`,
+      headers: { cookie: investigator.cookieHeader },
+    });
+    assert.equal(forged.statusCode, 403);
+    const someoneElse = await signedIn('ev-manager');
+    const borrowed = await t.app.inject({ method: 'GET', url: mediaUrl, headers: { cookie: someoneElse.cookieHeader } });
+    assert.equal(borrowed.statusCode, 403, 'a grant is for the person who gave the reason');
+
+    const noRecipient = await investigator.post(`/evidence/items/${recording.id}/download`, { justification: 'Case file for the CPS' });
+    assert.equal(noRecipient.statusCode, 400);
+    const download = await investigator.post(`/evidence/items/${recording.id}/download`, { justification: 'Case file for the CPS', recipient: 'CPS Kent' });
+    assert.equal(download.statusCode, 200);
+    assert.equal(createHash('sha256').update(download.rawPayload).digest('hex'), recording.sha256);
+    assert.match(String(download.headers['content-disposition']), /attachment/);
+
+    const views = await auditOf('evidence.viewed', `evidence:${recording.id}`);
+    assert.deepEqual(
+      views.map((v) => v.justification),
+      ['Reviewing the account for the file'],
+    );
+    const disclosures = await auditOf('evidence.disclosed', `evidence:${recording.id}`);
+    assert.deepEqual(
+      disclosures.map((d) => [d.justification, d.recipient]),
+      [['Case file for the CPS', 'CPS Kent']],
+    );
+    const page = await investigator.post(`/evidence/items/${recording.id}/open`, { justification: 'Checking the chain of custody' });
+    for (const step of ['captured', 'viewed', 'disclosed']) assert.match(page.body, new RegExp(`moj-timeline__title">${step}<`), `${step} is on the timeline`);
+
+    const callHandler = await signedIn('ev-handler');
+    assert.equal((await callHandler.get('/evidence')).statusCode, 403);
+  });
+
+  it('RET-21/X-03: non-evidential material goes after 31 days; a hold blocks it whatever the dates; the certificate names what went', async () => {
+    const { consultation, items } = await callWithEvidence();
+    const evidenceManager = await signedIn('ev-manager');
+    await evidenceManager.get(`/evidence/consultations/${consultation.id}`);
+    const saved = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, {
+      evidential: 'no',
+      mopiGroup: '',
+      caseStatus: 'under_investigation',
+      complaintOrClaim: 'no',
+    });
+    assert.equal(saved.statusCode, 303);
+    assert.equal(saved.headers.location, `/evidence/consultations/${consultation.id}`);
+    const dated = (await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!;
+    const expected = new Date(Math.min(...items.map((i) => i.capturedAt.getTime())) + 31 * DAY);
+    assert.ok(Math.abs(dated.disposalEligibleAt!.getTime() - expected.getTime()) <= 3_600_000, 'disposal from 31 calendar days after capture');
+
+    const hold = await evidenceManager.post(`/evidence/consultations/${consultation.id}/holds`, {
+      type: 'COMPLAINT',
+      rationale: 'Complaint received from the victim',
+    });
+    assert.equal(hold.statusCode, 303);
+    assert.equal(hold.headers.location, `/evidence/consultations/${consultation.id}`);
+    assert.equal((await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!.disposalEligibleAt, null, 'a hold removes the disposal date');
+    const badHold = await evidenceManager.post(`/evidence/consultations/${consultation.id}/holds`, { type: 'WHIM', rationale: 'No reason that holds up' });
+    assert.equal(badHold.statusCode, 400);
+
+    clockOffset = 40 * DAY;
+    try {
+      const heldRun = await t.services.evidence.dispose(contextFor(manager), { dryRun: false });
+      assert.ok(!heldRun.items.some((i) => i.consultationId === consultation.id), 'nothing held is disposed of');
+      for (const item of items) assert.ok(fs.existsSync(itemFile(item)));
+
+      const [active] = await t.services.data.repos.evidence.listHolds(consultation.id);
+      // (The staff session has long timed out 40 days on, so the release goes through the service.)
+      await t.services.evidence.releaseHold(contextFor(manager), active!.id, 'Complaint closed, no further action');
+
+      const dry = await t.services.evidence.dispose(contextFor(manager), { dryRun: true });
+      assert.deepEqual(
+        dry.items
+          .filter((i) => i.consultationId === consultation.id)
+          .map((i) => i.id)
+          .sort(),
+        items.map((i) => i.id).sort(),
+      );
+      for (const item of items) assert.ok(fs.existsSync(itemFile(item)), 'a dry run deletes nothing');
+
+      const run = await t.services.evidence.dispose(contextFor(manager), { dryRun: false });
+      assert.deepEqual(
+        run.items
+          .filter((i) => i.consultationId === consultation.id)
+          .map((i) => i.sha256)
+          .sort(),
+        items.map((i) => i.sha256).sort(),
+      );
+      for (const item of items) {
+        assert.ok(!fs.existsSync(itemFile(item)), 'the file is gone');
+        const row = (await t.services.data.repos.evidence.findItem(item.id))!;
+        assert.equal(row.state, 'disposed');
+        const erasure = await auditOf('evidence.disposed', `evidence:${item.id}`);
+        assert.equal(erasure.length, 1);
+        assert.deepEqual(Object.keys(erasure[0]!.details).sort(), ['disposalId', 'sha256'], 'the erasure log holds no content (DP-03)');
+      }
+      const later = await signedIn('ev-manager');
+      const certificate = await later.get(`/evidence/disposals/${run.disposalId}/certificate`);
+      assert.equal(certificate.statusCode, 200);
+      assert.equal(createHash('sha256').update(certificate.body).digest('hex'), certificate.headers['x-content-sha256']);
+      assert.equal((JSON.parse(certificate.body) as { items: unknown[] }).items.length, run.items.length);
+      const disposedPage = await later.get(`/evidence/items/${items[0]!.id}`);
+      assert.match(disposedPage.body, /was disposed of/);
+    } finally {
+      clockOffset = 0;
+    }
+  });
+
+  it('X-03: a hold that lands between listing and disposal still stops it, and the refusal is logged', async () => {
+    const { consultation, items } = await callWithEvidence();
+    await t.services.evidence.setRetentionFacts(contextFor(manager), consultation.id, {
+      evidential: false,
+      caseStatus: { kind: 'under_investigation' },
+      complaintOrClaim: false,
+    });
+    // As if another node placed it after the dates were worked out: the row only, no re-dating.
+    await t.services.data.repos.evidence.createHold({
+      consultationId: consultation.id,
+      type: 'IPCO',
+      rationale: 'IPCO inspection',
+      placedBy: manager.id,
+      placedAt: new Date(),
+    });
+    clockOffset = 40 * DAY;
+    try {
+      const run = await t.services.evidence.dispose(contextFor(manager), { dryRun: false });
+      assert.deepEqual(run.held.filter((id) => items.some((i) => i.id === id)).sort(), items.map((i) => i.id).sort());
+      for (const item of items) {
+        assert.ok(fs.existsSync(itemFile(item)));
+        assert.equal((await auditOf('evidence.disposal_refused', `evidence:${item.id}`)).length, 1);
+      }
+    } finally {
+      clockOffset = 0;
+    }
+  });
+
+  it('a disposal interrupted by a crash (row marked, file maybe deleted) is finished on start: never half-deleted', async () => {
+    const { items } = await callWithEvidence();
+    const [first, second] = items;
+    await t.services.data.repos.evidence.markDisposing(first!.id, '00000000-0000-4000-8000-000000000001');
+    await t.services.data.repos.evidence.markDisposing(second!.id, '00000000-0000-4000-8000-000000000001');
+    fs.rmSync(itemFile(second!)); // the crash came after this file went
+    assert.equal(await t.services.evidence.resumeDisposals(), 2);
+    for (const item of [first!, second!]) {
+      assert.equal((await t.services.data.repos.evidence.findItem(item.id))!.state, 'disposed');
+      assert.ok(!fs.existsSync(itemFile(item)));
+    }
+  });
+
+  it('DP-10: a restricted item is hidden from the list and cannot be opened or downloaded, but stays intact and verified', async () => {
+    const { items } = await callWithEvidence();
+    const snapshot = items.find((i) => i.kind === 'snapshot')!;
+    const dpo = await signedIn('ev-dpo');
+    const header = await dpo.get(`/evidence/items/${snapshot.id}`);
+    assert.equal(header.statusCode, 200);
+    assert.doesNotMatch(header.body, /Open the item/, 'the DPO restricts but cannot open evidence');
+    assert.equal((await dpo.post(`/evidence/items/${snapshot.id}/open`, { justification: 'Checking the disputed photo' })).statusCode, 403);
+    await dpo.get(`/evidence/items/${snapshot.id}`);
+    const restricted = await dpo.post(`/evidence/items/${snapshot.id}/restriction`, { restricted: 'yes', reason: 'Accuracy disputed by the data subject' });
+    assert.equal(restricted.statusCode, 303);
+    assert.equal(restricted.headers.location, `/evidence/items/${snapshot.id}`);
+    const investigator = await signedIn('ev-investigator');
+    assert.doesNotMatch((await investigator.get('/evidence')).body, new RegExp(snapshot.id));
+    const open = await investigator.post(`/evidence/items/${snapshot.id}/open`, { justification: 'Reviewing the injury photo' });
+    assert.equal(open.statusCode, 403);
+    const evidenceManager = await signedIn('ev-manager');
+    assert.match((await evidenceManager.get('/evidence?restricted=show')).body, new RegExp(snapshot.id));
+    const check = await t.services.evidence.checkIntegrity();
+    assert.ok(!check.failures.some((f) => f.id === snapshot.id));
+    assert.equal((await t.services.data.repos.evidence.findItem(snapshot.id))!.integrity, 'ok', 'still verified');
+    const again = await dpo.post(`/evidence/items/${snapshot.id}/restriction`, { restricted: 'yes', reason: 'Accuracy disputed by the data subject' });
+    assert.equal(again.statusCode, 409);
+  });
+
+  it('EVD-02: one flipped byte in a master is found by the integrity job, alerted on the page, logged and counted; the hash on record is kept', async () => {
+    const { items } = await callWithEvidence();
+    const victim = items.find((i) => i.kind === 'recording')!;
+    const file = itemFile(victim);
+    const bytes = fs.readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    fs.chmodSync(file, 0o640);
+    fs.writeFileSync(file, bytes);
+    const check = await t.services.evidence.checkIntegrity();
+    assert.deepEqual(
+      check.failures.filter((f) => f.id === victim.id),
+      [{ id: victim.id, problem: 'mismatch' }],
+    );
+    const row = (await t.services.data.repos.evidence.findItem(victim.id))!;
+    assert.equal(row.sha256, victim.sha256, 'never silently re-hashed');
+    assert.equal(row.integrity, 'mismatch');
+    assert.equal((await auditOf('evidence.integrity_failed', `evidence:${victim.id}`)).length, 1);
+    const evidenceManager = await signedIn('ev-manager');
+    const list = await evidenceManager.get('/evidence');
+    assert.match(list.body, /data-testid="integrity-alert"/);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    assert.match(metrics.body, /^rvr_evidence_integrity_failures [1-9]/m);
+  });
+
+  it('RET-03/RET-13: a review with any NRAC "yes" retains with a new review date; all "no" records a decision to dispose', async () => {
+    const { consultation } = await callWithEvidence();
+    const evidenceManager = await signedIn('ev-manager');
+    await evidenceManager.get(`/evidence/consultations/${consultation.id}`);
+    const no = { serious_harm: 'no', children_or_vulnerable: 'no', breach_of_trust: 'no', risky_links: 'no', substance_misuse: 'no', mental_state: 'no' };
+    const incomplete = await evidenceManager.post(`/evidence/consultations/${consultation.id}/reviews`, {
+      serious_harm: 'yes',
+      rationale: 'Half a review only',
+    });
+    assert.equal(incomplete.statusCode, 400);
+    assert.equal((await t.services.data.repos.evidence.listReviews(consultation.id)).length, 0, 'a refused review records nothing');
+    await evidenceManager.post(`/evidence/consultations/${consultation.id}/reviews`, {
+      ...no,
+      children_or_vulnerable: 'yes',
+      rationale: 'Children live at the address',
+    });
+    await evidenceManager.post(`/evidence/consultations/${consultation.id}/reviews`, { ...no, rationale: 'No risk factors remain' });
+    const [latest, first] = await t.services.data.repos.evidence.listReviews(consultation.id);
+    assert.equal(first!.decision, 'retain');
+    assert.ok(first!.nextReviewAt && first!.nextReviewAt.getTime() > Date.now() + 4 * 365 * DAY);
+    assert.equal(latest!.decision, 'dispose');
+    assert.equal(latest!.reviewerId, manager.id);
+    assert.equal((await auditOf('evidence.retention_reviewed', `consultation:${consultation.id}`)).length, 2);
+
+    const convictedNoDate = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, { evidential: 'yes', caseStatus: 'convicted' });
+    assert.equal(convictedNoDate.statusCode, 400);
+    assert.match(convictedNoDate.body, /date of the conviction/);
+  });
+});
