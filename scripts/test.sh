@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages the tests drive: Debian's Chromium (end-to-end) and ffmpeg/ffprobe (recordings).
+# System packages the tests drive: Debian's Chromium (end-to-end), ffmpeg/ffprobe (recordings, working copies) and a font.
 missing=()
 [ -x "${RVR_CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+# The court working copy burns the time into the picture with this font (src/platform/media/working-copy.ts).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} from Debian's packages..."

@@ -34,6 +34,8 @@ import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
 import { EvidenceService } from './features/evidence/evidence.service.js';
+import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
+import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
 
 /** Every repository, bound to one database handle (the database itself, or one transaction). */
@@ -91,6 +93,17 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     log: logger,
     now,
   });
+  const evidenceWork = new EvidenceWorkService({
+    data,
+    audit,
+    evidence,
+    sink: createEvidenceSink(deps.config.evidence.sink),
+    mediaRoot,
+    forceName: deps.config.call.forceName,
+    purgeAfterDays: deps.config.evidence.purgeAfterDays,
+    log: logger,
+    now,
+  });
   const calls = new CallService({
     data,
     audit,
@@ -122,6 +135,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     live: deps.live,
     calls,
     evidence,
+    evidenceWork,
     callRooms: new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live),
     mediaRoot,
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */

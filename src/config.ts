@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_RETENTION_SCHEDULE, type RetentionSchedule } from './domain/retention.js';
+import type { EvidenceSinkConfig } from './platform/evidence-sink/create-evidence-sink.js';
 import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js';
 
 /** One typed configuration, read only from environment variables (README "Configuration"). */
@@ -50,6 +51,10 @@ export interface EvidenceConfig {
   /** When the integrity job re-hashes every master, and when the disposal job runs (cron, Europe/London). */
   integrityCron: string;
   disposalCron: string;
+  /** Where exports go: a folder (default `DATA_DIR/exports`), S3-compatible storage, or an HTTP receiver (EVD-06). */
+  sink: EvidenceSinkConfig;
+  /** RET-23: days after the receiver's hashes are confirmed before the platform's own copies are purged. */
+  purgeAfterDays: number;
 }
 
 /** The video call (issue 5): links, the victim's page and the media plane. */
@@ -125,6 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection URL');
   }
   const nonEvidentialDays = integer('RETENTION_NON_EVIDENTIAL_DAYS', 31, 1, 3650);
+  const evidenceSink = parseEvidenceSink(env, problems, path.resolve(text('DATA_DIR', './data')));
   const publicBaseUrl = text('PUBLIC_BASE_URL', `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicBaseUrl);
@@ -244,6 +250,8 @@ export function loadConfig(env: Env = process.env): Config {
       },
       integrityCron: text('EVIDENCE_INTEGRITY_CRON', '15 2 * * *'),
       disposalCron: text('EVIDENCE_DISPOSAL_CRON', '45 2 * * *'),
+      sink: evidenceSink,
+      purgeAfterDays: integer('EVIDENCE_PURGE_AFTER_DAYS', 30, 0, 3650),
     },
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
@@ -251,4 +259,35 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** EVIDENCE_SINK=folder|s3|http and its settings; each missing setting is named. */
+function parseEvidenceSink(env: Env, problems: string[], dataDir: string): EvidenceSinkConfig {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const required = (name: string): string => {
+    const v = value(name);
+    if (!v) problems.push(`${name} is required when EVIDENCE_SINK is ${env.EVIDENCE_SINK}`);
+    return v ?? '';
+  };
+  switch (value('EVIDENCE_SINK') ?? 'folder') {
+    case 'folder':
+      return { kind: 'folder', root: path.resolve(value('EVIDENCE_FOLDER') ?? path.join(dataDir, 'exports')) };
+    case 'http': {
+      const secret = required('EVIDENCE_HTTP_SECRET');
+      if (secret && secret.length < 32) problems.push('EVIDENCE_HTTP_SECRET must be at least 32 characters');
+      return { kind: 'http', url: required('EVIDENCE_HTTP_URL'), secret };
+    }
+    case 's3':
+      return {
+        kind: 's3',
+        endpoint: required('EVIDENCE_S3_ENDPOINT'),
+        region: value('EVIDENCE_S3_REGION') ?? 'eu-west-2',
+        bucket: required('EVIDENCE_S3_BUCKET'),
+        prefix: value('EVIDENCE_S3_PREFIX'),
+        credentials: { accessKeyId: required('EVIDENCE_S3_ACCESS_KEY_ID'), secretAccessKey: required('EVIDENCE_S3_SECRET_ACCESS_KEY') },
+      };
+    default:
+      problems.push(`EVIDENCE_SINK must be folder, s3 or http (got "${env.EVIDENCE_SINK}")`);
+      return { kind: 'folder', root: path.join(dataDir, 'exports') };
+  }
 }

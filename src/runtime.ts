@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { DEMO_PASSWORD } from './features/demo/demo-seeder.js';
 import { systemContext } from './platform/context.js';
 import { openDatabase, type Database } from './platform/db/database.js';
+import { EXPORT_JOB, WORKING_COPY_JOB } from './features/evidence/evidence-work.service.js';
 import { JobQueue } from './platform/jobs/job-queue.js';
 import { OidcClient } from './platform/auth/oidc-client.js';
 import { LiveHub } from './platform/live/live-hub.js';
@@ -24,6 +25,7 @@ export interface Runtime {
 export const SESSION_EXPIRY_JOB = 'sessions.expire';
 export const EVIDENCE_INTEGRITY_JOB = 'evidence.integrity';
 export const EVIDENCE_DISPOSAL_JOB = 'evidence.disposal';
+export const EVIDENCE_PURGE_JOB = 'evidence.purge-exported';
 
 /** Everything `npm start` does short of listening: database (migrated), services, demo data, jobs, HTTP app. */
 export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number } = {}): Promise<Runtime> {
@@ -54,10 +56,16 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     const jobs = new JobQueue(database.sqlRunner, logger, options.jobPollingSeconds);
     jobs.register(SESSION_EXPIRY_JOB, () => services.auth.expireStaleSessions(), { cron: '*/5 * * * *' });
     jobs.register(EVIDENCE_INTEGRITY_JOB, () => services.evidence.checkIntegrity(), { cron: config.evidence.integrityCron });
+    jobs.register<{ taskId: string }>(WORKING_COPY_JOB, ({ taskId }) => services.evidenceWork.run(WORKING_COPY_JOB, taskId));
+    jobs.register<{ taskId: string }>(EXPORT_JOB, ({ taskId }) => services.evidenceWork.run(EXPORT_JOB, taskId));
+    jobs.register(EVIDENCE_PURGE_JOB, () => services.evidenceWork.purgeExported(), { cron: '30 3 * * *' });
     jobs.register(EVIDENCE_DISPOSAL_JOB, () => services.evidence.dispose(systemContext('evidence-disposal', 'scheduled'), { dryRun: false }), {
       cron: config.evidence.disposalCron,
     });
     await jobs.start();
+    services.evidenceWork.useQueue((job, data) => jobs.send(job, data));
+    const resumedTasks = await services.evidenceWork.resumeInterrupted();
+    if (resumedTasks > 0) logger.warn({ resumedTasks }, 'evidence exports and working copies interrupted by a restart are queued again');
     const app = await buildApp({ config, services, logger });
     logger.info({ database: database.description, storage: blobs.description, sms: config.sms.provider }, 'services ready');
     return {

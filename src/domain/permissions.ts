@@ -29,6 +29,10 @@ export const PERMISSIONS = {
   'evidence.disclose': ['investigator', 'evidence_manager'],
   /** Retention facts, NRAC reviews, disposal runs and certificates (RET-03, DP-03). */
   'evidence.retention': ['evidence_manager'],
+  /** Make a court working copy (MP4) from the masters (EVD-09). */
+  'evidence.copy': ['investigator', 'evidence_manager'],
+  /** Export a case's material to the force's evidence system (EVD-06). */
+  'evidence.export': ['evidence_manager'],
   /** Legal holds and restriction instead of erasure (DP-10). */
   'evidence.hold': ['evidence_manager', 'dpo'],
   'evidence.restrict': ['evidence_manager', 'dpo'],

@@ -334,4 +334,83 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     assert.equal(convictedNoDate.statusCode, 400);
     assert.match(convictedNoDate.body, /date of the conviction/);
   });
+  const settled = async (taskId: string) => {
+    for (let i = 0; i < 300; i++) {
+      const task = (await t.services.data.repos.evidence.findTask(taskId))!;
+      if (!['queued', 'running', 'sending'].includes(task.state)) return task;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('the task did not finish in 30 s');
+  };
+
+  it('EVD-09/RET-15: a court working copy (MP4) is made from the recordings with its own hash and derivedFrom, and the copy is in each source’s custody', async () => {
+    const { consultation, items } = await callWithEvidence();
+    const recording = items.find((i) => i.kind === 'recording')!;
+    const investigator = await signedIn('ev-investigator');
+    await investigator.get(`/evidence/consultations/${consultation.id}`);
+    const asked = await investigator.post(`/evidence/consultations/${consultation.id}/working-copies`, {});
+    assert.equal(asked.statusCode, 303);
+    const [requested] = await t.services.evidenceWork.tasks(consultation.id);
+    const task = await settled(requested!.id);
+    assert.equal(task.state, 'done', task.error ?? '');
+    assert.equal(task.progress, 100);
+    const copy = (await t.services.data.repos.evidence.findItem(task.resultItemId!))!;
+    assert.equal(copy.kind, 'working_copy');
+    assert.deepEqual(copy.derivedFrom, [recording.id]);
+    assert.equal((await sha256File(itemFile(copy))).sha256, copy.sha256);
+    const streams = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', itemFile(copy)])
+      .toString()
+      .trim()
+      .split('\n');
+    assert.deepEqual(streams.sort(), ['aac', 'h264']);
+    assert.equal((await auditOf('evidence.copied', `evidence:${recording.id}`)).length, 1);
+    const progress = await investigator.get(`/evidence/tasks/${task.id}`);
+    assert.equal((JSON.parse(progress.body) as { state: string }).state, 'done');
+  });
+
+  it('EVD-06/RET-23: an export to the folder drop passes sha256sum -c; the copies here are purged only after verification, the delay, and no hold', async () => {
+    const { consultation, items } = await callWithEvidence();
+    const evidenceManager = await signedIn('ev-manager');
+    await evidenceManager.get(`/evidence/consultations/${consultation.id}`);
+    assert.equal((await evidenceManager.post(`/evidence/consultations/${consultation.id}/exports`, {})).statusCode, 303);
+    const [requested] = await t.services.evidenceWork.tasks(consultation.id);
+    const task = await settled(requested!.id);
+    assert.equal(task.state, 'verified', task.error ?? '');
+    const folder = path.join(t.config.dataDir, 'exports', task.id);
+    execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: folder });
+    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'manifest.json'), 'utf8')) as {
+      items: { id: string; sha256: string }[];
+      consultation: { id: string };
+    };
+    assert.equal(manifest.consultation.id, consultation.id);
+    assert.deepEqual(manifest.items.map((i) => i.sha256).sort(), items.map((i) => i.sha256).sort());
+    const continuity = fs
+      .readFileSync(path.join(folder, 'continuity.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { what: string });
+    assert.ok(continuity.some((e) => e.what === 'evidence.captured'));
+    for (const item of items) assert.equal((await auditOf('evidence.exported', `evidence:${item.id}`)).length, 1);
+
+    assert.deepEqual(await t.services.evidenceWork.purgeExported(), { purged: 0, held: 0 }, 'not before the delay');
+    await t.services.evidence.placeHold(contextFor(manager), consultation.id, { type: 'LITIGATION', rationale: 'Civil claim notified by solicitors' });
+    clockOffset = 31 * DAY;
+    try {
+      const held = await t.services.evidenceWork.purgeExported();
+      assert.equal(held.purged, 0, 'a hold stops the purge');
+      for (const item of items) assert.ok(fs.existsSync(itemFile(item)));
+      const [hold] = await t.services.data.repos.evidence.listHolds(consultation.id);
+      await t.services.evidence.releaseHold(contextFor(manager), hold!.id, 'Claim withdrawn by the claimant');
+      const run = await t.services.evidenceWork.purgeExported();
+      assert.ok(run.purged >= items.length);
+      for (const item of items) {
+        assert.ok(!fs.existsSync(itemFile(item)), 'the platform copy is gone');
+        assert.equal((await t.services.data.repos.evidence.findItem(item.id))!.state, 'purged');
+        assert.equal((await auditOf('evidence.purged', `evidence:${item.id}`)).length, 1);
+      }
+      execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: folder });
+    } finally {
+      clockOffset = 0;
+    }
+  });
 });

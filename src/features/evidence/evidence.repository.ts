@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { evidenceDisposals, evidenceItems, evidenceRetention, legalHolds, retentionReviews } from '../../platform/db/schema.js';
+import { evidenceDisposals, evidenceItems, evidenceRetention, evidenceTasks, legalHolds, retentionReviews } from '../../platform/db/schema.js';
 
 export type EvidenceItemRow = typeof evidenceItems.$inferSelect;
 export type NewEvidenceItem = typeof evidenceItems.$inferInsert;
@@ -8,6 +8,7 @@ export type LegalHoldRow = typeof legalHolds.$inferSelect;
 export type RetentionRow = typeof evidenceRetention.$inferSelect;
 export type RetentionReviewRow = typeof retentionReviews.$inferSelect;
 export type DisposalRow = typeof evidenceDisposals.$inferSelect;
+export type EvidenceTaskRow = typeof evidenceTasks.$inferSelect;
 
 /** Evidence items, their consultation's retention facts, legal holds, reviews and disposal certificates. */
 export class EvidenceRepository {
@@ -96,7 +97,7 @@ export class EvidenceRepository {
       .orderBy(asc(evidenceItems.disposalEligibleAt), asc(evidenceItems.id));
   }
 
-  async listByState(state: 'disposing'): Promise<EvidenceItemRow[]> {
+  async listByState(state: 'disposing' | 'purging'): Promise<EvidenceItemRow[]> {
     return this.db.select().from(evidenceItems).where(eq(evidenceItems.state, state)).orderBy(asc(evidenceItems.id));
   }
 
@@ -180,5 +181,38 @@ export class EvidenceRepository {
 
   async listDisposals(limit: number): Promise<DisposalRow[]> {
     return this.db.select().from(evidenceDisposals).orderBy(desc(evidenceDisposals.ranAt)).limit(limit);
+  }
+
+  async createTask(row: typeof evidenceTasks.$inferInsert): Promise<EvidenceTaskRow> {
+    const [created] = await this.db.insert(evidenceTasks).values(row).returning();
+    return created!;
+  }
+
+  async findTask(id: string): Promise<EvidenceTaskRow | undefined> {
+    const [row] = await this.db.select().from(evidenceTasks).where(eq(evidenceTasks.id, id));
+    return row;
+  }
+
+  async updateTask(id: string, values: Partial<typeof evidenceTasks.$inferInsert>): Promise<void> {
+    await this.db.update(evidenceTasks).set(values).where(eq(evidenceTasks.id, id));
+  }
+
+  async listTasks(consultationId: string): Promise<EvidenceTaskRow[]> {
+    return this.db.select().from(evidenceTasks).where(eq(evidenceTasks.consultationId, consultationId)).orderBy(desc(evidenceTasks.requestedAt));
+  }
+
+  async listTasksInState(states: string[]): Promise<EvidenceTaskRow[]> {
+    return this.db.select().from(evidenceTasks).where(inArray(evidenceTasks.state, states)).orderBy(asc(evidenceTasks.requestedAt));
+  }
+
+  async markPurging(id: string, exportId: string): Promise<void> {
+    await this.db
+      .update(evidenceItems)
+      .set({ state: 'purging', disposalId: exportId })
+      .where(and(eq(evidenceItems.id, id), eq(evidenceItems.state, 'present')));
+  }
+
+  async markPurged(id: string, at: Date): Promise<void> {
+    await this.db.update(evidenceItems).set({ state: 'purged', disposedAt: at }).where(eq(evidenceItems.id, id));
   }
 }

@@ -101,6 +101,8 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       canView: hasPermission(roles, 'evidence.view'),
       canDisclose: hasPermission(roles, 'evidence.disclose'),
       canRetain: hasPermission(roles, 'evidence.retention'),
+      canCopy: hasPermission(roles, 'evidence.copy'),
+      canExport: hasPermission(roles, 'evidence.export'),
       canHold: hasPermission(roles, 'evidence.hold'),
       canRestrict: hasPermission(roles, 'evidence.restrict'),
     };
@@ -182,9 +184,12 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
       async (request, reply) => {
         const record = await services.evidence.consultationRecord(request.params.id);
+        const tasks = await services.evidenceWork.tasks(request.params.id);
         return reply.view('evidence/consultation-evidence.njk', {
           pageTitle: `Evidence for ${record.consultation.reference}`,
           ...record,
+          tasks,
+          busy: tasks.some((task) => ['queued', 'running', 'sending'].includes(task.state)),
           holdTypes: HOLD_TYPES,
           nracQuestions: NRAC_QUESTIONS,
           ...abilities(request),
@@ -235,6 +240,42 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
         const answers = Object.fromEntries(NRAC_QUESTIONS.map((q) => [q.id, request.body[q.id] === 'yes'])) as NracAnswers;
         await services.evidence.recordReview(contextOf(request), request.params.id, answers, request.body.rationale ?? '');
         return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
+      },
+    );
+
+    app.post<{ Params: { id: string } }>(
+      '/evidence/consultations/:id/working-copies',
+      { config: { access: { permission: 'evidence.copy' } }, schema: { params: idParams, body: { type: 'object', properties: { ...csrf } } } },
+      async (request, reply) => {
+        await services.evidenceWork.requestWorkingCopy(contextOf(request), request.params.id);
+        return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
+      },
+    );
+
+    app.post<{ Params: { id: string } }>(
+      '/evidence/consultations/:id/exports',
+      { config: { access: { permission: 'evidence.export' } }, schema: { params: idParams, body: { type: 'object', properties: { ...csrf } } } },
+      async (request, reply) => {
+        await services.evidenceWork.requestExport(contextOf(request), request.params.id);
+        return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
+      },
+    );
+
+    // Progress of a working copy or export, for the case page's refresh and for scripts.
+    app.get<{ Params: { id: string } }>(
+      '/evidence/tasks/:id',
+      { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
+      async (request) => {
+        const task = await services.evidenceWork.task(request.params.id);
+        return {
+          id: task.id,
+          kind: task.kind,
+          state: task.state,
+          progress: task.progress,
+          error: task.error,
+          resultItemId: task.resultItemId,
+          manifestSha256: task.manifestSha256,
+        };
       },
     );
 

@@ -563,7 +563,7 @@ export class EvidenceService {
       });
       if (!taken) continue;
       items.push(taken);
-      if (!options.dryRun) await this.finishDisposal(context, candidate.id);
+      if (!options.dryRun) await this.finishRemoval(context, candidate.id);
     }
     const certificate = JSON.stringify({ disposalId, dryRun: options.dryRun, ranAt: now.toISOString(), items });
     await this.data.transaction(async (tx) => {
@@ -585,28 +585,53 @@ export class EvidenceService {
     return { disposalId, dryRun: options.dryRun, items, held };
   }
 
-  /** Deletes the file of an item marked `disposing`, then marks it disposed; safe to run again after a crash. */
-  private async finishDisposal(context: RequestContext, id: string): Promise<void> {
+  /** Deletes the file of an item marked `disposing` (or `purging` after an export), then marks it; safe to run again after a crash. */
+  async finishRemoval(context: RequestContext, id: string): Promise<boolean> {
     const item = await this.data.repos.evidence.findItem(id);
-    if (!item || item.state !== 'disposing') return;
+    if (!item || (item.state !== 'disposing' && item.state !== 'purging')) return false;
     await fs.promises.rm(path.join(this.deps.mediaRoot, item.fileKey), { force: true });
+    const purge = item.state === 'purging';
     await this.data.transaction(async (tx) => {
-      await tx.evidence.markDisposed(id, this.deps.now());
+      if (purge) await tx.evidence.markPurged(id, this.deps.now());
+      else await tx.evidence.markDisposed(id, this.deps.now());
       // The erasure log holds ids and hashes, never content (DP-03).
       await this.deps.audit.record(tx.audit, context, {
-        what: 'evidence.disposed',
+        what: purge ? 'evidence.purged' : 'evidence.disposed',
         subject: `evidence:${id}`,
-        details: { disposalId: item.disposalId, sha256: item.sha256 },
+        details: purge ? { exportId: item.disposalId, sha256: item.sha256 } : { disposalId: item.disposalId, sha256: item.sha256 },
       });
     });
+    return true;
   }
 
-  /** On start: finishes any disposal a crash interrupted (file deleted or not, the row ends `disposed`). */
+  /** On start: finishes any disposal or purge a crash interrupted (file deleted or not, the row ends removed). */
   async resumeDisposals(): Promise<number> {
     const context = systemContext('evidence-disposal-resume', randomUUID());
-    const pending = await this.data.repos.evidence.listByState('disposing');
-    for (const item of pending) await this.finishDisposal(context, item.id);
+    const pending = [...(await this.data.repos.evidence.listByState('disposing')), ...(await this.data.repos.evidence.listByState('purging'))];
+    for (const item of pending) await this.finishRemoval(context, item.id);
     return pending.length;
+  }
+
+  /** Registers a court working copy made from masters: its own hash, and `derivedFrom` naming them (EVD-09). */
+  async registerWorkingCopy(
+    tx: Repositories,
+    context: RequestContext,
+    copy: { consultationId: string; taskId: string; fileKey: string; sha256: string; sizeBytes: number; derivedFrom: string[]; requestedBy: string | null },
+  ): Promise<EvidenceItemRow> {
+    return this.register(tx, context, {
+      consultationId: copy.consultationId,
+      callId: null,
+      kind: 'working_copy',
+      sourceId: `working_copy:${copy.taskId}`,
+      label: 'Court working copy (MP4, side by side, UTC time shown)',
+      fileKey: copy.fileKey,
+      mediaType: 'video/mp4',
+      sha256: copy.sha256,
+      sizeBytes: copy.sizeBytes,
+      capturedAt: this.deps.now(),
+      capturedBy: copy.requestedBy ? `user:${copy.requestedBy}` : 'system:evidence',
+      derivedFrom: copy.derivedFrom,
+    });
   }
 
   async certificate(id: string) {

@@ -45,7 +45,8 @@ export const ROLE_PAGES: readonly RolePage[] = [
     permission: 'area.investigations',
     path: '/investigations',
     title: 'Investigations',
-    purpose: 'View the evidence of the cases you are investigating: open an item with a reason, play recordings, and download a copy for disclosure at /evidence.',
+    purpose:
+      'View the evidence of the cases you are investigating: open an item with a reason, play recordings, and download a copy for disclosure at /evidence.',
   },
   {
     role: 'evidence_manager',

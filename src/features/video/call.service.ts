@@ -464,7 +464,8 @@ export class CallService {
         sha256: hashed?.sha256 ?? null,
         durationMs: result.durationMs ?? null,
       });
-      if (hashed) await this.deps.evidence.registerRecording(tx, systemContext('media', 'media'), { ...recording, sha256: hashed.sha256, sizeBytes: hashed.size });
+      if (hashed)
+        await this.deps.evidence.registerRecording(tx, systemContext('media', 'media'), { ...recording, sha256: hashed.sha256, sizeBytes: hashed.size });
     });
   }
 

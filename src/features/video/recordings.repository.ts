@@ -33,6 +33,11 @@ export class RecordingsRepository {
     return created!;
   }
 
+  async findById(id: string): Promise<RecordingRow | undefined> {
+    const [row] = await this.db.select().from(recordings).where(eq(recordings.id, id));
+    return row;
+  }
+
   async findByFileKey(fileKey: string): Promise<RecordingRow | undefined> {
     const [row] = await this.db.select().from(recordings).where(eq(recordings.fileKey, fileKey));
     return row;
@@ -89,7 +94,13 @@ export class RecordingsRepository {
     const finished = await this.db
       .select()
       .from(recordings)
-      .where(and(inArray(recordings.status, ['finalised', 'repaired']), isNotNull(recordings.sha256), sql`('recording:' || ${recordings.id}::text) not in ${registered}`))
+      .where(
+        and(
+          inArray(recordings.status, ['finalised', 'repaired']),
+          isNotNull(recordings.sha256),
+          sql`('recording:' || ${recordings.id}::text) not in ${registered}`,
+        ),
+      )
       .orderBy(asc(recordings.startedAt));
     const stills = await this.db
       .select()

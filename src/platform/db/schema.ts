@@ -545,3 +545,34 @@ export const evidenceDisposals = pgTable('evidence_disposals', {
   certificate: text('certificate').notNull(),
   certificateSha256: text('certificate_sha256').notNull(),
 });
+
+/**
+ * Long-running evidence work, visible while it runs: a court working copy (ffmpeg) or an export to the force's
+ * evidence system. `state` moves queued → running → done | failed (working copy) or queued → sending →
+ * delivered → verified | failed (export), then purged once the local copies are deleted (RET-23).
+ */
+export const evidenceTasks = pgTable(
+  'evidence_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    state: text('state').notNull(),
+    progress: integer('progress').notNull().default(0),
+    itemIds: jsonb('item_ids').notNull(),
+    resultItemId: uuid('result_item_id'),
+    sink: text('sink'),
+    manifestSha256: text('manifest_sha256'),
+    receipt: jsonb('receipt'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+    purgeAfter: timestamp('purge_after', { withTimezone: true }),
+    purgedAt: timestamp('purged_at', { withTimezone: true }),
+  },
+  (t) => [index('evidence_tasks_consultation_idx').on(t.consultationId), index('evidence_tasks_state_idx').on(t.state)],
+);

@@ -52,6 +52,26 @@ CREATE TABLE "evidence_retention" (
 	"updated_by" uuid
 );
 --> statement-breakpoint
+CREATE TABLE "evidence_tasks" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"kind" text NOT NULL,
+	"consultation_id" uuid NOT NULL,
+	"state" text NOT NULL,
+	"progress" integer DEFAULT 0 NOT NULL,
+	"item_ids" jsonb NOT NULL,
+	"result_item_id" uuid,
+	"sink" text,
+	"manifest_sha256" text,
+	"receipt" jsonb,
+	"error" text,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"requested_by" uuid,
+	"requested_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL,
+	"purge_after" timestamp with time zone,
+	"purged_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "legal_holds" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"consultation_id" uuid NOT NULL,
@@ -80,6 +100,8 @@ ALTER TABLE "evidence_items" ADD CONSTRAINT "evidence_items_call_id_calls_id_fk"
 ALTER TABLE "evidence_items" ADD CONSTRAINT "evidence_items_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "evidence_retention" ADD CONSTRAINT "evidence_retention_consultation_id_consultations_id_fk" FOREIGN KEY ("consultation_id") REFERENCES "public"."consultations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "evidence_retention" ADD CONSTRAINT "evidence_retention_updated_by_users_id_fk" FOREIGN KEY ("updated_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "evidence_tasks" ADD CONSTRAINT "evidence_tasks_consultation_id_consultations_id_fk" FOREIGN KEY ("consultation_id") REFERENCES "public"."consultations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "evidence_tasks" ADD CONSTRAINT "evidence_tasks_requested_by_users_id_fk" FOREIGN KEY ("requested_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "legal_holds" ADD CONSTRAINT "legal_holds_consultation_id_consultations_id_fk" FOREIGN KEY ("consultation_id") REFERENCES "public"."consultations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "legal_holds" ADD CONSTRAINT "legal_holds_placed_by_users_id_fk" FOREIGN KEY ("placed_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "legal_holds" ADD CONSTRAINT "legal_holds_released_by_users_id_fk" FOREIGN KEY ("released_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -87,5 +109,7 @@ ALTER TABLE "retention_reviews" ADD CONSTRAINT "retention_reviews_consultation_i
 ALTER TABLE "retention_reviews" ADD CONSTRAINT "retention_reviews_reviewer_id_users_id_fk" FOREIGN KEY ("reviewer_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "evidence_items_consultation_idx" ON "evidence_items" USING btree ("consultation_id");--> statement-breakpoint
 CREATE INDEX "evidence_items_disposal_idx" ON "evidence_items" USING btree ("state","disposal_eligible_at");--> statement-breakpoint
+CREATE INDEX "evidence_tasks_consultation_idx" ON "evidence_tasks" USING btree ("consultation_id");--> statement-breakpoint
+CREATE INDEX "evidence_tasks_state_idx" ON "evidence_tasks" USING btree ("state");--> statement-breakpoint
 CREATE INDEX "legal_holds_consultation_idx" ON "legal_holds" USING btree ("consultation_id");--> statement-breakpoint
 CREATE INDEX "retention_reviews_consultation_idx" ON "retention_reviews" USING btree ("consultation_id");

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
+import { officerEndsCall, officerSendsLink, victimJoins, waitForDecodedVideo } from './support/call.js';
+import { evaluateWithin, freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
+import { SignInPage } from './support/pages.js';
+
+describe('evidence after a real call (issue 6): opened with a reason, played from the master, exported, verified, purged', () => {
+  let server: RunningServer;
+  const people: Participant[] = [];
+  before(async () => {
+    const port = await freePort();
+    // No delay before the purge, so the test sees it happen right after the receiver's hashes are confirmed (RET-23).
+    server = await startServer({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, EVIDENCE_PURGE_AFTER_DAYS: '0' });
+  });
+  after(async () => {
+    await Promise.all(people.map((p) => p.close()));
+    await server?.stop();
+  });
+
+  it('EVD-03/EVD-06/RET-23: the evidence manager opens a recording with a reason and it plays; the export passes sha256sum -c; the copies here go only after verification', async () => {
+    const { services } = server.runtime;
+    const { consultationId, officer, link } = await officerSendsLink(server);
+    people.push(officer);
+    const victim = await victimJoins(link);
+    people.push(victim);
+    await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
+    await officer.page.waitForTimeout(2000);
+    await officerEndsCall(officer);
+    await victim.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
+    let items = await services.data.repos.evidence.listByConsultation(consultationId);
+    for (let i = 0; i < 50 && items.filter((item) => item.kind === 'recording').length < 2; i++) {
+      await officer.page.waitForTimeout(200);
+      items = await services.data.repos.evidence.listByConsultation(consultationId);
+    }
+    const recordings = items.filter((item) => item.kind === 'recording');
+    assert.equal(recordings.length, 2, 'both sides’ recordings are evidence items');
+
+    const manager = await launchParticipant();
+    people.push(manager);
+    await new SignInPage(manager.page).signInAndAcknowledge(server.baseUrl, 'evidence', DEMO_PASSWORD);
+    const victimRecording = recordings.find((item) => item.label.includes('victim'))!;
+    await manager.page.goto(`${server.baseUrl}/evidence/items/${victimRecording.id}`);
+    await manager.page.getByLabel('Why do you need to open it?').fill('Preparing the case file for the CPS');
+    await manager.page.getByRole('button', { name: 'Open the item' }).click();
+    await manager.page.getByTestId('item-sha256').waitFor();
+    assert.equal((await manager.page.getByTestId('item-sha256').textContent())?.trim(), victimRecording.sha256);
+    // The browser's player reads the master by ranges and finds a playable VP8/Opus WebM.
+    const playable = await evaluateWithin(manager.page, 15_000, async () => {
+      const video = document.querySelector('video')!;
+      if (video.readyState < 1) await new Promise((resolve, reject) => ((video.onloadedmetadata = resolve), (video.onerror = reject)));
+      return { width: video.videoWidth, error: video.error?.message ?? null };
+    });
+    assert.equal(playable.error, null);
+    assert.ok(playable.width > 0, 'the recording decodes in the browser');
+
+    await manager.page.goto(`${server.baseUrl}/evidence/consultations/${consultationId}`);
+    await manager.page.getByRole('button', { name: 'Export to the evidence system' }).click();
+    // The case page refreshes itself while the export runs.
+    await manager.page.locator('[data-task-state="verified"], [data-task-state="failed"]').first().waitFor({ timeout: 30_000 });
+    const [task] = await services.evidenceWork.tasks(consultationId);
+    assert.equal(task!.state, 'verified', task!.error ?? '');
+    const folder = path.join(path.dirname(services.mediaRoot), 'exports', task!.id);
+    execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: folder });
+    const listed = fs.readFileSync(path.join(folder, 'SHA256SUMS'), 'utf8');
+    for (const item of items) assert.ok(listed.includes(item.sha256), `${item.kind} ${item.id} is in the package with its hash`);
+
+    for (const item of items) assert.ok(fs.existsSync(path.join(services.mediaRoot, item.fileKey)), 'nothing is purged by the export itself');
+    const purge = await services.evidenceWork.purgeExported();
+    assert.equal(purge.purged, items.length);
+    for (const item of items) {
+      assert.ok(!fs.existsSync(path.join(services.mediaRoot, item.fileKey)));
+      assert.equal((await services.data.repos.evidence.findItem(item.id))!.state, 'purged');
+    }
+    execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: folder });
+  });
+});

@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { DataAccess } from '../../composition.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import { systemContext, type RequestContext } from '../../platform/context.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { verifyReceipt, type EvidenceSink } from '../../platform/evidence-sink/evidence-sink.js';
+import { buildExportPackage } from '../../platform/evidence-sink/export-package.js';
+import { makeCourtWorkingCopy, type CallRecording } from '../../platform/media/working-copy.js';
+import type { EvidenceItemRow, EvidenceTaskRow } from './evidence.repository.js';
+import type { EvidenceService } from './evidence.service.js';
+
+export const WORKING_COPY_JOB = 'evidence.working-copy';
+export const EXPORT_JOB = 'evidence.export';
+
+export interface EvidenceWorkDeps {
+  data: DataAccess;
+  audit: AuditTrail;
+  evidence: EvidenceService;
+  sink: EvidenceSink;
+  mediaRoot: string;
+  forceName: string;
+  /** RET-23: how long after the receiver's hashes are confirmed the platform's own copies are purged. */
+  purgeAfterDays: number;
+  log: Logger;
+  now: () => Date;
+}
+
+const ROLE_LABELS: Record<string, string> = { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter' };
+
+/**
+ * Evidence work that takes a while and shows its progress: the court working copy (ffmpeg, EVD-09/RET-15) and
+ * the export to the force's evidence system, verified by the receiver's hashes before anything is purged (EVD-06, RET-23).
+ */
+export class EvidenceWorkService {
+  private enqueue: ((job: string, data: { taskId: string }) => Promise<unknown>) | undefined;
+
+  constructor(private readonly deps: EvidenceWorkDeps) {}
+
+  /** With a job queue (the server), tasks run on any node and survive restarts; without one (tests, CLI) they run here. */
+  useQueue(enqueue: (job: string, data: { taskId: string }) => Promise<unknown>): void {
+    this.enqueue = enqueue;
+  }
+
+  private get data() {
+    return this.deps.data;
+  }
+
+  private async start(job: string, task: EvidenceTaskRow): Promise<EvidenceTaskRow> {
+    if (this.enqueue) await this.enqueue(job, { taskId: task.id });
+    else void this.run(job, task.id).catch((error: unknown) => this.deps.log.error({ err: error, taskId: task.id }, 'evidence task failed'));
+    return task;
+  }
+
+  async run(job: string, taskId: string): Promise<void> {
+    if (job === WORKING_COPY_JOB) await this.makeWorkingCopy(taskId);
+    else await this.export(taskId);
+  }
+
+  private async presentMasters(consultationId: string): Promise<EvidenceItemRow[]> {
+    const items = await this.data.repos.evidence.listByConsultation(consultationId);
+    return items.filter((i) => i.state === 'present' && !i.restrictedAt);
+  }
+
+  /** Asks for a court working copy (MP4) of a consultation's recordings. */
+  async requestWorkingCopy(context: RequestContext, consultationId: string): Promise<EvidenceTaskRow> {
+    const recordings = (await this.presentMasters(consultationId)).filter((i) => i.kind === 'recording');
+    if (recordings.length === 0) throw new ConflictError('This consultation has no recordings to make a working copy from');
+    if (recordings.length > 3)
+      throw new ConflictError(
+        `This call has ${recordings.length} recording segments (after reconnects); a working copy can combine up to 3. Download the masters instead.`,
+      );
+    return this.createTask(context, consultationId, 'working_copy', recordings, WORKING_COPY_JOB);
+  }
+
+  /** Asks for an export of a consultation's material (masters and working copies) to the evidence system. */
+  async requestExport(context: RequestContext, consultationId: string): Promise<EvidenceTaskRow> {
+    const items = await this.presentMasters(consultationId);
+    if (items.length === 0) throw new ConflictError('This consultation has no evidence to export');
+    const running = (await this.data.repos.evidence.listTasks(consultationId)).find((t) => t.kind === 'export' && ['queued', 'sending'].includes(t.state));
+    if (running) throw new ConflictError('An export of this consultation is already under way');
+    return this.createTask(context, consultationId, 'export', items, EXPORT_JOB);
+  }
+
+  private async createTask(context: RequestContext, consultationId: string, kind: 'working_copy' | 'export', items: EvidenceItemRow[], job: string) {
+    if (context.actor.type !== 'user') throw new ForbiddenError('Only a person can ask for this');
+    const userId = context.actor.userId;
+    const task = await this.data.transaction(async (tx) => {
+      const now = this.deps.now();
+      const created = await tx.evidence.createTask({
+        kind,
+        consultationId,
+        state: 'queued',
+        itemIds: items.map((i) => i.id),
+        sink: kind === 'export' ? this.deps.sink.describe() : null,
+        requestedBy: userId,
+        requestedAt: now,
+        updatedAt: now,
+      });
+      await this.deps.audit.record(tx.audit, context, {
+        what: kind === 'export' ? 'evidence.export_requested' : 'evidence.working_copy_requested',
+        subject: `consultation:${consultationId}`,
+        details: { taskId: created.id, items: created.itemIds },
+      });
+      return created;
+    });
+    return this.start(job, task);
+  }
+
+  tasks(consultationId: string) {
+    return this.data.repos.evidence.listTasks(consultationId);
+  }
+
+  async task(id: string) {
+    const task = await this.data.repos.evidence.findTask(id);
+    if (!task) throw new NotFoundError('There is no such task');
+    return task;
+  }
+
+  private async fail(task: EvidenceTaskRow, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    await this.data.transaction(async (tx) => {
+      await tx.evidence.updateTask(task.id, { state: 'failed', error: message.slice(0, 2000), updatedAt: this.deps.now() });
+      await this.deps.audit.record(tx.audit, systemContext('evidence-work', task.id), {
+        what: task.kind === 'export' ? 'evidence.export_failed' : 'evidence.working_copy_failed',
+        subject: `consultation:${task.consultationId}`,
+        details: { taskId: task.id, reason: message.slice(0, 500) },
+      });
+    });
+    this.deps.log.error({ taskId: task.id, kind: task.kind, reason: message }, 'evidence task failed');
+  }
+
+  private async makeWorkingCopy(taskId: string): Promise<void> {
+    const task = await this.task(taskId);
+    if (task.state !== 'queued' && task.state !== 'running') return;
+    const context = systemContext('evidence-working-copy', task.id);
+    await this.data.repos.evidence.updateTask(task.id, { state: 'running', attempts: task.attempts + 1, updatedAt: this.deps.now() });
+    const fileKey = `consultations/${task.consultationId}/working-copy-${task.id}.mp4`;
+    const output = path.join(this.deps.mediaRoot, fileKey);
+    try {
+      const items = await Promise.all((task.itemIds as string[]).map(async (id) => (await this.data.repos.evidence.findItem(id))!));
+      const sources = await Promise.all(
+        items.map(async (item) => ({ item, recording: await this.data.repos.recordings.findById(item.sourceId.replace(/^recording:/, '')) })),
+      );
+      const inputs: CallRecording[] = sources.map(({ item, recording }) => ({
+        path: path.join(this.deps.mediaRoot, item.fileKey),
+        label: `${ROLE_LABELS[recording?.role ?? ''] ?? 'Participant'}${recording && recording.segment > 1 ? ` (part ${recording.segment})` : ''}`,
+        startedAt: recording?.firstPacketAt ?? item.capturedAt,
+        hasVideo: item.mediaType.startsWith('video/'),
+        hasAudio: true,
+      }));
+      await fs.promises.mkdir(path.dirname(output), { recursive: true });
+      let lastSaved = 0;
+      const made = await makeCourtWorkingCopy(inputs, {
+        outputPath: output,
+        onProgress: (fraction) => {
+          const percent = Math.floor(fraction * 100);
+          if (percent - lastSaved < 5 && percent < 100) return;
+          lastSaved = percent;
+          void this.data.repos.evidence.updateTask(task.id, { progress: percent, updatedAt: this.deps.now() }).catch(() => undefined);
+        },
+      });
+      await this.data.transaction(async (tx) => {
+        const item = await this.deps.evidence.registerWorkingCopy(tx, context, {
+          consultationId: task.consultationId,
+          taskId: task.id,
+          fileKey,
+          sha256: made.sha256,
+          sizeBytes: made.sizeBytes,
+          derivedFrom: items.map((i) => i.id),
+          requestedBy: task.requestedBy,
+        });
+        for (const source of items)
+          await this.deps.audit.record(tx.audit, context, {
+            what: 'evidence.copied',
+            subject: `evidence:${source.id}`,
+            details: { workingCopyId: item.id, sha256: made.sha256 },
+          });
+        await tx.evidence.updateTask(task.id, { state: 'done', progress: 100, resultItemId: item.id, updatedAt: this.deps.now() });
+      });
+    } catch (error) {
+      await fs.promises.rm(output, { force: true });
+      await this.fail(task, error);
+    }
+  }
+
+  private async export(taskId: string): Promise<void> {
+    const task = await this.task(taskId);
+    if (task.state !== 'queued' && task.state !== 'sending') return;
+    const context = systemContext('evidence-export', task.id);
+    await this.data.repos.evidence.updateTask(task.id, { state: 'sending', attempts: task.attempts + 1, updatedAt: this.deps.now() });
+    let discard: (() => Promise<void>) | undefined;
+    try {
+      const repos = this.data.repos;
+      const items = await Promise.all((task.itemIds as string[]).map(async (id) => (await repos.evidence.findItem(id))!));
+      const blocked = items.find((i) => i.state !== 'present' || i.restrictedAt);
+      if (blocked) throw new ConflictError(`Item ${blocked.id} is no longer available to export (restricted or disposed)`);
+      const consultation = (await repos.consultations.findById(task.consultationId))!;
+      const incident = (await repos.incidents.findById(consultation.incidentId))!;
+      const officer = consultation.officerId ? await repos.users.findById(consultation.officerId) : undefined;
+      const continuity = await repos.audit.listForSubjects([...items.map((i) => `evidence:${i.id}`), `consultation:${task.consultationId}`], 'evidence.');
+      const pkg = await buildExportPackage({
+        exportId: task.id,
+        createdAt: this.deps.now(),
+        force: this.deps.forceName,
+        incident: { cadReference: incident.cadReference, receivedAt: incident.receivedAt },
+        consultation: { id: consultation.id, officer: { id: officer?.id ?? '', name: officer?.displayName ?? 'Not assigned' }, state: consultation.state },
+        items: items.map((item) => ({
+          id: item.id,
+          kind: item.kind,
+          fileName: `${item.kind}-${item.id}.${item.fileKey.split('.').pop()}`,
+          mediaType: item.mediaType,
+          sha256: item.sha256,
+          sizeBytes: item.sizeBytes,
+          capturedAt: item.capturedAt,
+          capturedBy: item.capturedBy,
+          classification: item.classification,
+          retentionBasis: item.retentionBasis,
+          derivedFrom: Array.isArray(item.derivedFrom) ? (item.derivedFrom as string[]).join(',') : undefined,
+          open: async () => fs.createReadStream(path.join(this.deps.mediaRoot, item.fileKey)),
+        })),
+        // Ids, times, actions and reasons: who/what/why of custody, never the content.
+        continuity: continuity.map((e) => ({
+          seq: e.seq,
+          at: e.at.toISOString(),
+          what: e.what,
+          who: e.who,
+          role: e.actorRole,
+          subject: e.subject,
+          justification: e.justification,
+          recipient: e.recipient,
+          hash: e.hash,
+        })),
+      });
+      discard = () => pkg.discard();
+      const receipt = await this.deps.sink.deliver(pkg);
+      await repos.evidence.updateTask(task.id, {
+        state: 'delivered',
+        manifestSha256: pkg.manifestSha256,
+        receipt: { reference: receipt.reference, receivedSha256: receipt.receivedSha256, deliveredAt: receipt.deliveredAt.toISOString() },
+        updatedAt: this.deps.now(),
+      });
+      const verified = verifyReceipt(pkg, receipt);
+      if (!verified.ok) throw new Error(`The receiver's hashes do not match what was sent: ${verified.problems.join('; ')}. The copies here are kept.`);
+      await this.data.transaction(async (tx) => {
+        const now = this.deps.now();
+        await tx.evidence.updateTask(task.id, {
+          state: 'verified',
+          purgeAfter: new Date(now.getTime() + this.deps.purgeAfterDays * 86_400_000),
+          updatedAt: now,
+        });
+        for (const item of items)
+          await this.deps.audit.record(tx.audit, context, {
+            what: 'evidence.exported',
+            subject: `evidence:${item.id}`,
+            recipient: `${this.deps.sink.name}: ${receipt.reference}`,
+            details: { taskId: task.id, sha256: item.sha256, manifestSha256: pkg.manifestSha256, receiverConfirmed: true },
+          });
+      });
+    } catch (error) {
+      await this.fail(task, error);
+    } finally {
+      await discard?.().catch(() => undefined);
+    }
+  }
+
+  /**
+   * RET-23: once an export is verified and its delay has passed, the platform's own copies of its items are deleted
+   * (two steps, like disposal), unless a hold stands on the consultation; the DEMS now holds the masters.
+   */
+  async purgeExported(): Promise<{ purged: number; held: number }> {
+    const context = systemContext('evidence-purge', randomUUID());
+    const now = this.deps.now();
+    let purged = 0;
+    let held = 0;
+    for (const task of await this.data.repos.evidence.listTasksInState(['verified'])) {
+      if (!task.purgeAfter || task.purgeAfter > now) continue;
+      const holds = (await this.data.repos.evidence.listHolds(task.consultationId)).filter((h) => !h.releasedAt);
+      if (holds.length > 0) {
+        held += 1;
+        continue;
+      }
+      for (const id of task.itemIds as string[]) {
+        await this.data.transaction(async (tx) => {
+          const item = await tx.evidence.lockItem(id);
+          if (item?.state !== 'present') return;
+          await tx.evidence.markPurging(id, task.id);
+          await this.deps.audit.record(tx.audit, context, {
+            what: 'evidence.purging',
+            subject: `evidence:${id}`,
+            details: { exportId: task.id, sha256: item.sha256 },
+          });
+        });
+        if (await this.deps.evidence.finishRemoval(context, id)) purged += 1;
+      }
+      await this.data.transaction(async (tx) => {
+        await tx.evidence.updateTask(task.id, { state: 'purged', purgedAt: now, updatedAt: now });
+        await this.deps.audit.record(tx.audit, context, {
+          what: 'evidence.export_purged',
+          subject: `consultation:${task.consultationId}`,
+          details: { taskId: task.id, items: task.itemIds },
+        });
+      });
+    }
+    return { purged, held };
+  }
+
+  /** On start: tasks a restart interrupted are queued again (a package is rebuilt from the masters; delivery is idempotent). */
+  async resumeInterrupted(): Promise<number> {
+    const interrupted = await this.data.repos.evidence.listTasksInState(['queued', 'running', 'sending']);
+    for (const task of interrupted) await this.start(task.kind === 'export' ? EXPORT_JOB : WORKING_COPY_JOB, task);
+    return interrupted.length;
+  }
+}
