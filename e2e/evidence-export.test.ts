@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,8 +28,28 @@ describe('evidence after a real call (issue 6): opened with a reason, played fro
     people.push(officer);
     const victim = await victimJoins(link);
     people.push(victim);
-    await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
-    await officer.page.waitForTimeout(2000);
+    await waitForDecodedVideo(officer.page);
+    // The victim sends a photo from the call page (policy: "send photos or videos").
+    const photo = execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=blue:size=64x48',
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'png',
+      '-',
+    ]);
+    await victim.page.getByTestId('upload-input').setInputFiles({ name: 'injury.png', mimeType: 'image/png', buffer: photo });
+    await victim.page.getByTestId('upload-send').click();
+    await victim.page.getByText('Sent. The officer has been told.').waitFor({ timeout: 10_000 });
+    await officer.page.locator('[data-alert][data-kind="upload"]').waitFor({ timeout: 5000 });
+    await officer.page.waitForTimeout(1000);
     await officerEndsCall(officer);
     await victim.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
     let items = await services.data.repos.evidence.listByConsultation(consultationId);
@@ -38,6 +59,8 @@ describe('evidence after a real call (issue 6): opened with a reason, played fro
     }
     const recordings = items.filter((item) => item.kind === 'recording');
     assert.equal(recordings.length, 2, 'both sides’ recordings are evidence items');
+    const upload = items.find((item) => item.kind === 'upload')!;
+    assert.equal(upload.sha256, createHash('sha256').update(photo).digest('hex'), 'the photo is kept byte for byte');
 
     const manager = await launchParticipant();
     people.push(manager);

@@ -73,6 +73,9 @@ export interface CallConfig {
   /** Who the victim is told is calling, and the contact point for information and complaints (SC-3). */
   forceName: string;
   privacyContact: string;
+  /** Photos and videos the victim sends during the call: the largest file, and how many per call. */
+  uploadMaxBytes: number;
+  uploadMaxPerCall: number;
 }
 
 export const DEFAULT_INVITE_TEXT = 'Here is the link for your video call: {link}';
@@ -233,6 +236,8 @@ export function loadConfig(env: Env = process.env): Config {
       icePortRange,
       maxVideoBitrate: integer('VIDEO_MAX_BITRATE', 1_500_000, 100_000, 10_000_000),
       quickExitUrl,
+      uploadMaxBytes: integer('UPLOAD_MAX_MB', 50, 1, 2000) * 1_000_000,
+      uploadMaxPerCall: integer('UPLOAD_MAX_PER_CALL', 20, 1, 500),
       forceName: text('FORCE_NAME', 'your local police force'),
       privacyContact: text(
         'FORCE_PRIVACY_CONTACT',

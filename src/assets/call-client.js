@@ -200,7 +200,9 @@ function showAlert(message) {
   $('[data-alert-text]').textContent =
     message.kind === 'quick_exit'
       ? `${who} used Exit this page and has left the call. Consider their safety now.`
-      : `${who} dropped out of the call. They can rejoin with the same link session.`;
+      : message.kind === 'upload'
+        ? `${who} sent a photo or video. It is kept as evidence for this consultation.`
+        : `${who} dropped out of the call. They can rejoin with the same link session.`;
   banner.dataset.kind = message.kind;
   banner.hidden = false;
 }
@@ -330,6 +332,10 @@ function wireControls() {
     input.value = '';
   });
   for (const exit of document.querySelectorAll('[data-module="rvr-quick-exit"]')) exit.addEventListener('click', quickExit);
+  $('[data-upload-form]')?.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void sendFiles(event.currentTarget);
+  });
   if (role !== 'officer') return;
   const callId = root.dataset.callId;
   const inviteError = $('[data-invite-error]');
@@ -378,6 +384,28 @@ function wireControls() {
     state.leaving = true;
     send({ type: 'end', reason: 'Ended by the officer' });
   });
+}
+
+// Each file goes as its own request with the raw bytes; the server checks what it is and keeps it as evidence.
+async function sendFiles(form) {
+  const input = form.elements.files;
+  const status = form.querySelector('[data-upload-status]');
+  const files = [...input.files];
+  if (files.length === 0) return (status.textContent = 'Choose a photo or video first.');
+  let sent = 0;
+  for (const file of files) {
+    status.textContent = `Sending ${sent + 1} of ${files.length}…`;
+    const response = await fetch(form.action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', accept: 'application/json', 'x-csrf-token': csrf },
+      body: file,
+    }).catch(() => undefined);
+    const answer = response ? await response.json().catch(() => ({})) : {};
+    if (!response?.ok) return (status.textContent = `${file.name}: ${answer.error ?? 'it could not be sent. Check your connection and try again.'}`);
+    sent += 1;
+  }
+  input.value = '';
+  status.textContent = sent === 1 ? 'Sent. The officer has been told.' : `All ${sent} sent. The officer has been told.`;
 }
 
 async function start() {

@@ -29,6 +29,7 @@ const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_
   'POST /v/call/consent': LINK,
   'GET /v/socket': LINK,
   'POST /v/quick-exit': LINK,
+  'POST /v/call/uploads': LINK,
   'GET /dev/outbox': EVERY_ROLE,
   'GET /api/docs': ANYONE,
   'POST /api/v1/incidents': API_KEY,

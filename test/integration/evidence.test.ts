@@ -19,7 +19,7 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
   let handler: Awaited<ReturnType<typeof createUser>>;
   let manager: Awaited<ReturnType<typeof createUser>>;
   before(async () => {
-    t = await buildTestApp(kind, { now: () => new Date(Date.now() + clockOffset) });
+    t = await buildTestApp(kind, { now: () => new Date(Date.now() + clockOffset), env: { UPLOAD_MAX_MB: '1' } });
     handler = await createUser(t.services, 'ev-handler', ['call_handler']);
     officer = await createUser(t.services, 'ev-officer', ['rvr_officer']);
     manager = await createUser(t.services, 'ev-manager', ['evidence_manager']);
@@ -412,5 +412,52 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     } finally {
       clockOffset = 0;
     }
+  });
+  it('victim uploads: a photo sent from the call page is hashed on arrival and kept as an item; a non-image or an oversized file is refused and leaves nothing', async () => {
+    const { consultation, call } = await callWithEvidence();
+    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
+    const victim = new Browser(t.app);
+    await victim.get(`/v/${token}`);
+    await victim.get('/v/call');
+    await victim.post('/v/call/consent', { video: 'yes', recording: 'yes' });
+    const page = await victim.get('/v/call');
+    assert.match(page.body, /Send photos or videos/);
+    const send = (payload: Buffer) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v/call/uploads',
+        payload,
+        headers: { 'content-type': 'application/octet-stream', accept: 'application/json', 'x-csrf-token': victim.csrfToken, cookie: victim.cookieHeader },
+      });
+    const before = await t.services.data.repos.evidence.listByConsultation(consultation.id);
+    const photo = png();
+    const accepted = await send(photo);
+    assert.equal(accepted.statusCode, 201, accepted.body);
+    const { id, sha256 } = JSON.parse(accepted.body) as { id: string; sha256: string };
+    assert.equal(sha256, createHash('sha256').update(photo).digest('hex'));
+    const item = (await t.services.data.repos.evidence.findItem(id))!;
+    assert.equal(item.kind, 'upload');
+    assert.equal(item.mediaType, 'image/png');
+    assert.equal((await sha256File(itemFile(item))).sha256, sha256);
+    assert.match(item.capturedBy, /^link:/);
+
+    const text = await send(Buffer.from('this is not a photo at all'));
+    assert.equal(text.statusCode, 415);
+    assert.match((JSON.parse(text.body) as { error: string }).error, /photo \(JPEG, PNG or HEIC\) or a video/);
+    const huge = await send(Buffer.concat([photo, Buffer.alloc(1_100_000)]));
+    assert.equal(huge.statusCode, 413);
+    assert.match((JSON.parse(huge.body) as { error: string }).error, /limit is 1 MB/);
+    const noCsrf = await t.app.inject({
+      method: 'POST',
+      url: '/v/call/uploads',
+      payload: photo,
+      headers: { 'content-type': 'application/octet-stream', cookie: victim.cookieHeader },
+    });
+    assert.equal(noCsrf.statusCode, 403);
+    const after = await t.services.data.repos.evidence.listByConsultation(consultation.id);
+    assert.equal(after.length, before.length + 1, 'only the photo was kept');
+    const leftovers = fs.readdirSync(path.join(t.services.mediaRoot, 'calls', call.id)).filter((f) => f.startsWith('upload-'));
+    assert.deepEqual(leftovers, [path.basename(item.fileKey)], 'refused files leave nothing on disk');
   });
 });

@@ -612,6 +612,37 @@ export class EvidenceService {
     return pending.length;
   }
 
+  /** A photo or video the victim sent during the call, checked and hashed on arrival (policy: victim uploads). */
+  async registerUpload(
+    tx: Repositories,
+    context: RequestContext,
+    upload: {
+      uploadId: string;
+      consultationId: string;
+      callId: string;
+      fileKey: string;
+      mediaType: string;
+      sha256: string;
+      sizeBytes: number;
+      receivedAt: Date;
+      participantId: string;
+    },
+  ): Promise<EvidenceItemRow> {
+    return this.register(tx, context, {
+      consultationId: upload.consultationId,
+      callId: upload.callId,
+      kind: 'upload',
+      sourceId: `upload:${upload.uploadId}`,
+      label: upload.mediaType.startsWith('video/') ? 'Video sent by the victim' : 'Photo sent by the victim',
+      fileKey: upload.fileKey,
+      mediaType: upload.mediaType,
+      sha256: upload.sha256,
+      sizeBytes: upload.sizeBytes,
+      capturedAt: upload.receivedAt,
+      capturedBy: `link:${upload.participantId}`,
+    });
+  }
+
   /** Registers a court working copy made from masters: its own hash, and `derivedFrom` naming them (EVD-09). */
   async registerWorkingCopy(
     tx: Repositories,

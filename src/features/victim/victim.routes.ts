@@ -73,6 +73,27 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
       },
     );
 
+    // Photos and videos from the victim's phone, sent by the call page's script as the raw file (no multipart).
+    await app.register(async (uploads) => {
+      uploads.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+      uploads.post(
+        '/v/call/uploads',
+        { config: { access: 'call_link', rateLimit: { max: 30, timeWindow: '1 minute' } }, bodyLimit: config.call.uploadMaxBytes + 1024 },
+        async (request, reply) => {
+          const session = request.linkSession!;
+          if (!request.headers['content-type']?.startsWith('application/octet-stream'))
+            return reply.code(415).send({ error: 'Send the file as application/octet-stream' });
+          const saved = await services.calls.saveUpload(
+            services.calls.linkContext(session, request.id, request.ip),
+            session,
+            request.body as AsyncIterable<Buffer>,
+          );
+          services.callRooms.uploadReceived(session.participant);
+          return reply.code(201).send({ message: 'Sent. The officer has been told.', id: saved.id, sha256: saved.sha256 });
+        },
+      );
+    });
+
     app.get('/v/socket', { websocket: true, config: { access: 'call_link' } }, (socket, request) => {
       const session = request.linkSession!;
       services.callRooms.attach(socket, session.participant, services.calls.linkContext(session, request.id, request.ip));

@@ -85,6 +85,12 @@ export class CallRooms {
   }
 
   /** "Exit this page": leaves at once (socket or not) and alerts the officer. */
+  /** Tells the officer on this node that the victim sent a photo or video (it is in the evidence list). */
+  uploadReceived(participant: ParticipantRow): void {
+    const active = this.calls.get(participant.callId);
+    if (active) this.alert(active, { type: 'alert', kind: 'upload', role: participant.role });
+  }
+
   async quickExit(context: RequestContext, participant: ParticipantRow): Promise<void> {
     const active = this.calls.get(participant.callId);
     const member = active?.members.get(participant.id);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -71,7 +71,7 @@ export interface CallDeps {
   /** Root directory of recordings and snapshots. */
   mediaRoot: string;
   /** Makes each finished recording and snapshot an evidence item, in the same transaction (EVD-01). */
-  evidence: Pick<EvidenceService, 'registerRecording' | 'registerSnapshot'>;
+  evidence: Pick<EvidenceService, 'registerRecording' | 'registerSnapshot' | 'registerUpload'>;
   log: Logger;
   now: () => Date;
 }
@@ -372,6 +372,72 @@ export class CallService {
   }
 
   /** A still of the victim's video, as the officer's page captured it: type checked by its bytes, hashed, kept. */
+  /**
+   * A photo or video the victim sends during the call (policy: "send photos or videos"): streamed to disk while
+   * hashed and counted, checked as an image or video by its first bytes, and registered as an evidence item.
+   * A refused file leaves neither a file nor a row.
+   */
+  async saveUpload(context: RequestContext, session: LinkSession, content: AsyncIterable<Buffer>): Promise<{ id: string; mediaType: string; sha256: string }> {
+    if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can send photos or videos here');
+    const limit = this.deps.config.uploadMaxBytes;
+    const at = this.deps.now();
+    const uploadId = randomUUID();
+    const partial = path.join(this.deps.mediaRoot, `calls/${session.call.id}/upload-${uploadId}.partial`);
+    await fs.promises.mkdir(path.dirname(partial), { recursive: true });
+    const hash = createHash('sha256');
+    let size = 0;
+    let head = Buffer.alloc(0);
+    const out = fs.createWriteStream(partial, { flags: 'wx', mode: 0o440 });
+    try {
+      for await (const chunk of content) {
+        size += chunk.length;
+        if (size > limit)
+          throw new AppError(
+            413,
+            `That file is too big to send here: the limit is ${Math.floor(limit / 1_000_000)} MB. Send a shorter video, or tell the officer.`,
+          );
+        if (head.length < 16) head = Buffer.concat([head, chunk.subarray(0, 16 - head.length)]);
+        hash.update(chunk);
+        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      }
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      if (size === 0) throw new ValidationError('The file was empty: choose a photo or video and send it again');
+      const kind = uploadType(head);
+      if (!kind) throw new AppError(415, 'That is not a photo or video we can keep. Send a photo (JPEG, PNG or HEIC) or a video (MP4, MOV or WebM).');
+      const fileKey = `calls/${session.call.id}/upload-${at.getTime()}-${uploadId.slice(0, 8)}.${kind.extension}`;
+      await fs.promises.rename(partial, path.join(this.deps.mediaRoot, fileKey));
+      const sha256 = hash.digest('hex');
+      try {
+        return await this.data.transaction(async (tx) => {
+          const call = await this.lockOpenCall(tx, session.call.id);
+          const count = (await tx.evidence.listByConsultation(call.consultationId)).filter((i) => i.kind === 'upload').length;
+          if (count >= this.deps.config.uploadMaxPerCall)
+            throw new ConflictError(`You have sent the most files this call can take (${this.deps.config.uploadMaxPerCall}). Tell the officer.`);
+          const item = await this.deps.evidence.registerUpload(tx, context, {
+            uploadId,
+            consultationId: call.consultationId,
+            callId: call.id,
+            fileKey,
+            mediaType: kind.mediaType,
+            sha256,
+            sizeBytes: size,
+            receivedAt: at,
+            participantId: session.participant.id,
+          });
+          await this.event(tx, context, call.id, 'upload_received', { evidenceId: item.id, mediaType: kind.mediaType, sha256 }, session.participant);
+          return { id: item.id, mediaType: kind.mediaType, sha256 };
+        });
+      } catch (error) {
+        await fs.promises.rm(path.join(this.deps.mediaRoot, fileKey), { force: true });
+        throw error;
+      }
+    } catch (error) {
+      out.destroy();
+      await fs.promises.rm(partial, { force: true });
+      throw error;
+    }
+  }
+
   async saveSnapshot(context: RequestContext, callId: string, image: Buffer) {
     const mediaType = imageType(image);
     if (!mediaType) throw new ValidationError('The snapshot must be a JPEG or PNG image');
@@ -562,6 +628,20 @@ export class CallService {
 }
 
 /** JPEG and PNG by their first bytes, never by what the sender claims. */
+/** Photos and videos a phone takes, known by their first bytes, never by the name or the type the browser claims. */
+export function uploadType(bytes: Buffer): { mediaType: string; extension: string } | undefined {
+  const image = imageType(bytes);
+  if (image) return { mediaType: image, extension: image === 'image/png' ? 'png' : 'jpg' };
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x1a45dfa3) return { mediaType: 'video/webm', extension: 'webm' };
+  if (bytes.length >= 12 && bytes.subarray(4, 8).toString('latin1') === 'ftyp') {
+    const brand = bytes.subarray(8, 12).toString('latin1');
+    if (['heic', 'heix', 'mif1', 'msf1', 'hevc'].includes(brand)) return { mediaType: 'image/heic', extension: 'heic' };
+    if (brand === 'qt  ') return { mediaType: 'video/quicktime', extension: 'mov' };
+    return { mediaType: 'video/mp4', extension: 'mp4' };
+  }
+  return undefined;
+}
+
 export function imageType(bytes: Buffer): 'image/jpeg' | 'image/png' | undefined {
   if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
   if (bytes.length > 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';

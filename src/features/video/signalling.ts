@@ -17,7 +17,7 @@ export type ServerMessage =
   | { type: 'candidate'; candidate: { candidate: string; sdpMid?: string; sdpMLineIndex?: number } }
   | { type: 'chat'; id: number; role: string; text: string; at: string }
   | { type: 'state'; participants: { participantId: string; role: string; state: string }[]; invites: unknown[]; connectedAt: string | null }
-  | { type: 'alert'; kind: 'quick_exit' | 'dropped'; role: string }
+  | { type: 'alert'; kind: 'quick_exit' | 'dropped' | 'upload'; role: string }
   | { type: 'ended'; reason: string }
   | { type: 'error'; message: string }
   | { type: 'pong' };

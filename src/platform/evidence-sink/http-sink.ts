@@ -122,12 +122,13 @@ export class HttpEvidenceSink implements EvidenceSink {
       // fetch leaves the body unread when it fails or the receiver answers early; this closes the open file.
       source.destroy();
     }
+    const status = response.status;
     try {
       text = await response.text();
-    } catch {
-      text = '';
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new EvidenceDeliveryError(`the evidence receiver's reply (HTTP ${status}) broke off (${networkReason(error)})`, true, status, { cause: error });
     }
-    const status = response.status;
     if (status >= 200 && status < 300) return this.receiptFrom(text, status);
     const detail = text.trim() ? `: ${text.trim().replace(/\s+/g, ' ').slice(0, MAX_DETAIL_LENGTH)}` : '';
     if (status === 429 || status >= 500) {

@@ -150,12 +150,13 @@ export class S3EvidenceSink implements EvidenceSink {
       { credentials: this.options.credentials, region: this.options.region, service: 's3', now: this.now() },
     );
     const timeout = AbortSignal.timeout(this.timeoutMs);
+    const source = body?.();
     let response: Response;
     try {
       response = await fetch(url, {
         method,
         headers,
-        body: body ? (Readable.toWeb(body()) as ReadableStream<Uint8Array>) : undefined,
+        body: source ? (Readable.toWeb(source) as ReadableStream<Uint8Array>) : undefined,
         duplex: body ? 'half' : undefined,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       } as RequestInit);
@@ -164,6 +165,9 @@ export class S3EvidenceSink implements EvidenceSink {
       throw new EvidenceDeliveryError(`Could not reach S3 at ${this.endpoint.origin} for ${method} ${key} (${networkReason(error)})`, true, undefined, {
         cause: error,
       });
+    } finally {
+      // fetch leaves the body unread when it fails or S3 answers early; this closes the open file.
+      source?.destroy();
     }
     if ((response.status >= 200 && response.status < 300) || acceptedStatuses.includes(response.status)) return response;
     const detail = s3ErrorDetail(method === 'HEAD' ? '' : await response.text().catch(() => ''));

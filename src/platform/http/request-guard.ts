@@ -1,3 +1,4 @@
+import { Stream } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../composition.js';
 import { AppError } from '../errors.js';
@@ -97,6 +98,8 @@ function sameOrigin(request: FastifyRequest): boolean {
 function hasNulCharacter(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(hasNulCharacter);
+  // A raw upload arrives as a stream (a graph with cycles), and its bytes are the file's own: not walked.
+  if (value instanceof Stream || Buffer.isBuffer(value)) return false;
   if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNulCharacter(v));
   return false;
 }

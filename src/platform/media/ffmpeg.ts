@@ -76,8 +76,8 @@ export async function ffmpegAvailability(): Promise<{ ffmpeg: boolean; ffprobe: 
 
 export async function probeMedia(file: string, options: MediaToolOptions = {}): Promise<MediaProbe> {
   await assertReadable('ffprobe', file);
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', asInput(file)];
-  const result = await run('ffprobe', args, file, options.timeoutMs ?? HEADER_TIMEOUT_MS);
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', asLocalFile(file)];
+  const result = await runMediaTool('ffprobe', args, { subject: file, timeoutMs: options.timeoutMs ?? HEADER_TIMEOUT_MS });
   if (result.exitCode !== 0) throw failure('ffprobe', `could not read the media headers of ${file}`, file, result);
   let parsed: FfprobeOutput;
   try {
@@ -97,8 +97,8 @@ export async function decodeErrors(file: string, options: MediaToolOptions = {})
   await assertReadable('ffmpeg', file);
   // `-enc_time_base -1` keeps each stream's own time base: otherwise ffmpeg guesses a frame rate from the
   // first frames of a variable-rate WebRTC recording and reports two frames 20 ms apart as "non monotonic".
-  const args = ['-nostdin', '-v', 'error', '-i', asInput(file), '-enc_time_base', '-1', '-f', 'null', '-'];
-  const result = await run('ffmpeg', args, file, options.timeoutMs ?? WHOLE_FILE_TIMEOUT_MS);
+  const args = ['-nostdin', '-v', 'error', '-i', asLocalFile(file), '-enc_time_base', '-1', '-f', 'null', '-'];
+  const result = await runMediaTool('ffmpeg', args, { subject: file, timeoutMs: options.timeoutMs ?? WHOLE_FILE_TIMEOUT_MS });
   const lines = result.stderr
     .split('\n')
     .map((line) => line.trim())
@@ -128,8 +128,8 @@ export async function measuredDurationSeconds(file: string, options: MediaToolOp
     stream.startSeconds = Math.min(stream.startSeconds, start);
     stream.endSeconds = Math.max(stream.endSeconds, end);
   };
-  const args = ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time', '-of', 'compact=p=0', asInput(file)];
-  const result = await run('ffprobe', args, file, options.timeoutMs ?? WHOLE_FILE_TIMEOUT_MS, onLine);
+  const args = ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time', '-of', 'compact=p=0', asLocalFile(file)];
+  const result = await runMediaTool('ffprobe', args, { subject: file, timeoutMs: options.timeoutMs ?? WHOLE_FILE_TIMEOUT_MS, onStdoutLine: onLine });
   if (result.exitCode !== 0) throw failure('ffprobe', `could not read the packets of ${file}`, file, result);
 
   const streams = [...byStream.values()]
@@ -153,9 +153,9 @@ export async function remuxWebm(input: string, output: string, options: MediaToo
   await assertReadable('ffmpeg', input);
   const partial = `${output}.${randomUUID()}.partial`;
   // -map 0 keeps every track (ffmpeg would otherwise keep one per type); -f webm because the partial name has no extension.
-  const args = ['-nostdin', '-y', '-v', 'error', '-i', asInput(input), '-map', '0', '-c', 'copy', '-f', 'webm', asInput(partial)];
+  const args = ['-nostdin', '-y', '-v', 'error', '-i', asLocalFile(input), '-map', '0', '-c', 'copy', '-f', 'webm', asLocalFile(partial)];
   try {
-    const result = await run('ffmpeg', args, input, options.timeoutMs ?? WHOLE_FILE_TIMEOUT_MS);
+    const result = await runMediaTool('ffmpeg', args, { subject: input, timeoutMs: options.timeoutMs ?? WHOLE_FILE_TIMEOUT_MS });
     if (result.exitCode !== 0) throw failure('ffmpeg', `could not remux ${input} into ${output}`, input, result);
     await fs.promises.rename(partial, output);
   } catch (error) {
@@ -212,7 +212,7 @@ function roundToMicroseconds(value: number): number {
 }
 
 // The file: protocol stops a name that starts with "-" or looks like "concat:…" or "http:…" being read as anything but a local file.
-function asInput(file: string): string {
+export function asLocalFile(file: string): string {
   return `file:${path.resolve(file)}`;
 }
 
@@ -228,7 +228,7 @@ function describeLookup(tool: MediaTool): string {
 
 async function responds(tool: MediaTool): Promise<boolean> {
   try {
-    return (await run(tool, ['-version'], undefined, 10_000)).exitCode === 0;
+    return (await runMediaTool(tool, ['-version'], { timeoutMs: 10_000 })).exitCode === 0;
   } catch {
     return false;
   }
@@ -243,7 +243,7 @@ async function assertReadable(tool: MediaTool, file: string): Promise<void> {
   }
 }
 
-interface RunResult {
+export interface MediaToolResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -251,22 +251,52 @@ interface RunResult {
   stderrTruncated: boolean;
 }
 
-/** Runs the tool without a shell. Stdout is collected, or handed over line by line when `onStdoutLine` is given. */
-function run(tool: MediaTool, args: string[], file: string | undefined, timeoutMs: number, onStdoutLine?: (line: string) => void): Promise<RunResult> {
-  const binary = binaryOf(tool);
-  const subject = file ? ` on ${file}` : '';
+export interface RunMediaToolOptions {
+  /** Default: FFMPEG_PATH or FFPROBE_PATH, then the tool's name on PATH. */
+  binary?: string;
+  /** Kills the tool after this long. */
+  timeoutMs: number;
+  /** Kills the tool when aborted; the promise then rejects with `signal.reason` (a MediaToolError if that is no Error). */
+  signal?: AbortSignal;
+  /** The file the tool works on, named in errors. */
+  subject?: string;
+  /** When given, stdout goes here line by line instead of being collected. */
+  onStdoutLine?: (line: string) => void;
+}
+
+/** Runs the tool without a shell. */
+export function runMediaTool(tool: MediaTool, args: string[], options: RunMediaToolOptions): Promise<MediaToolResult> {
+  const { subject, timeoutMs, signal, onStdoutLine } = options;
+  const binary = options.binary ?? binaryOf(tool);
+  const on = subject ? ` on ${subject}` : '';
+  // abort() may be given any value as its reason; the caller still gets an Error.
+  const abortError = (reason: unknown) => (reason instanceof Error ? reason : new MediaToolError(tool, subject, `${tool} was cancelled${on}`));
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError(signal.reason));
+      return;
+    }
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let pendingLine = '';
     let stderr = '';
     let stderrTruncated = false;
     let timedOut = false;
+    let aborted = false;
     let callbackError: Error | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      child.kill('SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
 
     const deliver = (line: string) => {
       if (callbackError !== undefined || !onStdoutLine) return;
@@ -300,31 +330,32 @@ function run(tool: MediaTool, args: string[], file: string | undefined, timeoutM
     });
 
     child.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
+      settle();
       const why =
         error.code === 'ENOENT'
           ? `${tool} was not found (tried "${binary}"). ${INSTALL_HINT}`
           : `${tool} could not be started (tried "${binary}"): ${error.message}`;
-      reject(new MediaToolError(tool, file, why));
+      reject(new MediaToolError(tool, subject, why));
     });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      if (timedOut) reject(new MediaToolError(tool, file, `${tool} timed out after ${timeoutMs / 1000} s${subject}`, tail(stderr)));
+    child.on('close', (exitCode, exitSignal) => {
+      settle();
+      if (aborted) reject(abortError(signal?.reason));
+      else if (timedOut) reject(new MediaToolError(tool, subject, `${tool} timed out after ${timeoutMs / 1000} s${on}`, tail(stderr)));
       else if (callbackError !== undefined) reject(callbackError);
-      else resolve({ exitCode, signal, stdout, stderr, stderrTruncated });
+      else resolve({ exitCode, signal: exitSignal, stdout, stderr, stderrTruncated });
     });
   });
 }
 
-function failure(tool: MediaTool, what: string, file: string, result: RunResult): MediaToolError {
+function failure(tool: MediaTool, what: string, file: string, result: MediaToolResult): MediaToolError {
   return new MediaToolError(tool, file, `${tool} ${what}: it exited with ${exitDescription(result)}`, tail(result.stderr));
 }
 
-function exitDescription(result: RunResult): string {
+export function exitDescription(result: MediaToolResult): string {
   return result.exitCode === null ? `signal ${result.signal ?? 'unknown'}` : `code ${result.exitCode}`;
 }
 
-function tail(text: string): string {
+export function tail(text: string): string {
   const trimmed = text.trim();
   return trimmed.length <= STDERR_TAIL_CHARS ? trimmed : `…${trimmed.slice(-STDERR_TAIL_CHARS)}`;
 }

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { measuredDurationSeconds, MediaToolError, probeMedia } from './ffmpeg.js';
+import { asLocalFile, exitDescription, measuredDurationSeconds, MediaToolError, probeMedia, runMediaTool, tail } from './ffmpeg.js';
 import { sha256File } from './sha256-file.js';
 
 /**
@@ -66,8 +65,6 @@ const FFMPEG_INSTALL_HINT = "Install Debian's build with `apt-get install ffmpeg
 const MAX_PARTICIPANTS = 3;
 const MIN_TIMEOUT_MS = 15 * 60_000;
 const FEATURE_TIMEOUT_MS = 30_000;
-const STDERR_KEPT_CHARS = 256 * 1024;
-const STDERR_TAIL_CHARS = 1000;
 
 /** What {@link makeCourtWorkingCopy} hands ffmpeg, worked out from the recordings. Exported for tests and for logging. */
 export interface CourtLayout {
@@ -104,7 +101,7 @@ export async function makeCourtWorkingCopy(input: readonly CallRecording[], opti
     'pipe:1',
     '-stats_period',
     '0.25',
-    ...input.flatMap((recording) => ['-i', asFile(recording.path)]),
+    ...input.flatMap((recording) => ['-i', asLocalFile(recording.path)]),
     '-filter_complex',
     layout.filterGraph,
     '-map',
@@ -134,7 +131,7 @@ export async function makeCourtWorkingCopy(input: readonly CallRecording[], opti
     // The partial name has no .mp4 extension for ffmpeg to go by.
     '-f',
     'mp4',
-    asFile(partial),
+    asLocalFile(partial),
   ];
 
   let reported = 0;
@@ -153,7 +150,7 @@ export async function makeCourtWorkingCopy(input: readonly CallRecording[], opti
   const what = `could not make the court working copy ${output} from ${input.map((r) => r.path).join(', ')}`;
   const timeoutMs = options.timeoutMs ?? Math.max(MIN_TIMEOUT_MS, layout.durationSeconds * 4000);
   try {
-    const result = await runFfmpeg(ffmpeg, args, { timeoutMs, signal: options.signal, onStdoutLine: onLine, subject: output });
+    const result = await runMediaTool('ffmpeg', args, { binary: ffmpeg, timeoutMs, signal: options.signal, onStdoutLine: onLine, subject: output });
     if (result.exitCode !== 0) {
       throw new MediaToolError('ffmpeg', output, `ffmpeg ${what}: it exited with ${exitDescription(result)}`, tail(result.stderr));
     }
@@ -317,7 +314,7 @@ async function measure(recording: CallRecording): Promise<number> {
 /** drawtext needs an ffmpeg built with libfreetype; Debian's is. Checked first, so the timestamp is never silently left out. */
 async function assertFfmpegCanDoIt(ffmpeg: string, signal: AbortSignal | undefined): Promise<void> {
   const list = async (what: '-filters' | '-encoders') => {
-    const result = await runFfmpeg(ffmpeg, ['-hide_banner', what], { timeoutMs: FEATURE_TIMEOUT_MS, signal, subject: undefined });
+    const result = await runMediaTool('ffmpeg', ['-hide_banner', what], { binary: ffmpeg, timeoutMs: FEATURE_TIMEOUT_MS, signal });
     if (result.exitCode !== 0)
       throw new MediaToolError('ffmpeg', undefined, `ffmpeg ("${ffmpeg}") -hide_banner ${what} exited with ${exitDescription(result)}`, tail(result.stderr));
     return new Set(result.stdout.split('\n').map((line) => line.trim().split(/\s+/)[1]));
@@ -347,7 +344,8 @@ async function readable(file: string): Promise<boolean> {
 
 async function fontconfigMatch(): Promise<string | undefined> {
   try {
-    const result = await runFfmpeg('fc-match', ['--format=%{file}', 'monospace'], { timeoutMs: 10_000, signal: undefined, subject: undefined });
+    // Not a media tool, but the runner serves: only stdout is read, and any error just means no match.
+    const result = await runMediaTool('ffmpeg', ['--format=%{file}', 'monospace'], { binary: 'fc-match', timeoutMs: 10_000 });
     const file = result.stdout.trim();
     return result.exitCode === 0 && /\.(ttf|otf|ttc)$/i.test(file) && (await readable(file)) ? file : undefined;
   } catch {
@@ -376,109 +374,4 @@ function even(value: number): number {
 
 function roundMs(value: number): number {
   return Math.round(value * 1000) / 1000;
-}
-
-// The file: protocol stops a name that starts with "-" or looks like "concat:…" or "http:…" being read as anything but a local file.
-function asFile(file: string): string {
-  return `file:${path.resolve(file)}`;
-}
-
-interface RunResult {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  timeoutMs: number;
-  signal: AbortSignal | undefined;
-  subject: string | undefined;
-  /** When given, stdout goes here line by line instead of being collected. */
-  onStdoutLine?: (line: string) => void;
-}
-
-/** Runs a binary without a shell; like ffmpeg.ts's runner, plus a path of the caller's choosing and an AbortSignal. */
-function runFfmpeg(binary: string, args: string[], options: RunOptions): Promise<RunResult> {
-  const { signal, onStdoutLine } = options;
-  const tool = path.basename(binary);
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let pendingLine = '';
-    let stderr = '';
-    let timedOut = false;
-    let aborted = false;
-    let callbackError: Error | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      child.kill('SIGKILL');
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-
-    const deliver = (line: string) => {
-      if (callbackError !== undefined || !onStdoutLine) return;
-      try {
-        onStdoutLine(line);
-      } catch (error) {
-        callbackError = error instanceof Error ? error : new Error('onStdoutLine failed');
-        child.kill('SIGKILL');
-      }
-    };
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      if (!onStdoutLine) {
-        stdout += chunk;
-        return;
-      }
-      const lines = (pendingLine + chunk).split('\n');
-      pendingLine = lines.pop() ?? '';
-      lines.forEach(deliver);
-    });
-    child.stdout.on('end', () => {
-      if (pendingLine) deliver(pendingLine);
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      if (stderr.length < STDERR_KEPT_CHARS) stderr += chunk;
-    });
-
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      settle();
-      const why =
-        error.code === 'ENOENT'
-          ? `${tool} was not found (tried "${binary}"). ${FFMPEG_INSTALL_HINT}`
-          : `${tool} could not be started (tried "${binary}"): ${error.message}`;
-      reject(new MediaToolError('ffmpeg', options.subject, why));
-    });
-    child.on('close', (exitCode, exitSignal) => {
-      settle();
-      const on = options.subject ? ` on ${options.subject}` : '';
-      if (aborted) reject(signal?.reason instanceof Error ? signal.reason : new MediaToolError('ffmpeg', options.subject, `${tool} was cancelled${on}`));
-      else if (timedOut) reject(new MediaToolError('ffmpeg', options.subject, `${tool} timed out after ${options.timeoutMs / 1000} s${on}`, tail(stderr)));
-      else if (callbackError !== undefined) reject(callbackError);
-      else resolve({ exitCode, signal: exitSignal, stdout, stderr });
-    });
-  });
-}
-
-function exitDescription(result: RunResult): string {
-  return result.exitCode === null ? `signal ${result.signal ?? 'unknown'}` : `code ${result.exitCode}`;
-}
-
-function tail(text: string): string {
-  const trimmed = text.trim();
-  return trimmed.length <= STDERR_TAIL_CHARS ? trimmed : `…${trimmed.slice(-STDERR_TAIL_CHARS)}`;
 }
