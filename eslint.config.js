@@ -50,6 +50,7 @@ export default tseslint.config(
           'confirm',
           'console',
           'performance',
+          'requestAnimationFrame',
           'EventSource',
           'WebSocket',
           'RTCPeerConnection',

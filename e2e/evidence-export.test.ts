@@ -80,6 +80,29 @@ describe('evidence after a real call (issue 6): opened with a reason, played fro
     assert.equal(playable.error, null);
     assert.ok(playable.width > 0, 'the recording decodes in the browser');
 
+    // Both sides together on one clock, each from its master.
+    await manager.page.goto(`${server.baseUrl}/evidence/consultations/${consultationId}`);
+    await manager.page.getByLabel('To play the whole call, with everyone in sync, give your reason').fill('Hearing the call as it happened');
+    await manager.page.getByRole('button', { name: 'Play the call' }).click();
+    await manager.page.getByTestId('player-play').click();
+    const readPlayer = () =>
+      evaluateWithin(manager.page, 5000, () =>
+        [...document.querySelectorAll('video')].map((v) => ({ at: v.currentTime, offset: Number(v.dataset.offsetMs) / 1000, paused: v.paused })),
+      );
+    let tracks = await readPlayer();
+    for (let i = 0; i < 30 && !tracks.every((track) => track.at > 0.5); i++) {
+      await manager.page.waitForTimeout(200);
+      tracks = await readPlayer();
+    }
+    assert.equal(tracks.length, 2);
+    assert.ok(
+      tracks.every((track) => track.at > 0.5 && !track.paused),
+      `every recording plays (${JSON.stringify(tracks)})`,
+    );
+    // On the call's clock (position in the file plus where it starts) the two sides are at the same moment.
+    const callTimes = tracks.map((track) => track.at + track.offset);
+    assert.ok(Math.abs(callTimes[0]! - callTimes[1]!) < 0.75, `the two sides stay together (${JSON.stringify(tracks)})`);
+
     await manager.page.goto(`${server.baseUrl}/evidence/consultations/${consultationId}`);
     await manager.page.getByRole('button', { name: 'Export to the evidence system' }).click();
     // The case page refreshes itself while the export runs.

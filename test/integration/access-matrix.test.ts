@@ -71,6 +71,7 @@ const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_
   'POST /evidence/items/:id/download': ['investigator', 'evidence_manager'],
   'POST /evidence/items/:id/restriction': ['evidence_manager', 'dpo'],
   'GET /evidence/consultations/:id': ['investigator', 'supervisor', 'evidence_manager', 'dpo'],
+  'POST /evidence/consultations/:id/play': ['investigator', 'supervisor', 'evidence_manager'],
   'POST /evidence/consultations/:id/holds': ['evidence_manager', 'dpo'],
   'POST /evidence/holds/:id/release': ['evidence_manager', 'dpo'],
   'POST /evidence/consultations/:id/retention': ['evidence_manager'],

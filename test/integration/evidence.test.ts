@@ -138,6 +138,14 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     const page = await investigator.post(`/evidence/items/${recording.id}/open`, { justification: 'Checking the chain of custody' });
     for (const step of ['captured', 'viewed', 'disclosed']) assert.match(page.body, new RegExp(`moj-timeline__title">${step}<`), `${step} is on the timeline`);
 
+    const { consultationId } = recording;
+    await investigator.get(`/evidence/consultations/${consultationId}`);
+    assert.equal((await investigator.post(`/evidence/consultations/${consultationId}/play`, { justification: 'why' })).statusCode, 400);
+    const player = await investigator.post(`/evidence/consultations/${consultationId}/play`, { justification: 'Hearing the whole call in order' });
+    assert.equal(player.statusCode, 200);
+    assert.match(player.body, new RegExp(`data-offset-ms="0" data-evidence-id="${recording.id}"`));
+    assert.equal((await auditOf('evidence.viewed', `evidence:${recording.id}`)).filter((v) => v.justification === 'Hearing the whole call in order').length, 1);
+
     const callHandler = await signedIn('ev-handler');
     assert.equal((await callHandler.get('/evidence')).statusCode, 403);
   });
@@ -459,5 +467,27 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     assert.equal(after.length, before.length + 1, 'only the photo was kept');
     const leftovers = fs.readdirSync(path.join(t.services.mediaRoot, 'calls', call.id)).filter((f) => f.startsWith('upload-'));
     assert.deepEqual(leftovers, [path.basename(item.fileKey)], 'refused files leave nothing on disk');
+  });
+  it('EVD-01: when the call ends, the officer’s notes and the chat transcript are kept as text masters of their own', async () => {
+    const { consultation, call } = await callWithEvidence();
+    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
+    await t.services.calls.saveNotes(contextFor(officer), call.id, 'Bruising to the left arm, photographed.');
+    await t.services.calls.postChat(contextFor(officer), staff, 'Are you safe to talk?');
+    assert.ok(await t.services.calls.endCall(contextFor(officer), call.id, 'Ended by the officer'));
+    const items = await t.services.data.repos.evidence.listByConsultation(consultation.id);
+    const notes = items.find((i) => i.kind === 'notes')!;
+    const chat = items.find((i) => i.kind === 'chat')!;
+    assert.equal(fs.readFileSync(itemFile(notes), 'utf8'), 'Bruising to the left arm, photographed.');
+    assert.equal((await sha256File(itemFile(notes))).sha256, notes.sha256);
+    const lines = fs
+      .readFileSync(itemFile(chat), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { role: string; text: string });
+    assert.deepEqual(
+      lines.map((l) => [l.role, l.text]),
+      [['officer', 'Are you safe to talk?']],
+    );
+    assert.equal((await sha256File(itemFile(chat))).sha256, chat.sha256);
   });
 });

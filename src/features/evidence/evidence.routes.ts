@@ -197,6 +197,15 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       },
     );
 
+    app.post<{ Params: { id: string }; Body: { justification?: string } }>(
+      '/evidence/consultations/:id/play',
+      { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, body: openBody } },
+      async (request, reply) => {
+        const played = await services.evidence.openRecordings(contextOf(request), request.params.id, request.body.justification ?? '');
+        return reply.view('evidence/call-player.njk', { pageTitle: 'Play the call', ...played, justification: request.body.justification });
+      },
+    );
+
     app.post<{ Params: { id: string }; Body: { type?: string; rationale?: string } }>(
       '/evidence/consultations/:id/holds',
       { config: { access: { permission: 'evidence.hold' } }, schema: { params: idParams, body: holdBody } },

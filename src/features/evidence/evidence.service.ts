@@ -215,6 +215,37 @@ export class EvidenceService {
     });
   }
 
+  /**
+   * Opens every recording of a consultation together, to play in sync: each is a logged, justified view (DP-01),
+   * with its offset from the earliest start so the player can place it on one clock.
+   */
+  async openRecordings(context: RequestContext, consultationId: string, justification: string) {
+    const reason = requireReason(justification, 'justification', 'a reason for playing the call');
+    return this.data.transaction(async (tx) => {
+      const consultation = await tx.consultations.findById(consultationId);
+      if (!consultation) throw new NotFoundError('No consultation with that id');
+      const recordings = (await tx.evidence.listByConsultation(consultationId)).filter(
+        (i) => i.kind === 'recording' && i.state === 'present' && !i.restrictedAt,
+      );
+      if (recordings.length === 0) throw new ConflictError('This consultation has no recordings that can be played');
+      const starts = await Promise.all(
+        recordings.map(async (item) => (await tx.recordings.findById(item.sourceId.replace(/^recording:/, '')))?.firstPacketAt ?? item.capturedAt),
+      );
+      const earliest = Math.min(...starts.map((d) => d.getTime()));
+      const tracks = [];
+      for (const [index, item] of recordings.entries()) {
+        await this.deps.audit.record(tx.audit, context, {
+          what: 'evidence.viewed',
+          subject: `evidence:${item.id}`,
+          justification: reason,
+          details: { kind: item.kind, playedWith: recordings.length - 1 },
+        });
+        tracks.push({ item, offsetMs: starts[index]!.getTime() - earliest, grant: encodeURIComponent(this.grant(context, item.id)) });
+      }
+      return { consultation, tracks };
+    });
+  }
+
   /** The consultation's record for the item page: holds, retention facts, reviews and the item's continuity. */
   async itemRecord(id: string) {
     const { item, consultation } = await this.itemHeader(id);
@@ -610,6 +641,53 @@ export class EvidenceService {
     const pending = [...(await this.data.repos.evidence.listByState('disposing')), ...(await this.data.repos.evidence.listByState('purging'))];
     for (const item of pending) await this.finishRemoval(context, item.id);
     return pending.length;
+  }
+
+  /**
+   * When a call ends, the officer's notes and the chat transcript are written once as text masters and kept as
+   * items of their own (EVD-01): the record of what was said in writing, as it stood at the end of the call.
+   */
+  async registerCallRecord(
+    tx: Repositories,
+    context: RequestContext,
+    call: { id: string; consultationId: string; officerNotes: string | null },
+  ): Promise<void> {
+    const chat = await tx.calls.listChat(call.id);
+    const at = this.deps.now();
+    const records = [
+      call.officerNotes?.trim()
+        ? { kind: 'notes', label: 'The officer’s notes', name: 'officer-notes.txt', mediaType: 'text/plain; charset=utf-8', text: call.officerNotes }
+        : undefined,
+      chat.length > 0
+        ? {
+            kind: 'chat',
+            label: 'Chat transcript',
+            name: 'chat.jsonl',
+            mediaType: 'text/plain; charset=utf-8',
+            text: chat.map((m) => JSON.stringify({ at: m.at.toISOString(), role: m.role, text: m.text })).join('\n') + '\n',
+          }
+        : undefined,
+    ].filter((r) => r !== undefined);
+    for (const record of records) {
+      const bytes = Buffer.from(record.text, 'utf8');
+      const fileKey = `calls/${call.id}/${at.getTime()}-${record.name}`;
+      const file = path.join(this.deps.mediaRoot, fileKey);
+      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      await fs.promises.writeFile(file, bytes, { flag: 'wx', mode: 0o440 });
+      await this.register(tx, context, {
+        consultationId: call.consultationId,
+        callId: call.id,
+        kind: record.kind,
+        sourceId: `${record.kind}:${call.id}`,
+        label: record.label,
+        fileKey,
+        mediaType: record.mediaType,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sizeBytes: bytes.length,
+        capturedAt: at,
+        capturedBy: context.actor.type === 'user' ? `user:${context.actor.userId}` : 'system:call',
+      });
+    }
   }
 
   /** A photo or video the victim sent during the call, checked and hashed on arrival (policy: victim uploads). */

@@ -71,7 +71,7 @@ export interface CallDeps {
   /** Root directory of recordings and snapshots. */
   mediaRoot: string;
   /** Makes each finished recording and snapshot an evidence item, in the same transaction (EVD-01). */
-  evidence: Pick<EvidenceService, 'registerRecording' | 'registerSnapshot' | 'registerUpload'>;
+  evidence: Pick<EvidenceService, 'registerRecording' | 'registerSnapshot' | 'registerUpload' | 'registerCallRecord'>;
   log: Logger;
   now: () => Date;
 }
@@ -335,6 +335,7 @@ export class CallService {
       await tx.calls.expireLinkSessions(callId, at);
       for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(callId, role, at, 'call ended');
       await this.event(tx, context, callId, state === 'ended' ? 'ended' : 'interrupted', { reason });
+      await this.deps.evidence.registerCallRecord(tx, context, call);
       const consultation = (await tx.consultations.findById(call.consultationId))!;
       if (state === 'ended' && consultation.state === 'connected' && context.actor.type === 'user') {
         await this.deps.consultations.applyTransition(tx, context, consultation.id, 'completed');

@@ -1,0 +1,57 @@
+// Plays a call's recordings together: one clock for the page, each recording placed at its own start
+// (data-offset-ms after the earliest), so officer and victim are heard and seen as they were in the call.
+const player = document.querySelector('[data-call-player]');
+const tracks = [...player.querySelectorAll('video[data-offset-ms]')];
+const playButton = player.querySelector('[data-play]');
+const scrubber = player.querySelector('[data-scrub]');
+const clock = player.querySelector('[data-clock]');
+const offsetOf = (video) => Number(video.dataset.offsetMs) / 1000;
+let playing = false;
+let position = 0;
+let startedAt = 0;
+
+const total = () => Math.max(0, ...tracks.map((v) => offsetOf(v) + (Number.isFinite(v.duration) ? v.duration : 0)));
+const now = () => (playing ? position + (performance.now() - startedAt) / 1000 : position);
+
+function place(at) {
+  for (const video of tracks) {
+    const local = at - offsetOf(video);
+    const inside = local >= 0 && local < (video.duration || Infinity);
+    if (!inside) {
+      video.pause();
+      if (local < 0) video.currentTime = 0;
+      continue;
+    }
+    if (Math.abs(video.currentTime - local) > 0.3) video.currentTime = local;
+    if (playing && video.paused) void video.play().catch(() => undefined);
+    if (!playing && !video.paused) video.pause();
+  }
+}
+
+function tick() {
+  const at = now();
+  if (at >= total() && playing) {
+    playing = false;
+    position = total();
+    playButton.textContent = 'Play';
+  }
+  scrubber.max = String(Math.ceil(total() * 10));
+  scrubber.value = String(Math.round(at * 10));
+  clock.textContent = `${at.toFixed(1)} s of ${total().toFixed(1)} s`;
+  place(at);
+  requestAnimationFrame(tick);
+}
+
+playButton.addEventListener('click', () => {
+  position = now();
+  playing = !playing;
+  startedAt = performance.now();
+  playButton.textContent = playing ? 'Pause' : 'Play';
+});
+scrubber.addEventListener('input', () => {
+  position = Number(scrubber.value) / 10;
+  startedAt = performance.now();
+  place(position);
+});
+window.rvrPlayer = { position: now, total };
+requestAnimationFrame(tick);
