@@ -86,4 +86,22 @@ describe('configuration', () => {
     assert.ok(found.some((p) => p.includes('PORT must be a whole number')));
     assert.ok(found.some((p) => p.includes('postgres://')));
   });
+  it('RET-08..RET-22: the retention schedule is versioned configuration; a bad one names what is wrong', () => {
+    const schedule = loadConfig({
+      RETENTION_SCHEDULE: '{"version":"force-2027-1","group3ClearYears":7,"group1":{"retainUntilAgeYears":100,"reviewEveryYears":5}}',
+    }).evidence.retentionSchedule;
+    assert.equal(schedule.version, 'force-2027-1');
+    assert.equal(schedule.group3ClearYears, 7);
+    assert.equal(schedule.group1.reviewEveryYears, 5);
+    assert.equal(schedule.group2ClearYears, 10, 'what is not given keeps the default');
+    assert.equal(loadConfig({ RETENTION_NON_EVIDENTIAL_DAYS: '28' }).evidence.retentionSchedule.version, 'default-1+non-evidential-28d');
+    assert.deepEqual(problems({ RETENTION_SCHEDULE: '{"group3ClearYears":6}' }), [
+      'RETENTION_SCHEDULE must be a JSON object with a "version" naming the schedule',
+    ]);
+    assert.deepEqual(problems({ RETENTION_SCHEDULE: '{"version":"x","group3ClearYears":-1,"groupNine":3}' }), [
+      'RETENTION_SCHEDULE.group3ClearYears must be a whole number from 0 to 200',
+      'RETENTION_SCHEDULE has unknown settings: groupNine',
+    ]);
+    assert.match(problems({ RETENTION_SCHEDULE: 'not json' })[0]!, /must be JSON/);
+  });
 });

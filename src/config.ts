@@ -245,14 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
       ),
     },
     evidence: {
-      retentionSchedule: {
-        ...DEFAULT_RETENTION_SCHEDULE,
-        nonEvidentialDays,
-        version:
-          nonEvidentialDays === DEFAULT_RETENTION_SCHEDULE.nonEvidentialDays
-            ? DEFAULT_RETENTION_SCHEDULE.version
-            : `${DEFAULT_RETENTION_SCHEDULE.version}+non-evidential-${nonEvidentialDays}d`,
-      },
+      retentionSchedule: parseRetentionSchedule(env.RETENTION_SCHEDULE, nonEvidentialDays, problems),
       integrityCron: text('EVIDENCE_INTEGRITY_CRON', '15 2 * * *'),
       disposalCron: text('EVIDENCE_DISPOSAL_CRON', '45 2 * * *'),
       sink: evidenceSink,
@@ -295,4 +288,60 @@ function parseEvidenceSink(env: Env, problems: string[], dataDir: string): Evide
       problems.push(`EVIDENCE_SINK must be folder, s3 or http (got "${env.EVIDENCE_SINK}")`);
       return { kind: 'folder', root: path.join(dataDir, 'exports') };
   }
+}
+
+/**
+ * The force's retention schedule (RET-08..RET-22): RETENTION_SCHEDULE is JSON overriding any of the default's
+ * periods and naming its own `version`, which is stored with every retention decision.
+ */
+function parseRetentionSchedule(raw: string | undefined, nonEvidentialDays: number, problems: string[]): RetentionSchedule {
+  const withDays = { ...DEFAULT_RETENTION_SCHEDULE, nonEvidentialDays };
+  if (nonEvidentialDays !== DEFAULT_RETENTION_SCHEDULE.nonEvidentialDays)
+    withDays.version = `${DEFAULT_RETENTION_SCHEDULE.version}+non-evidential-${nonEvidentialDays}d`;
+  if (!raw?.trim()) return withDays;
+  let given: unknown;
+  try {
+    given = JSON.parse(raw);
+  } catch {
+    problems.push('RETENTION_SCHEDULE must be JSON, e.g. {"version":"force-2027-1","group3ClearYears":6}');
+    return withDays;
+  }
+  if (
+    typeof given !== 'object' ||
+    given === null ||
+    typeof (given as { version?: unknown }).version !== 'string' ||
+    !(given as { version: string }).version.trim()
+  ) {
+    problems.push('RETENTION_SCHEDULE must be a JSON object with a "version" naming the schedule');
+    return withDays;
+  }
+  const settings = given as Record<string, unknown>;
+  const schedule: RetentionSchedule = { ...withDays, version: settings.version as string };
+  const whole = (key: string, value: unknown, max: number): value is number => {
+    if (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max) return true;
+    problems.push(`RETENTION_SCHEDULE.${key} must be a whole number from 0 to ${max}`);
+    return false;
+  };
+  for (const key of [
+    'group2ClearYears',
+    'group3ClearYears',
+    'undetectedYears',
+    'nonEvidentialDays',
+    'cpiaMonthsAfterConviction',
+    'civilMinYears',
+    'reviewExtensionYears',
+  ] as const) {
+    const value = settings[key];
+    if (key in settings && whole(key, value, key === 'nonEvidentialDays' ? 3650 : 200)) schedule[key] = value;
+  }
+  if ('group1' in settings) {
+    const group1 = (settings.group1 ?? {}) as Record<string, unknown>;
+    const age = group1.retainUntilAgeYears;
+    const every = group1.reviewEveryYears;
+    if (whole('group1.retainUntilAgeYears', age, 150) && whole('group1.reviewEveryYears', every, 100))
+      schedule.group1 = { retainUntilAgeYears: age, reviewEveryYears: every };
+  }
+  const unknown = Object.keys(settings).filter((key) => !(key in DEFAULT_RETENTION_SCHEDULE));
+  if (unknown.length > 0) problems.push(`RETENTION_SCHEDULE has unknown settings: ${unknown.join(', ')}`);
+  return schedule;
 }

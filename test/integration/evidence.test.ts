@@ -490,4 +490,24 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     );
     assert.equal((await sha256File(itemFile(chat))).sha256, chat.sha256);
   });
+  it('an export a restart interrupted mid-send is queued again on start and finishes verified (delivery is idempotent)', async () => {
+    const { consultation, items } = await callWithEvidence();
+    const now = new Date();
+    const interrupted = await t.services.data.repos.evidence.createTask({
+      kind: 'export',
+      consultationId: consultation.id,
+      state: 'sending',
+      itemIds: items.map((i) => i.id),
+      sink: 'folder',
+      requestedBy: manager.id,
+      requestedAt: now,
+      updatedAt: now,
+      attempts: 1,
+    });
+    assert.ok((await t.services.evidenceWork.resumeInterrupted()) >= 1);
+    const task = await settled(interrupted.id);
+    assert.equal(task.state, 'verified', task.error ?? '');
+    assert.equal(task.attempts, 2);
+    execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: path.join(t.config.dataDir, 'exports', task.id) });
+  });
 });
