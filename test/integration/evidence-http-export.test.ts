@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
+import { UNFINISHED_TASK_STATES } from '../../src/features/evidence/evidence-work.service.js';
 import { describeOnEachDatabase } from '../support/databases.js';
 import { allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
@@ -73,7 +74,7 @@ await describeOnEachDatabase('evidence export to an HTTP receiver (EVD-06)', (ki
 
     const task = await t.services.evidenceWork.requestExport(contextFor(manager), consultation.id);
     let finished = task;
-    for (let i = 0; i < 100 && ['queued', 'sending'].includes(finished.state); i++) {
+    for (let i = 0; i < 100 && UNFINISHED_TASK_STATES.includes(finished.state); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       finished = await t.services.evidenceWork.task(task.id);
     }

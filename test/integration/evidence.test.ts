@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
+import { UNFINISHED_TASK_STATES } from '../../src/features/evidence/evidence-work.service.js';
 import type { EvidenceItemRow } from '../../src/features/evidence/evidence.repository.js';
 import { sha256File } from '../../src/platform/media/sha256-file.js';
 import { describeOnEachDatabase, queryRows } from '../support/databases.js';
@@ -345,7 +346,7 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
   const settled = async (taskId: string) => {
     for (let i = 0; i < 300; i++) {
       const task = (await t.services.data.repos.evidence.findTask(taskId))!;
-      if (!['queued', 'running', 'sending'].includes(task.state)) return task;
+      if (!UNFINISHED_TASK_STATES.includes(task.state)) return task;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error('the task did not finish in 30 s');

@@ -14,6 +14,8 @@ import type { EvidenceService } from './evidence.service.js';
 
 export const WORKING_COPY_JOB = 'evidence.working-copy';
 export const EXPORT_JOB = 'evidence.export';
+/** A task in one of these states has not finished: it is shown as under way, and resumed after a restart. */
+export const UNFINISHED_TASK_STATES: readonly string[] = ['queued', 'running', 'sending', 'delivered'];
 
 export interface EvidenceWorkDeps {
   data: DataAccess;
@@ -79,7 +81,7 @@ export class EvidenceWorkService {
   async requestExport(context: RequestContext, consultationId: string): Promise<EvidenceTaskRow> {
     const items = await this.presentMasters(consultationId);
     if (items.length === 0) throw new ConflictError('This consultation has no evidence to export');
-    const running = (await this.data.repos.evidence.listTasks(consultationId)).find((t) => t.kind === 'export' && ['queued', 'sending'].includes(t.state));
+    const running = (await this.data.repos.evidence.listTasks(consultationId)).find((t) => t.kind === 'export' && UNFINISHED_TASK_STATES.includes(t.state));
     if (running) throw new ConflictError('An export of this consultation is already under way');
     return this.createTask(context, consultationId, 'export', items, EXPORT_JOB);
   }
@@ -188,7 +190,7 @@ export class EvidenceWorkService {
 
   private async export(taskId: string): Promise<void> {
     const task = await this.task(taskId);
-    if (task.state !== 'queued' && task.state !== 'sending') return;
+    if (!['queued', 'sending', 'delivered'].includes(task.state)) return;
     const context = systemContext('evidence-export', task.id);
     await this.data.repos.evidence.updateTask(task.id, { state: 'sending', attempts: task.attempts + 1, updatedAt: this.deps.now() });
     let discard: (() => Promise<void>) | undefined;
@@ -309,7 +311,7 @@ export class EvidenceWorkService {
 
   /** On start: tasks a restart interrupted are queued again (a package is rebuilt from the masters; delivery is idempotent). */
   async resumeInterrupted(): Promise<number> {
-    const interrupted = await this.data.repos.evidence.listTasksInState(['queued', 'running', 'sending']);
+    const interrupted = await this.data.repos.evidence.listTasksInState([...UNFINISHED_TASK_STATES]);
     for (const task of interrupted) await this.start(task.kind === 'export' ? EXPORT_JOB : WORKING_COPY_JOB, task);
     return interrupted.length;
   }

@@ -5,6 +5,7 @@ import { hasPermission } from '../../domain/permissions.js';
 import { HOLD_TYPES, NRAC_QUESTIONS, type CaseStatus, type MopiGroup, type NracAnswers } from '../../domain/retention.js';
 import { ValidationError } from '../../platform/errors.js';
 import { contextOf, redirectTo } from '../../platform/http/access.js';
+import { UNFINISHED_TASK_STATES } from './evidence-work.service.js';
 
 const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: uuid } } as const;
@@ -189,7 +190,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
           pageTitle: `Evidence for ${record.consultation.reference}`,
           ...record,
           tasks,
-          busy: tasks.some((task) => ['queued', 'running', 'sending'].includes(task.state)),
+          busy: tasks.some((task) => UNFINISHED_TASK_STATES.includes(task.state)),
           holdTypes: HOLD_TYPES,
           nracQuestions: NRAC_QUESTIONS,
           ...abilities(request),
