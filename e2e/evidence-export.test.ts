@@ -15,7 +15,12 @@ describe('evidence after a real call (issue 6): opened with a reason, played fro
   before(async () => {
     const port = await freePort();
     // No delay before the purge, so the test sees it happen right after the receiver's hashes are confirmed (RET-23).
-    server = await startServer({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, EVIDENCE_PURGE_AFTER_DAYS: '0' });
+    server = await startServer({
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      EVIDENCE_PURGE_AFTER_DAYS: '0',
+      EVIDENCE_PURGE_EXPORTED: 'true',
+    });
   });
   after(async () => {
     await Promise.all(people.map((p) => p.close()));

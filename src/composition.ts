@@ -101,6 +101,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     mediaRoot,
     forceName: deps.config.call.forceName,
     purgeAfterDays: deps.config.evidence.purgeAfterDays,
+    purgeEnabled: deps.config.evidence.purgeExported,
     log: logger,
     now,
   });

@@ -103,5 +103,10 @@ describe('configuration', () => {
       'RETENTION_SCHEDULE has unknown settings: groupNine',
     ]);
     assert.match(problems({ RETENTION_SCHEDULE: 'not json' })[0]!, /must be JSON/);
+    assert.equal(loadConfig({}).evidence.purgeExported, false, 'RET-23: a folder drop proves only that the copy was written');
+    assert.equal(
+      loadConfig({ EVIDENCE_SINK: 'http', EVIDENCE_HTTP_URL: 'https://dems.example/ingest', EVIDENCE_HTTP_SECRET: 's'.repeat(40) }).evidence.purgeExported,
+      true,
+    );
   });
 });

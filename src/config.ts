@@ -55,6 +55,11 @@ export interface EvidenceConfig {
   sink: EvidenceSinkConfig;
   /** RET-23: days after the receiver's hashes are confirmed before the platform's own copies are purged. */
   purgeAfterDays: number;
+  /**
+   * Whether verified exports lead to the purge at all. Default: yes for S3 and HTTP (the receiver hashed what it
+   * holds), no for a folder drop, whose hashes only show the copy was written; set true once the DEMS ingests it.
+   */
+  purgeExported: boolean;
 }
 
 /** The video call (issue 5): links, the victim's page and the media plane. */
@@ -250,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
       disposalCron: text('EVIDENCE_DISPOSAL_CRON', '45 2 * * *'),
       sink: evidenceSink,
       purgeAfterDays: integer('EVIDENCE_PURGE_AFTER_DAYS', 30, 0, 3650),
+      purgeExported: boolean('EVIDENCE_PURGE_EXPORTED', evidenceSink.kind !== 'folder'),
     },
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),

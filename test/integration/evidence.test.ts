@@ -20,7 +20,7 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
   let handler: Awaited<ReturnType<typeof createUser>>;
   let manager: Awaited<ReturnType<typeof createUser>>;
   before(async () => {
-    t = await buildTestApp(kind, { now: () => new Date(Date.now() + clockOffset), env: { UPLOAD_MAX_MB: '1' } });
+    t = await buildTestApp(kind, { now: () => new Date(Date.now() + clockOffset), env: { UPLOAD_MAX_MB: '1', EVIDENCE_PURGE_EXPORTED: 'true' } });
     handler = await createUser(t.services, 'ev-handler', ['call_handler']);
     officer = await createUser(t.services, 'ev-officer', ['rvr_officer']);
     manager = await createUser(t.services, 'ev-manager', ['evidence_manager']);
@@ -339,6 +339,25 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     assert.equal(latest!.reviewerId, manager.id);
     assert.equal((await auditOf('evidence.retention_reviewed', `consultation:${consultation.id}`)).length, 2);
 
+    const convicted = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, {
+      evidential: 'yes',
+      mopiGroup: 'group3',
+      caseStatus: 'convicted',
+      statusDate: '2026-01-15',
+      custodial: 'no',
+      complaintOrClaim: 'no',
+    });
+    assert.equal(convicted.statusCode, 303, 'a dated case status is saved (its dates come back from jsonb as text)');
+    const dated = (await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!;
+    assert.equal(dated.disposalEligibleAt!.getUTCFullYear(), dated.capturedAt.getUTCFullYear() + 6, 'group 3: six years after capture, later than CPIA');
+    await evidenceManager.post(`/evidence/consultations/${consultation.id}/reviews`, { ...no, rationale: 'Checked again after conviction' });
+    assert.equal((await t.services.data.repos.evidence.listReviews(consultation.id)).length, 3, 'a review after a dated status works too');
+    const impossible = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, {
+      evidential: 'yes',
+      caseStatus: 'nfa',
+      statusDate: '2026-02-31',
+    });
+    assert.equal(impossible.statusCode, 400);
     const convictedNoDate = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, { evidential: 'yes', caseStatus: 'convicted' });
     assert.equal(convictedNoDate.statusCode, 400);
     assert.match(convictedNoDate.body, /date of the conviction/);

@@ -26,6 +26,8 @@ export interface EvidenceWorkDeps {
   forceName: string;
   /** RET-23: how long after the receiver's hashes are confirmed the platform's own copies are purged. */
   purgeAfterDays: number;
+  /** Off for a folder drop unless asked for: the folder's own hashes prove only that the copy was written (RET-23). */
+  purgeEnabled: boolean;
   log: Logger;
   now: () => Date;
 }
@@ -143,6 +145,8 @@ export class EvidenceWorkService {
     const output = path.join(this.deps.mediaRoot, fileKey);
     try {
       const items = await Promise.all((task.itemIds as string[]).map(async (id) => (await this.data.repos.evidence.findItem(id))!));
+      const unavailable = items.find((i) => i.state !== 'present' || i.restrictedAt);
+      if (unavailable) throw new ConflictError(`Recording ${unavailable.id} is no longer available (restricted or disposed)`);
       const sources = await Promise.all(
         items.map(async (item) => ({ item, recording: await this.data.repos.recordings.findById(item.sourceId.replace(/^recording:/, '')) })),
       );
@@ -277,7 +281,9 @@ export class EvidenceWorkService {
     const now = this.deps.now();
     let purged = 0;
     let held = 0;
+    if (!this.deps.purgeEnabled) return { purged, held };
     for (const task of await this.data.repos.evidence.listTasksInState(['verified'])) {
+      let kept = 0;
       if (!task.purgeAfter || task.purgeAfter > now) continue;
       const holds = (await this.data.repos.evidence.listHolds(task.consultationId)).filter((h) => !h.releasedAt);
       if (holds.length > 0) {
@@ -285,17 +291,26 @@ export class EvidenceWorkService {
         continue;
       }
       for (const id of task.itemIds as string[]) {
-        await this.data.transaction(async (tx) => {
+        const marked = await this.data.transaction(async (tx) => {
+          await tx.evidence.lockCase(task.consultationId);
           const item = await tx.evidence.lockItem(id);
-          if (item?.state !== 'present') return;
+          if (item?.state !== 'present' || item.restrictedAt) return false;
+          if ((await tx.evidence.listHolds(task.consultationId)).some((h) => !h.releasedAt)) return false;
           await tx.evidence.markPurging(id, task.id);
           await this.deps.audit.record(tx.audit, context, {
             what: 'evidence.purging',
             subject: `evidence:${id}`,
             details: { exportId: task.id, sha256: item.sha256 },
           });
+          return true;
         });
-        if (await this.deps.evidence.finishRemoval(context, id)) purged += 1;
+        if (marked && (await this.deps.evidence.finishRemoval(context, id))) purged += 1;
+        else if (!marked) kept += 1;
+      }
+      // A hold or restriction that came in during the run keeps those items; the export stays verified for the next run.
+      if (kept > 0) {
+        held += 1;
+        continue;
       }
       await this.data.transaction(async (tx) => {
         await tx.evidence.updateTask(task.id, { state: 'purged', purgedAt: now, updatedAt: now });

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { evidenceDisposals, evidenceItems, evidenceRetention, evidenceTasks, legalHolds, retentionReviews } from '../../platform/db/schema.js';
+import { consultations, evidenceDisposals, evidenceItems, evidenceRetention, evidenceTasks, legalHolds, retentionReviews } from '../../platform/db/schema.js';
 
 export type EvidenceItemRow = typeof evidenceItems.$inferSelect;
 export type NewEvidenceItem = typeof evidenceItems.$inferInsert;
@@ -137,6 +137,12 @@ export class EvidenceRepository {
       .insert(evidenceRetention)
       .values(row)
       .onConflictDoUpdate({ target: evidenceRetention.consultationId, set: { ...values, consultationId } });
+  }
+
+  /** Serialises hold changes and disposal or purge of one consultation's material: both take this lock first. */
+  async lockCase(consultationId: string): Promise<boolean> {
+    const rows = await this.db.select({ id: consultations.id }).from(consultations).where(eq(consultations.id, consultationId)).for('update');
+    return rows.length > 0;
   }
 
   async createHold(row: typeof legalHolds.$inferInsert): Promise<LegalHoldRow> {

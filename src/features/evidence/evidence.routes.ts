@@ -46,9 +46,11 @@ type RetentionForm = {
 };
 
 function parseDay(value: string | undefined, field: string, label: string): Date {
-  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(new Date(`${value}T12:00:00Z`).getTime()))
-    throw new ValidationError(`Enter the ${label} as YYYY-MM-DD`, { [field]: `Enter the ${label} as YYYY-MM-DD` });
-  return new Date(`${value}T12:00:00Z`);
+  const date = new Date(`${value}T12:00:00Z`);
+  // A real calendar day only: 2026-02-31 must not quietly become 3 March.
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value)
+    throw new ValidationError(`Enter the ${label} as a real date, YYYY-MM-DD`, { [field]: `Enter the ${label} as a real date, YYYY-MM-DD` });
+  return date;
 }
 
 /** The CPIA case status from the form (RET-17/RET-18): the dates each status needs are required. */

@@ -72,6 +72,26 @@ function requireReason(value: string | undefined, field: string, what: string): 
 
 const DEFAULT_CASE_STATUS: CaseStatus = { kind: 'under_investigation' };
 
+/** A case status as stored (jsonb keeps its dates as ISO strings) back to the rules' own shape, with Dates. */
+export function storedCaseStatus(stored: unknown): CaseStatus {
+  if (!stored || typeof stored !== 'object') return DEFAULT_CASE_STATUS;
+  const status = stored as Record<string, unknown>;
+  const day = (value: unknown) => (value === undefined || value === null ? undefined : new Date(value as string));
+  switch (status.kind) {
+    case 'nfa':
+      return { kind: 'nfa', decidedAt: day(status.decidedAt)! };
+    case 'acquitted':
+      return { kind: 'acquitted', at: day(status.at)! };
+    case 'convicted':
+      return { kind: 'convicted', at: day(status.at)!, custodial: Boolean(status.custodial), releaseDate: day(status.releaseDate) };
+    case 'charged':
+    case 'appeal_pending':
+      return { kind: status.kind };
+    default:
+      return DEFAULT_CASE_STATUS;
+  }
+}
+
 /**
  * Evidence: every master a consultation produces becomes an item with its hash (EVD-01); opening, playing and
  * downloading are justified and logged as continuity (DP-01, EVD-03); retention dates come from the pure rules
@@ -294,7 +314,11 @@ export class EvidenceService {
     const item = await this.data.repos.evidence.findItem(id);
     if (!item || item.state !== 'present') throw new NotFoundError('There is no evidence item with that id');
     if (item.restrictedAt) throw new ForbiddenError('This item is restricted (DPA 2018 s.47)');
-    return { file: path.join(this.deps.mediaRoot, item.fileKey), item };
+    const file = path.join(this.deps.mediaRoot, item.fileKey);
+    await fs.promises.access(file).catch(() => {
+      throw new ConflictError('The master file is missing: tell the evidence manager (the integrity check reports it)');
+    });
+    return { file, item };
   }
 
   /** A download is a disclosure: logged with the justification and the recipient before a byte leaves (DP-01, EVD-03). */
@@ -332,6 +356,19 @@ export class EvidenceService {
       if (item.state !== 'present') throw new ConflictError('This item has been disposed of');
       if (Boolean(item.restrictedAt) === restricted) throw new ConflictError(restricted ? 'The item is already restricted' : 'The item is not restricted');
       await tx.evidence.setRestriction(id, restricted ? { at: this.deps.now(), reason } : null);
+      // A working copy shows the same content: it is restricted (and released) with its master (DP-10).
+      if (restricted)
+        for (const copy of (await tx.evidence.listByConsultation(item.consultationId)).filter(
+          (i) => Array.isArray(i.derivedFrom) && (i.derivedFrom as string[]).includes(id) && !i.restrictedAt,
+        )) {
+          await tx.evidence.setRestriction(copy.id, { at: this.deps.now(), reason: `Made from restricted item ${id}: ${reason}` });
+          await this.deps.audit.record(tx.audit, context, {
+            what: 'evidence.restricted',
+            subject: `evidence:${copy.id}`,
+            justification: reason,
+            details: { with: id },
+          });
+        }
       await this.deps.audit.record(tx.audit, context, {
         what: restricted ? 'evidence.restricted' : 'evidence.unrestricted',
         subject: `evidence:${id}`,
@@ -348,8 +385,7 @@ export class EvidenceService {
     if (context.actor.type !== 'user') throw new ForbiddenError('Only a person can place a hold');
     const userId = context.actor.userId;
     return this.data.transaction(async (tx) => {
-      const consultation = await tx.consultations.findById(consultationId);
-      if (!consultation) throw new NotFoundError('No consultation with that id');
+      if (!(await tx.evidence.lockCase(consultationId))) throw new NotFoundError('No consultation with that id');
       const hold = await tx.evidence.createHold({ consultationId, type, rationale, placedBy: userId, placedAt: this.deps.now() });
       await this.deps.audit.record(tx.audit, context, {
         what: 'evidence.hold_placed',
@@ -440,7 +476,8 @@ export class EvidenceService {
         what: 'evidence.retention_reviewed',
         subject: `consultation:${consultationId}`,
         justification: rationale,
-        details: { reviewId: review.id, decision, answers, nextReviewAt: nextReviewAt?.toISOString() ?? null },
+        // The answers (health, children, substance misuse) stay in retention_reviews, not in the permanent chain.
+        details: { reviewId: review.id, decision, nextReviewAt: nextReviewAt?.toISOString() ?? null },
       });
       await this.recompute(tx, context, consultationId, false);
       return review;
@@ -477,7 +514,7 @@ export class EvidenceService {
         capturedAt,
         mopiGroup: (retention?.mopiGroup as MopiGroup | null) ?? undefined,
         clearPeriodStart: retention?.clearPeriodStart ?? undefined,
-        caseStatus: (retention?.caseStatus as CaseStatus | undefined) ?? DEFAULT_CASE_STATUS,
+        caseStatus: storedCaseStatus(retention?.caseStatus),
         complaintOrClaim: retention?.complaintOrClaim ?? false,
         activeHolds: holds.map((h) => h.type as HoldType),
         lastReviewRetainUntil: retention?.lastReviewRetainUntil ?? undefined,
@@ -560,6 +597,7 @@ export class EvidenceService {
     const held: string[] = [];
     for (const candidate of candidates) {
       const taken = await this.data.transaction(async (tx) => {
+        await tx.evidence.lockCase(candidate.consultationId);
         const item = await tx.evidence.lockItem(candidate.id);
         if (!item || item.state !== 'present' || item.restrictedAt || !item.disposalEligibleAt || item.disposalEligibleAt > now) return undefined;
         const holds = (await tx.evidence.listHolds(item.consultationId)).filter((h) => !h.releasedAt);
@@ -594,7 +632,11 @@ export class EvidenceService {
       });
       if (!taken) continue;
       items.push(taken);
-      if (!options.dryRun) await this.finishRemoval(context, candidate.id);
+      // A file that cannot be deleted now stays `disposing` and is finished on the next start; the run goes on.
+      if (!options.dryRun)
+        await this.finishRemoval(context, candidate.id).catch((error: unknown) =>
+          this.deps.log.error({ err: error, evidenceId: candidate.id }, 'an evidence file could not be deleted; it will be retried'),
+        );
     }
     const certificate = JSON.stringify({ disposalId, dryRun: options.dryRun, ranAt: now.toISOString(), items });
     await this.data.transaction(async (tx) => {
@@ -620,7 +662,10 @@ export class EvidenceService {
   async finishRemoval(context: RequestContext, id: string): Promise<boolean> {
     const item = await this.data.repos.evidence.findItem(id);
     if (!item || (item.state !== 'disposing' && item.state !== 'purging')) return false;
-    await fs.promises.rm(path.join(this.deps.mediaRoot, item.fileKey), { force: true });
+    const file = path.join(this.deps.mediaRoot, item.fileKey);
+    await fs.promises.rm(file, { force: true });
+    // A recording repaired after a crash keeps its raw original beside it: it goes with the master.
+    if (item.kind === 'recording') await fs.promises.rm(file.replace(/\.webm$/, '.unfinished.webm'), { force: true });
     const purge = item.state === 'purging';
     await this.data.transaction(async (tx) => {
       if (purge) await tx.evidence.markPurged(id, this.deps.now());
