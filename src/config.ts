@@ -27,6 +27,9 @@ export interface Config {
   sms: SmsConfig;
   call: CallConfig;
   evidence: EvidenceConfig;
+  investigation: InvestigationConfig;
+  supervision: SupervisionConfig;
+  outcomes: OutcomesConfig;
   seedDemoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
@@ -61,6 +64,36 @@ export interface EvidenceConfig {
    */
   purgeExported: boolean;
 }
+
+/** The officer's investigation (issue 7): risk scoring and outcome validation. */
+export interface InvestigationConfig {
+  /** DASH-05: yes-counts from which the actuarial grade is Medium and High (local bands, not national). */
+  dashMediumFrom: number;
+  dashHighFrom: number;
+  /** DASH-03(c): DA incidents in 12 months that make a MARAC referral on potential escalation. */
+  maracEscalationIncidents: number;
+  /** The force's crime reference format, checked when a crime is recorded. */
+  crimeReferencePattern: RegExp;
+}
+
+/** Supervision (issue 7): quality review sampling and live observation. */
+export interface SupervisionConfig {
+  /** EVD-15: the share of ended consultations queued for review at random (every High-risk one is queued too). */
+  reviewSamplePercent: number;
+  /** Whether the victim's page says a supervisor is watching (default yes). */
+  tellVictimWhenObserved: boolean;
+}
+
+/** The trial's outcome measures (issue 7): the satisfaction survey. */
+export interface OutcomesConfig {
+  surveyDelayMinutes: number;
+  surveyTtlHours: number;
+  /** The survey text; `{link}` is replaced by the link. Neutral: it must not reveal police involvement (RVR-11). */
+  surveyText: string;
+}
+
+export const DEFAULT_SURVEY_TEXT = 'Thank you for speaking with us today. Please tell us how it went (2 questions, 1 minute): {link}';
+export const DEFAULT_CRIME_REFERENCE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9/-]{3,29}$';
 
 /** The video call (issue 5): links, the victim's page and the media plane. */
 export interface CallConfig {
@@ -129,6 +162,16 @@ export function loadConfig(env: Env = process.env): Config {
     return fallback;
   };
 
+  const pattern = (name: string, fallback: string): RegExp => {
+    const raw = text(name, fallback);
+    try {
+      return new RegExp(raw);
+    } catch {
+      problems.push(`${name} must be a regular expression (got "${raw}")`);
+      return new RegExp(fallback);
+    }
+  };
+
   const nodeEnv = oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const production = nodeEnv === 'production';
   const port = integer('PORT', 3000, 0, 65535);
@@ -175,6 +218,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const inviteText = text('INVITE_SMS_TEXT', DEFAULT_INVITE_TEXT);
   if (!inviteText.includes('{link}')) problems.push('INVITE_SMS_TEXT must contain {link}, where the link goes');
+  const surveyText = text('SURVEY_SMS_TEXT', DEFAULT_SURVEY_TEXT);
+  if (!surveyText.includes('{link}')) problems.push('SURVEY_SMS_TEXT must contain {link}, where the link goes');
   let iceServers: CallConfig['iceServers'] = [];
   const rawIce = env.ICE_SERVERS?.trim();
   if (rawIce) {
@@ -257,10 +302,27 @@ export function loadConfig(env: Env = process.env): Config {
       purgeAfterDays: integer('EVIDENCE_PURGE_AFTER_DAYS', 30, 0, 3650),
       purgeExported: boolean('EVIDENCE_PURGE_EXPORTED', evidenceSink.kind !== 'folder'),
     },
+    investigation: {
+      dashMediumFrom: integer('DASH_MEDIUM_FROM', 10, 1, 27),
+      dashHighFrom: integer('DASH_HIGH_FROM', 14, 1, 27),
+      maracEscalationIncidents: integer('MARAC_ESCALATION_INCIDENTS', 3, 1, 50),
+      crimeReferencePattern: pattern('CRIME_REFERENCE_PATTERN', DEFAULT_CRIME_REFERENCE_PATTERN),
+    },
+    supervision: {
+      reviewSamplePercent: integer('REVIEW_SAMPLE_PERCENT', 10, 0, 100),
+      tellVictimWhenObserved: boolean('OBSERVER_NOTICE', true),
+    },
+    outcomes: {
+      surveyDelayMinutes: integer('SURVEY_DELAY_MINUTES', 60, 0, 7 * 24 * 60),
+      surveyTtlHours: integer('SURVEY_TTL_HOURS', 72, 1, 30 * 24),
+      surveyText,
+    },
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
   };
+  if (config.investigation.dashMediumFrom >= config.investigation.dashHighFrom)
+    problems.push('DASH_MEDIUM_FROM must be lower than DASH_HIGH_FROM (the yes-count bands would overlap)');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

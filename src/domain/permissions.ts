@@ -36,6 +36,26 @@ export const PERMISSIONS = {
   /** Legal holds and restriction instead of erasure (DP-10). */
   'evidence.hold': ['evidence_manager', 'dpo'],
   'evidence.restrict': ['evidence_manager', 'dpo'],
+  /** The officer's investigation in the call: DASH, lines of enquiry, the victim's account, outcomes (RVR-08). */
+  'investigation.record': ['rvr_officer'],
+  /** Read a consultation's investigation record (risk assessment, enquiries, statement, outcomes). */
+  'investigation.view': ['rvr_officer', 'supervisor', 'investigator'],
+  /** DASH-01: a supervisor reviews and signs off each risk assessment. */
+  'risk.sign_off': ['supervisor'],
+  /** The live board of calls, queue, officers and alerts. */
+  'supervision.board': ['supervisor'],
+  /** Watch a live call receive-only, with a recorded justification. */
+  'call.observe': ['supervisor'],
+  /** Quality review of an officer's response (policy 4.0, EVD-15). */
+  'review.conduct': ['supervisor'],
+  /** An officer reads the review feedback addressed to them. */
+  'review.own_feedback': ['rvr_officer'],
+  /** The trial's outcome measures, aggregated (no personal data), and their CSV. */
+  'outcomes.view': ['supervisor', 'admin'],
+  /** Switch the randomised evaluation on or off (policy 2.2). */
+  'evaluation.manage': ['admin'],
+  /** Per-call allocation, outcomes and timings for analysis (pseudonymous: references, no personal data). */
+  'evaluation.export': ['supervisor', 'admin'],
   'audit.read': ['dpo'],
   'audit.export': ['dpo'],
   'audit.verify': ['dpo'],

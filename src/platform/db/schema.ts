@@ -576,3 +576,249 @@ export const evidenceTasks = pgTable(
   },
   (t) => [index('evidence_tasks_consultation_idx').on(t.consultationId), index('evidence_tasks_state_idx').on(t.state)],
 );
+
+// ---- Issue 7: the officer's investigation, supervision and the outcome measures ----
+
+/**
+ * A risk assessment on a pluggable form (DASH2009 now; DARA or a force variant later: DASH-02, DASH-08). The
+ * form version is stored with every row and counts are never mixed across versions. A completed or
+ * signed-off assessment is never edited: an amendment is a new row (version + 1) that supersedes it, with a reason.
+ */
+export const riskAssessments = pgTable(
+  'risk_assessments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    /** Which form engine: 'DASH2009'. */
+    formVersion: text('form_version').notNull(),
+    /** 1 for the first assessment of a consultation; each amendment adds one. */
+    version: integer('version').notNull().default(1),
+    supersedesId: uuid('supersedes_id'),
+    amendmentReason: text('amendment_reason'),
+    /** draft → completed → signed_off; a version replaced by an amendment becomes superseded. */
+    state: text('state').notNull(),
+    /** { [questionId]: { answer: 'yes' | 'no' | 'not_known', comment?: string } } */
+    answers: jsonb('answers').notNull(),
+    /** Facts beside the form that the MARAC rules need (DASH-03 c/d, DASH-07). */
+    priorIncidents12Months: integer('prior_incidents_12_months'),
+    lastMaracReferralAt: timestamp('last_marac_referral_at', { withTimezone: true }),
+    victimAgeBand: text('victim_age_band'),
+    /** The officer's professional judgement: may raise the grade, never lower an actuarial High (DASH-04). */
+    grade: text('grade'),
+    judgementReferral: boolean('judgement_referral').notNull().default(false),
+    judgementReason: text('judgement_reason'),
+    /** Computed when completed, stored so a later change of bands does not rewrite history. */
+    yesCount: integer('yes_count'),
+    actuarialGrade: text('actuarial_grade'),
+    maracReferral: boolean('marac_referral'),
+    maracReasons: jsonb('marac_reasons'),
+    highRiskFlags: jsonb('high_risk_flags'),
+    routing: text('routing'),
+    /** The scoring settings used (bands, escalation threshold), so the result can be re-derived. */
+    scoringSettings: jsonb('scoring_settings'),
+    /** Bumped on every save: a save applies only to the revision it read (no lost autosaves). */
+    revision: integer('revision').notNull().default(1),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    completedBy: uuid('completed_by').references(() => users.id),
+    signedOffAt: timestamp('signed_off_at', { withTimezone: true }),
+    signedOffBy: uuid('signed_off_by').references(() => users.id),
+    signOffNote: text('sign_off_note'),
+    evidenceItemId: uuid('evidence_item_id').references(() => evidenceItems.id),
+  },
+  (t) => [uniqueIndex('risk_assessments_version_idx').on(t.consultationId, t.version), index('risk_assessments_state_idx').on(t.state)],
+);
+
+/** The lines of enquiry an in-person first response covers (RVR-08): one row per consultation and line. */
+export const enquiryLines = pgTable(
+  'enquiry_lines',
+  {
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    line: text('line').notNull(),
+    /** done | not_applicable | not_possible (not_possible needs a reason). */
+    status: text('status').notNull(),
+    reason: text('reason'),
+    /** Snapshot or upload evidence item ids that show this line (injuries photographed). */
+    evidenceItemIds: jsonb('evidence_item_ids'),
+    updatedBy: uuid('updated_by').references(() => users.id),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.consultationId, t.line] })],
+);
+
+/**
+ * The victim's account as the officer typed it, shown to the victim to correct and confirm. The exact
+ * text confirmed and its SHA-256 are stored with the typed name (the signature) and become an evidence item.
+ */
+export const victimStatements = pgTable('victim_statements', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  consultationId: uuid('consultation_id')
+    .notNull()
+    .unique()
+    .references(() => consultations.id),
+  /** draft → shared (on the victim's page) → correction_requested → shared … → confirmed. */
+  state: text('state').notNull(),
+  text: text('text').notNull(),
+  revision: integer('revision').notNull().default(1),
+  sharedAt: timestamp('shared_at', { withTimezone: true }),
+  /** [{ at, text }]: what the victim asked to be corrected, in their words. */
+  corrections: jsonb('corrections').notNull(),
+  confirmedText: text('confirmed_text'),
+  confirmedSha256: text('confirmed_sha256'),
+  signatureName: text('signature_name'),
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  evidenceItemId: uuid('evidence_item_id').references(() => evidenceItems.id),
+  updatedBy: uuid('updated_by').references(() => users.id),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  createdAt: createdAt(),
+});
+
+/** What came of the consultation: each one a timestamped event, read by the CAD API and the outcome measures. */
+export const consultationOutcomes = pgTable(
+  'consultation_outcomes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    /** crime_recorded | arrest_requested | patrol_tasked | attendance_escalated | referral_made | no_further_action */
+    kind: text('kind').notNull(),
+    details: jsonb('details').notNull(),
+    recordedBy: uuid('recorded_by').references(() => users.id),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('consultation_outcomes_consultation_idx').on(t.consultationId, t.recordedAt), index('consultation_outcomes_kind_idx').on(t.kind, t.recordedAt)],
+);
+
+/** "I'm not safe" from the victim's page (RVR-11): when it was raised, seen and escalated. */
+export const safetyAlerts = pgTable(
+  'safety_alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    callId: uuid('call_id').references(() => calls.id),
+    participantId: uuid('participant_id').references(() => callParticipants.id),
+    raisedAt: timestamp('raised_at', { withTimezone: true }).notNull(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    acknowledgedBy: uuid('acknowledged_by').references(() => users.id),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    escalatedBy: uuid('escalated_by').references(() => users.id),
+    outcomeId: uuid('outcome_id').references(() => consultationOutcomes.id),
+  },
+  (t) => [index('safety_alerts_consultation_idx').on(t.consultationId)],
+);
+
+/** A supervisor watching a live call, receive-only, with the justification given (EVD-15, DP-01). */
+export const callObservations = pgTable(
+  'call_observations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id),
+    participantId: uuid('participant_id').references(() => callParticipants.id),
+    observerId: uuid('observer_id')
+      .notNull()
+      .references(() => users.id),
+    justification: text('justification').notNull(),
+    victimNotified: boolean('victim_notified').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [index('call_observations_call_idx').on(t.callId)],
+);
+
+/** Supervisor quality review (policy 4.0, EVD-15): stored apart from the evidence, which it never alters. */
+export const qualityReviews = pgTable(
+  'quality_reviews',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .unique()
+      .references(() => consultations.id),
+    /** random | high_risk | random_and_high_risk | requested */
+    sampledBecause: text('sampled_because').notNull(),
+    sampledAt: timestamp('sampled_at', { withTimezone: true }).notNull(),
+    /** The officer whose response is reviewed (feedback is addressed to them). */
+    officerId: uuid('officer_id').references(() => users.id),
+    /** queued → completed */
+    state: text('state').notNull(),
+    reviewerId: uuid('reviewer_id').references(() => users.id),
+    /** { [checklistItem]: { score: 'met' | 'partly' | 'not_met' | 'not_applicable', note?: string } } */
+    scores: jsonb('scores'),
+    feedback: text('feedback'),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    feedbackSeenAt: timestamp('feedback_seen_at', { withTimezone: true }),
+  },
+  (t) => [index('quality_reviews_state_idx').on(t.state, t.sampledAt), index('quality_reviews_officer_idx').on(t.officerId)],
+);
+
+/**
+ * The victim satisfaction survey: a single-use link texted after the call. Only the token's hash is stored, and
+ * nothing about the victim beyond the consultation it belongs to (the phone number is read when sending).
+ */
+export const satisfactionSurveys = pgTable(
+  'satisfaction_surveys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .unique()
+      .references(() => consultations.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    /** scheduled → sent → answered; or send_failed / expired / cancelled. */
+    state: text('state').notNull(),
+    sendAfter: timestamp('send_after', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    provider: text('provider'),
+    providerMessageId: text('provider_message_id'),
+    sendError: text('send_error'),
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
+    rating: integer('rating'),
+    comment: text('comment'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('satisfaction_surveys_state_idx').on(t.state, t.sendAfter)],
+);
+
+/** A randomised evaluation run by the force (policy 2.2): block randomisation with a recorded seed and block size. */
+export const evaluationTrials = pgTable('evaluation_trials', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  seed: text('seed').notNull(),
+  blockSize: integer('block_size').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  startedBy: uuid('started_by').references(() => users.id),
+  stoppedAt: timestamp('stopped_at', { withTimezone: true }),
+  stoppedBy: uuid('stopped_by').references(() => users.id),
+  note: text('note'),
+});
+
+/** One allocation per consultation; append-only (a trigger refuses UPDATE and DELETE), so no one can change it afterwards. */
+export const evaluationAllocations = pgTable(
+  'evaluation_allocations',
+  {
+    consultationId: uuid('consultation_id')
+      .primaryKey()
+      .references(() => consultations.id),
+    trialId: uuid('trial_id')
+      .notNull()
+      .references(() => evaluationTrials.id),
+    /** 0-based position in the trial's allocation sequence; block = floor(sequence / blockSize). */
+    sequence: integer('sequence').notNull(),
+    /** rvr | standard */
+    arm: text('arm').notNull(),
+    allocatedAt: timestamp('allocated_at', { withTimezone: true }).notNull(),
+    allocatedBy: uuid('allocated_by').references(() => users.id),
+  },
+  (t) => [uniqueIndex('evaluation_allocations_sequence_idx').on(t.trialId, t.sequence)],
+);
