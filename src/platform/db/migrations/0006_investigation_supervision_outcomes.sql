@@ -188,7 +188,6 @@ CREATE INDEX "quality_reviews_officer_idx" ON "quality_reviews" USING btree ("of
 CREATE UNIQUE INDEX "risk_assessments_version_idx" ON "risk_assessments" USING btree ("consultation_id","version");--> statement-breakpoint
 CREATE INDEX "risk_assessments_state_idx" ON "risk_assessments" USING btree ("state");--> statement-breakpoint
 CREATE INDEX "safety_alerts_consultation_idx" ON "safety_alerts" USING btree ("consultation_id");--> statement-breakpoint
-CREATE INDEX "satisfaction_surveys_state_idx" ON "satisfaction_surveys" USING btree ("state","send_after");CREATE INDEX "safety_alerts_consultation_idx" ON "safety_alerts" USING btree ("consultation_id");--> statement-breakpoint
 CREATE INDEX "satisfaction_surveys_state_idx" ON "satisfaction_surveys" USING btree ("state","send_after");--> statement-breakpoint
 -- Issue 7: a randomised allocation can't be changed after the fact (allocation tampering is refused).
 CREATE FUNCTION evaluation_allocations_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
