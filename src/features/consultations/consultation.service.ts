@@ -41,12 +41,25 @@ function transitionActors(context: RequestContext): TransitionActor[] {
  * audit event and its live notification in one transaction. A refused transition writes nothing and says
  * why (HTTP 409).
  */
+/**
+ * Work that must happen, in the same transaction, whenever a consultation reaches an ending (completed,
+ * abandoned, escalated to attendance): e.g. sampling it for quality review, scheduling the satisfaction survey.
+ */
+export type ConsultationEndedHandler = (tx: Repositories, context: RequestContext, consultation: ConsultationRow, at: Date) => Promise<void>;
+
 export class ConsultationService {
+  private readonly endedHandlers: { name: string; handle: ConsultationEndedHandler }[] = [];
+
   constructor(
     private readonly data: DataAccess,
     private readonly audit: AuditTrail,
     private readonly now: () => Date,
   ) {}
+
+  /** Registered once, in composition.ts, in the order they run. */
+  onEnded(name: string, handle: ConsultationEndedHandler): void {
+    this.endedHandlers.push({ name, handle });
+  }
 
   /** Records an incident and its triage outcome inside the caller's transaction (the control room's intake). */
   async createTriaged(
@@ -140,6 +153,9 @@ export class ConsultationService {
       details: { from, to },
     });
     await this.updateOfficerAvailability(tx, current, updated, at);
+    if (TERMINAL_STATES.includes(to) && !TERMINAL_STATES.includes(from)) {
+      for (const handler of this.endedHandlers) await handler.handle(tx, context, updated, at);
+    }
     await tx.live.notify({ type: 'consultation', id: current.id, state: to, at: at.toISOString() });
     return updated;
   }
