@@ -23,6 +23,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { callRoutes } from './features/video/call.routes.js';
 import { evidenceRoutes } from './features/evidence/evidence.routes.js';
 import { victimRoutes } from './features/victim/victim.routes.js';
+import { outcomesRoutes } from './features/outcomes/outcomes.routes.js';
 import { outboxRoutes } from './features/dev/outbox.routes.js';
 import { ssoRoutes } from './features/sign-in/sso.routes.js';
 import { signInRoutes } from './features/sign-in/sign-in.routes.js';
@@ -146,6 +147,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(callRoutes(services));
   await app.register(evidenceRoutes(services));
   await app.register(victimRoutes(services, config));
+  await app.register(outcomesRoutes(services));
   await app.register(outboxRoutes(services.smsOutbox));
   return app;
 }

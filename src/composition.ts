@@ -37,6 +37,10 @@ import { EvidenceService } from './features/evidence/evidence.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
+import { OutcomesRepository } from './features/outcomes/outcomes.repository.js';
+import { SurveysRepository } from './features/outcomes/surveys.repository.js';
+import { OutcomesService } from './features/outcomes/outcomes.service.js';
+import { SatisfactionSurveyService } from './features/outcomes/satisfaction-survey.service.js';
 
 /** Every repository, bound to one database handle (the database itself, or one transaction). */
 export function repositories(db: Executor) {
@@ -54,6 +58,8 @@ export function repositories(db: Executor) {
     calls: new CallsRepository(db),
     recordings: new RecordingsRepository(db),
     evidence: new EvidenceRepository(db),
+    outcomes: new OutcomesRepository(db),
+    surveys: new SurveysRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -117,6 +123,17 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     log: logger,
     now,
   });
+  // Issue 7 item 8: a victim who joined the video call is texted a neutral satisfaction survey after it ends (RVR-11).
+  const surveys = new SatisfactionSurveyService({
+    data,
+    audit,
+    sms: sms.sender,
+    config: deps.config.outcomes,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    log: logger,
+    now,
+  });
+  consultations.onEnded('satisfaction-survey', (tx, context, consultation, at) => surveys.scheduleOnEnded(tx, context, consultation, at));
   const mediaEngine = new WeriftMediaEngine(
     { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
     logger,
@@ -137,6 +154,8 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     calls,
     evidence,
     evidenceWork,
+    outcomes: new OutcomesService(data, audit, now),
+    surveys,
     callRooms: new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live),
     mediaRoot,
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */

@@ -26,6 +26,7 @@ export const SESSION_EXPIRY_JOB = 'sessions.expire';
 export const EVIDENCE_INTEGRITY_JOB = 'evidence.integrity';
 export const EVIDENCE_DISPOSAL_JOB = 'evidence.disposal';
 export const EVIDENCE_PURGE_JOB = 'evidence.purge-exported';
+export const SATISFACTION_SURVEY_JOB = 'outcomes.send-surveys';
 
 /** Everything `npm start` does short of listening: database (migrated), services, demo data, jobs, HTTP app. */
 export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number } = {}): Promise<Runtime> {
@@ -58,6 +59,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     jobs.register(EVIDENCE_INTEGRITY_JOB, () => services.evidence.checkIntegrity(), { cron: config.evidence.integrityCron });
     jobs.register<{ taskId: string }>(WORKING_COPY_JOB, ({ taskId }) => services.evidenceWork.run(WORKING_COPY_JOB, taskId));
     jobs.register<{ taskId: string }>(EXPORT_JOB, ({ taskId }) => services.evidenceWork.run(EXPORT_JOB, taskId));
+    jobs.register(SATISFACTION_SURVEY_JOB, () => services.surveys.sendDue(), { cron: '* * * * *' });
     jobs.register(EVIDENCE_PURGE_JOB, () => services.evidenceWork.purgeExported(), { cron: '30 3 * * *' });
     jobs.register(EVIDENCE_DISPOSAL_JOB, () => services.evidence.dispose(systemContext('evidence-disposal', 'scheduled'), { dryRun: false }), {
       cron: config.evidence.disposalCron,

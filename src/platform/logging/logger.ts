@@ -58,7 +58,10 @@ export function loggableUrl(url: string): string {
   const q = url.indexOf('?');
   const pathOnly = q === -1 ? url : url.slice(0, q);
   // A texted link's path is its secret token: never written to a log.
-  const safePath = pathOnly.replace(/^\/v\/(?!call$|call\/|socket$|quick-exit$|ended$)[^/]+$/, `/v/${REDACTED}`);
+  const safePath = pathOnly
+    .replace(/^\/v\/(?!call$|call\/|socket$|quick-exit$|ended$)[^/]+$/, `/v/${REDACTED}`)
+    // The satisfaction survey's link (/s/<token>) is a secret too.
+    .replace(/^\/s\/[^/]+$/, `/s/${REDACTED}`);
   return q === -1 ? safePath : `${safePath}?${REDACTED}`;
 }
 
