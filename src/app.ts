@@ -22,6 +22,7 @@ import { homeRoutes } from './features/home/home.routes.js';
 import fastifyWebsocket from '@fastify/websocket';
 import { callRoutes } from './features/video/call.routes.js';
 import { evidenceRoutes } from './features/evidence/evidence.routes.js';
+import { supervisorRoutes } from './features/supervisor/supervisor.routes.js';
 import { victimRoutes } from './features/victim/victim.routes.js';
 import { outcomesRoutes } from './features/outcomes/outcomes.routes.js';
 import { outboxRoutes } from './features/dev/outbox.routes.js';
@@ -146,6 +147,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(dpoRoutes(services));
   await app.register(callRoutes(services));
   await app.register(evidenceRoutes(services));
+  await app.register(supervisorRoutes(services));
   await app.register(victimRoutes(services, config));
   await app.register(outcomesRoutes(services));
   await app.register(outboxRoutes(services.smsOutbox));

@@ -37,6 +37,11 @@ import { EvidenceService } from './features/evidence/evidence.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
+import { SupervisionRepository } from './features/supervisor/supervision.repository.js';
+import { SupervisionBoardService } from './features/supervisor/board.service.js';
+import { ObservationService } from './features/supervisor/observation.service.js';
+import { QualityReviewService } from './features/supervisor/quality-review.service.js';
+import { cryptoRandom } from './domain/review-sampling.js';
 import { OutcomesRepository } from './features/outcomes/outcomes.repository.js';
 import { SurveysRepository } from './features/outcomes/surveys.repository.js';
 import { OutcomesService } from './features/outcomes/outcomes.service.js';
@@ -58,6 +63,7 @@ export function repositories(db: Executor) {
     calls: new CallsRepository(db),
     recordings: new RecordingsRepository(db),
     evidence: new EvidenceRepository(db),
+    supervision: new SupervisionRepository(db),
     outcomes: new OutcomesRepository(db),
     surveys: new SurveysRepository(db),
   };
@@ -134,6 +140,15 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     now,
   });
   consultations.onEnded('satisfaction-survey', (tx, context, consultation, at) => surveys.scheduleOnEnded(tx, context, consultation, at));
+  const qualityReviews = new QualityReviewService({
+    data,
+    audit,
+    samplePercent: deps.config.supervision.reviewSamplePercent,
+    random: cryptoRandom,
+    now,
+  });
+  // Policy 4.0 / EVD-15: each consultation an officer answered is sampled for quality review when it ends.
+  consultations.onEnded('quality-review', (tx, context, consultation, at) => qualityReviews.sampleEnded(tx, context, consultation, at));
   const mediaEngine = new WeriftMediaEngine(
     { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
     logger,
@@ -157,6 +172,9 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     outcomes: new OutcomesService(data, audit, now),
     surveys,
     callRooms: new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live),
+    supervisionBoard: new SupervisionBoardService({ data, triage, now }),
+    observations: new ObservationService({ data, audit, tellVictimWhenObserved: deps.config.supervision.tellVictimWhenObserved, now }),
+    qualityReviews,
     mediaRoot,
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */
     smsOutbox: sms.outbox,

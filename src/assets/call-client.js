@@ -165,7 +165,9 @@ function connect() {
 
 function renderState(message) {
   const others = message.participants.filter((p) => p.role !== role);
-  const label = { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter' };
+  const label = { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter', observer: 'Supervisor (observing)' };
+  const observedNotice = $('[data-observed-notice]');
+  if (observedNotice) observedNotice.hidden = !message.observed;
   const list = $('[data-participants]');
   if (list) list.innerHTML = '';
   for (const p of others) {
@@ -228,7 +230,7 @@ function finish(reason) {
   stopLocalMedia();
   setStatus(`The call has ended. ${reason ?? ''}`);
   // The ended page clears the call cookie; the victim's page is replaced so Back does not return to the call.
-  if (role === 'officer') location.assign(root.dataset.endedUrl);
+  if (role === 'officer' || role === 'observer') location.assign(root.dataset.endedUrl);
   else location.replace(root.dataset.endedUrl);
 }
 
@@ -325,7 +327,8 @@ function wireControls() {
       button.textContent = kind === 'audio' ? (off ? 'Unmute' : 'Mute') : off ? 'Turn camera on' : 'Turn camera off';
     });
   }
-  $('[data-chat-form]').addEventListener('submit', (event) => {
+  // An observer's page has no chat form: it sends nothing.
+  $('[data-chat-form]')?.addEventListener('submit', (event) => {
     event.preventDefault();
     const input = event.currentTarget.elements.text;
     if (input.value.trim()) send({ type: 'chat', text: input.value });
@@ -335,6 +338,11 @@ function wireControls() {
   $('[data-upload-form]')?.addEventListener('submit', (event) => {
     event.preventDefault();
     void sendFiles(event.currentTarget);
+  });
+  $('[data-leave]')?.addEventListener('click', () => {
+    state.leaving = true;
+    send({ type: 'leave' });
+    finish('You stopped observing.');
   });
   if (role !== 'officer') return;
   const callId = root.dataset.callId;
@@ -410,7 +418,8 @@ async function sendFiles(form) {
 
 async function start() {
   wireControls();
-  state.local = await getLocalMedia();
+  // An observer (a supervisor watching) never asks for the camera or microphone: the server sends them nothing to send.
+  state.local = role === 'observer' ? new MediaStream() : await getLocalMedia();
   mark('localMedia');
   const self = root.querySelector('[data-local]');
   if (self) self.srcObject = state.local;

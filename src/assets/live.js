@@ -35,6 +35,8 @@ if (fragments.length > 0) {
   };
   source.addEventListener('consultation', schedule);
   source.addEventListener('availability', schedule);
+  // A fragment may ask for more kinds of event, e.g. the supervisor board: data-live-events="call safety_alert".
+  for (const type of new Set(fragments.flatMap((f) => (f.dataset.liveEvents ?? '').split(/\s+/).filter(Boolean)))) source.addEventListener(type, schedule);
   source.addEventListener('open', () => (document.body.dataset.live = 'connected'));
   source.addEventListener('error', () => (document.body.dataset.live = 'reconnecting'));
 }

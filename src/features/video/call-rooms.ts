@@ -21,6 +21,15 @@ interface Member {
   context: RequestContext;
   missedPongs: number;
   joined: boolean;
+  /** A supervisor observing: receives everything, sends nothing, never keeps the call open (EVD-15). */
+  observer?: ObserverLink;
+}
+
+/** How an observer's socket is tied to its observation record (supervisor feature). */
+export interface ObserverLink {
+  victimNotified: boolean;
+  /** Stamps the observation's end; called once when the observer leaves, their page goes, or the call ends. */
+  end(how: 'left' | 'connection_closed' | 'call_ended'): Promise<void>;
 }
 
 interface ActiveCall {
@@ -66,7 +75,7 @@ export class CallRooms {
   }
 
   /** Attaches a participant's signalling socket. Messages are validated; a bad one is answered, never fatal. */
-  attach(socket: WebSocket, participant: ParticipantRow, context: RequestContext): void {
+  attach(socket: WebSocket, participant: ParticipantRow, context: RequestContext, observer?: ObserverLink): void {
     const active = this.activate(participant.callId);
     const previous = active.members.get(participant.id);
     if (previous) {
@@ -74,7 +83,7 @@ export class CallRooms {
       active.members.delete(participant.id);
       previous.socket.close(4001, 'replaced');
     }
-    const member: Member = { participant, socket, context, missedPongs: 0, joined: false };
+    const member: Member = { participant, socket, context, missedPongs: 0, joined: false, observer };
     active.members.set(participant.id, member);
     socket.on('pong', () => (member.missedPongs = 0));
     socket.on('message', (raw: Buffer) => void this.onMessage(active, member, raw.toString('utf8')));
@@ -111,6 +120,10 @@ export class CallRooms {
       // Media first: every recording segment is finished and hashed before the call is marked ended.
       await active.room.close();
     }
+    if (active) {
+      for (const member of active.members.values())
+        await member.observer?.end('call_ended').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an observation'));
+    }
     const ended = await this.service.endCall(context, callId, reason);
     if (active) {
       for (const member of active.members.values()) {
@@ -132,6 +145,7 @@ export class CallRooms {
       await this.service
         .endCall(systemContext('shutdown', 'shutdown'), active.callId, 'The server was stopped during the call', 'interrupted')
         .catch(() => false);
+      for (const member of active.members.values()) await member.observer?.end('call_ended').catch(() => undefined);
       for (const member of active.members.values()) member.socket.close(1012, 'server restarting');
       this.deactivate(active);
     }
@@ -197,6 +211,8 @@ export class CallRooms {
           this.clearGrace(active, member.participant.id);
           active.presence.set(member.participant.id, { role: member.participant.role, state: 'connecting' });
           this.send(member, { type: 'offer', sdp: offer.sdp, slots: offer.slots });
+          // The officer sees an observer under "Who is here" at once (an observer's own media never announces it).
+          if (member.observer) void this.broadcastState(active.callId);
           break;
         }
         case 'answer':
@@ -208,6 +224,7 @@ export class CallRooms {
           await active.room.addCandidate(member.participant.id, message.candidate);
           break;
         case 'chat': {
+          if (member.observer) return this.send(member, { type: 'error', message: 'An observer cannot send messages in the call' });
           const saved = await this.service.postChat(member.context, member.participant, message.text);
           for (const other of active.members.values())
             this.send(other, { type: 'chat', id: saved.id, role: saved.role, text: saved.text, at: saved.at.toISOString() });
@@ -238,8 +255,9 @@ export class CallRooms {
     active.members.delete(member.participant.id);
     active.presence.set(member.participant.id, { role: member.participant.role, state: 'left' });
     await active.room.leave(member.participant.id);
-    await this.service.participantLeft(member.context, member.participant, reason);
-    if (reason === 'quick_exit') this.alert(active, { type: 'alert', kind: 'quick_exit', role: member.participant.role });
+    await this.service.participantLeft(member.context, member.participant, member.observer ? 'left' : reason);
+    await member.observer?.end('left');
+    if (reason === 'quick_exit' && !member.observer) this.alert(active, { type: 'alert', kind: 'quick_exit', role: member.participant.role });
     await this.broadcastState(active.callId);
     this.endIfEmpty(active);
   }
@@ -248,6 +266,7 @@ export class CallRooms {
     if (active.members.get(member.participant.id) !== member || active.ending) return;
     active.members.delete(member.participant.id);
     await active.room.leave(member.participant.id);
+    if (member.observer) return this.observerGone(active, member);
     if (!member.joined) return;
     active.presence.set(member.participant.id, { role: member.participant.role, state: 'reconnecting' });
     await this.service.participantLeft(member.context, member.participant, 'connection_lost').catch(() => undefined);
@@ -264,8 +283,19 @@ export class CallRooms {
     active.graceTimers.set(member.participant.id, timer);
   }
 
+  /** An observer's page went away: no grace period and no alert; the observation ends. */
+  private async observerGone(active: ActiveCall, member: Member): Promise<void> {
+    active.presence.set(member.participant.id, { role: member.participant.role, state: 'left' });
+    if (member.joined) await this.service.participantLeft(member.context, member.participant, 'left').catch(() => undefined);
+    await member.observer?.end('connection_closed').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an observation'));
+    await this.broadcastState(active.callId);
+    this.endIfEmpty(active);
+  }
+
   private endIfEmpty(active: ActiveCall): void {
-    if (active.ending || active.members.size > 0 || active.graceTimers.size > 0) return;
+    // Observers never keep a call open: it ends when everyone taking part has gone.
+    const taking = [...active.members.values()].filter((m) => !m.observer).length;
+    if (active.ending || taking > 0 || active.graceTimers.size > 0) return;
     void this.endCall(systemContext('call-timer', active.callId), active.callId, 'Everyone left the call').catch(() => undefined);
   }
 
@@ -322,9 +352,19 @@ export class CallRooms {
       sentAt: invite.sentAt?.toISOString() ?? null,
       expiresAt: invite.expiresAt.toISOString(),
     }));
+    // The officer sees an observer in "Who is here"; a link-holder is only told "a supervisor is watching" when the force says so.
+    const observed = [...active.members.values()].some((m) => m.observer?.victimNotified);
+    const withoutObservers = people.filter((p) => p.role !== 'observer');
     for (const member of active.members.values()) {
       const staff = member.participant.role === 'officer';
-      this.send(member, { type: 'state', participants: people, invites: staff ? invites : [], connectedAt: view.call.connectedAt?.toISOString() ?? null });
+      const linkHolder = member.context.actor.type === 'link';
+      this.send(member, {
+        type: 'state',
+        participants: linkHolder ? withoutObservers : people,
+        invites: staff ? invites : [],
+        connectedAt: view.call.connectedAt?.toISOString() ?? null,
+        ...(linkHolder ? { observed } : {}),
+      });
     }
   }
 

@@ -333,6 +333,8 @@ export class CallService {
       const endedBy = context.actor.type === 'user' ? `user:${context.actor.userId}` : context.actor.type === 'link' ? context.actor.role : 'system';
       await tx.calls.end(callId, state, at, endedBy, reason);
       await tx.calls.expireLinkSessions(callId, at);
+      // No observation outlives its call (EVD-15), even one whose page never connected.
+      await tx.supervision.endOpenObservations(callId, at);
       for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(callId, role, at, 'call ended');
       await this.event(tx, context, callId, state === 'ended' ? 'ended' : 'interrupted', { reason });
       await this.deps.evidence.registerCallRecord(tx, context, call);

@@ -16,7 +16,14 @@ export type ServerMessage =
   | { type: 'offer'; sdp: string; slots: SlotMap }
   | { type: 'candidate'; candidate: { candidate: string; sdpMid?: string; sdpMLineIndex?: number } }
   | { type: 'chat'; id: number; role: string; text: string; at: string }
-  | { type: 'state'; participants: { participantId: string; role: string; state: string }[]; invites: unknown[]; connectedAt: string | null }
+  | {
+      type: 'state';
+      participants: { participantId: string; role: string; state: string }[];
+      invites: unknown[];
+      connectedAt: string | null;
+      /** To a link-holder: a supervisor is observing and the force tells the victim so (EVD-15). */
+      observed?: boolean;
+    }
   | { type: 'alert'; kind: 'quick_exit' | 'dropped' | 'upload'; role: string }
   | { type: 'ended'; reason: string }
   | { type: 'error'; message: string }

@@ -1,0 +1,150 @@
+import type { DataAccess, Repositories } from '../../composition.js';
+import { isHighRiskGrade, pickedByRandomSample, sampleReason, withHighRisk, type RandomSource, type SampleReason } from '../../domain/review-sampling.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../platform/context.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import type { ConsultationRow } from '../consultations/consultations.repository.js';
+import { parseReviewForm, REVIEW_CHECKLIST, type ReviewForm } from './review-checklist.js';
+
+/** Only a response an officer actually gave is reviewed: an abandoned consultation has none. */
+const REVIEWABLE_ENDINGS = ['completed', 'escalated_to_attendance'];
+
+/** Why the reviewer reads the consultation's record: the s.62 consultation log's justification (DP-01). */
+export const REVIEW_PURPOSE = 'Supervisor quality review of the RVR response (policy 4.0)';
+
+/**
+ * Supervisor quality review (policy 4.0, EVD-15). Ended consultations are sampled at random (configurable %) and
+ * every High-risk one is queued; the reviewer scores a checklist and writes feedback for the officer. A review is
+ * stored apart from the evidence and never alters it; a completed review cannot be changed.
+ */
+export class QualityReviewService {
+  constructor(
+    private readonly deps: {
+      data: DataAccess;
+      audit: AuditTrail;
+      samplePercent: number;
+      random: RandomSource;
+      now: () => Date;
+    },
+  ) {}
+
+  /** The `onEnded` handler: runs in the transaction of the consultation's ending. */
+  async sampleEnded(tx: Repositories, context: RequestContext, consultation: ConsultationRow, at: Date): Promise<void> {
+    if (!REVIEWABLE_ENDINGS.includes(consultation.state) || !consultation.officerId) return;
+    const picked = pickedByRandomSample(this.deps.samplePercent, this.deps.random);
+    const highRisk = isHighRiskGrade(await tx.supervision.latestRiskGrade(consultation.id));
+    const reason = sampleReason(picked, highRisk);
+    if (reason) await this.queue(tx, context, consultation, reason, at);
+  }
+
+  /**
+   * For the risk assessment, in its own transaction, when an assessment is completed High after the call ended
+   * (the DASH form is often finished then): the consultation is queued for review, or its queued review notes high risk.
+   */
+  async queueIfHighRisk(tx: Repositories, context: RequestContext, consultationId: string, at: Date): Promise<void> {
+    const consultation = await tx.consultations.findById(consultationId);
+    // Not ended yet: the ending samples it, and will see the High grade then.
+    if (!consultation || !REVIEWABLE_ENDINGS.includes(consultation.state) || !consultation.officerId) return;
+    if (!isHighRiskGrade(await tx.supervision.latestRiskGrade(consultationId))) return;
+    const existing = await tx.supervision.findReviewByConsultation(consultationId);
+    if (!existing) return this.queue(tx, context, consultation, 'high_risk', at);
+    const reason = withHighRisk(existing.sampledBecause);
+    if (existing.state !== 'queued' || reason === existing.sampledBecause) return;
+    await tx.supervision.setSampledBecause(existing.id, reason);
+    await this.deps.audit.record(tx.audit, context, {
+      what: 'quality_review.high_risk_added',
+      subject: `consultation:${consultationId}`,
+      details: { reviewId: existing.id, sampledBecause: reason },
+    });
+  }
+
+  private async queue(tx: Repositories, context: RequestContext, consultation: ConsultationRow, reason: SampleReason, at: Date): Promise<void> {
+    const review = await tx.supervision.queueReview({
+      consultationId: consultation.id,
+      sampledBecause: reason,
+      sampledAt: at,
+      officerId: consultation.officerId,
+    });
+    if (!review) return;
+    await this.deps.audit.record(tx.audit, context, {
+      what: 'quality_review.queued',
+      subject: `consultation:${consultation.id}`,
+      details: { reviewId: review.id, sampledBecause: reason, officerId: consultation.officerId, samplePercent: this.deps.samplePercent },
+    });
+  }
+
+  list() {
+    return this.deps.data.repos.supervision.listReviews();
+  }
+
+  /** The review page: the consultation's summary and investigation record, read with the review as the logged reason (DP-01). */
+  async open(context: RequestContext, reviewId: string) {
+    return this.deps.data.transaction(async (tx) => {
+      const review = await tx.supervision.findReview(reviewId);
+      if (!review) throw new NotFoundError('No quality review with that id');
+      const [consultation, record, evidence] = await Promise.all([
+        tx.supervision.consultationSummary(review.consultationId),
+        tx.supervision.investigationRecord(review.consultationId),
+        tx.evidence.listByConsultation(review.consultationId),
+      ]);
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'quality_review.opened',
+        subject: `consultation:${review.consultationId}`,
+        justification: REVIEW_PURPOSE,
+        details: { reviewId },
+      });
+      const recordings = evidence.filter((i) => i.kind === 'recording' && i.state === 'present' && !i.restrictedAt).length;
+      return { review, consultation: consultation!, record, recordings, checklist: REVIEW_CHECKLIST };
+    });
+  }
+
+  /** Completes a queued review. A completed one is never changed: the attempt is refused and logged. */
+  async complete(context: RequestContext, reviewId: string, form: ReviewForm): Promise<void> {
+    const reviewerId = context.actor.type === 'user' ? context.actor.userId : undefined;
+    if (!reviewerId) throw new ForbiddenError('Sign in as a supervisor to review');
+    const parsed = parseReviewForm(form);
+    const outcome = await this.deps.data.transaction(async (tx) => {
+      const review = await tx.supervision.lockReview(reviewId);
+      if (!review) throw new NotFoundError('No quality review with that id');
+      if (review.state !== 'queued') return { refused: review };
+      if (!parsed.ok) throw new ValidationError('Check the review: some answers are missing', parsed.errors);
+      const at = this.deps.now();
+      await tx.supervision.completeReview(reviewId, { reviewerId, scores: parsed.value.scores, feedback: parsed.value.feedback, completedAt: at });
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'quality_review.completed',
+        subject: `consultation:${review.consultationId}`,
+        // Scores only: the notes and feedback stay in their table.
+        details: { reviewId, officerId: review.officerId, scores: Object.fromEntries(Object.entries(parsed.value.scores).map(([k, v]) => [k, v.score])) },
+      });
+      return { refused: undefined };
+    });
+    if (outcome.refused) {
+      const done = outcome.refused;
+      await this.deps.data.transaction((tx) =>
+        this.deps.audit.record(tx.audit, context, {
+          what: 'quality_review.edit_refused',
+          subject: `consultation:${done.consultationId}`,
+          details: { reviewId, completedAt: done.completedAt?.toISOString() ?? null },
+        }),
+      );
+      throw new ConflictError('This review has been completed and cannot be changed. Its scores and feedback are kept as they were.');
+    }
+  }
+
+  /** The feedback addressed to the signed-in officer; what they had not seen is marked seen (and logged). */
+  async feedbackFor(context: RequestContext) {
+    if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to see your feedback');
+    const officerId = context.actor.userId;
+    return this.deps.data.transaction(async (tx) => {
+      const reviews = await tx.supervision.listFeedbackFor(officerId);
+      const seen = await tx.supervision.markFeedbackSeen(
+        reviews.filter((r) => !r.feedbackSeenAt).map((r) => r.id),
+        this.deps.now(),
+      );
+      if (seen.length > 0) {
+        await this.deps.audit.record(tx.audit, context, { what: 'quality_review.feedback_seen', subject: `user:${officerId}`, details: { reviewIds: seen } });
+      }
+      return reviews.map((r) => ({ ...r, isNew: seen.includes(r.id) }));
+    });
+  }
+}
