@@ -162,8 +162,24 @@ const londonParts = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
+// UK clocks change on the hour (01:00 UTC), so the offset is the same for a whole UTC hour: cached per hour,
+// as asking Intl for every one of thousands of consultations is the slowest part of the dashboard.
+const offsetByUtcHour = new Map<number, number>();
+const OFFSET_CACHE_LIMIT = 200_000;
+
 /** Minutes London is ahead of UTC at this instant (0 in GMT, 60 in BST). */
 function londonOffsetMinutes(instant: Date): number {
+  const hour = Math.floor(instant.getTime() / 3_600_000);
+  let offset = offsetByUtcHour.get(hour);
+  if (offset === undefined) {
+    if (offsetByUtcHour.size >= OFFSET_CACHE_LIMIT) offsetByUtcHour.clear();
+    offset = intlLondonOffsetMinutes(new Date(hour * 3_600_000));
+    offsetByUtcHour.set(hour, offset);
+  }
+  return offset;
+}
+
+function intlLondonOffsetMinutes(instant: Date): number {
   const parts = Object.fromEntries(londonParts.formatToParts(instant).map((p) => [p.type, p.value]));
   const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
@@ -243,7 +259,9 @@ export function measuresByDay(range: { from: string; to: string }, facts: readon
   const byDay = new Map<string, ConsultationFacts[]>();
   for (const f of facts) {
     const day = londonDay(f.triagedAt);
-    byDay.set(day, [...(byDay.get(day) ?? []), f]);
+    const list = byDay.get(day);
+    if (list) list.push(f);
+    else byDay.set(day, [f]);
   }
   return daysOf(range).map((day) => ({ day, measures: computeOutcomeMeasures(byDay.get(day) ?? []) }));
 }

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, it } from 'node:test';
+import { sql } from 'drizzle-orm';
+import { DEFAULT_SURVEY_TEXT } from '../../src/config.js';
+import { hashToken } from '../../src/features/video/call-tokens.js';
+import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+
+// Issue 7 item 8 (policy 2.2): the victim satisfaction survey. RVR-07 link rules, RVR-11 neutral text, DP-* nothing personal kept.
+await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07, RVR-11)', (kind) => {
+  let t: TestApp;
+  // Moved forward to pass the survey's delay and expiry; otherwise the app's clock follows real time.
+  let clockOffset = 0;
+  let phoneNumber = 0;
+  const logLines: string[] = [];
+  let handler: Awaited<ReturnType<typeof createUser>>;
+  let officer: Awaited<ReturnType<typeof createUser>>;
+  before(async () => {
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    t = await buildTestApp(kind, { now: () => new Date(Date.now() + clockOffset), logDestination: destination });
+    handler = await createUser(t.services, 'sv-handler', ['call_handler']);
+    officer = await createUser(t.services, 'sv-officer', ['rvr_officer']);
+    await allowRoundTheClock(t.services);
+  });
+  after(() => t.close());
+
+  /** A call to its end, through the services, with the victim joining the video (or never opening the link). */
+  const endedCall = async (victimJoins: boolean) => {
+    phoneNumber += 1;
+    const mobile = `07700 900${String(100 + phoneNumber)}`;
+    const { consultation } = await newCall(t.services, handler, { mobile });
+    const officerContext = contextFor(officer);
+    await t.services.consultations.transition(officerContext, consultation.id, 'accepted');
+    const call = await t.services.calls.openCall(officerContext, consultation.id);
+    const { link } = await t.services.calls.sendInvite(officerContext, call.id, { role: 'victim' });
+    if (victimJoins) {
+      const { participant } = await t.services.calls.redeemLink(link.split('/v/')[1]!, undefined, 'test');
+      await t.services.calls.participantJoined({ actor: { type: 'link', participantId: participant.id, role: 'victim' }, correlationId: 'test' }, participant);
+      await t.services.calls.markConnected(call.id);
+      await t.services.calls.endCall(officerContext, call.id, 'finished');
+    } else {
+      await t.services.consultations.transition(officerContext, consultation.id, 'abandoned', 'The victim did not open the link');
+    }
+    const ended = await t.services.consultations.summary(consultation.id);
+    return { consultation: ended, e164: `+44${mobile.replace(/\s/g, '').slice(1)}` };
+  };
+  const surveyTextTo = (e164: string) => t.services.smsOutbox!.list().find((m) => m.to === e164 && m.body.includes('/s/'));
+  const tokenOf = (body: string) => /\/s\/([A-Za-z0-9_-]{43})(?:\s|$)/.exec(body)![1]!;
+  /** Ends a call the victim joined, moves the clock past the delay and sends; returns the survey's link token. */
+  const sentSurvey = async () => {
+    const { consultation, e164 } = await endedCall(true);
+    clockOffset = (t.config.outcomes.surveyDelayMinutes + 1) * 60_000;
+    await t.services.surveys.sendDue();
+    clockOffset = 0;
+    const text = surveyTextTo(e164);
+    assert.ok(text, 'the survey was texted');
+    return { consultation, token: tokenOf(text.body), text };
+  };
+  const refusals = () =>
+    queryRows<{ refusal: string; survey_id: string | null }>(
+      t.db.database,
+      sql`select details->>'refusal' as refusal, details->>'surveyId' as survey_id from audit_events where what = 'survey.link_refused' order by seq`,
+    );
+
+  it('is scheduled when a consultation the victim joined ends, with the configured delay and lifetime; not when the victim never joined', async () => {
+    const joined = await endedCall(true);
+    assert.equal(joined.consultation.state, 'completed');
+    const survey = await t.services.data.repos.surveys.findByConsultation(joined.consultation.id);
+    assert.ok(survey);
+    assert.equal(survey.state, 'scheduled');
+    // send_after = ended + 60 min (default); expires_at = send_after + 72 h (default)
+    assert.equal(survey.sendAfter.getTime(), joined.consultation.endedAt!.getTime() + t.config.outcomes.surveyDelayMinutes * 60_000);
+    assert.equal(survey.expiresAt.getTime(), survey.sendAfter.getTime() + t.config.outcomes.surveyTtlHours * 3_600_000);
+    assert.equal(survey.rating, null);
+    const scheduled = await queryRows(
+      t.db.database,
+      sql`select 1 from audit_events where what = 'survey.scheduled' and subject = ${`consultation:${joined.consultation.id}`}`,
+    );
+    assert.equal(scheduled.length, 1);
+
+    const neverJoined = await endedCall(false);
+    assert.equal(neverJoined.consultation.state, 'abandoned');
+    assert.equal(await t.services.data.repos.surveys.findByConsultation(neverJoined.consultation.id), undefined);
+  });
+
+  it('RVR-11: is not sent before the delay; after it, a neutral text with the single-use link goes to the incident’s number', async () => {
+    const { consultation, e164 } = await endedCall(true);
+    clockOffset = (t.config.outcomes.surveyDelayMinutes - 1) * 60_000;
+    await t.services.surveys.sendDue();
+    assert.equal(surveyTextTo(e164), undefined, 'nothing sent a minute before the delay');
+    assert.equal((await t.services.data.repos.surveys.findByConsultation(consultation.id))!.state, 'scheduled');
+
+    clockOffset = (t.config.outcomes.surveyDelayMinutes + 1) * 60_000;
+    const result = await t.services.surveys.sendDue();
+    clockOffset = 0;
+    assert.ok(result.sent >= 1);
+    const text = surveyTextTo(e164)!;
+    const token = tokenOf(text.body);
+    assert.equal(text.body, DEFAULT_SURVEY_TEXT.replace('{link}', `${t.config.publicBaseUrl}/s/${token}`));
+    assert.doesNotMatch(text.body, /police|officer|crime|abuse|victim|999|101/i);
+    // 256 random bits; only the hash is stored, and the number is not copied onto the survey.
+    assert.equal(Buffer.from(token, 'base64url').length, 32);
+    const survey = (await t.services.data.repos.surveys.findByConsultation(consultation.id))!;
+    assert.equal(survey.state, 'sent');
+    assert.equal(survey.tokenHash, hashToken(token));
+    assert.equal(survey.provider, 'outbox');
+    assert.ok(survey.providerMessageId);
+    assert.ok(survey.sentAt);
+    const stored = JSON.stringify(await queryRows(t.db.database, sql`select * from satisfaction_surveys`));
+    assert.ok(!stored.includes(token) && !stored.includes(e164.slice(3)), 'neither the token nor the number is stored with the survey');
+    const audit = JSON.stringify(await queryRows(t.db.database, sql`select * from audit_events`));
+    assert.ok(!audit.includes(token), 'the token is in no audit event');
+    // Sent once: a second run sends nothing more for it.
+    await t.services.surveys.sendDue();
+    assert.equal(t.services.smsOutbox!.list().filter((m) => m.to === e164 && m.body.includes('/s/')).length, 1);
+  });
+
+  it('is answered once with a 1–5 rating and an optional comment; bad answers get a 400 that says what to fix; reuse is refused and audited; the answer reaches the dashboard', async () => {
+    const before = (await t.services.outcomes.dashboard({})).total.satisfaction;
+    const { consultation, token } = await sentSurvey();
+    const victim = new Browser(t.app);
+    const page = await victim.get(`/s/${token}`);
+    assert.equal(page.statusCode, 200);
+    assert.equal(page.headers['cache-control'], 'no-store');
+    assert.match(page.body, /data-testid="survey-form"/);
+    assert.match(page.body, /<legend[^>]*>\s*How satisfied are you with how your call was handled\?/);
+    assert.doesNotMatch(page.body, /rvr-header|Sign out|police/i, 'no staff header, nothing that says police');
+    assert.doesNotMatch(page.body, new RegExp(token), 'the token is not repeated in the page');
+
+    for (const [rating, expected] of [
+      ['0', /Choose a number from 1 to 5/],
+      ['6', /Choose a number from 1 to 5/],
+      ['x', /Choose a number from 1 to 5/],
+      ['', /Choose a number from 1 to 5/],
+    ] as const) {
+      const refused = await victim.post(`/s/${token}`, { rating });
+      assert.equal(refused.statusCode, 400, `rating "${rating}"`);
+      assert.match(refused.body, expected);
+      assert.match(refused.body, /data-testid="survey-errors"/);
+    }
+    const tooLong = await victim.post(`/s/${token}`, { rating: '4', comment: 'a'.repeat(1001) });
+    assert.equal(tooLong.statusCode, 400);
+    assert.match(tooLong.body, /Your comment must be 1000 characters or fewer/);
+    assert.equal((await t.services.data.repos.surveys.findByConsultation(consultation.id))!.state, 'sent', 'nothing recorded by a refused answer');
+
+    const answered = await victim.post(`/s/${token}`, { rating: '4', comment: '  Quick and kind.  ' });
+    assert.equal(answered.statusCode, 200);
+    assert.match(answered.body, /data-testid="survey-thanks"/);
+    const survey = (await t.services.data.repos.surveys.findByConsultation(consultation.id))!;
+    assert.equal(survey.state, 'answered');
+    assert.equal(survey.rating, 4);
+    assert.equal(survey.comment, 'Quick and kind.');
+
+    const again = await victim.post(`/s/${token}`, { rating: '1' });
+    assert.equal(again.statusCode, 410);
+    assert.match(again.body, /You have already answered/);
+    const reopened = await victim.get(`/s/${token}`);
+    assert.equal(reopened.statusCode, 410);
+    assert.equal((await t.services.data.repos.surveys.findByConsultation(consultation.id))!.rating, 4, 'the first answer stands');
+    const used = (await refusals()).filter((r) => r.survey_id === survey.id);
+    assert.deepEqual(
+      used.map((r) => r.refusal),
+      ['used', 'used'],
+    );
+    const answeredAudit = JSON.stringify(await queryRows(t.db.database, sql`select details from audit_events where what = 'survey.answered'`));
+    assert.doesNotMatch(answeredAudit, /Quick and kind/, 'the comment stays in its table');
+
+    const after = (await t.services.outcomes.dashboard({})).total.satisfaction;
+    assert.equal(after.answered, before.answered + 1);
+    assert.equal(after.distribution[3], before.distribution[3] + 1);
+  });
+
+  it('an expired link is refused (410) and audited; a survey not sent before its link would expire is never sent', async () => {
+    const { token } = await sentSurvey();
+    const hours = t.config.outcomes.surveyTtlHours;
+    clockOffset = (t.config.outcomes.surveyDelayMinutes + hours * 60 + 2) * 60_000;
+    const victim = new Browser(t.app);
+    const expired = await victim.get(`/s/${token}`);
+    assert.equal(expired.statusCode, 410);
+    assert.match(expired.body, /This link has expired/);
+    const posted = await victim.post(`/s/${token}`, { rating: '5' }, { withCsrf: false });
+    // Without a page to take a form token from, the form cannot be sent; with the link expired it is refused either way.
+    assert.ok([403, 410].includes(posted.statusCode));
+    clockOffset = 0;
+
+    const { consultation, e164 } = await endedCall(true);
+    clockOffset = (t.config.outcomes.surveyDelayMinutes + hours * 60 + 2) * 60_000;
+    const result = await t.services.surveys.sendDue();
+    clockOffset = 0;
+    assert.ok(result.expired >= 1);
+    assert.equal(surveyTextTo(e164), undefined);
+    assert.equal((await t.services.data.repos.surveys.findByConsultation(consultation.id))!.state, 'expired');
+    assert.ok((await refusals()).some((r) => r.refusal === 'expired'));
+  });
+
+  it('unknown and malformed links get a calm 404; refusals are audited and no token reaches the logs', async () => {
+    const unknownToken = 'A'.repeat(43);
+    const unknown = await t.app.inject({ method: 'GET', url: `/s/${unknownToken}` });
+    assert.equal(unknown.statusCode, 404);
+    assert.match(unknown.body, /This link does not work/);
+    const malformed = await t.app.inject({ method: 'GET', url: '/s/not-a-token' });
+    assert.equal(malformed.statusCode, 404);
+    assert.match(malformed.body, /This link is not complete/);
+    const kinds = (await refusals()).map((r) => r.refusal);
+    assert.ok(kinds.includes('unknown') && kinds.includes('malformed'));
+    const { token } = await sentSurvey();
+    await t.app.inject({ method: 'GET', url: `/s/${token}` });
+    const logs = logLines.join('');
+    assert.ok(logs.includes('/s/[redacted]'), 'survey requests are logged with the token redacted');
+    assert.ok(!logs.includes(token) && !logs.includes(unknownToken), 'no survey token in the logs');
+  });
+});
