@@ -35,17 +35,29 @@ import { WeriftMediaEngine } from './features/video/media/werift-room.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
 import { EvidenceService } from './features/evidence/evidence.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
+import { RiskAssessmentRepository } from './features/investigation/risk-assessment.repository.js';
+import { RiskAssessmentService } from './features/investigation/risk-assessment.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
+import { EvaluationRepository } from './features/evaluation/evaluation.repository.js';
+import { EvaluationService } from './features/evaluation/evaluation.service.js';
+import { OutcomesRepository } from './features/outcomes/outcomes.repository.js';
+import { SurveysRepository } from './features/outcomes/surveys.repository.js';
+import { OutcomesService } from './features/outcomes/outcomes.service.js';
+import { SatisfactionSurveyService } from './features/outcomes/satisfaction-survey.service.js';
+import { EnquiryLinesRepository } from './features/investigation/enquiry-lines.repository.js';
+import { VictimStatementsRepository } from './features/investigation/statement.repository.js';
+import { ConsultationOutcomesRepository } from './features/investigation/outcomes.repository.js';
+import { SafetyAlertsRepository } from './features/investigation/safety-alerts.repository.js';
+import { EnquiryLinesService } from './features/investigation/enquiry.service.js';
+import { VictimStatementService } from './features/investigation/statement.service.js';
+import { ConsultationOutcomesService } from './features/investigation/outcome.service.js';
+import { SafetyAlertsService } from './features/investigation/safety.service.js';
 import { SupervisionRepository } from './features/supervisor/supervision.repository.js';
 import { SupervisionBoardService } from './features/supervisor/board.service.js';
 import { ObservationService } from './features/supervisor/observation.service.js';
 import { QualityReviewService } from './features/supervisor/quality-review.service.js';
 import { cryptoRandom } from './domain/review-sampling.js';
-import { OutcomesRepository } from './features/outcomes/outcomes.repository.js';
-import { SurveysRepository } from './features/outcomes/surveys.repository.js';
-import { OutcomesService } from './features/outcomes/outcomes.service.js';
-import { SatisfactionSurveyService } from './features/outcomes/satisfaction-survey.service.js';
 
 /** Every repository, bound to one database handle (the database itself, or one transaction). */
 export function repositories(db: Executor) {
@@ -63,9 +75,15 @@ export function repositories(db: Executor) {
     calls: new CallsRepository(db),
     recordings: new RecordingsRepository(db),
     evidence: new EvidenceRepository(db),
-    supervision: new SupervisionRepository(db),
+    riskAssessments: new RiskAssessmentRepository(db),
+    evaluation: new EvaluationRepository(db),
     outcomes: new OutcomesRepository(db),
     surveys: new SurveysRepository(db),
+    enquiryLines: new EnquiryLinesRepository(db),
+    victimStatements: new VictimStatementsRepository(db),
+    consultationOutcomes: new ConsultationOutcomesRepository(db),
+    safetyAlerts: new SafetyAlertsRepository(db),
+    supervision: new SupervisionRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
@@ -93,7 +111,9 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const userAdmin = new UserAdminService(data, audit, now);
   const consultations = new ConsultationService(data, audit, now);
   const policy = new PolicyService(data, audit, now);
-  const triage = new TriageService(data, audit, consultations, now);
+  // Policy 2.2: when a force runs its own trial, triage allocates eligible, consenting calls in its transaction.
+  const evaluation = new EvaluationService(data, audit, now);
+  const triage = new TriageService(data, audit, consultations, now, evaluation);
   const sms = createSmsSender(deps.config.sms);
   const mediaRoot = path.join(deps.config.dataDir, 'media');
   const evidence = new EvidenceService({
@@ -129,6 +149,23 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     log: logger,
     now,
   });
+  const qualityReviews = new QualityReviewService({
+    data,
+    audit,
+    samplePercent: deps.config.supervision.reviewSamplePercent,
+    random: cryptoRandom,
+    now,
+  });
+  // Policy 4.0 / EVD-15: each consultation an officer answered is sampled for quality review when it ends.
+  consultations.onEnded('quality-review', (tx, context, consultation, at) => qualityReviews.sampleEnded(tx, context, consultation, at));
+  // The officer's investigation in the call (RVR-08, RVR-11): lines of enquiry, the victim's statement, outcomes, "I'm not safe".
+  const consultationOutcomes = new ConsultationOutcomesService({ data, audit, now, crimeReferencePattern: deps.config.investigation.crimeReferencePattern });
+  const investigation = {
+    enquiryLines: new EnquiryLinesService({ data, audit, now }),
+    victimStatements: new VictimStatementService({ data, audit, now, evidence }),
+    consultationOutcomes,
+    safetyAlerts: new SafetyAlertsService({ data, audit, now, outcomes: consultationOutcomes }),
+  };
   // Issue 7 item 8: a victim who joined the video call is texted a neutral satisfaction survey after it ends (RVR-11).
   const surveys = new SatisfactionSurveyService({
     data,
@@ -140,15 +177,8 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     now,
   });
   consultations.onEnded('satisfaction-survey', (tx, context, consultation, at) => surveys.scheduleOnEnded(tx, context, consultation, at));
-  const qualityReviews = new QualityReviewService({
-    data,
-    audit,
-    samplePercent: deps.config.supervision.reviewSamplePercent,
-    random: cryptoRandom,
-    now,
-  });
-  // Policy 4.0 / EVD-15: each consultation an officer answered is sampled for quality review when it ends.
-  consultations.onEnded('quality-review', (tx, context, consultation, at) => qualityReviews.sampleEnded(tx, context, consultation, at));
+  // The DASH risk assessment in the call (DASH-01..08): scored with the force's bands, kept as evidence when completed.
+  const riskAssessments = new RiskAssessmentService({ data, audit, evidence, settings: deps.config.investigation, now });
   const mediaEngine = new WeriftMediaEngine(
     { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
     logger,
@@ -163,14 +193,17 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     users: { list: () => data.repos.users.listAll(), countDemoAccounts: () => data.repos.users.countDemoAccounts() },
     consultations,
     triage,
+    evaluation,
     apiKeys: new ApiKeyService(data, audit, now),
     availability: new AvailabilityService(data, audit, now),
     live: deps.live,
     calls,
     evidence,
     evidenceWork,
+    riskAssessments,
     outcomes: new OutcomesService(data, audit, now),
     surveys,
+    ...investigation,
     callRooms: new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live),
     supervisionBoard: new SupervisionBoardService({ data, triage, now }),
     observations: new ObservationService({ data, audit, tellVictimWhenObserved: deps.config.supervision.tellVictimWhenObserved, now }),

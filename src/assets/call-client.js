@@ -121,6 +121,8 @@ function connect() {
   };
   socket.onmessage = async (event) => {
     const message = JSON.parse(event.data);
+    // The investigation panels (statement, "not safe") listen for what concerns them.
+    document.dispatchEvent(new window.CustomEvent('rvr:call-message', { detail: message }));
     switch (message.type) {
       case 'hello':
         iceServers = message.iceServers;
@@ -200,11 +202,13 @@ function showAlert(message) {
   if (!banner) return;
   const who = message.role === 'victim' ? 'The victim' : 'The interpreter';
   $('[data-alert-text]').textContent =
-    message.kind === 'quick_exit'
-      ? `${who} used Exit this page and has left the call. Consider their safety now.`
-      : message.kind === 'upload'
-        ? `${who} sent a photo or video. It is kept as evidence for this consultation.`
-        : `${who} dropped out of the call. They can rejoin with the same link session.`;
+    message.kind === 'not_safe'
+      ? `${who} pressed “I’m not safe to talk”. Their page shows nothing alarming. Keep them talking; escalate below if needed.`
+      : message.kind === 'quick_exit'
+        ? `${who} used Exit this page and has left the call. Consider their safety now.`
+        : message.kind === 'upload'
+          ? `${who} sent a photo or video. It is kept as evidence for this consultation.`
+          : `${who} dropped out of the call. They can rejoin with the same link session.`;
   banner.dataset.kind = message.kind;
   banner.hidden = false;
 }

@@ -6,7 +6,7 @@ import { TERMINAL_STATES, type ConsultationState } from '../../domain/consultati
 import { canonicalJson } from '../../platform/audit/chain.js';
 import { AppError, ConflictError, NotFoundError } from '../../platform/errors.js';
 import type { RequestContext } from '../../platform/context.js';
-import type { IntakeInput } from '../control-room/triage.service.js';
+import type { IntakeInput, IntakeResult } from '../control-room/triage.service.js';
 import { consultationParams, incidentRequest } from './cad-api.schemas.js';
 import { openApiDocument } from './openapi.js';
 
@@ -44,16 +44,16 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
         if (replayed) return replayed;
         const context: RequestContext = { actor: { type: 'system', name: `cad:${client.name}` }, correlationId: request.id, clientIp: request.ip };
         try {
-          const { consultation, decision } = await services.triage.intake(context, request.body, `cad:${client.name}`, async (tx, result) => {
+          const intake = await services.triage.intake(context, request.body, `cad:${client.name}`, async (tx, result) => {
             await tx.apiKeys.saveIdempotent({
               apiKeyId: client.id,
               key,
               requestHash,
               responseStatus: 201,
-              responseBody: toTriageResponse(result.consultation, result.decision),
+              responseBody: toTriageResponse(result),
             });
           });
-          return reply.code(201).send(toTriageResponse(consultation, decision));
+          return reply.code(201).send(toTriageResponse(intake));
         } catch (error) {
           // Two retries racing: the loser's insert of the same key fails and rolls back; answer as a replay.
           const raced = await replay();
@@ -69,9 +69,10 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
       async (request) => {
         const consultation = await services.data.repos.consultations.findById(request.params.id);
         if (!consultation) throw new NotFoundError('No consultation with that id');
-        const [incident, officer] = await Promise.all([
+        const [incident, officer, outcomes] = await Promise.all([
           services.data.repos.incidents.findById(consultation.incidentId),
           consultation.officerId ? services.data.repos.users.findById(consultation.officerId) : undefined,
+          services.consultationOutcomes.forCad(consultation.id),
         ]);
         const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
         const state = consultation.state as ConsultationState;
@@ -81,6 +82,7 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
           cadReference: incident!.cadReference,
           state,
           outcome: TERMINAL_STATES.includes(state) ? state : null,
+          outcomes,
           officer: officer?.displayName ?? null,
           timestamps: {
             received: iso(incident!.receivedAt),
@@ -98,10 +100,7 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
   };
 }
 
-function toTriageResponse(
-  consultation: { id: string; reference: string; state: string; interpreterRequired: boolean },
-  decision: { outcome: string; reasons: unknown[] },
-) {
+function toTriageResponse({ consultation, decision, allocation }: IntakeResult) {
   return {
     consultationId: consultation.id,
     reference: consultation.reference,
@@ -109,5 +108,11 @@ function toTriageResponse(
     decision: decision.outcome,
     reasons: decision.reasons,
     interpreterRequired: consultation.interpreterRequired,
+    // The evaluation trial's arm only: the sequence stays concealed, so the next allocation cannot be guessed.
+    allocation: allocation && {
+      trialId: allocation.trialId,
+      arm: allocation.randomised ? allocation.arm : null,
+      notRandomisedReason: allocation.randomised ? null : allocation.reason,
+    },
   };
 }

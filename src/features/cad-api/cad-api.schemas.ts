@@ -1,5 +1,6 @@
 import { AGE_BANDS, EXCLUSION_FLAGS, RELATIONSHIPS } from '../../domain/eligibility.js';
 import { API_SCOPES } from './api-key.service.js';
+import { OUTCOME_KINDS, REFERRAL_TYPES } from '../../domain/outcomes.js';
 
 // One source for validation and documentation: the routes validate with these, and /api/docs publishes them.
 
@@ -34,7 +35,7 @@ export const incidentRequest = {
 
 export const triageResponse = {
   type: 'object',
-  required: ['consultationId', 'reference', 'state', 'decision', 'reasons', 'interpreterRequired'],
+  required: ['consultationId', 'reference', 'state', 'decision', 'reasons', 'interpreterRequired', 'allocation'],
   properties: {
     consultationId: { type: 'string', format: 'uuid' },
     reference: { type: 'string' },
@@ -42,18 +43,45 @@ export const triageResponse = {
     decision: { type: 'string', enum: ['eligible', 'ineligible'] },
     reasons: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, text: { type: 'string' }, hard: { type: 'boolean' } } } },
     interpreterRequired: { type: 'boolean' },
+    allocation: {
+      description:
+        'The evaluation trial (policy 2.2): null when no trial is running or the call is not eligible with both consents. arm "standard" means dispatch attendance as usual (the consultation is already escalated_to_attendance); notRandomisedReason is set when the trial could not randomise the call (no RVR officer available).',
+      type: ['object', 'null'],
+      required: ['trialId', 'arm', 'notRandomisedReason'],
+      additionalProperties: false,
+      properties: {
+        trialId: { type: 'string', format: 'uuid' },
+        arm: { type: ['string', 'null'], enum: ['rvr', 'standard', null] },
+        notRandomisedReason: { type: ['string', 'null'], enum: ['no_officer_available', null] },
+      },
+    },
   },
 } as const;
 
 export const consultationResponse = {
   type: 'object',
-  required: ['id', 'reference', 'cadReference', 'state', 'timestamps'],
+  required: ['id', 'reference', 'cadReference', 'state', 'timestamps', 'outcomes'],
   properties: {
     id: { type: 'string', format: 'uuid' },
     reference: { type: 'string' },
     cadReference: { type: 'string' },
     state: { type: 'string' },
     outcome: { type: ['string', 'null'], description: 'completed, abandoned or escalated_to_attendance once ended' },
+    outcomes: {
+      type: 'array',
+      description:
+        'What the officer recorded, oldest first (issue 7): kind and time, with the crime reference of a recorded crime and the type of a referral. Suspect details and locations are not returned.',
+      items: {
+        type: 'object',
+        required: ['kind', 'recordedAt', 'crimeReference', 'referralType'],
+        properties: {
+          kind: { type: 'string', enum: [...OUTCOME_KINDS] },
+          recordedAt: { type: 'string', format: 'date-time' },
+          crimeReference: { type: ['string', 'null'] },
+          referralType: { type: ['string', 'null'], enum: [...REFERRAL_TYPES, null] },
+        },
+      },
+    },
     officer: { type: ['string', 'null'] },
     timestamps: {
       type: 'object',

@@ -42,6 +42,8 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
         detail.consultation.officerId === request.user!.id &&
         ['accepted', 'invited', 'victim_joined', 'connected'].includes(detail.consultation.state),
       canReroute: detail.options.some((o) => o.to === 'escalated_to_attendance'),
+      canViewInvestigation: hasPermission(roles, 'investigation.view'),
+      evaluation: await services.evaluation.forConsultation(request.params.id),
     };
   };
   return async (app) => {

@@ -766,6 +766,76 @@ export class EvidenceService {
     });
   }
 
+  /**
+   * The victim's confirmed statement: the exact text confirmed is the master (UTF-8, read-only), so its hash is the
+   * one the victim confirmed (EVD-01/02). In the confirming transaction; a file left by a rolled-back attempt is replaced.
+   */
+  async registerStatement(
+    tx: Repositories,
+    context: RequestContext,
+    statement: { id: string; consultationId: string; callId: string | null; text: string; confirmedAt: Date },
+  ): Promise<EvidenceItemRow> {
+    const sourceId = `statement:${statement.id}`;
+    const existing = await tx.evidence.findBySource(sourceId);
+    if (existing) return existing;
+    const bytes = Buffer.from(statement.text, 'utf8');
+    const fileKey = `statements/${statement.consultationId}/statement-${statement.id}.txt`;
+    const file = path.join(this.deps.mediaRoot, fileKey);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.rm(file, { force: true });
+    await fs.promises.writeFile(file, bytes, { flag: 'wx', mode: 0o440 });
+    return this.register(tx, context, {
+      consultationId: statement.consultationId,
+      callId: statement.callId,
+      kind: 'statement',
+      sourceId,
+      label: 'The victim’s statement, as confirmed',
+      fileKey,
+      mediaType: 'text/plain; charset=utf-8',
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sizeBytes: bytes.length,
+      capturedAt: statement.confirmedAt,
+      capturedBy:
+        context.actor.type === 'link' ? `link:${context.actor.participantId}` : context.actor.type === 'user' ? `user:${context.actor.userId}` : 'system',
+    });
+  }
+
+  /**
+   * A completed form (a risk assessment, DASH-02): its text rendering, as completed, is the master (UTF-8, read-only,
+   * SHA-256), registered once per form in the completing transaction (EVD-01/02).
+   */
+  async registerForm(
+    tx: Repositories,
+    context: RequestContext,
+    form: { id: string; consultationId: string; label: string; name: string; text: string; completedAt: Date },
+  ): Promise<EvidenceItemRow> {
+    const sourceId = `form:${form.id}`;
+    const existing = await tx.evidence.findBySource(sourceId);
+    if (existing) return existing;
+    const master = await this.writeTextMaster(`forms/${form.consultationId}/${form.id}-${form.name}`, form.text);
+    return this.register(tx, context, {
+      ...master,
+      consultationId: form.consultationId,
+      callId: null,
+      kind: 'form',
+      sourceId,
+      label: form.label,
+      mediaType: 'text/plain; charset=utf-8',
+      capturedAt: form.completedAt,
+      capturedBy: context.actor.type === 'user' ? `user:${context.actor.userId}` : 'system',
+    });
+  }
+
+  /** Writes a text master once, read-only; a file left by a rolled-back attempt (never registered) is replaced. */
+  private async writeTextMaster(fileKey: string, text: string): Promise<{ fileKey: string; sha256: string; sizeBytes: number }> {
+    const bytes = Buffer.from(text, 'utf8');
+    const file = path.join(this.deps.mediaRoot, fileKey);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.rm(file, { force: true });
+    await fs.promises.writeFile(file, bytes, { flag: 'wx', mode: 0o440 });
+    return { fileKey, sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length };
+  }
+
   /** Registers a court working copy made from masters: its own hash, and `derivedFrom` naming them (EVD-09). */
   async registerWorkingCopy(
     tx: Repositories,

@@ -124,7 +124,8 @@ export class VictimStatementService {
   async victimView(session: LinkSession) {
     this.assertVictim(session);
     const row = await this.deps.data.repos.victimStatements.findByConsultation(session.call.consultationId);
-    if (!row || row.state === 'draft') return { state: row ? ('updating' as const) : ('none' as const) };
+    // A draft never shown is not mentioned; one shown before and now being changed says so, without the text.
+    if (!row || row.state === 'draft') return { state: row?.sharedAt ? ('updating' as const) : ('none' as const) };
     const text = row.state === 'confirmed' ? row.confirmedText! : row.text;
     return {
       state: row.state as 'shared' | 'correction_requested' | 'confirmed',

@@ -4,6 +4,7 @@ import type { CallConfig } from '../../config.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import type { LiveHub } from '../../platform/live/live-hub.js';
+import type { LiveEvent } from '../../platform/live/live.repository.js';
 import type { CallService } from './call.service.js';
 import type { ParticipantRow } from './calls.repository.js';
 import { parseClientMessage, type ServerMessage } from './signalling.js';
@@ -67,6 +68,7 @@ export class CallRooms {
     // A change made on any node (a link opened, consent given) reaches the pages connected here.
     this.unsubscribe = live?.subscribe((event) => {
       if (event.type === 'call' && this.calls.has(event.id)) void this.broadcastState(event.id);
+      if (event.type === 'safety_alert' || event.type === 'statement') this.investigationEvent(event);
     });
   }
 
@@ -366,6 +368,17 @@ export class CallRooms {
         ...(linkHolder ? { observed } : {}),
       });
     }
+  }
+
+  /** "I'm not safe" alerts the officer (RVR-11); a statement change reaches every page of the call, which fetches what it may see. */
+  private investigationEvent(event: Extract<LiveEvent, { type: 'safety_alert' | 'statement' }>): void {
+    const active = event.callId ? this.calls.get(event.callId) : undefined;
+    if (!active) return;
+    if (event.type === 'safety_alert') {
+      if (event.state === 'raised') this.alert(active, { type: 'alert', kind: 'not_safe', role: 'victim', alertId: event.alertId });
+      return;
+    }
+    for (const member of active.members.values()) this.send(member, { type: 'statement', state: event.state, revision: event.revision });
   }
 
   private alert(active: ActiveCall, message: ServerMessage): void {

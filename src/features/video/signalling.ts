@@ -24,7 +24,9 @@ export type ServerMessage =
       /** To a link-holder: a supervisor is observing and the force tells the victim so (EVD-15). */
       observed?: boolean;
     }
-  | { type: 'alert'; kind: 'quick_exit' | 'dropped' | 'upload'; role: string }
+  | { type: 'alert'; kind: 'quick_exit' | 'dropped' | 'upload' | 'not_safe'; role: string; alertId?: string }
+  /** The victim's statement changed state (shared, correction asked, confirmed): the pages fetch it again. */
+  | { type: 'statement'; state: string; revision: number }
   | { type: 'ended'; reason: string }
   | { type: 'error'; message: string }
   | { type: 'pong' };

@@ -16,4 +16,8 @@ export class LiveRepository {
 export type LiveEvent =
   | { type: 'consultation'; id: string; state: string; at: string }
   | { type: 'availability'; userId: string; status: string; at: string }
-  | { type: 'call'; id: string; at: string };
+  | { type: 'call'; id: string; at: string }
+  /** "I'm not safe" raised on a victim's page, or acted on (RVR-11): for the officer's call page and the supervisor board. */
+  | { type: 'safety_alert'; alertId: string; consultationId: string; callId: string | null; state: 'raised' | 'acknowledged' | 'escalated'; at: string }
+  /** The victim's statement was shared, corrected or confirmed: the call pages fetch it again. */
+  | { type: 'statement'; consultationId: string; callId: string | null; state: string; revision: number; at: string };

@@ -1,0 +1,152 @@
+/* global FormData */
+// The officer's investigation panels beside the call (RVR-08, RVR-11): the victim's statement (autosaved over a
+// revision), lines of enquiry, outcomes and "not safe" alerts. Each panel is an HTML fragment from the server,
+// fetched again when the call's socket says something changed. Plain script, no storage on the device.
+const panels = new Map([...document.querySelectorAll('[data-investigation-panel]')].map((element) => [element.dataset.panel, element]));
+const statement = { dirty: false, baseRevision: undefined, timer: undefined, saving: undefined };
+
+async function postForm(url, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body,
+    credentials: 'same-origin',
+  }).catch(() => undefined);
+  const data = response ? await response.json().catch(() => ({})) : { error: 'The server could not be reached. Check the connection and try again.' };
+  return { ok: Boolean(response?.ok), status: response?.status ?? 0, data };
+}
+
+async function load(name) {
+  const panel = panels.get(name);
+  if (!panel) return;
+  const response = await fetch(panel.dataset.investigationPanel, { headers: { accept: 'text/html' }, credentials: 'same-origin' }).catch(() => undefined);
+  if (!response?.ok) return;
+  const html = await response.text();
+  if (name !== 'statement') {
+    panel.innerHTML = html;
+    if (name === 'outcomes') showOutcomeFields(panel);
+    return;
+  }
+  // Never lose what the officer is typing: keep unsaved text and the revision it was based on.
+  const textarea = panel.querySelector('[data-testid="statement-text"]');
+  const unsaved = statement.dirty && textarea ? textarea.value : undefined;
+  panel.innerHTML = html;
+  const root = panel.firstElementChild;
+  const fresh = panel.querySelector('[data-testid="statement-text"]');
+  if (unsaved !== undefined && fresh) {
+    fresh.value = unsaved;
+    setRevision(statement.baseRevision);
+  } else {
+    statement.baseRevision = Number(root?.dataset.statementRevision ?? 0);
+  }
+}
+
+function setRevision(revision) {
+  statement.baseRevision = revision;
+  for (const input of panels.get('statement')?.querySelectorAll('[data-statement-revision-input]') ?? []) input.value = String(revision);
+}
+
+function statementStatus(text) {
+  const line = panels.get('statement')?.querySelector('[data-statement-status]');
+  if (line) line.textContent = text;
+}
+
+async function saveStatement() {
+  const panel = panels.get('statement');
+  const textarea = panel?.querySelector('[data-testid="statement-text"]');
+  if (!textarea) return;
+  clearTimeout(statement.timer);
+  const body = new URLSearchParams({ text: textarea.value, revision: String(statement.baseRevision ?? 0) });
+  const sentText = textarea.value;
+  statementStatus('Saving…');
+  const result = await postForm(panel.querySelector('[data-statement-form]').action, body);
+  if (result.ok) {
+    setRevision(result.data.statement.revision);
+    if (textarea.value === sentText) statement.dirty = false;
+    const root = panel.firstElementChild;
+    if (root) root.dataset.statementState = result.data.statement.state;
+    statementStatus(`Saved${result.data.statement.state === 'draft' ? ' (not shown to the victim until you show it)' : ''}.`);
+    return true;
+  }
+  if (result.status === 409 && result.data.current) {
+    const box = panel.querySelector('[data-statement-conflict]');
+    box.querySelector('[data-statement-conflict-message]').textContent = result.data.error;
+    box.querySelector('[data-statement-server-copy]').textContent = result.data.current.text;
+    box.dataset.serverRevision = String(result.data.current.revision);
+    box.hidden = false;
+    statementStatus('Not saved: see below.');
+    return false;
+  }
+  statementStatus(result.data.error ?? 'Not saved. Try again.');
+  return false;
+}
+
+function showOutcomeFields(panel) {
+  const select = panel.querySelector('#outcome-kind');
+  if (!select) return;
+  for (const group of panel.querySelectorAll('[data-outcome-for]')) group.hidden = !group.dataset.outcomeFor.split(' ').includes(select.value);
+}
+
+function formError(form, text) {
+  const error = form.querySelector('[data-form-error]');
+  if (!error) return;
+  error.textContent = text;
+  error.hidden = !text;
+}
+
+function wire() {
+  const statementPanel = panels.get('statement');
+  statementPanel?.addEventListener('input', (event) => {
+    if (event.target.dataset.testid !== 'statement-text') return;
+    statement.dirty = true;
+    statementStatus('Changes not saved yet…');
+    clearTimeout(statement.timer);
+    statement.timer = setTimeout(() => void saveStatement(), 800);
+  });
+  statementPanel?.addEventListener('click', async (event) => {
+    if (!event.target.matches('[data-statement-keep-mine]')) return;
+    const box = statementPanel.querySelector('[data-statement-conflict]');
+    setRevision(Number(box.dataset.serverRevision));
+    box.hidden = true;
+    await saveStatement();
+  });
+  statementPanel?.addEventListener('submit', async (event) => {
+    const form = event.target;
+    event.preventDefault();
+    if (form.matches('[data-statement-form]')) return void saveStatement();
+    if (!form.matches('[data-statement-share-form]')) return;
+    // Save first, so what is shown is exactly what is on screen.
+    if (statement.dirty && !(await saveStatement())) return;
+    const result = await postForm(form.action, new URLSearchParams({ revision: String(statement.baseRevision ?? 0) }));
+    if (!result.ok) return statementStatus(result.data.error ?? 'Not shown. Try again.');
+    await load('statement');
+    statementStatus('Shown to the victim.');
+  });
+  for (const name of ['enquiries', 'outcomes', 'safety']) {
+    const panel = panels.get(name);
+    panel?.addEventListener('change', (event) => {
+      if (event.target.id === 'outcome-kind') showOutcomeFields(panel);
+    });
+    panel?.addEventListener('submit', async (event) => {
+      const form = event.target;
+      if (!form.matches('[data-investigation-form]')) return;
+      event.preventDefault();
+      const button = form.querySelector('button[type="submit"]');
+      if (button) button.disabled = true;
+      const result = await postForm(form.action, new URLSearchParams(new FormData(form)));
+      if (button) button.disabled = false;
+      if (!result.ok) return formError(form, result.data.error ?? 'That was not saved. Try again.');
+      await load(name);
+      if (name === 'safety' || name === 'enquiries') await load('outcomes');
+    });
+  }
+}
+
+document.addEventListener('rvr:call-message', (event) => {
+  const message = event.detail;
+  if (message.type === 'statement') void load('statement');
+  if (message.type === 'alert' && message.kind === 'not_safe') void load('safety').then(() => panels.get('safety')?.scrollIntoView({ block: 'center' }));
+});
+
+wire();
+for (const name of panels.keys()) void load(name);
