@@ -9,7 +9,7 @@ const ACTORS: readonly TransitionActor[] = [...ROLES, 'victim', 'system'];
 // from → to: [actors allowed, reason required]
 const EXPECTED: Record<string, [TransitionActor[], boolean]> = {
   'triaged_eligible→queued': [['call_handler', 'supervisor', 'system'], false],
-  'triaged_eligible→escalated_to_attendance': [['call_handler', 'supervisor'], true],
+  'triaged_eligible→escalated_to_attendance': [['call_handler', 'supervisor', 'system'], true],
   'triaged_eligible→abandoned': [['call_handler', 'supervisor'], true],
   'triaged_ineligible→triaged_eligible': [['supervisor'], true],
   'triaged_ineligible→escalated_to_attendance': [['call_handler', 'supervisor'], false],

@@ -36,7 +36,8 @@ export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Rec
   triaged_eligible: {
     // 'system': an eligible decision arriving from CAD is queued automatically.
     queued: { by: ['call_handler', 'supervisor', 'system'], reasonRequired: false },
-    escalated_to_attendance: { by: ['call_handler', 'supervisor'], reasonRequired: true },
+    // 'system': a CAD call that the evaluation trial randomises to standard attendance (policy 2.2).
+    escalated_to_attendance: { by: ['call_handler', 'supervisor', 'system'], reasonRequired: true },
     abandoned: { by: ['call_handler', 'supervisor'], reasonRequired: true },
   },
   triaged_ineligible: {

@@ -35,7 +35,11 @@ export function openApiDocument(publicBaseUrl: string) {
           ],
           requestBody: { required: true, content: json(incidentRequest) },
           responses: {
-            '201': { description: 'Created and triaged; eligible calls are already in the RVR queue', content: json(triageResponse) },
+            '201': {
+              description:
+                'Created and triaged; eligible calls are already in the RVR queue, or in attendance if an evaluation trial randomised them to standard attendance (see allocation)',
+              content: json(triageResponse),
+            },
             '200': { description: 'A replay of an earlier request with the same Idempotency-Key', content: json(triageResponse) },
             '400': problem('The body or a field is not valid; `fields` names each'),
             '401': problem('Missing, unknown or revoked API key'),

@@ -85,6 +85,7 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
       errors,
       errorList: errors ? Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })) : undefined,
       settings,
+      evaluationTrialRunning: await services.evaluation.isTrialRunning(),
       relationships: RELATIONSHIPS.map((value) => ({ value, text: RELATIONSHIP_LABELS[value] })),
       ageBands: AGE_BANDS.map((value) => ({ value, text: AGE_BAND_LABELS[value] })),
       flags: EXCLUSION_FLAGS.map((value) => ({ value, text: CHECKLIST_LABELS[value] })),

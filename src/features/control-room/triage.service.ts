@@ -17,6 +17,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import type { ConsultationRow } from '../consultations/consultations.repository.js';
+import { STANDARD_ATTENDANCE_REASON, type EvaluationService, type TriageAllocation } from '../evaluation/evaluation.service.js';
 
 /** Force configuration for triage: eligibility rules plus the consent words read to the caller (RVR-04). */
 export interface TriageSettings {
@@ -59,6 +60,8 @@ export interface IntakeInput {
 export interface IntakeResult {
   consultation: ConsultationRow;
   decision: Decision;
+  /** The evaluation trial's allocation, when one is running and the call is eligible with both consents. */
+  allocation: TriageAllocation | null;
 }
 
 const CAD_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9/_-]{0,49}$/;
@@ -73,6 +76,7 @@ export class TriageService {
     private readonly audit: AuditTrail,
     private readonly consultations: ConsultationService,
     private readonly now: () => Date,
+    private readonly evaluation?: EvaluationService,
   ) {}
 
   async currentSettings(): Promise<{ version: number; settings: TriageSettings }> {
@@ -130,9 +134,9 @@ export class TriageService {
         decidedAt: now,
         decidedBy: context.actor.type === 'user' ? context.actor.userId : null,
       });
-      const queued =
-        decision.outcome === 'eligible' ? await this.consultations.applyTransition(tx, this.asQueueing(context), consultation.id, 'queued') : consultation;
-      const result = { consultation: queued, decision };
+      const allocation = decision.outcome === 'eligible' ? ((await this.evaluation?.allocateAtTriage(tx, context, consultation.id)) ?? null) : null;
+      const routed = decision.outcome === 'eligible' ? await this.routeEligible(tx, context, consultation.id, allocation) : consultation;
+      const result = { consultation: routed, decision, allocation };
       await alsoInTransaction?.(tx, result);
       return result;
     });
@@ -156,7 +160,8 @@ export class TriageService {
       await this.consultations.applyTransition(tx, context, consultationId, 'triaged_eligible', why);
       await tx.triages.recordOverride(consultationId, (context.actor as { userId: string }).userId, why, this.now());
       await this.audit.record(tx.audit, context, { what: 'triage.overridden', subject: `consultation:${consultationId}`, justification: why });
-      return this.consultations.applyTransition(tx, context, consultationId, 'queued');
+      const allocation = (await this.evaluation?.allocateAtTriage(tx, context, consultationId)) ?? null;
+      return this.routeEligible(tx, context, consultationId, allocation);
     });
   }
 
@@ -174,8 +179,20 @@ export class TriageService {
     });
   }
 
-  /** The handler's decision queues the call; a call handler is allowed to do that, and so is the system (CAD). */
-  private asQueueing(context: RequestContext): RequestContext {
+  /**
+   * An eligible call joins the RVR queue, unless the evaluation trial randomised it to standard attendance: then
+   * it goes from the triage decision straight to attendance (never queued, so no officer picks it up and its
+   * queued time stays empty in the analysis), with the reason on its timeline.
+   */
+  private routeEligible(tx: Repositories, context: RequestContext, consultationId: string, allocation: TriageAllocation | null): Promise<ConsultationRow> {
+    if (allocation?.randomised && allocation.arm === 'standard') {
+      return this.consultations.applyTransition(tx, this.asRouting(context), consultationId, 'escalated_to_attendance', STANDARD_ATTENDANCE_REASON);
+    }
+    return this.consultations.applyTransition(tx, this.asRouting(context), consultationId, 'queued');
+  }
+
+  /** The handler's decision routes the call; a call handler is allowed to do that, and so is the system (CAD). */
+  private asRouting(context: RequestContext): RequestContext {
     return context.actor.type === 'user' && context.actor.roles.some((role) => role === 'call_handler' || role === 'supervisor')
       ? context
       : { ...context, actor: { type: 'system', name: 'triage' } };
