@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { WebSocket } from 'ws';
+import { ObservationService } from '../../src/features/supervisor/observation.service.js';
 import { safetyAlerts } from '../../src/platform/db/schema.js';
 import { describeOnEachDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
@@ -253,6 +254,32 @@ await describeOnEachDatabase('supervisor: live board and silent observation (pol
     );
     const how = (await t.services.calls.callView(call.id)).events.filter((e) => e.type === 'observation_ended').map((e) => (e.details as { how: string }).how);
     assert.deepEqual(how, ['left', 'call_ended']);
+  });
+
+  it('when the force does not tell the victim, the observation records that and the victim page gets no notice', async () => {
+    const { call } = await openCall();
+    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
+    const victimBrowser = new Browser(t.app);
+    await victimBrowser.get(`/v/${token}`);
+    const victimSocket = await openSocket(t, '/v/socket', victimBrowser.cookieHeader);
+    await victimSocket.next('hello');
+    const silent = new ObservationService({ data: t.services.data, audit: t.services.audit, tellVictimWhenObserved: false, now: () => clock });
+    const observation = await silent.start(contextFor(supervisor), call.id, 'Quality check without telling the victim');
+    assert.equal(observation.victimNotified, false);
+    const { participant } = await silent.requireOpen(contextFor(supervisor), call.id);
+    const statesBefore = victimSocket.received.filter((m) => m.type === 'state').length;
+    const observerSocket = await openSocket(t, `/calls/${call.id}/observe/socket`, supervisorBrowser.cookieHeader);
+    await observerSocket.next('hello');
+    for (let i = 0; i < 200 && victimSocket.received.filter((m) => m.type === 'state').length <= statesBefore; i++) await new Promise((r) => setTimeout(r, 10));
+    const states = victimSocket.received.filter((m) => m.type === 'state');
+    assert.ok(states.length > statesBefore, 'the victim page had a state update after the observer arrived');
+    assert.ok(
+      states.every((m) => m.observed === false),
+      'never told',
+    );
+    assert.equal(participant.role, 'observer');
+    await endCall(call.id);
   });
 
   it('a socket that closes ends the observation (connection closed)', async () => {
