@@ -26,7 +26,7 @@ describe('horizontalBarChart', () => {
   });
 
   it('draws bars in proportion to their values, the largest filling the plot', () => {
-    // width 600 − label 150 − value 90 = 360 px of plot: 10 → 360, 5 → 180, 2.5 → 90, 0 → 0
+    // width 600 − label 150 − value 130 = 320 px of plot: 10 → 320, 5 → 160, 2.5 → 80, 0 → 0
     const svg = horizontalBarChart({
       id: 'p',
       title: 't',
@@ -38,7 +38,7 @@ describe('horizontalBarChart', () => {
         { label: 'd', value: 0 },
       ],
     });
-    assert.deepEqual(widths(svg), [360, 180, 90, 0]);
+    assert.deepEqual(widths(svg), [320, 160, 80, 0]);
   });
 
   it('draws empty bars, not NaN, when every value is zero or there are no bars', () => {

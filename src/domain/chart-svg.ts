@@ -27,7 +27,7 @@ export function escapeXml(text: string): string {
 }
 
 const LABEL_WIDTH = 150;
-const VALUE_WIDTH = 90;
+const VALUE_WIDTH = 130;
 const BAR_HEIGHT = 22;
 const GAP = 8;
 

@@ -405,6 +405,6 @@ export const MEASURE_DEFINITIONS: { id: string; label: string; definition: strin
     id: 'satisfaction',
     label: 'Victim satisfaction',
     definition:
-      'From the survey texted after calls in which the victim joined the video call: texts sent, answers (response rate = answers ÷ texts sent), mean rating (1 = very dissatisfied, 5 = very satisfied), the share rating 4 or 5, and how many gave each rating.',
+      'From the survey texted after calls in which the victim joined the video call (not after a quick exit or an “I’m not safe” alert: RVR-11): texts sent, answers (response rate = answers ÷ texts sent), mean rating (1 = very dissatisfied, 5 = very satisfied), the share rating 4 or 5, and how many gave each rating.',
   },
 ];

@@ -31,7 +31,7 @@ await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07
   after(() => t.close());
 
   /** A call to its end, through the services, with the victim joining the video (or never opening the link). */
-  const endedCall = async (victimJoins: boolean) => {
+  const endedCall = async (victimJoins: boolean, options: { quickExit?: boolean } = {}) => {
     phoneNumber += 1;
     const mobile = `07700 900${String(100 + phoneNumber)}`;
     const { consultation } = await newCall(t.services, handler, { mobile });
@@ -43,6 +43,13 @@ await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07
       const { participant } = await t.services.calls.redeemLink(link.split('/v/')[1]!, undefined, 'test');
       await t.services.calls.participantJoined({ actor: { type: 'link', participantId: participant.id, role: 'victim' }, correlationId: 'test' }, participant);
       await t.services.calls.markConnected(call.id);
+      if (options.quickExit) {
+        await t.services.calls.participantLeft(
+          { actor: { type: 'link', participantId: participant.id, role: 'victim' }, correlationId: 'test' },
+          participant,
+          'quick_exit',
+        );
+      }
       await t.services.calls.endCall(officerContext, call.id, 'finished');
     } else {
       await t.services.consultations.transition(officerContext, consultation.id, 'abandoned', 'The victim did not open the link');
@@ -87,6 +94,17 @@ await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07
     const neverJoined = await endedCall(false);
     assert.equal(neverJoined.consultation.state, 'abandoned');
     assert.equal(await t.services.data.repos.surveys.findByConsultation(neverJoined.consultation.id), undefined);
+  });
+
+  it('RVR-11: a victim who used the quick exit is not texted a survey (someone else may have the phone)', async () => {
+    const { consultation } = await endedCall(true, { quickExit: true });
+    assert.equal(consultation.state, 'completed');
+    assert.equal(await t.services.data.repos.surveys.findByConsultation(consultation.id), undefined);
+    const skipped = await queryRows(
+      t.db.database,
+      sql`select 1 from audit_events where what = 'survey.not_scheduled' and subject = ${`consultation:${consultation.id}`}`,
+    );
+    assert.equal(skipped.length, 1);
   });
 
   it('RVR-11: is not sent before the delay; after it, a neutral text with the single-use link goes to the incident’s number', async () => {

@@ -53,9 +53,19 @@ export class SatisfactionSurveyService {
    * The consultation-ended handler (registered in composition.ts): runs in the ending transition's transaction.
    * Only a victim who joined the video call is asked. The row gets a random placeholder token that no one holds;
    * the token of the texted link is made when it is sent, so the link never exists before it is needed.
+   * A victim who used the quick exit or said they were not safe is not texted at all (RVR-11): someone else may
+   * have their phone, and a text about the call could put them at risk.
    */
   async scheduleOnEnded(tx: Repositories, context: RequestContext, consultation: ConsultationRow, endedAt: Date): Promise<void> {
     if (!consultation.victimJoinedAt) return;
+    if (await tx.surveys.victimSignalledDanger(consultation.id)) {
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'survey.not_scheduled',
+        subject: `consultation:${consultation.id}`,
+        details: { reason: 'quick exit or not-safe alert' },
+      });
+      return;
+    }
     const sendAfter = new Date(endedAt.getTime() + this.deps.config.surveyDelayMinutes * 60_000);
     const survey = await tx.surveys.schedule({
       consultationId: consultation.id,

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { consultations, incidents, satisfactionSurveys } from '../../platform/db/schema.js';
+import { callEvents, calls, consultations, incidents, safetyAlerts, satisfactionSurveys } from '../../platform/db/schema.js';
 
 export type SurveyRow = typeof satisfactionSurveys.$inferSelect;
 
@@ -96,6 +96,19 @@ export class SurveysRepository {
       .where(and(eq(satisfactionSurveys.id, id), eq(satisfactionSurveys.state, 'sent'), gt(satisfactionSurveys.expiresAt, at)))
       .returning({ id: satisfactionSurveys.id });
     return answered.length > 0;
+  }
+
+  /** The victim used the quick exit or raised "I'm not safe" during the consultation (RVR-11). */
+  async victimSignalledDanger(consultationId: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({
+        danger: sql<boolean>`exists (select 1 from ${callEvents} ce join ${calls} cl on cl.id = ce.call_id
+          where cl.consultation_id = ${consultationId} and ce.type = 'quick_exit' and ce.role = 'victim')
+          or exists (select 1 from ${safetyAlerts} sa where sa.consultation_id = ${consultationId})`,
+      })
+      .from(consultations)
+      .where(eq(consultations.id, consultationId));
+    return row?.danger === true || String(row?.danger) === 't';
   }
 
   /** The number to text, read from the incident when sending: never copied onto the survey. */
