@@ -187,6 +187,7 @@ await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, a
 
   let firstArms: Arm[] = [];
   let unallocatedId = '';
+  let allocatedId = '';
   const seed = 'evaluation-test-seed-1';
 
   it('allocates eligible, consenting calls at triage in balanced blocks; the handler sees the arm; standard goes straight to attendance', async () => {
@@ -202,6 +203,7 @@ await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, a
       [0, 1, 2, 3, 4, 5, 6, 7],
     );
     firstArms = allocations.map((a) => a!.arm as Arm);
+    allocatedId = calls[0]!.id;
     assert.deepEqual(
       firstArms,
       Array.from({ length: 8 }, (_, i) => armFor(seed, 4, i)),
@@ -516,5 +518,45 @@ await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, a
     assert.equal((await auditOf('evaluation.exported')).length, 1);
     const page = await admin.get('/admin');
     assert.match(page.body, /href="\/admin\/evaluation"/, 'the admin page links to the trial');
+  });
+
+  it('refuses hostile or malformed trial, allocation and export input with a 4xx, never a 500, and renders it escaped', async () => {
+    const hostile = ['<script>alert(1)</script>', "' OR '1'='1' --", '{{ 7*7 }}', 'admin\u202Egnp.exe', 'x'.repeat(5000), '', ' ', '٤', '-4', '4.0', '1e1'];
+    const assertSafe = (status: number, body: string, what: string) => {
+      assert.ok(status >= 200 && status < 500, `${what}: status ${status}`);
+      assert.doesNotMatch(body, /<script>alert/, `${what}: markup rendered unescaped`);
+    };
+    const valid = { seed: '', blockSize: '4', note: '', reason: 'Hostile input check' };
+    const [running] = await t.services.evaluation.listTrials();
+    await admin.get('/admin/evaluation');
+    assert.equal((await admin.post(`/admin/evaluation/trials/${running!.id}/stop`, { reason: 'Before the hostile input check' })).statusCode, 303);
+    for (const field of Object.keys(valid)) {
+      for (const value of hostile) {
+        const response = await startTrial({ ...valid, [field]: value });
+        assertSafe(response.statusCode, response.body, `${field}=${value.slice(0, 20)}`);
+        if (response.statusCode === 303) {
+          assertSafe(200, (await admin.get('/admin/evaluation')).body, `page after ${field}=${value.slice(0, 20)}`);
+          const [started] = await t.services.evaluation.listTrials();
+          assert.equal((await admin.post(`/admin/evaluation/trials/${started!.id}/stop`, { reason: 'Hostile input check done' })).statusCode, 303);
+        }
+      }
+    }
+    const typed = await admin.postJson('/admin/evaluation/trials', { ...valid, blockSize: 4 });
+    assert.equal(typed.statusCode, 400, 'a number where the form sends text is refused (no type coercion)');
+    const [trial] = await t.services.evaluation.listTrials();
+    const allocated = (await allocationOf(allocatedId))!;
+    for (const value of hostile) {
+      await admin.get('/admin/evaluation');
+      const change = await admin.post(`/admin/evaluation/allocations/${allocated.consultationId}`, { arm: value, reason: value });
+      assert.equal(change.statusCode, value.length > 20 ? 400 : 409, `arm=${value.slice(0, 20)}`);
+      assertSafe(change.statusCode, change.body, 'allocation change');
+      await supervisor.get('/evaluation/export');
+      const exported = await supervisor.post('/evaluation/export', { trialId: trial!.id, justification: value });
+      assertSafe(exported.statusCode, exported.body, `justification=${value.slice(0, 20)}`);
+    }
+    const notUuid = await admin.post('/admin/evaluation/allocations/not-a-uuid', { arm: 'rvr', reason: 'x' });
+    assert.equal(notUuid.statusCode, 400);
+    assert.equal((await allocationOf(allocated.consultationId))!.arm, allocated.arm);
+    assert.equal(await t.services.evaluation.isTrialRunning(), false);
   });
 });
