@@ -518,6 +518,7 @@ await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, a
     assert.equal((await auditOf('evaluation.exported')).length, 1);
     const page = await admin.get('/admin');
     assert.match(page.body, /href="\/admin\/evaluation"/, 'the admin page links to the trial');
+    assert.match((await supervisor.get('/supervisor')).body, /href="\/evaluation\/export"/, 'the supervisor page links to the export');
   });
 
   it('refuses hostile or malformed trial, allocation and export input with a 4xx, never a 500, and renders it escaped', async () => {
