@@ -76,8 +76,17 @@ await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07
     );
 
   it('is scheduled when a consultation the victim joined ends, with the configured delay and lifetime; not when the victim never joined', async () => {
+    const before = (await t.services.outcomes.dashboard({})).total;
     const joined = await endedCall(true);
     assert.equal(joined.consultation.state, 'completed');
+    // The call made through the services shows in the dashboard's figures, read from what the services stored.
+    const after = (await t.services.outcomes.dashboard({})).total;
+    assert.equal(after.callsTriaged, before.callsTriaged + 1);
+    assert.equal(after.connected.count, before.connected.count + 1);
+    assert.equal(after.timeToOfficer.count, before.timeToOfficer.count + 1);
+    assert.equal(after.queueWait.count, before.queueWait.count + 1);
+    assert.equal(after.officerTime.count, before.officerTime.count + 1);
+    assert.equal(after.videoTime.count, before.videoTime.count + 1);
     const survey = await t.services.data.repos.surveys.findByConsultation(joined.consultation.id);
     assert.ok(survey);
     assert.equal(survey.state, 'scheduled');

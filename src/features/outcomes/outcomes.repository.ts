@@ -1,4 +1,5 @@
 import { and, gte, lt, sql } from 'drizzle-orm';
+import type { OutcomeKind } from '../../domain/outcomes.js';
 import { ESCALATION_AFTER_ACCEPTANCE_FROM, NO_OFFICER_AVAILABLE_REASON, type ConsultationFacts } from '../../domain/outcome-measures.js';
 import type { Executor } from '../../platform/db/database.js';
 import {
@@ -16,7 +17,7 @@ import {
 const seconds = (later: unknown, earlier: unknown) =>
   sql<number | null>`extract(epoch from (${later} - ${earlier}))::float8`.mapWith((v) => (v === null ? null : Number(v)));
 
-const hasOutcome = (kind: string) =>
+const hasOutcome = (kind: OutcomeKind) =>
   sql<boolean>`exists (select 1 from ${consultationOutcomes} o where o.consultation_id = ${consultations.id} and o.kind = ${kind})`;
 
 /**
