@@ -286,7 +286,8 @@ function londonDay(date: Date): number {
  * itself counts, the day after does not), so a GMT/BST change between the two never moves the edge by an hour.
  */
 export function withinTwelveMonths(referralAt: Date, incidentAt: Date): boolean {
-  if (referralAt.getTime() > incidentAt.getTime()) return false;
+  // An unreadable date is refused by factProblems; here it simply meets no criterion.
+  if (Number.isNaN(referralAt.getTime()) || Number.isNaN(incidentAt.getTime()) || referralAt.getTime() > incidentAt.getTime()) return false;
   return londonDay(incidentAt) <= londonDay(addCalendarMonths(referralAt, 12));
 }
 
@@ -373,7 +374,13 @@ export function scoreByYesCount(
     marac: { referral: routing.maracEligible && reasons.length > 0, reasons },
     highRiskFlags: flagsFor(answers),
     routing,
-    settings: { ...settings, visibleHighRiskFrom },
+    // Only the scoring settings, even when handed the whole configuration section.
+    settings: {
+      dashMediumFrom: settings.dashMediumFrom,
+      dashHighFrom: settings.dashHighFrom,
+      maracEscalationIncidents: settings.maracEscalationIncidents,
+      visibleHighRiskFrom,
+    },
   };
 }
 

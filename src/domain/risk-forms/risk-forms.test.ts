@@ -242,6 +242,7 @@ describe('MARAC referral criteria (DASH-03)', () => {
     assert.equal(withinTwelveMonths(spring, new Date('2026-03-29T23:00:00Z')), false, '00:00 BST the next day');
     // A referral after the incident is not "within 12 months" of it.
     assert.equal(withinTwelveMonths(new Date('2026-07-01T00:00:00Z'), INCIDENT_AT), false);
+    assert.equal(withinTwelveMonths(new Date('nonsense'), INCIDENT_AT), false, 'an unreadable date meets no criterion');
   });
 
   it('every criterion is listed when several apply', () => {

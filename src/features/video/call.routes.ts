@@ -39,7 +39,8 @@ export function callRoutes(services: Services): FastifyPluginAsync {
         const call = await services.calls.openCall(contextOf(request), request.params.id);
         const consultation = await services.consultations.summary(request.params.id);
         const view = await services.calls.callView(call.id);
-        return reply.view('video/officer-call.njk', { pageTitle: `Video call ${consultation.reference}`, consultation, ...view });
+        const riskPanel = await services.riskAssessments.panel(contextOf(request), consultation.id);
+        return reply.view('video/officer-call.njk', { pageTitle: `Video call ${consultation.reference}`, consultation, ...view, riskPanel });
       },
     );
 
