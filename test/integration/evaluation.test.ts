@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -168,7 +169,12 @@ await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, a
     const [startEvent] = await auditOf('evaluation.trial_started');
     assert.equal(startEvent!.justification, 'Force evaluation approved by the board');
     assert.equal(startEvent!.actorRole, 'admin');
-    assert.deepEqual(startEvent!.details, { blockSize: 4, seedGenerated: true, algorithm: 'hmac-sha256-fisher-yates/v1' });
+    assert.deepEqual(startEvent!.details, {
+      blockSize: 4,
+      seedGenerated: true,
+      seedSha256: createHash('sha256').update(seed!).digest('hex'),
+      algorithm: 'hmac-sha256-fisher-yates/v1',
+    });
     assert.doesNotMatch(JSON.stringify(startEvent), new RegExp(seed!), 'the seed stays out of the audit log (it would reveal allocations to come)');
 
     const blankStop = await stopTrial('  ');

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataAccess, Repositories } from '../../composition.js';
 import { ARM_LABELS, armFor, blockOf, blockSizeProblem, RANDOMISATION_ALGORITHM, seedProblem, type Arm } from '../../domain/block-randomisation.js';
 import { csvLine } from '../../domain/csv.js';
@@ -100,7 +100,8 @@ export class EvaluationService {
         what: 'evaluation.trial_started',
         subject: `evaluation_trial:${id}`,
         justification: reason,
-        details: { blockSize, seedGenerated: !typedSeed, algorithm: RANDOMISATION_ALGORITHM },
+        // The seed's hash, not the seed: the log can later show the seed was not changed without revealing allocations to come.
+        details: { blockSize, seedGenerated: !typedSeed, seedSha256: createHash('sha256').update(seed).digest('hex'), algorithm: RANDOMISATION_ALGORITHM },
       });
       await tx.evaluation.lockTrialStarts();
       const running = await tx.evaluation.findActiveTrial();
