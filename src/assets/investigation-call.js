@@ -3,12 +3,14 @@
 // revision), lines of enquiry, outcomes and "not safe" alerts. Each panel is an HTML fragment from the server,
 // fetched again when the call's socket says something changed. Plain script, no storage on the device.
 const panels = new Map([...document.querySelectorAll('[data-investigation-panel]')].map((element) => [element.dataset.panel, element]));
+const csrf = document.getElementById('rvr-call')?.dataset.csrf ?? '';
 const statement = { dirty: false, baseRevision: undefined, timer: undefined, saving: undefined };
 
 async function postForm(url, body) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    // The call page's token; forms also carry their own in the body.
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'x-csrf-token': csrf },
     body,
     credentials: 'same-origin',
   }).catch(() => undefined);
@@ -30,7 +32,9 @@ async function load(name) {
   // Never lose what the officer is typing: keep unsaved text and the revision it was based on.
   const textarea = panel.querySelector('[data-testid="statement-text"]');
   const unsaved = statement.dirty && textarea ? textarea.value : undefined;
+  const status = panel.querySelector('[data-statement-status]')?.textContent ?? '';
   panel.innerHTML = html;
+  statementStatus(status);
   const root = panel.firstElementChild;
   const fresh = panel.querySelector('[data-testid="statement-text"]');
   if (unsaved !== undefined && fresh) {

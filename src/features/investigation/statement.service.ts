@@ -100,7 +100,7 @@ export class VictimStatementService {
         subject: `consultation:${consultationId}`,
         details: { statementId: saved.id, revision: saved.revision, length: input.text.length },
       });
-      if (current?.state !== 'draft') await this.notify(tx, saved, null);
+      if (current && current.state !== 'draft') await this.notify(tx, saved, null);
       return saved;
     });
   }
