@@ -5,7 +5,36 @@ import { sql } from 'drizzle-orm';
 import { DEFAULT_SURVEY_TEXT } from '../../src/config.js';
 import { hashToken } from '../../src/features/video/call-tokens.js';
 import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+
+type Staff = Awaited<ReturnType<typeof createUser>>;
+
+/** A call to its end, through the services, with the victim joining the video (or never opening the link). */
+async function endCallThroughServices(
+  t: TestApp,
+  staff: { handler: Staff; officer: Staff },
+  mobile: string,
+  options: { victimJoins: boolean; quickExit?: boolean },
+) {
+  const { consultation } = await newCall(t.services, staff.handler, { mobile });
+  const officerContext = contextFor(staff.officer);
+  await t.services.consultations.transition(officerContext, consultation.id, 'accepted');
+  const call = await t.services.calls.openCall(officerContext, consultation.id);
+  const { link } = await t.services.calls.sendInvite(officerContext, call.id, { role: 'victim' });
+  if (options.victimJoins) {
+    const { participant } = await t.services.calls.redeemLink(link.split('/v/')[1]!, undefined, 'test');
+    const victimContext = { actor: { type: 'link' as const, participantId: participant.id, role: 'victim' as const }, correlationId: 'test' };
+    await t.services.calls.participantJoined(victimContext, participant);
+    await t.services.calls.markConnected(call.id);
+    if (options.quickExit) await t.services.calls.participantLeft(victimContext, participant, 'quick_exit');
+    await t.services.calls.endCall(officerContext, call.id, 'finished');
+  } else {
+    await t.services.consultations.transition(officerContext, consultation.id, 'abandoned', 'The victim did not open the link');
+  }
+  const ended = await t.services.consultations.summary(consultation.id);
+  return { consultation: ended, e164: `+44${mobile.replace(/\s/g, '').slice(1)}` };
+}
 
 // Issue 7 item 8 (policy 2.2): the victim satisfaction survey. RVR-07 link rules, RVR-11 neutral text, DP-* nothing personal kept.
 await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07, RVR-11)', (kind) => {
@@ -14,8 +43,8 @@ await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07
   let clockOffset = 0;
   let phoneNumber = 0;
   const logLines: string[] = [];
-  let handler: Awaited<ReturnType<typeof createUser>>;
-  let officer: Awaited<ReturnType<typeof createUser>>;
+  let handler: Staff;
+  let officer: Staff;
   before(async () => {
     const destination = new Writable({
       write(chunk, _encoding, done) {
@@ -30,32 +59,9 @@ await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07
   });
   after(() => t.close());
 
-  /** A call to its end, through the services, with the victim joining the video (or never opening the link). */
   const endedCall = async (victimJoins: boolean, options: { quickExit?: boolean } = {}) => {
     phoneNumber += 1;
-    const mobile = `07700 900${String(100 + phoneNumber)}`;
-    const { consultation } = await newCall(t.services, handler, { mobile });
-    const officerContext = contextFor(officer);
-    await t.services.consultations.transition(officerContext, consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(officerContext, consultation.id);
-    const { link } = await t.services.calls.sendInvite(officerContext, call.id, { role: 'victim' });
-    if (victimJoins) {
-      const { participant } = await t.services.calls.redeemLink(link.split('/v/')[1]!, undefined, 'test');
-      await t.services.calls.participantJoined({ actor: { type: 'link', participantId: participant.id, role: 'victim' }, correlationId: 'test' }, participant);
-      await t.services.calls.markConnected(call.id);
-      if (options.quickExit) {
-        await t.services.calls.participantLeft(
-          { actor: { type: 'link', participantId: participant.id, role: 'victim' }, correlationId: 'test' },
-          participant,
-          'quick_exit',
-        );
-      }
-      await t.services.calls.endCall(officerContext, call.id, 'finished');
-    } else {
-      await t.services.consultations.transition(officerContext, consultation.id, 'abandoned', 'The victim did not open the link');
-    }
-    const ended = await t.services.consultations.summary(consultation.id);
-    return { consultation: ended, e164: `+44${mobile.replace(/\s/g, '').slice(1)}` };
+    return endCallThroughServices(t, { handler, officer }, `07700 900${String(100 + phoneNumber)}`, { victimJoins, ...options });
   };
   const surveyTextTo = (e164: string) => t.services.smsOutbox!.list().find((m) => m.to === e164 && m.body.includes('/s/'));
   const tokenOf = (body: string) => /\/s\/([A-Za-z0-9_-]{43})(?:\s|$)/.exec(body)![1]!;
@@ -241,5 +247,68 @@ await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07
     const logs = logLines.join('');
     assert.ok(logs.includes('/s/[redacted]'), 'survey requests are logged with the token redacted');
     assert.ok(!logs.includes(token) && !logs.includes(unknownToken), 'no survey token in the logs');
+  });
+});
+
+await describeOnEachDatabase('victim satisfaction survey: texts through a real provider protocol', (kind) => {
+  let t: TestApp;
+  let twilio: FakeTwilio;
+  let clockOffset = 0;
+  let staff: { handler: Staff; officer: Staff };
+  before(async () => {
+    twilio = await startFakeTwilio();
+    t = await buildTestApp(kind, {
+      now: () => new Date(Date.now() + clockOffset),
+      env: {
+        SMS_PROVIDER: 'twilio',
+        TWILIO_ACCOUNT_SID: twilio.accountSid,
+        TWILIO_AUTH_TOKEN: twilio.authToken,
+        TWILIO_FROM: '+447700900000',
+        TWILIO_BASE_URL: twilio.url,
+      },
+    });
+    staff = { handler: await createUser(t.services, 'svt-handler', ['call_handler']), officer: await createUser(t.services, 'svt-officer', ['rvr_officer']) };
+    await allowRoundTheClock(t.services);
+  });
+  after(async () => {
+    await t.close();
+    await twilio.close();
+  });
+  const sendDueLater = async () => {
+    clockOffset = (t.config.outcomes.surveyDelayMinutes + 1) * 60_000;
+    try {
+      return await t.services.surveys.sendDue();
+    } finally {
+      clockOffset = 0;
+    }
+  };
+
+  it('records the provider’s message id; a provider outage is retried on the next run, a refused number is not, and neither error holds the number', async () => {
+    const { consultation } = await endCallThroughServices(t, staff, '07700 900551', { victimJoins: true });
+    twilio.failNext(503);
+    assert.deepEqual(await sendDueLater(), { sent: 0, failed: 1, expired: 0 });
+    let survey = (await t.services.data.repos.surveys.findByConsultation(consultation.id))!;
+    assert.equal(survey.state, 'scheduled', 'retryable: back in the queue');
+    assert.match(survey.sendError!, /unavailable/);
+    assert.equal(survey.sentAt, null);
+
+    assert.deepEqual(await sendDueLater(), { sent: 1, failed: 0, expired: 0 });
+    const request = twilio.received.at(-1)!;
+    assert.equal(request.form.To, '+447700900551');
+    assert.match(request.form.Body ?? '', /\/s\/[A-Za-z0-9_-]{43}$/);
+    survey = (await t.services.data.repos.surveys.findByConsultation(consultation.id))!;
+    assert.equal(survey.state, 'sent');
+    assert.equal(survey.provider, 'twilio');
+    assert.equal(survey.providerMessageId, request.sid);
+    assert.equal(survey.sendError, null);
+
+    const refused = await endCallThroughServices(t, staff, '07700 900552', { victimJoins: true });
+    twilio.failNext(400);
+    assert.deepEqual(await sendDueLater(), { sent: 0, failed: 1, expired: 0 });
+    const failed = (await t.services.data.repos.surveys.findByConsultation(refused.consultation.id))!;
+    assert.equal(failed.state, 'send_failed');
+    assert.ok(failed.sendError);
+    assert.doesNotMatch(failed.sendError, /7700/);
+    assert.deepEqual(await sendDueLater(), { sent: 0, failed: 0, expired: 0 }, 'not retried');
   });
 });
