@@ -66,6 +66,12 @@ await describeOnEachDatabase('the officer’s investigation in the call: enquiri
 
   it('RVR-08: every line takes every status; not possible needs a reason; an unknown line or status is refused; all audited', async () => {
     const { consultation } = await liveCall();
+    const callPage = await officerBrowser.get(`/consultations/${consultation.id}/call`);
+    for (const panel of ['safety-panel', 'statement-panel', 'enquiry-panel', 'outcome-panel'])
+      assert.match(callPage.body, new RegExp(`data-testid="${panel}"`));
+    assert.match(callPage.body, /<script type="module" src="\/static\/js\/investigation-call.js" nonce="[^"]+"><\/script>/);
+    assert.equal((await t.app.inject('/static/js/investigation-call.js')).statusCode, 200);
+    assert.equal((await t.app.inject('/static/js/statement-victim.js')).statusCode, 200);
     const url = `/consultations/${consultation.id}/enquiry-lines`;
     for (const line of ENQUIRY_LINE_IDS) {
       for (const status of ENQUIRY_STATUSES) {
@@ -376,6 +382,10 @@ await describeOnEachDatabase('the officer’s investigation in the call: enquiri
     assert.match(panel.body, /data-testid="escalate-emergency"/);
 
     const alertId = alerts[0]!.id;
+    const seen = await officerBrowser.postJson(`/safety-alerts/${alertId}/acknowledge`, {});
+    assert.equal(seen.statusCode, 200, seen.body);
+    assert.ok(seen.json<{ alert: { acknowledgedAt: string } }>().alert.acknowledgedAt);
+    assert.ok((await audits('safety.alert_acknowledged')).some((a) => a.details.alertId === alertId));
     assert.equal((await otherBrowser.postJson(`/safety-alerts/${alertId}/escalate`, {})).statusCode, 403, 'only the assigned officer');
     const escalated = await officerBrowser.postJson(`/safety-alerts/${alertId}/escalate`, {});
     assert.equal(escalated.statusCode, 200, escalated.body);
@@ -417,6 +427,18 @@ await describeOnEachDatabase('the officer’s investigation in the call: enquiri
     assert.equal(anonymous.statusCode, 401);
     const noToken = await first.victim.post('/v/call/not-safe', {}, { withCsrf: false });
     assert.equal(noToken.statusCode, 403, 'the form token is required');
+    // An interpreter on the call has no "not safe" control and cannot raise one.
+    await t.services.calls.sendInvite(contextFor(officer), first.call.id, { role: 'interpreter', phone: '+447700900555', label: 'Polish' });
+    const interpreterToken = /\/v\/([A-Za-z0-9_-]+)/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
+    const interpreter = new Browser(t.app);
+    await interpreter.get(`/v/${interpreterToken}`);
+    await interpreter.get('/v/call');
+    await interpreter.post('/v/call/consent', { video: 'yes', recording: 'yes' });
+    const interpreterPage = await interpreter.get('/v/call');
+    assert.doesNotMatch(interpreterPage.body, /data-testid="not-safe"|data-victim-statement/);
+    assert.equal((await interpreter.postJson('/v/call/not-safe', {})).statusCode, 403);
+    assert.equal((await interpreter.get('/v/call/statement', { accept: 'application/json' })).statusCode, 403);
+    assert.equal((await queryRows(t.db.database, sql`select id from safety_alerts where consultation_id = ${first.consultation.id}`)).length, 0);
   });
 
   it('hostile input to every route is refused with a 4xx, never a 500', async () => {
