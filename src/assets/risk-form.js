@@ -23,9 +23,11 @@ function start(root) {
   let retryDelay = 2000;
 
   const isEmpty = (patch) => !Object.keys(patch.answers).length && !Object.keys(patch.facts).length && !Object.keys(patch.judgement).length;
-  const setStatus = (text, problem = false) => {
+  // data-save-state (pending | saving | saved | retrying | refused | conflict) lets tests and assistive code follow the saves.
+  const setStatus = (text, problem = false, saveState) => {
     status.textContent = text;
     status.classList.toggle('rvr-risk__status--problem', problem);
+    if (saveState) root.dataset.saveState = saveState;
   };
 
   // Values inside a quoted attribute selector: our ids are digits and letters, but a server message may name anything.
@@ -198,7 +200,7 @@ function start(root) {
     const sent = pending;
     pending = { answers: {}, facts: {}, judgement: {} };
     inFlight = (async () => {
-      setStatus('Saving…');
+      setStatus('Saving…', false, 'saving');
       let result;
       try {
         result = await send('PUT', url, { revision, ...sent });
@@ -211,7 +213,7 @@ function start(root) {
         retryDelay = 2000;
         clearErrors();
         applyAssessment(result.data.assessment);
-        setStatus(`Saved at ${new Date().toLocaleTimeString('en-GB')}`);
+        setStatus(`Saved at ${new Date().toLocaleTimeString('en-GB')}`, false, isEmpty(pending) ? 'saved' : 'pending');
       } else if (result.status === 409 && 'current' in result.data) {
         pending = merge(sent, pending);
         if (result.data.current) {
@@ -220,19 +222,19 @@ function start(root) {
           if (result.data.current.state !== 'draft') {
             pending = { answers: {}, facts: {}, judgement: {} };
             applyAssessment(result.data.current);
-            setStatus('This assessment was completed elsewhere: your changes were not saved. Amend it to change it.', true);
+            setStatus('This assessment was completed elsewhere: your changes were not saved. Amend it to change it.', true, 'conflict');
             return;
           }
         } else revision = 0;
-        setStatus('Merged with a copy saved elsewhere; saving again…');
+        setStatus('Merged with a copy saved elsewhere; saving again…', false, 'pending');
         timer = setTimeout(save, 50);
       } else if (result.status >= 400 && result.status < 500) {
         pending = merge(sent, pending);
         showErrors(result.data.fields, result.data.error ?? 'This could not be saved.');
-        setStatus('Not saved: fix the problem shown', true);
+        setStatus('Not saved: fix the problem shown', true, 'refused');
       } else {
         pending = merge(sent, pending);
-        setStatus('Not saved — retrying', true);
+        setStatus('Not saved — retrying', true, 'retrying');
         timer = setTimeout(save, retryDelay);
         retryDelay = Math.min(retryDelay * 2, 30000);
       }
@@ -242,10 +244,16 @@ function start(root) {
     } finally {
       inFlight = undefined;
     }
+    // Changes made while that save was in flight go in the next one.
+    if (!isEmpty(pending) && root.dataset.saveState === 'pending') {
+      clearTimeout(timer);
+      timer = setTimeout(save, 300);
+    }
     return undefined;
   };
 
   const schedule = () => {
+    root.dataset.saveState = 'pending';
     updateCompleteButton();
     clearTimeout(timer);
     timer = setTimeout(save, 600);

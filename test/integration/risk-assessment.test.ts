@@ -132,13 +132,23 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
     });
     assert.equal(third.statusCode, 200, third.body);
     assert.deepEqual(Object.keys(third.json<{ assessment: AssessmentJson }>().assessment.answers).sort(), ['1', '3']);
+    // A follow-up saved on its own is checked against its question as saved earlier; clearing the question without it is refused.
+    const q4 = await save(id, { revision: 3, answers: { 4: { answer: 'yes' } } });
+    assert.equal(q4.statusCode, 200, q4.body);
+    const followUp = await save(id, { revision: 4, answers: { '4a': { answer: 'no' } } });
+    assert.equal(followUp.statusCode, 200, followUp.body);
+    const orphaned = await save(id, { revision: 5, answers: { 4: { answer: 'no' } } });
+    assert.equal(orphaned.statusCode, 400);
+    assert.match(orphaned.json<{ fields: Record<string, string> }>().fields['4a']!, /only asked when question 4 is Yes/);
+    const cleared = await save(id, { revision: 5, answers: { 4: { answer: 'no' }, '4a': null } });
+    assert.equal(cleared.statusCode, 200, cleared.body);
 
     const reloaded = await browsers['ra-officer']!.get(`/consultations/${id}/call`);
     assert.match(reloaded.body, /id="risk-q-1-yes"[^>]*checked/);
     assert.match(reloaded.body, /id="risk-q-3-not_known"[^>]*checked/);
     assert.doesNotMatch(reloaded.body, /id="risk-q-2-no"[^>]*checked/);
     assert.match(reloaded.body, /Cut to the left eyebrow, first injury<\/textarea>/);
-    assert.match(reloaded.body, /data-revision="3"/);
+    assert.match(reloaded.body, /data-revision="6"/);
     assert.match(reloaded.body, /id="risk-prior-incidents"[^>]*value="2"/);
     assert.match(reloaded.body, /value="2026-01-10"/);
 
@@ -147,7 +157,7 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
     assert.equal(stored[0]!.form_version, 'DASH2009');
     assert.equal(stored[0]!.state, 'draft');
     const saves = [...(await audits('risk_assessment.started')), ...(await audits('risk_assessment.saved'))].filter((a) => a.subject === `consultation:${id}`);
-    assert.equal(saves.length, 3);
+    assert.equal(saves.length, 6);
     assert.deepEqual(saves[0]!.details.questions, ['1']);
     assert.ok(!JSON.stringify(saves).includes('eyebrow'), 'no answer text in the audit trail');
     assert.ok(!JSON.stringify(saves).includes('"yes"'), 'no answer values in the audit trail');

@@ -384,9 +384,10 @@ export class RiskAssessmentService {
   }
 
   private merge(form: RiskForm, base: RiskAssessmentView, patch: RiskDraftPatch, incidentAt: Date) {
-    // Unknown ids and malformed entries are refused before anything is merged.
+    // Unknown ids and malformed entries are refused before anything is merged; a follow-up is checked against its
+    // question as it will stand (saved earlier, or in this patch).
     const given = Object.fromEntries(Object.entries(patch.answers ?? {}).map(([id, entry]) => [id, entry ?? {}]));
-    const problems = answerProblems(form, given);
+    const problems = answerProblems(form, { ...base.answers, ...given });
     if (Object.keys(problems).length > 0) throw new ValidationError(summarise(problems), problems);
     const answers: Record<string, AnswerEntry> = { ...base.answers };
     for (const [id, entry] of Object.entries(patch.answers ?? {})) {
