@@ -41,26 +41,20 @@ export class RiskAssessmentRepository {
     return row;
   }
 
-  /** The latest version of a consultation's assessment (the one that stands), locked for a change. */
-  async lockCurrent(consultationId: string): Promise<RiskAssessmentRow | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(riskAssessments)
-      .where(eq(riskAssessments.consultationId, consultationId))
-      .orderBy(desc(riskAssessments.version))
-      .limit(1)
-      .for('update');
+  /** The latest version of a consultation's assessment (the one that stands). */
+  async findCurrent(consultationId: string): Promise<RiskAssessmentRow | undefined> {
+    const [row] = await this.latest(consultationId);
     return row;
   }
 
-  async findCurrent(consultationId: string): Promise<RiskAssessmentRow | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(riskAssessments)
-      .where(eq(riskAssessments.consultationId, consultationId))
-      .orderBy(desc(riskAssessments.version))
-      .limit(1);
+  /** The same, locked for a change in the caller's transaction. */
+  async lockCurrent(consultationId: string): Promise<RiskAssessmentRow | undefined> {
+    const [row] = await this.latest(consultationId).for('update');
     return row;
+  }
+
+  private latest(consultationId: string) {
+    return this.db.select().from(riskAssessments).where(eq(riskAssessments.consultationId, consultationId)).orderBy(desc(riskAssessments.version)).limit(1);
   }
 
   async listByConsultation(consultationId: string): Promise<RiskAssessmentRow[]> {

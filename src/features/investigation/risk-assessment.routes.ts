@@ -1,10 +1,10 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../composition.js';
 import { AGE_BANDS } from '../../domain/eligibility.js';
 import { hasPermission } from '../../domain/permissions.js';
 import { GRADES } from '../../domain/risk-forms/risk-form.js';
 import { contextOf, redirectTo, wantsJson } from '../../platform/http/access.js';
-import type { RiskDraftPatch } from './risk-assessment.service.js';
+import type { RiskDraftPatch, RiskSaveOutcome } from './risk-assessment.service.js';
 
 const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: uuid } } as const;
@@ -56,6 +56,12 @@ const signOffBody = { type: 'object', properties: { note: { type: 'string', maxL
 const CONFLICT =
   'This risk assessment was saved from another page or tab since you loaded it. Your changes have been merged with the saved copy: check them and save again.';
 
+/** A save or completion: the assessment, or a 409 with the current server copy for the page to merge. */
+function sendSaveOutcome(request: FastifyRequest, reply: FastifyReply, outcome: RiskSaveOutcome) {
+  if (!outcome.saved) return reply.code(409).send({ error: CONFLICT, current: outcome.current, correlationId: request.id });
+  return reply.send({ assessment: outcome.assessment });
+}
+
 /** The risk assessment (DASH) of a consultation: the officer's autosaved draft, completion, amendment, and the supervisor's sign-off. */
 export function riskAssessmentRoutes(services: Services): FastifyPluginAsync {
   const risk = services.riskAssessments;
@@ -78,21 +84,13 @@ export function riskAssessmentRoutes(services: Services): FastifyPluginAsync {
     app.put<{ Params: { id: string }; Body: RiskDraftPatch }>(
       '/consultations/:id/risk-assessment',
       { config: { access: { permission: 'investigation.record' } }, schema: { params: idParams, body: draftBody } },
-      async (request, reply) => {
-        const outcome = await risk.saveDraft(contextOf(request), request.params.id, request.body);
-        if (!outcome.saved) return reply.code(409).send({ error: CONFLICT, current: outcome.current, correlationId: request.id });
-        return { assessment: outcome.assessment };
-      },
+      async (request, reply) => sendSaveOutcome(request, reply, await risk.saveDraft(contextOf(request), request.params.id, request.body)),
     );
 
     app.post<{ Params: { id: string }; Body: { revision: number } }>(
       '/consultations/:id/risk-assessment/complete',
       { config: { access: { permission: 'investigation.record' } }, schema: { params: idParams, body: completeBody } },
-      async (request, reply) => {
-        const outcome = await risk.complete(contextOf(request), request.params.id, request.body.revision);
-        if (!outcome.saved) return reply.code(409).send({ error: CONFLICT, current: outcome.current, correlationId: request.id });
-        return { assessment: outcome.assessment };
-      },
+      async (request, reply) => sendSaveOutcome(request, reply, await risk.complete(contextOf(request), request.params.id, request.body.revision)),
     );
 
     app.post<{ Params: { id: string }; Body: { amendmentReason: string } }>(
