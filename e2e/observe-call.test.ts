@@ -8,23 +8,45 @@ import { officerEndsCall, officerSendsLink, victimJoins, waitForDecodedVideo } f
 import { evaluateWithin, freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
 import { SignInPage } from './support/pages.js';
 
-/** Waits until a video element shows decoded frames that keep coming (its playback time moves on). */
-async function waitForPlayingVideo(page: Page, testId: string, timeoutMs = 20_000): Promise<{ width: number; height: number }> {
+/** Frames decoded so far for the video shown in each element (by data-testid), from that track's receiver's stats. */
+function framesDecodedByVideo(page: Page): Promise<Record<string, { frames: number; width: number }>> {
+  return evaluateWithin(page, 5000, async () => {
+    const pc = (window as unknown as { rvrCall: { pc?: RTCPeerConnection } }).rvrCall.pc;
+    const out: Record<string, { frames: number; width: number }> = {};
+    for (const video of document.querySelectorAll<HTMLVideoElement>('video[data-testid]')) {
+      const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      const receiver = pc?.getReceivers().find((r) => r.track === track);
+      let frames = 0;
+      (await receiver?.getStats())?.forEach((s: { type: string; framesDecoded?: number }) => {
+        if (s.type === 'inbound-rtp') frames += s.framesDecoded ?? 0;
+      });
+      out[video.dataset.testid!] = { frames, width: video.videoWidth };
+    }
+    const inbound: string[] = [];
+    (await pc?.getStats())?.forEach((s: { type: string; kind?: string; packetsReceived?: number; mid?: string }) => {
+      if (s.type === 'inbound-rtp') inbound.push(`${s.mid}:${s.kind}:${s.packetsReceived}`);
+    });
+    out[`pc:${pc?.connectionState}:${inbound.join(',')}`] = { frames: 0, width: 0 };
+    return out;
+  });
+}
+
+/** Waits until each named video element shows decoded frames whose count is still rising (the machine may be busy: generous deadline). */
+async function waitForDecodedVideos(page: Page, testIds: string[], timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let lastTime = -1;
+  const first = new Map<string, number>();
+  const done = new Set<string>();
   for (;;) {
-    const state = await evaluateWithin(page, 5000, () =>
-      [...document.querySelectorAll<HTMLVideoElement>('video[data-testid]')].map((v) => ({
-        id: v.dataset.testid,
-        width: v.videoWidth,
-        height: v.videoHeight,
-        time: v.currentTime,
-      })),
-    );
-    const video = state.find((v) => v.id === testId);
-    if (video && video.width > 0 && lastTime >= 0 && video.time > lastTime) return { width: video.width, height: video.height };
-    lastTime = video && video.width > 0 ? video.time : -1;
-    if (Date.now() > deadline) throw new Error(`${testId} shows no playing video within ${timeoutMs} ms (${JSON.stringify(video)})`);
+    const now = await framesDecodedByVideo(page);
+    for (const id of testIds) {
+      const seen = now[id];
+      if (!seen || seen.frames === 0 || seen.width === 0) continue;
+      if (!first.has(id)) first.set(id, seen.frames);
+      else if (seen.frames > first.get(id)!) done.add(id);
+    }
+    if (done.size === testIds.length) return;
+    if (Date.now() > deadline)
+      throw new Error(`no rising decoded frames in ${testIds.filter((id) => !done.has(id)).join(', ')} within ${timeoutMs} ms: ${JSON.stringify(now)}`);
     await page.waitForTimeout(500);
   }
 }
@@ -34,7 +56,13 @@ describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)
   const people: Participant[] = [];
   before(async () => {
     const port = await freePort();
-    server = await startServer({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, CALL_RECONNECT_GRACE_SECONDS: '20' });
+    // Every call is sampled for review here, so the same call goes on to be reviewed.
+    server = await startServer({
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      CALL_RECONNECT_GRACE_SECONDS: '20',
+      REVIEW_SAMPLE_PERCENT: '100',
+    });
   });
   after(async () => {
     await Promise.all(people.map((p) => p.close()));
@@ -67,11 +95,10 @@ describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)
     await page.waitForURL(/\/supervisor\/calls\/[^/]+\/observer$/);
 
     // Everyone's video, decoded on the observer's page.
-    const [fromOfficer, fromVictim] = await Promise.all([
-      waitForPlayingVideo(page, 'observer-video-officer'),
-      waitForPlayingVideo(page, 'observer-video-victim'),
-    ]);
-    assert.ok(fromOfficer.width > 0 && fromVictim.width > 0);
+    await waitForDecodedVideos(page, ['observer-video-officer', 'observer-video-victim']).catch(async (error: Error) => {
+      const events = (await services.calls.callView(call.id)).events.map((e) => `${e.type}:${e.role ?? ''}`);
+      throw new Error(`${error.message}\nroom: ${JSON.stringify(services.callRooms.stats())}\nevents: ${events.join(' ')}`);
+    });
     const decoded = await waitForDecodedVideo(page);
     assert.ok(decoded.audioReceived > 0, 'the observer hears the call');
 
@@ -117,5 +144,30 @@ describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)
     }
     const observerParticipant = (await services.data.repos.calls.listParticipants(call.id)).find((p) => p.role === 'observer')!;
     assert.ok(!recordings.some((r) => r.participantId === observerParticipant.id));
+
+    // EVD-15: the call is queued for review; the reviewer watches it through the evidence player (s.62 reason) and scores it.
+    const review = (await services.data.repos.supervision.findReviewByConsultation(consultationId))!;
+    assert.equal(review.sampledBecause, 'random');
+    const evidenceBefore = (await services.data.repos.evidence.listByConsultation(consultationId)).map((i) => `${i.id}:${i.sha256}:${i.fileKey}`);
+    await page.goto(`${server.baseUrl}/supervisor/reviews`);
+    await page.locator(`[data-testid="review-row"][data-consultation="${consultationId}"] a`).click();
+    await page.getByTestId('review-play').click();
+    await page.getByTestId('call-player').waitFor();
+    assert.equal(await page.locator('[data-call-player] video').count(), 2, 'the officer’s and the victim’s recordings');
+    await page.goBack();
+    for (const item of ['consent_and_recording_notice', 'dash_complete', 'lines_of_enquiry', 'safeguarding_advice', 'outcome_appropriate', 'professionalism']) {
+      await page.getByTestId(`review-score-${item}-${item === 'dash_complete' ? 'not_met' : 'met'}`).check();
+    }
+    await page.getByTestId('review-note-dash_complete').fill('No DASH risk assessment was started.');
+    await page.getByTestId('review-feedback').fill('Good rapport. Complete the DASH checklist during the call next time.');
+    await page.getByTestId('review-complete').click();
+    await page.getByTestId('review-completed').waitFor();
+    const after = (await services.data.repos.evidence.listByConsultation(consultationId)).map((i) => `${i.id}:${i.sha256}:${i.fileKey}`);
+    assert.deepEqual(after, evidenceBefore, 'the review did not alter the evidence');
+
+    // The officer reads the feedback on their own page.
+    await officer.page.goto(`${server.baseUrl}/officer`);
+    await officer.page.getByTestId('feedback-link').click();
+    await officer.page.getByTestId('feedback-item').filter({ hasText: 'Complete the DASH checklist' }).waitFor();
   });
 });
