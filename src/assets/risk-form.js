@@ -211,9 +211,15 @@ function start(root) {
       const merge = (a, b) => ({ answers: { ...a.answers, ...b.answers }, facts: { ...a.facts, ...b.facts }, judgement: { ...a.judgement, ...b.judgement } });
       if (result.status === 200) {
         retryDelay = 2000;
-        clearErrors();
+        const warnings = result.data.warnings ?? {};
+        if (Object.keys(warnings).length) showErrors(warnings);
+        else clearErrors();
         applyAssessment(result.data.assessment);
-        setStatus(`Saved at ${new Date().toLocaleTimeString('en-GB')}`, false, isEmpty(pending) ? 'saved' : 'pending');
+        setStatus(
+          `Saved at ${new Date().toLocaleTimeString('en-GB')}${Object.keys(warnings).length ? ': check your judgement before completing' : ''}`,
+          false,
+          isEmpty(pending) ? 'saved' : 'pending',
+        );
       } else if (result.status === 409 && 'current' in result.data) {
         pending = merge(sent, pending);
         if (result.data.current) {

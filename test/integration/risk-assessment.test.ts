@@ -316,7 +316,18 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
     assert.match(referral.json<{ fields: Record<string, string> }>().fields.judgementReason!, /concerns behind a MARAC referral/);
     const lowered = await save(medium, { revision: 1, judgement: { grade: 'standard', reason: 'The abuser is in custody on remand for months' } });
     assert.equal(lowered.statusCode, 200, lowered.body);
-    const done = await complete(medium, 2);
+    // Answers that later reach an actuarial High still save (never lost), with the judgement as a warning; completion refuses it.
+    const toHigh = await save(medium, { revision: 2, answers: { 20: { answer: 'yes' }, 21: { answer: 'yes' }, 22: { answer: 'yes' } } });
+    assert.equal(toHigh.statusCode, 200, toHigh.body);
+    const saved = toHigh.json<{ assessment: AssessmentJson; warnings: Record<string, string> }>();
+    assert.match(saved.warnings.grade!, /cannot lower an actuarial High \(14/);
+    assert.equal(saved.assessment.score.grade, 'high', 'the High stands while the draft holds the lower judgement');
+    const blocked = await complete(medium, 3);
+    assert.equal(blocked.statusCode, 400);
+    assert.match(blocked.json<{ fields: Record<string, string> }>().fields.grade!, /DASH-04/);
+    const back = await save(medium, { revision: 3, answers: { 20: { answer: 'no' }, 21: { answer: 'no' }, 22: { answer: 'no' } } });
+    assert.deepEqual(back.json<{ warnings: Record<string, string> }>().warnings, {});
+    const done = await complete(medium, 4);
     assert.equal(done.statusCode, 200, done.body);
     assert.deepEqual([done.json<{ assessment: AssessmentJson }>().assessment.score.grade, (await rows(medium))[0]!.actuarial_grade], ['standard', 'medium']);
 

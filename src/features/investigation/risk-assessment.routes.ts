@@ -59,7 +59,7 @@ const CONFLICT =
 /** A save or completion: the assessment, or a 409 with the current server copy for the page to merge. */
 function sendSaveOutcome(request: FastifyRequest, reply: FastifyReply, outcome: RiskSaveOutcome) {
   if (!outcome.saved) return reply.code(409).send({ error: CONFLICT, current: outcome.current, correlationId: request.id });
-  return reply.send({ assessment: outcome.assessment });
+  return reply.send({ assessment: outcome.assessment, warnings: outcome.warnings ?? {} });
 }
 
 /** The risk assessment (DASH) of a consultation: the officer's autosaved draft, completion, amendment, and the supervisor's sign-off. */

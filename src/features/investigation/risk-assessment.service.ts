@@ -81,7 +81,12 @@ export interface RiskAssessmentSummary {
   signedOff: boolean;
 }
 
-export type RiskSaveOutcome = { saved: true; assessment: RiskAssessmentView } | { saved: false; current: RiskAssessmentView | null };
+/** `warnings`: what would stop completion in the judgement, kept in the draft so answers are never lost for it. */
+export type RiskSaveOutcome =
+  { saved: true; assessment: RiskAssessmentView; warnings?: Record<string, string> } | { saved: false; current: RiskAssessmentView | null };
+
+/** The judgement's own problems (DASH-03 b, DASH-04, DASH-07). */
+const JUDGEMENT_FIELDS = ['grade', 'judgementReason', 'judgementReferral'];
 
 const EDITABLE = 'draft';
 const STATE_WORDS: Record<string, string> = { completed: 'completed', signed_off: 'signed off', superseded: 'replaced by a newer version' };
@@ -163,7 +168,11 @@ export class RiskAssessmentService {
       const base = current ? this.view(current, incidentAt) : this.emptyView(consultation, incidentAt, ageBand);
       const merged = this.merge(this.formOf(base), base, patch, incidentAt);
       const problems = assessmentProblems(this.formOf(base), merged, this.deps.settings, 'draft');
-      if (Object.keys(problems).length > 0) throw new ValidationError(summarise(problems), problems);
+      // A judgement the officer is changing now is refused; one made invalid by later answers (a High reached after
+      // grading Standard) does not block saving those answers: it stays a warning, and completion refuses it.
+      const warnings = patch.judgement ? {} : pick(problems, JUDGEMENT_FIELDS);
+      const refusals = Object.fromEntries(Object.entries(problems).filter(([field]) => !(field in warnings)));
+      if (Object.keys(refusals).length > 0) throw new ValidationError(summarise(refusals), refusals);
       const at = this.deps.now();
       const columns = {
         answers: merged.answers,
@@ -199,7 +208,7 @@ export class RiskAssessmentService {
           fields: [...Object.keys(patch.facts ?? {}), ...Object.keys(patch.judgement ?? {})],
         },
       });
-      return { saved: true as const, assessment: this.view(saved, incidentAt) };
+      return { saved: true as const, assessment: this.view(saved, incidentAt), ...(Object.keys(warnings).length ? { warnings } : {}) };
     });
   }
 
@@ -547,6 +556,10 @@ export class RiskAssessmentService {
   private userId(context: RequestContext): string | null {
     return context.actor.type === 'user' ? context.actor.userId : null;
   }
+}
+
+function pick(problems: Record<string, string>, fields: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(problems).filter(([field]) => fields.includes(field)));
 }
 
 function summarise(problems: Record<string, string>): string {
