@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
+import fc from 'fast-check';
 import { questionsOf } from '../../src/domain/risk-forms/risk-form.js';
 import { DASH2009 } from '../../src/domain/risk-forms/dash-2009.js';
 import { describeOnEachDatabase, queryRows } from '../support/databases.js';
@@ -495,5 +496,46 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
     const signOffBadId = await send('ra-supervisor', 'POST', '/risk-assessments/00000000-0000-4000-8000-000000000000/sign-off', {});
     assert.equal(signOffBadId.statusCode, 404);
     assert.equal((await rows(id)).length, 0, 'nothing was written');
+
+    // Whatever shape arrives, the answer is a 2xx, 400 or 409, never a server error, and never a stack trace.
+    const key = fc.oneof(fc.constantFrom(...IDS, '4a', '8a', '0', '28', 'toString', 'hasOwnProperty'), fc.string({ maxLength: 12 }));
+    const entry = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.record({ answer: fc.oneof(fc.constantFrom('yes', 'no', 'not_known'), fc.string()), comment: fc.string({ maxLength: 30 }) }, { requiredKeys: [] }),
+    );
+    const body = fc.record(
+      {
+        revision: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.jsonValue({ maxDepth: 1 })),
+        answers: fc.oneof(fc.dictionary(key, entry, { maxKeys: 5 }), fc.jsonValue({ maxDepth: 2 })),
+        facts: fc.oneof(
+          fc.record(
+            {
+              victimAgeBand: fc.jsonValue({ maxDepth: 1 }),
+              priorIncidents12Months: fc.jsonValue({ maxDepth: 1 }),
+              lastMaracReferralOn: fc.jsonValue({ maxDepth: 1 }),
+            },
+            { requiredKeys: [] },
+          ),
+          fc.jsonValue({ maxDepth: 1 }),
+        ),
+        judgement: fc.oneof(
+          fc.record(
+            { grade: fc.jsonValue({ maxDepth: 1 }), referral: fc.jsonValue({ maxDepth: 1 }), reason: fc.jsonValue({ maxDepth: 1 }) },
+            { requiredKeys: [] },
+          ),
+          fc.jsonValue({ maxDepth: 1 }),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    const { id: fuzzed } = await acceptedConsultation();
+    await fc.assert(
+      fc.asyncProperty(body, async (value) => {
+        const response = await save(fuzzed, value);
+        assert.ok([200, 400, 409].includes(response.statusCode), `${response.statusCode} for ${JSON.stringify(value)}: ${response.body}`);
+        assert.doesNotMatch(response.body, /at [^ ]+\.(ts|js):\d+:\d+/);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
