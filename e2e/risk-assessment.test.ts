@@ -52,6 +52,8 @@ describe('the DASH panel on the officer’s call page, in Chromium (DASH-01, DAS
     assert.equal(await page.getByTestId('risk-score').textContent(), '1');
     assert.match((await page.getByTestId('risk-flags').textContent()) ?? '', /Non-fatal strangulation/);
 
+    // Each question's test id holds that question's own three radios only (its follow-up has its own id).
+    assert.equal(await page.getByTestId('risk-question-4').locator('input[type="radio"]').count(), 3);
     // Q4 Yes asks the honour-based abuse follow-up.
     assert.equal(await page.getByTestId('risk-question-4a').isVisible(), false);
     await answer(page, '4', 'Yes');
