@@ -29,8 +29,8 @@ async function reviewApp(kind: 'pglite' | 'postgres', samplePercent: string) {
       formVersion: 'DASH2009',
       state: 'completed',
       answers: {},
-      grade: 'High',
-      actuarialGrade: 'High',
+      grade: 'high',
+      actuarialGrade: 'high',
       yesCount: 15,
       updatedAt: new Date(),
       completedAt: new Date(),
@@ -95,6 +95,15 @@ await describeOnEachDatabase('quality review sampling: 0 % sample, High risk alw
   let s: Awaited<ReturnType<typeof reviewApp>>;
   before(async () => (s = await reviewApp(kind, '0')));
   after(() => s.t.close());
+
+  it('a draft assessment showing High is not final: not queued at the end', async () => {
+    const id = await s.accepted();
+    await s.t.db.database.db
+      .insert(riskAssessments)
+      .values({ consultationId: id, formVersion: 'DASH2009', state: 'draft', answers: {}, grade: 'high', actuarialGrade: 'high', updatedAt: new Date() });
+    await s.escalate(id);
+    assert.equal(await s.review(id), undefined);
+  });
 
   it('with a 0 % sample an ordinary consultation is never queued', async () => {
     for (let i = 0; i < 3; i++) {

@@ -150,12 +150,12 @@ export class SupervisionRepository {
 
   // Quality reviews
 
-  /** The latest (not superseded) risk assessment's grade: the officer's final grade, else the actuarial one. */
+  /** The grade of the latest completed (or signed-off) risk assessment: the officer's final grade, else the actuarial one. A draft's grade is not final. */
   async latestRiskGrade(consultationId: string): Promise<string | undefined> {
     const [row] = await this.db
       .select({ grade: riskAssessments.grade, actuarialGrade: riskAssessments.actuarialGrade })
       .from(riskAssessments)
-      .where(and(eq(riskAssessments.consultationId, consultationId), ne(riskAssessments.state, 'superseded')))
+      .where(and(eq(riskAssessments.consultationId, consultationId), inArray(riskAssessments.state, ['completed', 'signed_off'])))
       .orderBy(desc(riskAssessments.version))
       .limit(1);
     return row ? (row.grade ?? row.actuarialGrade ?? undefined) : undefined;
