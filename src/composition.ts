@@ -178,7 +178,15 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   });
   consultations.onEnded('satisfaction-survey', (tx, context, consultation, at) => surveys.scheduleOnEnded(tx, context, consultation, at));
   // The DASH risk assessment in the call (DASH-01..08): scored with the force's bands, kept as evidence when completed.
-  const riskAssessments = new RiskAssessmentService({ data, audit, evidence, settings: deps.config.investigation, now });
+  // A High grade completed after the call has ended still queues the consultation for review (EVD-15).
+  const riskAssessments = new RiskAssessmentService({
+    data,
+    audit,
+    evidence,
+    settings: deps.config.investigation,
+    now,
+    onCompleted: (tx, context, consultationId, at) => qualityReviews.queueIfHighRisk(tx, context, consultationId, at),
+  });
   const mediaEngine = new WeriftMediaEngine(
     { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
     logger,

@@ -42,7 +42,8 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
   const browsers: Record<string, Browser> = {};
 
   before(async () => {
-    t = await buildTestApp(kind);
+    // No random review sample here, so a queued review can only be the High-risk rule's doing.
+    t = await buildTestApp(kind, { env: { REVIEW_SAMPLE_PERCENT: '0' } });
     handler = await createUser(t.services, 'ra-handler', ['call_handler']);
     officer = await createUser(t.services, 'ra-officer', ['rvr_officer']);
     otherOfficer = await createUser(t.services, 'ra-officer2', ['rvr_officer']);
@@ -537,5 +538,15 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
       }),
       { numRuns: 150 },
     );
+  });
+  it('EVD-15: a High assessment completed after the consultation ended queues it for quality review as high risk', async () => {
+    const { id } = await acceptedConsultation();
+    await t.services.consultations.transition(contextFor(officer), id, 'escalated_to_attendance', 'Suspect returned home; patrol sent');
+    assert.equal(await t.services.data.repos.supervision.findReviewByConsultation(id), undefined, 'not sampled at random (0%) and not yet High');
+    const assessment = await completed(id, 14);
+    assert.equal(assessment.score.grade, 'high');
+    const review = await t.services.data.repos.supervision.findReviewByConsultation(id);
+    assert.equal(review?.sampledBecause, 'high_risk');
+    assert.equal(review?.state, 'queued');
   });
 });

@@ -33,6 +33,8 @@ export interface RiskAssessmentDeps {
   /** config.investigation: the local bands and the escalation threshold (DASH-03 c, DASH-05). */
   settings: ScoringSettings;
   now: () => Date;
+  /** Runs in the completing transaction, e.g. to queue a High-risk consultation for quality review (EVD-15). */
+  onCompleted?: (tx: Repositories, context: RequestContext, consultationId: string, at: Date) => Promise<void>;
 }
 
 /** What the officer's page sends as they go: only what changed, with the revision the page last saw. */
@@ -266,6 +268,7 @@ export class RiskAssessmentService {
         subject: `consultation:${consultationId}`,
         details: { assessmentId: current.id, formVersion: form.version, version: current.version, evidenceItemId: item.id, sha256: item.sha256 },
       });
+      await this.deps.onCompleted?.(tx, context, consultationId, at);
       return { saved: true as const, assessment: this.view(completed!, incidentAt) };
     });
   }

@@ -31,8 +31,8 @@ import { WebmTrackRecorder, type RecordedTrack } from './webm-track-recorder.js'
 const OPUS_PT = 111;
 const VP8_PT = 96;
 const REMB_INTERVAL_MS = 1000;
-/** Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3). */
-const KEYFRAME_RETRY_MS = [300, 1000, 2500];
+/** Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3), and on a busy machine the early ones can all be lost (seen with a late-joining observer). */
+const KEYFRAME_RETRY_MS = [300, 1000, 2500, 5000, 10_000];
 
 /** The same payload list on every connection, so payload types forward unchanged. No transport-cc (trap 1). */
 function codecs() {
