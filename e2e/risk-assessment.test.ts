@@ -1,29 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { acceptedConsultation, officerOnCallPage } from './support/call.js';
 import { startServer, type Participant, type RunningServer } from './support/harness.js';
-
-/** Answers one question of the DASH panel by its number (or follow-up id such as "4a"). */
-async function answer(page: Page, question: string, value: 'Yes' | 'No' | 'Not known') {
-  await page
-    .getByTestId(`risk-question-${question}`)
-    .locator(`input[name="q-${question}"]`)
-    .and(page.getByLabel(value, { exact: true }))
-    .check();
-}
-
-/** Waits until every change on the page is saved (the panel's data-save-state). */
-async function waitSaved(page: Page) {
-  await page
-    .locator('[data-risk-form][data-save-state="saved"]')
-    .waitFor({ timeout: 10_000 })
-    .catch(async (error: Error) => {
-      throw new Error(
-        `${error.message}; status: ${await page.getByTestId('risk-save-status').textContent()}; errors: ${await page.getByTestId('risk-errors').textContent()}`,
-      );
-    });
-}
+import { answerRiskQuestion as answer, waitRiskSaved as waitSaved } from './support/risk-form.js';
 
 describe('the DASH panel on the officer’s call page, in Chromium (DASH-01, DASH-06)', () => {
   let server: RunningServer;

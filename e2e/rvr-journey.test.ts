@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -7,6 +8,7 @@ import { decodeErrors, probeMedia } from '../src/platform/media/ffmpeg.js';
 import { officerEndsCall, officerSendsLink, victimJoins, waitForDecodedVideo } from './support/call.js';
 import { evaluateWithin, freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
 import { SignInPage } from './support/pages.js';
+import { answerRiskQuestion, waitRiskSaved } from './support/risk-form.js';
 
 /** Frames decoded so far for the video shown in each element (by data-testid), from that track's receiver's stats. */
 function framesDecodedByVideo(page: Page): Promise<Record<string, { frames: number; width: number }>> {
@@ -51,7 +53,9 @@ async function waitForDecodedVideos(page: Page, testIds: string[], timeoutMs = 4
   }
 }
 
-describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)', () => {
+// Issue 7's whole journey in one live call: the officer's DASH, the victim's confirmed statement, an outcome, a
+// supervisor observing silently and then reviewing the recording, the officer's feedback, and the outcome measures.
+describe('the RVR journey: investigation in the call, supervision and the outcome measures (issue 7)', () => {
   let server: RunningServer;
   const people: Participant[] = [];
   before(async () => {
@@ -69,14 +73,17 @@ describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)
     await server?.stop();
   });
 
-  it('the observer receives both officer and victim, sends nothing, the victim is told, and leaving stamps the end', async () => {
+  it('DASH-01/RVR-08/EVD-15: the officer completes the DASH, the victim confirms the statement, an arrest is requested; the observer receives both, sends nothing, the victim is told; the review scores it; the dashboard shows it', async () => {
     const { services } = server.runtime;
+    // The demo data has calls of its own: the dashboard is checked for this call's difference.
+    const measuresBefore = (await services.outcomes.dashboard({})).total;
     const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
     const victim = await victimJoins(link);
     people.push(victim);
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
     const call = (await services.calls.findOpenCall(consultationId))!;
+    const o = officer.page;
 
     // The supervisor finds the call on the live board (from their start page) and observes it with a reason.
     const supervisor = await launchParticipant({ fakeMedia: true });
@@ -120,6 +127,47 @@ describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)
     assert.equal(observation!.victimNotified, true);
     assert.equal(observation!.endedAt, null);
 
+    // While the supervisor watches, the officer investigates.
+    // DASH-01..06 during the call: 15 "yes" of 27 is an actuarial High and a MARAC referral (14+).
+    await o.getByTestId('risk-form').waitFor();
+    for (let n = 1; n <= 27; n++) await answerRiskQuestion(o, String(n), n <= 15 ? 'Yes' : 'No');
+    await answerRiskQuestion(o, '4a', 'No');
+    await answerRiskQuestion(o, '8a', 'Not known');
+    await o.getByTestId('risk-prior-incidents').fill('0');
+    await waitRiskSaved(o);
+    assert.equal(await o.getByTestId('risk-grade').getAttribute('data-grade'), 'high');
+    assert.equal(await o.getByTestId('risk-marac').getAttribute('data-marac'), 'yes');
+    await o.getByTestId('risk-complete').click();
+    await o
+      .getByTestId('risk-state')
+      .filter({ hasText: /^Completed/ })
+      .waitFor();
+
+    // The victim's account: typed by the officer, shown on the victim's page, confirmed with their typed name.
+    const account = 'He came home at ten, shouted and pushed me into the door.';
+    await o.getByTestId('statement-text').fill(account);
+    await o
+      .getByTestId('statement-status')
+      .filter({ hasText: /^Saved/ })
+      .waitFor({ timeout: 10_000 });
+    await o.getByTestId('statement-share').click();
+    await victim.page.getByTestId('victim-statement').filter({ hasText: account }).waitFor({ timeout: 10_000 });
+    await victim.page.getByTestId('victim-signature').fill('Jane Doe');
+    await victim.page.getByTestId('victim-statement-confirm').click();
+    await victim.page.getByTestId('victim-statement-confirmed').waitFor({ timeout: 10_000 });
+    await o.getByTestId('statement-state').filter({ hasText: 'Confirmed by the victim' }).waitFor({ timeout: 10_000 });
+    const statement = (await services.data.repos.victimStatements.findByConsultation(consultationId))!;
+    assert.equal(statement.confirmedText, account);
+    assert.equal(statement.confirmedSha256, createHash('sha256').update(account, 'utf8').digest('hex'));
+
+    // An outcome: an arrest requested, with the suspect's details and last known location.
+    const outcome = o.getByTestId('outcome-form');
+    await outcome.getByLabel('Record an outcome').selectOption('arrest_requested');
+    await outcome.getByLabel(/Suspect details/).fill('Male, 34, known to the victim');
+    await outcome.getByLabel(/last known location/).fill('Outside the victim’s address');
+    await outcome.getByTestId('outcome-record').click();
+    await o.locator('[data-testid="outcome-list"] [data-outcome-kind="arrest_requested"]').waitFor({ timeout: 10_000 });
+
     // Leaving: the end is stamped, the victim's notice goes, the call carries on.
     await page.getByTestId('observe-leave').click();
     await page.waitForURL(/\/supervisor\/board$/);
@@ -147,7 +195,7 @@ describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)
 
     // EVD-15: the call is queued for review; the reviewer watches it through the evidence player (s.62 reason) and scores it.
     const review = (await services.data.repos.supervision.findReviewByConsultation(consultationId))!;
-    assert.equal(review.sampledBecause, 'random');
+    assert.equal(review.sampledBecause, 'random_and_high_risk', 'every call is sampled here, and this one is High risk too');
     const evidenceBefore = (await services.data.repos.evidence.listByConsultation(consultationId)).map((i) => `${i.id}:${i.sha256}:${i.fileKey}`);
     await page.goto(`${server.baseUrl}/supervisor/reviews`);
     await page.locator(`[data-testid="review-row"][data-consultation="${consultationId}"] a`).click();
@@ -155,11 +203,12 @@ describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)
     await page.getByTestId('call-player').waitFor();
     assert.equal(await page.locator('[data-call-player] video').count(), 2, 'the officer’s and the victim’s recordings');
     await page.goBack();
+    assert.match((await page.getByTestId('review-risk-grade').textContent()) ?? '', /high/i);
     for (const item of ['consent_and_recording_notice', 'dash_complete', 'lines_of_enquiry', 'safeguarding_advice', 'outcome_appropriate', 'professionalism']) {
-      await page.getByTestId(`review-score-${item}-${item === 'dash_complete' ? 'not_met' : 'met'}`).check();
+      await page.getByTestId(`review-score-${item}-${item === 'lines_of_enquiry' ? 'partly' : 'met'}`).check();
     }
-    await page.getByTestId('review-note-dash_complete').fill('No DASH risk assessment was started.');
-    await page.getByTestId('review-feedback').fill('Good rapport. Complete the DASH checklist during the call next time.');
+    await page.getByTestId('review-note-lines_of_enquiry').fill('Witnesses and CCTV were not recorded.');
+    await page.getByTestId('review-feedback').fill('Good rapport and a complete DASH. Record witnesses and CCTV as lines of enquiry next time.');
     await page.getByTestId('review-complete').click();
     await page.getByTestId('review-completed').waitFor();
     const after = (await services.data.repos.evidence.listByConsultation(consultationId)).map((i) => `${i.id}:${i.sha256}:${i.fileKey}`);
@@ -168,6 +217,15 @@ describe('a supervisor observes a live call silently (policy 4.0, EVD-15, DP-01)
     // The officer reads the feedback on their own page.
     await officer.page.goto(`${server.baseUrl}/officer`);
     await officer.page.getByTestId('feedback-link').click();
-    await officer.page.getByTestId('feedback-item').filter({ hasText: 'Complete the DASH checklist' }).waitFor();
+    await officer.page.getByTestId('feedback-item').filter({ hasText: 'Record witnesses and CCTV' }).waitFor();
+
+    // RVR-09: the outcome measures count this call, with its time from call received to officer on video.
+    await page.goto(`${server.baseUrl}/outcomes`);
+    const measure = async (id: string) => Number(await page.getByTestId(`measure-${id}`).getAttribute('data-value'));
+    assert.equal(await measure('connected'), measuresBefore.connected.count + 1);
+    assert.equal(await measure('arrests'), measuresBefore.arrestsRequested + 1);
+    assert.equal(await measure('marac'), measuresBefore.maracReferrals + 1);
+    assert.equal(await measure('time-to-officer-count'), measuresBefore.timeToOfficer.count + 1);
+    assert.equal(await measure('surveys-sent'), measuresBefore.satisfaction.sent, 'the survey waits for its delay');
   });
 });
