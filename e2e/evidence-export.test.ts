@@ -95,7 +95,9 @@ describe('evidence after a real call (issue 6): opened with a reason, played fro
         [...document.querySelectorAll('video')].map((v) => ({ at: v.currentTime, offset: Number(v.dataset.offsetMs) / 1000, paused: v.paused })),
       );
     let tracks = await readPlayer();
-    for (let i = 0; i < 30 && !tracks.every((track) => track.at > 0.5); i++) {
+    // A track starts at its offset on the call's clock (the victim joins seconds after the officer): wait past the last one.
+    const waits = Math.ceil((Math.max(...tracks.map((track) => track.offset)) + 6) / 0.2);
+    for (let i = 0; i < waits && !tracks.every((track) => track.at > 0.5); i++) {
       await manager.page.waitForTimeout(200);
       tracks = await readPlayer();
     }

@@ -97,9 +97,15 @@ await describeOnEachDatabase('the officer’s investigation in the call: enquiri
     assert.equal(recorded.length, ENQUIRY_LINE_IDS.length * ENQUIRY_STATUSES.length);
     assert.ok(!JSON.stringify(recorded).includes('Victim could not show it'), 'the reason text stays out of the audit trail');
     // Only the officer who accepted the consultation records it.
-    await otherBrowser.get(`/consultations/${consultation.id}/enquiries`);
+    // DP-01, need to know: another RVR officer may neither record nor read it; a supervisor's reading is logged.
+    const otherRecord = await otherBrowser.get(`/consultations/${consultation.id}/enquiries`);
+    assert.equal(otherRecord.statusCode, 403);
+    assert.doesNotMatch(otherRecord.body, /Victim could not show it/);
     const other = await otherBrowser.get(`${url}/panel`, { accept: 'application/json' });
     assert.equal(other.statusCode, 403);
+    const read = await supervisorBrowser.get(`/consultations/${consultation.id}/enquiries`);
+    assert.equal(read.statusCode, 200);
+    assert.ok((await audits('investigation.viewed')).some((a) => a.subject === `consultation:${consultation.id}`));
   });
 
   it('RVR-08: photos of this consultation can be linked to injuries; another consultation’s evidence is refused (400) and logged', async () => {

@@ -417,7 +417,7 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
     await assert.rejects(t.services.riskAssessments.signOff(contextFor(dual), own.assessment.id, undefined), /another supervisor/);
   });
 
-  it('only the officer who accepted the consultation writes its assessment; others read it (investigation.view) and the reading is logged', async () => {
+  it('only the officer who accepted the consultation writes its assessment; supervisors and investigators read it, another officer may not (DP-01), and the reading is logged', async () => {
     const { id } = await acceptedConsultation();
     await save(id, { revision: 0, answers: { 5: { answer: 'yes', comment: 'Low mood for weeks' } } });
     await browsers['ra-officer2']!.get('/');
@@ -435,7 +435,11 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
     const supervisorWrite = await save(id, { revision: 1, answers: { 5: { answer: 'no' } } }, 'ra-supervisor');
     assert.equal(supervisorWrite.statusCode, 403);
 
-    for (const reader of ['ra-investigator', 'ra-supervisor', 'ra-officer2']) {
+    // DP-01, need to know: another RVR officer may not read this victim's answers.
+    const otherRead = await browsers['ra-officer2']!.get(`/consultations/${id}/risk-assessment`);
+    assert.equal(otherRead.statusCode, 403);
+    assert.doesNotMatch(otherRead.body, /Low mood for weeks/);
+    for (const reader of ['ra-investigator', 'ra-supervisor']) {
       const page = await browsers[reader]!.get(`/consultations/${id}/risk-assessment`);
       assert.equal(page.statusCode, 200, reader);
       assert.match(page.body, /data-testid="risk-version-1"/);
@@ -446,7 +450,7 @@ await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR
     assert.equal(json.json<{ versions: AssessmentJson[] }>().versions[0]!.answers['5']!.answer, 'yes');
     const own = await browsers['ra-officer']!.get(`/consultations/${id}/risk-assessment`);
     assert.match(own.body, /data-testid="risk-form"/, 'the assigned officer can finish the draft here after the call');
-    assert.ok((await audits('risk_assessment.viewed')).filter((a) => a.subject === `consultation:${id}`).length >= 4);
+    assert.ok((await audits('risk_assessment.viewed')).filter((a) => a.subject === `consultation:${id}`).length >= 3);
   });
 
   it('hostile input is refused with a 4xx, never a 500, and changes nothing', async () => {

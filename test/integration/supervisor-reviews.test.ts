@@ -69,10 +69,17 @@ await describeOnEachDatabase('quality review sampling: 100 % sample (policy 4.0,
     assert.equal((audit[0]!.details as { sampledBecause: string }).sampledBecause, 'random');
   });
 
-  it('an abandoned consultation (no response given) is not queued, even at 100 %', async () => {
+  it('an abandoned consultation (no response given) is not in the random sample, even at 100 %', async () => {
     const id = await s.accepted();
     await s.t.services.consultations.transition(contextFor(s.officer), id, 'abandoned', 'Victim could not be reached');
     assert.equal(await s.review(id), undefined);
+  });
+
+  it('EVD-15: an abandoned consultation with a High risk assessment is still queued, as high risk', async () => {
+    const id = await s.accepted();
+    await s.gradeHigh(id);
+    await s.t.services.consultations.transition(contextFor(s.officer), id, 'abandoned', 'The victim stopped answering');
+    assert.equal((await s.review(id))?.sampledBecause, 'high_risk');
   });
 
   it('a High-risk call picked at random too is recorded as both', async () => {

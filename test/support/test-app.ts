@@ -37,7 +37,7 @@ export async function buildTestApp(
   const logger = createLogger({ level: options.logDestination ? 'trace' : 'silent', destination: options.logDestination });
   const live = new LiveHub(logger);
   await live.start(db.database);
-  const services = buildServices({ config, database: db.database, now: options.now, oidcClient, live });
+  const services = buildServices({ config, database: db.database, now: options.now, oidcClient, live, logger });
   const app = await buildApp({ config, services, logger });
   await app.ready();
   return {

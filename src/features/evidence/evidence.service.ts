@@ -714,21 +714,15 @@ export class EvidenceService {
         : undefined,
     ].filter((r) => r !== undefined);
     for (const record of records) {
-      const bytes = Buffer.from(record.text, 'utf8');
-      const fileKey = `calls/${call.id}/${at.getTime()}-${record.name}`;
-      const file = path.join(this.deps.mediaRoot, fileKey);
-      await fs.promises.mkdir(path.dirname(file), { recursive: true });
-      await fs.promises.writeFile(file, bytes, { flag: 'wx', mode: 0o440 });
+      const master = await this.writeTextMaster(`calls/${call.id}/${at.getTime()}-${record.name}`, record.text);
       await this.register(tx, context, {
+        ...master,
         consultationId: call.consultationId,
         callId: call.id,
         kind: record.kind,
         sourceId: `${record.kind}:${call.id}`,
         label: record.label,
-        fileKey,
         mediaType: record.mediaType,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        sizeBytes: bytes.length,
         capturedAt: at,
         capturedBy: context.actor.type === 'user' ? `user:${context.actor.userId}` : 'system:call',
       });
@@ -778,22 +772,15 @@ export class EvidenceService {
     const sourceId = `statement:${statement.id}`;
     const existing = await tx.evidence.findBySource(sourceId);
     if (existing) return existing;
-    const bytes = Buffer.from(statement.text, 'utf8');
-    const fileKey = `statements/${statement.consultationId}/statement-${statement.id}.txt`;
-    const file = path.join(this.deps.mediaRoot, fileKey);
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.rm(file, { force: true });
-    await fs.promises.writeFile(file, bytes, { flag: 'wx', mode: 0o440 });
+    const master = await this.writeTextMaster(`statements/${statement.consultationId}/statement-${statement.id}.txt`, statement.text);
     return this.register(tx, context, {
+      ...master,
       consultationId: statement.consultationId,
       callId: statement.callId,
       kind: 'statement',
       sourceId,
       label: 'The victim’s statement, as confirmed',
-      fileKey,
       mediaType: 'text/plain; charset=utf-8',
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      sizeBytes: bytes.length,
       capturedAt: statement.confirmedAt,
       capturedBy:
         context.actor.type === 'link' ? `link:${context.actor.participantId}` : context.actor.type === 'user' ? `user:${context.actor.userId}` : 'system',

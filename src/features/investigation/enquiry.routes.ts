@@ -80,7 +80,7 @@ export function enquiryRoutes(services: Services): FastifyPluginAsync {
       { config: { access: { permission: 'investigation.view' } }, schema: { params: consultationParams } },
       async (request, reply) => {
         const id = request.params.id;
-        const consultation = await services.consultations.summary(id);
+        const consultation = await services.enquiryLines.openRecord(contextOf(request), id);
         const [enquiries, statement, outcomes, alerts] = await Promise.all([
           services.enquiryLines.view(id),
           services.victimStatements.summary(id),

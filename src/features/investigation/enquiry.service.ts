@@ -25,6 +25,17 @@ export async function requireAssignedOfficer(tx: Repositories, context: RequestC
   return consultation;
 }
 
+/**
+ * Who may read a consultation's investigation record (victims' answers, account, suspect details): supervisors and
+ * investigators, and of RVR officers only the one who took it (DP-01: need to know).
+ */
+export function requireInvestigationReader(context: RequestContext, consultation: ConsultationRow): void {
+  if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to read an investigation record.');
+  if (context.actor.roles.includes('supervisor') || context.actor.roles.includes('investigator')) return;
+  if (context.actor.userId !== consultation.officerId)
+    throw new ForbiddenError('Only the officer who took this consultation, a supervisor or an investigator can read its investigation record.');
+}
+
 export function actingUserId(context: RequestContext): string | null {
   return context.actor.type === 'user' ? context.actor.userId : null;
 }
@@ -41,6 +52,17 @@ export class EnquiryLinesService {
       .filter((item) => LINKABLE_KINDS.includes(item.kind) && item.state === 'present')
       .map((item) => ({ id: item.id, label: item.label, capturedAt: item.capturedAt, sha256: item.sha256 }));
     return { consultation, ...view, photos };
+  }
+
+  /** Checks the reader may see the record and logs the reading (DP-01) before anything is read; returns the consultation. */
+  async openRecord(context: RequestContext, consultationId: string): Promise<ConsultationRow> {
+    return this.deps.data.transaction(async (tx) => {
+      const consultation = await tx.consultations.findById(consultationId);
+      if (!consultation) throw new NotFoundError('No consultation with that id');
+      requireInvestigationReader(context, consultation);
+      await this.deps.audit.record(tx.audit, context, { what: 'investigation.viewed', subject: `consultation:${consultationId}` });
+      return consultation;
+    });
   }
 
   /** The checklist as recorded (read-only), for anyone who may read the investigation. */

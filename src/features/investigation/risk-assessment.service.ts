@@ -25,6 +25,7 @@ import type { ConsultationRow } from '../consultations/consultations.repository.
 import type { EvidenceService } from '../evidence/evidence.service.js';
 import { renderRiskAssessment } from './risk-assessment-document.js';
 import type { RiskAssessmentRow } from './risk-assessment.repository.js';
+import { requireInvestigationReader } from './enquiry.service.js';
 
 export interface RiskAssessmentDeps {
   data: DataAccess;
@@ -360,6 +361,7 @@ export class RiskAssessmentService {
     const record = await this.data.transaction(async (tx) => {
       const consultation = await tx.consultations.findById(consultationId);
       if (!consultation) throw new NotFoundError('No consultation with that id');
+      requireInvestigationReader(context, consultation);
       const incident = (await tx.incidents.findById(consultation.incidentId))!;
       const rows = await tx.riskAssessments.listByConsultation(consultationId);
       await this.deps.audit.record(tx.audit, context, {

@@ -166,12 +166,20 @@ export class SatisfactionSurveyService {
     return survey;
   }
 
+  /**
+   * A refusal that concerns a real survey (used, expired) is audited against its consultation; a malformed or unknown
+   * token concerns no one's data and goes to the log only, so strangers cannot fill the audit chain from a public page.
+   */
   private async refuse(context: RequestContext, refusal: SurveyRefusal, survey: SurveyRow | undefined): Promise<never> {
+    if (!survey) {
+      this.deps.log.info({ refusal, correlationId: context.correlationId }, 'survey link refused');
+      throw new SurveyRefusedError(refusal);
+    }
     await this.deps.data.transaction((tx) =>
       this.deps.audit.record(tx.audit, context, {
         what: 'survey.link_refused',
-        subject: survey ? `consultation:${survey.consultationId}` : undefined,
-        details: { refusal, surveyId: survey?.id },
+        subject: `consultation:${survey.consultationId}`,
+        details: { refusal, surveyId: survey.id },
       }),
     );
     throw new SurveyRefusedError(refusal);

@@ -4,10 +4,11 @@ import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationRow } from '../consultations/consultations.repository.js';
+import { TERMINAL_STATES, type ConsultationState } from '../../domain/consultation-state.js';
 import { parseReviewForm, REVIEW_CHECKLIST, type ReviewForm } from './review-checklist.js';
 
-/** Only a response an officer actually gave is reviewed: an abandoned consultation has none. */
-const REVIEWABLE_ENDINGS = ['completed', 'escalated_to_attendance'];
+/** The random sample is of responses an officer completed; an abandoned consultation is reviewed only when High risk. */
+const SAMPLED_ENDINGS = ['completed', 'escalated_to_attendance'];
 
 /** Why the reviewer reads the consultation's record: the s.62 consultation log's justification (DP-01). */
 export const REVIEW_PURPOSE = 'Supervisor quality review of the RVR response (policy 4.0)';
@@ -30,8 +31,8 @@ export class QualityReviewService {
 
   /** The `onEnded` handler: runs in the transaction of the consultation's ending. */
   async sampleEnded(tx: Repositories, context: RequestContext, consultation: ConsultationRow, at: Date): Promise<void> {
-    if (!REVIEWABLE_ENDINGS.includes(consultation.state) || !consultation.officerId) return;
-    const picked = pickedByRandomSample(this.deps.samplePercent, this.deps.random);
+    if (!consultation.officerId) return;
+    const picked = SAMPLED_ENDINGS.includes(consultation.state) && pickedByRandomSample(this.deps.samplePercent, this.deps.random);
     const highRisk = isHighRiskGrade(await tx.supervision.latestRiskGrade(consultation.id));
     const reason = sampleReason(picked, highRisk);
     if (reason) await this.queue(tx, context, consultation, reason, at);
@@ -44,7 +45,7 @@ export class QualityReviewService {
   async queueIfHighRisk(tx: Repositories, context: RequestContext, consultationId: string, at: Date): Promise<void> {
     const consultation = await tx.consultations.findById(consultationId);
     // Not ended yet: the ending samples it, and will see the High grade then.
-    if (!consultation || !REVIEWABLE_ENDINGS.includes(consultation.state) || !consultation.officerId) return;
+    if (!consultation || !TERMINAL_STATES.includes(consultation.state as ConsultationState) || !consultation.officerId) return;
     if (!isHighRiskGrade(await tx.supervision.latestRiskGrade(consultationId))) return;
     const existing = await tx.supervision.findReviewByConsultation(consultationId);
     if (!existing) return this.queue(tx, context, consultation, 'high_risk', at);
