@@ -70,3 +70,12 @@ export function hasPermission(roles: readonly Role[], permission: Permission): b
   const allowed: readonly Role[] = PERMISSIONS[permission];
   return roles.some((role) => allowed.includes(role));
 }
+
+/**
+ * Need to know (DP-01): supervisors and investigators read any consultation's investigation record (DASH answers,
+ * the victim's account, suspect details); an RVR officer reads only that of a consultation they took.
+ */
+export function mayReadInvestigation(roles: readonly Role[], userId: string, assignedOfficerId: string | null): boolean {
+  if (!hasPermission(roles, 'investigation.view')) return false;
+  return roles.includes('supervisor') || roles.includes('investigator') || userId === assignedOfficerId;
+}

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { hasPermission } from '../../domain/permissions.js';
+import { hasPermission, mayReadInvestigation } from '../../domain/permissions.js';
 import type { Services } from '../../composition.js';
 import { CONSULTATION_STATES } from '../../domain/consultation-state.js';
 import { AppError } from '../../platform/errors.js';
@@ -42,7 +42,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
         detail.consultation.officerId === request.user!.id &&
         ['accepted', 'invited', 'victim_joined', 'connected'].includes(detail.consultation.state),
       canReroute: detail.options.some((o) => o.to === 'escalated_to_attendance'),
-      canViewInvestigation: hasPermission(roles, 'investigation.view'),
+      canViewInvestigation: mayReadInvestigation(roles, request.user!.id, detail.consultation.officerId),
       evaluation: await services.evaluation.forConsultation(request.params.id),
     };
   };

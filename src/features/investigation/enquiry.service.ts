@@ -1,5 +1,6 @@
 import type { DataAccess, Repositories } from '../../composition.js';
 import { ENQUIRY_LINES, enquiryProgress, validateEnquiryLine, type EnquiryLineInput } from '../../domain/enquiry-lines.js';
+import { mayReadInvestigation } from '../../domain/permissions.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
@@ -30,9 +31,7 @@ export async function requireAssignedOfficer(tx: Repositories, context: RequestC
  * investigators, and of RVR officers only the one who took it (DP-01: need to know).
  */
 export function requireInvestigationReader(context: RequestContext, consultation: ConsultationRow): void {
-  if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to read an investigation record.');
-  if (context.actor.roles.includes('supervisor') || context.actor.roles.includes('investigator')) return;
-  if (context.actor.userId !== consultation.officerId)
+  if (context.actor.type !== 'user' || !mayReadInvestigation(context.actor.roles, context.actor.userId, consultation.officerId))
     throw new ForbiddenError('Only the officer who took this consultation, a supervisor or an investigator can read its investigation record.');
 }
 
