@@ -392,7 +392,8 @@ export const MEASURE_DEFINITIONS: { id: string; label: string; definition: strin
   {
     id: 'marac',
     label: 'MARAC referrals',
-    definition: 'Calls whose latest risk assessment (the highest version not superseded by an amendment) has the MARAC referral flag set (DASH-03).',
+    definition:
+      'Calls whose latest final risk assessment (the highest version completed, signed off or since amended; a draft is not final) has the MARAC referral flag set (DASH-03).',
   },
   {
     id: 'escalations',

@@ -112,6 +112,17 @@ await describeOnEachDatabase('quality review sampling: 0 % sample, High risk alw
     assert.equal(await s.review(id), undefined);
   });
 
+  it('a High assessment being amended stays High until the amendment is completed (the latest final version counts)', async () => {
+    const id = await s.accepted();
+    const base = { consultationId: id, formVersion: 'DASH2009', answers: {}, updatedAt: new Date() };
+    await s.t.db.database.db.insert(riskAssessments).values([
+      { ...base, version: 1, state: 'superseded', grade: 'high', actuarialGrade: 'high', completedAt: new Date() },
+      { ...base, version: 2, state: 'draft', grade: 'standard', actuarialGrade: 'standard' },
+    ]);
+    await s.escalate(id);
+    assert.equal((await s.review(id))?.sampledBecause, 'high_risk');
+  });
+
   it('with a 0 % sample an ordinary consultation is never queued', async () => {
     for (let i = 0; i < 3; i++) {
       const id = await s.accepted();

@@ -52,7 +52,7 @@ export class OutcomesRepository {
           and e.to_state = 'escalated_to_attendance' and e.from_state in (${escalatedFrom})) or ${hasOutcome('attendance_escalated')})`,
         arrestRequested: hasOutcome('arrest_requested'),
         maracReferral: sql<boolean>`coalesce((select ra.marac_referral from ${riskAssessments} ra where ra.consultation_id = ${consultations.id}
-          and ra.state <> 'superseded' order by ra.version desc limit 1), false)`,
+          and ra.state <> 'draft' order by ra.version desc limit 1), false)`,
         quickExit: sql<boolean>`exists (select 1 from ${callEvents} ce join ${calls} cl on cl.id = ce.call_id
           where cl.consultation_id = ${consultations.id} and ce.type = 'quick_exit' and ce.role = 'victim')`,
         surveySent: sql<boolean>`coalesce(${satisfactionSurveys.state} in ('sent', 'answered'), false)`,

@@ -150,12 +150,16 @@ export class SupervisionRepository {
 
   // Quality reviews
 
-  /** The grade of the latest completed (or signed-off) risk assessment: the officer's final grade, else the actuarial one. A draft's grade is not final. */
+  /**
+   * The grade of the latest final risk assessment (completed, signed off, or since superseded by an amendment still in
+   * draft): the officer's grade, else the actuarial one. A draft's grade is not final. The outcome measures and the
+   * evaluation export read "the latest final assessment" the same way (state <> 'draft').
+   */
   async latestRiskGrade(consultationId: string): Promise<string | undefined> {
     const [row] = await this.db
       .select({ grade: riskAssessments.grade, actuarialGrade: riskAssessments.actuarialGrade })
       .from(riskAssessments)
-      .where(and(eq(riskAssessments.consultationId, consultationId), inArray(riskAssessments.state, ['completed', 'signed_off'])))
+      .where(and(eq(riskAssessments.consultationId, consultationId), ne(riskAssessments.state, 'draft')))
       .orderBy(desc(riskAssessments.version))
       .limit(1);
     return row ? (row.grade ?? row.actuarialGrade ?? undefined) : undefined;
