@@ -775,7 +775,7 @@ export const satisfactionSurveys = pgTable(
       .unique()
       .references(() => consultations.id),
     tokenHash: text('token_hash').notNull().unique(),
-    /** scheduled → sent → answered; or send_failed / expired / cancelled. */
+    /** scheduled → sending (while the text is with the provider) → sent → answered; or send_failed / expired. */
     state: text('state').notNull(),
     sendAfter: timestamp('send_after', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
