@@ -2,6 +2,8 @@
 # The README's test command (`npm test`): every test, unit, integration and end-to-end, on PGlite and PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's pinned Node.js (the npm `node` package, ADR 0007) comes first, however this script was started.
+export PATH="$PWD/node_modules/.bin:$PATH"
 
 # System packages the tests drive: Debian's Chromium (end-to-end), ffmpeg/ffprobe (recordings, working copies) and a font.
 missing=()
@@ -26,6 +28,7 @@ if [ ! -d node_modules ]; then
   exit 1
 fi
 
+echo "Testing on Node.js $(node --version) ($(command -v node))"
 mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 mapfile -t browser_files < <(find e2e -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 status=0

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './platform/logging/logger.js';
+import { checkNodeVersion } from './platform/node-version.js';
 import { demoSignInHint, startRuntime } from './runtime.js';
 
 let config;
@@ -14,6 +15,9 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
+const nodeCheck = checkNodeVersion();
+if (nodeCheck.supported) logger.info({ node: nodeCheck.version }, nodeCheck.message);
+else logger.warn({ node: nodeCheck.version }, nodeCheck.message);
 const runtime = await startRuntime(config, logger).catch((error: Error) => {
   logger.fatal({ err: error }, `RVR will not start: ${error.message}`);
   process.exit(1);

@@ -33,6 +33,8 @@ await describeOnEachDatabase('health, metrics and logs', (kind) => {
     assert.match(metrics.body, /route="\/consultations\/:id"/);
     assert.doesNotMatch(metrics.body, /11111111-1111/);
     assert.match(metrics.body, /rvr_process_cpu_seconds_total/);
+    // The runtime's version is visible to monitoring (issue 13: the platform runs on the pinned Node.js 24).
+    assert.ok(metrics.body.includes(`rvr_nodejs_version_info{version="${process.version}"`), 'metrics name the Node.js version');
   });
 
   it('keeps names, phone numbers, addresses, passwords and query strings out of the logs', async () => {
