@@ -15,8 +15,5 @@ it('RVR-04/SC-3: a consent counts only for its own participant and call, and onl
 });
 
 it('only link-holders need their own consent; staff and observers do not', () => {
-  assert.deepEqual(
-    ['victim', 'interpreter', 'officer', 'observer'].map(needsOwnConsent),
-    [true, true, false, false],
-  );
+  assert.deepEqual(['victim', 'interpreter', 'officer', 'observer'].map(needsOwnConsent), [true, true, false, false]);
 });

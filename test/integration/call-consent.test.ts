@@ -138,7 +138,8 @@ await describeOnEachDatabase('consent is enforced by the server (issue 12 item 1
     assert.equal(body.consentUrl, '/v/call');
     assert.match(body.error, /agree to the video call and to it being recorded/);
   };
-  const auditWhat = (what: string) => queryRows<{ details: Record<string, unknown> }>(t.db.database, sql`select details from audit_events where what = ${what}`);
+  const auditWhat = (what: string) =>
+    queryRows<{ details: Record<string, unknown> }>(t.db.database, sql`select details from audit_events where what = ${what}`);
 
   it('secure by default: every link route needs consent except the consent page, giving consent and "Exit this page"', () => {
     const link = t.app.routeCatalogue.filter((r) => r.access === 'call_link' || r.access === 'call_link_before_consent');
@@ -272,7 +273,10 @@ await describeOnEachDatabase('consent is enforced by the server (issue 12 item 1
     const sent = await upload(victim, 'application/json');
     assert.equal(sent.statusCode, 201, sent.body);
     assert.equal(uploadsOnDisk(call.id).length, 1);
-    assert.equal((await victim.get('/v/call/statement', { accept: 'application/json' })).json<{ statement: { text: string } }>().statement.text, 'He pushed me on Tuesday.');
+    assert.equal(
+      (await victim.get('/v/call/statement', { accept: 'application/json' })).json<{ statement: { text: string } }>().statement.text,
+      'He pushed me on Tuesday.',
+    );
     assert.equal((await victim.postJson('/v/call/statement/confirm', { ...seen, signatureName: 'Jane Doe' })).statusCode, 200);
     assert.equal((await victim.postJson('/v/call/not-safe', {})).statusCode, 201);
     socket.close();

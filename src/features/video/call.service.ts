@@ -333,7 +333,8 @@ export class CallService {
       // "Exit this page" works before consent too (the victim's safety comes first): it records only that the page
       // was left, marked as before consent, so the officer and the record know no call took place.
       const beforeConsent =
-        needsOwnConsent(participant.role) && !consentCovers(await tx.calls.findConsent(call.id, participant.id), { callId: call.id, participantId: participant.id });
+        needsOwnConsent(participant.role) &&
+        !consentCovers(await tx.calls.findConsent(call.id, participant.id), { callId: call.id, participantId: participant.id });
       const type = reason === 'quick_exit' ? 'quick_exit' : reason === 'left' ? 'left' : 'dropped';
       await this.event(tx, context, call.id, type, beforeConsent ? { beforeConsent: true } : {}, participant);
       // The quick exit ends that person's link session: the page they leave behind cannot rejoin.

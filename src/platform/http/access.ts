@@ -23,14 +23,7 @@ import { ForbiddenError } from '../errors.js';
  *                    consent it records only that the page was left, marked beforeConsent, and alerts the officer).
  * `beforePolicy: true` lets a signed-in user reach the route before acknowledging the current policy (SC-5).
  */
-export type Access =
-  | 'public'
-  | 'second_factor'
-  | 'signed_in'
-  | 'call_link'
-  | 'call_link_before_consent'
-  | { permission: Permission }
-  | { apiScope: ApiScope };
+export type Access = 'public' | 'second_factor' | 'signed_in' | 'call_link' | 'call_link_before_consent' | { permission: Permission } | { apiScope: ApiScope };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
