@@ -206,6 +206,15 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     people.push(victim);
     await victim.page.goto(link);
     await victim.page.getByLabel('I agree to the video call').waitFor();
+    // RVR-04 (issue 12): at the consent step the call socket is accepted and closed with the reason the page acts on.
+    const closed = await victim.page.evaluate(
+      () =>
+        new Promise<{ code: number; reason: string }>((resolve) => {
+          const socket = new WebSocket(new URL('/v/socket', location.href).href.replace(/^http/, 'ws'));
+          socket.onclose = (event) => resolve({ code: event.code, reason: event.reason });
+        }),
+    );
+    assert.deepEqual(closed, { code: 4401, reason: 'consent-required' });
     const reuse = await launchParticipant();
     people.push(reuse);
     const second = await reuse.page.goto(link);

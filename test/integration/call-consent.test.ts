@@ -316,6 +316,7 @@ await describeOnEachDatabase('consent is enforced by the server (issue 12 item 1
     const { call, victim } = await atConsentStep();
     await consent(victim);
     const interpreter = await openLink(await sendLink(call.id, 'interpreter'));
+    assert.match((await interpreter.get('/v/call')).body, /data-testid="interpreter-intro"/, 'the interpreter’s own consent step');
     const before = await openSocket(t, interpreter.cookieHeader);
     assert.deepEqual(await before.closed(), { code: 4401, reason: 'consent-required' });
     const refused = await interpreter.post('/v/call/consent', { video: 'yes' });

@@ -77,7 +77,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
     app.get('/v/call', { config: { access: 'call_link_before_consent' } }, async (request, reply) => {
       const session = request.linkSession!;
       reply.header('cache-control', 'no-store');
-      if (!session.consented) return reply.view('victim/consent.njk', pageLocals(request, reply));
+      if (!session.consented) return reply.view('victim/consent.njk', { ...pageLocals(request, reply), role: session.participant.role });
       return reply.view('victim/call.njk', { ...pageLocals(request, reply), role: session.participant.role });
     });
 
@@ -94,7 +94,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
           return reply.redirect('/v/call', 303);
         } catch (error) {
           if (!(error instanceof AppError) || error.statusCode !== 400) throw error;
-          return reply.code(400).view('victim/consent.njk', { ...pageLocals(request, reply), errors: error.message });
+          return reply.code(400).view('victim/consent.njk', { ...pageLocals(request, reply), role: session.participant.role, errors: error.message });
         }
       },
     );
