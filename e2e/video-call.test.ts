@@ -200,7 +200,7 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
   });
 
   it('refuses a reused, expired or malformed link with a page that says what to do', async () => {
-    const { officer, link } = await officerSendsLink(server);
+    const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
     const victim = await launchParticipant({ fakeMedia: true });
     people.push(victim);
@@ -223,6 +223,14 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     const malformed = await reuse.page.goto(`${server.baseUrl}/v/not-a-token`);
     assert.equal(malformed?.status(), 404);
     assert.match((await reuse.page.getByTestId('refusal-title').textContent()) ?? '', /not complete/);
+
+    // "Exit this page" works at the consent step too: the officer is alerted; the record says it was before consent.
+    await victim.page.getByTestId('exit-this-page').getByRole('button').click();
+    await victim.page.waitForURL(/\/v\/ended$/);
+    await officer.page.locator('[data-alert][data-kind="quick_exit"]').waitFor({ timeout: 5000 });
+    const call = (await server.runtime.services.calls.findOpenCall(consultationId))!;
+    const exit = (await server.runtime.services.calls.callView(call.id)).events.find((e) => e.type === 'quick_exit');
+    assert.deepEqual(exit?.details, { beforeConsent: true });
   });
 });
 

@@ -235,6 +235,9 @@ await describeOnEachDatabase('consent is enforced by the server (issue 12 item 1
 
   it('"Exit this page" always works: before consent it records only the exit, marked beforeConsent, and ends the link session', async () => {
     const { call, victim } = await atConsentStep();
+    const page = await victim.get('/v/call');
+    assert.match(page.body, /<script type="module" src="\/static\/js\/consent-exit.js" nonce="/, 'the consent step sends the exit beacon');
+    assert.equal((await t.app.inject({ method: 'GET', url: '/static/js/consent-exit.js' })).statusCode, 200);
     const cookie = victim.cookieHeader;
     const exit = await victim.post('/v/quick-exit', {});
     assert.equal(exit.statusCode, 204);
