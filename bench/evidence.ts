@@ -33,6 +33,7 @@ async function run(kind: DatabaseKind): Promise<void> {
     const { sessionSecret } = await services.calls.redeemLink(token, undefined, 'bench');
     const session = (await services.calls.resolveLinkSession(sessionSecret))!;
     const context = services.calls.linkContext(session, 'bench');
+    await services.calls.giveConsent(context, session, { video: true, recording: true });
     for (let i = 0; i < itemCount; i++) {
       // A WebM header then random bytes: the size of a recording segment, as far as hashing and copying care.
       const bytes = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), randomBytes(mibPerItem * 1048576 - 4)]);

@@ -200,12 +200,21 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
   });
 
   it('refuses a reused, expired or malformed link with a page that says what to do', async () => {
-    const { officer, link } = await officerSendsLink(server);
+    const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
     const victim = await launchParticipant({ fakeMedia: true });
     people.push(victim);
     await victim.page.goto(link);
     await victim.page.getByLabel('I agree to the video call').waitFor();
+    // RVR-04 (issue 12): at the consent step the call socket is accepted and closed with the reason the page acts on.
+    const closed = await victim.page.evaluate(
+      () =>
+        new Promise<{ code: number; reason: string }>((resolve) => {
+          const socket = new WebSocket(new URL('/v/socket', location.href).href.replace(/^http/, 'ws'));
+          socket.onclose = (event) => resolve({ code: event.code, reason: event.reason });
+        }),
+    );
+    assert.deepEqual(closed, { code: 4401, reason: 'consent-required' });
     const reuse = await launchParticipant();
     people.push(reuse);
     const second = await reuse.page.goto(link);
@@ -214,6 +223,14 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     const malformed = await reuse.page.goto(`${server.baseUrl}/v/not-a-token`);
     assert.equal(malformed?.status(), 404);
     assert.match((await reuse.page.getByTestId('refusal-title').textContent()) ?? '', /not complete/);
+
+    // "Exit this page" works at the consent step too: the officer is alerted; the record says it was before consent.
+    await victim.page.getByTestId('exit-this-page').getByRole('button').click();
+    await victim.page.waitForURL(/\/v\/ended$/);
+    await officer.page.locator('[data-alert][data-kind="quick_exit"]').waitFor({ timeout: 5000 });
+    const call = (await server.runtime.services.calls.findOpenCall(consultationId))!;
+    const exit = (await server.runtime.services.calls.callView(call.id)).events.find((e) => e.type === 'quick_exit');
+    assert.deepEqual(exit?.details, { beforeConsent: true });
   });
 });
 

@@ -36,7 +36,7 @@ import { outboxRoutes } from './features/dev/outbox.routes.js';
 import { ssoRoutes } from './features/sign-in/sso.routes.js';
 import { signInRoutes } from './features/sign-in/sign-in.routes.js';
 import { assertRouteDeclaresAccess, wantsJson } from './platform/http/access.js';
-import { isStaticAsset, registerRequestGuard } from './platform/http/request-guard.js';
+import { closeLinkSocketsWithoutConsent, isStaticAsset, registerRequestGuard } from './platform/http/request-guard.js';
 import { sessionCookieSettings } from './platform/http/session-cookie.js';
 import { registerViews } from './platform/http/views.js';
 import { registerMetrics } from './platform/metrics/metrics.js';
@@ -75,6 +75,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
       route.config = { ...route.config, access: 'public' };
     }
     const access = assertRouteDeclaresAccess(route);
+    closeLinkSocketsWithoutConsent(route);
     for (const method of [route.method].flat()) app.routeCatalogue.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (request, reply) => {

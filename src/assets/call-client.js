@@ -7,6 +7,17 @@ const csrf = root.dataset.csrf;
 const $ = (selector) => root.querySelector(selector);
 const statusLine = $('[data-call-status]');
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+/** The server closes a link-holder's socket with this code until they have agreed to the call and recording (RVR-04). */
+const CONSENT_REQUIRED_CLOSE = 4401;
+const CONSENT_PAGE = '/v/call';
+
+/** Back to the consent step (the call page shows it while consent is missing), without a history entry. */
+function backToConsent() {
+  state.leaving = true;
+  state.pc?.close();
+  stopLocalMedia();
+  location.replace(CONSENT_PAGE);
+}
 
 /** Milliseconds since the page started loading at each step of joining (for support and the set-up benchmark). */
 const marks = {};
@@ -157,6 +168,7 @@ function connect() {
   socket.onclose = (event) => {
     if (state.ended || state.leaving) return;
     if (event.code === 4003) return setStatus('You cannot join this call.');
+    if (event.code === CONSENT_REQUIRED_CLOSE) return backToConsent();
     if (event.code === 1000 || event.code === 4001) return;
     // The page or network dropped: rejoin with the same call session while the server keeps the place.
     const delay = RECONNECT_DELAYS_MS[Math.min(state.attempts++, RECONNECT_DELAYS_MS.length - 1)];
@@ -257,6 +269,7 @@ async function post(url, body) {
     body: JSON.stringify(body),
   });
   const data = await response.json().catch(() => ({}));
+  if (response.status === 403 && data.consentRequired) backToConsent();
   if (!response.ok) throw new Error(data.error ?? `The server answered ${response.status}`);
   return data;
 }
@@ -413,6 +426,7 @@ async function sendFiles(form) {
       body: file,
     }).catch(() => undefined);
     const answer = response ? await response.json().catch(() => ({})) : {};
+    if (response?.status === 403 && answer.consentRequired) return backToConsent();
     if (!response?.ok) return (status.textContent = `${file.name}: ${answer.error ?? 'it could not be sent. Check your connection and try again.'}`);
     sent += 1;
   }

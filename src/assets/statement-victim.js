@@ -48,6 +48,8 @@
           })
         : { error: 'It was not sent. Check your connection and try again.' };
       if (response && response.ok) return load({ message: data.message });
+      // RVR-04: nothing is taken before consent; the call page shows the consent step.
+      if (response && response.status === 403 && data.consentRequired) return location.replace(data.consentUrl);
       // The officer changed the text meanwhile: show the new text, with the reason.
       if (response && response.status === 409) return load({ error: data.error });
       show(data.error || 'It was not sent. Try again.');

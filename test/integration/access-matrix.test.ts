@@ -24,6 +24,8 @@ const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_
   'POST /calls/:id/end': ['rvr_officer'],
   'GET /calls/:id/socket': ['rvr_officer'],
   'GET /v/:token': ANYONE,
+  // RVR-07: the Continue button of the page previewers get (a deliberate step), CSRF-protected.
+  'POST /v/:token': ANYONE,
   'GET /v/ended': ANYONE,
   'GET /v/call': LINK,
   'POST /v/call/consent': LINK,

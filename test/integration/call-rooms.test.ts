@@ -83,6 +83,7 @@ await describeOnEachDatabase('call rooms: joins, drops, grace period, quick exit
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const { sessionSecret } = await t.services.calls.redeemLink(token, undefined, 'test');
     const session = (await t.services.calls.resolveLinkSession(sessionSecret))!;
+    await t.services.calls.giveConsent(t.services.calls.linkContext(session, 'test'), session, { video: true, recording: true });
     const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
     const officerSocket = new FakeSocket();
     rooms.attach(officerSocket as unknown as WebSocket, staff, contextFor(officer));

@@ -25,6 +25,7 @@ async function endCallThroughServices(
   if (options.victimJoins) {
     const { participant } = await t.services.calls.redeemLink(link.split('/v/')[1]!, undefined, 'test');
     const victimContext = { actor: { type: 'link' as const, participantId: participant.id, role: 'victim' as const }, correlationId: 'test' };
+    await t.services.calls.giveConsent(victimContext, { participant, call }, { video: true, recording: true });
     await t.services.calls.participantJoined(victimContext, participant);
     await t.services.calls.markConnected(call.id);
     if (options.quickExit) await t.services.calls.participantLeft(victimContext, participant, 'quick_exit');

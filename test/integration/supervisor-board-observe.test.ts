@@ -204,6 +204,8 @@ await describeOnEachDatabase('supervisor: live board and silent observation (pol
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victimBrowser = new Browser(t.app);
     await victimBrowser.get(`/v/${token}`);
+    await victimBrowser.get('/v/call');
+    await victimBrowser.post('/v/call/consent', { video: 'yes', recording: 'yes' });
     const officerBrowser = new Browser(t.app);
     await officerBrowser.signIn('sb-officer');
     const officerSocket = await openSocket(t, `/calls/${call.id}/socket`, officerBrowser.cookieHeader);
@@ -262,6 +264,8 @@ await describeOnEachDatabase('supervisor: live board and silent observation (pol
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victimBrowser = new Browser(t.app);
     await victimBrowser.get(`/v/${token}`);
+    await victimBrowser.get('/v/call');
+    await victimBrowser.post('/v/call/consent', { video: 'yes', recording: 'yes' });
     const victimSocket = await openSocket(t, '/v/socket', victimBrowser.cookieHeader);
     await victimSocket.next('hello');
     const silent = new ObservationService({ data: t.services.data, audit: t.services.audit, tellVictimWhenObserved: false, now: () => clock });

@@ -172,7 +172,9 @@ await describeOnEachDatabase('quality review: checklist, immutability, feedback,
     await s.t.services.calls.sendInvite(officerContext, call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(s.t.services.smsOutbox!.list()[0]!.body)![1]!;
     const { participant } = await s.t.services.calls.redeemLink(token, undefined, 'test');
-    await s.t.services.calls.participantJoined(s.t.services.calls.linkContext({ participant, call }, 'test'), participant);
+    const victimContext = s.t.services.calls.linkContext({ participant }, 'test');
+    await s.t.services.calls.giveConsent(victimContext, { participant, call }, { video: true, recording: true });
+    await s.t.services.calls.participantJoined(victimContext, participant);
     await s.t.services.calls.markConnected(call.id);
     await s.t.services.calls.saveSnapshot(officerContext, call.id, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]));
     await s.t.services.calls.saveNotes(officerContext, call.id, 'Victim seen; injuries to left arm photographed.');

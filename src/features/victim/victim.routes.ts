@@ -3,10 +3,12 @@ import type { Services } from '../../composition.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
 import { CALL_COOKIE } from '../../platform/http/request-guard.js';
+import { isAutomatedLinkFetch } from '../../domain/link-previewers.js';
 import { consentWording, LINK_REFUSALS, LinkRefusedError } from '../video/call.service.js';
 import { cameraSupportAdvice } from './in-app-browser.js';
 
 const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 200 } } } as const;
+const csrfOnly = { type: 'object', additionalProperties: false, properties: { _csrf: { type: 'string' } } } as const;
 const consentBody = {
   type: 'object',
   properties: { video: { type: 'string', enum: ['yes'] }, recording: { type: 'string', enum: ['yes'] }, _csrf: { type: 'string' } },
@@ -15,7 +17,8 @@ const consentBody = {
 /**
  * The victim's (and an interpreter's) side of the call, reached only through a texted link (RVR-07):
  * open the link once → what will happen, the recording notice and the privacy contact (SC-3) → consent →
- * the call. Nothing is stored on the phone beyond a session cookie that ends with the call.
+ * the call. Nothing is stored on the phone beyond a session cookie that ends with the call. Every link route
+ * needs both consents ('call_link') except the consent page, giving consent and "Exit this page".
  */
 export function victimRoutes(services: Services, config: Config): FastifyPluginAsync {
   const secure = config.publicBaseUrl.startsWith('https://');
@@ -29,6 +32,19 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
     cspNonce: reply.cspNonce.script,
   });
   return async (app) => {
+    /** Swaps the link's token for the call session cookie (once), or shows why the link does not work. */
+    const openLink = async (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {
+      try {
+        const { sessionSecret } = await services.calls.redeemLink(request.params.token, request.ip, request.id);
+        // No Max-Age: gone when the browser closes; the server ends it when the call ends.
+        reply.setCookie(CALL_COOKIE, sessionSecret, { path: '/v/', httpOnly: true, sameSite: 'lax', secure });
+        return reply.redirect('/v/call', 303);
+      } catch (error) {
+        if (!(error instanceof LinkRefusedError)) throw error;
+        return reply.code(error.statusCode).view('victim/victim-error.njk', { ...LINK_REFUSALS[error.refusal], correlationId: request.id });
+      }
+    };
+
     app.get<{ Params: { token: string } }>(
       '/v/:token',
       {
@@ -36,28 +52,38 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
         schema: { params: tokenParams },
       },
       async (request, reply) => {
-        try {
-          const { sessionSecret } = await services.calls.redeemLink(request.params.token, request.ip, request.id);
-          // No Max-Age: gone when the browser closes; the server ends it when the call ends.
-          reply.setCookie(CALL_COOKIE, sessionSecret, { path: '/v/', httpOnly: true, sameSite: 'lax', secure });
-          return reply.redirect('/v/call', 303);
-        } catch (error) {
-          if (!(error instanceof LinkRefusedError)) throw error;
-          return reply.code(error.statusCode).view('victim/victim-error.njk', { ...LINK_REFUSALS[error.refusal], correlationId: request.id });
+        // RVR-07: HEAD, prefetches and link previewers (messaging apps, mail, scanners) never use the link up. They get
+        // the same neutral page whatever the token (nothing looked up, nothing that says "police" on a shared phone);
+        // a person wrongly taken for one can still go on with the button, a deliberate step no previewer takes.
+        const purpose = ['sec-purpose', 'purpose', 'x-purpose', 'x-moz'].map((name) => request.headers[name]).find((value) => typeof value === 'string');
+        if (isAutomatedLinkFetch({ method: request.method, userAgent: request.headers['user-agent'], purpose })) {
+          reply.header('cache-control', 'no-store');
+          return reply.view('victim/link-preview.njk', { csrfToken: reply.generateCsrf() });
         }
+        return openLink(request, reply);
       },
     );
 
-    app.get('/v/call', { config: { access: 'call_link' } }, async (request, reply) => {
+    app.post<{ Params: { token: string } }>(
+      '/v/:token',
+      {
+        config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+        schema: { params: tokenParams, body: csrfOnly },
+      },
+      openLink,
+    );
+
+    // The consent step until this link session has agreed to both, then the call.
+    app.get('/v/call', { config: { access: 'call_link_before_consent' } }, async (request, reply) => {
       const session = request.linkSession!;
       reply.header('cache-control', 'no-store');
-      if (!(await services.calls.hasConsented(session.participant.id))) return reply.view('victim/consent.njk', pageLocals(request, reply));
+      if (!session.consented) return reply.view('victim/consent.njk', { ...pageLocals(request, reply), role: session.participant.role });
       return reply.view('victim/call.njk', { ...pageLocals(request, reply), role: session.participant.role });
     });
 
     app.post<{ Body: { video?: 'yes'; recording?: 'yes' } }>(
       '/v/call/consent',
-      { config: { access: 'call_link' }, schema: { body: consentBody } },
+      { config: { access: 'call_link_before_consent' }, schema: { body: consentBody } },
       async (request, reply) => {
         const session = request.linkSession!;
         try {
@@ -68,7 +94,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
           return reply.redirect('/v/call', 303);
         } catch (error) {
           if (!(error instanceof AppError) || error.statusCode !== 400) throw error;
-          return reply.code(400).view('victim/consent.njk', { ...pageLocals(request, reply), errors: error.message });
+          return reply.code(400).view('victim/consent.njk', { ...pageLocals(request, reply), role: session.participant.role, errors: error.message });
         }
       },
     );
@@ -99,8 +125,9 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
       services.callRooms.attach(socket, session.participant, services.calls.linkContext(session, request.id, request.ip));
     });
 
-    // Sent by "Exit this page" as a beacon, so the officer is alerted even if the socket is already gone.
-    app.post('/v/quick-exit', { config: { access: 'call_link' } }, async (request, reply) => {
+    // Sent by "Exit this page" as a beacon, so the officer is alerted even if the socket is already gone. It works
+    // before consent too (the person's safety first): then it records only the exit, marked beforeConsent.
+    app.post('/v/quick-exit', { config: { access: 'call_link_before_consent' } }, async (request, reply) => {
       const session = request.linkSession!;
       await services.callRooms.quickExit(services.calls.linkContext(session, request.id, request.ip), session.participant);
       reply.clearCookie(CALL_COOKIE, { path: '/v/' });

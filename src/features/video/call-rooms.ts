@@ -5,7 +5,8 @@ import { systemContext, type RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import type { LiveHub } from '../../platform/live/live-hub.js';
 import type { LiveEvent } from '../../platform/live/live.repository.js';
-import type { CallService } from './call.service.js';
+import { CONSENT_REQUIRED } from '../../domain/call-consent.js';
+import { ConsentRequiredError, type CallService } from './call.service.js';
 import type { ParticipantRow } from './calls.repository.js';
 import { parseClientMessage, type ServerMessage } from './signalling.js';
 import type { MediaEngine, MediaRole, MediaRoom, PeerState } from './media/media-room.js';
@@ -246,6 +247,14 @@ export class CallRooms {
           break;
       }
     } catch (error) {
+      // Defence in depth: a link-holder without consent never gets an offer or a recording; their page goes back to the consent step.
+      if (error instanceof ConsentRequiredError) {
+        active.members.delete(member.participant.id);
+        member.socket.close(CONSENT_REQUIRED.closeCode, CONSENT_REQUIRED.closeReason);
+        // As for any page that never joined: the call is not ended on its account.
+        void this.broadcastState(active.callId);
+        return;
+      }
       const text = error instanceof AppError ? error.message : 'That could not be done; the call carries on.';
       if (!(error instanceof AppError)) this.log.warn({ err: error, callId: active.callId }, 'signalling message failed');
       this.send(member, { type: 'error', message: text });

@@ -5,10 +5,12 @@ import type { Logger } from 'pino';
 import type { EvidenceService } from '../evidence/evidence.service.js';
 import type { DataAccess, Repositories } from '../../composition.js';
 import type { CallConfig } from '../../config.js';
+import { CONSENT_REQUIRED, consentCovers, needsOwnConsent } from '../../domain/call-consent.js';
 import type { ConsultationState } from '../../domain/consultation-state.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { RateLimitedLog } from '../../platform/logging/rate-limited-log.js';
 import { remuxWebm } from '../../platform/media/ffmpeg.js';
 import { sha256File } from '../../platform/media/sha256-file.js';
 import { SmsDeliveryError, type SmsSender } from '../../platform/sms/sms-sender.js';
@@ -39,6 +41,13 @@ export const LINK_REFUSALS: Record<LinkRefusal, { title: string; advice: string 
   ended: { title: 'This call has ended', advice: 'If you still need help, call 101, or 999 in an emergency.' },
 };
 
+/** A link-holder tried to take part before agreeing to the video call and its recording (RVR-04, SC-3). */
+export class ConsentRequiredError extends ForbiddenError {
+  constructor() {
+    super(CONSENT_REQUIRED.message);
+  }
+}
+
 export class LinkRefusedError extends AppError {
   constructor(readonly refusal: LinkRefusal) {
     super(refusal === 'malformed' || refusal === 'unknown' ? 404 : 410, LINK_REFUSALS[refusal].title);
@@ -59,6 +68,8 @@ const CALLABLE_STATES: readonly ConsultationState[] = ['accepted', 'invited', 'v
 export interface LinkSession {
   participant: ParticipantRow;
   call: CallRow;
+  /** Both consents (video and recording) are stored for this participant on this call. */
+  consented: boolean;
 }
 
 export interface CallDeps {
@@ -82,7 +93,12 @@ export interface CallDeps {
  * live channel, so pages on any node refresh. The media itself is in `CallRooms`.
  */
 export class CallService {
-  constructor(private readonly deps: CallDeps) {}
+  /** Unknown and malformed links: a stranger can send any number, so they go to the log, rate-limited, never to the audit chain. */
+  private readonly strangerLinks: RateLimitedLog;
+
+  constructor(private readonly deps: CallDeps) {
+    this.strangerLinks = new RateLimitedLog(deps.log, { perWindow: 20, windowMs: 60_000 });
+  }
 
   private get data() {
     return this.deps.data;
@@ -184,7 +200,8 @@ export class CallService {
 
   /**
    * Opens a link once: the token is swapped for a call-scoped session secret (the cookie). Every refusal
-   * is logged with its reason and the invite when one matched (never the token).
+   * is logged with its reason (never the token): a refusal of a real link (used, expired, revoked, ended) is
+   * audited against its call; an unknown or malformed token concerns no call and goes to the application log.
    */
   async redeemLink(token: string, clientIp: string | undefined, correlationId: string): Promise<{ sessionSecret: string; participant: ParticipantRow }> {
     const context: RequestContext = { ...systemContext('link', correlationId), clientIp };
@@ -215,11 +232,15 @@ export class CallService {
   }
 
   private async refuseLink(context: RequestContext, refusal: LinkRefusal, invite: InviteRow | undefined): Promise<never> {
+    if (!invite) {
+      this.strangerLinks.info({ refusal, correlationId: context.correlationId }, 'call link refused');
+      throw new LinkRefusedError(refusal);
+    }
     await this.data.transaction((tx) =>
       this.deps.audit.record(tx.audit, context, {
         what: 'call.link_refused',
-        subject: invite ? `call:${invite.callId}` : undefined,
-        details: { refusal, inviteId: invite?.id },
+        subject: `call:${invite.callId}`,
+        details: { refusal, inviteId: invite.id },
       }),
     );
     throw new LinkRefusedError(refusal);
@@ -232,14 +253,15 @@ export class CallService {
     if (!participant?.sessionExpiresAt || participant.sessionExpiresAt <= this.deps.now()) return undefined;
     const call = await this.data.repos.calls.findById(participant.callId);
     if (call?.state !== 'open') return undefined;
-    return { participant, call };
+    const consent = await this.data.repos.calls.findConsent(call.id, participant.id);
+    return { participant, call, consented: consentCovers(consent, { callId: call.id, participantId: participant.id }) };
   }
 
-  linkContext(session: LinkSession, correlationId: string, clientIp?: string): RequestContext {
+  linkContext(session: Pick<LinkSession, 'participant'>, correlationId: string, clientIp?: string): RequestContext {
     return { actor: { type: 'link', participantId: session.participant.id, role: session.participant.role as LinkRole }, correlationId, clientIp };
   }
 
-  async giveConsent(context: RequestContext, session: LinkSession, input: { video: boolean; recording: boolean }): Promise<void> {
+  async giveConsent(context: RequestContext, session: Pick<LinkSession, 'participant' | 'call'>, input: { video: boolean; recording: boolean }): Promise<void> {
     if (!input.video || !input.recording) {
       throw new ValidationError('To have the video call, tick both boxes. If you do not want a recorded video call, call 101 (999 in an emergency).', {
         consent: 'Tick both boxes to continue',
@@ -261,8 +283,14 @@ export class CallService {
     });
   }
 
-  async hasConsented(participantId: string): Promise<boolean> {
-    return (await this.data.repos.calls.findConsent(participantId)) !== undefined;
+  /**
+   * Defence in depth behind the request guard (which refuses every consent-requiring link route): a link-holder's
+   * join, chat or upload is refused unless this participant agreed, on this call, to the video call and recording.
+   */
+  private async assertConsented(tx: Repositories, participant: ParticipantRow): Promise<void> {
+    if (!needsOwnConsent(participant.role)) return;
+    const consent = await tx.calls.findConsent(participant.callId, participant.id);
+    if (!consentCovers(consent, { callId: participant.callId, participantId: participant.id })) throw new ConsentRequiredError();
   }
 
   /** The officer (or another staff member) as a participant of the call. */
@@ -281,6 +309,7 @@ export class CallService {
   async participantJoined(context: RequestContext, participant: ParticipantRow): Promise<'joined' | 'rejoined'> {
     return this.data.transaction(async (tx) => {
       const call = await this.lockOpenCall(tx, participant.callId);
+      await this.assertConsented(tx, participant);
       const current = (await tx.calls.findParticipant(participant.id))!;
       const at = this.deps.now();
       const kind = current.joinedAt ? 'rejoined' : 'joined';
@@ -301,7 +330,13 @@ export class CallService {
       if (call?.state !== 'open') return;
       const at = this.deps.now();
       await tx.calls.updateParticipant(participant.id, { leftAt: at, leftReason: reason, lastSeenAt: at });
-      await this.event(tx, context, call.id, reason === 'quick_exit' ? 'quick_exit' : reason === 'left' ? 'left' : 'dropped', {}, participant);
+      // "Exit this page" works before consent too (the victim's safety comes first): it records only that the page
+      // was left, marked as before consent, so the officer and the record know no call took place.
+      const beforeConsent =
+        needsOwnConsent(participant.role) &&
+        !consentCovers(await tx.calls.findConsent(call.id, participant.id), { callId: call.id, participantId: participant.id });
+      const type = reason === 'quick_exit' ? 'quick_exit' : reason === 'left' ? 'left' : 'dropped';
+      await this.event(tx, context, call.id, type, beforeConsent ? { beforeConsent: true } : {}, participant);
       // The quick exit ends that person's link session: the page they leave behind cannot rejoin.
       if (reason === 'quick_exit') await tx.calls.updateParticipant(participant.id, { sessionExpiresAt: at });
     });
@@ -351,6 +386,7 @@ export class CallService {
     if (trimmed === '' || trimmed.length > 2000) throw new ValidationError('A message must have between 1 and 2000 characters');
     return this.data.transaction(async (tx) => {
       await this.lockOpenCall(tx, participant.callId);
+      await this.assertConsented(tx, participant);
       const message = await tx.calls.insertChat({
         callId: participant.callId,
         participantId: participant.id,
@@ -382,6 +418,7 @@ export class CallService {
    */
   async saveUpload(context: RequestContext, session: LinkSession, content: AsyncIterable<Buffer>): Promise<{ id: string; mediaType: string; sha256: string }> {
     if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can send photos or videos here');
+    await this.assertConsented(this.data.repos, session.participant);
     const limit = this.deps.config.uploadMaxBytes;
     const at = this.deps.now();
     const uploadId = randomUUID();

@@ -196,8 +196,14 @@ export class CallsRepository {
     await this.db.insert(callConsents).values(row);
   }
 
-  async findConsent(participantId: string) {
-    const [row] = await this.db.select().from(callConsents).where(eq(callConsents.participantId, participantId)).orderBy(desc(callConsents.givenAt)).limit(1);
+  /** The latest consent this participant gave on this call (both must match: a consent never carries across calls). */
+  async findConsent(callId: string, participantId: string) {
+    const [row] = await this.db
+      .select()
+      .from(callConsents)
+      .where(and(eq(callConsents.callId, callId), eq(callConsents.participantId, participantId)))
+      .orderBy(desc(callConsents.givenAt))
+      .limit(1);
     return row;
   }
 

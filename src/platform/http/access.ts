@@ -13,10 +13,17 @@ import { ForbiddenError } from '../errors.js';
  *   'signed_in'      a fully signed-in staff member, whatever their role
  *   { permission }   a fully signed-in staff member holding a role with that permission (src/domain/permissions.ts)
  *   { apiScope }     a CAD system presenting a live API key with that scope (no cookies, no CSRF)
- *   'call_link'      someone holding a live call session from a texted link (the victim, an interpreter)
+ *   'call_link'      someone holding a live call session from a texted link (the victim, an interpreter) who has
+ *                    agreed, on their own page, to the video call and to its recording (RVR-04, SC-3): secure by
+ *                    default, so every link route needs consent unless it says otherwise. Refused without consent:
+ *                    403 with the reason (JSON), a redirect to the consent step (pages), or, on a WebSocket, the
+ *                    upgrade accepted then closed with 4401 "consent-required".
+ *   'call_link_before_consent'  the same session before consent, for the few routes a person needs first: the
+ *                    consent page itself, giving consent, and "Exit this page" (which must always work; before
+ *                    consent it records only that the page was left, marked beforeConsent, and alerts the officer).
  * `beforePolicy: true` lets a signed-in user reach the route before acknowledging the current policy (SC-5).
  */
-export type Access = 'public' | 'second_factor' | 'signed_in' | 'call_link' | { permission: Permission } | { apiScope: ApiScope };
+export type Access = 'public' | 'second_factor' | 'signed_in' | 'call_link' | 'call_link_before_consent' | { permission: Permission } | { apiScope: ApiScope };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,7 +37,7 @@ declare module 'fastify' {
     staffSession: ResolvedSession | undefined;
     /** The CAD system behind an API key, on API routes. */
     apiClient: ApiClient | undefined;
-    /** On 'call_link' routes: the link-holder and their call. */
+    /** On 'call_link' and 'call_link_before_consent' routes: the link-holder, their call, and whether they consented. */
     linkSession: LinkSession | undefined;
   }
   interface FastifyReply {

@@ -1,6 +1,8 @@
 import { Stream } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { Services } from '../../composition.js';
+import { CONSENT_REQUIRED } from '../../domain/call-consent.js';
 import { AppError } from '../errors.js';
 import { permits, redirectTo, wantsJson, type Access } from './access.js';
 import { readSessionToken, type SessionCookieSettings } from './session-cookie.js';
@@ -23,7 +25,7 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
   app.addHook('onRequest', async (request, reply) => {
     if (isStaticAsset(request.url)) return;
     // Cookies ride along on WebSocket handshakes from any site: a call socket opened by another site's page is refused.
-    if (request.headers.upgrade?.toLowerCase() === 'websocket' && !sameOrigin(request)) {
+    if (isWebSocketUpgrade(request) && !sameOrigin(request)) {
       throw new AppError(403, 'Call connections are only accepted from this service’s own pages.');
     }
     const declared = request.is404 ? undefined : request.routeOptions.config.access;
@@ -40,10 +42,17 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
       request.apiClient = client;
       return;
     }
-    if (declared === 'call_link') {
+    if (declared === 'call_link' || declared === 'call_link_before_consent') {
       request.linkSession = await services.calls.resolveLinkSession(request.cookies[CALL_COOKIE]);
       if (!request.linkSession)
         throw new AppError(401, 'This call has ended or your link has expired. If you still need help, call 101, or 999 in an emergency.');
+      // RVR-04, SC-3: nothing of the link-holder's is joined, recorded or stored before both consents.
+      if (declared === 'call_link' && !request.linkSession.consented) {
+        request.log.info({ participantId: request.linkSession.participant.id, route: request.routeOptions.url }, 'link session refused: no consent yet');
+        // A call socket is let through to be accepted and closed with the reason (closeLinkSocketsWithoutConsent).
+        if (isWebSocketUpgrade(request)) return;
+        return refuseWithoutConsent(request, reply);
+      }
       return;
     }
     const token = readSessionToken(request, cookie);
@@ -83,6 +92,34 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
     if (STATE_CHANGING.has(request.method) && !request.apiClient) app.csrfProtection(request, reply, done);
     else done();
   });
+}
+
+/**
+ * A call socket of a link-holder who has not consented is accepted and at once closed with 4401 "consent-required",
+ * so the page can send the person to the consent step (an HTTP refusal of the upgrade reaches no script). Applied
+ * in onRoute to every WebSocket route that needs consent, before @fastify/websocket takes the handler.
+ */
+export function closeLinkSocketsWithoutConsent(route: RouteOptions): void {
+  if (!(route as { websocket?: boolean }).websocket || route.config?.access !== 'call_link') return;
+  const handler = route.handler as unknown as (this: unknown, socket: WebSocket, request: FastifyRequest) => unknown;
+  route.handler = function (this: unknown, socket: WebSocket, request: FastifyRequest) {
+    if (!request.linkSession?.consented) {
+      socket.close(CONSENT_REQUIRED.closeCode, CONSENT_REQUIRED.closeReason);
+      return;
+    }
+    return handler.call(this, socket, request);
+  } as unknown as RouteHandlerMethod;
+}
+
+/** A page or a plain form is sent to the consent step; a script gets 403 with the reason and where to go. */
+function refuseWithoutConsent(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('cache-control', 'no-store');
+  if ((request.headers.accept ?? '').includes('text/html')) return redirectTo(reply, CONSENT_REQUIRED.consentUrl);
+  return reply.code(403).send({ error: CONSENT_REQUIRED.message, consentRequired: true, consentUrl: CONSENT_REQUIRED.consentUrl, correlationId: request.id });
+}
+
+function isWebSocketUpgrade(request: FastifyRequest): boolean {
+  return request.headers.upgrade?.toLowerCase() === 'websocket';
 }
 
 function sameOrigin(request: FastifyRequest): boolean {

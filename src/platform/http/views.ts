@@ -32,7 +32,15 @@ export async function registerViews(app: FastifyInstance): Promise<void> {
   ] as const) {
     await app.register(fastifyStatic, { root: dir, prefix, decorateReply: false, index: false, allowedPath: (p) => p === `/${file}`, maxAge: '1d' });
   }
-  const scripts = new Set(['/live.js', '/call-client.js', '/evidence-player.js', '/investigation-call.js', '/statement-victim.js', '/risk-form.js']);
+  const scripts = new Set([
+    '/live.js',
+    '/call-client.js',
+    '/evidence-player.js',
+    '/investigation-call.js',
+    '/statement-victim.js',
+    '/risk-form.js',
+    '/consent-exit.js',
+  ]);
   const styles = new Set(['/app.css', '/victim.css']);
   await app.register(fastifyStatic, {
     root: path.join(srcDir, 'assets'),
