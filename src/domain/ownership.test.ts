@@ -150,7 +150,13 @@ describe('decideStaffTransition: once accepted, only the assigned officer or a s
 
 describe('decideReassignment: an explicit supervisor action, with a reason, to an available officer', () => {
   const officer = { id: 'user-new', roles: ['rvr_officer'] as Role[], disabled: false, availability: 'available' as const };
-  const base = { member: { userId: ME, roles: ['supervisor'] as Role[] }, state: 'accepted' as ConsultationState, currentOfficerId: OTHER, newOfficer: officer, reason: 'Officer unwell' };
+  const base = {
+    member: { userId: ME, roles: ['supervisor'] as Role[] },
+    state: 'accepted' as ConsultationState,
+    currentOfficerId: OTHER,
+    newOfficer: officer,
+    reason: 'Officer unwell',
+  };
 
   it('allows a supervisor to move a held consultation to an available officer', () => {
     for (const state of ASSIGNED_STATES) assert.deepEqual(decideReassignment({ ...base, state }), { allowed: true });

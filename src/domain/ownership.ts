@@ -160,8 +160,7 @@ export function decideReassignment(input: {
       refusal: 'not_assigned_state',
       message: `A consultation that is ${stateLabel(input.state)} has no officer to reassign from. Only an accepted consultation, up to its end, can be reassigned.`,
     };
-  if (!input.reason?.trim())
-    return { allowed: false, refusal: 'reason_required', message: 'Give the reason for the reassignment (it is recorded).' };
+  if (!input.reason?.trim()) return { allowed: false, refusal: 'reason_required', message: 'Give the reason for the reassignment (it is recorded).' };
   const officer = input.newOfficer;
   if (!officer || officer.disabled || !officer.roles.includes('rvr_officer'))
     return { allowed: false, refusal: 'not_an_officer', message: 'Choose an RVR officer whose account is active.' };
@@ -181,8 +180,7 @@ export function decideReassignment(input: {
 
 /** A supervisor never reviews a consultation they answered themselves as the officer (policy 4.0: the check is someone else's). */
 export function mayReviewConsultation(member: StaffMember, reviewedOfficerId: string | null): ObjectDecision {
-  if (!member.roles.includes('supervisor'))
-    return { allowed: false, refusal: 'not_a_reader', message: 'Only a supervisor can review a consultation.' };
+  if (!member.roles.includes('supervisor')) return { allowed: false, refusal: 'not_a_reader', message: 'Only a supervisor can review a consultation.' };
   if (reviewedOfficerId !== null && reviewedOfficerId === member.userId)
     return { allowed: false, refusal: 'own_review', message: 'You answered this consultation: another supervisor must review it.' };
   return ALLOWED;

@@ -62,14 +62,28 @@ const ALL_ANSWERS = Object.fromEntries(questionsOf(DASH2009).map((q) => [q.id, {
 const REVIEW_FORM = { ...Object.fromEntries(REVIEW_CHECKLIST.map((item) => [`score_${item.id}`, 'met'])), feedback: 'Thorough and kind.' };
 const EVIDENCE_LIST: Role[] = ['investigator', 'supervisor', 'evidence_manager', 'dpo'];
 const EVIDENCE_VIEW: Role[] = ['investigator', 'supervisor', 'evidence_manager'];
-const READERS = { own: { '✓': ['rvr_officer', 'supervisor', 'investigator'] }, others: { '✓': ['supervisor', 'investigator'] }, unassigned: { '✓': ['supervisor', 'investigator'] } } as const;
+const READERS = {
+  own: { '✓': ['rvr_officer', 'supervisor', 'investigator'] },
+  others: { '✓': ['supervisor', 'investigator'] },
+  unassigned: { '✓': ['supervisor', 'investigator'] },
+} as const;
 const OFFICER_OWN = { own: { '✓': ['rvr_officer'] } } as const;
 const same = (cell: Partial<Record<Outcome, readonly Role[]>>) => ({ own: cell, others: cell, unassigned: cell });
 
 const ROWS: Row[] = [
   // The consultation
-  { route: 'GET /consultations/:id', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}` }), expect: same({ '✓': ['call_handler', 'rvr_officer', 'supervisor'] }) },
-  { route: 'GET /consultations/:id/live', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/live` }), expect: same({ '✓': ['call_handler', 'rvr_officer', 'supervisor'] }) },
+  {
+    route: 'GET /consultations/:id',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}` }),
+    expect: same({ '✓': ['call_handler', 'rvr_officer', 'supervisor'] }),
+  },
+  {
+    route: 'GET /consultations/:id/live',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/live` }),
+    expect: same({ '✓': ['call_handler', 'rvr_officer', 'supervisor'] }),
+  },
   {
     route: 'POST /consultations/:id/transitions',
     needs: 'consultation',
@@ -122,8 +136,18 @@ const ROWS: Row[] = [
   },
   { route: 'GET /consultations/:id/call', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/call` }), expect: OFFICER_OWN },
   // The investigation record and the officer's investigation in the call
-  { route: 'GET /consultations/:id/enquiries', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/enquiries` }), expect: READERS },
-  { route: 'GET /consultations/:id/risk-assessment', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/risk-assessment` }), expect: READERS },
+  {
+    route: 'GET /consultations/:id/enquiries',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/enquiries` }),
+    expect: READERS,
+  },
+  {
+    route: 'GET /consultations/:id/risk-assessment',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/risk-assessment` }),
+    expect: READERS,
+  },
   {
     route: 'PUT /consultations/:id/risk-assessment',
     needs: 'consultation',
@@ -145,14 +169,24 @@ const ROWS: Row[] = [
     request: (f) => ({ url: `/consultations/${f.consultationId}/risk-assessment/amend`, body: { amendmentReason: 'The victim remembered a threat' } }),
     expect: OFFICER_OWN,
   },
-  { route: 'GET /consultations/:id/enquiry-lines/panel', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/enquiry-lines/panel` }), expect: OFFICER_OWN },
+  {
+    route: 'GET /consultations/:id/enquiry-lines/panel',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/enquiry-lines/panel` }),
+    expect: OFFICER_OWN,
+  },
   {
     route: 'POST /consultations/:id/enquiry-lines',
     needs: 'consultation',
     request: (f) => ({ url: `/consultations/${f.consultationId}/enquiry-lines`, body: { line: ENQUIRY_LINE_IDS[0], status: 'done' } }),
     expect: OFFICER_OWN,
   },
-  { route: 'GET /consultations/:id/statement/panel', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/statement/panel` }), expect: OFFICER_OWN },
+  {
+    route: 'GET /consultations/:id/statement/panel',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/statement/panel` }),
+    expect: OFFICER_OWN,
+  },
   {
     route: 'POST /consultations/:id/statement',
     needs: 'consultation',
@@ -167,14 +201,27 @@ const ROWS: Row[] = [
     request: (f) => ({ url: `/consultations/${f.consultationId}/statement/share`, body: { revision: f.statementRevision ?? 1 } }),
     expect: OFFICER_OWN,
   },
-  { route: 'GET /consultations/:id/outcomes/panel', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/outcomes/panel` }), expect: OFFICER_OWN },
+  {
+    route: 'GET /consultations/:id/outcomes/panel',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/outcomes/panel` }),
+    expect: OFFICER_OWN,
+  },
   {
     route: 'POST /consultations/:id/outcomes',
     needs: 'consultation',
-    request: (f) => ({ url: `/consultations/${f.consultationId}/outcomes`, body: { kind: 'no_further_action', reason: 'Advice given; victim does not support action' } }),
+    request: (f) => ({
+      url: `/consultations/${f.consultationId}/outcomes`,
+      body: { kind: 'no_further_action', reason: 'Advice given; victim does not support action' },
+    }),
     expect: OFFICER_OWN,
   },
-  { route: 'GET /consultations/:id/safety-alerts/panel', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/safety-alerts/panel` }), expect: OFFICER_OWN },
+  {
+    route: 'GET /consultations/:id/safety-alerts/panel',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/safety-alerts/panel` }),
+    expect: OFFICER_OWN,
+  },
   {
     route: 'POST /safety-alerts/:id/acknowledge',
     needs: 'alert',
@@ -225,9 +272,20 @@ const ROWS: Row[] = [
     expect: { own: { '✓': ['rvr_officer'] }, unassigned: { '!': ['rvr_officer'] } },
   },
   { route: 'POST /calls/:id/snapshots', needs: 'call', request: (f) => ({ url: `/calls/${f.callId}/snapshots`, body: { image: PNG } }), expect: OFFICER_OWN },
-  { route: 'POST /calls/:id/end', needs: 'call', mutates: true, request: (f) => ({ url: `/calls/${f.callId}/end`, body: { reason: 'Finished' } }), expect: OFFICER_OWN },
+  {
+    route: 'POST /calls/:id/end',
+    needs: 'call',
+    mutates: true,
+    request: (f) => ({ url: `/calls/${f.callId}/end`, body: { reason: 'Finished' } }),
+    expect: OFFICER_OWN,
+  },
   { route: 'GET /calls/:id/socket', needs: 'call', request: (f) => ({ url: `/calls/${f.callId}/socket` }), expect: OFFICER_OWN },
-  { route: 'GET /supervisor/calls/:id/observe', needs: 'call', request: (f) => ({ url: `/supervisor/calls/${f.callId}/observe` }), expect: same({ '✓': ['supervisor'] }) },
+  {
+    route: 'GET /supervisor/calls/:id/observe',
+    needs: 'call',
+    request: (f) => ({ url: `/supervisor/calls/${f.callId}/observe` }),
+    expect: same({ '✓': ['supervisor'] }),
+  },
   {
     route: 'POST /supervisor/calls/:id/observe',
     needs: 'call',
@@ -248,7 +306,12 @@ const ROWS: Row[] = [
   },
   // Evidence: the items and the case. There is no case-assignment model yet, so an investigator's access is by role
   // (each opening justified and logged); ARCHITECTURE §5's "own cases" needs one (see the report).
-  { route: 'GET /evidence/consultations/:id', needs: 'call', request: (f) => ({ url: `/evidence/consultations/${f.consultationId}` }), expect: same({ '✓': EVIDENCE_LIST }) },
+  {
+    route: 'GET /evidence/consultations/:id',
+    needs: 'call',
+    request: (f) => ({ url: `/evidence/consultations/${f.consultationId}` }),
+    expect: same({ '✓': EVIDENCE_LIST }),
+  },
   {
     route: 'POST /evidence/consultations/:id/play',
     needs: 'call',
@@ -276,8 +339,19 @@ const ROWS: Row[] = [
     }),
     expect: same({ '✓': ['evidence_manager'] }),
   },
-  { route: 'POST /evidence/consultations/:id/working-copies', needs: 'call', request: (f) => ({ url: `/evidence/consultations/${f.consultationId}/working-copies`, body: {} }), expect: same({ '!': ['investigator', 'evidence_manager'] }) },
-  { route: 'POST /evidence/consultations/:id/exports', needs: 'call', mutates: true, request: (f) => ({ url: `/evidence/consultations/${f.consultationId}/exports`, body: {} }), expect: same({ '✓': ['evidence_manager'] }) },
+  {
+    route: 'POST /evidence/consultations/:id/working-copies',
+    needs: 'call',
+    request: (f) => ({ url: `/evidence/consultations/${f.consultationId}/working-copies`, body: {} }),
+    expect: same({ '!': ['investigator', 'evidence_manager'] }),
+  },
+  {
+    route: 'POST /evidence/consultations/:id/exports',
+    needs: 'call',
+    mutates: true,
+    request: (f) => ({ url: `/evidence/consultations/${f.consultationId}/exports`, body: {} }),
+    expect: same({ '✓': ['evidence_manager'] }),
+  },
   { route: 'GET /evidence/items/:id', needs: 'call', request: (f) => ({ url: `/evidence/items/${f.itemId}` }), expect: same({ '✓': EVIDENCE_LIST }) },
   {
     route: 'POST /evidence/items/:id/open',
@@ -305,7 +379,13 @@ const ROWS: Row[] = [
     expect: same({ '✓': ['evidence_manager', 'dpo'] }),
   },
   // Quality review (policy 4.0): "own" is a review of the supervisor's own response as an officer.
-  { route: 'GET /supervisor/reviews/:id', needs: 'review', relations: ['own', 'others'], request: (f) => ({ url: `/supervisor/reviews/${f.reviewId}` }), expect: { others: { '✓': ['supervisor'] } } },
+  {
+    route: 'GET /supervisor/reviews/:id',
+    needs: 'review',
+    relations: ['own', 'others'],
+    request: (f) => ({ url: `/supervisor/reviews/${f.reviewId}` }),
+    expect: { others: { '✓': ['supervisor'] } },
+  },
   {
     route: 'POST /supervisor/reviews/:id',
     needs: 'review',
@@ -410,7 +490,8 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
       const session = await link({ callId: call.id }, officer);
       await t.services.calls.postChat(t.services.calls.linkContext(session, 'matrix'), session.participant, 'Hello');
       if (need === 'alert') f.alertId = (await t.services.safetyAlerts.raise(t.services.calls.linkContext(session, 'matrix'), session)).id;
-      if (need === 'observed' && who.role === 'supervisor') await t.services.observations.start(contextFor(who.user), call.id, 'Observing for the access matrix');
+      if (need === 'observed' && who.role === 'supervisor')
+        await t.services.observations.start(contextFor(who.user), call.id, 'Observing for the access matrix');
     }
     if (need === 'review') {
       await t.services.consultations.transition(as, consultation.id, 'invited');
@@ -441,7 +522,9 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
         resolve(outcome);
       };
       const timer = setTimeout(() => done('?timeout'), 5000);
-      socket.on('unexpected-response', (_request, response) => done(response.statusCode === 401 || response.statusCode === 403 ? '·' : `?${response.statusCode}`));
+      socket.on('unexpected-response', (_request, response) =>
+        done(response.statusCode === 401 || response.statusCode === 403 ? '·' : `?${response.statusCode}`),
+      );
       socket.on('message', (data: Buffer) => {
         const message = JSON.parse(data.toString('utf8')) as { type: string };
         if (message.type === 'hello') done('✓');
@@ -525,7 +608,18 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
     assert.ok(refusals.length > 20, `only ${refusals.length} refusals logged`);
     const officer = identities.find((i) => i.role === 'rvr_officer')!;
     const byOfficer = refusals.filter((r) => r.who === `user:${officer.user.id}`);
-    for (const action of ['transition:accepted->queued', 'caller_details.view', 'call.open', 'investigation.view', 'risk_assessment.view', 'call.record_view', 'call.invite', 'call.end', 'call.join', 'safety_alert.respond'])
+    for (const action of [
+      'transition:accepted->queued',
+      'caller_details.view',
+      'call.open',
+      'investigation.view',
+      'risk_assessment.view',
+      'call.record_view',
+      'call.invite',
+      'call.end',
+      'call.join',
+      'safety_alert.respond',
+    ])
       assert.ok(
         byOfficer.some((r) => r.details.action === action && r.details.refusal),
         `the officer's refused ${action} is logged (have ${[...new Set(byOfficer.map((r) => r.details.action))].join(', ')})`,

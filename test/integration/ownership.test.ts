@@ -101,13 +101,17 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
     assert.equal((await as('own-officer-b').post(`/consultations/${consultation.id}/caller`, { justification: 'checking the address' })).statusCode, 403);
     assert.equal((await as('own-officer-b').get(`/consultations/${consultation.id}/call`)).statusCode, 403);
     // The officer who holds it still moves it, without a reason where none is needed.
-    assert.equal((await as('own-officer-a').post(`/consultations/${consultation.id}/transitions`, { to: 'queued', reason: 'Called to a collision' })).statusCode, 303);
+    assert.equal(
+      (await as('own-officer-a').post(`/consultations/${consultation.id}/transitions`, { to: 'queued', reason: 'Called to a collision' })).statusCode,
+      303,
+    );
   });
 
   it('a call handler’s part ends at the handover: they route a queued call but cannot move an accepted one', async () => {
     const queued = (await newCall(t.services, handler)).consultation;
     assert.equal(
-      (await as('own-handler').post(`/consultations/${queued.id}/transitions`, { to: 'escalated_to_attendance', reason: 'No RVR officer available' })).statusCode,
+      (await as('own-handler').post(`/consultations/${queued.id}/transitions`, { to: 'escalated_to_attendance', reason: 'No RVR officer available' }))
+        .statusCode,
       303,
     );
     const { consultation } = await acceptedByA();
@@ -123,7 +127,10 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
     const without = await as('own-supervisor').post(`/consultations/${consultation.id}/transitions`, { to: 'queued' });
     assert.equal(without.statusCode, 409);
     assert.match(without.body, /give your reason/);
-    const done = await as('own-supervisor').post(`/consultations/${consultation.id}/transitions`, { to: 'queued', reason: 'Officer A is needed on a firearms call' });
+    const done = await as('own-supervisor').post(`/consultations/${consultation.id}/transitions`, {
+      to: 'queued',
+      reason: 'Officer A is needed on a firearms call',
+    });
     assert.equal(done.statusCode, 303);
     const row = await consultationRow(consultation.id);
     assert.deepEqual([row.state, row.officerId], ['queued', null]);
@@ -141,7 +148,10 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     for (let i = 0; i < 100 && !messages.some((m) => m.type === 'hello'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.ok(messages.some((m) => m.type === 'hello'), 'the victim was in the call');
+    assert.ok(
+      messages.some((m) => m.type === 'hello'),
+      'the victim was in the call',
+    );
 
     const response = await as('own-officer-a').post(`/consultations/${consultation.id}/transitions`, { to: 'abandoned', reason: 'Suspect returned home' });
     assert.equal(response.statusCode, 303);
@@ -149,9 +159,15 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
     assert.equal(ended.state, 'ended');
     assert.match(ended.endReason!, /abandoned: Suspect returned home/);
     const invites = await t.services.data.repos.calls.listInvites(call!.id);
-    assert.ok(invites.every((invite) => invite.revokedAt !== null), 'every link is revoked');
+    assert.ok(
+      invites.every((invite) => invite.revokedAt !== null),
+      'every link is revoked',
+    );
     const participants = await t.services.data.repos.calls.listParticipants(call!.id);
-    assert.ok(participants.filter((p) => p.role === 'victim').every((p) => p.sessionExpiresAt! <= new Date()), 'the victim’s call session has ended');
+    assert.ok(
+      participants.filter((p) => p.role === 'victim').every((p) => p.sessionExpiresAt! <= new Date()),
+      'the victim’s call session has ended',
+    );
     // The page the victim has open no longer works, and the unused link is refused.
     assert.notEqual((await victim!.get('/v/call')).statusCode, 200);
     assert.equal((await new Browser(t.app).get(`/v/${interpreterToken}`)).statusCode, 410);
@@ -169,8 +185,12 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
   it('escalating to attendance, or the officer handing a consultation back to the queue, ends its open call too', async () => {
     const live = await acceptedByA({ live: true });
     assert.equal(
-      (await as('own-officer-a').post(`/consultations/${live.consultation.id}/transitions`, { to: 'escalated_to_attendance', reason: 'Injuries seen on camera' }))
-        .statusCode,
+      (
+        await as('own-officer-a').post(`/consultations/${live.consultation.id}/transitions`, {
+          to: 'escalated_to_attendance',
+          reason: 'Injuries seen on camera',
+        })
+      ).statusCode,
       303,
     );
     assert.equal((await t.services.data.repos.calls.findById(live.call!.id))!.state, 'ended');
@@ -353,7 +373,10 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
     const notesItem = items.find((i) => i.sourceId === `notes:${call!.id}`)!;
     const dpo = as('own-dpo');
     await dpo.get(`/evidence/items/${chatItem.id}`);
-    assert.equal((await dpo.post(`/evidence/items/${chatItem.id}/restriction`, { restricted: 'yes', reason: 'Accuracy disputed by the data subject' })).statusCode, 303);
+    assert.equal(
+      (await dpo.post(`/evidence/items/${chatItem.id}/restriction`, { restricted: 'yes', reason: 'Accuracy disputed by the data subject' })).statusCode,
+      303,
+    );
 
     const reader = as('own-supervisor');
     const page = await reader.get(`/calls/${call!.id}`);
@@ -369,7 +392,10 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
     assert.doesNotMatch((await as('own-investigator').get('/evidence')).body, new RegExp(chatItem.id));
 
     await dpo.get(`/evidence/items/${notesItem.id}`);
-    assert.equal((await dpo.post(`/evidence/items/${notesItem.id}/restriction`, { restricted: 'yes', reason: 'Accuracy disputed by the data subject' })).statusCode, 303);
+    assert.equal(
+      (await dpo.post(`/evidence/items/${notesItem.id}/restriction`, { restricted: 'yes', reason: 'Accuracy disputed by the data subject' })).statusCode,
+      303,
+    );
     const both = await reader.get(`/calls/${call!.id}`);
     assert.match(both.body, /data-testid="text-restricted"/);
     assert.doesNotMatch(both.body, /open-text-form/);

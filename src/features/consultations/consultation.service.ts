@@ -203,7 +203,12 @@ export class ConsultationService {
   private decide(context: RequestContext, current: ConsultationRow, to: ConsultationState, reason: string | undefined): string {
     const from = current.state as ConsultationState;
     if (context.actor.type === 'user') {
-      const check = decideStaffTransition({ userId: context.actor.userId, roles: context.actor.roles }, { state: from, officerId: current.officerId }, to, reason);
+      const check = decideStaffTransition(
+        { userId: context.actor.userId, roles: context.actor.roles },
+        { state: from, officerId: current.officerId },
+        to,
+        reason,
+      );
       if (check.allowed) return check.actingAs;
       if (check.kind === 'object')
         throw new AccessRefusedError(check.message, { subject: `consultation:${current.id}`, action: `transition:${from}->${to}`, reason: check.refusal! });
