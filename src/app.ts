@@ -35,12 +35,12 @@ import { outcomesRoutes } from './features/outcomes/outcomes.routes.js';
 import { outboxRoutes } from './features/dev/outbox.routes.js';
 import { ssoRoutes } from './features/sign-in/sso.routes.js';
 import { signInRoutes } from './features/sign-in/sign-in.routes.js';
-import { assertRouteDeclaresAccess, wantsJson } from './platform/http/access.js';
+import { assertRouteDeclaresAccess, contextOf, wantsJson } from './platform/http/access.js';
 import { closeLinkSocketsWithoutConsent, isStaticAsset, registerRequestGuard } from './platform/http/request-guard.js';
 import { sessionCookieSettings } from './platform/http/session-cookie.js';
 import { registerViews } from './platform/http/views.js';
 import { registerMetrics } from './platform/metrics/metrics.js';
-import { AppError } from './platform/errors.js';
+import { AccessRefusedError, AppError } from './platform/errors.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 
@@ -130,7 +130,9 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     };
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
+    // Object-level refusals (another officer's consultation, a record the user may not read) are audited (DP-01).
+    if (error instanceof AccessRefusedError && request.user) await services.accessRefusals.record(contextOf(request), error);
     const status =
       error instanceof AppError ? error.statusCode : error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');

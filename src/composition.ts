@@ -14,6 +14,7 @@ import { DemoSeeder } from './features/demo/demo-seeder.js';
 import { AuditLogService } from './platform/audit/audit-log.service.js';
 import { AuditTrail } from './platform/audit/audit-trail.js';
 import { AuditRepository } from './platform/audit/audit.repository.js';
+import { AccessRefusals } from './platform/audit/access-refusals.js';
 import { AuthService } from './platform/auth/auth.service.js';
 import { MfaService } from './platform/auth/mfa.service.js';
 import { PoliciesRepository } from './platform/auth/policies.repository.js';
@@ -149,6 +150,12 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     log: logger,
     now,
   });
+  // Issue 12: a consultation's call never outlives its officer's hold on it (abandoned, escalated, completed,
+  // handed back): the call ends and its links are revoked in the transition's transaction.
+  consultations.onReleased('end-call', (tx, context, consultation, change) => calls.endCallOfReleasedConsultation(tx, context, consultation, change));
+  consultations.onReassigned('call', (tx, _context, consultation, change) =>
+    calls.officerReassigned(tx, consultation.id, { fromOfficerId: change.fromOfficerId, toOfficerId: consultation.officerId! }),
+  );
   const qualityReviews = new QualityReviewService({
     data,
     audit,
@@ -194,6 +201,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   return {
     audit,
     auditLog: new AuditLogService(data, audit),
+    accessRefusals: new AccessRefusals(data, audit, logger),
     auth,
     mfa,
     policy,

@@ -17,6 +17,8 @@ export const PERMISSIONS = {
   'officer.availability': ['rvr_officer'],
   'consultation.view': ['call_handler', 'rvr_officer', 'supervisor'],
   'consultation.transition': ['call_handler', 'rvr_officer', 'supervisor'],
+  /** Give a consultation an officer holds to another officer, with a recorded reason (issue 12). */
+  'consultation.reassign': ['supervisor'],
   /** Caller/victim personal data; each view needs a recorded justification (DP-01). */
   /** Run the video call of a consultation the officer accepted (send links, snapshot, notes, end). */
   'call.conduct': ['rvr_officer'],

@@ -34,3 +34,16 @@ export class ForbiddenError extends AppError {
     super(403, message);
   }
 }
+
+/**
+ * Refused for this person on this object (SEC-11 need to know), though their role allows the route: e.g. another
+ * officer's consultation. Carries what the audit log needs, so a DPO can see someone probing (DP-01).
+ */
+export class AccessRefusedError extends ForbiddenError {
+  constructor(
+    message: string,
+    readonly refusal: { subject: string; action: string; reason: string },
+  ) {
+    super(message);
+  }
+}

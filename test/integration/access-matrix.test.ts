@@ -16,7 +16,9 @@ const API_KEY = 'api key';
 const LINK = 'call link';
 const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_KEY | typeof LINK | readonly Role[]> = {
   'GET /consultations/:id/call': ['rvr_officer'],
-  'GET /calls/:id': STAFF,
+  // Issue 12: the call record follows the investigation record's rule (the officer's own, supervisors, investigators).
+  'GET /calls/:id': ['rvr_officer', 'supervisor', 'investigator'],
+  'POST /calls/:id/record': ['rvr_officer', 'supervisor', 'investigator'],
   'POST /calls/:id/invites': ['rvr_officer'],
   'POST /calls/:id/invites/revoke': ['rvr_officer'],
   'POST /calls/:id/notes': ['rvr_officer'],
@@ -122,6 +124,7 @@ const EXPECTED: Record<string, typeof ANYONE | typeof FIRST_FACTOR | typeof API_
   'POST /risk-assessments/:id/sign-off': ['supervisor'],
   'GET /consultations/:id': STAFF,
   'POST /consultations/:id/transitions': STAFF,
+  'POST /consultations/:id/reassign': ['supervisor'],
   'GET /consultations/:id/caller': [...STAFF, 'investigator'],
   'POST /consultations/:id/caller': [...STAFF, 'investigator'],
   'GET /dpo': ['dpo'],

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { hasPermission, mayReadInvestigation } from '../../domain/permissions.js';
 import type { Services } from '../../composition.js';
 import { CONSULTATION_STATES } from '../../domain/consultation-state.js';
+import { isAssignedState } from '../../domain/ownership.js';
 import { AppError } from '../../platform/errors.js';
 import { contextOf, wantsJson } from '../../platform/http/access.js';
 
@@ -20,6 +21,12 @@ const overrideBody = {
   type: 'object',
   required: ['rationale'],
   properties: { rationale: { type: 'string', maxLength: 2000 }, _csrf: { type: 'string' } },
+} as const;
+
+const reassignBody = {
+  type: 'object',
+  required: ['officerId'],
+  properties: { officerId: { type: 'string', maxLength: 40 }, reason: { type: 'string', maxLength: 2000 }, _csrf: { type: 'string' } },
 } as const;
 
 const justificationBody = {
@@ -43,6 +50,11 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
         ['accepted', 'invited', 'victim_joined', 'connected'].includes(detail.consultation.state),
       canReroute: detail.options.some((o) => o.to === 'escalated_to_attendance'),
       canViewInvestigation: mayReadInvestigation(roles, request.user!.id, detail.consultation.officerId),
+      // Issue 12: a supervisor gives a held consultation to another available officer, with a reason.
+      reassignChoices:
+        hasPermission(roles, 'consultation.reassign') && isAssignedState(detail.consultation.state)
+          ? await services.consultations.reassignmentChoices(detail.consultation)
+          : undefined,
       evaluation: await services.evaluation.forConsultation(request.params.id),
     };
   };
@@ -94,8 +106,9 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
           if (wantsJson(request)) return { consultation };
           return reply.redirect(`/consultations/${consultation.id}`, 303);
         } catch (error) {
-          // A refused transition on the page: show the page again with the reason, keeping what was typed.
-          if (wantsJson(request) || !(error instanceof AppError) || error.statusCode === 404) throw error;
+          // A refused transition on the page: show the page again with the reason, keeping what was typed. Refused for
+          // this person (another officer's consultation) goes to the error handler, which logs it.
+          if (wantsJson(request) || !(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
           const detail = await pageData(request);
           return reply.code(error.statusCode).view('consultations/consultation.njk', {
             pageTitle: `Consultation ${detail.consultation.reference}`,
@@ -107,12 +120,34 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
       },
     );
 
+    app.post<{ Params: { id: string }; Body: { officerId: string; reason?: string } }>(
+      '/consultations/:id/reassign',
+      { config: { access: { permission: 'consultation.reassign' } }, schema: { params: idParams, body: reassignBody } },
+      async (request, reply) => {
+        try {
+          const consultation = await services.consultations.reassign(contextOf(request), request.params.id, request.body.officerId, request.body.reason);
+          if (wantsJson(request)) return { consultation };
+          return reply.redirect(`/consultations/${consultation.id}`, 303);
+        } catch (error) {
+          if (wantsJson(request) || !(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
+          const detail = await pageData(request);
+          return reply.code(error.statusCode).view('consultations/consultation.njk', {
+            pageTitle: `Consultation ${detail.consultation.reference}`,
+            ...detail,
+            reassignRefusal: error.message,
+            reassignErrors: error.fieldErrors,
+            attempted: { to: 'reassign', reason: request.body.reason, officerId: request.body.officerId },
+          });
+        }
+      },
+    );
+
     // DP-01: caller details are personal data; each view is justified and logged before anything is shown.
     app.get<{ Params: { id: string } }>(
       '/consultations/:id/caller',
       { config: { access: { permission: 'victim_data.view' } }, schema: { params: idParams } },
       async (request, reply) => {
-        const consultation = await services.consultations.summary(request.params.id);
+        const consultation = await services.consultations.callerForm(contextOf(request), request.params.id);
         return reply.view('consultations/caller.njk', { pageTitle: 'Caller details', consultation });
       },
     );
@@ -121,7 +156,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
       '/consultations/:id/caller',
       { config: { access: { permission: 'victim_data.view' } }, schema: { params: idParams, body: justificationBody } },
       async (request, reply) => {
-        const consultation = await services.consultations.summary(request.params.id);
+        const consultation = await services.consultations.callerForm(contextOf(request), request.params.id);
         const justification = request.body.justification.trim();
         if (justification.length < 5) {
           return reply.code(400).view('consultations/caller.njk', {

@@ -9,9 +9,10 @@ import {
   type ConsultationState,
   type TransitionActor,
 } from '../../domain/consultation-state.js';
+import { decideReassignment, decideStaffTransition, isAssignedState, mayViewCallerDetails, staffTransitionOptions } from '../../domain/ownership.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { AccessRefusedError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationRow } from './consultations.repository.js';
 import type { NewIncident } from './incidents.repository.js';
 
@@ -47,8 +48,29 @@ function transitionActors(context: RequestContext): TransitionActor[] {
  */
 export type ConsultationEndedHandler = (tx: Repositories, context: RequestContext, consultation: ConsultationRow, at: Date) => Promise<void>;
 
+/**
+ * Work that must happen, in the same transaction, whenever an officer's hold on a consultation ends (it ends, or
+ * goes back to the queue): e.g. its open video call is ended and its links revoked, so no call outlives its officer.
+ */
+export type ConsultationReleasedHandler = (
+  tx: Repositories,
+  context: RequestContext,
+  consultation: ConsultationRow,
+  change: { from: ConsultationState; reason: string | undefined },
+) => Promise<void>;
+
+/** Work that must happen, in the same transaction, when a supervisor gives a held consultation to another officer. */
+export type ConsultationReassignedHandler = (
+  tx: Repositories,
+  context: RequestContext,
+  consultation: ConsultationRow,
+  change: { fromOfficerId: string | null },
+) => Promise<void>;
+
 export class ConsultationService {
   private readonly endedHandlers: { name: string; handle: ConsultationEndedHandler }[] = [];
+  private readonly releasedHandlers: { name: string; handle: ConsultationReleasedHandler }[] = [];
+  private readonly reassignedHandlers: { name: string; handle: ConsultationReassignedHandler }[] = [];
 
   constructor(
     private readonly data: DataAccess,
@@ -59,6 +81,16 @@ export class ConsultationService {
   /** Registered once, in composition.ts, in the order they run. */
   onEnded(name: string, handle: ConsultationEndedHandler): void {
     this.endedHandlers.push({ name, handle });
+  }
+
+  /** Registered once, in composition.ts; run before the ended handlers. */
+  onReleased(name: string, handle: ConsultationReleasedHandler): void {
+    this.releasedHandlers.push({ name, handle });
+  }
+
+  /** Registered once, in composition.ts. */
+  onReassigned(name: string, handle: ConsultationReassignedHandler): void {
+    this.reassignedHandlers.push({ name, handle });
   }
 
   /** Records an incident and its triage outcome inside the caller's transaction (the control room's intake). */
@@ -114,8 +146,7 @@ export class ConsultationService {
     const current = await tx.consultations.findById(consultationId);
     if (!current) throw new NotFoundError('No consultation with that id');
     const from = current.state as ConsultationState;
-    const decision = decideTransition(from, to, transitionActors(context), reason);
-    if (!decision.allowed) throw new ConflictError(decision.reason);
+    const actorRole = this.decide(context, current, to, reason);
     if (to === 'queued') {
       // RVR-04: never in the queue (and so never sent a link) without both consents on record.
       const triage = await tx.triages.findByConsultation(current.id);
@@ -136,7 +167,6 @@ export class ConsultationService {
       officerId,
     });
     if (!updated) throw new ConflictError('Someone else changed this consultation a moment ago. Reload to see its current state.');
-    const actorRole = transitionActors(context).find((a) => decideTransition(from, to, [a], 'x').allowed) ?? context.actor.type;
     await tx.consultations.insertEvent({
       consultationId: current.id,
       fromState: from,
@@ -146,18 +176,129 @@ export class ConsultationService {
       reason: reason ?? null,
       at,
     });
+    // A supervisor moving a consultation another officer holds: whose it was is in the record with the reason.
+    const overOfficer = actorRole === 'supervisor' && isAssignedState(from) && current.officerId !== null ? { officerId: current.officerId } : {};
     await this.audit.record(tx.audit, context, {
       what: 'consultation.transition',
       subject: `consultation:${current.id}`,
       justification: reason,
-      details: { from, to },
+      details: { from, to, ...overOfficer },
     });
     await this.updateOfficerAvailability(tx, current, updated, at);
+    if (isAssignedState(from) && !isAssignedState(to)) {
+      for (const handler of this.releasedHandlers) await handler.handle(tx, context, updated, { from, reason });
+    }
     if (TERMINAL_STATES.includes(to) && !TERMINAL_STATES.includes(from)) {
       for (const handler of this.endedHandlers) await handler.handle(tx, context, updated, at);
     }
     await tx.live.notify({ type: 'consultation', id: current.id, state: to, at: at.toISOString() });
     return updated;
+  }
+
+  /**
+   * Who may take this step: the state machine for the platform and the victim; for staff, the state machine and
+   * whose the consultation is (only its officer, or a supervisor with a reason, once accepted). Returns the role
+   * the step is taken in; refuses with 409 (the step) or 403 (this person, on this consultation: logged).
+   */
+  private decide(context: RequestContext, current: ConsultationRow, to: ConsultationState, reason: string | undefined): string {
+    const from = current.state as ConsultationState;
+    if (context.actor.type === 'user') {
+      const check = decideStaffTransition(
+        { userId: context.actor.userId, roles: context.actor.roles },
+        { state: from, officerId: current.officerId },
+        to,
+        reason,
+      );
+      if (check.allowed) return check.actingAs;
+      if (check.kind === 'object')
+        throw new AccessRefusedError(check.message, { subject: `consultation:${current.id}`, action: `transition:${from}->${to}`, reason: check.refusal! });
+      throw new ConflictError(check.message);
+    }
+    const actors = transitionActors(context);
+    const decision = decideTransition(from, to, actors, reason);
+    if (!decision.allowed) throw new ConflictError(decision.reason);
+    return actors.find((a) => decideTransition(from, to, [a], 'x').allowed) ?? context.actor.type;
+  }
+
+  /**
+   * A supervisor gives a consultation an officer holds to another officer, with a recorded reason (policy 4.0):
+   * the old officer is freed, the new one is on the call, and a live call follows the consultation (the old
+   * officer's page is closed; the new officer opens the call from the consultation).
+   */
+  async reassign(context: RequestContext, consultationId: string, newOfficerId: string, reasonInput: string | undefined): Promise<ConsultationRow> {
+    if (context.actor.type !== 'user') throw new ForbiddenError('Sign in as a supervisor to reassign a consultation');
+    const member = { userId: context.actor.userId, roles: context.actor.roles };
+    const reason = reasonInput?.trim() || undefined;
+    if (reason && reason.length > 2000)
+      throw new ValidationError('The reason must be 2000 characters or fewer', { reason: 'The reason must be 2000 characters or fewer' });
+    return this.data.transaction(async (tx) => {
+      const current = await tx.consultations.findById(consultationId);
+      if (!current) throw new NotFoundError('No consultation with that id');
+      const state = current.state as ConsultationState;
+      const newOfficer = /^[0-9a-f-]{36}$/i.test(newOfficerId) ? await tx.users.findById(newOfficerId) : undefined;
+      const decision = decideReassignment({
+        member,
+        state,
+        currentOfficerId: current.officerId,
+        newOfficer: newOfficer && {
+          id: newOfficer.id,
+          roles: newOfficer.roles,
+          disabled: newOfficer.disabledAt !== null,
+          availability: await tx.availability.get(newOfficer.id),
+        },
+        reason,
+      });
+      if (!decision.allowed) {
+        const subject = `consultation:${current.id}`;
+        switch (decision.refusal) {
+          case 'not_assigned_officer':
+            throw new AccessRefusedError(decision.message, { subject, action: 'reassign', reason: decision.refusal });
+          case 'reason_required':
+            throw new ValidationError(decision.message, { reason: decision.message });
+          case 'not_an_officer':
+          case 'same_officer':
+          case 'officer_not_available':
+            throw new ValidationError(decision.message, { officerId: decision.message });
+          default:
+            throw new ConflictError(decision.message);
+        }
+      }
+      const at = this.now();
+      const updated = await tx.consultations.reassign({ id: current.id, expectedVersion: current.version, officerId: newOfficer!.id });
+      if (!updated) throw new ConflictError('Someone else changed this consultation a moment ago. Reload to see its current state.');
+      const previous = current.officerId ? await tx.users.findById(current.officerId) : undefined;
+      await tx.consultations.insertEvent({
+        consultationId: current.id,
+        fromState: state,
+        toState: state,
+        actorId: member.userId,
+        actorRole: 'supervisor',
+        reason: `Reassigned from ${previous?.displayName ?? 'no officer'} to ${newOfficer!.displayName}: ${reason}`,
+        at,
+      });
+      await this.audit.record(tx.audit, context, {
+        what: 'consultation.reassigned',
+        subject: `consultation:${current.id}`,
+        justification: reason,
+        details: { state, fromOfficerId: current.officerId, toOfficerId: newOfficer!.id },
+      });
+      await tx.availability.set(newOfficer!.id, 'on_call', at);
+      await tx.live.notify({ type: 'availability', userId: newOfficer!.id, status: 'on_call', at: at.toISOString() });
+      // The old officer is free unless they hold another consultation.
+      if (current.officerId && (await tx.consultations.listOpenForOfficer(current.officerId)).length === 0) {
+        await tx.availability.set(current.officerId, 'available', at);
+        await tx.live.notify({ type: 'availability', userId: current.officerId, status: 'available', at: at.toISOString() });
+      }
+      for (const handler of this.reassignedHandlers) await handler.handle(tx, context, updated, { fromOfficerId: current.officerId });
+      await tx.live.notify({ type: 'consultation', id: current.id, state, at: at.toISOString() });
+      return updated;
+    });
+  }
+
+  /** Officers a supervisor may give a consultation to now: active RVR officers who are available, other than its officer. */
+  async reassignmentChoices(consultation: ConsultationRow) {
+    const officers = await this.data.repos.supervision.listOfficers();
+    return officers.filter((o) => o.status === 'available' && o.userId !== consultation.officerId).map((o) => ({ value: o.userId, text: o.displayName }));
   }
 
   /** An officer is on a call from accepting until the consultation ends or goes back to the queue. */
@@ -181,7 +322,11 @@ export class ConsultationService {
       this.data.repos.triages.findByConsultation(consultation.id),
       consultation.officerId ? this.data.repos.users.findById(consultation.officerId) : undefined,
     ]);
-    const options = availableTransitions(consultation.state as ConsultationState, transitionActors(context));
+    const state = consultation.state as ConsultationState;
+    const options =
+      context.actor.type === 'user'
+        ? staffTransitionOptions({ userId: context.actor.userId, roles: context.actor.roles }, { state, officerId: consultation.officerId })
+        : availableTransitions(state, transitionActors(context));
     return { consultation, incident: incident!, events, options, triage, officerName: officer?.displayName };
   }
 
@@ -191,11 +336,25 @@ export class ConsultationService {
     return consultation;
   }
 
+  /** The caller-details form (no personal data yet), only for someone who may then see the details. */
+  async callerForm(context: RequestContext, consultationId: string) {
+    const consultation = await this.summary(consultationId);
+    if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to see caller details');
+    const may = mayViewCallerDetails({ userId: context.actor.userId, roles: context.actor.roles }, consultation.officerId);
+    if (!may.allowed)
+      throw new AccessRefusedError(may.message, { subject: `consultation:${consultation.id}`, action: 'caller_details.view', reason: may.refusal });
+    return consultation;
+  }
+
   /** Caller details: logged with the justification in the same transaction that reads them (DP-01). */
   async viewCallerDetails(context: RequestContext, consultationId: string, justification: string) {
     return this.data.transaction(async (tx) => {
       const consultation = await tx.consultations.findById(consultationId);
       if (!consultation) throw new NotFoundError('No consultation with that id');
+      if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to see caller details');
+      const may = mayViewCallerDetails({ userId: context.actor.userId, roles: context.actor.roles }, consultation.officerId);
+      if (!may.allowed)
+        throw new AccessRefusedError(may.message, { subject: `consultation:${consultation.id}`, action: 'caller_details.view', reason: may.refusal });
       const incident = await tx.incidents.findById(consultation.incidentId);
       await this.audit.record(tx.audit, context, {
         what: 'personal_data.viewed',

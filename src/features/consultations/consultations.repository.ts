@@ -62,6 +62,16 @@ export class ConsultationsRepository {
     return row;
   }
 
+  /** Gives the consultation to another officer, if nobody changed it since it was read (the same optimistic lock). */
+  async reassign(input: { id: string; expectedVersion: number; officerId: string }): Promise<ConsultationRow | undefined> {
+    const [row] = await this.db
+      .update(consultations)
+      .set({ officerId: input.officerId, version: input.expectedVersion + 1 })
+      .where(and(eq(consultations.id, input.id), eq(consultations.version, input.expectedVersion)))
+      .returning();
+    return row;
+  }
+
   async insertEvent(event: Omit<typeof consultationEvents.$inferInsert, 'id'>): Promise<ConsultationEventRow> {
     const [row] = await this.db.insert(consultationEvents).values(event).returning();
     return row!;

@@ -1,9 +1,9 @@
 import type { DataAccess, Repositories } from '../../composition.js';
 import { ENQUIRY_LINES, enquiryProgress, validateEnquiryLine, type EnquiryLineInput } from '../../domain/enquiry-lines.js';
-import { mayReadInvestigation } from '../../domain/permissions.js';
+import { mayConductConsultation, mayReadConsultationRecord } from '../../domain/ownership.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { AccessRefusedError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationRow } from '../consultations/consultations.repository.js';
 import type { EnquiryLineRow } from './enquiry-lines.repository.js';
 
@@ -18,11 +18,22 @@ export interface InvestigationDeps {
 }
 
 /** The consultation, if the acting user is the officer who accepted it: only they record its investigation (RVR-08). */
-export async function requireAssignedOfficer(tx: Repositories, context: RequestContext, consultationId: string): Promise<ConsultationRow> {
+export async function requireAssignedOfficer(
+  tx: Repositories,
+  context: RequestContext,
+  consultationId: string,
+  action = 'investigation.record',
+): Promise<ConsultationRow> {
   const consultation = await tx.consultations.findById(consultationId);
   if (!consultation) throw new NotFoundError('No consultation with that id');
-  if (context.actor.type !== 'user' || context.actor.userId !== consultation.officerId)
-    throw new ForbiddenError('Only the officer who accepted this consultation can record its investigation.');
+  const may =
+    context.actor.type === 'user' ? mayConductConsultation({ userId: context.actor.userId, roles: context.actor.roles }, consultation.officerId) : undefined;
+  if (!may?.allowed)
+    throw new AccessRefusedError('Only the officer who accepted this consultation can record its investigation.', {
+      subject: `consultation:${consultationId}`,
+      action,
+      reason: 'not_assigned_officer',
+    });
   return consultation;
 }
 
@@ -30,9 +41,15 @@ export async function requireAssignedOfficer(tx: Repositories, context: RequestC
  * Who may read a consultation's investigation record (victims' answers, account, suspect details): supervisors and
  * investigators, and of RVR officers only the one who took it (DP-01: need to know).
  */
-export function requireInvestigationReader(context: RequestContext, consultation: ConsultationRow): void {
-  if (context.actor.type !== 'user' || !mayReadInvestigation(context.actor.roles, context.actor.userId, consultation.officerId))
-    throw new ForbiddenError('Only the officer who took this consultation, a supervisor or an investigator can read its investigation record.');
+export function requireInvestigationReader(context: RequestContext, consultation: ConsultationRow, action = 'investigation.view'): void {
+  const may =
+    context.actor.type === 'user' ? mayReadConsultationRecord({ userId: context.actor.userId, roles: context.actor.roles }, consultation.officerId) : undefined;
+  if (!may?.allowed)
+    throw new AccessRefusedError('Only the officer who took this consultation, a supervisor or an investigator can read its investigation record.', {
+      subject: `consultation:${consultation.id}`,
+      action,
+      reason: 'not_a_reader',
+    });
 }
 
 export function actingUserId(context: RequestContext): string | null {
@@ -45,7 +62,7 @@ export class EnquiryLinesService {
 
   /** The checklist with what is recorded, for the officer's call page, with the photos that may be linked. */
   async officerPanel(context: RequestContext, consultationId: string) {
-    const consultation = await requireAssignedOfficer(this.deps.data.repos, context, consultationId);
+    const consultation = await requireAssignedOfficer(this.deps.data.repos, context, consultationId, 'enquiry_lines.view');
     const [view, evidence] = await Promise.all([this.view(consultationId), this.deps.data.repos.evidence.listByConsultation(consultationId)]);
     const photos = evidence
       .filter((item) => LINKABLE_KINDS.includes(item.kind) && item.state === 'present')
@@ -89,7 +106,7 @@ export class EnquiryLinesService {
     if (badId !== undefined)
       throw new ValidationError('Choose photos from the list on this page', { evidenceItemIds: 'Choose photos from the list on this page' });
     const foreign = await this.deps.data.transaction(async (tx) => {
-      await requireAssignedOfficer(tx, context, consultationId);
+      await requireAssignedOfficer(tx, context, consultationId, 'enquiry_lines.save');
       for (const id of update.evidenceItemIds) {
         const item = await tx.evidence.findItem(id);
         if (!item || item.consultationId !== consultationId || !LINKABLE_KINDS.includes(item.kind)) return id;

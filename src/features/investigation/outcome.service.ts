@@ -17,7 +17,7 @@ export class ConsultationOutcomesService {
     const checked = validateOutcome(input, { crimeReferencePattern: this.deps.crimeReferencePattern });
     if (!checked.ok) throw new ValidationError(checked.message, checked.fields);
     return this.deps.data.transaction(async (tx) => {
-      await requireAssignedOfficer(tx, context, consultationId);
+      await requireAssignedOfficer(tx, context, consultationId, 'outcome.record');
       return this.insert(tx, context, consultationId, checked.kind, checked.details);
     });
   }

@@ -361,7 +361,7 @@ export class RiskAssessmentService {
     const record = await this.data.transaction(async (tx) => {
       const consultation = await tx.consultations.findById(consultationId);
       if (!consultation) throw new NotFoundError('No consultation with that id');
-      requireInvestigationReader(context, consultation);
+      requireInvestigationReader(context, consultation, 'risk_assessment.view');
       const incident = (await tx.incidents.findById(consultation.incidentId))!;
       const rows = await tx.riskAssessments.listByConsultation(consultationId);
       await this.deps.audit.record(tx.audit, context, {

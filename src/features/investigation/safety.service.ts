@@ -51,7 +51,7 @@ export class SafetyAlertsService {
   }
 
   async listForOfficer(context: RequestContext, consultationId: string): Promise<SafetyAlertRow[]> {
-    await requireAssignedOfficer(this.deps.data.repos, context, consultationId);
+    await requireAssignedOfficer(this.deps.data.repos, context, consultationId, 'safety_alerts.view');
     return this.list(consultationId);
   }
 
@@ -110,7 +110,7 @@ export class SafetyAlertsService {
     return this.deps.data.transaction(async (tx) => {
       const alert = await tx.safetyAlerts.lock(alertId);
       if (!alert) throw new NotFoundError('No alert with that id');
-      await requireAssignedOfficer(tx, context, alert.consultationId);
+      await requireAssignedOfficer(tx, context, alert.consultationId, 'safety_alert.respond');
       return action(tx, alert, this.deps.now());
     });
   }

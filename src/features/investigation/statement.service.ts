@@ -67,7 +67,7 @@ export class VictimStatementService {
   constructor(private readonly deps: InvestigationDeps & { evidence: Pick<EvidenceService, 'registerStatement'> }) {}
 
   async officerView(context: RequestContext, consultationId: string): Promise<StatementView> {
-    await requireAssignedOfficer(this.deps.data.repos, context, consultationId);
+    await requireAssignedOfficer(this.deps.data.repos, context, consultationId, 'statement.view');
     return toView(await this.deps.data.repos.victimStatements.findByConsultation(consultationId));
   }
 
@@ -199,7 +199,7 @@ export class VictimStatementService {
     try {
       return toView(
         await this.deps.data.transaction(async (tx) => {
-          await requireAssignedOfficer(tx, context, consultationId);
+          await requireAssignedOfficer(tx, context, consultationId, `statement.${action}`);
           return change(tx, await tx.victimStatements.lockByConsultation(consultationId));
         }),
       );

@@ -2,7 +2,8 @@ import type { DataAccess, Repositories } from '../../composition.js';
 import { isHighRiskGrade, pickedByRandomSample, sampleReason, withHighRisk, type RandomSource, type SampleReason } from '../../domain/review-sampling.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { mayReviewConsultation } from '../../domain/ownership.js';
+import { AccessRefusedError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationRow } from '../consultations/consultations.repository.js';
 import { TERMINAL_STATES, type ConsultationState } from '../../domain/consultation-state.js';
 import { parseReviewForm, REVIEW_CHECKLIST, type ReviewForm } from './review-checklist.js';
@@ -83,6 +84,7 @@ export class QualityReviewService {
     return this.deps.data.transaction(async (tx) => {
       const review = await tx.supervision.findReview(reviewId);
       if (!review) throw new NotFoundError('No quality review with that id');
+      this.assertMayReview(context, review, 'quality_review.open');
       const [consultation, record, evidence] = await Promise.all([
         tx.supervision.consultationSummary(review.consultationId),
         tx.supervision.investigationRecord(review.consultationId),
@@ -107,6 +109,7 @@ export class QualityReviewService {
     const outcome = await this.deps.data.transaction(async (tx) => {
       const review = await tx.supervision.lockReview(reviewId);
       if (!review) throw new NotFoundError('No quality review with that id');
+      this.assertMayReview(context, review, 'quality_review.complete');
       if (review.state !== 'queued') return { refused: review };
       if (!parsed.ok) throw new ValidationError('Check the review: some answers are missing', parsed.errors);
       const at = this.deps.now();
@@ -130,6 +133,15 @@ export class QualityReviewService {
       );
       throw new ConflictError('This review has been completed and cannot be changed. Its scores and feedback are kept as they were.');
     }
+  }
+
+  /** Policy 4.0: the check on an officer's response is someone else's; a supervisor who answered it does not review it. */
+  private assertMayReview(context: RequestContext, review: { consultationId: string; officerId: string | null }, action: string): void {
+    const may =
+      context.actor.type === 'user'
+        ? mayReviewConsultation({ userId: context.actor.userId, roles: context.actor.roles }, review.officerId)
+        : ({ allowed: false, refusal: 'not_a_reader', message: 'Sign in as a supervisor to review' } as const);
+    if (!may.allowed) throw new AccessRefusedError(may.message, { subject: `consultation:${review.consultationId}`, action, reason: may.refusal });
   }
 
   /** The feedback addressed to the signed-in officer; what they had not seen is marked seen (and logged). */

@@ -68,7 +68,7 @@ export class CallRooms {
     this.pinger.unref();
     // A change made on any node (a link opened, consent given) reaches the pages connected here.
     this.unsubscribe = live?.subscribe((event) => {
-      if (event.type === 'call' && this.calls.has(event.id)) void this.broadcastState(event.id);
+      if (event.type === 'call' && this.calls.has(event.id)) void this.followRecord(event.id);
       if (event.type === 'safety_alert' || event.type === 'statement') this.investigationEvent(event);
     });
   }
@@ -116,6 +116,8 @@ export class CallRooms {
   }
 
   async endCall(context: RequestContext, callId: string, reason: string): Promise<void> {
+    // Only the consultation's officer ends a call; refused before the media is touched (SEC-11).
+    if (context.actor.type === 'user') await this.service.assertMayConduct(context, callId, 'call.end');
     const active = this.calls.get(callId);
     if (active) {
       if (active.ending) return;
@@ -332,6 +334,43 @@ export class CallRooms {
     if (roleHasMedia('officer') && roleHasMedia('victim')) {
       void this.service.markConnected(active.callId).catch((error: unknown) => this.log.warn({ err: error }, 'could not mark the call connected'));
     }
+  }
+
+  /**
+   * A change to the call's record, made on any node: the room follows it. A call ended in the record (its
+   * consultation abandoned, escalated or handed back) closes here and everyone is told; an officer whose
+   * consultation a supervisor gave to someone else leaves the room. Then everyone gets the new state.
+   */
+  private async followRecord(callId: string): Promise<void> {
+    const active = this.calls.get(callId);
+    if (!active || active.ending) return;
+    const record = await this.service.liveOfficer(callId).catch(() => undefined);
+    if (record && !record.open) return this.closeEndedElsewhere(active);
+    if (record) {
+      for (const member of [...active.members.values()]) {
+        if (member.participant.role !== 'officer' || member.participant.userId === record.officerId) continue;
+        active.members.delete(member.participant.id);
+        active.presence.set(member.participant.id, { role: member.participant.role, state: 'left' });
+        await active.room.leave(member.participant.id);
+        this.send(member, { type: 'ended', reason: 'A supervisor has given this consultation to another officer.' });
+        member.socket.close(4003, 'reassigned');
+      }
+    }
+    await this.broadcastState(callId);
+  }
+
+  private async closeEndedElsewhere(active: ActiveCall): Promise<void> {
+    active.ending = true;
+    // The record is already closed; the recordings still finish and are hashed as the room closes.
+    await active.room.close();
+    for (const member of active.members.values())
+      await member.observer?.end('call_ended').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an observation'));
+    for (const member of active.members.values()) {
+      // Neutral words: the officer's reason for ending the consultation is not for the victim's screen.
+      this.send(member, { type: 'ended', reason: 'The call has ended.' });
+      member.socket.close(1000, 'call ended');
+    }
+    this.deactivate(active);
   }
 
   private async broadcastState(callId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../composition.js';
-import { ValidationError } from '../../platform/errors.js';
+import { AccessRefusedError, ValidationError } from '../../platform/errors.js';
 import { contextOf, wantsJson } from '../../platform/http/access.js';
 import { normaliseUkMobile } from '../../domain/phone.js';
 
@@ -27,6 +27,11 @@ const snapshotBody = {
   required: ['image'],
   properties: { image: { type: 'string', maxLength: 8 * 1024 * 1024, pattern: '^data:image/(jpeg|png);base64,' }, _csrf: { type: 'string' } },
 } as const;
+const openTextBody = {
+  type: 'object',
+  required: ['justification'],
+  properties: { justification: { type: 'string', maxLength: 1000 }, _csrf: { type: 'string' } },
+} as const;
 const endBody = { type: 'object', properties: { reason: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } } } as const;
 
 /** The officer's side of the video call: the call page, links, snapshots, notes, ending, and the signalling socket. */
@@ -44,14 +49,43 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       },
     );
 
+    // The call record follows the investigation record's rule (DP-01): the consultation's officer, supervisors and
+    // investigators, each reading logged; the notes and chat are opened with a reason (POST below).
     app.get<{ Params: { id: string } }>(
       '/calls/:id',
-      { config: { access: { permission: 'consultation.view' } }, schema: { params: callParams } },
+      { config: { access: { permission: 'investigation.view' } }, schema: { params: callParams } },
       async (request, reply) => {
-        const view = await services.calls.callView(request.params.id);
-        const consultation = await services.consultations.summary(view.call.consultationId);
-        if (wantsJson(request)) return view;
-        return reply.view('video/call-record.njk', { pageTitle: `Call record ${consultation.reference}`, consultation, ...view });
+        const record = await services.calls.callRecord(contextOf(request), request.params.id);
+        if (wantsJson(request)) return record;
+        return reply.view('video/call-record.njk', { pageTitle: `Call record ${record.consultation.reference}`, ...record });
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: { justification: string } }>(
+      '/calls/:id/record',
+      { config: { access: { permission: 'investigation.view' } }, schema: { params: callParams, body: openTextBody } },
+      async (request, reply) => {
+        const context = contextOf(request);
+        try {
+          const text = await services.calls.openNotesAndChat(context, request.params.id, request.body.justification);
+          if (wantsJson(request)) return text;
+          const record = await services.calls.callRecord(context, request.params.id);
+          return reply.view('video/call-record.njk', {
+            pageTitle: `Call record ${record.consultation.reference}`,
+            ...record,
+            opened: text,
+            justification: request.body.justification,
+          });
+        } catch (error) {
+          if (wantsJson(request) || !(error instanceof ValidationError)) throw error;
+          const record = await services.calls.callRecord(context, request.params.id);
+          return reply.code(400).view('video/call-record.njk', {
+            pageTitle: `Call record ${record.consultation.reference}`,
+            ...record,
+            errors: error.fieldErrors,
+            justification: request.body.justification,
+          });
+        }
       },
     );
 
@@ -108,10 +142,8 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       '/calls/:id/end',
       { config: { access: { permission: 'call.conduct' } }, schema: { params: callParams, body: endBody } },
       async (request) => {
-        const call = await services.calls.requireCall(request.params.id);
-        const consultation = await services.consultations.summary(call.consultationId);
-        if (consultation.officerId !== request.user!.id) throw new ValidationError('Only the officer who accepted this consultation can end its call.');
-        await services.callRooms.endCall(contextOf(request), call.id, request.body.reason?.trim() || 'Ended by the officer');
+        // Only the consultation's officer: CallRooms asks the service before any media is touched.
+        await services.callRooms.endCall(contextOf(request), request.params.id, request.body.reason?.trim() || 'Ended by the officer');
         return { ended: true };
       },
     );
@@ -120,11 +152,12 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       '/calls/:id/socket',
       { websocket: true, config: { access: { permission: 'call.conduct' } }, schema: { params: callParams } },
       async (socket, request) => {
+        const context = contextOf(request);
         try {
-          const context = contextOf(request);
           const participant = await services.calls.staffParticipant(context, request.params.id, 'officer');
           services.callRooms.attach(socket, participant, context);
         } catch (error) {
+          if (error instanceof AccessRefusedError) await services.accessRefusals.record(context, error);
           socket.send(JSON.stringify({ type: 'error', message: (error as Error).message }));
           socket.close(4003, 'refused');
         }

@@ -6,17 +6,18 @@ import type { EvidenceService } from '../evidence/evidence.service.js';
 import type { DataAccess, Repositories } from '../../composition.js';
 import type { CallConfig } from '../../config.js';
 import { CONSENT_REQUIRED, consentCovers, needsOwnConsent } from '../../domain/call-consent.js';
-import type { ConsultationState } from '../../domain/consultation-state.js';
+import { stateLabel, type ConsultationState } from '../../domain/consultation-state.js';
+import { mayConductConsultation, mayReadConsultationRecord } from '../../domain/ownership.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { AccessRefusedError, AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { RateLimitedLog } from '../../platform/logging/rate-limited-log.js';
 import { remuxWebm } from '../../platform/media/ffmpeg.js';
 import { sha256File } from '../../platform/media/sha256-file.js';
 import { SmsDeliveryError, type SmsSender } from '../../platform/sms/sms-sender.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import { hashToken, isWellFormedToken, newSecretToken } from './call-tokens.js';
-import type { CallRow, InviteRow, ParticipantRow } from './calls.repository.js';
+import type { CallRow, ChatMessageRow, InviteRow, ParticipantRow } from './calls.repository.js';
 import type { RecordingResult, RecordingStart } from './media/media-room.js';
 
 export type LinkRole = 'victim' | 'interpreter';
@@ -109,7 +110,7 @@ export class CallService {
     return this.data.transaction(async (tx) => {
       const consultation = await tx.consultations.findById(consultationId);
       if (!consultation) throw new NotFoundError('No consultation with that id');
-      this.assertAssignedOfficer(context, consultation.officerId);
+      this.assertAssignedOfficer(context, consultation, 'call.open');
       const existing = await tx.calls.findOpenByConsultation(consultationId);
       if (existing) return existing;
       if (!CALLABLE_STATES.includes(consultation.state as ConsultationState)) {
@@ -147,7 +148,7 @@ export class CallService {
     const { invite, phone } = await this.data.transaction(async (tx) => {
       const call = await this.lockOpenCall(tx, callId);
       const consultation = (await tx.consultations.findById(call.consultationId))!;
-      this.assertAssignedOfficer(context, consultation.officerId);
+      this.assertAssignedOfficer(context, consultation, 'call.invite');
       let phone: string;
       if (input.role === 'victim') {
         phone = (await tx.incidents.findById(consultation.incidentId))!.callerPhone;
@@ -192,7 +193,7 @@ export class CallService {
     await this.data.transaction(async (tx) => {
       const call = await this.lockOpenCall(tx, callId);
       const consultation = (await tx.consultations.findById(call.consultationId))!;
-      this.assertAssignedOfficer(context, consultation.officerId);
+      this.assertAssignedOfficer(context, consultation, 'call.revoke_invites');
       const revoked = await tx.calls.revokeInvites(call.id, role, this.deps.now(), 'revoked by the officer');
       await this.event(tx, context, call.id, 'link_revoked', { role, revoked });
     });
@@ -300,7 +301,7 @@ export class CallService {
     return this.data.transaction(async (tx) => {
       const call = await this.lockOpenCall(tx, callId);
       const consultation = (await tx.consultations.findById(call.consultationId))!;
-      this.assertAssignedOfficer(context, consultation.officerId);
+      this.assertAssignedOfficer(context, consultation, 'call.join');
       return (await tx.calls.findStaffParticipant(callId, userId, role)) ?? tx.calls.createParticipant({ callId, role, userId });
     });
   }
@@ -364,21 +365,68 @@ export class CallService {
     return this.data.transaction(async (tx) => {
       const call = await tx.calls.lock(callId);
       if (call?.state !== 'open') return false;
-      const at = this.deps.now();
-      const endedBy = context.actor.type === 'user' ? `user:${context.actor.userId}` : context.actor.type === 'link' ? context.actor.role : 'system';
-      await tx.calls.end(callId, state, at, endedBy, reason);
-      await tx.calls.expireLinkSessions(callId, at);
-      // No observation outlives its call (EVD-15), even one whose page never connected.
-      await tx.supervision.endOpenObservations(callId, at);
-      for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(callId, role, at, 'call ended');
-      await this.event(tx, context, callId, state === 'ended' ? 'ended' : 'interrupted', { reason });
-      await this.deps.evidence.registerCallRecord(tx, context, call);
       const consultation = (await tx.consultations.findById(call.consultationId))!;
+      if (context.actor.type === 'user') this.assertAssignedOfficer(context, consultation, 'call.end');
+      await this.closeRecord(tx, context, call, reason, state);
       if (state === 'ended' && consultation.state === 'connected' && context.actor.type === 'user') {
         await this.deps.consultations.applyTransition(tx, context, consultation.id, 'completed');
       }
       return true;
     });
+  }
+
+  /**
+   * The consultation's officer let go of it (it was abandoned, escalated, completed or returned to the queue):
+   * its open call ends in the same transaction, links revoked and link sessions expired, so no call or link
+   * outlives its consultation. The media room on whichever node hosts it closes when it hears the call ended.
+   */
+  async endCallOfReleasedConsultation(
+    tx: Repositories,
+    context: RequestContext,
+    consultation: { id: string; state: string },
+    change: { reason: string | undefined },
+  ): Promise<void> {
+    const open = await tx.calls.findOpenByConsultation(consultation.id);
+    const call = open && (await tx.calls.lock(open.id));
+    if (call?.state !== 'open') return;
+    const why = `The consultation was ${stateLabel(consultation.state as ConsultationState)}${change.reason ? `: ${change.reason}` : ''}`;
+    await this.closeRecord(tx, context, call, why, 'ended');
+  }
+
+  /** The open call of a consultation a supervisor gave to another officer: on record, and the live room drops the old officer. */
+  async officerReassigned(tx: Repositories, consultationId: string, change: { fromOfficerId: string | null; toOfficerId: string }): Promise<void> {
+    const open = await tx.calls.findOpenByConsultation(consultationId);
+    if (!open) return;
+    const at = this.deps.now();
+    await tx.calls.insertEvent({ callId: open.id, type: 'officer_reassigned', participantId: null, role: null, details: change, at });
+    await tx.live.notify({ type: 'call', id: open.id, at: at.toISOString() });
+  }
+
+  /** Who may still be in the call's room as its officer: the consultation's officer now (undefined once the call has ended). */
+  async liveOfficer(callId: string): Promise<{ open: boolean; officerId: string | null } | undefined> {
+    const call = await this.data.repos.calls.findById(callId);
+    if (!call) return undefined;
+    const consultation = await this.data.repos.consultations.findById(call.consultationId);
+    return { open: call.state === 'open', officerId: consultation?.officerId ?? null };
+  }
+
+  /** Refuses (and the refusal is logged) anyone but the consultation's officer, before the media of a call is touched. */
+  async assertMayConduct(context: RequestContext, callId: string, action: string): Promise<void> {
+    const call = await this.requireCall(callId);
+    const consultation = (await this.data.repos.consultations.findById(call.consultationId))!;
+    this.assertAssignedOfficer(context, consultation, action);
+  }
+
+  private async closeRecord(tx: Repositories, context: RequestContext, call: CallRow, reason: string, state: 'ended' | 'interrupted'): Promise<void> {
+    const at = this.deps.now();
+    const endedBy = context.actor.type === 'user' ? `user:${context.actor.userId}` : context.actor.type === 'link' ? context.actor.role : 'system';
+    await tx.calls.end(call.id, state, at, endedBy, reason);
+    await tx.calls.expireLinkSessions(call.id, at);
+    // No observation outlives its call (EVD-15), even one whose page never connected.
+    await tx.supervision.endOpenObservations(call.id, at);
+    for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(call.id, role, at, 'call ended');
+    await this.event(tx, context, call.id, state === 'ended' ? 'ended' : 'interrupted', { reason });
+    await this.deps.evidence.registerCallRecord(tx, context, call);
   }
 
   async postChat(context: RequestContext, participant: ParticipantRow, text: string) {
@@ -404,7 +452,7 @@ export class CallService {
     await this.data.transaction(async (tx) => {
       const call = await this.lockOpenCall(tx, callId);
       const consultation = (await tx.consultations.findById(call.consultationId))!;
-      this.assertAssignedOfficer(context, consultation.officerId);
+      this.assertAssignedOfficer(context, consultation, 'call.notes');
       await tx.calls.saveNotes(callId, notes, this.deps.now());
       await this.deps.audit.record(tx.audit, context, { what: 'call.notes_saved', subject: `call:${callId}`, details: { length: notes.length } });
     });
@@ -483,7 +531,7 @@ export class CallService {
     if (!mediaType) throw new ValidationError('The snapshot must be a JPEG or PNG image');
     const call = await this.requireCall(callId);
     const consultation = (await this.data.repos.consultations.findById(call.consultationId))!;
-    this.assertAssignedOfficer(context, consultation.officerId);
+    this.assertAssignedOfficer(context, consultation, 'call.snapshot');
     const at = this.deps.now();
     const fileKey = `calls/${callId}/snapshot-${at.getTime()}-${randomUUID().slice(0, 8)}.${mediaType === 'image/png' ? 'png' : 'jpg'}`;
     const file = path.join(this.deps.mediaRoot, fileKey);
@@ -628,6 +676,7 @@ export class CallService {
     await remuxWebm(raw, file);
   }
 
+  /** The whole call as its officer's page and the live rooms see it (the caller has checked who is asking); never a secret's hash. */
   async callView(callId: string) {
     const repos = this.data.repos;
     const [call, invites, participants, events, chat, recordings, snapshots] = await Promise.all([
@@ -640,7 +689,83 @@ export class CallService {
       repos.recordings.listSnapshots(callId),
     ]);
     if (!call) throw new NotFoundError('No call with that id');
-    return { call, invites, participants, events, chat, recordings, snapshots };
+    return { call, invites: invites.map(withoutTokenHash), participants: participants.map(withoutSessionHash), events, chat, recordings, snapshots };
+  }
+
+  /**
+   * The call record (DP-01): for the consultation's officer, supervisors and investigators, and the reading is
+   * logged. It shows the call, its recordings, snapshots and timeline; not the officer's notes or the chat, which
+   * are opened with a reason (`openNotesAndChat`). Items under a DP-10 restriction are left out, and no secret or
+   * hash of a secret (link tokens, call sessions) is ever part of it.
+   */
+  async callRecord(context: RequestContext, callId: string) {
+    return this.data.transaction(async (tx) => {
+      const call = await tx.calls.findById(callId);
+      if (!call) throw new NotFoundError('No call with that id');
+      const consultation = (await tx.consultations.findById(call.consultationId))!;
+      this.assertRecordReader(context, consultation, 'call.record_view');
+      const [invites, participants, events, chat, recordings, snapshots, items] = await Promise.all([
+        tx.calls.listInvites(callId),
+        tx.calls.listParticipants(callId),
+        tx.calls.listEvents(callId),
+        tx.calls.listChat(callId),
+        tx.recordings.listByCall(callId),
+        tx.recordings.listSnapshots(callId),
+        tx.evidence.listByConsultation(call.consultationId),
+      ]);
+      const restricted = new Set(items.filter((i) => i.restrictedAt).map((i) => i.sourceId));
+      await this.deps.audit.record(tx.audit, context, { what: 'call.record_viewed', subject: `call:${callId}` });
+      const { officerNotes, ...rest } = call;
+      return {
+        consultation,
+        call: rest,
+        invites: invites.map(withoutTokenHash),
+        participants: participants.map(withoutSessionHash),
+        events,
+        recordings: recordings.filter((r) => !restricted.has(`recording:${r.id}`)),
+        snapshots: snapshots.filter((s) => !restricted.has(`snapshot:${s.id}`)),
+        text: {
+          notes: textState(Boolean(officerNotes?.trim()), restricted.has(`notes:${callId}`)),
+          chat: textState(chat.length > 0, restricted.has(`chat:${callId}`)),
+        },
+      };
+    });
+  }
+
+  /**
+   * The officer's notes and the chat transcript of a call, opened with a justification that is logged with the
+   * reading (DP-01, DP-04). A part under a DP-10 restriction is withheld, whoever asks.
+   */
+  async openNotesAndChat(context: RequestContext, callId: string, justificationInput: string) {
+    const justification = justificationInput.trim();
+    if (justification.length < 5 || justification.length > 1000)
+      throw new ValidationError('Say why you need to read the notes and messages (5 to 1000 characters)', {
+        justification: 'Say why you need to read the notes and messages (5 to 1000 characters)',
+      });
+    return this.data.transaction(async (tx) => {
+      const call = await tx.calls.findById(callId);
+      if (!call) throw new NotFoundError('No call with that id');
+      const consultation = (await tx.consultations.findById(call.consultationId))!;
+      this.assertRecordReader(context, consultation, 'call.notes_and_chat_view');
+      const items = await tx.evidence.listByConsultation(call.consultationId);
+      const isRestricted = (kind: 'notes' | 'chat') => items.some((i) => i.sourceId === `${kind}:${callId}` && i.restrictedAt);
+      const notes = isRestricted('notes') ? null : call.officerNotes?.trim() ? call.officerNotes : null;
+      const chat: ChatMessageRow[] = isRestricted('chat') ? [] : await tx.calls.listChat(callId);
+      const withheld = (['notes', 'chat'] as const).filter(isRestricted);
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'call.notes_and_chat_viewed',
+        subject: `call:${callId}`,
+        justification,
+        details: { consultationId: consultation.id, notes: notes !== null, chatMessages: chat.length, withheld },
+      });
+      return { notes, chat: chat.map((m) => ({ at: m.at, role: m.role, text: m.text })), withheld };
+    });
+  }
+
+  private assertRecordReader(context: RequestContext, consultation: { id: string; officerId: string | null }, action: string): void {
+    if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to read a call record');
+    const may = mayReadConsultationRecord({ userId: context.actor.userId, roles: context.actor.roles }, consultation.officerId);
+    if (!may.allowed) throw new AccessRefusedError(may.message, { subject: `consultation:${consultation.id}`, action, reason: may.refusal });
   }
 
   private async lockOpenCall(tx: Repositories, callId: string): Promise<CallRow> {
@@ -650,9 +775,18 @@ export class CallService {
     return call;
   }
 
-  private assertAssignedOfficer(context: RequestContext, officerId: string | null): void {
-    if (context.actor.type === 'user' && context.actor.userId === officerId) return;
-    throw new ForbiddenError('Only the officer who accepted this consultation can run its video call.');
+  /** Only the officer who accepted the consultation runs its call (SEC-11); anyone else is refused, and that is logged. */
+  private assertAssignedOfficer(context: RequestContext, consultation: { id: string; officerId: string | null }, action: string): void {
+    const may =
+      context.actor.type === 'user'
+        ? mayConductConsultation({ userId: context.actor.userId, roles: context.actor.roles }, consultation.officerId)
+        : { allowed: false as const };
+    if (may.allowed) return;
+    throw new AccessRefusedError('Only the officer who accepted this consultation can run its video call.', {
+      subject: `consultation:${consultation.id}`,
+      action,
+      reason: 'not_assigned_officer',
+    });
   }
 
   private async event(tx: Repositories, context: RequestContext, callId: string, type: string, details: Record<string, unknown>, participant?: ParticipantRow) {
@@ -665,6 +799,20 @@ export class CallService {
     });
     await tx.live.notify({ type: 'call', id: callId, at: at.toISOString() });
   }
+}
+
+/** A link's token is a secret: not even its hash leaves the service (issue 12). */
+function withoutTokenHash({ tokenHash: _hash, ...invite }: InviteRow): Omit<InviteRow, 'tokenHash'> {
+  return invite;
+}
+
+/** A link-holder's call session is a secret too. */
+function withoutSessionHash({ sessionHash: _hash, ...participant }: ParticipantRow): Omit<ParticipantRow, 'sessionHash'> {
+  return participant;
+}
+
+function textState(exists: boolean, restricted: boolean): 'none' | 'available' | 'restricted' {
+  return restricted ? 'restricted' : exists ? 'available' : 'none';
 }
 
 /** JPEG and PNG by their first bytes, never by what the sender claims. */
