@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import PgBoss from 'pg-boss';
 import { openPostgres, type Database } from './database.js';
 
 /**
@@ -56,15 +57,15 @@ END $$`,
     `GRANT USAGE ON SCHEMA drizzle TO ${app}`,
     `GRANT SELECT ON drizzle.__drizzle_migrations TO ${app}`,
     // pg-boss creates a table per job queue when the application first registers it, so the application owns the
-    // job queue's schema (and nothing else). An installation that ran as one role hands it over here.
+    // job queue's schema (and nothing else). The owner installs it (creating a schema needs a right on the database
+    // the application does not have), then hands it over; an installation that ran as one role is handed over too.
     `DO $$
 DECLARE
   app text := ${appLiteral};
   r record;
 BEGIN
   IF to_regnamespace('pgboss') IS NULL THEN
-    EXECUTE format('CREATE SCHEMA pgboss AUTHORIZATION %I', app);
-    RETURN;
+    RAISE EXCEPTION 'install the job queue schema first: run rvr db grants (or rvr migrate) rather than these statements by hand';
   END IF;
   EXECUTE format('ALTER SCHEMA pgboss OWNER TO %I', app);
   FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -91,8 +92,10 @@ END $$`,
   ];
 }
 
-/** Runs the grants over the owner role's connection. */
+/** Installs the job queue's schema if it is not there yet, then runs the grants, over the owner role's connection. */
 export async function grantApplicationRole(owner: Database, appRole: string): Promise<void> {
+  const [installed] = (await owner.sqlRunner.executeSql("select to_regclass('pgboss.version') is not null as present")).rows as { present: boolean }[];
+  if (!installed?.present) await owner.sqlRunner.executeSql(PgBoss.getConstructionPlans('pgboss'));
   for (const statement of applicationRoleGrants(appRole)) await owner.db.execute(sql.raw(statement));
 }
 
@@ -137,7 +140,7 @@ export async function auditTableRisks(database: Database): Promise<AuditTableRis
   const risks: string[] = [];
   if (row!.superuser) risks.push('is a superuser');
   else if (row!.owner) risks.push('owns audit_events (it can switch the append-only trigger off)');
-  if (!row!.superuser) {
+  else {
     for (const [flag, what] of [
       ['can_update', 'UPDATE'],
       ['can_delete', 'DELETE'],
