@@ -11,9 +11,10 @@ import { runCli } from '../../src/cli/cli.js';
 import { services as buildServices } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
 import { openPostgres, type Database } from '../../src/platform/db/database.js';
-import { auditTableRisks, migrateAsOwner } from '../../src/platform/db/database-roles.js';
+import { auditTableRisks, migrateAsOwner, roleOfUrl } from '../../src/platform/db/database-roles.js';
 import { JobQueue } from '../../src/platform/jobs/job-queue.js';
-import { POSTGRES_ADMIN_URL, postgresSkipReason } from '../support/databases.js';
+import { startRuntime } from '../../src/runtime.js';
+import { POSTGRES_ADMIN_URL, createTestDatabase, postgresSkipReason } from '../support/databases.js';
 import { cliContext } from '../support/test-app.js';
 
 async function admin(statements: string[]): Promise<void> {
@@ -180,6 +181,36 @@ describe('database roles: the application cannot change or unprotect the audit l
 
   it('runs background jobs as that role in the job queue schema it owns', async () => {
     assert.deepEqual((await runJobAsApp(roles.appUrl, ['test.roles-one', 'test.roles-two'])).sort(), [0, 1]);
+  });
+
+  it('starts in production as the application role, and refuses to as a role that could change the audit log', async () => {
+    const productionEnv = (databaseUrl: string) => ({
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      SESSION_SECRET: 'b7e1c09d4f2a6385e0d9c4b1a7f3e6d2c8b5a1f09e3d7c4b6a2f8e1d5c9b3a70',
+      AUDIT_HMAC_KEY: '4d2f9a7c1e5b3086f2d4a9c7e1b5f3a08d6c2e4f9b7a1c3e5d0f8b2a6c4e9d17',
+      PUBLIC_BASE_URL: 'https://rvr.example.police.uk',
+      SEED_DEMO_DATA: 'false',
+      SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_FROM: '+447700900000',
+    });
+    const runtime = await startRuntime(loadConfig(productionEnv(roles.appUrl)), pino({ level: 'silent' }), { jobPollingSeconds: 1 });
+    await runtime.close();
+    // The superuser that owns the test server, and the schema's owner role: both could switch the trigger off.
+    const superuserDb = await createTestDatabase('postgres');
+    try {
+      await assert.rejects(startRuntime(loadConfig(productionEnv(superuserDb.url!)), pino({ level: 'silent' })), new RegExp(`the database role "${roleOfUrl(POSTGRES_ADMIN_URL)}" in DATABASE_URL is a superuser`));
+    } finally {
+      await superuserDb.drop();
+    }
+    await assert.rejects(
+      startRuntime(loadConfig(productionEnv(roles.ownerUrl)), pino({ level: 'silent' })),
+      new RegExp(`the database role "${roles.owner}" in DATABASE_URL owns audit_events .* connect as the restricted application role`),
+    );
   });
 
   it('refuses pending migrations over the application role with a message that says what to do', async () => {
