@@ -273,7 +273,7 @@ async function runGrants(rest: string[], config: Config, out: (line: string) => 
   const role = typeof values.role === 'string' ? values.role : config.databaseUrl ? roleOfUrl(config.databaseUrl) : undefined;
   if (!role) throw new UsageError('give the application role with --role, or set DATABASE_URL to its connection URL');
   if (values.print) {
-    out(`-- Run as the owner role, after 'rvr migrate' (which installs the job queue schema these hand over to ${role}).`);
+    out(`-- What 'rvr migrate' and 'rvr db grants' run as the owner role for ${role}, after installing the job queue schema.`);
     for (const statement of applicationRoleGrants(role)) out(`${statement};`);
     return 0;
   }
