@@ -55,8 +55,9 @@ async function createRoles() {
   };
 }
 
-function permissionDenied(error: Error & { code?: string; cause?: { code?: string } }): boolean {
-  return (error.cause?.code ?? error.code) === '42501';
+function permissionDenied(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string } };
+  return (e.cause?.code ?? e.code) === '42501';
 }
 
 /** Runs one statement as the given connection and returns the error code (or 'ok'). */
@@ -160,7 +161,9 @@ describe('database roles: the application cannot change or unprotect the audit l
       assert.match(outcome, /^42501: (permission denied|must be owner)/, `${statement} → ${outcome}`);
     }
     // The trigger is still there and still on.
-    const [trigger] = (await app.sqlRunner.executeSql("select tgenabled from pg_trigger where tgname = 'audit_events_append_only'")).rows as { tgenabled: string }[];
+    const [trigger] = (await app.sqlRunner.executeSql("select tgenabled from pg_trigger where tgname = 'audit_events_append_only'")).rows as {
+      tgenabled: string;
+    }[];
     assert.equal(trigger?.tgenabled, 'O');
     assert.deepEqual(await services.auditLog.verify(cliContext).then((r) => r.ok), true);
   });
@@ -203,7 +206,10 @@ describe('database roles: the application cannot change or unprotect the audit l
     // The superuser that owns the test server, and the schema's owner role: both could switch the trigger off.
     const superuserDb = await createTestDatabase('postgres');
     try {
-      await assert.rejects(startRuntime(loadConfig(productionEnv(superuserDb.url!)), pino({ level: 'silent' })), new RegExp(`the database role "${roleOfUrl(POSTGRES_ADMIN_URL)}" in DATABASE_URL is a superuser`));
+      await assert.rejects(
+        startRuntime(loadConfig(productionEnv(superuserDb.url!)), pino({ level: 'silent' })),
+        new RegExp(`the database role "${roleOfUrl(POSTGRES_ADMIN_URL)}" in DATABASE_URL is a superuser`),
+      );
     } finally {
       await superuserDb.drop();
     }
@@ -217,14 +223,16 @@ describe('database roles: the application cannot change or unprotect the audit l
     const owner = await openPostgres(roles.ownerUrl, 1);
     try {
       // As if the newest migration had not run yet (this is the last test: the keyed events lose their key ids).
-      await owner.sqlRunner.executeSql('delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)');
+      await owner.sqlRunner.executeSql(
+        'delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)',
+      );
       await owner.sqlRunner.executeSql('alter table audit_events drop column key_id');
     } finally {
       await owner.close();
     }
     await assert.rejects(app.migrate(), (error: Error) => {
       assert.match(error.message, /migrations are pending and the role in DATABASE_URL may not apply them .* run `rvr migrate` with DATABASE_MIGRATION_URL/);
-      assert.ok(permissionDenied(error.cause as Error));
+      assert.ok(permissionDenied(error.cause));
       return true;
     });
     // The owner applies it (and grants again); the application role then starts without running any DDL.

@@ -21,7 +21,7 @@ const ring = new AuditKeyring(KEY);
 type Broken = Extract<ChainVerification, { ok: false }>;
 function broken(result: ChainVerification): Broken {
   assert.equal(result.ok, false, `expected a broken chain, got ${JSON.stringify(result)}`);
-  return result as Broken;
+  return result;
 }
 
 /**
@@ -68,7 +68,11 @@ await describeOnEachDatabase('audit tamper-evidence: keyed chain and checkpoints
   }
 
   /** Edits one event and re-hashes it and every later event with `rehash`, so every link matches again. */
-  async function rewriteAndRehash(seq: number, details: Record<string, unknown>, rehash: (prevHash: string, row: AuditRow) => { hash: string; keyId: string | null }) {
+  async function rewriteAndRehash(
+    seq: number,
+    details: Record<string, unknown>,
+    rehash: (prevHash: string, row: AuditRow) => { hash: string; keyId: string | null },
+  ) {
     await behindTheServicesBack(async () => {
       const all = await rows();
       let prevHash = all.find((r) => r.seq === seq)!.prevHash;
@@ -117,7 +121,10 @@ await describeOnEachDatabase('audit tamper-evidence: keyed chain and checkpoints
   it('detects an event rewritten and re-hashed with a wrong key, under the real key id or a key id of its own', async () => {
     await recordMany(5);
     const guessed = new AuditKeyring('a-guessed-key-0123456789abcdefghijklmnopqrstuvwxyz').current;
-    await rewriteAndRehash(4, { i: 999 }, (prevHash, row) => ({ hash: keyedChainHash(guessed.chainKey, ring.current.id, prevHash, row), keyId: ring.current.id }));
+    await rewriteAndRehash(4, { i: 999 }, (prevHash, row) => ({
+      hash: keyedChainHash(guessed.chainKey, ring.current.id, prevHash, row),
+      keyId: ring.current.id,
+    }));
     assert.match(broken(await verify()).reason, /event 4 \(test.event\) was changed after it was written/);
     await rewriteAndRehash(4, { i: 998 }, (prevHash, row) => ({ hash: keyedChainHash(guessed.chainKey, guessed.id, prevHash, row), keyId: guessed.id }));
     const result = broken(await verify());
@@ -135,7 +142,10 @@ await describeOnEachDatabase('audit tamper-evidence: keyed chain and checkpoints
     const result = broken(await log().verify(context));
     assert.equal(result.brokenAt, 6);
     assert.equal(result.checked, 4);
-    assert.match(result.reason, /the newest events were deleted: the log ends at event 4 \(4 events\), but the checkpoint of .* recorded 6 events up to event 6/);
+    assert.match(
+      result.reason,
+      /the newest events were deleted: the log ends at event 4 \(4 events\), but the checkpoint of .* recorded 6 events up to event 6/,
+    );
     assert.equal(result.checkpoints?.found, 1);
   });
 
@@ -180,7 +190,12 @@ await describeOnEachDatabase('audit tamper-evidence: keyed chain and checkpoints
     const exported = path.join(dir, 'app-log.jsonl');
     fs.writeFileSync(
       exported,
-      [{ level: 30, msg: 'request completed' }, { level: 30, msg: 'audit checkpoint', auditCheckpoint: checkpoint }].map((l) => JSON.stringify(l)).join('\n'),
+      [
+        { level: 30, msg: 'request completed' },
+        { level: 30, msg: 'audit checkpoint', auditCheckpoint: checkpoint },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
     );
     await behindTheServicesBack(async () => {
       await db.database.db.execute(sql`delete from audit_events where seq = 4`);
@@ -228,7 +243,10 @@ await describeOnEachDatabase('audit tamper-evidence: keyed chain and checkpoints
     const oldTrail = new AuditTrail(undefined, oldRing);
     await record('before.rotation', {}, oldTrail);
     await record('before.rotation', {}, oldTrail);
-    const rotated = new AuditTrail(undefined, new AuditKeyring('the-new-audit-key-0123456789abcdefghijklmnopqrs', ['the-retired-audit-key-0123456789abcdefghijklmnop']));
+    const rotated = new AuditTrail(
+      undefined,
+      new AuditKeyring('the-new-audit-key-0123456789abcdefghijklmnopqrs', ['the-retired-audit-key-0123456789abcdefghijklmnop']),
+    );
     await record('after.rotation', {}, rotated);
     assert.deepEqual(await rotated.verify(data().repos.audit), { ok: true, checked: 3 });
     assert.deepEqual(

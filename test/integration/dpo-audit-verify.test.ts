@@ -25,7 +25,12 @@ await describeOnEachDatabase('DPO page: audit verification against checkpoints',
     const checkpoint = await t.services.auditLog.writeCheckpoint('scheduled');
     const after = await dpo.post('/dpo/audit/verify', {});
     assert.match(after.body, /Chain intact/);
-    assert.match(after.body, new RegExp(`Checkpoints kept outside the database: 1 of 1 match. The newest, written .*, recorded ${checkpoint.count} events up to event ${checkpoint.seq}`));
+    assert.match(
+      after.body,
+      new RegExp(
+        `Checkpoints kept outside the database: 1 of 1 match. The newest, written .*, recorded ${checkpoint.count} events up to event ${checkpoint.seq}`,
+      ),
+    );
   });
 
   it('reports the newest events deleted behind its back, naming the checkpoint', async () => {
@@ -38,6 +43,11 @@ await describeOnEachDatabase('DPO page: audit verification against checkpoints',
     assert.equal(page.statusCode, 200);
     assert.match(page.body, new RegExp(`Chain broken at event ${checkpoint.seq}`));
     // The page view itself appended events after the gap, so the checkpoint finds its event missing.
-    assert.match(page.body, new RegExp(`event ${checkpoint.seq} is missing: the checkpoint of .* recorded it as the newest event \\(${checkpoint.count} events\\), so events were deleted`));
+    assert.match(
+      page.body,
+      new RegExp(
+        `event ${checkpoint.seq} is missing: the checkpoint of .* recorded it as the newest event \\(${checkpoint.count} events\\), so events were deleted`,
+      ),
+    );
   });
 });

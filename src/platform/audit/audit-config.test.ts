@@ -22,7 +22,12 @@ describe('audit configuration (issue 12)', () => {
   it('uses a development key, a checkpoint file under DATA_DIR and a 5-minute interval by default', () => {
     const { config, problems } = parseAuditConfig({}, { production: false, dataDir: '/srv/rvr', sessionSecret: 's' });
     assert.deepEqual(problems, []);
-    assert.deepEqual(config, { hmacKey: DEV_AUDIT_HMAC_KEY, oldHmacKeys: [], checkpointFile: path.resolve('/srv/rvr/audit-checkpoints.jsonl'), checkpointMinutes: 5 });
+    assert.deepEqual(config, {
+      hmacKey: DEV_AUDIT_HMAC_KEY,
+      oldHmacKeys: [],
+      checkpointFile: path.resolve('/srv/rvr/audit-checkpoints.jsonl'),
+      checkpointMinutes: 5,
+    });
   });
 
   it('requires a random AUDIT_HMAC_KEY of its own in production', () => {
@@ -40,17 +45,34 @@ describe('audit configuration (issue 12)', () => {
 
   it('reads retired keys, the checkpoint file and interval, and names bad values', () => {
     const { config } = parseAuditConfig(
-      { AUDIT_HMAC_KEY: GOOD_KEY, AUDIT_HMAC_OLD_KEYS: ' old-one , old-two ', AUDIT_CHECKPOINT_FILE: '/var/log/rvr/checkpoints.jsonl', AUDIT_CHECKPOINT_MINUTES: '15' },
+      {
+        AUDIT_HMAC_KEY: GOOD_KEY,
+        AUDIT_HMAC_OLD_KEYS: ' old-one , old-two ',
+        AUDIT_CHECKPOINT_FILE: '/var/log/rvr/checkpoints.jsonl',
+        AUDIT_CHECKPOINT_MINUTES: '15',
+      },
       { production: false, dataDir: '/d', sessionSecret: 's' },
     );
-    assert.deepEqual(config, { hmacKey: GOOD_KEY, oldHmacKeys: ['old-one', 'old-two'], checkpointFile: '/var/log/rvr/checkpoints.jsonl', checkpointMinutes: 15 });
-    assert.match(production({ AUDIT_HMAC_KEY: GOOD_KEY, AUDIT_CHECKPOINT_MINUTES: '0' }).join(), /AUDIT_CHECKPOINT_MINUTES must be a whole number from 1 to 1440/);
+    assert.deepEqual(config, {
+      hmacKey: GOOD_KEY,
+      oldHmacKeys: ['old-one', 'old-two'],
+      checkpointFile: '/var/log/rvr/checkpoints.jsonl',
+      checkpointMinutes: 15,
+    });
+    assert.match(
+      production({ AUDIT_HMAC_KEY: GOOD_KEY, AUDIT_CHECKPOINT_MINUTES: '0' }).join(),
+      /AUDIT_CHECKPOINT_MINUTES must be a whole number from 1 to 1440/,
+    );
     assert.match(production({ AUDIT_HMAC_KEY: GOOD_KEY, AUDIT_HMAC_OLD_KEYS: GOOD_KEY }).join(), /must not contain the current AUDIT_HMAC_KEY/);
   });
 
   it('takes DATABASE_MIGRATION_URL for the owner role only with DATABASE_URL for the application role', () => {
     assert.ok(configProblems({ DATABASE_MIGRATION_URL: 'postgres://owner@db/rvr' }).some((p) => /DATABASE_MIGRATION_URL .* needs DATABASE_URL/.test(p)));
-    assert.ok(configProblems({ DATABASE_URL: 'postgres://app@db/rvr', DATABASE_MIGRATION_URL: 'mysql://owner@db/rvr' }).some((p) => p.startsWith('DATABASE_MIGRATION_URL')));
+    assert.ok(
+      configProblems({ DATABASE_URL: 'postgres://app@db/rvr', DATABASE_MIGRATION_URL: 'mysql://owner@db/rvr' }).some((p) =>
+        p.startsWith('DATABASE_MIGRATION_URL'),
+      ),
+    );
     const config = loadConfig({ DATABASE_URL: 'postgres://app@db/rvr', DATABASE_MIGRATION_URL: 'postgres://owner@db/rvr' });
     assert.equal(config.databaseMigrationUrl, 'postgres://owner@db/rvr');
   });

@@ -36,7 +36,8 @@ export function parseAuditConfig(
   let checkpointMinutes = 5;
   if (rawMinutes) {
     const minutes = Number(rawMinutes);
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) problems.push(`AUDIT_CHECKPOINT_MINUTES must be a whole number from 1 to 1440 (got "${rawMinutes}")`);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440)
+      problems.push(`AUDIT_CHECKPOINT_MINUTES must be a whole number from 1 to 1440 (got "${rawMinutes}")`);
     else checkpointMinutes = minutes;
   }
   return { config: { hmacKey, oldHmacKeys, checkpointFile, checkpointMinutes }, problems };

@@ -86,7 +86,10 @@ export class AuditLogService {
     const head = await this.data.repos.audit.head();
     const checkpoint = signCheckpoint(this.audit.keys.current, head, (this.options.now ?? (() => new Date()))());
     await file.append(checkpoint);
-    this.options.log?.info({ auditCheckpoint: checkpoint, reason, file: file.path }, `audit checkpoint: ${checkpoint.count} events up to event ${checkpoint.seq}`);
+    this.options.log?.info(
+      { auditCheckpoint: checkpoint, reason, file: file.path },
+      `audit checkpoint: ${checkpoint.count} events up to event ${checkpoint.seq}`,
+    );
     return checkpoint;
   }
 }

@@ -90,8 +90,11 @@ export class AuditTrail {
       matched: 0,
       ...(pending.length ? { latest: latestOf(pending) } : {}),
     };
-    const result = (outcome: { ok: true } | { ok: false; brokenAt?: number; reason: string }, checked: number): ChainVerification =>
-      ({ ...outcome, checked, ...(report ? { checkpoints: report } : {}) }) as ChainVerification;
+    const result = (outcome: { ok: true } | { ok: false; brokenAt?: number; reason: string }, checked: number): ChainVerification => ({
+      ...outcome,
+      checked,
+      ...(report ? { checkpoints: report } : {}),
+    });
 
     let expectedPrev = GENESIS_HASH;
     let lastSeq = 0;

@@ -52,7 +52,11 @@ function eventFields(event: ChainedFields): Record<string, unknown> {
  * hash and the event. Anyone who can write the table can recompute it, so it is only accepted for those old events.
  */
 export function unkeyedChainHash(prevHash: string, event: ChainedFields): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(eventFields(event))).digest('hex');
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalJson(eventFields(event)))
+    .digest('hex');
 }
 
 /**

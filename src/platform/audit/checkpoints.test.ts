@@ -40,7 +40,12 @@ describe('audit checkpoints (DP-01, issue 12)', () => {
 
   it('reads the checkpoint file or an application log export, and reports altered lines', () => {
     const good = signCheckpoint(ring.current, head, at);
-    const logLine = JSON.stringify({ level: 30, time: 1, msg: 'audit checkpoint', auditCheckpoint: signCheckpoint(ring.current, { ...head, seq: 50, count: 48 }, at) });
+    const logLine = JSON.stringify({
+      level: 30,
+      time: 1,
+      msg: 'audit checkpoint',
+      auditCheckpoint: signCheckpoint(ring.current, { ...head, seq: 50, count: 48 }, at),
+    });
     const text = [
       JSON.stringify(good),
       JSON.stringify({ level: 30, msg: 'an ordinary log line' }),
