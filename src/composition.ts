@@ -15,6 +15,8 @@ import { AuditLogService } from './platform/audit/audit-log.service.js';
 import { AuditTrail } from './platform/audit/audit-trail.js';
 import { AuditRepository } from './platform/audit/audit.repository.js';
 import { AccessRefusals } from './platform/audit/access-refusals.js';
+import { AuditKeyring } from './platform/audit/audit-keys.js';
+import { AuditCheckpointFile } from './platform/audit/checkpoints.js';
 import { AuthService } from './platform/auth/auth.service.js';
 import { MfaService } from './platform/auth/mfa.service.js';
 import { PoliciesRepository } from './platform/auth/policies.repository.js';
@@ -106,8 +108,8 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
   const data = dataAccess(deps.database);
-  const audit = new AuditTrail(now);
-  const auth = new AuthService(data, audit, deps.config, now);
+  const audit = new AuditTrail(now, new AuditKeyring(deps.config.audit.hmacKey, deps.config.audit.oldHmacKeys));
+  const auth = new AuthService(data, audit, deps.config, now, logger);
   const mfa = new MfaService(data, audit, auth, new SecretBox(deps.config.sessionSecret, 'totp'), deps.config, now);
   const userAdmin = new UserAdminService(data, audit, now);
   const consultations = new ConsultationService(data, audit, now);
@@ -200,7 +202,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   );
   return {
     audit,
-    auditLog: new AuditLogService(data, audit),
+    auditLog: new AuditLogService(data, audit, { checkpointFile: new AuditCheckpointFile(deps.config.audit.checkpointFile), log: logger, now }),
     accessRefusals: new AccessRefusals(data, audit, logger),
     auth,
     mfa,

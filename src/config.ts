@@ -2,6 +2,7 @@ import path from 'node:path';
 import { DEFAULT_RETENTION_SCHEDULE, type RetentionSchedule } from './domain/retention.js';
 import type { EvidenceSinkConfig } from './platform/evidence-sink/create-evidence-sink.js';
 import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js';
+import { parseAuditConfig, type AuditConfig } from './platform/audit/audit-config.js';
 
 /** One typed configuration, read only from environment variables (README "Configuration"). */
 export interface Config {
@@ -11,6 +12,8 @@ export interface Config {
   dataDir: string;
   /** undefined means the embedded PGlite database under dataDir. */
   databaseUrl: string | undefined;
+  /** The owner role's URL, used only to migrate (and grant the application role); undefined: migrate over databaseUrl. */
+  databaseMigrationUrl: string | undefined;
   sessionSecret: string;
   publicBaseUrl: string;
   sessionIdleMinutes: number;
@@ -30,6 +33,7 @@ export interface Config {
   investigation: InvestigationConfig;
   supervision: SupervisionConfig;
   outcomes: OutcomesConfig;
+  audit: AuditConfig;
   seedDemoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
@@ -180,6 +184,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection URL');
   }
+  const databaseMigrationUrl = env.DATABASE_MIGRATION_URL?.trim() || undefined;
+  if (databaseMigrationUrl && (!/^postgres(ql)?:\/\//.test(databaseMigrationUrl) || !databaseUrl)) {
+    problems.push('DATABASE_MIGRATION_URL must be a postgres:// URL for the owner role, and needs DATABASE_URL (the application role) too');
+  }
   const nonEvidentialDays = integer('RETENTION_NON_EVIDENTIAL_DAYS', 31, 1, 3650);
   const evidenceSink = parseEvidenceSink(env, problems, path.resolve(text('DATA_DIR', './data')));
   const publicBaseUrl = text('PUBLIC_BASE_URL', `http://localhost:${port}`).replace(/\/+$/, '');
@@ -260,6 +268,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const oidc = parseOidcConfig(env, publicBaseUrl, production);
   problems.push(...oidc.problems);
+  const audit = parseAuditConfig(env, { production, dataDir: path.resolve(text('DATA_DIR', './data')), sessionSecret });
+  problems.push(...audit.problems);
 
   const config: Config = {
     nodeEnv,
@@ -267,6 +277,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     dataDir: path.resolve(text('DATA_DIR', './data')),
     databaseUrl,
+    databaseMigrationUrl,
     sessionSecret,
     publicBaseUrl,
     sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
@@ -317,6 +328,7 @@ export function loadConfig(env: Env = process.env): Config {
       surveyTtlHours: integer('SURVEY_TTL_HOURS', 72, 1, 30 * 24),
       surveyText,
     },
+    audit: audit.config,
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { DEMO_PASSWORD } from './features/demo/demo-seeder.js';
 import { systemContext } from './platform/context.js';
 import { openDatabase, type Database } from './platform/db/database.js';
+import { auditTableRisks, migrateAsOwner } from './platform/db/database-roles.js';
 import { EXPORT_JOB, WORKING_COPY_JOB } from './features/evidence/evidence-work.service.js';
 import { JobQueue } from './platform/jobs/job-queue.js';
 import { OidcClient } from './platform/auth/oidc-client.js';
@@ -30,9 +31,23 @@ export const SATISFACTION_SURVEY_JOB = 'outcomes.send-surveys';
 
 /** Everything `npm start` does short of listening: database (migrated), services, demo data, jobs, HTTP app. */
 export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number } = {}): Promise<Runtime> {
+  // Issue 12: with DATABASE_MIGRATION_URL the owner role migrates and grants; the server then runs as the app role.
+  const owner = await migrateAsOwner(config);
+  if (owner.grantedTo) logger.info({ appRole: owner.grantedTo }, 'migrated as the owner role and granted the application role its privileges');
   const database = await openDatabase(config);
+  let checkpointTimer: NodeJS.Timeout | undefined;
   try {
     await database.migrate();
+    if (database.kind === 'postgres') {
+      const { role, risks } = await auditTableRisks(database);
+      if (risks.length > 0) {
+        const problem = `the database role "${role}" in DATABASE_URL ${risks.join(', ')}, so the audit log does not survive it (DP-01)`;
+        if (config.nodeEnv === 'production') {
+          throw new Error(`${problem}: connect as the restricted application role and migrate with DATABASE_MIGRATION_URL (docs/operations.md)`);
+        }
+        logger.warn(`${problem}; refused in production`);
+      }
+    }
     // Discovery at start: a misconfigured identity provider is found now, not at someone's first sign-in.
     const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
     const live = new LiveHub(logger);
@@ -53,6 +68,13 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     const resumed = await services.evidence.resumeDisposals();
     const registered = await services.evidence.registerMissing();
     if (resumed + registered > 0) logger.warn({ resumedDisposals: resumed, registeredItems: registered }, 'evidence recovered after a restart');
+    // DP-01 (issue 12): signed checkpoints outside the database, so deleting the newest events is detected. Each node
+    // writes its own (a pg-boss job would run on one node only); a file that cannot be written stops the start.
+    await services.auditLog.writeCheckpoint('startup');
+    checkpointTimer = setInterval(() => {
+      services.auditLog.writeCheckpoint('scheduled').catch((error: Error) => logger.error({ err: error }, 'audit checkpoint not written'));
+    }, config.audit.checkpointMinutes * 60_000);
+    checkpointTimer.unref();
     const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
     const jobs = new JobQueue(database.sqlRunner, logger, options.jobPollingSeconds);
     jobs.register(SESSION_EXPIRY_JOB, () => services.auth.expireStaleSessions(), { cron: '*/5 * * * *' });
@@ -80,10 +102,13 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
         await app.close();
         await live.close();
         await jobs.stop();
+        clearInterval(checkpointTimer);
+        await services.auditLog.writeCheckpoint('shutdown').catch((error: Error) => logger.error({ err: error }, 'audit checkpoint not written at shutdown'));
         await database.close();
       },
     };
   } catch (error) {
+    clearInterval(checkpointTimer);
     await database.close().catch(() => undefined);
     throw error;
   }

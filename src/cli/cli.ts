@@ -5,7 +5,9 @@ import { services as buildServices, type Services } from '../composition.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { AppError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/context.js';
-import { openDatabase } from '../platform/db/database.js';
+import { openDatabase, openPostgres } from '../platform/db/database.js';
+import { applicationRoleGrants, grantApplicationRole, migrateAsOwner, roleOfUrl } from '../platform/db/database-roles.js';
+import type { ChainVerification } from '../platform/audit/audit-trail.js';
 import { parseRoles } from '../platform/auth/user-admin.service.js';
 import { ROLES } from '../domain/roles.js';
 
@@ -30,11 +32,15 @@ Commands:
   apikey create                   create a CAD integration API key (shown once)
   apikey list                     list API keys (never the secrets)
   apikey revoke <id>              revoke an API key at once
-  audit verify                    check the audit log's hash chain; names the first broken link
+  audit verify                    check the audit log's keyed chain against its signed checkpoints
+  audit checkpoint                write a signed checkpoint of the audit log now
+  db grants                       give the application's database role its privileges (or print them)
 
 The database is chosen as by the server: DATABASE_URL, or the embedded PGlite under DATA_DIR.
+'rvr migrate' and 'rvr db grants' use DATABASE_MIGRATION_URL (the owner role) when it is set.
 Run 'rvr <command> --help' for a command's options.`,
-  migrate: 'Usage: rvr migrate\n\nApplies any pending database migrations and exits.',
+  migrate:
+    'Usage: rvr migrate\n\nApplies any pending database migrations and exits. With DATABASE_MIGRATION_URL set, migrates as that (owner) role and then grants the role in DATABASE_URL what the application needs, and no more (docs/operations.md).',
   seed: 'Usage: rvr seed\n\nAdds the demo accounts (one per role) and a few demo incidents, once. Refused when NODE_ENV=production.',
   'user create': `Usage: rvr user create --username <name> --name "<display name>" --role <roles> [--password-stdin]
 
@@ -48,14 +54,31 @@ Run 'rvr <command> --help' for a command's options.`,
   'apikey create': `Usage: rvr apikey create --name "<CAD system>" --scopes <scopes>\n\n  --scopes  comma-separated: incidents:write, consultations:read\n\nPrints the key once; store it in the CAD system's secret store.`,
   'apikey list': 'Usage: rvr apikey list\n\nLists API keys with their scopes, last use and whether revoked. Secrets are never shown.',
   'apikey revoke': 'Usage: rvr apikey revoke <id>\n\nRevokes the key at once; requests with it are refused with 401.',
-  'audit verify': 'Usage: rvr audit verify\n\nRecomputes the audit log hash chain. Exits 0 when intact, 1 when broken (naming the first broken event).',
+  'audit verify': `Usage: rvr audit verify [--checkpoints <file>]
+
+Recomputes the audit log's keyed hash chain (AUDIT_HMAC_KEY, and AUDIT_HMAC_OLD_KEYS after a rotation) and holds it
+to the signed checkpoints in AUDIT_CHECKPOINT_FILE, so that deleted newest events are found too. Exits 0 when
+intact, 1 when broken (naming the first broken event or the checkpoint the log no longer matches).
+
+  --checkpoints  read the checkpoints from this file instead: a copy of the checkpoint file, or an export of the
+                 application log (lines carrying "auditCheckpoint")`,
+  'audit checkpoint':
+    'Usage: rvr audit checkpoint\n\nSigns where the audit chain stands now (newest event, its hash, the count) and appends it to AUDIT_CHECKPOINT_FILE and the log. The server also does this at start, every AUDIT_CHECKPOINT_MINUTES and on shutdown.',
+  'db grants': `Usage: rvr db grants [--role <name>] [--print]
+
+Grants the application's database role (default: the user in DATABASE_URL) what RVR needs: data on every table, but
+only SELECT and INSERT on the append-only tables (audit_events, evaluation_allocations), no table of its own, and the
+job queue's schema. Runs over DATABASE_MIGRATION_URL (the owner role). rvr migrate does this too.
+
+  --role   the application role's name
+  --print  print the SQL instead of running it (for a DBA to run as the owner role)`,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const err = (line: string) => io.stderr.write(`${line}\n`);
   const [first, second] = argv;
-  const grouped = first === 'user' || first === 'audit' || first === 'apikey';
+  const grouped = first === 'user' || first === 'audit' || first === 'apikey' || first === 'db';
   const command = grouped ? `${first} ${second ?? ''}`.trim() : (first ?? '');
   const rest = argv.slice(grouped ? 2 : 1);
   if (!first || first === '--help' || first === '-h' || first === 'help') {
@@ -83,6 +106,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const context: RequestContext = { actor: { type: 'cli', osUser: os.userInfo().username }, correlationId: `cli-${Date.now()}` };
 
+  if (command === 'db grants') {
+    try {
+      return await runGrants(rest, config, out);
+    } catch (error) {
+      if (error instanceof UsageError) {
+        err(`rvr ${command}: ${error.message}\n\n${HELP[command]}`);
+        return 2;
+      }
+      throw error;
+    }
+  }
+  if (command === 'migrate') {
+    const owner = await migrateAsOwner(config);
+    if (owner.grantedTo) out(`Migrated as the owner role; granted "${owner.grantedTo}" the application's privileges.`);
+  }
   const database = await openDatabase(config);
   try {
     await database.migrate();
@@ -199,15 +237,55 @@ async function runCommand(command: string, rest: string[], deps: CommandDeps): P
       return 0;
     }
     case 'audit verify': {
-      parse(rest, {}, 0);
-      const result = await services.auditLog.verify(context);
+      const { values } = parse(rest, { checkpoints: { type: 'string' } }, 0);
+      const checkpointsFrom = typeof values.checkpoints === 'string' ? values.checkpoints : undefined;
+      const result = await services.auditLog.verify(context, { checkpointsFrom });
       if (result.ok) {
         out(`Audit chain intact: ${result.checked} events checked.`);
+        out(describeCheckpoints(result));
         return 0;
       }
-      err(`Audit chain BROKEN at event ${result.brokenAt}: ${result.reason}. ${result.checked} events before it are intact.`);
+      const where = result.brokenAt === undefined ? 'Audit log check FAILED' : `Audit chain BROKEN at event ${result.brokenAt}`;
+      err(`${where}: ${result.reason}. ${result.checked} events before it are intact.`);
+      if (result.checkpoints) err(describeCheckpoints(result));
       return 1;
+    }
+    case 'audit checkpoint': {
+      parse(rest, {}, 0);
+      const checkpoint = await services.auditLog.writeCheckpoint('cli');
+      out(`Checkpoint written to ${config.audit.checkpointFile}: ${checkpoint.count} events up to event ${checkpoint.seq} (${checkpoint.head}).`);
+      return 0;
     }
   }
   throw new UsageError('unknown command');
+}
+
+function describeCheckpoints(result: ChainVerification): string {
+  const report = result.checkpoints;
+  if (!report) return 'No checkpoint file is configured: deleting the newest events would not be detected.';
+  if (report.found === 0) return `No checkpoints in ${report.source} yet: deleting the newest events cannot be detected until one is written.`;
+  const latest = report.latest!;
+  return `Checkpoints: ${report.matched} of ${report.found} in ${report.source} match; the newest (${latest.at}) recorded ${latest.count} events up to event ${latest.seq}.`;
+}
+
+async function runGrants(rest: string[], config: Config, out: (line: string) => void): Promise<number> {
+  const { values } = parse(rest, { role: { type: 'string' }, print: { type: 'boolean' } }, 0);
+  const role = typeof values.role === 'string' ? values.role : config.databaseUrl ? roleOfUrl(config.databaseUrl) : undefined;
+  if (!role) throw new UsageError('give the application role with --role, or set DATABASE_URL to its connection URL');
+  if (values.print) {
+    out(`-- What 'rvr migrate' and 'rvr db grants' run as the owner role for ${role}, after installing the job queue schema.`);
+    for (const statement of applicationRoleGrants(role)) out(`${statement};`);
+    return 0;
+  }
+  if (!config.databaseMigrationUrl) {
+    throw new UsageError('set DATABASE_MIGRATION_URL to the owner role (the embedded database has one role and needs no grants), or use --print');
+  }
+  const owner = await openPostgres(config.databaseMigrationUrl, 1);
+  try {
+    await grantApplicationRole(owner, role);
+  } finally {
+    await owner.close();
+  }
+  out(`Granted "${role}" the application's privileges: SELECT and INSERT only on audit_events and evaluation_allocations.`);
+  return 0;
 }

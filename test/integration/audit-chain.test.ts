@@ -30,7 +30,7 @@ await describeOnEachDatabase('audit chain (DP-01)', (kind) => {
 
   it('keeps one unbroken chain when many writers append at once', async () => {
     await Promise.all(Array.from({ length: 25 }, (_, i) => record('test.concurrent', { i })));
-    const result = await trail.verify(dataAccess(db.database).repos.audit, 7);
+    const result = await trail.verify(dataAccess(db.database).repos.audit, { pageSize: 7 });
     assert.deepEqual(result, { ok: true, checked: 27 });
   });
 
@@ -50,6 +50,6 @@ await describeOnEachDatabase('audit chain (DP-01)', (kind) => {
     assert.equal(result.ok, false);
     assert.equal((result as { brokenAt: number }).brokenAt, 5);
     assert.equal(result.checked, 4);
-    assert.match((result as { reason: string }).reason, /changed after it was written/);
+    assert.match((result as { reason: string }).reason, /changed after it was written: its content no longer matches its keyed hash/);
   });
 });

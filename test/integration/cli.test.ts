@@ -7,6 +7,8 @@ import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { runCli } from '../../src/cli/cli.js';
 import { openPglite, type Database } from '../../src/platform/db/database.js';
+import { dataAccess } from '../../src/composition.js';
+import { unkeyedChainHash } from '../../src/platform/audit/chain.js';
 import { createTestDatabase, describeOnEachDatabase, type TestDatabase } from '../support/databases.js';
 
 function sink() {
@@ -61,6 +63,8 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
       ['apikey', 'list'],
       ['apikey', 'revoke'],
       ['audit', 'verify'],
+      ['audit', 'checkpoint'],
+      ['db', 'grants'],
     ]) {
       const result = await rvr([...command, '--help']);
       assert.equal(result.code, 0, command.join(' '));
@@ -109,6 +113,71 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
     const broken = await rvr(['audit', 'verify']);
     assert.equal(broken.code, 1);
     assert.match(broken.stderr, /Audit chain BROKEN at event 3: .*changed after it was written.*2 events before it are intact/);
+  });
+
+  it('finds an event rewritten with every later hash recomputed as plain SHA-256 (issue 12, DP-01)', async () => {
+    await onDatabase(async (db) => {
+      const rows = await dataAccess(db).repos.audit.pageAfter(0, 10_000);
+      await db.db.execute(sql`alter table audit_events disable trigger audit_events_append_only`);
+      // Event 3 (edited by the test before) is re-hashed, and every event after it re-linked, as the old chain allowed.
+      let prevHash = rows.find((r) => r.seq === 3)!.prevHash;
+      for (const row of rows.filter((r) => r.seq >= 3)) {
+        const edited = row.seq === 4 ? { ...row, who: 'user:someone-else' } : row;
+        const hash = unkeyedChainHash(prevHash, edited);
+        await db.db.execute(sql`update audit_events set who = ${edited.who}, prev_hash = ${prevHash}, hash = ${hash}, key_id = null where seq = ${row.seq}`);
+        prevHash = hash;
+      }
+      await db.db.execute(sql`alter table audit_events enable trigger audit_events_append_only`);
+    });
+    const broken = await rvr(['audit', 'verify']);
+    assert.equal(broken.code, 1, broken.stdout);
+    assert.match(broken.stderr, /Audit chain BROKEN at event 3: .*rewritten by someone without the audit key/);
+  });
+
+  it('writes signed checkpoints and finds the newest events deleted behind its back (issue 12, DP-01)', async () => {
+    const fresh = kind === 'postgres' ? await createTestDatabase('postgres') : undefined;
+    const freshDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-cli-tail-'));
+    const freshEnv = { DATA_DIR: freshDir, ...(fresh ? { DATABASE_URL: fresh.url! } : {}) };
+    try {
+      assert.equal((await rvr(['seed'], { env: freshEnv })).code, 0);
+      const none = await rvr(['audit', 'verify'], { env: freshEnv });
+      assert.equal(none.code, 0, none.stderr);
+      assert.match(none.stdout, /No checkpoints in .*audit-checkpoints.jsonl yet: deleting the newest events cannot be detected/);
+      const written = await rvr(['audit', 'checkpoint'], { env: freshEnv });
+      assert.equal(written.code, 0, written.stderr);
+      const [, count, seq] = /(\d+) events up to event (\d+)/.exec(written.stdout)!;
+      assert.ok(fs.readFileSync(path.join(freshDir, 'audit-checkpoints.jsonl'), 'utf8').includes(`"seq":${seq}`));
+      const intact = await rvr(['audit', 'verify'], { env: freshEnv });
+      assert.equal(intact.code, 0, intact.stderr);
+      assert.match(intact.stdout, /Checkpoints: 1 of 1 in .* match/);
+      const deleteNewest = async (db: Database) => {
+        await db.db.execute(sql`alter table audit_events disable trigger audit_events_append_only`);
+        await db.db.execute(sql`delete from audit_events where seq > ${Number(seq) - 3}`);
+        await db.db.execute(sql`alter table audit_events enable trigger audit_events_append_only`);
+      };
+      if (fresh) await deleteNewest(fresh.database);
+      else {
+        const db = await openPglite(path.join(freshDir, 'pglite'));
+        await deleteNewest(db).finally(() => db.close());
+      }
+      const truncated = await rvr(['audit', 'verify'], { env: freshEnv });
+      assert.equal(truncated.code, 1, truncated.stdout);
+      assert.match(truncated.stderr, new RegExp(`the newest events were deleted: .* recorded ${count} events up to event ${seq}`));
+      assert.match(truncated.stderr, /Checkpoints: 0 of 1/);
+    } finally {
+      await fresh?.drop();
+      fs.rmSync(freshDir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the application role grants for a DBA, and needs the owner URL to run them', async () => {
+    const printed = await rvr(['db', 'grants', '--role', 'rvr_app', '--print']);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, /REVOKE ALL ON audit_events, evaluation_allocations FROM "rvr_app";/);
+    assert.match(printed.stdout, /GRANT SELECT, INSERT ON audit_events, evaluation_allocations TO "rvr_app";/);
+    const noOwner = await rvr(['db', 'grants', '--role', 'rvr_app']);
+    assert.equal(noOwner.code, 2);
+    assert.match(noOwner.stderr, /set DATABASE_MIGRATION_URL to the owner role/);
   });
 
   it('creates, lists and revokes CAD API keys, showing the secret only once', async () => {

@@ -60,6 +60,13 @@ describe('the server process (npm start)', () => {
       assert.match(response, /^HTTP\/1\.1 403/, 'the in-flight request was answered (403: it carried no CSRF token)');
       assert.equal(await server.exited, 0);
       assert.match(server.output(), /shutdown complete: database closed/);
+      // DP-01 (issue 12): a signed checkpoint at start and at shutdown, in the log and in the checkpoint file.
+      assert.equal(server.output().match(/"auditCheckpoint":\{/g)?.length, 2);
+      const checkpoints = fs.readFileSync(path.join(dataDir, 'audit-checkpoints.jsonl'), 'utf8').trim().split('\n');
+      assert.deepEqual(
+        checkpoints.map((line) => Object.keys(JSON.parse(line) as object).sort()),
+        [0, 1].map(() => ['at', 'count', 'head', 'keyId', 'seq', 'signature', 'unkeyed', 'v']),
+      );
     } finally {
       server.child.kill('SIGKILL');
     }
@@ -81,7 +88,7 @@ describe('the server process (npm start)', () => {
     const server = startServer({ DATA_DIR: dataDir, NODE_ENV: 'production' });
     assert.equal(await server.exited, 78);
     const output = server.output();
-    for (const name of ['DATABASE_URL', 'SESSION_SECRET', 'PUBLIC_BASE_URL', 'SMS_PROVIDER']) assert.match(output, new RegExp(name));
+    for (const name of ['DATABASE_URL', 'SESSION_SECRET', 'PUBLIC_BASE_URL', 'SMS_PROVIDER', 'AUDIT_HMAC_KEY']) assert.match(output, new RegExp(name));
     await server.listening.catch(() => undefined);
   });
 });

@@ -98,7 +98,7 @@ export class CallService {
   private readonly strangerLinks: RateLimitedLog;
 
   constructor(private readonly deps: CallDeps) {
-    this.strangerLinks = new RateLimitedLog(deps.log, { perWindow: 20, windowMs: 60_000 });
+    this.strangerLinks = new RateLimitedLog(deps.log, 'call link refused');
   }
 
   private get data() {
@@ -234,7 +234,7 @@ export class CallService {
 
   private async refuseLink(context: RequestContext, refusal: LinkRefusal, invite: InviteRow | undefined): Promise<never> {
     if (!invite) {
-      this.strangerLinks.info({ refusal, correlationId: context.correlationId }, 'call link refused');
+      this.strangerLinks.write({ refusal, correlationId: context.correlationId });
       throw new LinkRefusedError(refusal);
     }
     await this.data.transaction((tx) =>

@@ -1,14 +1,27 @@
+import type { Logger } from 'pino';
 import type { DataAccess } from '../../composition.js';
 import type { RequestContext } from '../context.js';
 import { ValidationError } from '../errors.js';
 import type { AuditFilter, AuditRow } from './audit.repository.js';
 import type { AuditTrail, ChainVerification } from './audit-trail.js';
+import { AuditCheckpointFile, parseCheckpoints, signCheckpoint, type AuditCheckpoint } from './checkpoints.js';
+
+export interface AuditLogOptions {
+  /** AUDIT_CHECKPOINT_FILE: where signed checkpoints are appended and read back by `verify`. */
+  checkpointFile?: AuditCheckpointFile;
+  /** Each checkpoint is also written to the application log, which leaves the machine (DP-01, issue 12). */
+  log?: Logger;
+  now?: () => Date;
+}
+
+export type CheckpointReason = 'startup' | 'scheduled' | 'shutdown' | 'cli';
 
 /** Reading the audit log is itself recorded in it (DP-01: access to the log is logged). */
 export class AuditLogService {
   constructor(
     private readonly data: DataAccess,
     private readonly audit: AuditTrail,
+    private readonly options: AuditLogOptions = {},
   ) {}
 
   /** DPO search (DP-02): the search itself, with its filters, is logged. */
@@ -38,10 +51,46 @@ export class AuditLogService {
     }
   }
 
-  async verify(context: RequestContext): Promise<ChainVerification> {
-    const result = await this.audit.verify(this.data.repos.audit);
+  /**
+   * Recomputes the keyed chain and holds it to the signed checkpoints (the configured file, or `checkpointsFrom`: a
+   * copy of that file or an export of the application log), so that deleting the newest events is detected too.
+   */
+  async verify(context: RequestContext, options: { checkpointsFrom?: string } = {}): Promise<ChainVerification> {
+    const file = options.checkpointsFrom ? new AuditCheckpointFile(options.checkpointsFrom) : this.options.checkpointFile;
+    let result: ChainVerification;
+    if (!file) {
+      result = await this.audit.verify(this.data.repos.audit);
+    } else {
+      const text = await file.read();
+      if (text === undefined && options.checkpointsFrom) throw new ValidationError(`There is no checkpoint file at ${options.checkpointsFrom}`);
+      const parsed = parseCheckpoints(text ?? '', this.audit.keys, file.path);
+      result = await this.audit.verify(this.data.repos.audit, { checkpoints: { source: file.path, list: parsed.checkpoints } });
+      if (parsed.problems.length > 0) {
+        const problems = `${parsed.problems.length} checkpoint line(s) are not valid: ${parsed.problems.slice(0, 3).join('; ')}`;
+        result = result.ok
+          ? { ok: false, checked: result.checked, reason: problems, checkpoints: result.checkpoints }
+          : { ...result, reason: `${result.reason}; also ${problems}` };
+      }
+    }
     await this.data.transaction((tx) => this.audit.record(tx.audit, context, { what: 'audit.verified', details: { ...result } }));
     return result;
+  }
+
+  /**
+   * Signs where the chain stands now and writes it outside the database: appended to the checkpoint file and to the
+   * application log. Not itself an audit event (that would move the head it describes).
+   */
+  async writeCheckpoint(reason: CheckpointReason): Promise<AuditCheckpoint> {
+    const file = this.options.checkpointFile;
+    if (!file) throw new Error('No audit checkpoint file is configured');
+    const head = await this.data.repos.audit.head();
+    const checkpoint = signCheckpoint(this.audit.keys.current, head, (this.options.now ?? (() => new Date()))());
+    await file.append(checkpoint);
+    this.options.log?.info(
+      { auditCheckpoint: checkpoint, reason, file: file.path },
+      `audit checkpoint: ${checkpoint.count} events up to event ${checkpoint.seq}`,
+    );
+    return checkpoint;
   }
 }
 

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, gt, gte, inArray, like, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { auditEvents } from '../db/schema.js';
+import { GENESIS_HASH } from './chain.js';
+import type { AuditChainHead } from './checkpoints.js';
 
 export interface AuditFilter {
   /** Event name prefix, e.g. `session.` */
@@ -33,6 +35,21 @@ export class AuditRepository {
   async lastHash(): Promise<string | undefined> {
     const [row] = await this.db.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
     return row?.hash;
+  }
+
+  /**
+   * The newest event, how many there are and how many are unkeyed, in one statement: one snapshot, and appends are
+   * serialised by the chain lock, so what it sees is always a whole prefix of the chain.
+   */
+  async head(): Promise<AuditChainHead> {
+    const result: unknown = await this.db.execute(sql`
+      select
+        coalesce((select seq from audit_events order by seq desc limit 1), 0)::bigint as seq,
+        (select hash from audit_events order by seq desc limit 1) as hash,
+        (select count(*) from audit_events)::bigint as count,
+        (select count(*) from audit_events where key_id is null)::bigint as unkeyed`);
+    const [row] = (result as { rows: { seq: string | number; hash: string | null; count: string | number; unkeyed: string | number }[] }).rows;
+    return { seq: Number(row!.seq), hash: row!.hash ?? GENESIS_HASH, count: Number(row!.count), unkeyed: Number(row!.unkeyed) };
   }
 
   async insert(row: NewAuditRow): Promise<AuditRow> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** The first event of the chain links to this. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -31,9 +31,8 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** DP-01: each event's hash covers the previous hash and this event, so editing any row breaks every later link. */
-export function chainHash(prevHash: string, event: ChainedFields): string {
-  const body = canonicalJson({
+function eventFields(event: ChainedFields): Record<string, unknown> {
+  return {
     at: event.at.toISOString(),
     what: event.what,
     who: event.who,
@@ -45,6 +44,30 @@ export function chainHash(prevHash: string, event: ChainedFields): string {
     recipient: event.recipient,
     justification: event.justification,
     details: event.details,
-  });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  };
+}
+
+/**
+ * The first chain format (events written before migration 0007, `key_id` NULL): plain SHA-256 over the previous
+ * hash and the event. Anyone who can write the table can recompute it, so it is only accepted for those old events.
+ */
+export function unkeyedChainHash(prevHash: string, event: ChainedFields): string {
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalJson(eventFields(event)))
+    .digest('hex');
+}
+
+/**
+ * DP-01 (issue 12): HMAC-SHA256 with a key the database never holds, over the previous hash, the event and the id of
+ * the key used. Editing a row and recomputing every later link needs the key, so the owner of the database cannot
+ * rewrite history unnoticed. The key id is covered too, so an event cannot be relabelled to another key.
+ */
+export function keyedChainHash(chainKey: Buffer, keyId: string, prevHash: string, event: ChainedFields): string {
+  return createHmac('sha256', chainKey)
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalJson({ ...eventFields(event), keyId }))
+    .digest('hex');
 }

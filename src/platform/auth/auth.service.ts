@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import pino, { type Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { DataAccess } from '../../composition.js';
 import { lockedUntilAfterFailure } from '../../domain/lockout.js';
@@ -8,6 +9,7 @@ import { NotFoundError } from '../errors.js';
 import type { SessionRow } from './sessions.repository.js';
 import type { UserWithRoles } from './users.repository.js';
 import { verifyPassword } from './password.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
 
 export interface SignedInUser {
   id: string;
@@ -46,24 +48,43 @@ const TOUCH_INTERVAL_MS = 30_000;
 type AuthConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold'>;
 
 export class AuthService {
+  private readonly unknownUsernames: RateLimitedLog;
+  // Per process, never stored: the same unknown username gives the same pseudonym in this process's log (so a
+  // spray against one name shows), but the log cannot be turned back into usernames with a dictionary.
+  private readonly pseudonymKey = randomBytes(32);
+
   constructor(
     private readonly data: DataAccess,
     private readonly audit: AuditTrail,
     private readonly config: AuthConfig,
     private readonly now: () => Date,
-  ) {}
+    log: Logger = pino({ level: 'silent' }),
+  ) {
+    this.unknownUsernames = new RateLimitedLog(log, 'sign-in failed: unknown username');
+  }
 
   /**
    * The password step. Unknown user, wrong password, paused (locked) and disabled accounts all answer
    * `{ ok: false }` in about the same time (no user enumeration); the audit log tells them apart.
+   * Issue 12: a failure for a username with no account concerns no one's data, so it goes to the application log
+   * (rate-limited, pseudonymised, never the password), not the audit chain, which strangers must not be able to fill.
    */
   async signIn(username: string, password: string, meta: ClientMeta): Promise<SignInOutcome> {
     const user = await this.data.repos.users.findByUsername(username);
     const now = this.now();
     const locked = !!user?.lockedUntil && user.lockedUntil > now;
     const passwordOk = await verifyPassword(locked ? undefined : user?.passwordHash, password);
-    if (!user || !passwordOk || user.disabledAt || locked) {
-      const reason = !user ? 'unknown_user' : locked ? 'account_paused' : user.disabledAt ? 'account_disabled' : 'wrong_password';
+    if (!user) {
+      this.unknownUsernames.write({
+        reason: 'unknown_user',
+        usernamePseudonym: createHmac('sha256', this.pseudonymKey).update(username.toLowerCase()).digest('hex').slice(0, 12),
+        clientIp: meta.clientIp,
+        correlationId: meta.correlationId,
+      });
+      return { ok: false };
+    }
+    if (!passwordOk || user.disabledAt || locked) {
+      const reason = locked ? 'account_paused' : user.disabledAt ? 'account_disabled' : 'wrong_password';
       await this.recordFailure(user, reason, meta);
       return { ok: false };
     }
@@ -73,17 +94,17 @@ export class AuthService {
   }
 
   /** A failed first or second factor: audited, counted, and the account paused after too many in a row. */
-  async recordFailure(user: UserWithRoles | undefined, reason: string, meta: ClientMeta): Promise<void> {
+  async recordFailure(user: UserWithRoles, reason: string, meta: ClientMeta): Promise<void> {
     await this.data.transaction(async (tx) => {
       let failures: number | undefined;
-      if (user && reason !== 'account_paused' && reason !== 'account_disabled') {
+      if (reason !== 'account_paused' && reason !== 'account_disabled') {
         failures = await tx.users.recordFailedSignIn(user.id);
         const until = lockedUntilAfterFailure(failures, this.config.lockoutThreshold, this.now());
         if (until) await tx.users.setLockedUntil(user.id, until);
       }
       await this.audit.record(tx.audit, this.systemContext(meta), {
         what: 'session.sign_in_failed',
-        subject: user ? `user:${user.id}` : undefined,
+        subject: `user:${user.id}`,
         details: { reason, failuresInARow: failures },
       });
     });

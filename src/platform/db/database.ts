@@ -8,6 +8,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import pg from 'pg';
 import * as schema from './schema.js';
 
@@ -43,6 +44,39 @@ function closeOnce(close: () => Promise<void>): () => Promise<void> {
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
+/** How many migrations this database has not had yet (drizzle applies those newer than the last one recorded). */
+async function pendingMigrations(db: Executor): Promise<number> {
+  const migrations = readMigrationFiles({ migrationsFolder });
+  const rows = (result: unknown) => (result as { rows: Record<string, unknown>[] }).rows;
+  const [table] = rows(await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`));
+  if (!table?.present) return migrations.length;
+  const [last] = rows(await db.execute(sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`));
+  return migrations.filter((m) => !last || Number(last.created_at) < m.folderMillis).length;
+}
+
+function isPermissionError(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code === '42501') return true;
+  return false;
+}
+
+/**
+ * Applies pending migrations; with none pending it runs no DDL at all, so the application's restricted role
+ * (issue 12: it may not own tables) can start once the owner role has migrated.
+ */
+async function migrateIfPending(db: Executor, run: () => Promise<void>): Promise<void> {
+  if ((await pendingMigrations(db)) === 0) return;
+  try {
+    await run();
+  } catch (error) {
+    if (!isPermissionError(error)) throw error;
+    throw new Error(
+      'Database migrations are pending and the role in DATABASE_URL may not apply them (it is the restricted application role): ' +
+        'run `rvr migrate` with DATABASE_MIGRATION_URL set to the owner role, or set DATABASE_MIGRATION_URL for the server (docs/operations.md)',
+      { cause: error },
+    );
+  }
+}
+
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir ?? 'memory://');
@@ -64,7 +98,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       },
     },
     transaction: (work) => db.transaction((tx) => work(tx as unknown as Executor)),
-    migrate: () => migratePglite(db as never, { migrationsFolder }),
+    migrate: () => migrateIfPending(db, () => migratePglite(db as never, { migrationsFolder })),
     listen: async (channel, onMessage) => {
       const stop = await client.listen(channel, onMessage);
       return () => stop();
@@ -97,7 +131,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
       },
     },
     transaction: (work) => db.transaction((tx) => work(tx as unknown as Executor)),
-    migrate: () => migratePg(db as never, { migrationsFolder }),
+    migrate: () => migrateIfPending(db, () => migratePg(db as never, { migrationsFolder })),
     listen: async (channel, onMessage) => {
       // A dedicated connection: a pooled one could be handed to someone else between notifications.
       const listener = new pg.Client({ connectionString: url });

@@ -158,6 +158,11 @@ export const auditEvents = pgTable(
       .default(sql`'{}'::jsonb`),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull().unique(),
+    /**
+     * DP-01 (issue 12): the id of the audit key whose HMAC made `hash` (the key itself is configuration, never stored).
+     * NULL for events written before migration 0007, which were plain SHA-256.
+     */
+    keyId: text('key_id'),
   },
   (t) => [index('audit_events_subject_idx').on(t.subject), index('audit_events_what_idx').on(t.what)],
 );

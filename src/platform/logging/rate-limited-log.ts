@@ -1,32 +1,38 @@
 import type { Logger } from 'pino';
 
 /**
- * Writes at most `perWindow` lines per message in each window to the application log, then counts the rest and
- * says how many were left out when the next line of that message is written. For events a stranger can cause at
- * will (an unknown link), which belong in the log, not the audit chain, and must not flood the log either.
+ * A warning that strangers can trigger at will (failed sign-ins for unknown usernames, unknown links): at most
+ * `maxPerWindow` lines per window, then one line saying how many more there were. Strangers can neither fill the
+ * audit chain (they never reach it) nor flood the log.
  */
 export class RateLimitedLog {
-  private readonly windows = new Map<string, { startedAt: number; written: number; suppressed: number }>();
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private written = 0;
+  private suppressed = 0;
 
   constructor(
     private readonly log: Logger,
-    private readonly options: { perWindow: number; windowMs: number; now?: () => number },
+    private readonly message: string,
+    private readonly maxPerWindow = 20,
+    private readonly windowMs = 60_000,
+    private readonly clock: () => number = () => Date.now(),
   ) {}
 
-  info(fields: Record<string, unknown>, message: string): void {
-    const now = this.options.now?.() ?? Date.now();
-    let window = this.windows.get(message);
-    if (!window || now - window.startedAt >= this.options.windowMs) {
-      const suppressedBefore = window?.suppressed ?? 0;
-      window = { startedAt: now, written: 0, suppressed: 0 };
-      this.windows.set(message, window);
-      if (suppressedBefore > 0) this.log.info({ suppressed: suppressedBefore }, `${message} (${suppressedBefore} more left out of the log)`);
+  write(fields: Record<string, unknown>): void {
+    const now = this.clock();
+    if (now - this.windowStart >= this.windowMs) {
+      if (this.suppressed > 0) {
+        this.log.warn({ suppressed: this.suppressed, windowSeconds: this.windowMs / 1000 }, `${this.message}: ${this.suppressed} more not logged one by one`);
+      }
+      this.windowStart = now;
+      this.written = 0;
+      this.suppressed = 0;
     }
-    if (window.written >= this.options.perWindow) {
-      window.suppressed++;
-      return;
+    if (this.written < this.maxPerWindow) {
+      this.written += 1;
+      this.log.warn(fields, this.message);
+    } else {
+      this.suppressed += 1;
     }
-    window.written++;
-    this.log.info(fields, message);
   }
 }
