@@ -441,7 +441,7 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
     await t.services.calls.sendInvite(contextFor(officer), f.callId, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]+)/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const { participant } = await t.services.calls.redeemLink(token, '192.0.2.10', 'matrix');
-    const session = { participant, call: (await t.services.data.repos.calls.findById(f.callId))! };
+    const session = { participant, call: (await t.services.data.repos.calls.findById(f.callId))!, consented: true };
     await t.services.calls.giveConsent(t.services.calls.linkContext(session, 'matrix'), session, { video: true, recording: true });
     return session;
   };

@@ -327,7 +327,7 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
     const { consultation, call, victim } = await acceptedByA({ live: true });
     await t.services.calls.saveNotes(contextFor(officerA), call!.id, 'Victim has a cut above the left eye');
     const participant = (await t.services.data.repos.calls.listParticipants(call!.id)).find((p) => p.role === 'victim')!;
-    await t.services.calls.postChat(t.services.calls.linkContext({ participant, call: call! }, 'test'), participant, 'He took my phone');
+    await t.services.calls.postChat(t.services.calls.linkContext({ participant }, 'test'), participant, 'He took my phone');
     void victim;
     const url = `/calls/${call!.id}`;
     // Who may read it at all.
@@ -366,7 +366,7 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
     const { call } = await acceptedByA({ live: true });
     await t.services.calls.saveNotes(contextFor(officerA), call!.id, 'Notes that are disputed');
     const participant = (await t.services.data.repos.calls.listParticipants(call!.id)).find((p) => p.role === 'victim')!;
-    await t.services.calls.postChat(t.services.calls.linkContext({ participant, call: call! }, 'test'), participant, 'A message under restriction');
+    await t.services.calls.postChat(t.services.calls.linkContext({ participant }, 'test'), participant, 'A message under restriction');
     await t.services.callRooms.endCall(contextFor(officerA), call!.id, 'Finished');
     const items = await t.services.data.repos.evidence.listByConsultation(call!.consultationId);
     const chatItem = items.find((i) => i.sourceId === `chat:${call!.id}`)!;
