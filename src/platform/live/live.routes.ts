@@ -8,7 +8,7 @@ import type { LiveRepository } from './live.repository.js';
 /** Tabs a person may keep streaming at once (each holds a connection and a listener on this node). */
 export const MAX_STREAMS_PER_SESSION = 5;
 /** How stale a "this session is still open" answer may be when an event is sent on it. */
-const SESSION_RECHECK_MS = 5_000;
+const SESSION_RECHECK_MS = 2_000;
 const KEEP_ALIVE_MS = 25_000;
 
 /**
