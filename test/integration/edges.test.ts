@@ -153,7 +153,6 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
   const logs = logCollector();
   let handler: Awaited<ReturnType<typeof createUser>>;
   let officer: Awaited<ReturnType<typeof createUser>>;
-  let otherOfficer: Awaited<ReturnType<typeof createUser>>;
   const browsers: Partial<Record<Role | 'otherOfficer', Browser>> = {};
   let apiKey: string;
 
@@ -162,7 +161,7 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
     await allowRoundTheClock(t.services);
     handler = await createUser(t.services, 'edge-handler', ['call_handler']);
     officer = await createUser(t.services, 'edge-officer', ['rvr_officer']);
-    otherOfficer = await createUser(t.services, 'edge-officer2', ['rvr_officer']);
+    await createUser(t.services, 'edge-officer2', ['rvr_officer']);
     for (const role of ['supervisor', 'investigator', 'evidence_manager', 'dpo', 'admin'] as const) await createUser(t.services, `edge-${role}`, [role]);
     const usernames: Record<Role | 'otherOfficer', string> = {
       call_handler: 'edge-handler',
@@ -358,10 +357,16 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
       const browser = browsers.rvr_officer!;
       await browser.get(`/consultations/${consultation.id}`);
       for (const payload of [nested(40_000, 'array'), `{"to":"accepted","reason":${nested(10_000, 'object')}}`]) {
-        const signedIn = await json(`/consultations/${consultation.id}/transitions`, payload, { cookie: browser.cookieHeader, 'x-csrf-token': browser.csrfToken });
+        const signedIn = await json(`/consultations/${consultation.id}/transitions`, payload, {
+          cookie: browser.cookieHeader,
+          'x-csrf-token': browser.csrfToken,
+        });
         assert.equal(signedIn.statusCode, 400, signedIn.body.slice(0, 200));
         assert.match(signedIn.body, /nested too deeply/);
-        const api = await json('/api/v1/incidents', payload, { authorization: `Bearer ${apiKey}`, 'idempotency-key': `edge-deep-${randomBytes(4).toString('hex')}` });
+        const api = await json('/api/v1/incidents', payload, {
+          authorization: `Bearer ${apiKey}`,
+          'idempotency-key': `edge-deep-${randomBytes(4).toString('hex')}`,
+        });
         assert.equal(api.statusCode, 400, api.body.slice(0, 200));
         assert.match(api.body, /nested too deeply/);
       }
@@ -388,7 +393,7 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
         if (access === 'signed_in' || access === 'second_factor') return { headers: { cookie: browsers.supervisor!.cookieHeader } };
         if (typeof access === 'object' && access && 'apiScope' in access) return { headers: { authorization: `Bearer ${apiKey}` } };
         const permission = (access as { permission: keyof typeof PERMISSIONS }).permission;
-        const role = PERMISSIONS[permission][0] as Role;
+        const role = PERMISSIONS[permission][0];
         return { headers: { cookie: browsers[role]!.cookieHeader } };
       };
       const missing: string[] = [];
@@ -547,7 +552,11 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
     it('ignores X-Forwarded-For: the audit event keeps the real peer address', async () => {
       const browser = new Browser(prod.app);
       await browser.get('/sign-in');
-      const signedIn = await browser.post('/sign-in', { username: 'prod-user', password: 'correct-horse-battery-staple' }, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+      const signedIn = await browser.post(
+        '/sign-in',
+        { username: 'prod-user', password: 'correct-horse-battery-staple' },
+        { headers: { 'x-forwarded-for': '203.0.113.9' } },
+      );
       assert.equal(signedIn.statusCode, 303, signedIn.body);
       const [event] = await queryRows<{ client_ip: string }>(
         prod.db.database,
@@ -561,7 +570,11 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
       await browser.get('/sign-in');
       const statuses: number[] = [];
       for (let attempt = 1; attempt <= 6 && !statuses.includes(429); attempt++) {
-        const response = await browser.post('/sign-in', { username: 'prod-user', password: 'wrong password here' }, { headers: { 'x-forwarded-for': `198.51.100.${attempt}` } });
+        const response = await browser.post(
+          '/sign-in',
+          { username: 'prod-user', password: 'wrong password here' },
+          { headers: { 'x-forwarded-for': `198.51.100.${attempt}` } },
+        );
         statuses.push(response.statusCode);
       }
       assert.ok(statuses.includes(429), `a 429 within the limit plus one: ${statuses.join(', ')}`);
@@ -622,7 +635,8 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
       assert.equal(forged.statusCode, 303, forged.body);
       assert.equal(await lastSignIn(), '198.51.100.77');
 
-      const attempt = (client: string) => browser.post('/sign-in', { username: 'proxied-user', password: 'wrong password here' }, { headers: { 'x-forwarded-for': client } });
+      const attempt = (client: string) =>
+        browser.post('/sign-in', { username: 'proxied-user', password: 'wrong password here' }, { headers: { 'x-forwarded-for': client } });
       const first = [await attempt('198.51.100.1'), await attempt('198.51.100.1'), await attempt('198.51.100.1')].map((r) => r.statusCode);
       assert.deepEqual(first, [401, 401, 401]);
       assert.equal((await attempt('198.51.100.1')).statusCode, 429, 'the fourth from the same client is limited');

@@ -22,11 +22,14 @@ describe('TRUST_PROXY (whose X-Forwarded-For is believed)', () => {
   });
 
   it('refuses "true" (believe everyone) with a message saying what to set instead', () => {
-    for (const raw of ['true', 'TRUE', 'yes', '*']) assert.match(parseTrustProxy(raw).problem ?? '', /would believe any client's X-Forwarded-For.*TRUST_PROXY=10\.0\.4\.0\/24/);
+    for (const raw of ['true', 'TRUE', 'yes', '*'])
+      assert.match(parseTrustProxy(raw).problem ?? '', /would believe any client's X-Forwarded-For.*TRUST_PROXY=10\.0\.4\.0\/24/);
   });
 
   it('takes proxy addresses and CIDR ranges (IPv4 and IPv6) and names each one it does not understand', () => {
-    assert.deepEqual(parseTrustProxy('10.0.4.7, 10.0.5.0/24,::1,fd00::/8,loopback').value, { addresses: ['10.0.4.7', '10.0.5.0/24', '::1', 'fd00::/8', 'loopback'] });
+    assert.deepEqual(parseTrustProxy('10.0.4.7, 10.0.5.0/24,::1,fd00::/8,loopback').value, {
+      addresses: ['10.0.4.7', '10.0.5.0/24', '::1', 'fd00::/8', 'loopback'],
+    });
     const wrong = parseTrustProxy('10.0.4.7,proxy.internal,10.0.0.0/33,10.1.2.3/,1.2.3.4/8/9');
     assert.equal(wrong.value, false);
     assert.match(wrong.problem!, /"proxy\.internal", "10\.0\.0\.0\/33", "10\.1\.2\.3\/", "1\.2\.3\.4\/8\/9"$/);

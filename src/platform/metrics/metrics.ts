@@ -19,11 +19,7 @@ const TOKEN_NEEDED = 'Send the metrics token as "Authorization: Bearer <METRICS_
  * `/metrics` is served on the service's port, on a port of its own, or not at all, and with a bearer token when one
  * is configured (SEC-04 principle 11: route patterns, timings and the evidence integrity count are not for the world).
  */
-export function registerMetrics(
-  app: FastifyInstance,
-  sources: { evidenceIntegrityFailures: () => Promise<number> },
-  settings: MetricsConfig,
-): Registry {
+export function registerMetrics(app: FastifyInstance, sources: { evidenceIntegrityFailures: () => Promise<number> }, settings: MetricsConfig): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rvr_' });
   new Gauge({
