@@ -508,6 +508,38 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
       }
     });
 
+    it('follows a change of roles while the stream is open: a supervisor moved to the control room stops hearing of alerts', async () => {
+      await createUser(t.services, 'edge-moved', ['supervisor']);
+      const browser = new Browser(t.app);
+      await browser.signIn('edge-moved');
+      const stream = openStream(port, browser.cookieHeader);
+      const { consultation } = await newCall(t.services, handler);
+      const alert = (alertId: string): LiveEvent => ({
+        type: 'safety_alert',
+        alertId,
+        consultationId: consultation.id,
+        callId: null,
+        state: 'raised',
+        at: new Date().toISOString(),
+      });
+      const heardAlert = (alertId: string) => stream.events.some((e) => e.type === 'safety_alert' && 'alertId' in e.data && e.data.alertId === alertId);
+      try {
+        assert.equal((await stream.opened).status, 200);
+        const before = randomBytes(4).toString('hex');
+        await t.services.data.repos.live.notify(alert(before));
+        await until(() => heardAlert(before), 'the alert while a supervisor');
+        await t.services.userAdmin.setRoles(cliContext, 'edge-moved', ['call_handler'], 'Moved to the control room');
+        await new Promise((resolve) => setTimeout(resolve, 2_100));
+        const afterwards = randomBytes(4).toString('hex');
+        await t.services.data.repos.live.notify(alert(afterwards));
+        await t.services.data.repos.live.notify({ type: 'consultation', id: afterwards, state: 'queued', at: new Date().toISOString() });
+        await until(() => stream.events.some((e) => 'id' in e.data && e.data.id === afterwards), 'the queue event after the move');
+        assert.equal(heardAlert(afterwards), false, 'no safety alert for a call handler');
+      } finally {
+        stream.close();
+      }
+    });
+
     it('ends a stream once its session is signed out', async () => {
       const browser = new Browser(t.app);
       await browser.signIn('edge-supervisor');

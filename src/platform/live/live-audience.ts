@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { isAboutOneConsultation, mayReceiveLiveEvent } from '../../domain/live-audience.js';
-import type { Role } from '../../domain/roles.js';
+import { isRole, type Role } from '../../domain/roles.js';
 import type { LiveEvent, LiveRepository } from './live.repository.js';
 
 /**
@@ -20,8 +20,10 @@ export class LiveAudience {
     return mayReceiveLiveEvent(viewer, event.type, await this.assignedOfficer(event));
   }
 
-  sessionOpen(sessionId: string): Promise<boolean> {
-    return this.repository.sessionOpen(sessionId, new Date());
+  /** Who a stream's session belongs to now, with their current roles; undefined once the session has ended. */
+  async viewerOf(sessionId: string): Promise<{ id: string; roles: Role[] } | undefined> {
+    const viewer = await this.repository.sessionViewer(sessionId, new Date());
+    return viewer && { id: viewer.id, roles: viewer.roles.filter(isRole) };
   }
 
   private assignedOfficer(event: LiveEvent): Promise<string | null> {

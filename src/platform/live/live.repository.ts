@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { calls, consultations, sessions } from '../db/schema.js';
+import { calls, consultations, sessions, userRoles, users } from '../db/schema.js';
 
 export const LIVE_CHANNEL = 'rvr_live';
 
@@ -25,13 +25,19 @@ export class LiveRepository {
     return row?.officerId ?? null;
   }
 
-  /** Whether a staff session is still open (not signed out, ended or past its lifetime); does not count as activity. */
-  async sessionOpen(sessionId: string, now: Date): Promise<boolean> {
+  /**
+   * The user behind a staff session and their roles as they are now, while the session is open (not signed out,
+   * ended or past its lifetime) and the user not disabled. Read only: it does not count as activity on the session.
+   */
+  async sessionViewer(sessionId: string, now: Date): Promise<{ id: string; roles: string[] } | undefined> {
     const [row] = await this.db
-      .select({ id: sessions.id })
+      .select({ id: users.id })
       .from(sessions)
-      .where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt), gt(sessions.expiresAt, now)));
-    return row !== undefined;
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt), gt(sessions.expiresAt, now), isNull(users.disabledAt)));
+    if (!row) return undefined;
+    const roles = await this.db.select({ role: userRoles.role }).from(userRoles).where(eq(userRoles.userId, row.id));
+    return { id: row.id, roles: roles.map((r) => r.role) };
   }
 }
 

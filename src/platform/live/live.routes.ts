@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { hasPermission } from '../../domain/permissions.js';
+import type { Role } from '../../domain/roles.js';
 import { AppError } from '../errors.js';
 import type { LiveHub } from './live-hub.js';
 import { LiveAudience } from './live-audience.js';
@@ -28,7 +30,6 @@ export function liveRoutes(deps: { hub: LiveHub | undefined; repository: LiveRep
     });
     app.get('/live/events', { config: { access: { permission: 'consultation.view' } } }, async (request, reply) => {
       if (!hub) return reply.code(503).send({ error: 'Live updates are not available on this server.' });
-      const viewer = request.user!;
       const sessionId = request.staffSession!.sessionId;
       const streams = streamsPerSession.get(sessionId) ?? 0;
       if (streams >= MAX_STREAMS_PER_SESSION) {
@@ -47,11 +48,17 @@ export function liveRoutes(deps: { hub: LiveHub | undefined; repository: LiveRep
       });
       reply.raw.write('retry: 2000\n\n');
 
+      // The session is checked again every few seconds (and its roles re-read): a stream ends with its session,
+      // and a person whose roles change hears only what the new ones allow.
+      let viewer: { id: string; roles: readonly Role[] } = request.user!;
       let checkedAt = Date.now();
       const sessionStillOpen = async (force: boolean): Promise<boolean> => {
         if (!force && Date.now() - checkedAt < SESSION_RECHECK_MS) return true;
         checkedAt = Date.now();
-        return audience.sessionOpen(sessionId);
+        const now = await audience.viewerOf(sessionId);
+        if (!now || !hasPermission(now.roles, 'consultation.view')) return false;
+        viewer = now;
+        return true;
       };
       // One event at a time per stream, in the order they came.
       let sending = Promise.resolve();
