@@ -37,7 +37,9 @@ import { ssoRoutes } from './features/sign-in/sso.routes.js';
 import { signInRoutes } from './features/sign-in/sign-in.routes.js';
 import { assertRouteDeclaresAccess, contextOf, wantsJson } from './platform/http/access.js';
 import { closeLinkSocketsWithoutConsent, isStaticAsset, registerRequestGuard } from './platform/http/request-guard.js';
+import { registerResponseRules } from './platform/http/response-rules.js';
 import { sessionCookieSettings } from './platform/http/session-cookie.js';
+import { fastifyTrustProxy } from './platform/http/trust-proxy.js';
 import { registerViews } from './platform/http/views.js';
 import { registerMetrics } from './platform/metrics/metrics.js';
 import { AccessRefusedError, AppError } from './platform/errors.js';
@@ -57,7 +59,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   const app = Fastify({
     loggerInstance: fastifyLogger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.nodeEnv === 'production',
+    // X-Forwarded-For is believed only from the proxies named in TRUST_PROXY (default: nobody's).
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     requestIdHeader: false,
     // Reuse a caller's correlation id (e.g. from CAD) when it looks like one; otherwise make one.
     genReqId: (req) => {
@@ -115,9 +118,10 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await registerViews(app);
-  registerMetrics(app, { evidenceIntegrityFailures: async () => (await services.evidence.integrityFailures()).length });
+  registerMetrics(app, { evidenceIntegrityFailures: async () => (await services.evidence.integrityFailures()).length }, config.metrics);
 
   registerRequestGuard(app, services, cookieSettings);
+  registerResponseRules(app);
   app.addHook('preHandler', async (request, reply) => {
     if (!rendersPages(request.url)) return;
     reply.locals = {
@@ -151,7 +155,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(controlRoomRoutes(services));
   await app.register(triageSettingsRoutes(services));
   await app.register(officerRoutes(services));
-  await app.register(liveRoutes(services.live));
+  await app.register(liveRoutes({ hub: services.live, repository: services.data.repos.live, logger }));
   await app.register(cadApiRoutes(services, config));
   await app.register(adminRoutes(services));
   await app.register(dpoRoutes(services));

@@ -109,4 +109,31 @@ describe('configuration', () => {
       true,
     );
   });
+
+  it('TRUST_PROXY: off by default, in production too; "true" and unknown entries stop the start with what to set', () => {
+    const withNotify = { ...productionReady, SMS_PROVIDER: 'notify', NOTIFY_API_KEY: 'key', NOTIFY_TEMPLATE_ID: 'template' };
+    assert.equal(loadConfig(withNotify).trustProxy, false);
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.deepEqual(loadConfig({ ...withNotify, TRUST_PROXY: '10.0.4.0/24,10.0.5.9' }).trustProxy, { addresses: ['10.0.4.0/24', '10.0.5.9'] });
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '1' }).trustProxy, { hops: 1 });
+    assert.match(problems({ TRUST_PROXY: 'true' })[0]!, /^TRUST_PROXY=true would believe any client's X-Forwarded-For/);
+    assert.match(problems({ TRUST_PROXY: 'lb.internal' })[0]!, /^TRUST_PROXY must be a hop count .* not understood: "lb\.internal"$/);
+  });
+
+  it('metrics: open outside production; in production served only behind METRICS_TOKEN or on METRICS_PORT, else off', () => {
+    const withNotify = { ...productionReady, SMS_PROVIDER: 'notify', NOTIFY_API_KEY: 'key', NOTIFY_TEMPLATE_ID: 'template' };
+    assert.deepEqual(loadConfig({}).metrics, { enabled: true, token: undefined, port: undefined, host: 'localhost' });
+    assert.equal(loadConfig(withNotify).metrics.enabled, false);
+    const token = 'm'.repeat(40);
+    assert.deepEqual(loadConfig({ ...withNotify, METRICS_TOKEN: token }).metrics, { enabled: true, token, port: undefined, host: '0.0.0.0' });
+    assert.deepEqual(loadConfig({ ...withNotify, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).metrics, {
+      enabled: true,
+      token: undefined,
+      port: 9464,
+      host: '10.0.0.5',
+    });
+    assert.deepEqual(problems({ METRICS_TOKEN: 'short' }), ['METRICS_TOKEN must be at least 32 characters with no spaces (e.g. `openssl rand -hex 32`)']);
+    assert.deepEqual(problems({ METRICS_PORT: '3000' }), ['METRICS_PORT must differ from PORT: metrics are served on a port of their own']);
+    assert.deepEqual(problems({ METRICS_PORT: 'ninety' }), ['METRICS_PORT must be a whole number from 0 to 65535 (got "ninety")']);
+  });
 });

@@ -3,6 +3,7 @@ import { DEFAULT_RETENTION_SCHEDULE, type RetentionSchedule } from './domain/ret
 import type { EvidenceSinkConfig } from './platform/evidence-sink/create-evidence-sink.js';
 import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js';
 import { parseAuditConfig, type AuditConfig } from './platform/audit/audit-config.js';
+import { parseTrustProxy, type TrustProxy } from './platform/http/trust-proxy.js';
 
 /** One typed configuration, read only from environment variables (README "Configuration"). */
 export interface Config {
@@ -37,6 +38,20 @@ export interface Config {
   seedDemoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
+  /** Whose X-Forwarded-For is believed for the client address (TRUST_PROXY); default nobody's. */
+  trustProxy: TrustProxy;
+  metrics: MetricsConfig;
+}
+
+/** Prometheus `/metrics` (SEC-04 principle 11): never open to the world in production. */
+export interface MetricsConfig {
+  /** false: not served at all (production without a token or a port of its own). */
+  enabled: boolean;
+  /** METRICS_TOKEN: the scraper must send `Authorization: Bearer <token>`. */
+  token: string | undefined;
+  /** METRICS_PORT: served on this port only (bound to METRICS_HOST), and not on the service's own port. */
+  port: number | undefined;
+  host: string;
 }
 
 export type SmsConfig =
@@ -266,6 +281,9 @@ export function loadConfig(env: Env = process.env): Config {
     if (smsProvider === 'outbox') problems.push('SMS_PROVIDER=outbox keeps texts on the server and is refused in production; configure a real provider');
   }
 
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (trustProxy.problem) problems.push(trustProxy.problem);
+
   const oidc = parseOidcConfig(env, publicBaseUrl, production);
   problems.push(...oidc.problems);
   const audit = parseAuditConfig(env, { production, dataDir: path.resolve(text('DATA_DIR', './data')), sessionSecret });
@@ -332,11 +350,36 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+    trustProxy: trustProxy.value,
+    metrics: parseMetrics(env, problems, { production, host, port }),
   };
   if (config.investigation.dashMediumFrom >= config.investigation.dashHighFrom)
     problems.push('DASH_MEDIUM_FROM must be lower than DASH_HIGH_FROM (the yes-count bands would overlap)');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * METRICS_TOKEN and/or METRICS_PORT (+ METRICS_HOST). Outside production, with neither, `/metrics` stays open on the
+ * service's port for local Prometheus; in production it is then not served at all (the app logs why at start).
+ */
+function parseMetrics(env: Env, problems: string[], service: { production: boolean; host: string; port: number }): MetricsConfig {
+  const token = env.METRICS_TOKEN?.trim() || undefined;
+  if (token !== undefined && (token.length < 32 || /\s/.test(token)))
+    problems.push('METRICS_TOKEN must be at least 32 characters with no spaces (e.g. `openssl rand -hex 32`)');
+  const rawPort = env.METRICS_PORT?.trim() || undefined;
+  let port: number | undefined;
+  if (rawPort !== undefined) {
+    port = Number(rawPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      problems.push(`METRICS_PORT must be a whole number from 0 to 65535 (got "${rawPort}")`);
+      port = undefined;
+    } else if (port !== 0 && port === service.port) {
+      problems.push('METRICS_PORT must differ from PORT: metrics are served on a port of their own');
+    }
+  }
+  const host = env.METRICS_HOST?.trim() || service.host;
+  return { enabled: !service.production || token !== undefined || port !== undefined, token, port, host };
 }
 
 /** EVIDENCE_SINK=folder|s3|http and its settings; each missing setting is named. */

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './platform/logging/logger.js';
 import { checkNodeVersion } from './platform/node-version.js';
+import { listenForMetrics } from './platform/metrics/metrics.js';
 import { demoSignInHint, startRuntime } from './runtime.js';
 
 let config;
@@ -24,6 +25,11 @@ const runtime = await startRuntime(config, logger).catch((error: Error) => {
 });
 const address = await runtime.app.listen({ host: config.host, port: config.port });
 logger.info({ listeningOn: address, publicBaseUrl: config.publicBaseUrl, database: runtime.database.description }, `RVR listening on ${address}`);
+const metricsAddress = await listenForMetrics(runtime.app, config.metrics).catch((error: Error) => {
+  logger.fatal({ err: error }, `RVR will not start: the metrics port could not be opened (${error.message})`);
+  process.exit(1);
+});
+if (metricsAddress) logger.info({ metrics: metricsAddress }, `metrics served on ${metricsAddress}`);
 const hint = demoSignInHint(config);
 if (hint) logger.info(hint);
 

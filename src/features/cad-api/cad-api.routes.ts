@@ -33,18 +33,22 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
           throw new AppError(400, 'Send an Idempotency-Key header (8 to 100 letters, digits, . _ : -) so a retried request never creates a second incident');
         }
         const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
-        const replay = async () => {
+        // The stored answer to an earlier request with this key, if any. Returned as data, never as the sent reply:
+        // a reply is thenable, so awaiting it yields undefined and the handler would carry on and create again.
+        const earlierAnswer = async (): Promise<unknown> => {
           const earlier = await services.data.repos.apiKeys.findIdempotent(client.id, key);
           if (!earlier) return undefined;
           if (earlier.requestHash !== requestHash)
             throw new ConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
-          return reply.code(200).header('idempotent-replayed', 'true').send(earlier.responseBody);
+          return earlier.responseBody;
         };
-        const replayed = await replay();
-        if (replayed) return replayed;
+        const replay = (body: unknown) => reply.code(200).header('idempotent-replayed', 'true').send(body);
+        const earlier = await earlierAnswer();
+        if (earlier !== undefined) return replay(earlier);
         const context: RequestContext = { actor: { type: 'system', name: `cad:${client.name}` }, correlationId: request.id, clientIp: request.ip };
+        let intake: IntakeResult;
         try {
-          const intake = await services.triage.intake(context, request.body, `cad:${client.name}`, async (tx, result) => {
+          intake = await services.triage.intake(context, request.body, `cad:${client.name}`, async (tx, result) => {
             await tx.apiKeys.saveIdempotent({
               apiKeyId: client.id,
               key,
@@ -53,13 +57,13 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
               responseBody: toTriageResponse(result),
             });
           });
-          return reply.code(201).send(toTriageResponse(intake));
         } catch (error) {
           // Two retries racing: the loser's insert of the same key fails and rolls back; answer as a replay.
-          const raced = await replay();
-          if (raced) return raced;
+          const raced = await earlierAnswer();
+          if (raced !== undefined) return replay(raced);
           throw error;
         }
+        return reply.code(201).send(toTriageResponse(intake));
       },
     );
 

@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
+import { calls, consultations, sessions, userRoles, users } from '../db/schema.js';
 
 export const LIVE_CHANNEL = 'rvr_live';
 
@@ -9,6 +10,34 @@ export class LiveRepository {
   /** Sent inside the caller's transaction, so listeners on every node hear of a change only once it is committed. */
   async notify(event: LiveEvent): Promise<void> {
     await this.db.execute(sql`select pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(event)})`);
+  }
+
+  /** The officer who took the consultation an event is about (its id, or its call's id), if anyone has. */
+  async assignedOfficer(about: { consultationId: string } | { callId: string }): Promise<string | null> {
+    const [row] =
+      'callId' in about
+        ? await this.db
+            .select({ officerId: consultations.officerId })
+            .from(calls)
+            .innerJoin(consultations, eq(consultations.id, calls.consultationId))
+            .where(eq(calls.id, about.callId))
+        : await this.db.select({ officerId: consultations.officerId }).from(consultations).where(eq(consultations.id, about.consultationId));
+    return row?.officerId ?? null;
+  }
+
+  /**
+   * The user behind a staff session and their roles as they are now, while the session is open (not signed out,
+   * ended or past its lifetime) and the user not disabled. Read only: it does not count as activity on the session.
+   */
+  async sessionViewer(sessionId: string, now: Date): Promise<{ id: string; roles: string[] } | undefined> {
+    const [row] = await this.db
+      .select({ id: users.id })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt), gt(sessions.expiresAt, now), isNull(users.disabledAt)));
+    if (!row) return undefined;
+    const roles = await this.db.select({ role: userRoles.role }).from(userRoles).where(eq(userRoles.userId, row.id));
+    return { id: row.id, roles: roles.map((r) => r.role) };
   }
 }
 

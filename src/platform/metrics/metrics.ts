@@ -1,8 +1,25 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricsConfig } from '../../config.js';
 
-/** A registry per app (not prom-client's global one), so several apps in one test process do not collide. */
-export function registerMetrics(app: FastifyInstance, sources: { evidenceIntegrityFailures: () => Promise<number> }): Registry {
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server of `/metrics` on a port of its own (METRICS_PORT), started by `listenForMetrics`. */
+    metricsServer: http.Server | undefined;
+  }
+}
+
+const TOKEN_NEEDED = 'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>".';
+
+/**
+ * A registry per app (not prom-client's global one), so several apps in one test process do not collide.
+ * `/metrics` is served on the service's port, on a port of its own, or not at all, and with a bearer token when one
+ * is configured (SEC-04 principle 11: route patterns, timings and the evidence integrity count are not for the world).
+ */
+export function registerMetrics(app: FastifyInstance, sources: { evidenceIntegrityFailures: () => Promise<number> }, settings: MetricsConfig): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rvr_' });
   new Gauge({
@@ -25,9 +42,66 @@ export function registerMetrics(app: FastifyInstance, sources: { evidenceIntegri
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { config: { access: 'public' } }, async (_request, reply) => {
-    reply.type(registry.contentType);
-    return registry.metrics();
+
+  const authorised = tokenCheck(settings.token);
+  app.decorate('metricsServer', undefined);
+  if (!settings.enabled) {
+    app.log.warn('/metrics is off: in production set METRICS_TOKEN (bearer token) or METRICS_PORT (a port of its own) to serve it');
+    return registry;
+  }
+  if (settings.port === undefined) {
+    app.get('/metrics', { config: { access: 'public' } }, async (request, reply) => {
+      if (!authorised(request.headers.authorization))
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({ error: TOKEN_NEEDED, correlationId: request.id });
+      reply.type(registry.contentType);
+      return registry.metrics();
+    });
+    return registry;
+  }
+  const server = http.createServer((request, response) => {
+    const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers }).end(body);
+    };
+    if (new URL(request.url ?? '/', 'http://metrics').pathname !== '/metrics') return answer(404, 'Not found. Metrics are at /metrics.\n');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(405, 'Only GET.\n', { allow: 'GET, HEAD' });
+    if (!authorised(request.headers.authorization)) return answer(401, `${TOKEN_NEEDED}\n`, { 'www-authenticate': 'Bearer realm="metrics"' });
+    registry.metrics().then(
+      (text) => answer(200, request.method === 'HEAD' ? '' : text, { 'content-type': registry.contentType }),
+      (error: Error) => {
+        app.log.error({ err: error }, 'metrics collection failed');
+        answer(500, 'Metrics could not be collected.\n');
+      },
+    );
+  });
+  app.metricsServer = server;
+  app.addHook('onClose', async () => {
+    if (!server.listening) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
   return registry;
+}
+
+/** Starts the metrics port, when there is one; returns its address. Called next to `app.listen`. */
+export async function listenForMetrics(app: FastifyInstance, settings: MetricsConfig): Promise<string | undefined> {
+  const server = app.metricsServer;
+  if (!server || settings.port === undefined) return undefined;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/metrics`;
+}
+
+function tokenCheck(token: string | undefined): (authorization: string | undefined) => boolean {
+  if (token === undefined) return () => true;
+  const expected = createHash('sha256').update(token).digest();
+  return (authorization) => {
+    const given = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+    return given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
+  };
 }
