@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,17 @@ import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { runCli } from '../../src/cli/cli.js';
 import { openPglite, type Database } from '../../src/platform/db/database.js';
-import { createTestDatabase, describeOnEachDatabase, type TestDatabase } from '../support/databases.js';
+import { DEV_SESSION_SECRET } from '../../src/config.js';
+import { legacyTotpKey, totpSeedBox } from '../../src/platform/auth/secret-box.js';
+import { createTestDatabase, describeOnEachDatabase, queryRows, type TestDatabase } from '../support/databases.js';
+
+/** A TOTP seed sealed the way it was before ADR 0008 (format v1). */
+function sealV1(secret: string, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', legacyTotpKey(secret), iv);
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+}
 
 function sink() {
   const chunks: string[] = [];
@@ -61,6 +72,7 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
       ['apikey', 'list'],
       ['apikey', 'revoke'],
       ['audit', 'verify'],
+      ['keys', 'reseal'],
     ]) {
       const result = await rvr([...command, '--help']);
       assert.equal(result.code, 0, command.join(' '));
@@ -109,6 +121,44 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
     const broken = await rvr(['audit', 'verify']);
     assert.equal(broken.code, 1);
     assert.match(broken.stderr, /Audit chain BROKEN at event 3: .*changed after it was written.*2 events before it are intact/);
+  });
+
+  it('ADR 0008: `keys reseal` seals every TOTP seed under the current key; an older secret can be typed in, never configured', async () => {
+    const older = '0f3a9c6e1b7d24f58a0c3e9b71d64a2f8e5c0b1d9a7f36e24c8b5a0d1f9e7c3b';
+    for (const username of ['seed.v1', 'seed.older']) {
+      const made = await rvr(['user', 'create', '--username', username, '--name', 'Seed Holder', '--role', 'call_handler'], {
+        env: { RVR_NEW_PASSWORD: 'kingfisher-lantern-mosaic' },
+      });
+      assert.equal(made.code, 0, made.stderr);
+    }
+    const v1 = sealV1(DEV_SESSION_SECRET, 'JBSWY3DPEHPK3PXP');
+    const underOlder = totpSeedBox({ sessionSecret: older, sessionSecretPrevious: undefined }).seal('KRSXG5CTMVRXEZLU');
+    await onDatabase(async (db) => {
+      await db.db.execute(sql`update users set mfa_secret = ${v1}, mfa_enrolled_at = now() where username = 'seed.v1'`);
+      await db.db.execute(sql`update users set mfa_secret = ${underOlder}, mfa_enrolled_at = now() where username = 'seed.older'`);
+    });
+    const partial = await rvr(['keys', 'reseal']);
+    assert.equal(partial.code, 1, 'a seed no key opens is reported');
+    assert.match(partial.stdout, /1 sealed again under the current key, 0 already current, 1 unreadable/);
+    assert.match(partial.stderr, /reset their authenticator app/);
+    const withOlder = await rvr(['keys', 'reseal', '--previous-secret-stdin'], { stdin: `${older}\n` });
+    assert.equal(withOlder.code, 0, withOlder.stderr);
+    assert.match(withOlder.stdout, /1 sealed again under the current key, 1 already current, 0 unreadable/);
+    const current = totpSeedBox({ sessionSecret: DEV_SESSION_SECRET, sessionSecretPrevious: undefined });
+    await onDatabase(async (db) => {
+      const rows = await queryRows<{ username: string; mfa_secret: string }>(
+        db,
+        sql`select username, mfa_secret from users where username in ('seed.v1', 'seed.older') order by username`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.username, current.open(r.mfa_secret)]),
+        [
+          ['seed.older', { plaintext: 'KRSXG5CTMVRXEZLU', stale: false }],
+          ['seed.v1', { plaintext: 'JBSWY3DPEHPK3PXP', stale: false }],
+        ],
+      );
+    });
+    assert.equal((await rvr(['keys', 'reseal', '--previous-secret-stdin'], { stdin: '' })).code, 2, 'an empty secret is a usage error');
   });
 
   it('creates, lists and revokes CAD API keys, showing the secret only once', async () => {

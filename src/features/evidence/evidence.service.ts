@@ -25,8 +25,8 @@ export interface EvidenceDeps {
   audit: AuditTrail;
   mediaRoot: string;
   schedule: RetentionSchedule;
-  /** Signs the short-lived playback grants handed out after a justified view. */
-  grantSecret: string;
+  /** Sign the short-lived playback grants handed out after a justified view: the first signs, any verifies (ADR 0008). */
+  grantKeys: readonly [Buffer, ...Buffer[]];
   log: Logger;
   now: () => Date;
   /** Called with each integrity failure (the metric and the alert page read it). */
@@ -298,7 +298,7 @@ export class EvidenceService {
     const expires = this.deps.now().getTime() + GRANT_MINUTES * 60_000;
     const who = context.actor.type === 'user' ? context.actor.userId : 'none';
     const payload = `${itemId}.${who}.${expires}`;
-    return `${expires}.${createHmac('sha256', this.deps.grantSecret).update(payload).digest('base64url')}`;
+    return `${expires}.${createHmac('sha256', this.deps.grantKeys[0]).update(payload).digest('base64url')}`;
   }
 
   /** The master's path for playback (HTTP ranges), if the grant from a justified opening is this user's and current. */
@@ -306,10 +306,12 @@ export class EvidenceService {
     const [expiresText, signature] = grant.split('.');
     const expires = Number(expiresText);
     const who = context.actor.type === 'user' ? context.actor.userId : 'none';
-    const expected = createHmac('sha256', this.deps.grantSecret).update(`${id}.${who}.${expires}`).digest();
     const given = Buffer.from(signature ?? '', 'base64url');
-    if (!Number.isFinite(expires) || given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new ForbiddenError('Open the item with a reason before playing it');
+    const signedByUs = this.deps.grantKeys.some((key) => {
+      const expected = createHmac('sha256', key).update(`${id}.${who}.${expires}`).digest();
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!Number.isFinite(expires) || !signedByUs) throw new ForbiddenError('Open the item with a reason before playing it');
     if (expires < this.deps.now().getTime()) throw new ForbiddenError('Your viewing of this item has timed out: open it again with a reason');
     const item = await this.data.repos.evidence.findItem(id);
     if (!item || item.state !== 'present') throw new NotFoundError('There is no evidence item with that id');
