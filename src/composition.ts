@@ -25,6 +25,7 @@ import { SsoService } from './platform/auth/sso.service.js';
 import { SessionsRepository } from './platform/auth/sessions.repository.js';
 import { UserAdminService } from './platform/auth/user-admin.service.js';
 import { UsersRepository } from './platform/auth/users.repository.js';
+import { RoleGrantsRepository } from './platform/auth/role-grants.repository.js';
 import type { Database, Executor } from './platform/db/database.js';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -65,6 +66,7 @@ export function repositories(db: Executor) {
   return {
     audit: new AuditRepository(db),
     users: new UsersRepository(db),
+    roleGrants: new RoleGrantsRepository(db),
     sessions: new SessionsRepository(db),
     incidents: new IncidentsRepository(db),
     consultations: new ConsultationsRepository(db),

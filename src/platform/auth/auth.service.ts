@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors.js';
 import type { SessionRow } from './sessions.repository.js';
 import type { UserWithRoles } from './users.repository.js';
 import { verifyPassword } from './password.js';
+import { isPublishedPassword } from './password-policy.js';
 
 export interface SignedInUser {
   id: string;
@@ -43,7 +44,7 @@ export function hashToken(token: string): string {
 // last_seen_at is written at most this often, so every page view does not become a database write.
 const TOUCH_INTERVAL_MS = 30_000;
 
-type AuthConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold'>;
+type AuthConfig = Pick<Config, 'nodeEnv' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold'>;
 
 export class AuthService {
   constructor(
@@ -62,8 +63,18 @@ export class AuthService {
     const now = this.now();
     const locked = !!user?.lockedUntil && user.lockedUntil > now;
     const passwordOk = await verifyPassword(locked ? undefined : user?.passwordHash, password);
-    if (!user || !passwordOk || user.disabledAt || locked) {
-      const reason = !user ? 'unknown_user' : locked ? 'account_paused' : user.disabledAt ? 'account_disabled' : 'wrong_password';
+    // In production a demo account, or any account whose password is the published demo password, never signs in.
+    const published = passwordOk && this.config.nodeEnv === 'production' && (user?.isDemo === true || isPublishedPassword(password));
+    if (!user || !passwordOk || user.disabledAt || locked || published) {
+      const reason = !user
+        ? 'unknown_user'
+        : locked
+          ? 'account_paused'
+          : user.disabledAt
+            ? 'account_disabled'
+            : published
+              ? 'published_password'
+              : 'wrong_password';
       await this.recordFailure(user, reason, meta);
       return { ok: false };
     }

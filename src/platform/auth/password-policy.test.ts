@@ -11,7 +11,9 @@ describe('password policy', () => {
     ['aaaaaaaaaaaa', /too easy/],
     ['jsmith-rules-2026!', /username or name/, { username: 'jsmith' }],
     ['Patterson-long-phrase', /username or name/, { displayName: 'Jo Patterson' }],
-    ['rvr-training-only-2026', undefined],
+    ['rvr-training-only-2026', /published/],
+    ['RVR-Training-Only-2026!', /published/],
+    ['my rvr-training-only-2026 copy', /published/],
     ['correct-horse-battery-staple', undefined],
     ['tangerine ladder mosaic 41', undefined],
   ];

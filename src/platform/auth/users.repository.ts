@@ -6,8 +6,19 @@ import { userRoles, users } from '../db/schema.js';
 export type UserRow = typeof users.$inferSelect;
 export type UserWithRoles = UserRow & { roles: Role[] };
 
+// Any fixed number distinct from the other advisory locks (the audit chain's is 7_400_101).
+const ADMINISTRATORS_LOCK = 7_400_201;
+
 export class UsersRepository {
   constructor(private readonly db: Executor) {}
+
+  /**
+   * Serialises changes that could remove an administrator until the transaction ends, so two administrators
+   * disabling each other at the same moment cannot both succeed and leave none.
+   */
+  async lockAdministrators(): Promise<void> {
+    await this.db.execute(sql`select pg_advisory_xact_lock(${ADMINISTRATORS_LOCK})`);
+  }
 
   async findByUsername(username: string): Promise<UserWithRoles | undefined> {
     const [user] = await this.db.select().from(users).where(eq(users.username, username.toLowerCase()));
