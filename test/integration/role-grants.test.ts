@@ -121,11 +121,18 @@ await describeOnEachDatabase('role grants need a second administrator, and the l
   describe('with a second administrator', () => {
     it('break-glass: the operator’s CLI gives the administrator role directly, audited as the operator', async () => {
       const second = await createUser(t.services, 'second.admin', ['call_handler']);
+      const solo = await signedIn('solo.admin');
+      assert.equal((await setRoles(solo, second.id, ['call_handler', 'admin'], 'second administrator')).statusCode, 303);
+      const [asked] = await pendingFor('second.admin');
+      assert.equal(asked!.role, 'admin', 'waiting for a second administrator, of whom there is none yet');
       await t.services.userAdmin.setRoles(cliContext, 'second.admin', ['admin'], 'second administrator for the two-person rule');
       assert.deepEqual(await rolesOf('second.admin'), ['admin']);
       const [changed] = await audited('user.roles_changed', second.id);
       assert.equal(changed!.who, 'cli:test');
       assert.equal(changed!.actorRole, 'operator');
+      assert.deepEqual((changed!.details as { settledRequests: string[] }).settledRequests, [asked!.id]);
+      assert.deepEqual(await pendingFor('second.admin'), [], 'the request is settled by the direct grant');
+      assert.equal((await t.services.userAdmin.roleGrantsFor(second.id))[0]!.state, 'approved');
     });
 
     it('another administrator approves a pending grant: the role is given, each step audited; it cannot be decided twice', async () => {

@@ -1,4 +1,4 @@
-import { aliasedTable, and, asc, desc, eq } from 'drizzle-orm';
+import { aliasedTable, and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Role } from '../../domain/roles.js';
 import type { Executor } from '../db/database.js';
 import { roleGrantRequests, users } from '../db/schema.js';
@@ -30,6 +30,17 @@ export class RoleGrantsRepository {
   async lock(id: string): Promise<RoleGrantRequestRow | undefined> {
     const [row] = await this.db.select().from(roleGrantRequests).where(eq(roleGrantRequests.id, id)).for('update');
     return row;
+  }
+
+  /** Marks pending requests for roles the account has just been given another way (the operator's CLI) as approved. */
+  async closeGiven(userId: string, roles: readonly Role[], values: { decidedBy: string | null; decidedAt: Date; decisionReason: string }): Promise<string[]> {
+    if (roles.length === 0) return [];
+    const closed = await this.db
+      .update(roleGrantRequests)
+      .set({ ...values, state: 'approved' })
+      .where(and(eq(roleGrantRequests.userId, userId), inArray(roleGrantRequests.role, [...roles]), eq(roleGrantRequests.state, 'pending')))
+      .returning({ id: roleGrantRequests.id });
+    return closed.map((row) => row.id);
   }
 
   async decide(

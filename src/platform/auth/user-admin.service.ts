@@ -129,11 +129,17 @@ export class UserAdminService {
       if (refusal) return refusal;
       if (plan.added.length > 0 || plan.removed.length > 0) {
         await tx.users.replaceRoles(user.id, plan.roles);
+        // A request for a role now given directly (the operator's break-glass) is settled by it.
+        const settledRequests = await tx.roleGrants.closeGiven(user.id, plan.added, {
+          decidedBy: context.actor.type === 'user' ? context.actor.userId : null,
+          decidedAt: this.now(),
+          decisionReason: `Given directly by ${context.actor.type === 'cli' ? 'the server operator (CLI)' : 'the system'}: ${justification}`,
+        });
         await this.audit.record(tx.audit, context, {
           what: 'user.roles_changed',
           subject: `user:${user.id}`,
           justification,
-          details: { from: user.roles, to: plan.roles },
+          details: { from: user.roles, to: plan.roles, ...(settledRequests.length > 0 ? { settledRequests } : {}) },
         });
       }
       await this.requestGrants(tx, context, user.id, plan.pending, justification);
