@@ -109,6 +109,26 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
     assert.match((await rvr(['user', 'disable', 'nobody', '--reason', 'x'])).stderr, /No user called "nobody"/);
   });
 
+  it('issue 12 item 6: the CLI gives any role directly (break-glass) but refuses the demo password and leaving no administrator', async () => {
+    const demoPassword = await rvr(['user', 'create', '--username', 'pc.demo', '--name', 'PC Demo', '--role', 'rvr_officer'], {
+      env: { RVR_NEW_PASSWORD: 'rvr-training-only-2026' },
+    });
+    assert.equal(demoPassword.code, 1);
+    assert.match(demoPassword.stderr, /published/);
+    // The demo seed made one administrator, "admin": the only active one.
+    const lastAdmin = await rvr(['user', 'disable', 'admin', '--reason', 'tidying up']);
+    assert.equal(lastAdmin.code, 1);
+    assert.match(lastAdmin.stderr, /last active administrator/);
+    assert.equal((await rvr(['user', 'set-role', 'admin', 'supervisor', '--reason', 'demoted'])).code, 1);
+    const made = await rvr(['user', 'create', '--username', 'ops.admin', '--name', 'Ops Admin', '--role', 'admin,dpo', '--password-stdin'], {
+      stdin: 'kingfisher-lantern-mosaic\n',
+    });
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /Created ops.admin \(admin, dpo\)/, 'the operator is not held to the two-person rule');
+    assert.match((await rvr(['user', 'disable', 'admin', '--reason', 'ops.admin takes over'])).stdout, /Disabled admin/);
+    assert.match((await rvr(['user', 'disable', 'ops.admin', '--reason', 'x'])).stderr, /last active administrator/);
+  });
+
   it('verifies the audit chain, then names the first broken link after tampering (DP-01)', async () => {
     const intact = await rvr(['audit', 'verify']);
     assert.equal(intact.code, 0, intact.stderr);

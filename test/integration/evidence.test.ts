@@ -258,7 +258,10 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
       assert.equal(refused.statusCode, 403, `${type}: ${refused.body.slice(0, 200)}`);
       assert.match(refused.body, message);
     }
-    assert.ok((await t.services.data.repos.evidence.listHolds(consultation.id)).every((h) => !h.releasedAt), 'nothing was released');
+    assert.ok(
+      (await t.services.data.repos.evidence.listHolds(consultation.id)).every((h) => !h.releasedAt),
+      'nothing was released',
+    );
     const logged = await auditOf('evidence.hold_release_refused', `consultation:${consultation.id}`);
     assert.equal(logged.length, refusals.length, 'every refusal is in the audit chain');
     assert.equal(logged[0]!.details.holdId, hold('COMPLAINT').id);
@@ -270,7 +273,10 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     assert.equal((await release(psd, 'CONDUCT')).statusCode, 303, 'PSD releases a conduct hold someone else placed');
     assert.equal((await release(dpo, 'LITIGATION')).statusCode, 303, 'a LITIGATION hold by anyone with holds who did not place it');
     const released = await auditOf('evidence.hold_released', `consultation:${consultation.id}`);
-    assert.deepEqual(released.map((e) => e.details.type), ['COMPLAINT', 'CONDUCT', 'LITIGATION']);
+    assert.deepEqual(
+      released.map((e) => e.details.type),
+      ['COMPLAINT', 'CONDUCT', 'LITIGATION'],
+    );
     assert.deepEqual(
       (await t.services.data.repos.evidence.listHolds(consultation.id)).map((h) => [h.type, h.releasedBy !== h.placedBy]),
       [
