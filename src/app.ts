@@ -43,6 +43,7 @@ import { fastifyTrustProxy } from './platform/http/trust-proxy.js';
 import { registerViews } from './platform/http/views.js';
 import { registerMetrics } from './platform/metrics/metrics.js';
 import { AccessRefusedError, AppError } from './platform/errors.js';
+import { keysFor } from './platform/auth/session-keys.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 
@@ -105,7 +106,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     strictTransportSecurity: config.publicBaseUrl.startsWith('https://'),
     referrerPolicy: { policy: 'no-referrer' },
   });
-  await app.register(fastifyCookie, { secret: config.sessionSecret });
+  // The cookie key is derived for this purpose alone (ADR 0008); a previous secret's key still verifies during rotation.
+  await app.register(fastifyCookie, { secret: keysFor(config, 'cookieSigning') });
   await app.register(fastifyFormbody);
   // Only routes that opt in (sign-in and its second step) are rate limited, per client address.
   await app.register(fastifyRateLimit, { global: false });

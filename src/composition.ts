@@ -21,12 +21,14 @@ import { AuthService } from './platform/auth/auth.service.js';
 import { MfaService } from './platform/auth/mfa.service.js';
 import { PoliciesRepository } from './platform/auth/policies.repository.js';
 import { PolicyService } from './platform/auth/policy.service.js';
-import { SecretBox } from './platform/auth/secret-box.js';
+import { totpSeedBox } from './platform/auth/secret-box.js';
+import { keysFor } from './platform/auth/session-keys.js';
 import type { OidcClient } from './platform/auth/oidc-client.js';
 import { SsoService } from './platform/auth/sso.service.js';
 import { SessionsRepository } from './platform/auth/sessions.repository.js';
 import { UserAdminService } from './platform/auth/user-admin.service.js';
 import { UsersRepository } from './platform/auth/users.repository.js';
+import { RoleGrantsRepository } from './platform/auth/role-grants.repository.js';
 import type { Database, Executor } from './platform/db/database.js';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -67,6 +69,7 @@ export function repositories(db: Executor) {
   return {
     audit: new AuditRepository(db),
     users: new UsersRepository(db),
+    roleGrants: new RoleGrantsRepository(db),
     sessions: new SessionsRepository(db),
     incidents: new IncidentsRepository(db),
     consultations: new ConsultationsRepository(db),
@@ -110,7 +113,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const data = dataAccess(deps.database);
   const audit = new AuditTrail(now, new AuditKeyring(deps.config.audit.hmacKey, deps.config.audit.oldHmacKeys));
   const auth = new AuthService(data, audit, deps.config, now, logger);
-  const mfa = new MfaService(data, audit, auth, new SecretBox(deps.config.sessionSecret, 'totp'), deps.config, now);
+  const mfa = new MfaService(data, audit, auth, totpSeedBox(deps.config), deps.config, now);
   const userAdmin = new UserAdminService(data, audit, now);
   const consultations = new ConsultationService(data, audit, now);
   const policy = new PolicyService(data, audit, now);
@@ -124,7 +127,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     audit,
     mediaRoot,
     schedule: deps.config.evidence.retentionSchedule,
-    grantSecret: `${deps.config.sessionSecret}:evidence-playback`,
+    grantKeys: keysFor(deps.config, 'evidenceGrant'),
     log: logger,
     now,
   });

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, DEV_SESSION_SECRET, loadConfig } from './config.js';
+
+// Output of `openssl rand -hex 32`, written down once so the test does not depend on chance.
+const RANDOM_HEX_SECRET = '5e0c1f9a7b2d48e3a61c9f07d4b28e15c3a9f6e02d7b4185ae3c6f90b1d2e748';
 
 const productionReady = {
   NODE_ENV: 'production',
   DATABASE_URL: 'postgres://rvr@db.internal:5432/rvr',
-  SESSION_SECRET: 'a'.repeat(64),
+  SESSION_SECRET: RANDOM_HEX_SECRET,
   PUBLIC_BASE_URL: 'https://rvr.example.police.uk',
   SEED_DEMO_DATA: 'false',
 };
@@ -76,8 +80,70 @@ describe('configuration', () => {
 
   it('refuses a short session secret and plain http in production', () => {
     const found = problems({ ...productionReady, SESSION_SECRET: 'short', PUBLIC_BASE_URL: 'http://rvr.example' });
-    assert.ok(found.some((p) => /SESSION_SECRET must be at least 32/.test(p)));
+    assert.ok(found.some((p) => /SESSION_SECRET must be at least 32 random characters/.test(p)));
     assert.ok(found.some((p) => /PUBLIC_BASE_URL must be an https/.test(p)));
+  });
+
+  describe('SESSION_SECRET strength in production (issue 12 item 6)', () => {
+    const secretProblems = (env: Record<string, string>) =>
+      problems({ ...productionReady, SMS_PROVIDER: 'notify', NOTIFY_API_KEY: 'key', NOTIFY_TEMPLATE_ID: 'template', ...env });
+    const weak: [string, string][] = [
+      ['32 × "a"', 'a'.repeat(32)],
+      ['64 × "a"', 'a'.repeat(64)],
+      ['a short repeated unit', 'abcd'.repeat(10)],
+      ['mixed characters, repeated', 'aB3$'.repeat(10)],
+      ['an ascending sequence', 'abcdefghijklmnopqrstuvwxyz0123456789'],
+      ['hex digits in order, twice', '0123456789abcdef0123456789abcdef'],
+      ['a keyboard walk', 'qwertyuiopasdfghjklzxcvbnm1234567890'],
+      ['an English phrase', 'ThisIsMySuperSecretSessionKey2026!'],
+      ['a passphrase', 'correct horse battery staple tangerine ladder'],
+      ['service words and a year', 'kent-police-rvr-production-secret-2026-a'],
+      ['a long single character', 'z'.repeat(200)],
+    ];
+    for (const [what, secret] of weak) {
+      it(`refuses ${what}, naming the variable and how to make a good one`, () => {
+        const found = secretProblems({ SESSION_SECRET: secret });
+        assert.equal(found.length, 1, found.join(' | '));
+        assert.match(found[0]!, /^SESSION_SECRET /);
+        assert.match(found[0]!, /openssl rand -hex 32/);
+      });
+    }
+
+    it('refuses the development default and a short secret', () => {
+      assert.match(secretProblems({ SESSION_SECRET: DEV_SESSION_SECRET })[0]!, /SESSION_SECRET is required in production/);
+      assert.match(secretProblems({ SESSION_SECRET: randomBytes(12).toString('hex') })[0]!, /SESSION_SECRET must be at least 32 random characters/);
+    });
+
+    it('accepts what a random generator prints: hex, base64 and base64url of 32 bytes, 40 of each', () => {
+      const refused: string[] = [];
+      for (let i = 0; i < 40; i += 1) {
+        for (const encoding of ['hex', 'base64', 'base64url'] as const) {
+          const secret = randomBytes(32).toString(encoding);
+          if (secretProblems({ SESSION_SECRET: secret }).length > 0) refused.push(`${encoding} ${secret}`);
+        }
+      }
+      assert.deepEqual(refused, []);
+      assert.equal(loadConfig({ ...productionReady, SMS_PROVIDER: 'notify', NOTIFY_API_KEY: 'k', NOTIFY_TEMPLATE_ID: 't' }).sessionSecret, RANDOM_HEX_SECRET);
+    });
+
+    it('holds SESSION_SECRET_PREVIOUS (rotation) to the same standard, and refuses it equal to the new secret', () => {
+      assert.match(secretProblems({ SESSION_SECRET_PREVIOUS: 'a'.repeat(32) })[0]!, /^SESSION_SECRET_PREVIOUS has too little variety/);
+      assert.match(secretProblems({ SESSION_SECRET_PREVIOUS: RANDOM_HEX_SECRET })[0]!, /SESSION_SECRET_PREVIOUS must differ from SESSION_SECRET/);
+      const previous = randomBytes(32).toString('base64');
+      const config = loadConfig({
+        ...productionReady,
+        SMS_PROVIDER: 'notify',
+        NOTIFY_API_KEY: 'k',
+        NOTIFY_TEMPLATE_ID: 't',
+        SESSION_SECRET_PREVIOUS: previous,
+      });
+      assert.equal(config.sessionSecretPrevious, previous);
+      assert.equal(loadConfig({}).sessionSecretPrevious, undefined);
+    });
+
+    it('does not judge secrets outside production (the development default works)', () => {
+      assert.equal(loadConfig({ SESSION_SECRET: 'a'.repeat(32) }).sessionSecret, 'a'.repeat(32));
+    });
   });
 
   it('explains malformed values', () => {

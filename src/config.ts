@@ -4,6 +4,7 @@ import type { EvidenceSinkConfig } from './platform/evidence-sink/create-evidenc
 import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js';
 import { parseAuditConfig, type AuditConfig } from './platform/audit/audit-config.js';
 import { parseTrustProxy, type TrustProxy } from './platform/http/trust-proxy.js';
+import { secretStrengthProblem } from './platform/auth/secret-strength.js';
 
 /** One typed configuration, read only from environment variables (README "Configuration"). */
 export interface Config {
@@ -15,7 +16,10 @@ export interface Config {
   databaseUrl: string | undefined;
   /** The owner role's URL, used only to migrate (and grant the application role); undefined: migrate over databaseUrl. */
   databaseMigrationUrl: string | undefined;
+  /** The root of the per-purpose keys (ADR 0008): cookie signing, TOTP seed encryption, evidence grants. */
   sessionSecret: string;
+  /** During a rotation, the secret before: what it signed or sealed is still accepted, and re-sealed on use. */
+  sessionSecretPrevious: string | undefined;
   publicBaseUrl: string;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
@@ -212,6 +216,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`PUBLIC_BASE_URL must be an absolute URL such as https://rvr.example.police.uk (got "${publicBaseUrl}")`);
   }
   const sessionSecret = text('SESSION_SECRET', DEV_SESSION_SECRET);
+  const sessionSecretPrevious = env.SESSION_SECRET_PREVIOUS?.trim() || undefined;
+  if (sessionSecretPrevious !== undefined && sessionSecretPrevious === sessionSecret)
+    problems.push('SESSION_SECRET_PREVIOUS must differ from SESSION_SECRET (it is the secret being rotated out)');
   const smsProvider = oneOf('SMS_PROVIDER', ['outbox', 'notify', 'twilio'] as const, 'outbox');
   const required = (name: string): string => {
     const value = env[name]?.trim();
@@ -274,7 +281,17 @@ export function loadConfig(env: Env = process.env): Config {
     if (!databaseUrl) problems.push('DATABASE_URL is required in production: the embedded PGlite database is for a single development machine');
     if (sessionSecret === DEV_SESSION_SECRET)
       problems.push('SESSION_SECRET is required in production (at least 32 random characters, e.g. `openssl rand -hex 32`)');
-    else if (sessionSecret.length < 32) problems.push('SESSION_SECRET must be at least 32 characters in production');
+    else {
+      const weak = secretStrengthProblem('SESSION_SECRET', sessionSecret);
+      if (weak) problems.push(weak);
+    }
+    if (sessionSecretPrevious !== undefined) {
+      const weak =
+        sessionSecretPrevious === DEV_SESSION_SECRET
+          ? 'SESSION_SECRET_PREVIOUS must not be the development secret'
+          : secretStrengthProblem('SESSION_SECRET_PREVIOUS', sessionSecretPrevious);
+      if (weak) problems.push(weak);
+    }
     if (!publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be an https:// URL in production');
     if (seedDemoData) problems.push('SEED_DEMO_DATA must be false in production: demo accounts have published passwords');
     if (!mfaRequired) problems.push('MFA_REQUIRED cannot be false in production: every account must use a second factor (SEC-08)');
@@ -297,6 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseMigrationUrl,
     sessionSecret,
+    sessionSecretPrevious,
     publicBaseUrl,
     sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
     sessionAbsoluteHours: integer('SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),

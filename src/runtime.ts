@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { services as buildServices, type Services } from './composition.js';
 import type { Config } from './config.js';
-import { DEMO_PASSWORD } from './features/demo/demo-seeder.js';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from './features/demo/demo-seeder.js';
 import { systemContext } from './platform/context.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { auditTableRisks, migrateAsOwner } from './platform/db/database-roles.js';
@@ -115,7 +115,5 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
 }
 
 export function demoSignInHint(config: Config): string | undefined {
-  return config.seedDemoData
-    ? `demo sign-in: usernames handler, officer, supervisor, investigator, evidence, dpo, admin; password "${DEMO_PASSWORD}"`
-    : undefined;
+  return config.seedDemoData ? `demo sign-in: usernames ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}; password "${DEMO_PASSWORD}"` : undefined;
 }

@@ -10,6 +10,8 @@ import { applicationRoleGrants, grantApplicationRole, migrateAsOwner, roleOfUrl 
 import type { ChainVerification } from '../platform/audit/audit-trail.js';
 import { parseRoles } from '../platform/auth/user-admin.service.js';
 import { ROLES } from '../domain/roles.js';
+import { legacyTotpKey, SecretBox, totpSeedBox } from '../platform/auth/secret-box.js';
+import { deriveKey, keysFor } from '../platform/auth/session-keys.js';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -35,6 +37,7 @@ Commands:
   audit verify                    check the audit log's keyed chain against its signed checkpoints
   audit checkpoint                write a signed checkpoint of the audit log now
   db grants                       give the application's database role its privileges (or print them)
+  keys reseal                     seal every TOTP seed under the current SESSION_SECRET (key rotation)
 
 The database is chosen as by the server: DATABASE_URL, or the embedded PGlite under DATA_DIR.
 'rvr migrate' and 'rvr db grants' use DATABASE_MIGRATION_URL (the owner role) when it is set.
@@ -72,13 +75,20 @@ job queue's schema. Runs over DATABASE_MIGRATION_URL (the owner role). rvr migra
 
   --role   the application role's name
   --print  print the SQL instead of running it (for a DBA to run as the owner role)`,
+  'keys reseal': `Usage: rvr keys reseal [--previous-secret-stdin]
+
+Seals every stored TOTP seed (authenticator app secret) under the key derived from SESSION_SECRET, opening
+each with SESSION_SECRET, SESSION_SECRET_PREVIOUS or, with --previous-secret-stdin, an older secret read from
+standard input (e.g. a secret refused as too weak, which cannot be configured). Run it after changing
+SESSION_SECRET, before removing SESSION_SECRET_PREVIOUS (docs/operations.md, "Rotating SESSION_SECRET").
+Seeds no key opens are counted: those users need their authenticator app reset.`,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const err = (line: string) => io.stderr.write(`${line}\n`);
   const [first, second] = argv;
-  const grouped = first === 'user' || first === 'audit' || first === 'apikey' || first === 'db';
+  const grouped = first === 'user' || first === 'audit' || first === 'apikey' || first === 'db' || first === 'keys';
   const command = grouped ? `${first} ${second ?? ''}`.trim() : (first ?? '');
   const rest = argv.slice(grouped ? 2 : 1);
   if (!first || first === '--help' || first === '-h' || first === 'help') {
@@ -234,6 +244,27 @@ async function runCommand(command: string, rest: string[], deps: CommandDeps): P
       if (!/^[0-9a-f-]{36}$/.test(positionals[0]!)) throw new UsageError('give the key id shown by `rvr apikey list`');
       await services.apiKeys.revoke(context, positionals[0]!);
       out(`Revoked ${positionals[0]}.`);
+      return 0;
+    }
+    case 'keys reseal': {
+      const { values } = parse(rest, { 'previous-secret-stdin': { type: 'boolean' } }, 0);
+      let box = totpSeedBox(config);
+      if (values['previous-secret-stdin']) {
+        const older = (await text(deps.io.stdin)).replace(/\r?\n$/, '');
+        if (!older) throw new UsageError('--previous-secret-stdin given but standard input was empty');
+        box = new SecretBox(
+          [...keysFor(config, 'totpSeedEncryption'), deriveKey(older, 'totpSeedEncryption')],
+          [config.sessionSecret, config.sessionSecretPrevious, older].filter((s): s is string => s !== undefined).map(legacyTotpKey),
+        );
+      }
+      const counts = await services.mfa.resealAll(context, box);
+      out(`TOTP seeds: ${counts.resealed} sealed again under the current key, ${counts.current} already current, ${counts.unreadable} unreadable.`);
+      if (counts.unreadable > 0) {
+        err(
+          `${counts.unreadable} account(s) have a seed no configured key opens: reset their authenticator app (the audit event mfa.seeds_resealed lists them).`,
+        );
+        return 1;
+      }
       return 0;
     }
     case 'audit verify': {

@@ -24,9 +24,9 @@ export const PERMISSIONS = {
   'call.conduct': ['rvr_officer'],
   'victim_data.view': ['call_handler', 'rvr_officer', 'supervisor', 'investigator'],
   /** The evidence list and each item's and case's metadata (no content): what records staff and the DPO work from. */
-  'evidence.list': ['investigator', 'supervisor', 'evidence_manager', 'dpo'],
+  'evidence.list': ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'],
   /** Open, play and see the continuity of evidence; each opening needs a recorded reason (DP-01, RET-04). */
-  'evidence.view': ['investigator', 'supervisor', 'evidence_manager'],
+  'evidence.view': ['investigator', 'supervisor', 'evidence_manager', 'professional_standards'],
   /** A download is a disclosure, logged with its recipient (EVD-03). */
   'evidence.disclose': ['investigator', 'evidence_manager'],
   /** Retention facts, NRAC reviews, disposal runs and certificates (RET-03, DP-03). */
@@ -35,8 +35,10 @@ export const PERMISSIONS = {
   'evidence.copy': ['investigator', 'evidence_manager'],
   /** Export a case's material to the force's evidence system (EVD-06). */
   'evidence.export': ['evidence_manager'],
-  /** Legal holds and restriction instead of erasure (DP-10). */
-  'evidence.hold': ['evidence_manager', 'dpo'],
+  /** Legal holds (X-03, EVD-13/14): place, and release one someone else placed; restriction instead of erasure (DP-10). */
+  'evidence.hold': ['evidence_manager', 'dpo', 'professional_standards'],
+  /** EVD-13: only Professional Standards releases a COMPLAINT, CONDUCT or DSI hold (domain/hold-release.ts). */
+  'evidence.release_conduct_hold': ['professional_standards'],
   'evidence.restrict': ['evidence_manager', 'dpo'],
   /** The officer's investigation in the call: DASH, lines of enquiry, the victim's account, outcomes (RVR-08). */
   'investigation.record': ['rvr_officer'],

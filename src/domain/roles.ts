@@ -1,5 +1,5 @@
 /** Staff roles (ARCHITECTURE.md §5). The victim and an interpreter are not users: they hold link tokens. */
-export const ROLES = ['call_handler', 'rvr_officer', 'supervisor', 'investigator', 'evidence_manager', 'dpo', 'admin'] as const;
+export const ROLES = ['call_handler', 'rvr_officer', 'supervisor', 'investigator', 'evidence_manager', 'dpo', 'admin', 'professional_standards'] as const;
 
 export type Role = (typeof ROLES)[number];
 
@@ -11,6 +11,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   evidence_manager: 'Evidence manager',
   dpo: 'Data protection officer',
   admin: 'Administrator',
+  professional_standards: 'Professional standards',
 };
 
 export function isRole(value: string): value is Role {

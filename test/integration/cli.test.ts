@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,17 @@ import { runCli } from '../../src/cli/cli.js';
 import { openPglite, type Database } from '../../src/platform/db/database.js';
 import { dataAccess } from '../../src/composition.js';
 import { unkeyedChainHash } from '../../src/platform/audit/chain.js';
-import { createTestDatabase, describeOnEachDatabase, type TestDatabase } from '../support/databases.js';
+import { DEV_SESSION_SECRET } from '../../src/config.js';
+import { legacyTotpKey, totpSeedBox } from '../../src/platform/auth/secret-box.js';
+import { createTestDatabase, describeOnEachDatabase, queryRows, type TestDatabase } from '../support/databases.js';
+
+/** A TOTP seed sealed the way it was before ADR 0008 (format v1). */
+function sealV1(secret: string, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', legacyTotpKey(secret), iv);
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+}
 
 function sink() {
   const chunks: string[] = [];
@@ -65,6 +76,7 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
       ['audit', 'verify'],
       ['audit', 'checkpoint'],
       ['db', 'grants'],
+      ['keys', 'reseal'],
     ]) {
       const result = await rvr([...command, '--help']);
       assert.equal(result.code, 0, command.join(' '));
@@ -99,6 +111,26 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
     assert.match((await rvr(['user', 'set-role', 'new.officer', 'supervisor,investigator', '--reason', 'promoted'])).stdout, /supervisor, investigator/);
     assert.match((await rvr(['user', 'disable', 'new.officer', '--reason', 'left'])).stdout, /Disabled new.officer/);
     assert.match((await rvr(['user', 'disable', 'nobody', '--reason', 'x'])).stderr, /No user called "nobody"/);
+  });
+
+  it('issue 12 item 6: the CLI gives any role directly (break-glass) but refuses the demo password and leaving no administrator', async () => {
+    const demoPassword = await rvr(['user', 'create', '--username', 'pc.demo', '--name', 'PC Demo', '--role', 'rvr_officer'], {
+      env: { RVR_NEW_PASSWORD: 'rvr-training-only-2026' },
+    });
+    assert.equal(demoPassword.code, 1);
+    assert.match(demoPassword.stderr, /published/);
+    // The demo seed made one administrator, "admin": the only active one.
+    const lastAdmin = await rvr(['user', 'disable', 'admin', '--reason', 'tidying up']);
+    assert.equal(lastAdmin.code, 1);
+    assert.match(lastAdmin.stderr, /last active administrator/);
+    assert.equal((await rvr(['user', 'set-role', 'admin', 'supervisor', '--reason', 'demoted'])).code, 1);
+    const made = await rvr(['user', 'create', '--username', 'ops.admin', '--name', 'Ops Admin', '--role', 'admin,dpo', '--password-stdin'], {
+      stdin: 'kingfisher-lantern-mosaic\n',
+    });
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /Created ops.admin \(admin, dpo\)/, 'the operator is not held to the two-person rule');
+    assert.match((await rvr(['user', 'disable', 'admin', '--reason', 'ops.admin takes over'])).stdout, /Disabled admin/);
+    assert.match((await rvr(['user', 'disable', 'ops.admin', '--reason', 'x'])).stderr, /last active administrator/);
   });
 
   it('verifies the audit chain, then names the first broken link after tampering (DP-01)', async () => {
@@ -178,6 +210,44 @@ await describeOnEachDatabase('rvr CLI', (kind) => {
     const noOwner = await rvr(['db', 'grants', '--role', 'rvr_app']);
     assert.equal(noOwner.code, 2);
     assert.match(noOwner.stderr, /set DATABASE_MIGRATION_URL to the owner role/);
+  });
+
+  it('ADR 0008: `keys reseal` seals every TOTP seed under the current key; an older secret can be typed in, never configured', async () => {
+    const older = '0f3a9c6e1b7d24f58a0c3e9b71d64a2f8e5c0b1d9a7f36e24c8b5a0d1f9e7c3b';
+    for (const username of ['seed.v1', 'seed.older']) {
+      const made = await rvr(['user', 'create', '--username', username, '--name', 'Seed Holder', '--role', 'call_handler'], {
+        env: { RVR_NEW_PASSWORD: 'kingfisher-lantern-mosaic' },
+      });
+      assert.equal(made.code, 0, made.stderr);
+    }
+    const v1 = sealV1(DEV_SESSION_SECRET, 'JBSWY3DPEHPK3PXP');
+    const underOlder = totpSeedBox({ sessionSecret: older, sessionSecretPrevious: undefined }).seal('KRSXG5CTMVRXEZLU');
+    await onDatabase(async (db) => {
+      await db.db.execute(sql`update users set mfa_secret = ${v1}, mfa_enrolled_at = now() where username = 'seed.v1'`);
+      await db.db.execute(sql`update users set mfa_secret = ${underOlder}, mfa_enrolled_at = now() where username = 'seed.older'`);
+    });
+    const partial = await rvr(['keys', 'reseal']);
+    assert.equal(partial.code, 1, 'a seed no key opens is reported');
+    assert.match(partial.stdout, /1 sealed again under the current key, 0 already current, 1 unreadable/);
+    assert.match(partial.stderr, /reset their authenticator app/);
+    const withOlder = await rvr(['keys', 'reseal', '--previous-secret-stdin'], { stdin: `${older}\n` });
+    assert.equal(withOlder.code, 0, withOlder.stderr);
+    assert.match(withOlder.stdout, /1 sealed again under the current key, 1 already current, 0 unreadable/);
+    const current = totpSeedBox({ sessionSecret: DEV_SESSION_SECRET, sessionSecretPrevious: undefined });
+    await onDatabase(async (db) => {
+      const rows = await queryRows<{ username: string; mfa_secret: string }>(
+        db,
+        sql`select username, mfa_secret from users where username in ('seed.v1', 'seed.older') order by username`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.username, current.open(r.mfa_secret)]),
+        [
+          ['seed.older', { plaintext: 'KRSXG5CTMVRXEZLU', stale: false }],
+          ['seed.v1', { plaintext: 'JBSWY3DPEHPK3PXP', stale: false }],
+        ],
+      );
+    });
+    assert.equal((await rvr(['keys', 'reseal', '--previous-secret-stdin'], { stdin: '' })).code, 2, 'an empty secret is a usage error');
   });
 
   it('creates, lists and revokes CAD API keys, showing the secret only once', async () => {

@@ -25,6 +25,7 @@ const productionEnv = () => ({
   NODE_ENV: 'production',
   DATABASE_URL: 'postgres://rvr@db.internal:5432/rvr',
   SESSION_SECRET: randomBytes(32).toString('hex'),
+  AUDIT_HMAC_KEY: randomBytes(32).toString('hex'),
   PUBLIC_BASE_URL: 'https://rvr.example.police.uk',
   SEED_DEMO_DATA: 'false',
   SMS_PROVIDER: 'notify',
@@ -162,7 +163,8 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
     handler = await createUser(t.services, 'edge-handler', ['call_handler']);
     officer = await createUser(t.services, 'edge-officer', ['rvr_officer']);
     await createUser(t.services, 'edge-officer2', ['rvr_officer']);
-    for (const role of ['supervisor', 'investigator', 'evidence_manager', 'dpo', 'admin'] as const) await createUser(t.services, `edge-${role}`, [role]);
+    for (const role of ['supervisor', 'investigator', 'evidence_manager', 'dpo', 'admin', 'professional_standards'] as const)
+      await createUser(t.services, `edge-${role}`, [role]);
     const usernames: Record<Role | 'otherOfficer', string> = {
       call_handler: 'edge-handler',
       rvr_officer: 'edge-officer',
@@ -172,6 +174,7 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
       evidence_manager: 'edge-evidence_manager',
       dpo: 'edge-dpo',
       admin: 'edge-admin',
+      professional_standards: 'edge-professional_standards',
     };
     for (const [role, username] of Object.entries(usernames) as [Role | 'otherOfficer', string][]) {
       const browser = new Browser(t.app);

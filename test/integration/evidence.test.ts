@@ -19,6 +19,8 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
   let officer: Awaited<ReturnType<typeof createUser>>;
   let handler: Awaited<ReturnType<typeof createUser>>;
   let manager: Awaited<ReturnType<typeof createUser>>;
+  let secondManager: Awaited<ReturnType<typeof createUser>>;
+  let standards: Awaited<ReturnType<typeof createUser>>;
   before(async () => {
     t = await buildTestApp(kind, { now: () => new Date(Date.now() + clockOffset), env: { UPLOAD_MAX_MB: '1', EVIDENCE_PURGE_EXPORTED: 'true' } });
     handler = await createUser(t.services, 'ev-handler', ['call_handler']);
@@ -26,6 +28,9 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     manager = await createUser(t.services, 'ev-manager', ['evidence_manager']);
     await createUser(t.services, 'ev-investigator', ['investigator']);
     await createUser(t.services, 'ev-dpo', ['dpo']);
+    secondManager = await createUser(t.services, 'ev-manager2', ['evidence_manager']);
+    standards = await createUser(t.services, 'ev-standards', ['professional_standards']);
+    await createUser(t.services, 'ev-standards2', ['professional_standards']);
     await allowRoundTheClock(t.services);
   });
   after(() => t.close());
@@ -184,8 +189,8 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
       for (const item of items) assert.ok(fs.existsSync(itemFile(item)));
 
       const [active] = await t.services.data.repos.evidence.listHolds(consultation.id);
-      // (The staff session has long timed out 40 days on, so the release goes through the service.)
-      await t.services.evidence.releaseHold(contextFor(manager), active!.id, 'Complaint closed, no further action');
+      // (The staff session has long timed out 40 days on, so the release goes through the service.) EVD-13: by PSD.
+      await t.services.evidence.releaseHold(contextFor(standards), active!.id, 'Complaint closed, no further action');
 
       const dry = await t.services.evidence.dispose(contextFor(manager), { dryRun: true });
       assert.deepEqual(
@@ -223,6 +228,63 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
     } finally {
       clockOffset = 0;
     }
+  });
+
+  it('EVD-13/SEC-11: a COMPLAINT or CONDUCT hold is released only by Professional Standards, and no hold by whoever placed it; refusals are 403 and logged', async () => {
+    const { consultation } = await callWithEvidence();
+    const page = `/evidence/consultations/${consultation.id}`;
+    const psd = await signedIn('ev-standards');
+    assert.equal((await psd.get(page)).statusCode, 200, 'Professional Standards sees the case’s evidence record');
+    assert.equal((await psd.post(`${page}/holds`, { type: 'COMPLAINT', rationale: 'Complaint about the officer received' })).statusCode, 303);
+    const evidenceManager = await signedIn('ev-manager');
+    assert.equal((await evidenceManager.post(`${page}/holds`, { type: 'CONDUCT', rationale: 'Conduct matter recorded' })).statusCode, 303);
+    assert.equal((await evidenceManager.post(`${page}/holds`, { type: 'LITIGATION', rationale: 'Civil claim notified' })).statusCode, 303);
+    const holds = await t.services.data.repos.evidence.listHolds(consultation.id);
+    const hold = (type: string) => holds.find((h) => h.type === type)!;
+    const release = async (browser: Browser, type: string) => {
+      await browser.get(page);
+      return browser.post(`/evidence/holds/${hold(type).id}/release`, { rationale: `Releasing the ${type} hold` });
+    };
+    const dpo = await signedIn('ev-dpo');
+    const refusals: [Browser, string, RegExp][] = [
+      [psd, 'COMPLAINT', /You placed this hold/],
+      [evidenceManager, 'COMPLAINT', /Only Professional Standards can release a COMPLAINT hold/],
+      [dpo, 'COMPLAINT', /Only Professional Standards/],
+      [evidenceManager, 'CONDUCT', /Only Professional Standards can release a CONDUCT hold/],
+      [evidenceManager, 'LITIGATION', /You placed this hold/],
+    ];
+    for (const [browser, type, message] of refusals) {
+      const refused = await release(browser, type);
+      assert.equal(refused.statusCode, 403, `${type}: ${refused.body.slice(0, 200)}`);
+      assert.match(refused.body, message);
+    }
+    assert.ok(
+      (await t.services.data.repos.evidence.listHolds(consultation.id)).every((h) => !h.releasedAt),
+      'nothing was released',
+    );
+    const logged = await auditOf('evidence.hold_release_refused', `consultation:${consultation.id}`);
+    assert.equal(logged.length, refusals.length, 'every refusal is in the audit chain');
+    assert.equal(logged[0]!.details.holdId, hold('COMPLAINT').id);
+    assert.match(String(logged[0]!.details.reason), /You placed this hold/);
+
+    const pageForManager = await evidenceManager.get(page);
+    assert.match(pageForManager.body, /Only Professional Standards can release a COMPLAINT hold/, 'the page says who may release it');
+    assert.equal((await release(await signedIn('ev-standards2'), 'COMPLAINT')).statusCode, 303, 'another PSD officer releases the complaint hold');
+    assert.equal((await release(psd, 'CONDUCT')).statusCode, 303, 'PSD releases a conduct hold someone else placed');
+    assert.equal((await release(dpo, 'LITIGATION')).statusCode, 303, 'a LITIGATION hold by anyone with holds who did not place it');
+    const released = await auditOf('evidence.hold_released', `consultation:${consultation.id}`);
+    assert.deepEqual(
+      released.map((e) => e.details.type),
+      ['COMPLAINT', 'CONDUCT', 'LITIGATION'],
+    );
+    assert.deepEqual(
+      (await t.services.data.repos.evidence.listHolds(consultation.id)).map((h) => [h.type, h.releasedBy !== h.placedBy]),
+      [
+        ['COMPLAINT', true],
+        ['CONDUCT', true],
+        ['LITIGATION', true],
+      ],
+    );
   });
 
   it('X-03: a hold that lands between listing and disposal still stops it, and the refusal is logged', async () => {
@@ -428,7 +490,8 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
       assert.equal(held.purged, 0, 'a hold stops the purge');
       for (const item of items) assert.ok(fs.existsSync(itemFile(item)));
       const [hold] = await t.services.data.repos.evidence.listHolds(consultation.id);
-      await t.services.evidence.releaseHold(contextFor(manager), hold!.id, 'Claim withdrawn by the claimant');
+      // SEC-11: not by the manager who placed it.
+      await t.services.evidence.releaseHold(contextFor(secondManager), hold!.id, 'Claim withdrawn by the claimant');
       const run = await t.services.evidenceWork.purgeExported();
       assert.ok(run.purged >= items.length);
       for (const item of items) {

@@ -27,12 +27,18 @@ export interface TestApp {
 
 export async function buildTestApp(
   kind: DatabaseKind,
-  options: { env?: Record<string, string>; logDestination?: DestinationStream; now?: () => Date } = {},
+  options: {
+    env?: Record<string, string>;
+    logDestination?: DestinationStream;
+    now?: () => Date;
+    /** Another app's database, e.g. to restart the service with different settings; it is left for its owner to drop. */
+    database?: TestDatabase;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-test-'));
   // Tests sign in far more often than a person; the rate-limit test sets its own limit.
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SIGN_IN_ATTEMPTS_PER_MINUTE: '1000', ...options.env });
-  const db = await createTestDatabase(kind);
+  const db = options.database ?? (await createTestDatabase(kind));
   const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
   const logger = createLogger({ level: options.logDestination ? 'trace' : 'silent', destination: options.logDestination });
   const live = new LiveHub(logger);
@@ -49,7 +55,7 @@ export async function buildTestApp(
       await services.callRooms.shutdown();
       await app.close();
       await live.close();
-      await db.drop();
+      if (!options.database) await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -18,6 +18,11 @@ const reasonBody = {
   required: ['reason'],
   properties: { reason: { type: 'string', maxLength: 1000 }, roles: stringOrList, _csrf: { type: 'string' } },
 } as const;
+const decisionBody = {
+  type: 'object',
+  required: ['reason'],
+  properties: { reason: { type: 'string', maxLength: 1000 }, _csrf: { type: 'string' } },
+} as const;
 const createBody = {
   type: 'object',
   required: ['username', 'displayName', 'password'],
@@ -54,7 +59,11 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
       '/admin',
       { config: manage, schema: { querystring: listQuery } },
       async (request, reply) => {
-        const [users, training] = await Promise.all([services.users.list(), services.policy.acknowledgementsOfCurrent()]);
+        const [users, training, roleRequests] = await Promise.all([
+          services.users.list(),
+          services.policy.acknowledgementsOfCurrent(),
+          services.userAdmin.pendingRoleGrants(),
+        ]);
         const { role, status, q } = request.query;
         const needle = q?.trim().toLowerCase();
         const shown = users.filter(
@@ -70,6 +79,7 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
           policy: training.version,
           filter: { role: role ?? '', status: status ?? '', q: q ?? '' },
           roleItems: ROLE_ITEMS,
+          roleRequests,
         });
       },
     );
@@ -85,7 +95,8 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
         const values = { ...request.body, password: '', roles: asList(request.body.roles) };
         try {
           const roles = values.roles.length > 0 ? parseRoles(values.roles) : [];
-          const user = await services.userAdmin.create(contextOf(request), { ...request.body, roles });
+          const { username, displayName, password } = request.body;
+          const user = await services.userAdmin.create(contextOf(request), { username, displayName, password, roles });
           return reply.redirect(`/admin/users/${user.id}`, 303);
         } catch (error) {
           return showFormError(reply, error, 'admin/user-new.njk', { pageTitle: 'Add a user', roleItems: ROLE_ITEMS, values });
@@ -126,6 +137,22 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
     action('reset-mfa', (context, user, body) => services.mfa.reset(context, user.id, body.reason));
     action('end-sessions', (context, user, body) => services.auth.endAllSessions(context, user.id, body.reason));
 
+    // Issue 12 item 6: a second administrator approves or refuses a role grant (the requester may only withdraw it).
+    for (const decision of ['approve', 'refuse'] as const) {
+      app.post<{ Params: { id: string }; Body: { reason: string } }>(
+        `/admin/role-requests/:id/${decision}`,
+        { config: manage, schema: { params: idParams, body: decisionBody } },
+        async (request, reply) => {
+          const context = contextOf(request);
+          const decided =
+            decision === 'approve'
+              ? await services.userAdmin.approveRoleGrant(context, request.params.id, request.body.reason)
+              : await services.userAdmin.refuseRoleGrant(context, request.params.id, request.body.reason);
+          return reply.redirect(`/admin/users/${decided.userId}`, 303);
+        },
+      );
+    }
+
     app.get('/admin/policy', { config: { access: { permission: 'policy.publish' } } }, async (_request, reply) => {
       return reply.view('admin/policy.njk', { pageTitle: 'RVR policy', current: await services.policy.current(), values: {} });
     });
@@ -148,10 +175,15 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
 async function userPage(services: Services, userId: string) {
   const user = await services.data.repos.users.findById(userId);
   if (!user) throw new NotFoundError('No such user');
-  const [sessions, training] = await Promise.all([services.auth.listSessions(user.id), services.policy.acknowledgementsOfCurrent()]);
+  const [sessions, training, roleRequests] = await Promise.all([
+    services.auth.listSessions(user.id),
+    services.policy.acknowledgementsOfCurrent(),
+    services.userAdmin.roleGrantsFor(user.id),
+  ]);
   return {
     pageTitle: user.displayName,
     subject: user,
+    roleRequests,
     sessions,
     policy: training.version,
     acknowledgedAt: training.acknowledged.get(user.id),

@@ -6,11 +6,12 @@ import type { PolicyService } from '../../platform/auth/policy.service.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { UserAdminService } from '../../platform/auth/user-admin.service.js';
 import type { UserWithRoles } from '../../platform/auth/users.repository.js';
+import { DEMO_PASSWORD } from '../../platform/auth/password-policy.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import type { TriageService } from '../control-room/triage.service.js';
 
 /** Published in the README: demo accounts exist only in the embedded default and are refused in production. */
-export const DEMO_PASSWORD = 'rvr-training-only-2026';
+export { DEMO_PASSWORD };
 
 export const DEMO_ACCOUNTS: readonly { username: string; displayName: string; role: Role }[] = [
   { username: 'handler', displayName: 'Demo Call Handler', role: 'call_handler' },
@@ -21,6 +22,7 @@ export const DEMO_ACCOUNTS: readonly { username: string; displayName: string; ro
   { username: 'evidence', displayName: 'Demo Evidence Manager', role: 'evidence_manager' },
   { username: 'dpo', displayName: 'Demo Data Protection Officer', role: 'dpo' },
   { username: 'admin', displayName: 'Demo Administrator', role: 'admin' },
+  { username: 'standards', displayName: 'Demo Professional Standards', role: 'professional_standards' },
 ];
 
 // Fictional callers; numbers from Ofcom's range reserved for drama (07700 900000–900999). `then` are the
@@ -64,7 +66,7 @@ export class DemoSeeder {
     const users = new Map<Role, UserWithRoles>();
     for (const account of DEMO_ACCOUNTS) {
       const existing = await this.data.repos.users.findByUsername(account.username);
-      const user = existing ?? (await this.userAdmin.create(context, { ...account, password: DEMO_PASSWORD, roles: [account.role], isDemo: true }));
+      const user = existing ?? (await this.userAdmin.createDemoAccount(context, { ...account, roles: [account.role] }));
       if (!users.has(account.role)) users.set(account.role, user);
     }
     const as = (role: Role): RequestContext => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../composition.js';
+import { holdReleaseRefusal } from '../../domain/hold-release.js';
 import { hasPermission } from '../../domain/permissions.js';
 import { HOLD_TYPES, NRAC_QUESTIONS, type CaseStatus, type MopiGroup, type NracAnswers } from '../../domain/retention.js';
 import { ValidationError } from '../../platform/errors.js';
@@ -188,9 +189,11 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const record = await services.evidence.consultationRecord(request.params.id);
         const tasks = await services.evidenceWork.tasks(request.params.id);
+        const releaser = { userId: request.user!.id, roles: request.user!.roles };
         return reply.view('evidence/consultation-evidence.njk', {
           pageTitle: `Evidence for ${record.consultation.reference}`,
           ...record,
+          holds: record.holds.map((hold) => ({ ...hold, releaseRefusal: hold.releasedAt ? undefined : holdReleaseRefusal(hold, releaser) })),
           tasks,
           busy: tasks.some((task) => UNFINISHED_TASK_STATES.includes(task.state)),
           holdTypes: HOLD_TYPES,

@@ -14,6 +14,7 @@ import {
   type NracAnswers,
   type RetentionSchedule,
 } from '../../domain/retention.js';
+import { holdReleaseRefusal } from '../../domain/hold-release.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
@@ -25,8 +26,8 @@ export interface EvidenceDeps {
   audit: AuditTrail;
   mediaRoot: string;
   schedule: RetentionSchedule;
-  /** Signs the short-lived playback grants handed out after a justified view. */
-  grantSecret: string;
+  /** Sign the short-lived playback grants handed out after a justified view: the first signs, any verifies (ADR 0008). */
+  grantKeys: readonly [Buffer, ...Buffer[]];
   log: Logger;
   now: () => Date;
   /** Called with each integrity failure (the metric and the alert page read it). */
@@ -298,7 +299,7 @@ export class EvidenceService {
     const expires = this.deps.now().getTime() + GRANT_MINUTES * 60_000;
     const who = context.actor.type === 'user' ? context.actor.userId : 'none';
     const payload = `${itemId}.${who}.${expires}`;
-    return `${expires}.${createHmac('sha256', this.deps.grantSecret).update(payload).digest('base64url')}`;
+    return `${expires}.${createHmac('sha256', this.deps.grantKeys[0]).update(payload).digest('base64url')}`;
   }
 
   /** The master's path for playback (HTTP ranges), if the grant from a justified opening is this user's and current. */
@@ -306,10 +307,12 @@ export class EvidenceService {
     const [expiresText, signature] = grant.split('.');
     const expires = Number(expiresText);
     const who = context.actor.type === 'user' ? context.actor.userId : 'none';
-    const expected = createHmac('sha256', this.deps.grantSecret).update(`${id}.${who}.${expires}`).digest();
     const given = Buffer.from(signature ?? '', 'base64url');
-    if (!Number.isFinite(expires) || given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new ForbiddenError('Open the item with a reason before playing it');
+    const signedByUs = this.deps.grantKeys.some((key) => {
+      const expected = createHmac('sha256', key).update(`${id}.${who}.${expires}`).digest();
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!Number.isFinite(expires) || !signedByUs) throw new ForbiddenError('Open the item with a reason before playing it');
     if (expires < this.deps.now().getTime()) throw new ForbiddenError('Your viewing of this item has timed out: open it again with a reason');
     const item = await this.data.repos.evidence.findItem(id);
     if (!item || item.state !== 'present') throw new NotFoundError('There is no evidence item with that id');
@@ -398,24 +401,44 @@ export class EvidenceService {
     });
   }
 
+  /**
+   * Releases a hold. EVD-13: a COMPLAINT, CONDUCT or DSI hold only by Professional Standards; SEC-11: never by the
+   * person who placed it. A refusal is logged in its own transaction (who tried, which hold, why refused), then a 403.
+   */
   async releaseHold(context: RequestContext, holdId: string, rationaleInput: string) {
     const rationale = requireReason(rationaleInput, 'rationale', 'the rationale for releasing the hold');
     if (context.actor.type !== 'user') throw new ForbiddenError('Only a person can release a hold');
-    const userId = context.actor.userId;
-    return this.data.transaction(async (tx) => {
+    const releaser = { userId: context.actor.userId, roles: context.actor.roles };
+    const userId = releaser.userId;
+    const outcome = await this.data.transaction(async (tx) => {
       const hold = await tx.evidence.findHold(holdId);
       if (!hold) throw new NotFoundError('There is no hold with that id');
       if (hold.releasedAt) throw new ConflictError('That hold has already been released');
+      const refusal = holdReleaseRefusal(hold, releaser);
+      if (refusal) return { refused: { hold, refusal } };
       await tx.evidence.releaseHold(holdId, { releasedBy: userId, releasedAt: this.deps.now(), releaseRationale: rationale });
       await this.deps.audit.record(tx.audit, context, {
         what: 'evidence.hold_released',
         subject: `consultation:${hold.consultationId}`,
         justification: rationale,
-        details: { holdId, type: hold.type },
+        details: { holdId, type: hold.type, placedBy: hold.placedBy },
       });
       await this.recompute(tx, context, hold.consultationId, true);
-      return hold;
+      return { hold };
     });
+    if (outcome.refused) {
+      const { hold, refusal } = outcome.refused;
+      await this.data.transaction((tx) =>
+        this.deps.audit.record(tx.audit, context, {
+          what: 'evidence.hold_release_refused',
+          subject: `consultation:${hold.consultationId}`,
+          justification: rationale,
+          details: { holdId, type: hold.type, placedBy: hold.placedBy, reason: refusal },
+        }),
+      );
+      throw new ForbiddenError(refusal);
+    }
+    return outcome.hold;
   }
 
   /** Records the case's retention facts (MOPI group, CPIA status, evidential or not) and re-dates its items. */

@@ -57,6 +57,15 @@ export const ROLE_PAGES: readonly RolePage[] = [
     purpose: 'Apply retention rules and legal holds, review retention with the NRAC questions, check integrity and run disposal.',
   },
   {
+    role: 'professional_standards',
+    permission: 'evidence.list',
+    ownFeature: true,
+    path: '/evidence',
+    title: 'Professional standards',
+    purpose:
+      'Preserve the material of complaint, conduct and death-or-serious-injury matters with legal holds, and release those holds when they are no longer needed (EVD-13).',
+  },
+  {
     role: 'dpo',
     permission: 'audit.read',
     ownFeature: true,

@@ -10,6 +10,7 @@ import type { SessionRow } from './sessions.repository.js';
 import type { UserWithRoles } from './users.repository.js';
 import { verifyPassword } from './password.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
+import { isPublishedPassword } from './password-policy.js';
 
 export interface SignedInUser {
   id: string;
@@ -45,7 +46,7 @@ export function hashToken(token: string): string {
 // last_seen_at is written at most this often, so every page view does not become a database write.
 const TOUCH_INTERVAL_MS = 30_000;
 
-type AuthConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold'>;
+type AuthConfig = Pick<Config, 'nodeEnv' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold'>;
 
 export class AuthService {
   private readonly unknownUsernames: RateLimitedLog;
@@ -83,8 +84,10 @@ export class AuthService {
       });
       return { ok: false };
     }
-    if (!passwordOk || user.disabledAt || locked) {
-      const reason = locked ? 'account_paused' : user.disabledAt ? 'account_disabled' : 'wrong_password';
+    // In production a demo account, or any account whose password is the published demo password, never signs in.
+    const published = passwordOk && this.config.nodeEnv === 'production' && (user.isDemo === true || isPublishedPassword(password));
+    if (!passwordOk || user.disabledAt || locked || published) {
+      const reason = locked ? 'account_paused' : user.disabledAt ? 'account_disabled' : published ? 'published_password' : 'wrong_password';
       await this.recordFailure(user, reason, meta);
       return { ok: false };
     }

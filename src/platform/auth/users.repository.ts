@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Role } from '../../domain/roles.js';
 import type { Executor } from '../db/database.js';
 import { userRoles, users } from '../db/schema.js';
@@ -6,8 +6,19 @@ import { userRoles, users } from '../db/schema.js';
 export type UserRow = typeof users.$inferSelect;
 export type UserWithRoles = UserRow & { roles: Role[] };
 
+// Any fixed number distinct from the other advisory locks (the audit chain's is 7_400_101).
+const ADMINISTRATORS_LOCK = 7_400_201;
+
 export class UsersRepository {
   constructor(private readonly db: Executor) {}
+
+  /**
+   * Serialises changes that could remove an administrator until the transaction ends, so two administrators
+   * disabling each other at the same moment cannot both succeed and leave none.
+   */
+  async lockAdministrators(): Promise<void> {
+    await this.db.execute(sql`select pg_advisory_xact_lock(${ADMINISTRATORS_LOCK})`);
+  }
 
   async findByUsername(username: string): Promise<UserWithRoles | undefined> {
     const [user] = await this.db.select().from(users).where(eq(users.username, username.toLowerCase()));
@@ -92,6 +103,32 @@ export class UsersRepository {
       .update(users)
       .set({ mfaLastStep: step })
       .where(and(eq(users.id, userId), or(isNull(users.mfaLastStep), lt(users.mfaLastStep, step))))
+      .returning({ id: users.id });
+    return updated.length > 0;
+  }
+
+  async listSealedMfaSecrets(): Promise<{ id: string; mfaSecret: string | null; mfaPendingSecret: string | null }[]> {
+    return this.db
+      .select({ id: users.id, mfaSecret: users.mfaSecret, mfaPendingSecret: users.mfaPendingSecret })
+      .from(users)
+      .where(or(isNotNull(users.mfaSecret), isNotNull(users.mfaPendingSecret)))
+      .orderBy(asc(users.id));
+  }
+
+  /** Replaces sealed seeds only if they are still what the caller read (compare-and-set); true if replaced. */
+  async resealMfaSecrets(
+    userId: string,
+    before: { mfaSecret: string | null; mfaPendingSecret?: string | null },
+    after: { mfaSecret: string | null; mfaPendingSecret?: string | null },
+  ): Promise<boolean> {
+    const same = (column: typeof users.mfaSecret | typeof users.mfaPendingSecret, value: string | null) =>
+      value === null ? isNull(column) : eq(column, value);
+    const conditions = [eq(users.id, userId), same(users.mfaSecret, before.mfaSecret)];
+    if (before.mfaPendingSecret !== undefined) conditions.push(same(users.mfaPendingSecret, before.mfaPendingSecret));
+    const updated = await this.db
+      .update(users)
+      .set({ mfaSecret: after.mfaSecret, ...(after.mfaPendingSecret !== undefined ? { mfaPendingSecret: after.mfaPendingSecret } : {}) })
+      .where(and(...conditions))
       .returning({ id: users.id });
     return updated.length > 0;
   }

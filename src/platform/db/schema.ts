@@ -48,6 +48,40 @@ export const userRoles = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.role] })],
 );
 
+/**
+ * A role an administrator asked to give that needs a second administrator's approval (issue 12 item 6): admin, dpo,
+ * evidence_manager, professional_standards. Approved only by an administrator who is neither the requester nor the
+ * recipient; every step is audited. At most one pending request per account and role.
+ */
+export const roleGrantRequests = pgTable(
+  'role_grant_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role')
+      .notNull()
+      .references(() => roles.name),
+    requestedBy: uuid('requested_by')
+      .notNull()
+      .references(() => users.id),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+    reason: text('reason').notNull(),
+    /** pending → approved | refused (by another administrator) | withdrawn (by the requester). */
+    state: text('state').notNull().default('pending'),
+    decidedBy: uuid('decided_by').references(() => users.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionReason: text('decision_reason'),
+  },
+  (t) => [
+    uniqueIndex('role_grant_requests_one_pending_idx')
+      .on(t.userId, t.role)
+      .where(sql`state = 'pending'`),
+    index('role_grant_requests_state_idx').on(t.state),
+  ],
+);
+
 export const sessions = pgTable(
   'sessions',
   {
