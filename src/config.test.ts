@@ -10,6 +10,7 @@ const productionReady = {
   NODE_ENV: 'production',
   DATABASE_URL: 'postgres://rvr@db.internal:5432/rvr',
   SESSION_SECRET: RANDOM_HEX_SECRET,
+  AUDIT_HMAC_KEY: '4d2f9a7c1e5b3086f2d4a9c7e1b5f3a08d6c2e4f9b7a1c3e5d0f8b2a6c4e9d17',
   PUBLIC_BASE_URL: 'https://rvr.example.police.uk',
   SEED_DEMO_DATA: 'false',
 };
