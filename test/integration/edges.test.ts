@@ -392,7 +392,7 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
       };
       const identityFor = (access: unknown): { headers: Record<string, string> } => {
         if (access === 'public') return { headers: {} };
-        if (access === 'call_link') return { headers: { cookie: victim.cookieHeader } };
+        if (access === 'call_link' || access === 'call_link_before_consent') return { headers: { cookie: victim.cookieHeader } };
         if (access === 'signed_in' || access === 'second_factor') return { headers: { cookie: browsers.supervisor!.cookieHeader } };
         if (typeof access === 'object' && access && 'apiScope' in access) return { headers: { authorization: `Bearer ${apiKey}` } };
         const permission = (access as { permission: keyof typeof PERMISSIONS }).permission;

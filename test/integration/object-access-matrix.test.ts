@@ -60,8 +60,8 @@ interface Row {
 const PNG = `data:image/png;base64,${Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(24, 7)]).toString('base64')}`;
 const ALL_ANSWERS = Object.fromEntries(questionsOf(DASH2009).map((q) => [q.id, { answer: 'no' }]));
 const REVIEW_FORM = { ...Object.fromEntries(REVIEW_CHECKLIST.map((item) => [`score_${item.id}`, 'met'])), feedback: 'Thorough and kind.' };
-const EVIDENCE_LIST: Role[] = ['investigator', 'supervisor', 'evidence_manager', 'dpo'];
-const EVIDENCE_VIEW: Role[] = ['investigator', 'supervisor', 'evidence_manager'];
+const EVIDENCE_LIST: Role[] = ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'];
+const EVIDENCE_VIEW: Role[] = ['investigator', 'supervisor', 'evidence_manager', 'professional_standards'];
 const READERS = {
   own: { '✓': ['rvr_officer', 'supervisor', 'investigator'] },
   others: { '✓': ['supervisor', 'investigator'] },
@@ -322,7 +322,7 @@ const ROWS: Row[] = [
     route: 'POST /evidence/consultations/:id/holds',
     needs: 'call',
     request: (f) => ({ url: `/evidence/consultations/${f.consultationId}/holds`, body: { type: 'LITIGATION', rationale: 'Civil claim notified' } }),
-    expect: same({ '✓': ['evidence_manager', 'dpo'] }),
+    expect: same({ '✓': ['evidence_manager', 'dpo', 'professional_standards'] }),
   },
   {
     route: 'POST /evidence/consultations/:id/retention',
@@ -429,7 +429,7 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
       identities.push({ role, user, browser });
     }
     grantFor = async (who, itemId) => {
-      if (!['investigator', 'supervisor', 'evidence_manager'].includes(who.role)) return '1.forged';
+      if (!EVIDENCE_VIEW.includes(who.role)) return '1.forged';
       return (await t.services.evidence.open(contextFor(who.user), itemId, 'Opened for the access matrix')).grant;
     };
   });
