@@ -222,6 +222,15 @@ await describeOnEachDatabase('consent is enforced by the server (issue 12 item 1
     );
     assert.equal(statement!.state, 'shared');
     assert.equal(statement!.confirmed_at, null);
+    // Defence in depth: the statement service refuses a link session without consent, whatever route calls it.
+    const session = (await t.services.calls.resolveLinkSession(victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]))!;
+    const context = t.services.calls.linkContext(session, 'test');
+    await assert.rejects(t.services.victimStatements.victimView(session), /agree to the video call/);
+    await assert.rejects(t.services.victimStatements.confirm(context, session, { ...seen, signatureName: 'Jane Doe' }), /agree to the video call/);
+    await assert.rejects(
+      t.services.victimStatements.requestCorrection(context, session, { ...seen, correction: 'It was Wednesday' }),
+      /agree to the video call/,
+    );
   });
 
   it('RVR-04: before consent "I’m not safe" is refused (it is on the call page, after consent) and raises nothing', async () => {
@@ -230,6 +239,9 @@ await describeOnEachDatabase('consent is enforced by the server (issue 12 item 1
     const form = await victim.post('/v/call/not-safe', {}, { headers: { accept: 'text/html' } });
     assert.equal(form.statusCode, 303);
     assert.equal(form.headers.location, '/v/call');
+    // Defence in depth: the safety service refuses a link session without consent, whatever route calls it.
+    const session = (await t.services.calls.resolveLinkSession(victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]))!;
+    await assert.rejects(t.services.safetyAlerts.raise(t.services.calls.linkContext(session, 'test'), session), /agree to the video call/);
     assert.equal((await queryRows(t.db.database, sql`select id from safety_alerts where consultation_id = ${consultation.id}`)).length, 0);
   });
 

@@ -1,7 +1,7 @@
 import type { Repositories } from '../../composition.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import type { LinkSession } from '../video/call.service.js';
+import { ConsentRequiredError, type LinkSession } from '../video/call.service.js';
 import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from './enquiry.service.js';
 import type { ConsultationOutcomesService } from './outcome.service.js';
 import type { SafetyAlertRow } from './safety-alerts.repository.js';
@@ -20,6 +20,8 @@ export class SafetyAlertsService {
 
   async raise(context: RequestContext, session: LinkSession): Promise<SafetyAlertRow> {
     if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can use this.');
+    // Defence in depth behind the request guard (RVR-06, SC-3): nothing of a link-holder's is acted on before consent.
+    if (!session.consented) throw new ConsentRequiredError();
     return this.deps.data.transaction(async (tx) => {
       // The call row lock serialises two presses (beacon and fallback) so they make one alert.
       await tx.calls.lock(session.call.id);

@@ -11,7 +11,7 @@ import {
 import type { RequestContext } from '../../platform/context.js';
 import { AppError, ConflictError, ForbiddenError, ValidationError } from '../../platform/errors.js';
 import type { EvidenceService } from '../evidence/evidence.service.js';
-import type { LinkSession } from '../video/call.service.js';
+import { ConsentRequiredError, type LinkSession } from '../video/call.service.js';
 import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from './enquiry.service.js';
 import type { StatementCorrection, VictimStatementRow } from './statement.repository.js';
 
@@ -188,6 +188,8 @@ export class VictimStatementService {
 
   private assertVictim(session: LinkSession): void {
     if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can read and confirm their statement here.');
+    // Defence in depth behind the request guard (RVR-06, SC-3): the statement is shown and confirmed only after consent.
+    if (!session.consented) throw new ConsentRequiredError();
   }
 
   private async officerChange(
