@@ -67,14 +67,12 @@ await describeOnEachDatabase('upgrading the job queue from pg-boss 10', (kind) =
       await jobs.send('legacy.echo', { n: 4 });
       await waitFor('a new job', () => (seen.length >= 3 ? seen : undefined));
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      assert.deepEqual(
-        seen.map((d) => d.n).sort(),
-        [2, 3, 4],
-      );
+      assert.deepEqual(seen.map((d) => d.n).sort(), [2, 3, 4]);
     } finally {
       await jobs.stop(2000);
     }
-    const carried = (await test.database.sqlRunner.executeSql('select id from pgboss.job where id = any($1::uuid[])', [[ids.waiting, ids.later, ids.done]])).rows as {
+    const carried = (await test.database.sqlRunner.executeSql('select id from pgboss.job where id = any($1::uuid[])', [[ids.waiting, ids.later, ids.done]]))
+      .rows as {
       id: string;
     }[];
     assert.deepEqual(carried.map((r) => r.id).sort(), [ids.waiting, ids.later].sort());

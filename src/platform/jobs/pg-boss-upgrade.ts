@@ -53,7 +53,9 @@ export async function upgradeFromPgBoss10(runner: SqlRunner, backend: 'postgres'
   const version = await jobSchemaVersion(runner);
   if (version !== undefined && version < FIRST_MIGRATABLE_SCHEMA_VERSION) {
     if (version !== PG_BOSS_10_SCHEMA_VERSION) {
-      throw new Error(`The job queue schema is pg-boss schema version ${version}, older than pg-boss 10's (${PG_BOSS_10_SCHEMA_VERSION}): upgrade it with pg-boss 10 first`);
+      throw new Error(
+        `The job queue schema is pg-boss schema version ${version}, older than pg-boss 10's (${PG_BOSS_10_SCHEMA_VERSION}): upgrade it with pg-boss 10 first`,
+      );
     }
     try {
       await runner.executeSql(`DO $$ BEGIN
