@@ -6,12 +6,13 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import PgBoss10 from 'pg-boss-v10';
 import pino from 'pino';
 import { runCli } from '../../src/cli/cli.js';
 import { services as buildServices } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
 import { openPostgres, type Database } from '../../src/platform/db/database.js';
-import { auditTableRisks, migrateAsOwner, roleOfUrl } from '../../src/platform/db/database-roles.js';
+import { applicationRoleGrants, auditTableRisks, migrateAsOwner, roleOfUrl } from '../../src/platform/db/database-roles.js';
 import { JobQueue } from '../../src/platform/jobs/job-queue.js';
 import { startRuntime } from '../../src/runtime.js';
 import { POSTGRES_ADMIN_URL, createTestDatabase, postgresSkipReason } from '../support/databases.js';
@@ -282,6 +283,80 @@ describe('database roles: an installation that ran as one role hands the job que
         assert.match(message, new RegExp(`must be a member of ${roles.app} first: as a role with CREATEROLE, run GRANT ${roles.app} TO ${roles.owner}`));
         return true;
       });
+    } finally {
+      await roles.drop();
+    }
+  });
+});
+
+describe('database roles: an installation whose job queue ran on pg-boss 10 as the application role [postgres]', { skip }, () => {
+  it('refuses to start on it until `rvr migrate` upgrades it as the owner, then works the jobs 10 left', async () => {
+    const roles = await createRoles();
+    try {
+      // As it was under pg-boss 10: the owner installed 10's schema and handed it over; the application queued a job.
+      const owner = await openPostgres(roles.ownerUrl, 1);
+      try {
+        await owner.migrate();
+        await owner.sqlRunner.executeSql(PgBoss10.getConstructionPlans('pgboss'));
+        for (const statement of applicationRoleGrants(roles.app)) await owner.sqlRunner.executeSql(statement);
+      } finally {
+        await owner.close();
+      }
+      const app = await openPostgres(roles.appUrl, 3);
+      try {
+        const old = new PgBoss10({
+          db: { executeSql: (text, values) => app.sqlRunner.executeSql(text, values as unknown[]) },
+          supervise: false,
+          schedule: false,
+        });
+        old.on('error', () => undefined);
+        await old.start();
+        await old.createQueue('test.from-v10');
+        await old.send('test.from-v10', { n: 7 });
+        await old.stop({ graceful: false, wait: true, close: false });
+
+        const early = new JobQueue(app.sqlRunner, pino({ level: 'silent' }), 0.5);
+        early.register('test.from-v10', async () => undefined);
+        await assert.rejects(early.start(), (error: Error) => {
+          assert.match(error.message, /pg-boss 10's and the role in DATABASE_URL may not replace it .* run `rvr migrate` with DATABASE_MIGRATION_URL/);
+          assert.ok(permissionDenied(error.cause));
+          return true;
+        });
+      } finally {
+        await app.close();
+      }
+
+      assert.deepEqual(await migrateAsOwner({ databaseUrl: roles.appUrl, databaseMigrationUrl: roles.ownerUrl }), { grantedTo: roles.app });
+      // The carried-over job, and a new queue: both worked as the application role, which owns all of the new schema.
+      assert.deepEqual((await runJobAsApp(roles.appUrl, ['test.added-later'])).sort(), [0]);
+      const checked = await openPostgres(roles.appUrl, 1);
+      try {
+        const notOwned = (
+          await checked.sqlRunner.executeSql(
+            `select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+              where n.nspname = 'pgboss' and pg_get_userbyid(c.relowner) <> current_user`,
+          )
+        ).rows;
+        assert.deepEqual(notOwned, []);
+        const [legacy] = (await checked.sqlRunner.executeSql("select to_regnamespace('pgboss_v10') is not null as present")).rows as { present: boolean }[];
+        assert.equal(legacy?.present, false);
+        const seen: unknown[] = [];
+        const jobs = new JobQueue(checked.sqlRunner, pino({ level: 'silent' }), 0.5);
+        jobs.register<{ n: number }>('test.from-v10', async ({ n }) => {
+          seen.push(n);
+        });
+        await jobs.start();
+        try {
+          const deadline = Date.now() + 15_000;
+          while (seen.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        } finally {
+          await jobs.stop(2000);
+        }
+        assert.deepEqual(seen, [7]);
+        assert.deepEqual((await auditTableRisks(checked)).risks, []);
+      } finally {
+        await checked.close();
+      }
     } finally {
       await roles.drop();
     }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import PgBoss from 'pg-boss';
+import { getConstructionPlans } from 'pg-boss';
+import { JOB_SCHEMA, upgradeFromPgBoss10 } from '../jobs/pg-boss-upgrade.js';
 import { openPostgres, type Database } from './database.js';
 
 /**
@@ -92,10 +93,16 @@ END $$`,
   ];
 }
 
-/** Installs the job queue's schema if it is not there yet, then runs the grants, over the owner role's connection. */
+/**
+ * Installs the job queue's schema if it is not there yet (upgrading pg-boss 10's, which needs the right to create a
+ * schema that only the owner has), then runs the grants, over the owner role's connection.
+ */
 export async function grantApplicationRole(owner: Database, appRole: string): Promise<void> {
-  const [installed] = (await owner.sqlRunner.executeSql("select to_regclass('pgboss.version') is not null as present")).rows as { present: boolean }[];
-  if (!installed?.present) await owner.sqlRunner.executeSql(PgBoss.getConstructionPlans('pgboss'));
+  await upgradeFromPgBoss10(owner.sqlRunner, owner.sqlRunner.backend);
+  const [installed] = (await owner.sqlRunner.executeSql(`select to_regclass('${JOB_SCHEMA}.version') is not null as present`)).rows as {
+    present: boolean;
+  }[];
+  if (!installed?.present) await owner.sqlRunner.executeSql(getConstructionPlans(JOB_SCHEMA));
   for (const statement of applicationRoleGrants(appRole)) await owner.db.execute(sql.raw(statement));
 }
 

@@ -19,6 +19,8 @@ export type Executor = PgDatabase<PgQueryResultHKT, Schema>;
 /** What pg-boss needs to run its SQL on the same database (its `db` option). */
 export interface SqlRunner {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }>;
+  /** Which pg-boss backend profile this is (its `backend` option). */
+  backend?: 'pglite' | 'postgres';
 }
 
 export interface Database {
@@ -86,15 +88,23 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     description: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite in memory',
     db,
     sqlRunner: {
+      backend: 'pglite',
       async executeSql(text, values) {
-        // pg-boss sends multi-statement scripts without parameters; only exec() accepts those.
-        if (!values || values.length === 0) {
-          const results = await client.exec(text);
-          const last = results[results.length - 1];
-          return { rows: last?.rows ?? [], rowCount: last?.affectedRows ?? 0 };
+        try {
+          // pg-boss sends multi-statement scripts without parameters; only exec() accepts those. Their rows are
+          // joined, as pg-boss's own PGlite adapter does: a RETURNING inside BEGIN … COMMIT must not be lost.
+          if (!values || values.length === 0) {
+            const results = await client.exec(text);
+            return { rows: results.flatMap((r) => r.rows ?? []), rowCount: results[results.length - 1]?.affectedRows ?? 0 };
+          }
+          const result = await client.query(text, values);
+          return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
+        } catch (error) {
+          // One connection: a script that failed inside BEGIN … COMMIT would leave it in an aborted transaction
+          // that fails every later statement. Outside a transaction this ROLLBACK is a harmless warning.
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
         }
-        const result = await client.query(text, values);
-        return { rows: result.rows, rowCount: result.affectedRows ?? 0 };
       },
     },
     transaction: (work) => db.transaction((tx) => work(tx as unknown as Executor)),
@@ -125,6 +135,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     description: describePostgresUrl(url),
     db,
     sqlRunner: {
+      backend: 'postgres',
       async executeSql(text, values) {
         const result = await pool.query(text, values);
         return { rows: result.rows, rowCount: result.rowCount ?? 0 };

@@ -1,6 +1,7 @@
-import PgBoss from 'pg-boss';
+import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { SqlRunner } from '../db/database.js';
+import { upgradeFromPgBoss10 } from './pg-boss-upgrade.js';
 
 export type JobHandler<T extends object> = (data: T) => Promise<unknown>;
 
@@ -11,8 +12,9 @@ interface Registration {
 }
 
 /**
- * Background jobs on pg-boss, over the same database as everything else (PGlite or PostgreSQL), so a job
- * survives a restart and any node may work it. Register handlers before `start()`.
+ * Background jobs on pg-boss (12), over the same database as everything else (PGlite or PostgreSQL), so a job
+ * survives a restart and any node may work it. Register handlers before `start()`. A database whose queue ran on
+ * pg-boss 10 is upgraded at start (`upgradeFromPgBoss10`, ADR 0009).
  */
 export class JobQueue {
   private readonly boss: PgBoss;
@@ -20,12 +22,19 @@ export class JobQueue {
   private started = false;
 
   constructor(
-    sqlRunner: SqlRunner,
+    private readonly sqlRunner: SqlRunner,
     private readonly logger: Logger,
     private readonly pollingIntervalSeconds = 2,
   ) {
-    this.boss = new PgBoss({ db: { executeSql: (text, values) => sqlRunner.executeSql(text, values) }, schedule: true, supervise: true });
+    this.boss = new PgBoss({
+      db: { executeSql: (text, values) => sqlRunner.executeSql(text, values) },
+      backend: sqlRunner.backend,
+      schedule: true,
+      supervise: true,
+      migrate: true,
+    });
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
+    this.boss.on('warning', (warning) => this.logger.warn({ warning }, 'job queue warning'));
   }
 
   register<T extends object>(name: string, handler: JobHandler<T>, options: { cron?: string } = {}): void {
@@ -34,6 +43,8 @@ export class JobQueue {
   }
 
   async start(): Promise<void> {
+    const upgrade = await upgradeFromPgBoss10(this.sqlRunner, this.sqlRunner.backend);
+    if (upgrade.carriedOver > 0) this.logger.info({ jobs: upgrade.carriedOver }, 'job queue upgraded from pg-boss 10; unfinished jobs carried over');
     await this.boss.start();
     for (const { name, handler, cron } of this.registrations) {
       await this.boss.createQueue(name);
@@ -57,6 +68,7 @@ export class JobQueue {
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+    // pg-boss 12's stop() resolves once the jobs in progress have finished or the timeout passed (10's needed `wait`).
+    await this.boss.stop({ graceful: true, timeout: timeoutMs, close: false });
   }
 }
