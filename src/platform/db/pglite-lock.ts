@@ -47,8 +47,8 @@ export function isAlive(pid: number): boolean {
   }
   try {
     // A pid reused after a crash by an unrelated program (a shell, a browser) does not hold the database.
-    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv.some((arg) => /(^|\/)node(\.exe)?$|tsx/.test(arg));
+    const program = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    return /^node/.test(path.basename(program));
   } catch {
     return true; // no /proc (macOS, Windows) or not readable: trust the pid.
   }

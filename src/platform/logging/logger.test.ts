@@ -50,7 +50,7 @@ describe('readable development logs (LOG_FORMAT=pretty, npm run dev)', () => {
       assert.ok(!text.includes(secret), `${secret} leaked into the pretty log`);
     assert.match(text, /INFO.*: incident received/);
     assert.match(text, /WARN.*: sign-in/);
-    assert.match(text, /grade: 2/);
+    assert.match(text, /"grade": 2/);
     assert.match(text, /\/v\/\[redacted\]\?\[redacted\]/);
     assert.ok(lines.every((line) => !line.trimStart().startsWith('{')), 'pretty lines are not JSON');
   });
