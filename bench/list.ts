@@ -19,8 +19,16 @@ function benchmarks(): Benchmark[] {
     .sort()
     .flatMap((file) => {
       const header = fs.readFileSync(path.join(here, file), 'utf8').split('\n');
-      const comments = header.slice(0, header.findIndex((line) => !line.startsWith('//'))).map((line) => line.replace(/^\/\/\s?/, ''));
-      const run = comments.find((line) => line.startsWith('Run:'))?.slice('Run:'.length).trim();
+      const comments = header
+        .slice(
+          0,
+          header.findIndex((line) => !line.startsWith('//')),
+        )
+        .map((line) => line.replace(/^\/\/\s?/, ''));
+      const run = comments
+        .find((line) => line.startsWith('Run:'))
+        ?.slice('Run:'.length)
+        .trim();
       return run ? [{ name: path.basename(file, '.ts'), description: comments[0] ?? '', run }] : [];
     });
 }

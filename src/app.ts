@@ -208,7 +208,7 @@ function developmentStack(error: Error): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
-    parts.push(current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current));
+    parts.push(current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : JSON.stringify(current));
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join('\n\nCaused by: ');

@@ -28,7 +28,7 @@ const productionEnv = () => ({
 });
 
 /** A real app with two routes that fail the way a bug does: an unexpected error with a cause. */
-async function appFor(db: TestDatabase, env: Record<string, string>): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+async function appFor(db: TestDatabase, env: Record<string, string>): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-error-page-'));
   const config = loadConfig({ DATA_DIR: dataDir, ...env });
   const logger = createLogger({ level: 'silent' });
@@ -44,7 +44,7 @@ async function appFor(db: TestDatabase, env: Record<string, string>): Promise<{ 
   await app.ready();
   return {
     app,
-    async close() {
+    close: async () => {
       await app.close();
       await live.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -75,7 +75,7 @@ describe('the error page (issue 13: the stack trace in development only)', () =>
       assert.equal(victim.statusCode, 500);
       assert.match(victim.body, /data-testid="error-stack"[\s\S]*renderTheCaseFile/);
       const json = await app.inject({ method: 'GET', url: '/boom', headers: { accept: 'application/json' } });
-      assert.match((json.json() as { stack: string }).stack, /^Error: the service failed in renderTheCaseFile\n/);
+      assert.match(json.json<{ stack: string }>().stack, /^Error: the service failed in renderTheCaseFile\n/);
       // Refusals are not bugs: a 404 or 403 page carries no stack.
       const missing = await app.inject({ method: 'GET', url: '/no-such-page', headers: { accept: 'text/html' } });
       assert.equal(missing.statusCode, 404);
@@ -96,11 +96,12 @@ describe('the error page (issue 13: the stack trace in development only)', () =>
           const page = await app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
           assert.equal(page.statusCode, 500);
           assert.match(page.body, /Sorry, there is a problem with the service/);
-          for (const leak of [/error-stack/, /Stack trace/, /renderTheCaseFile/, /missing_table/, /error-page\.test/]) assert.doesNotMatch(page.body, leak, `${url}`);
+          for (const leak of [/error-stack/, /Stack trace/, /renderTheCaseFile/, /missing_table/, /error-page\.test/])
+            assert.doesNotMatch(page.body, leak, `${url}`);
         }
         const json = await app.inject({ method: 'GET', url: '/boom', headers: { accept: 'application/json' } });
         assert.equal(json.statusCode, 500);
-        assert.deepEqual(Object.keys(json.json() as object).sort(), ['correlationId', 'error']);
+        assert.deepEqual(Object.keys(json.json<object>()).sort(), ['correlationId', 'error']);
       } finally {
         await close();
       }

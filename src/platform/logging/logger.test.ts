@@ -43,16 +43,30 @@ describe('readable development logs (LOG_FORMAT=pretty, npm run dev)', () => {
       { incident: { callerName: 'Jane Doe', callerPhone: '+447700900123', location: '1 High Street, Maidstone', grade: 2 }, people: [{ name: 'John Roe' }] },
       'incident received',
     );
-    logger.child({ reqId: 'c-1' }).info({ req: { method: 'GET', url: '/v/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU?mobile=07700900123', id: 'c-1' } }, 'request');
+    logger
+      .child({ reqId: 'c-1' })
+      .info({ req: { method: 'GET', url: '/v/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU?mobile=07700900123', id: 'c-1' } }, 'request');
     logger.warn({ password: 'hunter2-hunter2', authorization: 'Bearer abc.def' }, 'sign-in');
     const text = lines.join('');
-    for (const secret of ['Jane Doe', '+447700900123', 'High Street', 'John Roe', '9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU', '07700900123', 'hunter2', 'abc.def'])
+    for (const secret of [
+      'Jane Doe',
+      '+447700900123',
+      'High Street',
+      'John Roe',
+      '9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU',
+      '07700900123',
+      'hunter2',
+      'abc.def',
+    ])
       assert.ok(!text.includes(secret), `${secret} leaked into the pretty log`);
     assert.match(text, /INFO.*: incident received/);
     assert.match(text, /WARN.*: sign-in/);
     assert.match(text, /"grade": 2/);
     assert.match(text, /\/v\/\[redacted\]\?\[redacted\]/);
-    assert.ok(lines.every((line) => !line.trimStart().startsWith('{')), 'pretty lines are not JSON');
+    assert.ok(
+      lines.every((line) => !line.trimStart().startsWith('{')),
+      'pretty lines are not JSON',
+    );
   });
 
   it('writes each line at once, so the last line before process.exit is not lost', () => {
