@@ -3,8 +3,10 @@
 import { dataAccess } from '../src/composition.js';
 import { AuditTrail } from '../src/platform/audit/audit-trail.js';
 import { createTestDatabase, postgresSkipReason, type DatabaseKind } from '../test/support/databases.js';
+import { printMachine } from './machine.js';
 
 const events = Number(process.argv[2] ?? 2000);
+printMachine();
 const context = { actor: { type: 'system' as const, name: 'bench' }, correlationId: 'bench' };
 
 async function run(kind: DatabaseKind): Promise<void> {

@@ -1,3 +1,4 @@
+// Concurrent video calls through the server: join → first remote frame on both sides, server CPU per call, drops.
 // Video call set-up through the server's media plane: N concurrent officer↔victim calls between headless
 // Chromium pages (fake camera and microphone). Prints figures; it is not a test.
 // Run: npx tsx bench/call-setup.ts [calls=2] [seconds of steady call=10]
@@ -6,9 +7,11 @@ import { acceptedConsultation, callStats, type CallStats } from '../e2e/support/
 import { freePort, launchParticipant, startServer, type Participant } from '../e2e/support/harness.js';
 import { SignInPage } from '../e2e/support/pages.js';
 import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
+import { printMachine } from './machine.js';
 
 const calls = Number(process.argv[2] ?? 2);
 const steadySeconds = Number(process.argv[3] ?? 10);
+printMachine();
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,3 +1,4 @@
+// Evidence throughput: integrity re-hashing and export-to-folder, in MiB/s, and memory (PGlite, PostgreSQL).
 // Evidence throughput: the integrity job re-hashing masters, and an export package built and delivered to the
 // folder sink (re-hashed while packed, then read back), on PGlite (and PostgreSQL when reachable).
 // Run: npx tsx bench/evidence.ts [items] [MiB per item]
@@ -11,9 +12,11 @@ import { UNFINISHED_TASK_STATES } from '../src/features/evidence/evidence-work.s
 import { services as buildServices } from '../src/composition.js';
 import { createTestDatabase, postgresSkipReason, type DatabaseKind } from '../test/support/databases.js';
 import { allowRoundTheClock, contextFor, createUser, newCall } from '../test/support/test-app.js';
+import { printMachine } from './machine.js';
 
 const itemCount = Number(process.argv[2] ?? 20);
 const mibPerItem = Number(process.argv[3] ?? 8);
+printMachine();
 
 async function run(kind: DatabaseKind): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-bench-evidence-'));

@@ -4,8 +4,10 @@ import { dataAccess } from '../src/composition.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { LiveHub } from '../src/platform/live/live-hub.js';
 import { createTestDatabase, postgresSkipReason, type DatabaseKind } from '../test/support/databases.js';
+import { printMachine } from './machine.js';
 
 const changes = Number(process.argv[2] ?? 500);
+printMachine();
 
 async function run(kind: DatabaseKind): Promise<void> {
   const db = await createTestDatabase(kind);

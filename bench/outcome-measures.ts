@@ -1,3 +1,4 @@
+// The outcome dashboard's query and computation over many seeded consultations, and its memory.
 // Outcome measures dashboard: how long the figures take to compute from the stored events (one SQL read of the
 // per-consultation facts + the pure computation) over many seeded consultations spread across 90 days, and the
 // memory it needs, on PGlite (and PostgreSQL when reachable).
@@ -20,10 +21,12 @@ import {
   triages,
 } from '../src/platform/db/schema.js';
 import { createTestDatabase, postgresSkipReason, type DatabaseKind } from '../test/support/databases.js';
+import { printMachine } from './machine.js';
 
 const count = Number(process.argv[2] ?? 10_000);
 const DAYS = 90;
 const CHUNK = 500;
+printMachine();
 
 /** A deterministic spread of journeys: most connect, some are ineligible, some wait for no officer. */
 async function seed(database: Database): Promise<void> {

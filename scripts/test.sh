@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`): every test, unit, integration and end-to-end, on PGlite and PostgreSQL.
+# One layer: `bash scripts/test.sh unit|integration|e2e` (npm run test:unit, test:integration, test:e2e).
+# Anything after the layer goes to node's test runner, e.g. `npm run test:unit -- --test-name-pattern=DASH`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+layer=all
+case "${1:-}" in
+  all | unit | integration | e2e)
+    layer=$1
+    shift
+    ;;
+esac
 # The project's pinned Node.js (the npm `node` package, ADR 0007) comes first, however this script was started.
 export PATH="$PWD/node_modules/.bin:$PATH"
 
@@ -29,11 +38,27 @@ if [ ! -d node_modules ]; then
 fi
 
 echo "Testing on Node.js $(node --version) ($(command -v node))"
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
-mapfile -t browser_files < <(find e2e -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+unit_files=()
+integration_files=()
+browser_files=()
+# Unit: src/**/*.test.ts (pure rules and single modules). Integration: test/**/*.test.ts. End-to-end: e2e/**/*.test.ts.
+if [ "$layer" = all ] || [ "$layer" = unit ]; then
+  mapfile -t unit_files < <(find src -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+fi
+if [ "$layer" = all ] || [ "$layer" = integration ]; then
+  mapfile -t integration_files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+fi
+if [ "$layer" = all ] || [ "$layer" = e2e ]; then
+  mapfile -t browser_files < <(find e2e -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+fi
+files=("${unit_files[@]}" "${integration_files[@]}")
 status=0
-node --import tsx --test --test-concurrency=2 "$@" "${files[@]}" || status=$?
+if [ ${#files[@]} -gt 0 ]; then
+  node --import tsx --test --test-concurrency=2 "$@" "${files[@]}" || status=$?
+fi
 # End-to-end files one at a time: each runs several Chromium processes and a media server, and two at once on a
 # 2-core machine starve the media (packet loss, frozen decoders, timeouts) and fail calls that are fine.
-node --import tsx --test --test-concurrency=1 "$@" "${browser_files[@]}" || status=$?
+if [ ${#browser_files[@]} -gt 0 ]; then
+  node --import tsx --test --test-concurrency=1 "$@" "${browser_files[@]}" || status=$?
+fi
 exit "$status"

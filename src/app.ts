@@ -144,7 +144,9 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, code: error.code }, 'request refused');
     const message = status >= 500 ? 'Sorry, there is a problem with the service. Try again later.' : friendlyMessage(error, status);
-    return sendError(request, reply, status, message, error instanceof AppError ? error.fieldErrors : undefined);
+    // `npm run dev` (NODE_ENV=development): the stack trace on the error page. Never in production or tests.
+    const stack = status >= 500 && config.nodeEnv === 'development' ? developmentStack(error) : undefined;
+    return sendError(request, reply, status, message, error instanceof AppError ? error.fieldErrors : undefined, stack);
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'Page not found. If you typed the web address, check it is correct.'));
 
@@ -201,14 +203,27 @@ function friendlyMessage(error: Error & { code?: string; validation?: unknown },
   return status === 404 ? 'Not found.' : 'The request could not be processed. Check what you sent and try again.';
 }
 
-function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string, fields?: Record<string, string>) {
+/** The error's stack and those of its causes (a database error is usually the cause of the one thrown). */
+function developmentStack(error: Error): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
+    parts.push(current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : JSON.stringify(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join('\n\nCaused by: ');
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string, fields?: Record<string, string>, stack?: string) {
   reply.code(status);
-  if (wantsJson(request)) return reply.send({ error: message, ...(fields && Object.keys(fields).length ? { fields } : {}), correlationId: request.id });
+  if (wantsJson(request))
+    return reply.send({ error: message, ...(fields && Object.keys(fields).length ? { fields } : {}), correlationId: request.id, ...(stack ? { stack } : {}) });
   // A link-holder's pages never show the staff header or links into the staff service.
-  if (request.url.startsWith('/v/')) return reply.view('victim/victim-error.njk', { status, message, correlationId: request.id });
+  if (request.url.startsWith('/v/')) return reply.view('victim/victim-error.njk', { status, message, correlationId: request.id, stack });
   return reply.view('error.njk', {
     status,
     message,
+    stack,
     correlationId: request.id,
     user: request.user,
     signedInAs: request.staffSession?.user,

@@ -44,6 +44,13 @@ describe('configuration', () => {
     }
   });
 
+  it('logs JSON unless LOG_FORMAT=pretty (npm run dev), which production refuses: pino-pretty is a development dependency', () => {
+    assert.equal(loadConfig({}).logFormat, 'json');
+    assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+    assert.ok(problems({ LOG_FORMAT: 'colourful' }).some((p) => p.startsWith('LOG_FORMAT must be one of json, pretty')));
+    assert.ok(problems({ ...productionReady, LOG_FORMAT: 'pretty' }).some((p) => p.startsWith('LOG_FORMAT=pretty is for development')));
+  });
+
   it('does not seed demo data in production unless told to (and then refuses)', () => {
     assert.ok(!problems({ NODE_ENV: 'production' }).some((p) => p.startsWith('SEED_DEMO_DATA')));
   });

@@ -41,6 +41,8 @@ export interface Config {
   audit: AuditConfig;
   seedDemoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `json` (one object a line, for machines) or `pretty` (pino-pretty, a development dependency: `npm run dev`). */
+  logFormat: 'json' | 'pretty';
   bodyLimitBytes: number;
   /** Whose X-Forwarded-For is believed for the client address (TRUST_PROXY); default nobody's. */
   trustProxy: TrustProxy;
@@ -276,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^https?:\/\//.test(quickExitUrl)) problems.push(`QUICK_EXIT_URL must be an http(s) URL (got "${quickExitUrl}")`);
   const seedDemoData = boolean('SEED_DEMO_DATA', !production);
   const mfaRequired = boolean('MFA_REQUIRED', production);
+  const logFormat = oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json');
 
   if (production) {
     if (!databaseUrl) problems.push('DATABASE_URL is required in production: the embedded PGlite database is for a single development machine');
@@ -295,6 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (!publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be an https:// URL in production');
     if (seedDemoData) problems.push('SEED_DEMO_DATA must be false in production: demo accounts have published passwords');
     if (!mfaRequired) problems.push('MFA_REQUIRED cannot be false in production: every account must use a second factor (SEC-08)');
+    if (logFormat === 'pretty') problems.push('LOG_FORMAT=pretty is for development (pino-pretty is not installed with --omit=dev); use json in production');
     if (smsProvider === 'outbox') problems.push('SMS_PROVIDER=outbox keeps texts on the server and is refused in production; configure a real provider');
   }
 
@@ -367,6 +371,7 @@ export function loadConfig(env: Env = process.env): Config {
     audit: audit.config,
     seedDemoData,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    logFormat,
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
     trustProxy: trustProxy.value,
     metrics: parseMetrics(env, problems, { production, host, port }),

@@ -15,7 +15,7 @@ try {
   throw error;
 }
 
-const logger = createLogger({ level: config.logLevel });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat });
 const nodeCheck = checkNodeVersion();
 if (nodeCheck.supported) logger.info({ node: nodeCheck.version }, nodeCheck.message);
 else logger.warn({ node: nodeCheck.version }, nodeCheck.message);

@@ -6,7 +6,8 @@ import { services as buildServices, type Services } from './composition.js';
 import type { Config } from './config.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from './features/demo/demo-seeder.js';
 import { systemContext } from './platform/context.js';
-import { openDatabase, type Database } from './platform/db/database.js';
+import { openDatabase, pgliteDirOf, type Database } from './platform/db/database.js';
+import { claimPgliteLock } from './platform/db/pglite-lock.js';
 import { auditTableRisks, migrateAsOwner } from './platform/db/database-roles.js';
 import { EXPORT_JOB, WORKING_COPY_JOB } from './features/evidence/evidence-work.service.js';
 import { JobQueue } from './platform/jobs/job-queue.js';
@@ -31,10 +32,18 @@ export const SATISFACTION_SURVEY_JOB = 'outcomes.send-surveys';
 
 /** Everything `npm start` does short of listening: database (migrated), services, demo data, jobs, HTTP app. */
 export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number } = {}): Promise<Runtime> {
-  // Issue 12: with DATABASE_MIGRATION_URL the owner role migrates and grants; the server then runs as the app role.
-  const owner = await migrateAsOwner(config);
-  if (owner.grantedTo) logger.info({ appRole: owner.grantedTo }, 'migrated as the owner role and granted the application role its privileges');
-  const database = await openDatabase(config);
+  // PGlite is one process's database: a second server or an rvr command must not open it while this one runs.
+  const releaseLock = config.databaseUrl ? undefined : claimPgliteLock(pgliteDirOf(config.dataDir), 'server');
+  let database: Database;
+  try {
+    // Issue 12: with DATABASE_MIGRATION_URL the owner role migrates and grants; the server then runs as the app role.
+    const owner = await migrateAsOwner(config);
+    if (owner.grantedTo) logger.info({ appRole: owner.grantedTo }, 'migrated as the owner role and granted the application role its privileges');
+    database = await openDatabase(config);
+  } catch (error) {
+    releaseLock?.();
+    throw error;
+  }
   let checkpointTimer: NodeJS.Timeout | undefined;
   try {
     await database.migrate();
@@ -105,11 +114,13 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
         clearInterval(checkpointTimer);
         await services.auditLog.writeCheckpoint('shutdown').catch((error: Error) => logger.error({ err: error }, 'audit checkpoint not written at shutdown'));
         await database.close();
+        releaseLock?.();
       },
     };
   } catch (error) {
     clearInterval(checkpointTimer);
     await database.close().catch(() => undefined);
+    releaseLock?.();
     throw error;
   }
 }

@@ -5,7 +5,8 @@ import { services as buildServices, type Services } from '../composition.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { AppError } from '../platform/errors.js';
 import type { RequestContext } from '../platform/context.js';
-import { openDatabase, openPostgres } from '../platform/db/database.js';
+import { openDatabase, openPostgres, pgliteDirOf } from '../platform/db/database.js';
+import { claimPgliteLock, PgliteInUseError } from '../platform/db/pglite-lock.js';
 import { applicationRoleGrants, grantApplicationRole, migrateAsOwner, roleOfUrl } from '../platform/db/database-roles.js';
 import type { ChainVerification } from '../platform/audit/audit-trail.js';
 import { parseRoles } from '../platform/auth/user-admin.service.js';
@@ -39,7 +40,8 @@ Commands:
   db grants                       give the application's database role its privileges (or print them)
   keys reseal                     seal every TOTP seed under the current SESSION_SECRET (key rotation)
 
-The database is chosen as by the server: DATABASE_URL, or the embedded PGlite under DATA_DIR.
+The database is chosen as by the server: DATABASE_URL, or the embedded PGlite under DATA_DIR, which only one
+process may open: while the server runs, commands on it are refused (exit 75); stop the server first.
 'rvr migrate' and 'rvr db grants' use DATABASE_MIGRATION_URL (the owner role) when it is set.
 Run 'rvr <command> --help' for a command's options.`,
   migrate:
@@ -127,6 +129,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       throw error;
     }
   }
+  // PGlite is one process's database: never opened behind a running server's back (issue 13).
+  let releaseLock: (() => void) | undefined;
+  if (!config.databaseUrl) {
+    try {
+      releaseLock = claimPgliteLock(pgliteDirOf(config.dataDir), 'cli');
+    } catch (error) {
+      if (!(error instanceof PgliteInUseError)) throw error;
+      err(`rvr: ${error.message}`);
+      return 75;
+    }
+  }
+  try {
+    return await runWithDatabase(command, rest, { context, config, io, out, err });
+  } finally {
+    releaseLock?.();
+  }
+}
+
+async function runWithDatabase(command: string, rest: string[], deps: Omit<CommandDeps, 'services' | 'databaseDescription'>): Promise<number> {
+  const { config, out, err } = deps;
   if (command === 'migrate') {
     const owner = await migrateAsOwner(config);
     if (owner.grantedTo) out(`Migrated as the owner role; granted "${owner.grantedTo}" the application's privileges.`);
@@ -135,7 +157,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     await database.migrate();
     const services = buildServices({ config, database });
-    return await runCommand(command, rest, { services, context, config, io, out, err, databaseDescription: database.description });
+    return await runCommand(command, rest, { ...deps, services, databaseDescription: database.description });
   } catch (error) {
     if (error instanceof UsageError) {
       err(`rvr ${command}: ${error.message}\n\n${HELP[command]}`);

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import { runCli } from '../../src/cli/cli.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -38,6 +40,8 @@ describe('the server process (npm start)', () => {
       const port = await server.listening;
       const log = server.output();
       assert.match(log, /embedded PGlite at .*pglite/);
+      // Issue 13: while it runs, the server holds the embedded database (the CLI and a second server check this).
+      assert.equal((JSON.parse(fs.readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')) as { pid: number }).pid, server.child.pid);
       assert.match(log, /local disk at .*blobs/);
       assert.match(log, /demo sign-in: usernames handler/);
       assert.match(log, /seeded demo accounts and incidents/);
@@ -60,6 +64,7 @@ describe('the server process (npm start)', () => {
       assert.match(response, /^HTTP\/1\.1 403/, 'the in-flight request was answered (403: it carried no CSRF token)');
       assert.equal(await server.exited, 0);
       assert.match(server.output(), /shutdown complete: database closed/);
+      assert.ok(!fs.existsSync(path.join(dataDir, 'pglite.lock')), 'the lock is removed on shutdown');
       // DP-01 (issue 12): a signed checkpoint at start and at shutdown, in the log and in the checkpoint file.
       assert.equal(server.output().match(/"auditCheckpoint":\{/g)?.length, 2);
       const checkpoints = fs.readFileSync(path.join(dataDir, 'audit-checkpoints.jsonl'), 'utf8').trim().split('\n');
@@ -90,5 +95,48 @@ describe('the server process (npm start)', () => {
     const output = server.output();
     for (const name of ['DATABASE_URL', 'SESSION_SECRET', 'PUBLIC_BASE_URL', 'SMS_PROVIDER', 'AUDIT_HMAC_KEY']) assert.match(output, new RegExp(name));
     await server.listening.catch(() => undefined);
+  });
+});
+
+/** The CLI run in this process, as `npm run rvr -- <args>` would run it. */
+async function rvr(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (chunks: string[]) => new Writable({ write: (chunk, _encoding, done) => (chunks.push(String(chunk)), done()) });
+  const code = await runCli(args, { env: { NODE_ENV: 'test', ...env }, stdout: sink(out), stderr: sink(err), stdin: Readable.from(['']) });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+describe('the embedded database has one user at a time (issue 13)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-lock-'));
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const pgliteDir = path.join(dataDir, 'pglite');
+
+  it('the CLI and a second server refuse a database the running server holds, and a killed server does not block it', async () => {
+    const server = startServer({ DATA_DIR: dataDir });
+    try {
+      await server.listening;
+      const refused = await rvr(['apikey', 'list'], { DATA_DIR: dataDir });
+      assert.equal(refused.code, 75);
+      assert.equal(refused.stderr.trim(), `rvr: the server (pid ${server.child.pid}) is using ${pgliteDir}: stop it first, or use DATABASE_URL`);
+      assert.equal(refused.stdout, '');
+      // A command that never opens the database still answers.
+      assert.equal((await rvr(['--help'], { DATA_DIR: dataDir })).code, 0);
+
+      const second = startServer({ DATA_DIR: dataDir });
+      assert.equal(await second.exited, 1);
+      assert.match(second.output(), new RegExp(`RVR will not start: the server \\(pid ${server.child.pid}\\) is using ${pgliteDir}: stop it first`));
+      await second.listening.catch(() => undefined);
+
+      // kill -9: the lock stays behind, but its process is gone, so it is stale and the CLI goes ahead.
+      server.child.kill('SIGKILL');
+      await server.exited;
+      assert.ok(fs.existsSync(path.join(dataDir, 'pglite.lock')));
+      const after = await rvr(['apikey', 'list'], { DATA_DIR: dataDir });
+      assert.equal(after.code, 0, after.stderr);
+      assert.ok(!fs.existsSync(path.join(dataDir, 'pglite.lock')), 'the CLI removes its own lock when it finishes');
+    } finally {
+      server.child.kill('SIGKILL');
+    }
   });
 });

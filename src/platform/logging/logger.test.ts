@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createLogger, loggableUrl } from './logger.js';
 
-function capture() {
+function capture(format: 'json' | 'pretty' = 'json') {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -11,7 +11,7 @@ function capture() {
       done();
     },
   });
-  return { lines, logger: createLogger({ level: 'info', destination }) };
+  return { lines, logger: createLogger({ level: 'info', destination, format }) };
 }
 
 describe('logger redaction of personal data (DP-02)', () => {
@@ -33,5 +33,45 @@ describe('logger redaction of personal data (DP-02)', () => {
     assert.equal(loggableUrl('/v/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU'), '/v/[redacted]');
     assert.equal(loggableUrl('/v/call'), '/v/call');
     assert.equal(loggableUrl('/v/socket'), '/v/socket');
+  });
+});
+
+describe('readable development logs (LOG_FORMAT=pretty, npm run dev)', () => {
+  it('are pretty-printed, not JSON, and redacted exactly like the JSON logs', () => {
+    const { lines, logger } = capture('pretty');
+    logger.info(
+      { incident: { callerName: 'Jane Doe', callerPhone: '+447700900123', location: '1 High Street, Maidstone', grade: 2 }, people: [{ name: 'John Roe' }] },
+      'incident received',
+    );
+    logger
+      .child({ reqId: 'c-1' })
+      .info({ req: { method: 'GET', url: '/v/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU?mobile=07700900123', id: 'c-1' } }, 'request');
+    logger.warn({ password: 'hunter2-hunter2', authorization: 'Bearer abc.def' }, 'sign-in');
+    const text = lines.join('');
+    for (const secret of [
+      'Jane Doe',
+      '+447700900123',
+      'High Street',
+      'John Roe',
+      '9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU',
+      '07700900123',
+      'hunter2',
+      'abc.def',
+    ])
+      assert.ok(!text.includes(secret), `${secret} leaked into the pretty log`);
+    assert.match(text, /INFO.*: incident received/);
+    assert.match(text, /WARN.*: sign-in/);
+    assert.match(text, /"grade": 2/);
+    assert.match(text, /\/v\/\[redacted\]\?\[redacted\]/);
+    assert.ok(
+      lines.every((line) => !line.trimStart().startsWith('{')),
+      'pretty lines are not JSON',
+    );
+  });
+
+  it('writes each line at once, so the last line before process.exit is not lost', () => {
+    const { lines, logger } = capture('pretty');
+    logger.info('shutdown complete');
+    assert.equal(lines.length, 1);
   });
 });

@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 /**
  * Keys whose values are personal data or secrets. Victims' names, numbers and addresses must never reach
@@ -65,8 +67,34 @@ export function loggableUrl(url: string): string {
   return q === -1 ? safePath : `${safePath}?${REDACTED}`;
 }
 
-export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
-  return pino(
+const requireOptional = createRequire(import.meta.url);
+
+/**
+ * Readable logs for `npm run dev` (LOG_FORMAT=pretty): pino-pretty, a development-only dependency, formats each
+ * line after the logger has redacted it, so a pretty log is exactly as free of personal data as a JSON one.
+ * Formatting happens in the write itself (no worker thread, no stream in between), so a line logged just before
+ * `process.exit` is still written. Undefined when pino-pretty is not installed (`npm ci --omit=dev`).
+ */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream | undefined {
+  let prettyFactory: typeof PinoPretty.prettyFactory;
+  try {
+    ({ prettyFactory } = requireOptional('pino-pretty') as typeof PinoPretty);
+  } catch {
+    return undefined;
+  }
+  const prettify = prettyFactory({
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    // Colours on a terminal (pino-pretty's default); plain text into anything else a caller passes.
+    ...(destination ? { colorize: false } : {}),
+  });
+  const sink = destination ?? pino.destination({ dest: 1, sync: true });
+  return { write: (line: string) => sink.write(prettify(line)) };
+}
+
+export function createLogger(options: { level: string; destination?: DestinationStream; format?: 'json' | 'pretty' }): Logger {
+  const pretty = options.format === 'pretty' ? prettyStream(options.destination) : undefined;
+  const logger = pino(
     {
       level: options.level,
       base: { service: 'rvr' },
@@ -78,6 +106,8 @@ export function createLogger(options: { level: string; destination?: Destination
         err: pino.stdSerializers.err,
       },
     },
-    options.destination,
+    pretty ?? options.destination,
   );
+  if (options.format === 'pretty' && !pretty) logger.warn('LOG_FORMAT=pretty needs pino-pretty, a development dependency (run npm install); logging JSON');
+  return logger;
 }
