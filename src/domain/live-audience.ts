@@ -1,3 +1,4 @@
+import { mayConductConsultation } from './ownership.js';
 import { hasPermission } from './permissions.js';
 import type { Role } from './roles.js';
 
@@ -26,10 +27,8 @@ export function mayReceiveLiveEvent(viewer: { id: string; roles: readonly Role[]
     case 'call':
     case 'safety_alert':
     case 'statement':
-      return (
-        hasPermission(viewer.roles, 'supervision.board') ||
-        (hasPermission(viewer.roles, 'call.conduct') && assignedOfficerId !== null && viewer.id === assignedOfficerId)
-      );
+      // The same rule as the work itself (src/domain/ownership.ts): the officer who conducts it hears of it.
+      return hasPermission(viewer.roles, 'supervision.board') || mayConductConsultation({ userId: viewer.id, roles: viewer.roles }, assignedOfficerId).allowed;
     default:
       // An event type added without a rule here reaches nobody until it has one.
       return false;

@@ -12,26 +12,24 @@ import type { LiveEvent } from '../../src/platform/live/live.repository.js';
 import { MAX_STREAMS_PER_SESSION } from '../../src/platform/live/live.routes.js';
 import { listenForMetrics } from '../../src/platform/metrics/metrics.js';
 import { describeOnEachDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, Browser, buildTestApp, callInput, cliContext, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import {
+  allowRoundTheClock,
+  Browser,
+  buildTestApp,
+  callInput,
+  cliContext,
+  contextFor,
+  createUser,
+  newCall,
+  type TestApp,
+  productionTestEnv,
+} from '../support/test-app.js';
 
 // Issue 12, item 5: the edges of the HTTP service (proxy trust, idempotent replays, connections after a refusal,
 // deeply nested input, caching of personal data, the live stream's audience and the metrics endpoint).
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
 const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
-
-/** What production needs to start, short of a real database (the test supplies its own). */
-const productionEnv = () => ({
-  NODE_ENV: 'production',
-  DATABASE_URL: 'postgres://rvr@db.internal:5432/rvr',
-  SESSION_SECRET: randomBytes(32).toString('hex'),
-  AUDIT_HMAC_KEY: randomBytes(32).toString('hex'),
-  PUBLIC_BASE_URL: 'https://rvr.example.police.uk',
-  SEED_DEMO_DATA: 'false',
-  SMS_PROVIDER: 'notify',
-  NOTIFY_API_KEY: 'unused_in_tests-11111111-1111-4111-8111-111111111111-22222222-2222-4222-8222-222222222222',
-  NOTIFY_TEMPLATE_ID: '33333333-3333-4333-8333-333333333333',
-});
 
 function logCollector() {
   const lines: string[] = [];
@@ -579,7 +577,7 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
     let prod: TestApp;
     const prodLogs = logCollector();
     before(async () => {
-      prod = await buildTestApp(kind, { env: { ...productionEnv(), SIGN_IN_ATTEMPTS_PER_MINUTE: '3' }, logDestination: prodLogs.destination });
+      prod = await buildTestApp(kind, { env: { ...productionTestEnv(), SIGN_IN_ATTEMPTS_PER_MINUTE: '3' }, logDestination: prodLogs.destination });
       await createUser(prod.services, 'prod-user', ['call_handler']);
     });
     after(() => prod.close());
@@ -632,7 +630,7 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
     before(async () => {
       prod = await buildTestApp(kind, {
         env: {
-          ...productionEnv(),
+          ...productionTestEnv(),
           SIGN_IN_ATTEMPTS_PER_MINUTE: '3',
           TRUST_PROXY: '127.0.0.1',
           METRICS_PORT: '0',

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,21 +10,10 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { LiveHub } from '../../src/platform/live/live-hub.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { productionTestEnv } from '../support/test-app.js';
 
 // Issue 13 §4: `npm run dev` shows the stack trace on the error page; production and tests never do.
 // The error handler does not touch the database, so one embedded database serves every app here.
-
-const productionEnv = () => ({
-  NODE_ENV: 'production',
-  DATABASE_URL: 'postgres://rvr@db.internal:5432/rvr',
-  SESSION_SECRET: randomBytes(32).toString('hex'),
-  AUDIT_HMAC_KEY: randomBytes(32).toString('hex'),
-  PUBLIC_BASE_URL: 'https://rvr.example.police.uk',
-  SEED_DEMO_DATA: 'false',
-  SMS_PROVIDER: 'notify',
-  NOTIFY_API_KEY: 'unused_in_tests-11111111-1111-4111-8111-111111111111-22222222-2222-4222-8222-222222222222',
-  NOTIFY_TEMPLATE_ID: '33333333-3333-4333-8333-333333333333',
-});
 
 /** A real app with two routes that fail the way a bug does: an unexpected error with a cause. */
 async function appFor(db: TestDatabase, env: Record<string, string>): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
@@ -86,7 +74,7 @@ describe('the error page (issue 13: the stack trace in development only)', () =>
   });
 
   for (const [name, env] of [
-    ['production', productionEnv()],
+    ['production', productionTestEnv()],
     ['test', { NODE_ENV: 'test' }],
   ] as const) {
     it(`never shows it in ${name}`, async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,19 @@ import { OidcClient } from '../../src/platform/auth/oidc-client.js';
 import { LiveHub } from '../../src/platform/live/live-hub.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
+
+/** What production needs to start, short of a real database (the test supplies its own): fresh random secrets each time. */
+export const productionTestEnv = () => ({
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://rvr@db.internal:5432/rvr',
+  SESSION_SECRET: randomBytes(32).toString('hex'),
+  AUDIT_HMAC_KEY: randomBytes(32).toString('hex'),
+  PUBLIC_BASE_URL: 'https://rvr.example.police.uk',
+  SEED_DEMO_DATA: 'false',
+  SMS_PROVIDER: 'notify',
+  NOTIFY_API_KEY: 'unused_in_tests-11111111-1111-4111-8111-111111111111-22222222-2222-4222-8222-222222222222',
+  NOTIFY_TEMPLATE_ID: '33333333-3333-4333-8333-333333333333',
+});
 
 export interface TestApp {
   app: FastifyInstance;

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { hasPermission, mayReadInvestigation } from '../../domain/permissions.js';
 import type { Services } from '../../composition.js';
 import { CONSULTATION_STATES } from '../../domain/consultation-state.js';
@@ -58,6 +58,18 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
       evaluation: await services.evaluation.forConsultation(request.params.id),
     };
   };
+  /**
+   * A refused action on the page: the consultation page again with the reason, keeping what was typed. A refusal
+   * for this person (403: another officer's consultation) or a missing consultation goes to the error handler,
+   * which logs it.
+   */
+  const showRefusal = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, error: unknown, page: Record<string, unknown>) => {
+    if (wantsJson(request) || !(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
+    const detail = await pageData(request);
+    return reply
+      .code(error.statusCode)
+      .view('consultations/consultation.njk', { pageTitle: `Consultation ${detail.consultation.reference}`, ...detail, ...page });
+  };
   return async (app) => {
     app.get<{ Params: { id: string } }>(
       '/consultations/:id',
@@ -84,14 +96,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
           await services.triage.override(contextOf(request), request.params.id, request.body.rationale);
           return reply.redirect(`/consultations/${request.params.id}`, 303);
         } catch (error) {
-          if (!(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
-          const detail = await pageData(request);
-          return reply.code(error.statusCode).view('consultations/consultation.njk', {
-            pageTitle: `Consultation ${detail.consultation.reference}`,
-            ...detail,
-            refusal: error.message,
-            attempted: { to: 'override' },
-          });
+          return showRefusal(request, reply, error, { refusal: (error as Error).message, attempted: { to: 'override' } });
         }
       },
     );
@@ -106,16 +111,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
           if (wantsJson(request)) return { consultation };
           return reply.redirect(`/consultations/${consultation.id}`, 303);
         } catch (error) {
-          // A refused transition on the page: show the page again with the reason, keeping what was typed. Refused for
-          // this person (another officer's consultation) goes to the error handler, which logs it.
-          if (wantsJson(request) || !(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
-          const detail = await pageData(request);
-          return reply.code(error.statusCode).view('consultations/consultation.njk', {
-            pageTitle: `Consultation ${detail.consultation.reference}`,
-            ...detail,
-            refusal: error.message,
-            attempted: { to: request.body.to, reason: request.body.reason },
-          });
+          return showRefusal(request, reply, error, { refusal: (error as Error).message, attempted: { to: request.body.to, reason: request.body.reason } });
         }
       },
     );
@@ -129,13 +125,9 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
           if (wantsJson(request)) return { consultation };
           return reply.redirect(`/consultations/${consultation.id}`, 303);
         } catch (error) {
-          if (wantsJson(request) || !(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
-          const detail = await pageData(request);
-          return reply.code(error.statusCode).view('consultations/consultation.njk', {
-            pageTitle: `Consultation ${detail.consultation.reference}`,
-            ...detail,
-            reassignRefusal: error.message,
-            reassignErrors: error.fieldErrors,
+          return showRefusal(request, reply, error, {
+            reassignRefusal: (error as Error).message,
+            reassignErrors: (error as AppError).fieldErrors,
             attempted: { to: 'reassign', reason: request.body.reason, officerId: request.body.officerId },
           });
         }

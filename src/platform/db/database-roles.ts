@@ -70,16 +70,12 @@ BEGIN
   END IF;
   EXECUTE format('ALTER SCHEMA pgboss OWNER TO %I', app);
   FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = 'pgboss' AND c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) <> app LOOP
+           WHERE n.nspname = 'pgboss' AND c.relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(c.relowner) <> app LOOP
     EXECUTE format('ALTER TABLE pgboss.%I OWNER TO %I', r.relname, app);
   END LOOP;
   FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = 'pgboss' AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> app LOOP
     EXECUTE format('ALTER SEQUENCE pgboss.%I OWNER TO %I', r.relname, app);
-  END LOOP;
-  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = 'pgboss' AND c.relkind IN ('v', 'm') AND pg_get_userbyid(c.relowner) <> app LOOP
-    EXECUTE format('ALTER TABLE pgboss.%I OWNER TO %I', r.relname, app);
   END LOOP;
   FOR r IN SELECT p.oid::regprocedure AS routine FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
            WHERE n.nspname = 'pgboss' AND pg_get_userbyid(p.proowner) <> app LOOP
