@@ -11,7 +11,7 @@ case "${1:-}" in
     shift
     ;;
 esac
-# The project's pinned Node.js (the npm `node` package, ADR 0007) comes first, however this script was started.
+# The project's pinned Node.js (the npm `node` package, ADR 0009) comes first, however this script was started.
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 # System packages the tests drive: Debian's Chromium (end-to-end), ffmpeg/ffprobe (recordings, working copies) and a font.

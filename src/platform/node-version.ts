@@ -1,4 +1,4 @@
-/** The Node.js line the platform is built and tested on (ADR 0007): the project pins it with the npm `node` package. */
+/** The Node.js line the platform is built and tested on (ADR 0009): the project pins it with the npm `node` package. */
 export const SUPPORTED_NODE_MAJOR = 24;
 
 export interface NodeVersionCheck {

@@ -446,6 +446,7 @@ await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, a
     assert.equal(exported.statusCode, 200, exported.body);
     assert.match(String(exported.headers['content-type']), /^text\/csv/);
     assert.match(String(exported.headers['content-disposition']), /^attachment; filename="rvr-evaluation-[0-9a-f]{8}-.*\.csv"$/);
+    assert.match(String(exported.headers['cache-control']), /\bno-store\b/, 'the export is never kept by a browser or proxy');
     assert.doesNotMatch(exported.body, /Trial Caller|7700|900456|Example Street|CAD-E-/, 'pseudonymous: no names, numbers, addresses or CAD references');
 
     const [header, ...rows] = parseCsv(exported.body);

@@ -97,11 +97,7 @@ export function evaluationRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         try {
           const { filename, csv } = await services.evaluation.exportCsv(contextOf(request), request.body.trialId, request.body.justification);
-          return reply
-            .header('content-type', 'text/csv; charset=utf-8')
-            .header('content-disposition', `attachment; filename="${filename}"`)
-            .header('cache-control', 'no-store')
-            .send(csv);
+          return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(csv);
         } catch (error) {
           if (!isFormRefusal(error)) throw error;
           const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { justification: error.message };

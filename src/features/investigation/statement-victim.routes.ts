@@ -27,7 +27,6 @@ export function statementVictimRoutes(services: Services): FastifyPluginAsync {
   const done = (request: FastifyRequest, reply: FastifyReply, body: object) => (wantsJson(request) ? reply.send(body) : reply.redirect('/v/call', 303));
   return async (app) => {
     app.get('/v/call/statement', { config: { access: 'call_link' } }, async (request, reply) => {
-      reply.header('cache-control', 'no-store');
       const statement = await services.victimStatements.victimView(request.linkSession!);
       if (wantsJson(request)) return { statement };
       return reply.view('investigation/statement-victim-fragment.njk', { statement });

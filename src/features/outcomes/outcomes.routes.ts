@@ -50,12 +50,10 @@ export function outcomesRoutes(services: Services): FastifyPluginAsync {
     );
 
     const surveyPage = (reply: FastifyReply, locals: Record<string, unknown>) => {
-      reply.header('cache-control', 'no-store');
       return reply.view('outcomes/survey.njk', { commentMaxLength: SURVEY_COMMENT_MAX_LENGTH, csrfToken: reply.generateCsrf(), ...locals });
     };
     const refusal = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
       if (!(error instanceof SurveyRefusedError)) throw error;
-      reply.header('cache-control', 'no-store');
       return reply.code(error.statusCode).view('outcomes/survey-refused.njk', { ...SURVEY_REFUSALS[error.refusal], correlationId: request.id });
     };
 
@@ -84,7 +82,6 @@ export function outcomesRoutes(services: Services): FastifyPluginAsync {
           }
           return refusal(request, reply, error);
         }
-        reply.header('cache-control', 'no-store');
         return reply.view('outcomes/survey-thanks.njk', {});
       },
     );

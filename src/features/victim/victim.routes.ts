@@ -57,7 +57,6 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
         // a person wrongly taken for one can still go on with the button, a deliberate step no previewer takes.
         const purpose = ['sec-purpose', 'purpose', 'x-purpose', 'x-moz'].map((name) => request.headers[name]).find((value) => typeof value === 'string');
         if (isAutomatedLinkFetch({ method: request.method, userAgent: request.headers['user-agent'], purpose })) {
-          reply.header('cache-control', 'no-store');
           return reply.view('victim/link-preview.njk', { csrfToken: reply.generateCsrf() });
         }
         return openLink(request, reply);
@@ -76,7 +75,6 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
     // The consent step until this link session has agreed to both, then the call.
     app.get('/v/call', { config: { access: 'call_link_before_consent' } }, async (request, reply) => {
       const session = request.linkSession!;
-      reply.header('cache-control', 'no-store');
       if (!session.consented) return reply.view('victim/consent.njk', { ...pageLocals(request, reply), role: session.participant.role });
       return reply.view('victim/call.njk', { ...pageLocals(request, reply), role: session.participant.role });
     });

@@ -116,7 +116,6 @@ export function closeLinkSocketsWithoutConsent(route: RouteOptions): void {
 
 /** A page or a plain form is sent to the consent step; a script gets 403 with the reason and where to go. */
 function refuseWithoutConsent(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  reply.header('cache-control', 'no-store');
   if ((request.headers.accept ?? '').includes('text/html')) return redirectTo(reply, CONSENT_REQUIRED.consentUrl);
   return reply.code(403).send({ error: CONSENT_REQUIRED.message, consentRequired: true, consentUrl: CONSENT_REQUIRED.consentUrl, correlationId: request.id });
 }
