@@ -159,7 +159,14 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(controlRoomRoutes(services));
   await app.register(triageSettingsRoutes(services));
   await app.register(officerRoutes(services));
-  await app.register(liveRoutes({ hub: services.live, repository: services.data.repos.live, logger }));
+  await app.register(
+    liveRoutes({
+      hub: services.live,
+      repository: services.data.repos.live,
+      assignedOfficer: (about) => services.data.repos.calls.assignedOfficer(about),
+      logger,
+    }),
+  );
   await app.register(cadApiRoutes(services, config));
   await app.register(adminRoutes(services));
   await app.register(dpoRoutes(services));

@@ -1,7 +1,9 @@
 import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Arm } from '../../domain/block-randomisation.js';
 import type { Executor } from '../../platform/db/database.js';
-import { auditEvents, consultations, evaluationAllocations, evaluationTrials, incidents } from '../../platform/db/schema.js';
+import { consultations, incidents } from '../consultations/consultations.schema.js';
+import { evaluationAllocations, evaluationTrials } from './evaluation.schema.js';
+import { auditEvents } from '../../platform/audit/audit.schema.js';
 
 export type TrialRow = typeof evaluationTrials.$inferSelect;
 export type AllocationRow = typeof evaluationAllocations.$inferSelect;

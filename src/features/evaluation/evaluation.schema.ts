@@ -1,0 +1,35 @@
+import { integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { consultations } from '../consultations/consultations.schema.js';
+import { users } from '../../platform/auth/identity.schema.js';
+
+/** A randomised evaluation run by the force (policy 2.2): block randomisation with a recorded seed and block size. */
+export const evaluationTrials = pgTable('evaluation_trials', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  seed: text('seed').notNull(),
+  blockSize: integer('block_size').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  startedBy: uuid('started_by').references(() => users.id),
+  stoppedAt: timestamp('stopped_at', { withTimezone: true }),
+  stoppedBy: uuid('stopped_by').references(() => users.id),
+  note: text('note'),
+});
+
+/** One allocation per consultation; append-only (a trigger refuses UPDATE and DELETE), so no one can change it afterwards. */
+export const evaluationAllocations = pgTable(
+  'evaluation_allocations',
+  {
+    consultationId: uuid('consultation_id')
+      .primaryKey()
+      .references(() => consultations.id),
+    trialId: uuid('trial_id')
+      .notNull()
+      .references(() => evaluationTrials.id),
+    /** 0-based position in the trial's allocation sequence; block = floor(sequence / blockSize). */
+    sequence: integer('sequence').notNull(),
+    /** rvr | standard */
+    arm: text('arm').notNull(),
+    allocatedAt: timestamp('allocated_at', { withTimezone: true }).notNull(),
+    allocatedBy: uuid('allocated_by').references(() => users.id),
+  },
+  (t) => [uniqueIndex('evaluation_allocations_sequence_idx').on(t.trialId, t.sequence)],
+);
