@@ -1,4 +1,4 @@
-import { integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { consultations } from '../consultations/consultations.schema.js';
 import { users } from '../../platform/auth/identity.schema.js';
 
@@ -32,4 +32,26 @@ export const evaluationAllocations = pgTable(
     allocatedBy: uuid('allocated_by').references(() => users.id),
   },
   (t) => [uniqueIndex('evaluation_allocations_sequence_idx').on(t.trialId, t.sequence)],
+);
+
+/**
+ * An eligible, consenting call that a running trial recorded but did not randomise (no RVR officer available): the
+ * evaluation's own state, written in the same transaction as its `evaluation.not_randomised` audit event (the audit
+ * log stays the record; migration 0009 filled this table from the events written before it).
+ */
+export const evaluationNotRandomised = pgTable(
+  'evaluation_not_randomised',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    trialId: uuid('trial_id')
+      .notNull()
+      .references(() => evaluationTrials.id),
+    /** no_officer_available */
+    reason: text('reason').notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('evaluation_not_randomised_trial_idx').on(t.trialId), index('evaluation_not_randomised_consultation_idx').on(t.consultationId, t.recordedAt)],
 );
