@@ -1,4 +1,4 @@
-import { pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from '../../platform/auth/identity.schema.js';
 
 /** RVR officer availability: set by the officer, and by the system when a call starts or ends. */

@@ -1,4 +1,4 @@
-import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { consultations } from '../consultations/consultations.schema.js';
 import { callParticipants, calls } from '../video/video.schema.js';
 import { users } from '../../platform/auth/identity.schema.js';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigserial, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** Append-only (a trigger refuses UPDATE and DELETE) and hash-chained: DPA 2018 s.62 logging (DP-01). */
 export const auditEvents = pgTable(
