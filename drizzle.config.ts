@@ -2,6 +2,7 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/platform/db/schema.ts',
+  // One schema file per feature (and the platform's own tables); one migration stream.
+  schema: './src/**/*.schema.ts',
   out: './src/platform/db/migrations',
 });

@@ -9,17 +9,11 @@ import { addDays, londonDay } from '../src/domain/outcome-measures.js';
 import { OutcomesService } from '../src/features/outcomes/outcomes.service.js';
 import { AuditTrail } from '../src/platform/audit/audit-trail.js';
 import type { Database } from '../src/platform/db/database.js';
-import {
-  callEvents,
-  calls,
-  consultationEvents,
-  consultationOutcomes,
-  consultations,
-  incidents,
-  riskAssessments,
-  satisfactionSurveys,
-  triages,
-} from '../src/platform/db/schema.js';
+import { consultationEvents, consultations, incidents } from '../src/features/consultations/consultations.schema.js';
+import { triages } from '../src/features/control-room/control-room.schema.js';
+import { consultationOutcomes, riskAssessments } from '../src/features/investigation/investigation.schema.js';
+import { satisfactionSurveys } from '../src/features/outcomes/outcomes.schema.js';
+import { callEvents, calls } from '../src/features/video/video.schema.js';
 import { createTestDatabase, postgresSkipReason, type DatabaseKind } from '../test/support/databases.js';
 import { printMachine } from './machine.js';
 

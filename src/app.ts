@@ -22,12 +22,12 @@ import { homeRoutes } from './features/home/home.routes.js';
 import fastifyWebsocket from '@fastify/websocket';
 import { callRoutes } from './features/video/call.routes.js';
 import { evidenceRoutes } from './features/evidence/evidence.routes.js';
-import { enquiryRoutes } from './features/investigation/enquiry.routes.js';
-import { statementRoutes } from './features/investigation/statement.routes.js';
-import { statementVictimRoutes } from './features/investigation/statement-victim.routes.js';
-import { outcomeRoutes } from './features/investigation/outcome.routes.js';
-import { safetyRoutes } from './features/investigation/safety.routes.js';
-import { riskAssessmentRoutes } from './features/investigation/risk-assessment.routes.js';
+import { enquiryRoutes } from './features/investigation/enquiry/enquiry.routes.js';
+import { statementRoutes } from './features/investigation/statement/statement.routes.js';
+import { statementVictimRoutes } from './features/investigation/statement/statement-victim.routes.js';
+import { outcomeRoutes } from './features/investigation/outcome/outcome.routes.js';
+import { safetyRoutes } from './features/investigation/safety/safety.routes.js';
+import { riskAssessmentRoutes } from './features/investigation/risk-assessment/risk-assessment.routes.js';
 import { evaluationRoutes } from './features/evaluation/evaluation.routes.js';
 import { supervisorRoutes } from './features/supervisor/supervisor.routes.js';
 import { victimRoutes } from './features/victim/victim.routes.js';
@@ -159,7 +159,14 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(controlRoomRoutes(services));
   await app.register(triageSettingsRoutes(services));
   await app.register(officerRoutes(services));
-  await app.register(liveRoutes({ hub: services.live, repository: services.data.repos.live, logger }));
+  await app.register(
+    liveRoutes({
+      hub: services.live,
+      repository: services.data.repos.live,
+      assignedOfficer: (about) => services.data.repos.calls.assignedOfficer(about),
+      logger,
+    }),
+  );
   await app.register(cadApiRoutes(services, config));
   await app.register(adminRoutes(services));
   await app.register(dpoRoutes(services));

@@ -227,6 +227,7 @@ describe('database roles: the application cannot change or unprotect the audit l
       // written here by hand: a new migration must add its own, and this line says so when it is missing.
       const undoNewest: Record<string, string> = {
         '0008_role_grants_professional_standards': "drop table role_grant_requests; delete from roles where name = 'professional_standards'",
+        '0009_evaluation_not_randomised': 'drop table evaluation_not_randomised',
       };
       const journal = JSON.parse(fs.readFileSync('src/platform/db/migrations/meta/_journal.json', 'utf8')) as { entries: { tag: string }[] };
       const tag = journal.entries.at(-1)!.tag;

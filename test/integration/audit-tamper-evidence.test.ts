@@ -11,7 +11,7 @@ import { AuditTrail, type ChainVerification } from '../../src/platform/audit/aud
 import type { AuditRow } from '../../src/platform/audit/audit.repository.js';
 import { keyedChainHash, unkeyedChainHash } from '../../src/platform/audit/chain.js';
 import { AuditCheckpointFile } from '../../src/platform/audit/checkpoints.js';
-import { auditEvents } from '../../src/platform/db/schema.js';
+import { auditEvents } from '../../src/platform/audit/audit.schema.js';
 import { createTestDatabase, describeOnEachDatabase, type TestDatabase } from '../support/databases.js';
 
 const context = { actor: { type: 'system' as const, name: 'test' }, correlationId: 'corr-tamper-test' };

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { after, before, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { sql } from 'drizzle-orm';
 import { armFor, type Arm } from '../../src/domain/block-randomisation.js';
 import { triageResponse } from '../../src/features/cad-api/cad-api.schemas.js';
+import { evaluationNotRandomised } from '../../src/features/evaluation/evaluation.schema.js';
 import { STANDARD_ATTENDANCE_REASON } from '../../src/features/evaluation/evaluation.service.js';
 import type { RequestContext } from '../../src/platform/context.js';
 import { parseCsv } from '../support/csv.js';
@@ -314,6 +316,8 @@ await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, a
     const [skipped] = await auditOf('evaluation.not_randomised');
     assert.equal(skipped!.subject, `consultation:${noOfficer.id}`);
     assert.equal((skipped!.details as { reason: string }).reason, 'no_officer_available');
+    // Issue 14: the evaluation's own record, written in the audit event's transaction, is what the pages read.
+    assert.deepEqual(await t.services.data.repos.evaluation.notRandomisedReason(noOfficer.id), { trialId, reason: 'no_officer_available' });
     const cadNoOfficer = await cadIntake();
     assert.deepEqual(
       { arm: cadNoOfficer.allocation!.arm, reason: cadNoOfficer.allocation!.notRandomisedReason },
@@ -334,6 +338,42 @@ await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, a
     const cadNoTrial = await cadIntake();
     assert.equal(cadNoTrial.allocation, null);
     assert.ok(validTriageResponse(cadNoTrial), JSON.stringify(validTriageResponse.errors));
+  });
+
+  it('migration 0009 fills the evaluation_not_randomised table from the audit events written before it (issue 14)', async () => {
+    const migration = await readFile(new URL('../../src/platform/db/migrations/0009_evaluation_not_randomised.sql', import.meta.url), 'utf8');
+    const backfill = migration.split('--> statement-breakpoint').at(-1)!;
+    assert.match(backfill, /^\s*-- Existing installations keep their data[\s\S]*INSERT INTO "evaluation_not_randomised"/);
+    const events = await auditOf('evaluation.not_randomised');
+    assert.equal(events.length, 2, 'a form call and a CAD call were not randomised');
+    const fromEvents = events
+      .map((e) => ({
+        consultationId: e.subject!.replace('consultation:', ''),
+        trialId: (e.details as { trialId: string }).trialId,
+        reason: (e.details as { reason: string }).reason,
+        recordedAt: e.at.toISOString(),
+      }))
+      .sort((a, b) => a.consultationId.localeCompare(b.consultationId));
+    const rowsOf = async (db: typeof t.db.database.db) =>
+      (await db.select().from(evaluationNotRandomised))
+        .map((r) => ({ consultationId: r.consultationId, trialId: r.trialId, reason: r.reason, recordedAt: new Date(r.recordedAt).toISOString() }))
+        .sort((a, b) => a.consultationId.localeCompare(b.consultationId));
+    const withoutTime = (rows: { consultationId: string; trialId: string; reason: string }[]) =>
+      rows.map((r) => ({ consultationId: r.consultationId, trialId: r.trialId, reason: r.reason }));
+    const written = await rowsOf(t.db.database.db);
+    assert.deepEqual(withoutTime(written), withoutTime(fromEvents), 'written at triage, one row per audit event');
+    // Replayed on an emptied table (as on an installation upgraded to 0009), inside a transaction that is then undone.
+    const undo = new Error('undo');
+    await assert.rejects(
+      t.db.database.transaction(async (tx) => {
+        await tx.execute(sql`delete from evaluation_not_randomised`);
+        await tx.execute(sql.raw(backfill));
+        assert.deepEqual(await rowsOf(tx), fromEvents);
+        throw undo;
+      }),
+      (error) => error === undo,
+    );
+    assert.deepEqual(await rowsOf(t.db.database.db), written);
   });
 
   it('refuses allocation tampering: through the service (409, audited) and by the database trigger; one allocation per call', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { ObservationService } from '../../src/features/supervisor/observation.service.js';
-import { safetyAlerts } from '../../src/platform/db/schema.js';
+import { safetyAlerts } from '../../src/features/investigation/investigation.schema.js';
 import { describeOnEachDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { riskAssessments } from '../../src/platform/db/schema.js';
+import { riskAssessments } from '../../src/features/investigation/investigation.schema.js';
 import { sha256File } from '../../src/platform/media/sha256-file.js';
 import { systemContext } from '../../src/platform/context.js';
 import { REVIEW_CHECKLIST } from '../../src/features/supervisor/review-checklist.js';

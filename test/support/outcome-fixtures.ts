@@ -1,16 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../../src/platform/db/database.js';
-import {
-  callEvents,
-  calls,
-  consultationEvents,
-  consultationOutcomes,
-  consultations,
-  incidents,
-  riskAssessments,
-  satisfactionSurveys,
-  triages,
-} from '../../src/platform/db/schema.js';
+import { consultationEvents, consultations, incidents } from '../../src/features/consultations/consultations.schema.js';
+import { triages } from '../../src/features/control-room/control-room.schema.js';
+import { consultationOutcomes, riskAssessments } from '../../src/features/investigation/investigation.schema.js';
+import { satisfactionSurveys } from '../../src/features/outcomes/outcomes.schema.js';
+import { callEvents, calls } from '../../src/features/video/video.schema.js';
 
 /**
  * Writes one consultation's stored history with explicit timestamps, the way the services would have left it,

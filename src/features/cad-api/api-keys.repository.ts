@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { apiKeys, idempotencyKeys } from '../../platform/db/schema.js';
+import { apiKeys, idempotencyKeys } from './cad-api.schema.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, inArray, notInArray } from 'drizzle-orm';
 import type { ConsultationState } from '../../domain/consultation-state.js';
 import type { Executor } from '../../platform/db/database.js';
-import { consultationEvents, consultations, incidents, users } from '../../platform/db/schema.js';
+import { consultationEvents, consultations, incidents } from './consultations.schema.js';
+import { users } from '../../platform/auth/identity.schema.js';
 
 export type ConsultationRow = typeof consultations.$inferSelect;
 export type ConsultationEventRow = typeof consultationEvents.$inferSelect;

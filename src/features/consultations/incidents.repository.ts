@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { incidents } from '../../platform/db/schema.js';
+import { incidents } from './consultations.schema.js';
 
 export type IncidentRow = typeof incidents.$inferSelect;
 export type NewIncident = Omit<typeof incidents.$inferInsert, 'id' | 'createdAt'>;

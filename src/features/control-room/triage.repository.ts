@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { eligibilitySettings, triages } from '../../platform/db/schema.js';
+import { eligibilitySettings, triages } from './control-room.schema.js';
 
 export type TriageRow = typeof triages.$inferSelect;
 export type EligibilitySettingsRow = typeof eligibilitySettings.$inferSelect;

@@ -1,7 +1,8 @@
 import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Arm } from '../../domain/block-randomisation.js';
 import type { Executor } from '../../platform/db/database.js';
-import { auditEvents, consultations, evaluationAllocations, evaluationTrials, incidents } from '../../platform/db/schema.js';
+import { consultations, incidents } from '../consultations/consultations.schema.js';
+import { evaluationAllocations, evaluationNotRandomised, evaluationTrials } from './evaluation.schema.js';
 
 export type TrialRow = typeof evaluationTrials.$inferSelect;
 export type AllocationRow = typeof evaluationAllocations.$inferSelect;
@@ -138,22 +139,25 @@ export class EvaluationRepository {
     return rows.map((r) => ({ ...r, arm: r.arm as Arm }));
   }
 
+  /** Records a call the trial did not randomise; written with its `evaluation.not_randomised` audit event. */
+  async recordNotRandomised(row: { consultationId: string; trialId: string; reason: string; recordedAt: Date }): Promise<void> {
+    await this.db.insert(evaluationNotRandomised).values(row);
+  }
+
   /** Eligible, consenting calls that the trial recorded but did not randomise (no RVR officer available). */
   async countNotRandomised(trialId: string): Promise<number> {
-    const [row] = await this.db
-      .select({ n: count() })
-      .from(auditEvents)
-      .where(and(eq(auditEvents.what, NOT_RANDOMISED_EVENT), sql`${auditEvents.details}->>'trialId' = ${trialId}`));
+    const [row] = await this.db.select({ n: count() }).from(evaluationNotRandomised).where(eq(evaluationNotRandomised.trialId, trialId));
     return Number(row!.n);
   }
 
   async notRandomisedReason(consultationId: string): Promise<{ trialId: string; reason: string } | undefined> {
     const [row] = await this.db
-      .select({ details: auditEvents.details })
-      .from(auditEvents)
-      .where(and(eq(auditEvents.what, NOT_RANDOMISED_EVENT), eq(auditEvents.subject, `consultation:${consultationId}`)))
+      .select({ trialId: evaluationNotRandomised.trialId, reason: evaluationNotRandomised.reason })
+      .from(evaluationNotRandomised)
+      .where(eq(evaluationNotRandomised.consultationId, consultationId))
+      .orderBy(asc(evaluationNotRandomised.recordedAt))
       .limit(1);
-    return row ? (row.details as { trialId: string; reason: string }) : undefined;
+    return row;
   }
 
   async exportRows(trialId: string): Promise<AllocationExportRow[]> {

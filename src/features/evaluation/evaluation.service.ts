@@ -166,6 +166,7 @@ export class EvaluationService {
     if (await tx.evaluation.findAllocation(consultationId)) throw new ConflictError('This call has already been allocated in the evaluation trial.');
     const officers = await tx.availability.countByStatus(await tx.users.enabledIdsWithRole('rvr_officer'));
     if (officers.available === 0) {
+      await tx.evaluation.recordNotRandomised({ consultationId, trialId: trial.id, reason: 'no_officer_available', recordedAt: this.now() });
       await this.audit.record(tx.audit, context, {
         what: NOT_RANDOMISED_EVENT,
         subject: `consultation:${consultationId}`,

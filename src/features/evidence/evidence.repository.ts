@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { consultations, evidenceDisposals, evidenceItems, evidenceRetention, evidenceTasks, legalHolds, retentionReviews } from '../../platform/db/schema.js';
+import { consultations } from '../consultations/consultations.schema.js';
+import { evidenceDisposals, evidenceItems, evidenceRetention, evidenceTasks, legalHolds, retentionReviews } from './evidence.schema.js';
 
 export type EvidenceItemRow = typeof evidenceItems.$inferSelect;
 export type NewEvidenceItem = typeof evidenceItems.$inferInsert;

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { officerAvailability } from '../../platform/db/schema.js';
+import { officerAvailability } from './officer.schema.js';
 
 export const AVAILABILITY = ['available', 'on_call', 'offline'] as const;
 export type Availability = (typeof AVAILABILITY)[number];

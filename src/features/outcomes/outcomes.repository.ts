@@ -2,17 +2,11 @@ import { and, gte, lt, sql } from 'drizzle-orm';
 import type { OutcomeKind } from '../../domain/outcomes.js';
 import { ESCALATION_AFTER_ACCEPTANCE_FROM, NO_OFFICER_AVAILABLE_REASON, type ConsultationFacts } from '../../domain/outcome-measures.js';
 import type { Executor } from '../../platform/db/database.js';
-import {
-  callEvents,
-  calls,
-  consultationEvents,
-  consultationOutcomes,
-  consultations,
-  incidents,
-  riskAssessments,
-  satisfactionSurveys,
-  triages,
-} from '../../platform/db/schema.js';
+import { consultationEvents, consultations, incidents } from '../consultations/consultations.schema.js';
+import { triages } from '../control-room/control-room.schema.js';
+import { consultationOutcomes, riskAssessments } from '../investigation/investigation.schema.js';
+import { satisfactionSurveys } from './outcomes.schema.js';
+import { callEvents, calls } from '../video/video.schema.js';
 
 const seconds = (later: unknown, earlier: unknown) =>
   sql<number | null>`extract(epoch from (${later} - ${earlier}))::float8`.mapWith((v) => (v === null ? null : Number(v)));

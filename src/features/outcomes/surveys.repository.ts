@@ -1,6 +1,9 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { callEvents, calls, consultations, incidents, safetyAlerts, satisfactionSurveys } from '../../platform/db/schema.js';
+import { consultations, incidents } from '../consultations/consultations.schema.js';
+import { safetyAlerts } from '../investigation/investigation.schema.js';
+import { satisfactionSurveys } from './outcomes.schema.js';
+import { callEvents, calls } from '../video/video.schema.js';
 
 export type SurveyRow = typeof satisfactionSurveys.$inferSelect;
 

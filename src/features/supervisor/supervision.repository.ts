@@ -1,21 +1,11 @@
 import { aliasedTable, and, asc, desc, eq, gte, inArray, isNull, ne, notInArray } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import {
-  callEvents,
-  callObservations,
-  calls,
-  consultationOutcomes,
-  consultations,
-  enquiryLines,
-  incidents,
-  officerAvailability,
-  qualityReviews,
-  riskAssessments,
-  safetyAlerts,
-  userRoles,
-  users,
-  victimStatements,
-} from '../../platform/db/schema.js';
+import { consultations, incidents } from '../consultations/consultations.schema.js';
+import { consultationOutcomes, enquiryLines, riskAssessments, safetyAlerts, victimStatements } from '../investigation/investigation.schema.js';
+import { officerAvailability } from '../officer/officer.schema.js';
+import { callObservations, qualityReviews } from './supervisor.schema.js';
+import { callEvents, calls } from '../video/video.schema.js';
+import { userRoles, users } from '../../platform/auth/identity.schema.js';
 
 export type ObservationRow = typeof callObservations.$inferSelect;
 export type QualityReviewRow = typeof qualityReviews.$inferSelect;

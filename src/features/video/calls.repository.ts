@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { callConsents, callEvents, callInvites, callParticipants, calls, chatMessages } from '../../platform/db/schema.js';
+import { consultations } from '../consultations/consultations.schema.js';
+import { callConsents, callEvents, callInvites, callParticipants, calls, chatMessages } from './video.schema.js';
 
 export type CallRow = typeof calls.$inferSelect;
 export type InviteRow = typeof callInvites.$inferSelect;
@@ -10,6 +11,19 @@ export type ChatMessageRow = typeof chatMessages.$inferSelect;
 
 export class CallsRepository {
   constructor(private readonly db: Executor) {}
+
+  /** The officer who took a consultation (by its id, or its call's id), if anyone has: the live audience asks it. */
+  async assignedOfficer(about: { consultationId: string } | { callId: string }): Promise<string | null> {
+    const [row] =
+      'callId' in about
+        ? await this.db
+            .select({ officerId: consultations.officerId })
+            .from(calls)
+            .innerJoin(consultations, eq(consultations.id, calls.consultationId))
+            .where(eq(calls.id, about.callId))
+        : await this.db.select({ officerId: consultations.officerId }).from(consultations).where(eq(consultations.id, about.consultationId));
+    return row?.officerId ?? null;
+  }
 
   async create(row: { consultationId: string; openedAt: Date }): Promise<CallRow> {
     const [created] = await this.db

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { evidenceItems, recordings, snapshots } from '../../platform/db/schema.js';
+import { evidenceItems } from '../evidence/evidence.schema.js';
+import { recordings, snapshots } from './video.schema.js';
 
 export type RecordingRow = typeof recordings.$inferSelect;
 export type SnapshotRow = typeof snapshots.$inferSelect;

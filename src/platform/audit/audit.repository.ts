@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, like, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { auditEvents } from '../db/schema.js';
+import { auditEvents } from './audit.schema.js';
 import { GENESIS_HASH } from './chain.js';
 import type { AuditChainHead } from './checkpoints.js';
 

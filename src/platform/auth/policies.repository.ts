@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { policyAcknowledgements, policyVersions } from '../db/schema.js';
+import { policyAcknowledgements, policyVersions } from './identity.schema.js';
 
 export type PolicyVersionRow = typeof policyVersions.$inferSelect;
 

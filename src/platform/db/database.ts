@@ -10,11 +10,11 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import pg from 'pg';
-import * as schema from './schema.js';
-
-export type Schema = typeof schema;
-/** A drizzle handle: the database itself or an open transaction (repositories accept either). */
-export type Executor = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * A drizzle handle: the database itself or an open transaction (repositories accept either). Repositories import the
+ * tables they use from their feature's `*.schema.ts`; no relational query API is used, so no schema object is bound.
+ */
+export type Executor = PgDatabase<PgQueryResultHKT>;
 
 /** What pg-boss needs to run its SQL on the same database (its `db` option). */
 export interface SqlRunner {
@@ -82,7 +82,7 @@ async function migrateIfPending(db: Executor, run: () => Promise<void>): Promise
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir ?? 'memory://');
-  const db = drizzlePglite(client, { schema }) as unknown as Executor;
+  const db = drizzlePglite(client) as unknown as Executor;
   return {
     kind: 'pglite',
     description: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite in memory',
@@ -129,7 +129,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  const db = drizzlePg(pool, { schema }) as unknown as Executor;
+  const db = drizzlePg(pool) as unknown as Executor;
   return {
     kind: 'postgres',
     description: describePostgresUrl(url),

@@ -3,6 +3,9 @@ import { isAboutOneConsultation, mayReceiveLiveEvent } from '../../domain/live-a
 import { isRole, type Role } from '../../domain/roles.js';
 import type { LiveEvent, LiveRepository } from './live.repository.js';
 
+/** The port the live audience needs from the features: the officer who took a consultation (or its call), if any. */
+export type AssignedOfficerLookup = (about: { consultationId: string } | { callId: string }) => Promise<string | null>;
+
 /**
  * Who hears which live event (the rule is src/domain/live-audience.ts). The officer an event is about is looked up
  * once per event, however many streams are open on this node.
@@ -12,6 +15,7 @@ export class LiveAudience {
 
   constructor(
     private readonly repository: LiveRepository,
+    private readonly lookUpAssignedOfficer: AssignedOfficerLookup,
     private readonly logger: Logger,
   ) {}
 
@@ -31,7 +35,7 @@ export class LiveAudience {
     if (!found) {
       const about = event.type === 'call' ? { callId: event.id } : 'consultationId' in event ? { consultationId: event.consultationId } : undefined;
       found = about
-        ? this.repository.assignedOfficer(about).catch((error: unknown) => {
+        ? this.lookUpAssignedOfficer(about).catch((error: unknown) => {
             // Unknown means no officer: then only supervisors hear of it.
             this.logger.warn({ err: error, type: event.type }, 'live event: could not find the assigned officer');
             return null;

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { calls, consultations, sessions, userRoles, users } from '../db/schema.js';
+import { sessions, userRoles, users } from '../auth/identity.schema.js';
 
 export const LIVE_CHANNEL = 'rvr_live';
 
@@ -10,19 +10,6 @@ export class LiveRepository {
   /** Sent inside the caller's transaction, so listeners on every node hear of a change only once it is committed. */
   async notify(event: LiveEvent): Promise<void> {
     await this.db.execute(sql`select pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(event)})`);
-  }
-
-  /** The officer who took the consultation an event is about (its id, or its call's id), if anyone has. */
-  async assignedOfficer(about: { consultationId: string } | { callId: string }): Promise<string | null> {
-    const [row] =
-      'callId' in about
-        ? await this.db
-            .select({ officerId: consultations.officerId })
-            .from(calls)
-            .innerJoin(consultations, eq(consultations.id, calls.consultationId))
-            .where(eq(calls.id, about.callId))
-        : await this.db.select({ officerId: consultations.officerId }).from(consultations).where(eq(consultations.id, about.consultationId));
-    return row?.officerId ?? null;
   }
 
   /**

@@ -4,7 +4,7 @@ import { hasPermission } from '../../domain/permissions.js';
 import type { Role } from '../../domain/roles.js';
 import { AppError } from '../errors.js';
 import type { LiveHub } from './live-hub.js';
-import { LiveAudience } from './live-audience.js';
+import { LiveAudience, type AssignedOfficerLookup } from './live-audience.js';
 import type { LiveRepository } from './live.repository.js';
 
 /** Tabs a person may keep streaming at once (each holds a connection and a listener on this node). */
@@ -18,9 +18,14 @@ const KEEP_ALIVE_MS = 25_000;
  * it is allowed to see. Works across nodes because every node's hub listens on the same database channel.
  * Each stream carries only the events its user needs to know of (DP-01), and ends with its session.
  */
-export function liveRoutes(deps: { hub: LiveHub | undefined; repository: LiveRepository; logger: Logger }): FastifyPluginAsync {
+export function liveRoutes(deps: {
+  hub: LiveHub | undefined;
+  repository: LiveRepository;
+  assignedOfficer: AssignedOfficerLookup;
+  logger: Logger;
+}): FastifyPluginAsync {
   const { hub } = deps;
-  const audience = new LiveAudience(deps.repository, deps.logger);
+  const audience = new LiveAudience(deps.repository, deps.assignedOfficer, deps.logger);
   return async (app) => {
     const open = new Set<() => void>();
     const streamsPerSession = new Map<string, number>();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DASH2009 } from '../../domain/risk-forms/dash-2009.js';
-import type { Answers, RiskFacts } from '../../domain/risk-forms/risk-form.js';
+import { DASH2009 } from '../../../domain/risk-forms/dash-2009.js';
+import type { Answers, RiskFacts } from '../../../domain/risk-forms/risk-form.js';
 import { renderRiskAssessment } from './risk-assessment-document.js';
 
 const SETTINGS = { dashMediumFrom: 10, dashHighFrom: 14, maracEscalationIncidents: 3 };

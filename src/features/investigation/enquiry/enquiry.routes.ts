@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../composition.js';
-import { ENQUIRY_EVIDENCE_MAX, ENQUIRY_REASON_MAX, ENQUIRY_STATUS_LABELS } from '../../domain/enquiry-lines.js';
-import { contextOf, wantsJson } from '../../platform/http/access.js';
+import type { Services } from '../../../composition.js';
+import { ENQUIRY_EVIDENCE_MAX, ENQUIRY_REASON_MAX, ENQUIRY_STATUS_LABELS } from '../../../domain/enquiry-lines.js';
+import { contextOf, wantsJson } from '../../../platform/http/access.js';
 
 export const consultationParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
@@ -54,7 +54,7 @@ export function enquiryRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const panel = await services.enquiryLines.officerPanel(contextOf(request), request.params.id);
         if (wantsJson(request)) return { lines: panel.lines, progress: panel.progress, photos: panel.photos };
-        return reply.view('investigation/enquiry-panel.njk', { ...panel, statusLabels: ENQUIRY_STATUS_LABELS });
+        return reply.view('investigation/enquiry/enquiry-panel.njk', { ...panel, statusLabels: ENQUIRY_STATUS_LABELS });
       },
     );
 
@@ -89,7 +89,7 @@ export function enquiryRoutes(services: Services): FastifyPluginAsync {
         ]);
         const record = { lines: enquiries.lines, progress: enquiries.progress, statement, outcomes, alerts };
         if (wantsJson(request)) return record;
-        return reply.view('investigation/enquiry-record.njk', {
+        return reply.view('investigation/enquiry/enquiry-record.njk', {
           pageTitle: `Investigation ${consultation.reference}`,
           consultation,
           ...record,

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../composition.js';
-import { OUTCOME_KINDS, OUTCOME_LABELS, OUTCOME_TEXT_MAX, REFERRAL_LABELS, REFERRAL_TYPES, type OutcomeInput } from '../../domain/outcomes.js';
-import { contextOf, wantsJson } from '../../platform/http/access.js';
-import { answer, consultationParams } from './enquiry.routes.js';
+import type { Services } from '../../../composition.js';
+import { OUTCOME_KINDS, OUTCOME_LABELS, OUTCOME_TEXT_MAX, REFERRAL_LABELS, REFERRAL_TYPES, type OutcomeInput } from '../../../domain/outcomes.js';
+import { contextOf, wantsJson } from '../../../platform/http/access.js';
+import { answer, consultationParams } from '../enquiry/enquiry.routes.js';
 
 const text = { type: 'string', maxLength: OUTCOME_TEXT_MAX + 100 } as const;
 const outcomeBody = {
@@ -32,7 +32,7 @@ export function outcomeRoutes(services: Services): FastifyPluginAsync {
         await services.enquiryLines.officerPanel(contextOf(request), request.params.id);
         const outcomes = await services.consultationOutcomes.list(request.params.id);
         if (wantsJson(request)) return { outcomes };
-        return reply.view('investigation/outcome-panel.njk', {
+        return reply.view('investigation/outcome/outcome-panel.njk', {
           consultationId: request.params.id,
           outcomes,
           kinds: OUTCOME_KINDS.map((kind) => ({ value: kind, text: OUTCOME_LABELS[kind] })),

@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/database.js';
-import { enquiryLines } from '../../platform/db/schema.js';
+import type { Executor } from '../../../platform/db/database.js';
+import { enquiryLines } from '../investigation.schema.js';
 
 export type EnquiryLineRow = typeof enquiryLines.$inferSelect;
 

@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/database.js';
-import { consultationOutcomes } from '../../platform/db/schema.js';
+import type { Executor } from '../../../platform/db/database.js';
+import { consultationOutcomes } from '../investigation.schema.js';
 
 export type ConsultationOutcomeRow = typeof consultationOutcomes.$inferSelect;
 

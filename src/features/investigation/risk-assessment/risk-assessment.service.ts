@@ -1,6 +1,6 @@
-import type { DataAccess, Repositories } from '../../composition.js';
-import { AGE_BANDS, type AgeBand } from '../../domain/eligibility.js';
-import { CURRENT_RISK_FORM, riskFormFor } from '../../domain/risk-forms/registry.js';
+import type { DataAccess, Repositories } from '../../../composition.js';
+import { AGE_BANDS, type AgeBand } from '../../../domain/eligibility.js';
+import { CURRENT_RISK_FORM, riskFormFor } from '../../../domain/risk-forms/registry.js';
 import {
   answerProblems,
   assessmentProblems,
@@ -16,16 +16,16 @@ import {
   type RiskForm,
   type RiskScore,
   type ScoringSettings,
-} from '../../domain/risk-forms/risk-form.js';
-import { fromLondonWallClock, londonWallClock } from '../../domain/retention.js';
-import type { AuditTrail } from '../../platform/audit/audit-trail.js';
-import type { RequestContext } from '../../platform/context.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type AppError } from '../../platform/errors.js';
-import type { ConsultationRow } from '../consultations/consultations.repository.js';
-import type { EvidenceService } from '../evidence/evidence.service.js';
+} from '../../../domain/risk-forms/risk-form.js';
+import { fromLondonWallClock, londonWallClock } from '../../../domain/retention.js';
+import type { AuditTrail } from '../../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../../platform/context.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type AppError } from '../../../platform/errors.js';
+import type { ConsultationRow } from '../../consultations/consultations.repository.js';
+import type { EvidenceService } from '../../evidence/evidence.service.js';
 import { renderRiskAssessment } from './risk-assessment-document.js';
 import type { RiskAssessmentRow } from './risk-assessment.repository.js';
-import { requireInvestigationReader } from './enquiry.service.js';
+import { requireInvestigationReader } from '../enquiry/enquiry.service.js';
 
 export interface RiskAssessmentDeps {
   data: DataAccess;

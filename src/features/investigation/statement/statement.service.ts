@@ -1,4 +1,4 @@
-import type { Repositories } from '../../composition.js';
+import type { Repositories } from '../../../composition.js';
 import {
   checkCorrection,
   checkSave,
@@ -7,12 +7,12 @@ import {
   checkVictimResponse,
   statementSha256,
   type StatementCheck,
-} from '../../domain/victim-statement.js';
-import type { RequestContext } from '../../platform/context.js';
-import { AppError, ConflictError, ForbiddenError, ValidationError } from '../../platform/errors.js';
-import type { EvidenceService } from '../evidence/evidence.service.js';
-import { ConsentRequiredError, type LinkSession } from '../video/call.service.js';
-import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from './enquiry.service.js';
+} from '../../../domain/victim-statement.js';
+import type { RequestContext } from '../../../platform/context.js';
+import { AppError, ConflictError, ForbiddenError, ValidationError } from '../../../platform/errors.js';
+import type { EvidenceService } from '../../evidence/evidence.service.js';
+import { ConsentRequiredError, type LinkSession } from '../../video/call.service.js';
+import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from '../enquiry/enquiry.service.js';
 import type { StatementCorrection, VictimStatementRow } from './statement.repository.js';
 
 /** A save over a revision the officer did not read: refused with the saved copy, so nothing typed is lost. */

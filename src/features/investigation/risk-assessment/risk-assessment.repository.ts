@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/database.js';
-import { consultations, riskAssessments, users } from '../../platform/db/schema.js';
+import type { Executor } from '../../../platform/db/database.js';
+import { consultations } from '../../consultations/consultations.schema.js';
+import { riskAssessments } from '../investigation.schema.js';
+import { users } from '../../../platform/auth/identity.schema.js';
 
 export type RiskAssessmentRow = typeof riskAssessments.$inferSelect;
 export type NewRiskAssessment = typeof riskAssessments.$inferInsert;

@@ -1,5 +1,13 @@
-import { AGE_BAND_LABELS } from '../control-room/labels.js';
-import { ANSWER_LABELS, GRADE_LABELS, type Answers, type Judgement, type RiskFacts, type RiskForm, type RiskScore } from '../../domain/risk-forms/risk-form.js';
+import { AGE_BAND_LABELS } from '../../control-room/labels.js';
+import {
+  ANSWER_LABELS,
+  GRADE_LABELS,
+  type Answers,
+  type Judgement,
+  type RiskFacts,
+  type RiskForm,
+  type RiskScore,
+} from '../../../domain/risk-forms/risk-form.js';
 
 const ROUTE_LABELS: Record<RiskScore['routing']['route'], string> = {
   child_safeguarding: 'Child safeguarding (victim under 16)',

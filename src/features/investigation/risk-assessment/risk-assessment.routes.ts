@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../composition.js';
-import { AGE_BANDS } from '../../domain/eligibility.js';
-import { hasPermission } from '../../domain/permissions.js';
-import { GRADES } from '../../domain/risk-forms/risk-form.js';
-import { contextOf, redirectTo, wantsJson } from '../../platform/http/access.js';
+import type { Services } from '../../../composition.js';
+import { AGE_BANDS } from '../../../domain/eligibility.js';
+import { hasPermission } from '../../../domain/permissions.js';
+import { GRADES } from '../../../domain/risk-forms/risk-form.js';
+import { contextOf, redirectTo, wantsJson } from '../../../platform/http/access.js';
 import type { RiskDraftPatch, RiskSaveOutcome } from './risk-assessment.service.js';
 
 const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
@@ -72,7 +72,7 @@ export function riskAssessmentRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const record = await risk.record(contextOf(request), request.params.id);
         if (wantsJson(request)) return { versions: record.versions.map((v) => v.assessment) };
-        return reply.view('investigation/risk-assessment.njk', {
+        return reply.view('investigation/risk-assessment/risk-assessment.njk', {
           pageTitle: `Risk assessment ${record.consultation.reference}`,
           ...record,
           riskPanel: record.panel,
@@ -106,7 +106,7 @@ export function riskAssessmentRoutes(services: Services): FastifyPluginAsync {
     app.get('/risk-assessments/sign-off', { config: { access: { permission: 'risk.sign_off' } } }, async (request, reply) => {
       const awaiting = await risk.awaitingSignOff();
       if (wantsJson(request)) return { awaiting };
-      return reply.view('investigation/risk-assessment-sign-off.njk', { pageTitle: 'Risk assessments to sign off', awaiting });
+      return reply.view('investigation/risk-assessment/risk-assessment-sign-off.njk', { pageTitle: 'Risk assessments to sign off', awaiting });
     });
 
     app.post<{ Params: { id: string }; Body: { note?: string } }>(

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, isNull } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/database.js';
-import { safetyAlerts } from '../../platform/db/schema.js';
+import type { Executor } from '../../../platform/db/database.js';
+import { safetyAlerts } from '../investigation.schema.js';
 
 export type SafetyAlertRow = typeof safetyAlerts.$inferSelect;
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../composition.js';
-import { CORRECTION_TEXT_MAX, SIGNATURE_MAX } from '../../domain/victim-statement.js';
-import { wantsJson } from '../../platform/http/access.js';
-import { formNumber } from './enquiry.routes.js';
+import type { Services } from '../../../composition.js';
+import { CORRECTION_TEXT_MAX, SIGNATURE_MAX } from '../../../domain/victim-statement.js';
+import { wantsJson } from '../../../platform/http/access.js';
+import { formNumber } from '../enquiry/enquiry.routes.js';
 
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const correctionBody = {
@@ -29,7 +29,7 @@ export function statementVictimRoutes(services: Services): FastifyPluginAsync {
     app.get('/v/call/statement', { config: { access: 'call_link' } }, async (request, reply) => {
       const statement = await services.victimStatements.victimView(request.linkSession!);
       if (wantsJson(request)) return { statement };
-      return reply.view('investigation/statement-victim-fragment.njk', { statement });
+      return reply.view('investigation/statement/statement-victim-fragment.njk', { statement });
     });
 
     app.post<{ Body: { revision: number | string; sha256?: string; correction: string } }>(

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
-import type { Executor } from '../../platform/db/database.js';
-import { consultations, victimStatements } from '../../platform/db/schema.js';
+import type { Executor } from '../../../platform/db/database.js';
+import { consultations } from '../../consultations/consultations.schema.js';
+import { victimStatements } from '../investigation.schema.js';
 
 export type VictimStatementRow = typeof victimStatements.$inferSelect;
 export interface StatementCorrection {

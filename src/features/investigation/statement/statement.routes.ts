@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../composition.js';
-import { STATEMENT_TEXT_MAX } from '../../domain/victim-statement.js';
-import { contextOf, wantsJson } from '../../platform/http/access.js';
-import { answer, consultationParams, formNumber } from './enquiry.routes.js';
+import type { Services } from '../../../composition.js';
+import { STATEMENT_TEXT_MAX } from '../../../domain/victim-statement.js';
+import { contextOf, wantsJson } from '../../../platform/http/access.js';
+import { answer, consultationParams, formNumber } from '../enquiry/enquiry.routes.js';
 import { StaleStatementError } from './statement.service.js';
 
 const saveBody = {
@@ -27,7 +27,7 @@ export function statementRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const statement = await services.victimStatements.officerView(contextOf(request), request.params.id);
         if (wantsJson(request)) return { statement };
-        return reply.view('investigation/statement-panel.njk', { consultationId: request.params.id, statement });
+        return reply.view('investigation/statement/statement-panel.njk', { consultationId: request.params.id, statement });
       },
     );
 

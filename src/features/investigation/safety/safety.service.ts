@@ -1,9 +1,9 @@
-import type { Repositories } from '../../composition.js';
-import type { RequestContext } from '../../platform/context.js';
-import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
-import { ConsentRequiredError, type LinkSession } from '../video/call.service.js';
-import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from './enquiry.service.js';
-import type { ConsultationOutcomesService } from './outcome.service.js';
+import type { Repositories } from '../../../composition.js';
+import type { RequestContext } from '../../../platform/context.js';
+import { ForbiddenError, NotFoundError } from '../../../platform/errors.js';
+import { ConsentRequiredError, type LinkSession } from '../../video/call.service.js';
+import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from '../enquiry/enquiry.service.js';
+import type { ConsultationOutcomesService } from '../outcome/outcome.service.js';
 import type { SafetyAlertRow } from './safety-alerts.repository.js';
 
 /** A second press within this time (or the beacon and the fallback request of one press) is the same alert. */

@@ -1,8 +1,8 @@
-import type { Repositories } from '../../composition.js';
-import { OUTCOME_LABELS, outcomeForCad, validateOutcome, type OutcomeInput, type OutcomeKind } from '../../domain/outcomes.js';
-import type { RequestContext } from '../../platform/context.js';
-import { ValidationError } from '../../platform/errors.js';
-import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from './enquiry.service.js';
+import type { Repositories } from '../../../composition.js';
+import { OUTCOME_LABELS, outcomeForCad, validateOutcome, type OutcomeInput, type OutcomeKind } from '../../../domain/outcomes.js';
+import type { RequestContext } from '../../../platform/context.js';
+import { ValidationError } from '../../../platform/errors.js';
+import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from '../enquiry/enquiry.service.js';
 import type { ConsultationOutcomeRow } from './outcomes.repository.js';
 
 /**

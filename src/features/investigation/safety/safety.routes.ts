@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../composition.js';
-import { contextOf, wantsJson } from '../../platform/http/access.js';
-import { answer, consultationParams } from './enquiry.routes.js';
+import type { Services } from '../../../composition.js';
+import { contextOf, wantsJson } from '../../../platform/http/access.js';
+import { answer, consultationParams } from '../enquiry/enquiry.routes.js';
 
 const alertParams = consultationParams;
 const csrfOnly = { type: 'object', additionalProperties: false, properties: { _csrf: { type: 'string' } } } as const;
@@ -24,7 +24,7 @@ export function safetyRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const alerts = await services.safetyAlerts.listForOfficer(contextOf(request), request.params.id);
         if (wantsJson(request)) return { alerts };
-        return reply.view('investigation/safety-panel.njk', { consultationId: request.params.id, alerts });
+        return reply.view('investigation/safety/safety-panel.njk', { consultationId: request.params.id, alerts });
       },
     );
 
