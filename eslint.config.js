@@ -43,32 +43,25 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'off',
     },
   },
-  { files: ['eslint.config.js', 'bin/**', 'src/assets/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['eslint.config.js', 'bin/**'], ...tseslint.configs.disableTypeChecked },
   {
-    files: ['src/assets/**/*.js'],
-    languageOptions: {
-      globals: Object.fromEntries(
-        [
-          'document',
-          'window',
-          'location',
-          'navigator',
-          'fetch',
-          'confirm',
-          'console',
-          'performance',
-          'requestAnimationFrame',
-          'EventSource',
-          'WebSocket',
-          'RTCPeerConnection',
-          'MediaStream',
-          'URL',
-          'URLSearchParams',
-          'setTimeout',
-          'clearTimeout',
-          'setInterval',
-        ].map((name) => [name, 'readonly']),
-      ),
+    // The page scripts run in the browser: they take pure rules from domain/ and, as types only, the messages they
+    // exchange with the server; nothing of the server's code or of Node reaches a bundle.
+    files: ['src/browser/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Page scripts run in the browser: no Node modules.' },
+            {
+              group: ['../platform/*', '../features/**', '../composition.js', '../config.js'],
+              allowTypeImports: true,
+              message: 'Page scripts take only types from the server (e.g. features/video/signalling-messages.ts).',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -119,7 +119,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
-  await registerViews(app);
+  await registerViews(app, { production: config.nodeEnv === 'production' });
   registerMetrics(app, { evidenceIntegrityFailures: async () => (await services.evidence.integrityFailures()).length }, config.metrics);
 
   registerRequestGuard(app, services, cookieSettings);

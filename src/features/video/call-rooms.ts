@@ -8,7 +8,8 @@ import type { LiveEvent } from '../../platform/live/live.repository.js';
 import { CONSENT_REQUIRED } from '../../domain/call-consent.js';
 import { ConsentRequiredError, type CallService } from './call.service.js';
 import type { ParticipantRow } from './calls.repository.js';
-import { parseClientMessage, type ServerMessage } from './signalling.js';
+import { parseClientMessage } from './signalling.js';
+import type { ServerMessage } from './signalling-messages.js';
 import type { MediaEngine, MediaRole, MediaRoom, PeerState } from './media/media-room.js';
 
 const PING_INTERVAL_MS = 5000;

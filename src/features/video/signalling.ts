@@ -1,35 +1,7 @@
-import type { SlotMap } from './media/media-room.js';
+import type { ClientMessage } from './signalling-messages.js';
 
-/** What a call page may send over its signalling socket. Anything else is answered with an error and ignored. */
-export type ClientMessage =
-  | { type: 'join' }
-  | { type: 'answer'; sdp: string }
-  | { type: 'candidate'; candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } }
-  | { type: 'chat'; text: string }
-  | { type: 'quick_exit' }
-  | { type: 'leave' }
-  | { type: 'end'; reason?: string }
-  | { type: 'ping' };
-
-export type ServerMessage =
-  | { type: 'hello'; participantId: string; role: string; iceServers: unknown[]; recording: boolean }
-  | { type: 'offer'; sdp: string; slots: SlotMap }
-  | { type: 'candidate'; candidate: { candidate: string; sdpMid?: string; sdpMLineIndex?: number } }
-  | { type: 'chat'; id: number; role: string; text: string; at: string }
-  | {
-      type: 'state';
-      participants: { participantId: string; role: string; state: string }[];
-      invites: unknown[];
-      connectedAt: string | null;
-      /** To a link-holder: a supervisor is observing and the force tells the victim so (EVD-15). */
-      observed?: boolean;
-    }
-  | { type: 'alert'; kind: 'quick_exit' | 'dropped' | 'upload' | 'not_safe'; role: string; alertId?: string }
-  /** The victim's statement changed state (shared, correction asked, confirmed): the pages fetch it again. */
-  | { type: 'statement'; state: string; revision: number }
-  | { type: 'ended'; reason: string }
-  | { type: 'error'; message: string }
-  | { type: 'pong' };
+/** The message types live in signalling-messages.ts, shared with the call page's code. */
+export type { ClientMessage, ServerMessage } from './signalling-messages.js';
 
 const MAX_MESSAGE_CHARS = 64 * 1024;
 

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import nunjucks from 'nunjucks';
 import { stateLabel, type ConsultationState } from '../../domain/consultation-state.js';
 import { ROLE_LABELS, type Role } from '../../domain/roles.js';
+import { registerPageScripts } from './page-scripts.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const srcDir = path.resolve(here, '../..');
@@ -15,8 +16,8 @@ const mojRoot = path.join(rootDir, 'node_modules/@ministryofjustice/frontend');
 
 const londonTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'medium', timeStyle: 'medium' });
 
-/** Nunjucks with GOV.UK Frontend and MOJ Frontend templates, and their assets under /assets. */
-export async function registerViews(app: FastifyInstance): Promise<void> {
+/** Nunjucks with GOV.UK Frontend and MOJ Frontend templates, their assets under /assets, and our styles and page scripts under /static. */
+export async function registerViews(app: FastifyInstance, { production }: { production: boolean }): Promise<void> {
   await app.register(fastifyStatic, {
     root: path.join(govukDist, 'govuk/assets'),
     prefix: '/assets/',
@@ -32,24 +33,8 @@ export async function registerViews(app: FastifyInstance): Promise<void> {
   ] as const) {
     await app.register(fastifyStatic, { root: dir, prefix, decorateReply: false, index: false, allowedPath: (p) => p === `/${file}`, maxAge: '1d' });
   }
-  const scripts = new Set([
-    '/live.js',
-    '/call-client.js',
-    '/evidence-player.js',
-    '/investigation-call.js',
-    '/statement-victim.js',
-    '/risk-form.js',
-    '/consent-exit.js',
-  ]);
+  await registerPageScripts(app, { production });
   const styles = new Set(['/app.css', '/victim.css']);
-  await app.register(fastifyStatic, {
-    root: path.join(srcDir, 'assets'),
-    prefix: '/static/js/',
-    decorateReply: false,
-    index: false,
-    allowedPath: (p) => scripts.has(p),
-    maxAge: '1h',
-  });
   await app.register(fastifyStatic, {
     root: path.join(srcDir, 'assets'),
     prefix: '/static/',

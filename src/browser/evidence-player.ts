@@ -1,11 +1,11 @@
 // Plays a call's recordings together: one clock for the page, each recording placed at its own start
 // (data-offset-ms after the earliest), so officer and victim are heard and seen as they were in the call.
-const player = document.querySelector('[data-call-player]');
-const tracks = [...player.querySelectorAll('video[data-offset-ms]')];
-const playButton = player.querySelector('[data-play]');
-const scrubber = player.querySelector('[data-scrub]');
-const clock = player.querySelector('[data-clock]');
-const offsetOf = (video) => Number(video.dataset.offsetMs) / 1000;
+const player = document.querySelector<HTMLElement>('[data-call-player]')!;
+const tracks = [...player.querySelectorAll<HTMLVideoElement>('video[data-offset-ms]')];
+const playButton = player.querySelector<HTMLButtonElement>('[data-play]')!;
+const scrubber = player.querySelector<HTMLInputElement>('[data-scrub]')!;
+const clock = player.querySelector<HTMLElement>('[data-clock]')!;
+const offsetOf = (video: HTMLVideoElement) => Number(video.dataset.offsetMs) / 1000;
 let playing = false;
 let position = 0;
 let startedAt = 0;
@@ -13,7 +13,7 @@ let startedAt = 0;
 const total = () => Math.max(0, ...tracks.map((v) => offsetOf(v) + (Number.isFinite(v.duration) ? v.duration : 0)));
 const now = () => (playing ? position + (performance.now() - startedAt) / 1000 : position);
 
-function place(at) {
+function place(at: number): void {
   for (const video of tracks) {
     const local = at - offsetOf(video);
     const inside = local >= 0 && local < (video.duration || Infinity);
@@ -28,7 +28,7 @@ function place(at) {
   }
 }
 
-function tick() {
+function tick(): void {
   const at = now();
   if (at >= total() && playing) {
     playing = false;
@@ -53,5 +53,12 @@ scrubber.addEventListener('input', () => {
   startedAt = performance.now();
   place(position);
 });
+
+declare global {
+  interface Window {
+    /** For tests: where the shared clock is and how long the call lasted. */
+    rvrPlayer: { position: () => number; total: () => number };
+  }
+}
 window.rvrPlayer = { position: now, total };
 requestAnimationFrame(tick);

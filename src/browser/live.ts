@@ -1,24 +1,23 @@
 // Live pages: refresh the marked fragments when the server says something changed, and keep waiting times ticking.
-// Plain script (no build step), served from /static under the page's Content-Security-Policy.
-const fragments = [...document.querySelectorAll('[data-live-fragment]')];
+const fragments = [...document.querySelectorAll<HTMLElement>('[data-live-fragment]')];
 
-async function refresh() {
+async function refresh(): Promise<void> {
   for (const element of fragments) {
-    const response = await fetch(element.dataset.liveFragment, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+    const response = await fetch(element.dataset.liveFragment!, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
     if (response.ok) element.innerHTML = await response.text();
   }
   tick();
 }
 
-function describe(seconds) {
+function describe(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
   return minutes > 0 ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
 }
 
-function tick() {
+function tick(): void {
   const now = Date.now();
-  for (const element of document.querySelectorAll('[data-since]')) {
-    const seconds = Math.max(0, Math.floor((now - Date.parse(element.dataset.since)) / 1000));
+  for (const element of document.querySelectorAll<HTMLElement>('[data-since]')) {
+    const seconds = Math.max(0, Math.floor((now - Date.parse(element.dataset.since!)) / 1000));
     element.textContent = describe(seconds);
     const alertAfter = Number(element.dataset.alertAfter);
     const alert = element.dataset.alertTarget && document.getElementById(element.dataset.alertTarget);
@@ -27,11 +26,11 @@ function tick() {
 }
 
 if (fragments.length > 0) {
-  let timer;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const source = new EventSource('/live/events');
   const schedule = () => {
     clearTimeout(timer);
-    timer = setTimeout(refresh, 50);
+    timer = setTimeout(() => void refresh(), 50);
   };
   source.addEventListener('consultation', schedule);
   source.addEventListener('availability', schedule);

@@ -1,50 +1,63 @@
-// The call page for every participant (officer, victim, interpreter). Plain ES module, no build step, no
-// storage on the device (no localStorage, no IndexedDB). The server is the only WebRTC peer: it forwards
-// everyone's media and records it.
-const root = document.getElementById('rvr-call');
+// The call page for every participant (officer, victim, interpreter, observer). No storage on the device (no
+// localStorage, no IndexedDB). The server is the only WebRTC peer: it forwards everyone's media and records it.
+import { CONSENT_REQUIRED } from '../domain/call-consent.js';
+import type { ClientMessage, IceServer, InviteStatus, ServerMessage } from '../features/video/signalling-messages.js';
+import { announceCallMessage } from './call-events.js';
+import { readStats } from './call-stats.js';
+
+type Message<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+const root = document.getElementById('rvr-call')!;
 const role = root.dataset.role;
-const csrf = root.dataset.csrf;
-const $ = (selector) => root.querySelector(selector);
-const statusLine = $('[data-call-status]');
+const csrf = root.dataset.csrf ?? '';
+const $ = <T extends HTMLElement = HTMLElement>(selector: string) => root.querySelector<T>(selector);
+const statusLine = $('[data-call-status]')!;
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
-/** The server closes a link-holder's socket with this code until they have agreed to the call and recording (RVR-04). */
-const CONSENT_REQUIRED_CLOSE = 4401;
-const CONSENT_PAGE = '/v/call';
 
 /** Back to the consent step (the call page shows it while consent is missing), without a history entry. */
-function backToConsent() {
+function backToConsent(): void {
   state.leaving = true;
   state.pc?.close();
   stopLocalMedia();
-  location.replace(CONSENT_PAGE);
+  location.replace(CONSENT_REQUIRED.consentUrl);
 }
 
 /** Milliseconds since the page started loading at each step of joining (for support and the set-up benchmark). */
-const marks = {};
-const mark = (name) => (marks[name] ??= Math.round(performance.now()));
+const marks: Record<string, number> = {};
+const mark = (name: string) => (marks[name] ??= Math.round(performance.now()));
 
-const state = { pc: undefined, socket: undefined, local: undefined, slots: undefined, ended: false, leaving: false, attempts: 0, remotes: new Map() };
+const state: {
+  pc: RTCPeerConnection | undefined;
+  socket: WebSocket | undefined;
+  local: MediaStream | undefined;
+  slots: Message<'offer'>['slots'] | undefined;
+  ended: boolean;
+  leaving: boolean;
+  attempts: number;
+  remotes: Map<string, MediaStream>;
+} = { pc: undefined, socket: undefined, local: undefined, slots: undefined, ended: false, leaving: false, attempts: 0, remotes: new Map() };
 
-function setStatus(text) {
+function setStatus(text: string): void {
   statusLine.textContent = text;
 }
 
-function showMediaHelp(text) {
-  const help = $('[data-media-help]');
-  $('[data-media-help-text]').textContent = text;
+function showMediaHelp(text: string): void {
+  const help = $('[data-media-help]')!;
+  $('[data-media-help-text]')!.textContent = text;
   help.hidden = false;
 }
 
-function send(message) {
+function send(message: ClientMessage): void {
   if (state.socket?.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message));
 }
 
 /** Camera and microphone; audio only when there is no camera; a clear way forward when permission is refused. */
-async function getLocalMedia() {
+async function getLocalMedia(): Promise<MediaStream> {
   try {
     return await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } });
   } catch (error) {
-    if (error.name === 'NotAllowedError' || error.name === 'SecurityError') {
+    const name = (error as Error).name;
+    if (name === 'NotAllowedError' || name === 'SecurityError') {
       showMediaHelp(
         'Your browser has blocked the camera and microphone. Tap the padlock or settings icon next to the web address, allow camera and microphone, then reload this page.',
       );
@@ -60,12 +73,12 @@ async function getLocalMedia() {
   }
 }
 
-function remoteStream(forRole) {
+function remoteStream(forRole: string): MediaStream {
   let stream = state.remotes.get(forRole);
   if (!stream) {
     stream = new MediaStream();
     state.remotes.set(forRole, stream);
-    const video = root.querySelector(`[data-remote="${forRole}"]`);
+    const video = root.querySelector<HTMLVideoElement>(`[data-remote="${forRole}"]`);
     if (video) {
       video.srcObject = stream;
       video.hidden = false;
@@ -75,10 +88,10 @@ function remoteStream(forRole) {
   return stream;
 }
 
-function newPeerConnection(iceServers) {
+function newPeerConnection(iceServers: IceServer[]): RTCPeerConnection {
   const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   pc.onicecandidate = (event) => {
-    if (event.candidate) send({ type: 'candidate', candidate: event.candidate.toJSON() });
+    if (event.candidate) send({ type: 'candidate', candidate: event.candidate.toJSON() as Extract<ClientMessage, { type: 'candidate' }>['candidate'] });
   };
   pc.ontrack = (event) => {
     const slot = state.slots?.remotes.find((r) => r.audio === event.transceiver.mid || r.video === event.transceiver.mid);
@@ -97,7 +110,7 @@ function newPeerConnection(iceServers) {
   return pc;
 }
 
-async function onOffer(message, iceServers) {
+async function onOffer(message: Message<'offer'>, iceServers: IceServer[]): Promise<void> {
   state.pc?.close();
   state.remotes.clear();
   state.slots = message.slots;
@@ -108,7 +121,7 @@ async function onOffer(message, iceServers) {
     const up = message.slots.upstream;
     const kind = up && transceiver.mid === up.audio ? 'audio' : up && transceiver.mid === up.video ? 'video' : undefined;
     if (kind) {
-      const track = state.local.getTracks().find((t) => t.kind === kind);
+      const track = state.local!.getTracks().find((t) => t.kind === kind);
       transceiver.direction = track ? 'sendonly' : 'inactive';
       if (track) await transceiver.sender.replaceTrack(track);
     } else {
@@ -117,58 +130,62 @@ async function onOffer(message, iceServers) {
   }
   const answer = await pc.createAnswer();
   await pc.setLocalDescription(answer);
-  send({ type: 'answer', sdp: answer.sdp });
+  send({ type: 'answer', sdp: answer.sdp! });
 }
 
-function connect() {
-  const url = new URL(root.dataset.socket, location.href);
+async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promise<void> {
+  switch (message.type) {
+    case 'hello':
+      send({ type: 'join' });
+      setStatus(role === 'officer' ? 'Waiting for the victim to join…' : 'Connecting to the officer…');
+      break;
+    case 'offer':
+      mark('offer');
+      await onOffer(message, iceServers);
+      mark('answerSent');
+      break;
+    case 'candidate':
+      await state.pc?.addIceCandidate(message.candidate).catch(() => undefined);
+      break;
+    case 'chat':
+      addChat(message);
+      break;
+    case 'state':
+      renderState(message);
+      break;
+    case 'alert':
+      showAlert(message);
+      break;
+    case 'ended':
+      finish(message.reason);
+      break;
+    case 'error':
+      console.warn('call:', message.message);
+      break;
+  }
+}
+
+function connect(): void {
+  const url = new URL(root.dataset.socket!, location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const socket = new WebSocket(url);
   state.socket = socket;
-  let iceServers = [];
+  let iceServers: IceServer[] = [];
   socket.onopen = () => {
     state.attempts = 0;
     mark('socketOpen');
   };
-  socket.onmessage = async (event) => {
-    const message = JSON.parse(event.data);
+  socket.onmessage = async (event: MessageEvent<string>) => {
+    const message = JSON.parse(event.data) as ServerMessage;
     // The investigation panels (statement, "not safe") listen for what concerns them.
-    document.dispatchEvent(new window.CustomEvent('rvr:call-message', { detail: message }));
-    switch (message.type) {
-      case 'hello':
-        iceServers = message.iceServers;
-        send({ type: 'join' });
-        setStatus(role === 'officer' ? 'Waiting for the victim to join…' : 'Connecting to the officer…');
-        break;
-      case 'offer':
-        mark('offer');
-        await onOffer(message, iceServers);
-        mark('answerSent');
-        break;
-      case 'candidate':
-        await state.pc?.addIceCandidate(message.candidate).catch(() => undefined);
-        break;
-      case 'chat':
-        addChat(message);
-        break;
-      case 'state':
-        renderState(message);
-        break;
-      case 'alert':
-        showAlert(message);
-        break;
-      case 'ended':
-        finish(message.reason);
-        break;
-      case 'error':
-        console.warn('call:', message.message);
-        break;
-    }
+    announceCallMessage(message);
+    if (message.type === 'hello') iceServers = message.iceServers;
+    await onMessage(message, iceServers);
   };
   socket.onclose = (event) => {
     if (state.ended || state.leaving) return;
     if (event.code === 4003) return setStatus('You cannot join this call.');
-    if (event.code === CONSENT_REQUIRED_CLOSE) return backToConsent();
+    if (event.code === CONSENT_REQUIRED.closeCode) return backToConsent();
     if (event.code === 1000 || event.code === 4001) return;
     // The page or network dropped: rejoin with the same call session while the server keeps the place.
     const delay = RECONNECT_DELAYS_MS[Math.min(state.attempts++, RECONNECT_DELAYS_MS.length - 1)];
@@ -177,9 +194,10 @@ function connect() {
   };
 }
 
-function renderState(message) {
+const LABELS: Record<string, string> = { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter', observer: 'Supervisor (observing)' };
+
+function renderState(message: Message<'state'>): void {
   const others = message.participants.filter((p) => p.role !== role);
-  const label = { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter', observer: 'Supervisor (observing)' };
   const observedNotice = $('[data-observed-notice]');
   if (observedNotice) observedNotice.hidden = !message.observed;
   const list = $('[data-participants]');
@@ -187,21 +205,21 @@ function renderState(message) {
   for (const p of others) {
     if (list) {
       const item = document.createElement('li');
-      item.textContent = `${label[p.role] ?? p.role}: ${p.state}`;
+      item.textContent = `${LABELS[p.role] ?? p.role}: ${p.state}`;
       item.dataset.participantRole = p.role;
       item.dataset.participantState = p.state;
       list.append(item);
     }
   }
   const reconnecting = others.find((p) => p.state === 'reconnecting');
-  if (reconnecting) setStatus(`${label[reconnecting.role]} is reconnecting…`);
+  if (reconnecting) setStatus(`${LABELS[reconnecting.role]} is reconnecting…`);
   else if (others.some((p) => p.state === 'connected') && state.pc?.connectionState === 'connected') setStatus('Connected.');
   const invites = $('[data-invites]');
   if (invites && message.invites) {
     invites.innerHTML = '';
-    for (const invite of message.invites.filter((i) => i.state !== 'revoked')) {
+    for (const invite of message.invites.filter((i: InviteStatus) => i.state !== 'revoked')) {
       const item = document.createElement('li');
-      item.textContent = `${label[invite.role] ?? invite.role}${invite.label ? ` (${invite.label})` : ''}: ${invite.state}`;
+      item.textContent = `${LABELS[invite.role] ?? invite.role}${invite.label ? ` (${invite.label})` : ''}: ${invite.state}`;
       item.dataset.inviteRole = invite.role;
       item.dataset.inviteState = invite.state;
       invites.append(item);
@@ -209,11 +227,11 @@ function renderState(message) {
   }
 }
 
-function showAlert(message) {
+function showAlert(message: Message<'alert'>): void {
   const banner = $('[data-alert]');
   if (!banner) return;
   const who = message.role === 'victim' ? 'The victim' : 'The interpreter';
-  $('[data-alert-text]').textContent =
+  $('[data-alert-text]')!.textContent =
     message.kind === 'not_safe'
       ? `${who} pressed “I’m not safe to talk”. Their page shows nothing alarming. Keep them talking; escalate below if needed.`
       : message.kind === 'quick_exit'
@@ -225,10 +243,10 @@ function showAlert(message) {
   banner.hidden = false;
 }
 
-function addChat(message) {
-  const log = $('[data-chat-log]');
+function addChat(message: Message<'chat'>): void {
+  const log = $('[data-chat-log]')!;
   const item = document.createElement('li');
-  const who = message.role === role ? 'You' : { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter' }[message.role];
+  const who = message.role === role ? 'You' : ({ officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter' } as Record<string, string>)[message.role];
   const time = new Date(message.at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
   item.textContent = `${time} ${who}: ${message.text}`;
   item.dataset.chatRole = message.role;
@@ -236,87 +254,54 @@ function addChat(message) {
   log.scrollTop = log.scrollHeight;
 }
 
-function stopLocalMedia() {
+function stopLocalMedia(): void {
   for (const track of state.local?.getTracks() ?? []) track.stop();
 }
 
-function finish(reason) {
+function finish(reason: string | undefined): void {
   state.ended = true;
   state.pc?.close();
   stopLocalMedia();
   setStatus(`The call has ended. ${reason ?? ''}`);
   // The ended page clears the call cookie; the victim's page is replaced so Back does not return to the call.
-  if (role === 'officer' || role === 'observer') location.assign(root.dataset.endedUrl);
-  else location.replace(root.dataset.endedUrl);
+  if (role === 'officer' || role === 'observer') location.assign(root.dataset.endedUrl!);
+  else location.replace(root.dataset.endedUrl!);
 }
 
 /** Exit this page: leave at once, tell the officer, replace the page without a history entry. */
-function quickExit(event) {
+function quickExit(event: MouseEvent): void {
   event.preventDefault();
   state.leaving = true;
   send({ type: 'quick_exit' });
   if (root.dataset.exitBeacon) navigator.sendBeacon(root.dataset.exitBeacon, new URLSearchParams({ _csrf: csrf }));
   state.pc?.close();
   stopLocalMedia();
+  const exitUrl = (event.currentTarget as HTMLElement).dataset.exitUrl!;
   document.body.innerHTML = '';
-  location.replace(event.currentTarget.dataset.exitUrl);
+  location.replace(exitUrl);
 }
 
-async function post(url, body) {
+/** What the server's JSON routes answer: the fields this page reads. */
+interface JsonAnswer {
+  error?: string;
+  consentRequired?: boolean;
+  snapshot?: { sha256: string };
+}
+
+async function post(url: string, body: unknown): Promise<JsonAnswer> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
     body: JSON.stringify(body),
   });
-  const data = await response.json().catch(() => ({}));
+  const data = (await response.json().catch(() => ({}))) as JsonAnswer;
   if (response.status === 403 && data.consentRequired) backToConsent();
   if (!response.ok) throw new Error(data.error ?? `The server answered ${response.status}`);
   return data;
 }
 
-/** Connection quality from getStats: what the page sends and receives, every two seconds. */
-const previous = new Map();
-async function readStats() {
-  if (!state.pc) return undefined;
-  const report = await state.pc.getStats();
-  const out = {
-    sendKbps: 0,
-    receiveKbps: 0,
-    packetsLost: 0,
-    packetsReceived: 0,
-    framesPerSecond: 0,
-    framesDecoded: 0,
-    sendWidth: 0,
-    sendHeight: 0,
-    audioReceived: 0,
-    framesDropped: 0,
-  };
-  report.forEach((s) => {
-    const before = previous.get(s.id);
-    const seconds = before ? (s.timestamp - before.timestamp) / 1000 : 0;
-    if (s.type === 'outbound-rtp' && s.kind === 'video') {
-      if (before && seconds > 0) out.sendKbps += ((s.bytesSent - before.bytesSent) * 8) / 1000 / seconds;
-      out.sendWidth = s.frameWidth ?? out.sendWidth;
-      out.sendHeight = s.frameHeight ?? out.sendHeight;
-    }
-    if (s.type === 'inbound-rtp') {
-      if (before && seconds > 0) out.receiveKbps += ((s.bytesReceived - before.bytesReceived) * 8) / 1000 / seconds;
-      out.packetsLost += s.packetsLost ?? 0;
-      out.packetsReceived += s.packetsReceived ?? 0;
-      if (s.kind === 'video') {
-        out.framesPerSecond = Math.max(out.framesPerSecond, s.framesPerSecond ?? 0);
-        out.framesDecoded += s.framesDecoded ?? 0;
-        out.framesDropped += s.framesDropped ?? 0;
-      }
-      if (s.kind === 'audio') out.audioReceived += s.totalSamplesReceived ?? 0;
-    }
-    previous.set(s.id, s);
-  });
-  return out;
-}
-
-async function showQuality() {
-  const stats = await readStats();
+async function showQuality(): Promise<void> {
+  const stats = await readStats(state.pc);
   const line = $('[data-quality]');
   if (!stats || !line) return;
   const loss = stats.packetsReceived > 0 ? (100 * stats.packetsLost) / (stats.packetsLost + stats.packetsReceived) : 0;
@@ -333,11 +318,11 @@ async function showQuality() {
   }
 }
 
-function wireControls() {
-  for (const button of root.querySelectorAll('[data-toggle]')) {
+function wireControls(): void {
+  for (const button of root.querySelectorAll<HTMLElement>('[data-toggle]')) {
     button.addEventListener('click', () => {
       const kind = button.dataset.toggle;
-      const tracks = state.local.getTracks().filter((t) => t.kind === kind);
+      const tracks = state.local!.getTracks().filter((t) => t.kind === kind);
       const off = tracks.some((t) => t.enabled);
       for (const t of tracks) t.enabled = !off;
       button.setAttribute('aria-pressed', String(off));
@@ -345,78 +330,86 @@ function wireControls() {
     });
   }
   // An observer's page has no chat form: it sends nothing.
-  $('[data-chat-form]')?.addEventListener('submit', (event) => {
+  $<HTMLFormElement>('[data-chat-form]')?.addEventListener('submit', (event) => {
     event.preventDefault();
-    const input = event.currentTarget.elements.text;
+    const input = (event.currentTarget as HTMLFormElement).elements.namedItem('text') as HTMLInputElement;
     if (input.value.trim()) send({ type: 'chat', text: input.value });
     input.value = '';
   });
-  for (const exit of document.querySelectorAll('[data-module="rvr-quick-exit"]')) exit.addEventListener('click', quickExit);
-  $('[data-upload-form]')?.addEventListener('submit', (event) => {
+  for (const exit of document.querySelectorAll<HTMLElement>('[data-module="rvr-quick-exit"]')) exit.addEventListener('click', quickExit);
+  $<HTMLFormElement>('[data-upload-form]')?.addEventListener('submit', (event) => {
     event.preventDefault();
-    void sendFiles(event.currentTarget);
+    void sendFiles(event.currentTarget as HTMLFormElement);
   });
   $('[data-leave]')?.addEventListener('click', () => {
     state.leaving = true;
     send({ type: 'leave' });
     finish('You stopped observing.');
   });
-  if (role !== 'officer') return;
-  const callId = root.dataset.callId;
-  const inviteError = $('[data-invite-error]');
-  const invite = async (body) => {
+  if (role === 'officer') wireOfficerControls(root.dataset.callId!);
+}
+
+function wireOfficerControls(callId: string): void {
+  const inviteError = $('[data-invite-error]')!;
+  const invite = async (body: { role: string; phone?: string; label?: string }) => {
     inviteError.hidden = true;
     try {
       await post(`/calls/${callId}/invites`, body);
     } catch (error) {
-      inviteError.textContent = error.message;
+      inviteError.textContent = (error as Error).message;
       inviteError.hidden = false;
     }
   };
-  $('[data-invite="victim"]').addEventListener('click', () => invite({ role: 'victim' }));
-  $('[data-revoke="victim"]').addEventListener('click', () => post(`/calls/${callId}/invites/revoke`, { role: 'victim' }).catch(() => undefined));
-  $('[data-interpreter-form]').addEventListener('submit', (event) => {
+  $('[data-invite="victim"]')!.addEventListener('click', () => void invite({ role: 'victim' }));
+  $('[data-revoke="victim"]')!.addEventListener('click', () => void post(`/calls/${callId}/invites/revoke`, { role: 'victim' }).catch(() => undefined));
+  $<HTMLFormElement>('[data-interpreter-form]')!.addEventListener('submit', (event) => {
     event.preventDefault();
-    const form = event.currentTarget.elements;
-    void invite({ role: 'interpreter', phone: form.phone.value, label: form.label.value });
+    const form = (event.currentTarget as HTMLFormElement).elements;
+    const value = (name: string) => (form.namedItem(name) as HTMLInputElement).value;
+    void invite({ role: 'interpreter', phone: value('phone'), label: value('label') });
   });
-  $('[data-snapshot]').addEventListener('click', async () => {
-    const video = root.querySelector('[data-remote="victim"]');
-    if (!video.videoWidth) return setStatus('There is no video from the victim to take a snapshot of yet.');
-    const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext('2d').drawImage(video, 0, 0);
-    const saved = await post(`/calls/${callId}/snapshots`, { image: canvas.toDataURL('image/jpeg', 0.92) }).catch((error) => setStatus(error.message));
-    if (!saved?.snapshot) return;
-    const item = document.createElement('li');
-    item.textContent = `Snapshot saved – SHA-256 ${saved.snapshot.sha256}`;
-    item.dataset.sha256 = saved.snapshot.sha256;
-    $('[data-snapshots]').append(item);
-  });
-  const notes = $('[data-notes]');
-  let timer;
+  $('[data-snapshot]')!.addEventListener('click', () => void takeSnapshot(callId));
+  const notes = $<HTMLTextAreaElement>('[data-notes]')!;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   notes.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = setTimeout(async () => {
-      await post(`/calls/${callId}/notes`, { notes: notes.value })
-        .then(() => ($('[data-notes-status]').textContent = 'Saved'))
-        .catch((error) => ($('[data-notes-status]').textContent = error.message));
+    timer = setTimeout(() => {
+      void post(`/calls/${callId}/notes`, { notes: notes.value })
+        .then(() => ($('[data-notes-status]')!.textContent = 'Saved'))
+        .catch((error: Error) => ($('[data-notes-status]')!.textContent = error.message));
     }, 800);
   });
-  $('[data-end]').addEventListener('click', async () => {
+  $('[data-end]')!.addEventListener('click', () => {
     if (!confirm('End the call for everyone?')) return;
     state.leaving = true;
     send({ type: 'end', reason: 'Ended by the officer' });
   });
 }
 
+async function takeSnapshot(callId: string): Promise<void> {
+  const video = root.querySelector<HTMLVideoElement>('[data-remote="victim"]')!;
+  if (!video.videoWidth) return setStatus('There is no video from the victim to take a snapshot of yet.');
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext('2d')!.drawImage(video, 0, 0);
+  const saved = await post(`/calls/${callId}/snapshots`, { image: canvas.toDataURL('image/jpeg', 0.92) }).catch((error: Error) => setStatus(error.message));
+  if (!saved?.snapshot) return;
+  const item = document.createElement('li');
+  item.textContent = `Snapshot saved – SHA-256 ${saved.snapshot.sha256}`;
+  item.dataset.sha256 = saved.snapshot.sha256;
+  $('[data-snapshots]')!.append(item);
+}
+
 // Each file goes as its own request with the raw bytes; the server checks what it is and keeps it as evidence.
-async function sendFiles(form) {
-  const input = form.elements.files;
-  const status = form.querySelector('[data-upload-status]');
-  const files = [...input.files];
-  if (files.length === 0) return (status.textContent = 'Choose a photo or video first.');
+async function sendFiles(form: HTMLFormElement): Promise<void> {
+  const input = form.elements.namedItem('files') as HTMLInputElement;
+  const status = form.querySelector<HTMLElement>('[data-upload-status]')!;
+  const files = [...(input.files ?? [])];
+  if (files.length === 0) {
+    status.textContent = 'Choose a photo or video first.';
+    return;
+  }
   let sent = 0;
   for (const file of files) {
     status.textContent = `Sending ${sent + 1} of ${files.length}…`;
@@ -425,29 +418,38 @@ async function sendFiles(form) {
       headers: { 'content-type': 'application/octet-stream', accept: 'application/json', 'x-csrf-token': csrf },
       body: file,
     }).catch(() => undefined);
-    const answer = response ? await response.json().catch(() => ({})) : {};
+    const answer = (response ? await response.json().catch(() => ({})) : {}) as JsonAnswer;
     if (response?.status === 403 && answer.consentRequired) return backToConsent();
-    if (!response?.ok) return (status.textContent = `${file.name}: ${answer.error ?? 'it could not be sent. Check your connection and try again.'}`);
+    if (!response?.ok) {
+      status.textContent = `${file.name}: ${answer.error ?? 'it could not be sent. Check your connection and try again.'}`;
+      return;
+    }
     sent += 1;
   }
   input.value = '';
   status.textContent = sent === 1 ? 'Sent. The officer has been told.' : `All ${sent} sent. The officer has been told.`;
 }
 
-async function start() {
+async function start(): Promise<void> {
   wireControls();
   // An observer (a supervisor watching) never asks for the camera or microphone: the server sends them nothing to send.
   state.local = role === 'observer' ? new MediaStream() : await getLocalMedia();
   mark('localMedia');
-  const self = root.querySelector('[data-local]');
+  const self = root.querySelector<HTMLVideoElement>('[data-local]');
   if (self) self.srcObject = state.local;
   connect();
   setInterval(() => void showQuality(), 2000);
 }
 
-// For tests and support: the live connection's figures.
+declare global {
+  interface Window {
+    /** For tests and support: the live connection's figures. */
+    rvrCall: { readStats: () => ReturnType<typeof readStats>; marks: Record<string, number>; readonly pc: RTCPeerConnection | undefined };
+  }
+}
+
 window.rvrCall = {
-  readStats,
+  readStats: () => readStats(state.pc),
   marks,
   get pc() {
     return state.pc;

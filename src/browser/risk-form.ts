@@ -1,54 +1,99 @@
 // The risk assessment panel (DASH-01..08): saves each change as the officer goes (debounced), only onto the revision it
 // last saw; a 409 hands back the server's copy, which is merged under the officer's unsaved changes and saved again.
 // The score, grade, MARAC flag and homicide-risk flags shown are the server's, from the latest save.
-const root = document.querySelector('[data-risk-form]');
-if (root) start(root);
 
-function start(root) {
-  const $ = (selector) => root.querySelector(selector);
-  const $$ = (selector) => [...root.querySelectorAll(selector)];
-  const consultationId = root.dataset.consultationId;
+type Grade = 'standard' | 'medium' | 'high';
+type Entry = { answer?: string; comment?: string };
+type FactValue = string | number | null;
+type JudgementValue = string | boolean | null;
+
+/** What changed since the last successful save. */
+interface Patch {
+  answers: Record<string, Entry | null>;
+  facts: Record<string, FactValue>;
+  judgement: Record<string, JudgementValue>;
+}
+
+/** The assessment as the server's JSON answers carry it: the fields this page shows. */
+interface Assessment {
+  revision: number;
+  state: string;
+  version: number;
+  answers: Record<string, Entry | undefined>;
+  facts: { victimAgeBand?: string | null; priorIncidents12Months?: number | null; lastMaracReferralOn?: string | null };
+  judgement: { grade?: string | null; referral: boolean; reason?: string | null };
+  score: {
+    yesCount: number;
+    answered: number;
+    grade: Grade;
+    actuarialGrade: Grade;
+    marac: { referral: boolean; reasons: { text: string; rule: string }[] };
+    highRiskFlags: { code: string; label: string }[];
+    routing: { advice: string[] };
+  };
+}
+
+interface Answer {
+  assessment?: Assessment;
+  current?: Assessment | null;
+  warnings?: Record<string, string>;
+  fields?: Record<string, string>;
+  error?: string;
+}
+
+const form = document.querySelector<HTMLElement>('[data-risk-form]');
+if (form) start(form);
+
+function start(root: HTMLElement): void {
+  const $ = <T extends HTMLElement = HTMLElement>(selector: string) => root.querySelector<T>(selector)!;
+  const $$ = <T extends HTMLElement = HTMLElement>(selector: string) => [...root.querySelectorAll<T>(selector)];
+  const consultationId = root.dataset.consultationId!;
   const url = `/consultations/${consultationId}/risk-assessment`;
-  const csrf = root.dataset.csrf;
+  const csrf = root.dataset.csrf ?? '';
   const status = $('[data-risk-status]');
-  const completeButton = $('[data-risk-complete]');
-  const GRADES = { standard: 'Standard', medium: 'Medium', high: 'High' };
-  const STATES = { draft: 'Draft', completed: 'Completed, awaiting supervisor sign-off', signed_off: 'Signed off', superseded: 'Replaced by a newer version' };
+  const completeButton = $<HTMLButtonElement>('[data-risk-complete]');
+  const GRADES: Record<Grade, string> = { standard: 'Standard', medium: 'Medium', high: 'High' };
+  const STATES: Record<string, string> = {
+    draft: 'Draft',
+    completed: 'Completed, awaiting supervisor sign-off',
+    signed_off: 'Signed off',
+    superseded: 'Replaced by a newer version',
+  };
+  const emptyPatch = (): Patch => ({ answers: {}, facts: {}, judgement: {} });
   let revision = Number(root.dataset.revision);
   let state = root.dataset.state;
-  // What changed since the last successful save: { answers: { id: entry|null }, facts: {...}, judgement: {...} }.
-  let pending = { answers: {}, facts: {}, judgement: {} };
-  let timer;
-  let inFlight;
+  let pending = emptyPatch();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight: Promise<void> | undefined;
   let retryDelay = 2000;
 
-  const isEmpty = (patch) => !Object.keys(patch.answers).length && !Object.keys(patch.facts).length && !Object.keys(patch.judgement).length;
+  const isEmpty = (patch: Patch) => !Object.keys(patch.answers).length && !Object.keys(patch.facts).length && !Object.keys(patch.judgement).length;
   // data-save-state (pending | saving | saved | retrying | refused | conflict) lets tests and assistive code follow the saves.
-  const setStatus = (text, problem = false, saveState) => {
+  const setStatus = (text: string, problem = false, saveState?: string) => {
     status.textContent = text;
     status.classList.toggle('rvr-risk__status--problem', problem);
     if (saveState) root.dataset.saveState = saveState;
   };
 
   // Values inside a quoted attribute selector: our ids are digits and letters, but a server message may name anything.
-  const esc = (value) => String(value).replace(/["\\]/g, '\\$&');
-  const checked = (name) => root.querySelector(`input[name="${esc(name)}"]:checked`)?.value;
-  const entryFor = (id) => {
+  const esc = (value: string) => value.replace(/["\\]/g, '\\$&');
+  const checked = (name: string) => root.querySelector<HTMLInputElement>(`input[name="${esc(name)}"]:checked`)?.value;
+  const entryFor = (id: string): Entry | null => {
     const answer = checked(`q-${id}`);
-    const comment = $(`[data-comment="${esc(id)}"]`)?.value ?? '';
+    const comment = root.querySelector<HTMLTextAreaElement>(`[data-comment="${esc(id)}"]`)?.value ?? '';
     if (!answer && !comment.trim()) return null;
     return { ...(answer ? { answer } : {}), ...(comment.trim() ? { comment } : {}) };
   };
-  const factValue = (name) => {
+  const factValue = (name: string): FactValue => {
     if (name === 'victimAgeBand') return checked('victimAgeBand') ?? null;
-    const raw = root.querySelector(`[data-fact="${name}"]`).value.trim();
+    const raw = $<HTMLInputElement>(`[data-fact="${name}"]`).value.trim();
     if (name === 'priorIncidents12Months') return raw === '' ? null : /^\d+$/.test(raw) ? Number(raw) : -1;
     return raw === '' ? null : raw;
   };
-  const judgementValue = (name) => {
+  const judgementValue = (name: string): JudgementValue => {
     if (name === 'grade') return checked('judgementGrade') || null;
-    if (name === 'referral') return $('[data-judgement="referral"]').checked;
-    return $('[data-judgement="reason"]').value.trim() || null;
+    if (name === 'referral') return $<HTMLInputElement>('[data-judgement="referral"]').checked;
+    return $<HTMLTextAreaElement>('[data-judgement="reason"]').value.trim() || null;
   };
 
   /** A follow-up shows only while its question has the answer that asks it; hiding it clears its answer (kept comment). */
@@ -56,9 +101,9 @@ function start(root) {
     for (const box of $$('[data-follow-up-of]')) {
       const asked = checked(`q-${box.dataset.followUpOf}`) === box.dataset.when;
       box.hidden = !asked;
-      const id = box.dataset.question;
+      const id = box.dataset.question!;
       if (!asked && checked(`q-${id}`)) {
-        for (const input of box.querySelectorAll('input[type="radio"]')) input.checked = false;
+        for (const input of box.querySelectorAll<HTMLInputElement>('input[type="radio"]')) input.checked = false;
         pending.answers[id] = entryFor(id);
       }
     }
@@ -67,7 +112,7 @@ function start(root) {
   const unanswered = () =>
     $$('[data-question]')
       .filter((box) => !box.hidden)
-      .map((box) => box.dataset.question)
+      .map((box) => box.dataset.question!)
       .filter((id) => !checked(`q-${id}`));
 
   const updateCompleteButton = () => {
@@ -79,9 +124,9 @@ function start(root) {
       state !== 'draft' ? '' : open.length ? `Not yet answered: ${open.map((id) => `Q${id}`).join(', ')}` : 'Every question is answered.';
   };
 
-  const showScore = (score) => {
-    $('[data-risk-score]').textContent = score.yesCount;
-    $('[data-risk-answered]').textContent = score.answered;
+  const showScore = (score: Assessment['score']) => {
+    $('[data-risk-score]').textContent = String(score.yesCount);
+    $('[data-risk-answered]').textContent = String(score.answered);
     const grade = $('[data-risk-grade]');
     grade.textContent = GRADES[score.grade];
     grade.dataset.grade = score.grade;
@@ -103,7 +148,7 @@ function start(root) {
     fillList($('[data-risk-routing]'), score.routing.advice);
   };
 
-  const fillList = (list, items, codes = []) => {
+  const fillList = (list: HTMLElement, items: string[], codes: string[] = []) => {
     list.replaceChildren(
       ...items.map((text, index) => {
         const li = document.createElement('li');
@@ -114,7 +159,7 @@ function start(root) {
     );
   };
 
-  const showErrors = (fields, message) => {
+  const showErrors = (fields: Record<string, string> | undefined, message?: string) => {
     for (const el of $$('[data-error-for]')) {
       el.hidden = true;
       el.textContent = '';
@@ -128,12 +173,12 @@ function start(root) {
         if (target) {
           const a = document.createElement('a');
           a.href = `#${target.id}`;
-          a.textContent = text;
+          a.textContent = text ?? null;
           li.append(a);
-        } else li.textContent = text;
-        const inline = field && root.querySelector(`[data-error-for="${esc(field)}"]`);
+        } else li.textContent = text ?? null;
+        const inline = field && root.querySelector<HTMLElement>(`[data-error-for="${esc(field)}"]`);
         if (inline) {
-          inline.textContent = text;
+          inline.textContent = text ?? null;
           inline.hidden = false;
         }
         return li;
@@ -147,35 +192,38 @@ function start(root) {
   };
 
   /** Puts the server's copy into the form, except where the officer has changes not yet saved. */
-  const applyServerCopy = (assessment) => {
+  const applyServerCopy = (assessment: Assessment) => {
     for (const box of $$('[data-question]')) {
-      const id = box.dataset.question;
+      const id = box.dataset.question!;
       if (id in pending.answers) continue;
       const entry = assessment.answers[id] ?? {};
-      for (const input of box.querySelectorAll(`input[name="q-${esc(id)}"]`)) input.checked = input.value === entry.answer;
-      const comment = box.querySelector(`[data-comment="${esc(id)}"]`);
+      for (const input of box.querySelectorAll<HTMLInputElement>(`input[name="q-${esc(id)}"]`)) input.checked = input.value === entry.answer;
+      const comment = box.querySelector<HTMLTextAreaElement>(`[data-comment="${esc(id)}"]`);
       if (comment && document.activeElement !== comment) comment.value = entry.comment ?? '';
     }
     const facts = assessment.facts;
-    if (!('victimAgeBand' in pending.facts)) for (const input of $$('input[name="victimAgeBand"]')) input.checked = input.value === facts.victimAgeBand;
-    if (!('priorIncidents12Months' in pending.facts)) $('[data-fact="priorIncidents12Months"]').value = facts.priorIncidents12Months ?? '';
-    if (!('lastMaracReferralOn' in pending.facts)) $('[data-fact="lastMaracReferralOn"]').value = facts.lastMaracReferralOn ?? '';
+    if (!('victimAgeBand' in pending.facts))
+      for (const input of $$<HTMLInputElement>('input[name="victimAgeBand"]')) input.checked = input.value === facts.victimAgeBand;
+    if (!('priorIncidents12Months' in pending.facts))
+      $<HTMLInputElement>('[data-fact="priorIncidents12Months"]').value = String(facts.priorIncidents12Months ?? '');
+    if (!('lastMaracReferralOn' in pending.facts)) $<HTMLInputElement>('[data-fact="lastMaracReferralOn"]').value = facts.lastMaracReferralOn ?? '';
     const judgement = assessment.judgement;
-    if (!('grade' in pending.judgement)) for (const input of $$('input[name="judgementGrade"]')) input.checked = input.value === (judgement.grade ?? '');
-    if (!('referral' in pending.judgement)) $('[data-judgement="referral"]').checked = judgement.referral;
-    if (!('reason' in pending.judgement)) $('[data-judgement="reason"]').value = judgement.reason ?? '';
+    if (!('grade' in pending.judgement))
+      for (const input of $$<HTMLInputElement>('input[name="judgementGrade"]')) input.checked = input.value === (judgement.grade ?? '');
+    if (!('referral' in pending.judgement)) $<HTMLInputElement>('[data-judgement="referral"]').checked = judgement.referral;
+    if (!('reason' in pending.judgement)) $<HTMLTextAreaElement>('[data-judgement="reason"]').value = judgement.reason ?? '';
     syncFollowUps();
   };
 
-  const applyAssessment = (assessment) => {
+  const applyAssessment = (assessment: Assessment) => {
     revision = assessment.revision;
     state = assessment.state;
     root.dataset.revision = String(revision);
     root.dataset.state = state;
-    $('[data-risk-version]').textContent = assessment.version;
+    $('[data-risk-version]').textContent = String(assessment.version);
     $('[data-risk-state]').textContent = STATES[state] ?? state;
     const editable = state === 'draft' && root.dataset.canWrite === 'yes';
-    $('[data-risk-inputs]').disabled = !editable;
+    $<HTMLFieldSetElement>('[data-risk-inputs]').disabled = !editable;
     completeButton.hidden = !editable;
     $('[data-risk-done]').hidden = state === 'draft';
     if (state !== 'draft') $('[data-risk-done-text]').textContent = `${STATES[state]}. It is kept as an evidence item and cannot be edited.`;
@@ -183,38 +231,43 @@ function start(root) {
     updateCompleteButton();
   };
 
-  const send = async (method, path, body) => {
+  const send = async (method: string, path: string, body: unknown): Promise<{ status: number; data: Answer }> => {
     const response = await fetch(path, {
       method,
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
       body: JSON.stringify(body),
     });
-    const data = await response.json().catch(() => ({}));
+    const data = (await response.json().catch(() => ({}))) as Answer;
     return { status: response.status, data };
   };
+  const unreachable = (): { status: number; data: Answer } => ({ status: 0, data: {} });
 
-  const save = async () => {
+  const save = async (): Promise<void> => {
     clearTimeout(timer);
     if (inFlight) return inFlight;
     if (isEmpty(pending) || state !== 'draft') return undefined;
     const sent = pending;
-    pending = { answers: {}, facts: {}, judgement: {} };
+    pending = emptyPatch();
     inFlight = (async () => {
       setStatus('Saving…', false, 'saving');
       let result;
       try {
         result = await send('PUT', url, { revision, ...sent });
       } catch {
-        result = { status: 0, data: {} };
+        result = unreachable();
       }
       // Anything changed again while this was in flight is newer than what was sent.
-      const merge = (a, b) => ({ answers: { ...a.answers, ...b.answers }, facts: { ...a.facts, ...b.facts }, judgement: { ...a.judgement, ...b.judgement } });
+      const merge = (a: Patch, b: Patch): Patch => ({
+        answers: { ...a.answers, ...b.answers },
+        facts: { ...a.facts, ...b.facts },
+        judgement: { ...a.judgement, ...b.judgement },
+      });
       if (result.status === 200) {
         retryDelay = 2000;
         const warnings = result.data.warnings ?? {};
         if (Object.keys(warnings).length) showErrors(warnings);
         else clearErrors();
-        applyAssessment(result.data.assessment);
+        applyAssessment(result.data.assessment!);
         setStatus(
           `Saved at ${new Date().toLocaleTimeString('en-GB')}${Object.keys(warnings).length ? ': check your judgement before completing' : ''}`,
           false,
@@ -226,14 +279,14 @@ function start(root) {
           revision = result.data.current.revision;
           applyServerCopy(result.data.current);
           if (result.data.current.state !== 'draft') {
-            pending = { answers: {}, facts: {}, judgement: {} };
+            pending = emptyPatch();
             applyAssessment(result.data.current);
             setStatus('This assessment was completed elsewhere: your changes were not saved. Amend it to change it.', true, 'conflict');
             return;
           }
         } else revision = 0;
         setStatus('Merged with a copy saved elsewhere; saving again…', false, 'pending');
-        timer = setTimeout(save, 50);
+        timer = setTimeout(() => void save(), 50);
       } else if (result.status >= 400 && result.status < 500) {
         pending = merge(sent, pending);
         showErrors(result.data.fields, result.data.error ?? 'This could not be saved.');
@@ -241,7 +294,7 @@ function start(root) {
       } else {
         pending = merge(sent, pending);
         setStatus('Not saved — retrying', true, 'retrying');
-        timer = setTimeout(save, retryDelay);
+        timer = setTimeout(() => void save(), retryDelay);
         retryDelay = Math.min(retryDelay * 2, 30000);
       }
     })();
@@ -253,7 +306,7 @@ function start(root) {
     // Changes made while that save was in flight go in the next one.
     if (!isEmpty(pending) && root.dataset.saveState === 'pending') {
       clearTimeout(timer);
-      timer = setTimeout(save, 300);
+      timer = setTimeout(() => void save(), 300);
     }
     return undefined;
   };
@@ -262,11 +315,11 @@ function start(root) {
     root.dataset.saveState = 'pending';
     updateCompleteButton();
     clearTimeout(timer);
-    timer = setTimeout(save, 600);
+    timer = setTimeout(() => void save(), 600);
   };
 
   root.addEventListener('change', (event) => {
-    const input = event.target;
+    const input = event.target as HTMLElement;
     if (input.dataset.answer) {
       pending.answers[input.dataset.answer] = entryFor(input.dataset.answer);
       syncFollowUps();
@@ -276,7 +329,7 @@ function start(root) {
     schedule();
   });
   root.addEventListener('input', (event) => {
-    const input = event.target;
+    const input = event.target as HTMLElement;
     if (input.dataset.comment) pending.answers[input.dataset.comment] = entryFor(input.dataset.comment);
     else if (input.dataset.judgement === 'reason') pending.judgement.reason = judgementValue('reason');
     else if (input.dataset.fact === 'priorIncidents12Months') pending.facts.priorIncidents12Months = factValue('priorIncidents12Months');
@@ -284,7 +337,7 @@ function start(root) {
     schedule();
   });
 
-  completeButton.addEventListener('click', async () => {
+  const complete = async () => {
     completeButton.disabled = true;
     await save();
     while (inFlight) await inFlight;
@@ -293,10 +346,10 @@ function start(root) {
       return;
     }
     setStatus('Completing…');
-    const result = await send('POST', `${url}/complete`, { revision }).catch(() => ({ status: 0, data: {} }));
+    const result = await send('POST', `${url}/complete`, { revision }).catch(unreachable);
     if (result.status === 200) {
       clearErrors();
-      applyAssessment(result.data.assessment);
+      applyAssessment(result.data.assessment!);
       setStatus('Completed and kept as evidence. A supervisor will sign it off.');
     } else if (result.status === 409 && result.data.current) {
       applyServerCopy(result.data.current);
@@ -307,29 +360,33 @@ function start(root) {
       setStatus('Not completed', true);
       updateCompleteButton();
     }
-  });
+  };
+  completeButton.addEventListener('click', () => void complete());
 
-  $('[data-risk-amend]')?.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const reason = event.target.elements.amendmentReason;
-    const result = await send('POST', `${url}/amend`, { amendmentReason: reason.value }).catch(() => ({ status: 0, data: {} }));
+  const amend = async (amendForm: HTMLFormElement) => {
+    const reason = amendForm.elements.namedItem('amendmentReason') as HTMLTextAreaElement;
+    const result = await send('POST', `${url}/amend`, { amendmentReason: reason.value }).catch(unreachable);
     if (result.status === 201) {
       reason.value = '';
       clearErrors();
-      applyAssessment(result.data.assessment);
-      setStatus(`Version ${result.data.assessment.version} started: change what needs amending, then complete it again.`);
+      applyAssessment(result.data.assessment!);
+      setStatus(`Version ${result.data.assessment!.version} started: change what needs amending, then complete it again.`);
     } else {
       showErrors(result.data.fields, result.data.error ?? 'The assessment could not be amended. Try again.');
     }
+  };
+  root.querySelector<HTMLFormElement>('[data-risk-amend]')?.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void amend(event.target as HTMLFormElement);
   });
 
   window.addEventListener('beforeunload', (event) => {
     if (isEmpty(pending) && !inFlight) return;
-    save();
+    void save();
     event.preventDefault();
   });
 
   syncFollowUps();
-  pending = { answers: {}, facts: {}, judgement: {} };
+  pending = emptyPatch();
   updateCompleteButton();
 }

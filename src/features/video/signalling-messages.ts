@@ -1,0 +1,59 @@
+/**
+ * The JSON messages on a call's signalling socket, both ways: the one definition the server (call-rooms.ts,
+ * signalling.ts) and the call page (src/browser/call-client.ts) compile against. Types only, so the browser bundle
+ * takes nothing from the server's code.
+ */
+import type { IceServer, SlotMap } from './media/media-room.js';
+
+export type { IceServer, SlotMap };
+
+/** What a call page may send over its signalling socket. Anything else is answered with an error and ignored. */
+export type ClientMessage =
+  | { type: 'join' }
+  | { type: 'answer'; sdp: string }
+  | { type: 'candidate'; candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } }
+  | { type: 'chat'; text: string }
+  | { type: 'quick_exit' }
+  | { type: 'leave' }
+  | { type: 'end'; reason?: string }
+  | { type: 'ping' };
+
+/** Someone on the call and how their connection is. */
+export interface Presence {
+  participantId: string;
+  role: string;
+  state: string;
+}
+
+/** A texted link as the officer sees it in "Who is invited" (staff only). */
+export interface InviteStatus {
+  id: string;
+  role: string;
+  label: string | null;
+  /** sending | sent | not sent | expired | opened | consent given | joined | revoked */
+  state: string;
+  sentAt: string | null;
+  expiresAt: string;
+}
+
+export type AlertKind = 'quick_exit' | 'dropped' | 'upload' | 'not_safe';
+
+export type ServerMessage =
+  | { type: 'hello'; participantId: string; role: string; iceServers: IceServer[]; recording: boolean }
+  | { type: 'offer'; sdp: string; slots: SlotMap }
+  | { type: 'candidate'; candidate: { candidate: string; sdpMid?: string; sdpMLineIndex?: number } }
+  | { type: 'chat'; id: number; role: string; text: string; at: string }
+  | {
+      type: 'state';
+      participants: Presence[];
+      invites: InviteStatus[];
+      connectedAt: string | null;
+      /** To a link-holder: a supervisor is observing and the force tells the victim so (EVD-15). */
+      observed?: boolean;
+    }
+  | { type: 'alert'; kind: AlertKind; role: string; alertId?: string }
+  /** The victim's statement changed state (shared, correction asked, confirmed): the pages fetch it again. */
+  | { type: 'statement'; state: string; revision: number }
+  | { type: 'ended'; reason: string }
+  | { type: 'error'; message: string }
+  | { type: 'pong' };
