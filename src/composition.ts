@@ -114,7 +114,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const audit = new AuditTrail(now, new AuditKeyring(deps.config.audit.hmacKey, deps.config.audit.oldHmacKeys));
   const auth = new AuthService(data, audit, deps.config, now, logger);
   const mfa = new MfaService(data, audit, auth, totpSeedBox(deps.config), deps.config, now);
-  const userAdmin = new UserAdminService(data, audit, now);
+  const userAdmin = new UserAdminService(data, audit, now, deps.config.passwordHashing);
   const consultations = new ConsultationService(data, audit, now);
   const policy = new PolicyService(data, audit, now);
   // Policy 2.2: when a force runs its own trial, triage allocates eligible, consenting calls in its transaction.

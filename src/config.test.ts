@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ConfigError, DEV_SESSION_SECRET, loadConfig } from './config.js';
+import { STANDARD_PASSWORD_HASHING, TEST_ONLY_PASSWORD_HASHING } from './platform/auth/password.js';
 
 // Output of `openssl rand -hex 32`, written down once so the test does not depend on chance.
 const RANDOM_HEX_SECRET = '5e0c1f9a7b2d48e3a61c9f07d4b28e15c3a9f6e02d7b4185ae3c6f90b1d2e748';
@@ -49,6 +50,23 @@ describe('configuration', () => {
     assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
     assert.ok(problems({ LOG_FORMAT: 'colourful' }).some((p) => p.startsWith('LOG_FORMAT must be one of json, pretty')));
     assert.ok(problems({ ...productionReady, LOG_FORMAT: 'pretty' }).some((p) => p.startsWith('LOG_FORMAT=pretty is for development')));
+  });
+
+  it("hashes passwords with OWASP's argon2id minimum; the test suite's cheap parameters are refused outside NODE_ENV=test", () => {
+    assert.deepEqual(loadConfig({}).passwordHashing, STANDARD_PASSWORD_HASHING);
+    assert.deepEqual(
+      loadConfig({ ...productionReady, SMS_PROVIDER: 'notify', NOTIFY_API_KEY: 'k', NOTIFY_TEMPLATE_ID: 't' }).passwordHashing,
+      STANDARD_PASSWORD_HASHING,
+    );
+    assert.deepEqual(loadConfig({ NODE_ENV: 'test', PASSWORD_HASHING: 'test-only-weak' }).passwordHashing, TEST_ONLY_PASSWORD_HASHING);
+    for (const NODE_ENV of ['production', 'development'])
+      assert.ok(
+        problems({ ...productionReady, NODE_ENV, PASSWORD_HASHING: 'test-only-weak' }).some((p) =>
+          p.startsWith('PASSWORD_HASHING=test-only-weak is for the test suite only'),
+        ),
+        NODE_ENV,
+      );
+    assert.ok(STANDARD_PASSWORD_HASHING.memoryCost >= 19_456 && STANDARD_PASSWORD_HASHING.timeCost >= 2, 'OWASP minimum for argon2id');
   });
 
   it('does not seed demo data in production unless told to (and then refuses)', () => {

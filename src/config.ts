@@ -5,6 +5,7 @@ import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js
 import { parseAuditConfig, type AuditConfig } from './platform/audit/audit-config.js';
 import { parseTrustProxy, type TrustProxy } from './platform/http/trust-proxy.js';
 import { secretStrengthProblem } from './platform/auth/secret-strength.js';
+import { STANDARD_PASSWORD_HASHING, TEST_ONLY_PASSWORD_HASHING, type PasswordHashing } from './platform/auth/password.js';
 
 /** One typed configuration, read only from environment variables (README "Configuration"). */
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   sessionAbsoluteHours: number;
   /** Every account must enrol and use TOTP (SEC-08); always true in production. */
   mfaRequired: boolean;
+  /** argon2id's cost: OWASP's minimum, unless a test run asks for PASSWORD_HASHING=test-only-weak (refused outside NODE_ENV=test). */
+  passwordHashing: PasswordHashing;
   /** Failed sign-ins in a row before the account pauses, with the pause doubling each further failure. */
   lockoutThreshold: number;
   signInAttemptsPerMinute: number;
@@ -279,6 +282,9 @@ export function loadConfig(env: Env = process.env): Config {
   const seedDemoData = boolean('SEED_DEMO_DATA', !production);
   const mfaRequired = boolean('MFA_REQUIRED', production);
   const logFormat = oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json');
+  const passwordHashing = oneOf('PASSWORD_HASHING', ['standard', 'test-only-weak'] as const, 'standard');
+  if (passwordHashing !== 'standard' && nodeEnv !== 'test')
+    problems.push(`PASSWORD_HASHING=${passwordHashing} is for the test suite only (NODE_ENV=test); leave it unset`);
 
   if (production) {
     if (!databaseUrl) problems.push('DATABASE_URL is required in production: the embedded PGlite database is for a single development machine');
@@ -323,6 +329,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
     sessionAbsoluteHours: integer('SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
     mfaRequired,
+    passwordHashing: passwordHashing === 'test-only-weak' && nodeEnv === 'test' ? TEST_ONLY_PASSWORD_HASHING : STANDARD_PASSWORD_HASHING,
     lockoutThreshold: integer('LOCKOUT_THRESHOLD', 5, 3, 20),
     signInAttemptsPerMinute: integer('SIGN_IN_ATTEMPTS_PER_MINUTE', 10, 1, 1000),
     serviceName: text('SERVICE_NAME', 'RVR'),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ROLES, type Role } from '../../src/domain/roles.js';
+import { primaryDatabaseKind } from '../support/databases.js';
 import { startOidcProvider, type LocalOidcProvider } from '../support/oidc-provider.js';
 import { Browser, buildTestApp, createUser, enrolMfa, type TestApp } from '../support/test-app.js';
 
@@ -175,7 +176,7 @@ describe('role × route access matrix (SEC-11)', () => {
       redirectUris: ['http://localhost:3000/sign-in/oidc/callback'],
       accounts: {},
     });
-    t = await buildTestApp('pglite', {
+    t = await buildTestApp(await primaryDatabaseKind(), {
       env: {
         OIDC_ISSUER_URL: provider.issuer,
         OIDC_CLIENT_ID: 'rvr',

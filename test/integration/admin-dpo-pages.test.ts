@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, createUser, newCall, type TestApp } from '../support/test-app.js';
 
-await describeOnEachDatabase('admin pages, DPO audit pages and justified access to caller details (DP-01)', (kind) => {
+await describeOnDatabase('admin pages, DPO audit pages and justified access to caller details (DP-01)', (kind) => {
   let t: TestApp;
   let admin: Browser;
   let dpo: Browser;

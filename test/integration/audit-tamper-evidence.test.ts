@@ -12,7 +12,7 @@ import type { AuditRow } from '../../src/platform/audit/audit.repository.js';
 import { keyedChainHash, unkeyedChainHash } from '../../src/platform/audit/chain.js';
 import { AuditCheckpointFile } from '../../src/platform/audit/checkpoints.js';
 import { auditEvents } from '../../src/platform/audit/audit.schema.js';
-import { createTestDatabase, describeOnEachDatabase, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, describeOnDatabase, type TestDatabase } from '../support/databases.js';
 
 const context = { actor: { type: 'system' as const, name: 'test' }, correlationId: 'corr-tamper-test' };
 const KEY = 'the-audit-key-for-this-test-0123456789abcdefghijklmnop';
@@ -28,7 +28,7 @@ function broken(result: ChainVerification): Broken {
  * DP-01, issue 12: what someone with the database owner's rights (not the audit key) can do to the log,
  * and that `verify` finds each of them.
  */
-await describeOnEachDatabase('audit tamper-evidence: keyed chain and checkpoints (DP-01)', (kind) => {
+await describeOnDatabase('audit tamper-evidence: keyed chain and checkpoints (DP-01)', (kind) => {
   let db: TestDatabase;
   let dir: string;
   let checkpointFile: AuditCheckpointFile;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { type openApiDocument } from '../../src/features/cad-api/openapi.js';
 import { incidentRequest } from '../../src/features/cad-api/cad-api.schemas.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, buildTestApp, callInput, cliContext, type TestApp } from '../support/test-app.js';
 
-await describeOnEachDatabase('CAD integration API', (kind) => {
+await describeOnDatabase('CAD integration API', (kind) => {
   let t: TestApp;
   let writeKey: string;
   let readOnlyKey: string;

@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
 import { statementSha256 } from '../../src/domain/victim-statement.js';
 import { hashToken } from '../../src/features/video/call-tokens.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 // Issue 12 item 1 (policy 3.2, RVR-04, RVR-12, SC-3): a link-holder takes part in nothing until they have agreed, on their
@@ -69,7 +69,7 @@ class BareSocket extends EventEmitter {
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
-await describeOnEachDatabase('consent is enforced by the server (issue 12 item 1, RVR-04, SC-3) and links survive previewers (RVR-07)', (kind) => {
+await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RVR-04, SC-3) and links survive previewers (RVR-07)', (kind) => {
   let t: TestApp;
   let officer: Awaited<ReturnType<typeof createUser>>;
   let handler: Awaited<ReturnType<typeof createUser>>;

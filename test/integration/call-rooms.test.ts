@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { WebSocket } from 'ws';
 import { CallRooms } from '../../src/features/video/call-rooms.js';
 import type { MediaEngine, MediaRoom, MediaRoomHooks } from '../../src/features/video/media/media-room.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 /** A signalling socket as CallRooms sees it: what it sends is kept, and closing it is the page going away. */
@@ -56,7 +56,7 @@ class FakeEngine implements MediaEngine {
   }
 }
 
-await describeOnEachDatabase('call rooms: joins, drops, grace period, quick exit and time limits', (kind) => {
+await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and time limits', (kind) => {
   let t: TestApp;
   let engine: FakeEngine;
   let rooms: CallRooms;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, createUser, newCall, type TestApp } from '../support/test-app.js';
 
-await describeOnEachDatabase('consultation pages and transitions over HTTP', (kind) => {
+await describeOnDatabase('consultation pages and transitions over HTTP', (kind) => {
   let t: TestApp;
   let consultationId: string;
   before(async () => {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { Browser, buildTestApp, createUser, type TestApp } from '../support/test-app.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 
 /** Issue 12 (DP-01): the DPO's check holds the chain to the signed checkpoints kept outside the database. */
-await describeOnEachDatabase('DPO page: audit verification against checkpoints', (kind) => {
+await describeOnDatabase('DPO page: audit verification against checkpoints', (kind) => {
   let t: TestApp;
   let dpo: Browser;
   before(async () => {

@@ -11,7 +11,7 @@ import { MAX_INPUT_DEPTH } from '../../src/platform/http/request-guard.js';
 import type { LiveEvent } from '../../src/platform/live/live.repository.js';
 import { MAX_STREAMS_PER_SESSION } from '../../src/platform/live/live.routes.js';
 import { listenForMetrics } from '../../src/platform/metrics/metrics.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import {
   allowRoundTheClock,
   Browser,
@@ -146,7 +146,7 @@ async function until(condition: () => boolean, what: string, ms = 3000): Promise
 const nested = (depth: number, kind: 'array' | 'object') =>
   kind === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
 
-await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
+await describeOnDatabase('the edges (issue 12, item 5)', (kind) => {
   let t: TestApp;
   let port: number;
   const logs = logCollector();

@@ -9,11 +9,11 @@ import { services as buildServices } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { LiveHub } from '../../src/platform/live/live-hub.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, primaryDatabaseKind, type TestDatabase } from '../support/databases.js';
 import { productionTestEnv } from '../support/test-app.js';
 
 // Issue 13 §4: `npm run dev` shows the stack trace on the error page; production and tests never do.
-// The error handler does not touch the database, so one embedded database serves every app here.
+// The error handler does not touch the database, so one database serves every app here.
 
 /** A real app with two routes that fail the way a bug does: an unexpected error with a cause. */
 async function appFor(db: TestDatabase, env: Record<string, string>): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
@@ -43,7 +43,7 @@ async function appFor(db: TestDatabase, env: Record<string, string>): Promise<{ 
 describe('the error page (issue 13: the stack trace in development only)', () => {
   let db: TestDatabase;
   before(async () => {
-    db = await createTestDatabase('pglite');
+    db = await createTestDatabase(await primaryDatabaseKind());
   });
   after(async () => {
     await db.drop();

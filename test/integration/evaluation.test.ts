@@ -11,7 +11,7 @@ import { evaluationNotRandomised } from '../../src/features/evaluation/evaluatio
 import { STANDARD_ATTENDANCE_REASON } from '../../src/features/evaluation/evaluation.service.js';
 import type { RequestContext } from '../../src/platform/context.js';
 import { parseCsv } from '../support/csv.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, callInput, cliContext, contextFor, createUser, type TestApp } from '../support/test-app.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -46,7 +46,7 @@ const EXPORT_HEADER = [
   'satisfaction_rating',
 ];
 
-await describeOnEachDatabase('randomised evaluation mode (policy 2.2): trials, allocation at triage, tampering refused, export', (kind) => {
+await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, allocation at triage, tampering refused, export', (kind) => {
   let t: TestApp;
   // A clock the test moves by hand, so the exported timings can be computed by hand.
   let clock = new Date(Math.floor(Date.now() / 1000) * 1000);

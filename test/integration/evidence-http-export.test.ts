@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { UNFINISHED_TASK_STATES } from '../../src/features/evidence/evidence-work.service.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 const SECRET = 'receiver-shared-secret-0123456789abcdef';
@@ -33,7 +33,7 @@ function startLyingReceiver() {
   return { server, seen };
 }
 
-await describeOnEachDatabase('evidence export to an HTTP receiver (EVD-06)', (kind) => {
+await describeOnDatabase('evidence export to an HTTP receiver (EVD-06)', (kind) => {
   let t: TestApp;
   const receiver = startLyingReceiver();
   before(async () => {

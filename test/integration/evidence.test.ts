@@ -8,12 +8,12 @@ import { sql } from 'drizzle-orm';
 import { UNFINISHED_TASK_STATES } from '../../src/features/evidence/evidence-work.service.js';
 import type { EvidenceItemRow } from '../../src/features/evidence/evidence.repository.js';
 import { sha256File } from '../../src/platform/media/sha256-file.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 const DAY = 86_400_000;
 
-await describeOnEachDatabase('evidence: items, justified views, holds, restriction, integrity and disposal (EVD, X-03, DP-01/03/10)', (kind) => {
+await describeOnDatabase('evidence: items, justified views, holds, restriction, integrity and disposal (EVD, X-03, DP-01/03/10)', (kind) => {
   let t: TestApp;
   let clockOffset = 0;
   let officer: Awaited<ReturnType<typeof createUser>>;

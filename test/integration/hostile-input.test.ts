@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { primaryDatabaseKind } from '../support/databases.js';
 import { Browser, buildTestApp, createUser, type TestApp } from '../support/test-app.js';
 
 // Values attackers and accidents send: injection, markup, unicode tricks, very long and empty strings.
@@ -32,7 +33,7 @@ describe('hostile input at the sign-in and admin forms', () => {
   let t: TestApp;
   let admin: Browser;
   before(async () => {
-    t = await buildTestApp('pglite', { env: { SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' } });
+    t = await buildTestApp(await primaryDatabaseKind(), { env: { SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' } });
     await createUser(t.services, 'root-admin', ['admin']);
     admin = new Browser(t.app);
     await admin.signIn('root-admin');

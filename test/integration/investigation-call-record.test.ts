@@ -8,13 +8,13 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { ENQUIRY_LINE_IDS, ENQUIRY_STATUSES } from '../../src/domain/enquiry-lines.js';
 import { cliContext } from '../support/test-app.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 1)]);
 const sha256 = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
 
-await describeOnEachDatabase('the officer’s investigation in the call: enquiries, statement, outcomes, not safe (RVR-08, RVR-11, EVD-01)', (kind) => {
+await describeOnDatabase('the officer’s investigation in the call: enquiries, statement, outcomes, not safe (RVR-08, RVR-11, EVD-01)', (kind) => {
   let t: TestApp;
   let handler: Awaited<ReturnType<typeof createUser>>;
   let officer: Awaited<ReturnType<typeof createUser>>;

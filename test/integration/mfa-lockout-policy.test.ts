@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { totp } from '../../src/platform/auth/totp.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { Browser, buildTestApp, cliContext, createUser, enrolMfa, TEST_PASSWORD, type TestApp } from '../support/test-app.js';
 
-await describeOnEachDatabase('second factor, lockout, rate limit and policy acknowledgement', (kind) => {
+await describeOnDatabase('second factor, lockout, rate limit and policy acknowledgement', (kind) => {
   let t: TestApp;
   let now = new Date('2026-11-28T09:00:00Z');
   before(async () => {
@@ -105,7 +105,7 @@ await describeOnEachDatabase('second factor, lockout, rate limit and policy ackn
   });
 });
 
-await describeOnEachDatabase('sign-in rate limit', (kind) => {
+await describeOnDatabase('sign-in rate limit', (kind) => {
   let t: TestApp;
   before(async () => {
     t = await buildTestApp(kind, { env: { SIGN_IN_ATTEMPTS_PER_MINUTE: '3' } });

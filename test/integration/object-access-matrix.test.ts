@@ -9,7 +9,7 @@ import { ROLES, type Role } from '../../src/domain/roles.js';
 import { NRAC_QUESTIONS } from '../../src/domain/retention.js';
 import { REVIEW_CHECKLIST } from '../../src/features/supervisor/review-checklist.js';
 import type { RequestContext } from '../../src/platform/context.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 /**
@@ -407,7 +407,7 @@ const ROWS: Row[] = [
 let SPARE: Awaited<ReturnType<typeof createUser>>;
 let grantFor: (who: Identity, itemId: string) => Promise<string>;
 
-await describeOnEachDatabase('object-level access matrix: every role × own / another officer’s / unassigned (SEC-11, issue 12)', (kind) => {
+await describeOnDatabase('object-level access matrix: every role × own / another officer’s / unassigned (SEC-11, issue 12)', (kind) => {
   let t: TestApp;
   let handler: Awaited<ReturnType<typeof createUser>>;
   let owner: Awaited<ReturnType<typeof createUser>>;

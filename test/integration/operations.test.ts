@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { Browser, buildTestApp, createUser, newCall, type TestApp } from '../support/test-app.js';
 
-await describeOnEachDatabase('health, metrics and logs', (kind) => {
+await describeOnDatabase('health, metrics and logs', (kind) => {
   let t: TestApp;
   const logLines: string[] = [];
   before(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { seedConsultation } from '../support/outcome-fixtures.js';
 import { Browser, buildTestApp, createUser, type TestApp } from '../support/test-app.js';
 
@@ -15,7 +15,7 @@ function cell(html: string, testId: string): string {
 // Issue 7 item 7 (policy 2.2, RVR-09): every figure checked against values worked out by hand from this fixture.
 // Range: London days 28–30 March 2026, across the clocks going forward (01:00 UTC on Sunday 29 March).
 // Times are seconds after the call was received; each call is triaged 30 s after it was received.
-await describeOnEachDatabase('outcome measures dashboard (issue 7 item 7, RVR-09)', (kind) => {
+await describeOnDatabase('outcome measures dashboard (issue 7 item 7, RVR-09)', (kind) => {
   let t: TestApp;
   let supervisor: Browser;
   before(async () => {

@@ -4,7 +4,7 @@ import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { DEFAULT_SURVEY_TEXT } from '../../src/config.js';
 import { hashToken } from '../../src/features/video/call-tokens.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
@@ -38,7 +38,7 @@ async function endCallThroughServices(
 }
 
 // Issue 7 item 8 (policy 2.2): the victim satisfaction survey. RVR-07 link rules, RVR-11 neutral text, DP-* nothing personal kept.
-await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07, RVR-11)', (kind) => {
+await describeOnDatabase('victim satisfaction survey (issue 7 item 8, RVR-07, RVR-11)', (kind) => {
   let t: TestApp;
   // Moved forward to pass the survey's delay and expiry; otherwise the app's clock follows real time.
   let clockOffset = 0;
@@ -253,7 +253,7 @@ await describeOnEachDatabase('victim satisfaction survey (issue 7 item 8, RVR-07
   });
 });
 
-await describeOnEachDatabase('victim satisfaction survey: texts through a real provider protocol', (kind) => {
+await describeOnDatabase('victim satisfaction survey: texts through a real provider protocol', (kind) => {
   let t: TestApp;
   let twilio: FakeTwilio;
   let clockOffset = 0;

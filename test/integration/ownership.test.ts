@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import WebSocket from 'ws';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 type User = Awaited<ReturnType<typeof createUser>>;
 
 // Issue 12 items 2 and 3: who may act on *which* consultation and call, and who may read a call record.
-await describeOnEachDatabase('object-level ownership of consultations and calls; need to know for call records (issue 12, SEC-11, DP-01, DP-10)', (kind) => {
+await describeOnDatabase('object-level ownership of consultations and calls; need to know for call records (issue 12, SEC-11, DP-01, DP-10)', (kind) => {
   let t: TestApp;
   let handler: User;
   let officerA: User;

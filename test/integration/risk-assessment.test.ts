@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { questionsOf } from '../../src/domain/risk-forms/risk-form.js';
 import { DASH2009 } from '../../src/domain/risk-forms/dash-2009.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 type Entry = { answer?: string; comment?: string };
@@ -33,7 +33,7 @@ function allAnswers(yes: number): Record<string, Entry> {
   return answers;
 }
 
-await describeOnEachDatabase('risk assessment in the call (DASH-01..DASH-08, RVR-08)', (kind) => {
+await describeOnDatabase('risk assessment in the call (DASH-01..DASH-08, RVR-08)', (kind) => {
   let t: TestApp;
   let handler: Awaited<ReturnType<typeof createUser>>;
   let officer: Awaited<ReturnType<typeof createUser>>;

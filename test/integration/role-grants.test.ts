@@ -5,12 +5,12 @@ import { AuthService } from '../../src/platform/auth/auth.service.js';
 import { hashPassword } from '../../src/platform/auth/password.js';
 import { DEMO_PASSWORD } from '../../src/platform/auth/password-policy.js';
 import { ConflictError } from '../../src/platform/errors.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { Browser, buildTestApp, cliContext, contextFor, createUser, type TestApp } from '../support/test-app.js';
 
 // Issue 12 item 6 (SEC-11): evidence, DPO, admin and Professional Standards roles need a second administrator;
 // the service never has no active administrator; the published demo password is never a real account's.
-await describeOnEachDatabase('role grants need a second administrator, and the last administrator stays', (kind) => {
+await describeOnDatabase('role grants need a second administrator, and the last administrator stays', (kind) => {
   let t: TestApp;
   before(async () => {
     t = await buildTestApp(kind);

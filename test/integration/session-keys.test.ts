@@ -5,7 +5,7 @@ import { legacyTotpKey, totpSeedBox } from '../../src/platform/auth/secret-box.j
 import { deriveKey } from '../../src/platform/auth/session-keys.js';
 import { newTotpSecret, totp } from '../../src/platform/auth/totp.js';
 import { ForbiddenError, NotFoundError } from '../../src/platform/errors.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { Browser, buildTestApp, contextFor, createUser, type TestApp } from '../support/test-app.js';
 
 // Issue 12 item 6: one key per purpose from SESSION_SECRET (HKDF), old TOTP seeds still open, and rotation works.
@@ -26,7 +26,7 @@ function signedWith(key: Buffer | string, value: string): string {
   return encodeURIComponent(`${value}.${createHmac('sha256', key).update(value).digest('base64').replace(/=/g, '')}`);
 }
 
-await describeOnEachDatabase('per-purpose keys, legacy TOTP seeds and SESSION_SECRET rotation (ADR 0008)', (kind) => {
+await describeOnDatabase('per-purpose keys, legacy TOTP seeds and SESSION_SECRET rotation (ADR 0008)', (kind) => {
   let t: TestApp;
   let now = new Date('2026-12-04T09:00:00Z');
   before(async () => {

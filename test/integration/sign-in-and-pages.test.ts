@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { Browser, buildTestApp, createUser, TEST_PASSWORD, type TestApp } from '../support/test-app.js';
 
 const withoutVolatile = (html: string) =>
@@ -10,7 +10,7 @@ const withoutVolatile = (html: string) =>
     .replace(/[0-9a-f-]{36}/g, '')
     .replace(/nonce="[^"]*"/g, '');
 
-await describeOnEachDatabase('staff sign-in, role pages and sign-out', (kind) => {
+await describeOnDatabase('staff sign-in, role pages and sign-out', (kind) => {
   let t: TestApp;
   before(async () => {
     t = await buildTestApp(kind);

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { Browser, buildTestApp, createUser, type TestApp } from '../support/test-app.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { sql } from 'drizzle-orm';
 
 /** Issue 12 (DP-01): strangers cannot fill the audit chain by signing in as people who do not exist. */
-await describeOnEachDatabase('failed sign-ins for unknown usernames go to the log, not the audit chain', (kind) => {
+await describeOnDatabase('failed sign-ins for unknown usernames go to the log, not the audit chain', (kind) => {
   let t: TestApp;
   const logLines: Record<string, unknown>[] = [];
   const raw: string[] = [];

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { ObservationService } from '../../src/features/supervisor/observation.service.js';
 import { safetyAlerts } from '../../src/features/investigation/investigation.schema.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 /** A signalling socket opened through the app (cookies and permission checks included), keeping what it is sent. */
@@ -41,7 +41,7 @@ async function openSocket(t: TestApp, url: string, cookie: string) {
 const attr = (html: string, testid: string, name: string) =>
   [...html.matchAll(new RegExp(`data-testid="${testid}"[^>]*?${name}="([^"]*)"`, 'g'))].map((m) => m[1]);
 
-await describeOnEachDatabase('supervisor: live board and silent observation (policy 4.0, EVD-15, DP-01)', (kind) => {
+await describeOnDatabase('supervisor: live board and silent observation (policy 4.0, EVD-15, DP-01)', (kind) => {
   let t: TestApp;
   let clock: Date;
   let officer: Awaited<ReturnType<typeof createUser>>;

@@ -5,7 +5,7 @@ import { riskAssessments } from '../../src/features/investigation/investigation.
 import { sha256File } from '../../src/platform/media/sha256-file.js';
 import { systemContext } from '../../src/platform/context.js';
 import { REVIEW_CHECKLIST } from '../../src/features/supervisor/review-checklist.js';
-import { describeOnEachDatabase } from '../support/databases.js';
+import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 type User = Awaited<ReturnType<typeof createUser>>;
@@ -51,7 +51,7 @@ function completeForm(overrides: Record<string, string> = {}): Record<string, st
   return { ...form, ...overrides };
 }
 
-await describeOnEachDatabase('quality review sampling: 100 % sample (policy 4.0, EVD-15)', (kind) => {
+await describeOnDatabase('quality review sampling: 100 % sample (policy 4.0, EVD-15)', (kind) => {
   let s: Awaited<ReturnType<typeof reviewApp>>;
   before(async () => (s = await reviewApp(kind, '100')));
   after(() => s.t.close());
@@ -98,7 +98,7 @@ await describeOnEachDatabase('quality review sampling: 100 % sample (policy 4.0,
   });
 });
 
-await describeOnEachDatabase('quality review sampling: 0 % sample, High risk always (EVD-15)', (kind) => {
+await describeOnDatabase('quality review sampling: 0 % sample, High risk always (EVD-15)', (kind) => {
   let s: Awaited<ReturnType<typeof reviewApp>>;
   before(async () => (s = await reviewApp(kind, '0')));
   after(() => s.t.close());
@@ -156,7 +156,7 @@ await describeOnEachDatabase('quality review sampling: 0 % sample, High risk alw
   });
 });
 
-await describeOnEachDatabase('quality review: checklist, immutability, feedback, evidence untouched (policy 4.0, EVD-15)', (kind) => {
+await describeOnDatabase('quality review: checklist, immutability, feedback, evidence untouched (policy 4.0, EVD-15)', (kind) => {
   let s: Awaited<ReturnType<typeof reviewApp>>;
   let supervisor: Browser;
   let consultationId: string;

@@ -8,11 +8,11 @@ import WebSocket from 'ws';
 import { hashToken } from '../../src/features/video/call-tokens.js';
 import { decodeErrors, measuredDurationSeconds } from '../../src/platform/media/ffmpeg.js';
 import { sha256File } from '../../src/platform/media/sha256-file.js';
-import { describeOnEachDatabase, queryRows } from '../support/databases.js';
+import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
-await describeOnEachDatabase('video calls: links, consent, signalling and recovery (RVR-07, RVR-10, SC-3)', (kind) => {
+await describeOnDatabase('video calls: links, consent, signalling and recovery (RVR-07, RVR-10, SC-3)', (kind) => {
   let t: TestApp;
   // Moved forward to test expiry; the test clock otherwise follows real time (the intake form refuses calls "received" in the future).
   let clockOffset = 0;
@@ -260,7 +260,7 @@ await describeOnEachDatabase('video calls: links, consent, signalling and recove
   });
 });
 
-await describeOnEachDatabase('video calls: texts through a real provider protocol', (kind) => {
+await describeOnDatabase('video calls: texts through a real provider protocol', (kind) => {
   let t: TestApp;
   let twilio: FakeTwilio;
   before(async () => {

@@ -46,7 +46,7 @@ export function hashToken(token: string): string {
 // last_seen_at is written at most this often, so every page view does not become a database write.
 const TOUCH_INTERVAL_MS = 30_000;
 
-type AuthConfig = Pick<Config, 'nodeEnv' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold'>;
+type AuthConfig = Pick<Config, 'nodeEnv' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold' | 'passwordHashing'>;
 
 export class AuthService {
   private readonly unknownUsernames: RateLimitedLog;
@@ -74,7 +74,7 @@ export class AuthService {
     const user = await this.data.repos.users.findByUsername(username);
     const now = this.now();
     const locked = !!user?.lockedUntil && user.lockedUntil > now;
-    const passwordOk = await verifyPassword(locked ? undefined : user?.passwordHash, password);
+    const passwordOk = await verifyPassword(locked ? undefined : user?.passwordHash, password, this.config.passwordHashing);
     if (!user) {
       this.unknownUsernames.write({
         reason: 'unknown_user',

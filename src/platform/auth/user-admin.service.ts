@@ -4,7 +4,7 @@ import { isRole, ROLES, type Role } from '../../domain/roles.js';
 import type { AuditEventInput, AuditTrail } from '../audit/audit-trail.js';
 import type { RequestContext } from '../context.js';
 import { type AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { hashPassword } from './password.js';
+import { hashPassword, STANDARD_PASSWORD_HASHING, type PasswordHashing } from './password.js';
 import { DEMO_PASSWORD, passwordProblem } from './password-policy.js';
 import type { RoleGrantRequestRow, RoleGrantRequestView } from './role-grants.repository.js';
 import type { UserWithRoles } from './users.repository.js';
@@ -47,6 +47,7 @@ export class UserAdminService {
     private readonly data: DataAccess,
     private readonly audit: AuditTrail,
     private readonly now: () => Date,
+    private readonly passwordHashing: PasswordHashing = STANDARD_PASSWORD_HASHING,
   ) {}
 
   async create(context: RequestContext, input: { username: string; displayName: string; password: string; roles: readonly Role[] }): Promise<ChangedUser> {
@@ -60,7 +61,13 @@ export class UserAdminService {
     if (weak) errors.password = weak;
     if (input.roles.length === 0) errors.roles = 'Give at least one role';
     if (Object.keys(errors).length > 0) throw new ValidationError(Object.values(errors).join('; '), errors);
-    return this.createAccount(context, { username, displayName, roles: input.roles, passwordHash: await hashPassword(input.password), isDemo: false });
+    return this.createAccount(context, {
+      username,
+      displayName,
+      roles: input.roles,
+      passwordHash: await hashPassword(input.password, this.passwordHashing),
+      isDemo: false,
+    });
   }
 
   /**
@@ -68,7 +75,7 @@ export class UserAdminService {
    * sign in there). The only way an account gets the published demo password.
    */
   async createDemoAccount(context: RequestContext, input: { username: string; displayName: string; roles: readonly Role[] }): Promise<ChangedUser> {
-    return this.createAccount(context, { ...input, passwordHash: await hashPassword(DEMO_PASSWORD), isDemo: true });
+    return this.createAccount(context, { ...input, passwordHash: await hashPassword(DEMO_PASSWORD, this.passwordHashing), isDemo: true });
   }
 
   private async createAccount(

@@ -44,7 +44,8 @@ function closeOnce(close: () => Promise<void>): () => Promise<void> {
   return () => (closing ??= close());
 }
 
-const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+/** The SQL migrations, applied in order (drizzle-kit writes them; `db:generate`). */
+export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /** How many migrations this database has not had yet (drizzle applies those newer than the last one recorded). */
 async function pendingMigrations(db: Executor): Promise<number> {
@@ -79,9 +80,10 @@ async function migrateIfPending(db: Executor, run: () => Promise<void>): Promise
   }
 }
 
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
+/** `loadDataDir` starts from a `dumpDataDir()` tarball instead of an empty cluster (the tests' migrated snapshot). */
+export async function openPglite(dataDir: string | undefined, options: { loadDataDir?: Blob } = {}): Promise<Database> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir ?? 'memory://');
+  const client = await PGlite.create(dataDir ?? 'memory://', options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   const db = drizzlePglite(client) as unknown as Executor;
   return {
     kind: 'pglite',
