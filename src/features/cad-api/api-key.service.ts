@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { NotFoundError, ValidationError } from '../../platform/errors.js';

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import {
   availableTransitions,
   decideTransition,

@@ -1,4 +1,4 @@
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import type { ConsultationState } from '../../domain/consultation-state.js';
 import type { Role } from '../../domain/roles.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';

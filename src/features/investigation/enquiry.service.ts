@@ -1,4 +1,4 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import { ENQUIRY_LINES, enquiryProgress, validateEnquiryLine, type EnquiryLineInput } from '../../domain/enquiry-lines.js';
 import { mayConductConsultation, mayReadConsultationRecord } from '../../domain/ownership.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';

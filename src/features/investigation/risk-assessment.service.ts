@@ -1,4 +1,4 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import { AGE_BANDS, type AgeBand } from '../../domain/eligibility.js';
 import { CURRENT_RISK_FORM, riskFormFor } from '../../domain/risk-forms/registry.js';
 import {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import type { OutcomesConfig } from '../../config.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';

@@ -1,4 +1,4 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';

@@ -1,4 +1,4 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import { isHighRiskGrade, pickedByRandomSample, sampleReason, withHighRisk, type RandomSource, type SampleReason } from '../../domain/review-sampling.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { EvidenceService } from '../evidence/evidence.service.js';
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import type { CallConfig } from '../../config.js';
 import { CONSENT_REQUIRED, consentCovers, needsOwnConsent } from '../../domain/call-consent.js';
 import { stateLabel, type ConsultationState } from '../../domain/consultation-state.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import type { RequestContext } from '../context.js';
 import { ValidationError } from '../errors.js';
 import type { AuditFilter, AuditRow } from './audit.repository.js';

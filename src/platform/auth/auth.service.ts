@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import { lockedUntilAfterFailure } from '../../domain/lockout.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { RequestContext } from '../context.js';

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { RequestContext } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { RequestContext } from '../context.js';
 import { ValidationError } from '../errors.js';

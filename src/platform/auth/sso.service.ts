@@ -1,4 +1,4 @@
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { AppError, ForbiddenError } from '../errors.js';
 import type { AuthService, ClientMeta } from './auth.service.js';

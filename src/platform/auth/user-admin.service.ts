@@ -1,4 +1,4 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import { leavesNoAdministrator, planRoleChange, roleGrantApprovalRefusal } from '../../domain/role-grants.js';
 import { isRole, ROLES, type Role } from '../../domain/roles.js';
 import type { AuditEventInput, AuditTrail } from '../audit/audit-trail.js';
