@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Services } from '../../composition.js';
 import { ROLE_LABELS, ROLES, type Role } from '../../domain/roles.js';
-import { parseRoles } from '../../platform/auth/user-admin.service.js';
+import { parseRoles } from '../identity/user-admin.service.js';
 import { AppError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { contextOf } from '../../platform/http/access.js';
 

@@ -3,14 +3,14 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { DataAccess } from '../../data-access.js';
 import { lockedUntilAfterFailure } from '../../domain/lockout.js';
-import type { AuditTrail } from '../audit/audit-trail.js';
-import type { RequestContext } from '../context.js';
-import { NotFoundError } from '../errors.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../platform/context.js';
+import { NotFoundError } from '../../platform/errors.js';
 import type { SessionRow } from './sessions.repository.js';
 import type { UserWithRoles } from './users.repository.js';
-import { verifyPassword } from './password.js';
-import { RateLimitedLog } from '../logging/rate-limited-log.js';
-import { isPublishedPassword } from './password-policy.js';
+import { verifyPassword } from '../../platform/auth/password.js';
+import { RateLimitedLog } from '../../platform/logging/rate-limited-log.js';
+import { isPublishedPassword } from '../../platform/auth/password-policy.js';
 
 export interface SignedInUser {
   id: string;

@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
-import type { Executor } from '../db/database.js';
-import { policyAcknowledgements, policyVersions } from '../db/schema.js';
+import type { Executor } from '../../platform/db/database.js';
+import { policyAcknowledgements, policyVersions } from '../../platform/db/schema.js';
 
 export type PolicyVersionRow = typeof policyVersions.$inferSelect;
 

@@ -1,11 +1,11 @@
 import type { DataAccess, Repositories } from '../../data-access.js';
 import { leavesNoAdministrator, planRoleChange, roleGrantApprovalRefusal } from '../../domain/role-grants.js';
 import { isRole, ROLES, type Role } from '../../domain/roles.js';
-import type { AuditEventInput, AuditTrail } from '../audit/audit-trail.js';
-import type { RequestContext } from '../context.js';
-import { type AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { hashPassword } from './password.js';
-import { DEMO_PASSWORD, passwordProblem } from './password-policy.js';
+import type { AuditEventInput, AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../platform/context.js';
+import { type AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { hashPassword } from '../../platform/auth/password.js';
+import { DEMO_PASSWORD, passwordProblem } from '../../platform/auth/password-policy.js';
 import type { RoleGrantRequestRow, RoleGrantRequestView } from './role-grants.repository.js';
 import type { UserWithRoles } from './users.repository.js';
 
