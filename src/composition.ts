@@ -20,6 +20,7 @@ import type { OidcClient } from './platform/auth/oidc-client.js';
 import { SsoService } from './features/identity/sso.service.js';
 import { UserAdminService } from './features/identity/user-admin.service.js';
 import type { Database } from './platform/db/database.js';
+import type { PrincipalResolvers } from './platform/http/principals.js';
 import { dataAccess } from './data-access.js';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -141,6 +142,14 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
     logger,
   );
+  const apiKeys = new ApiKeyService(data, audit, now);
+  // The request guard's port (ADR 0010): who is calling, answered by the features that know.
+  const principals: PrincipalResolvers = {
+    staffSession: (token) => auth.resolveSession(token),
+    needsPolicyAcknowledgement: (userId) => policy.needsAcknowledgement(userId),
+    apiClient: (bearerKey) => apiKeys.authenticate(bearerKey),
+    linkSession: (secret) => calls.resolveLinkSession(secret),
+  };
   return {
     audit,
     auditLog: new AuditLogService(data, audit, { checkpointFile: new AuditCheckpointFile(deps.config.audit.checkpointFile), log: logger, now }),
@@ -153,7 +162,8 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     consultations,
     triage,
     evaluation,
-    apiKeys: new ApiKeyService(data, audit, now),
+    apiKeys,
+    principals,
     availability: new AvailabilityService(data, audit, now),
     live: deps.live,
     calls,

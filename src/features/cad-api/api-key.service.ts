@@ -3,15 +3,9 @@ import type { DataAccess } from '../../data-access.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { NotFoundError, ValidationError } from '../../platform/errors.js';
+import { API_SCOPES, type ApiClient, type ApiScope } from '../../platform/http/principals.js';
 
-export const API_SCOPES = ['incidents:write', 'consultations:read'] as const;
-export type ApiScope = (typeof API_SCOPES)[number];
-
-export interface ApiClient {
-  id: string;
-  name: string;
-  scopes: ApiScope[];
-}
+export { API_SCOPES, type ApiClient, type ApiScope };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 

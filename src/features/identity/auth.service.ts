@@ -11,30 +11,15 @@ import type { UserWithRoles } from './users.repository.js';
 import { verifyPassword } from '../../platform/auth/password.js';
 import { RateLimitedLog } from '../../platform/logging/rate-limited-log.js';
 import { isPublishedPassword } from '../../platform/auth/password-policy.js';
+import type { ResolvedSession, SignedInUser } from '../../platform/http/principals.js';
 
-export interface SignedInUser {
-  id: string;
-  username: string;
-  displayName: string;
-  roles: UserWithRoles['roles'];
-}
+export type { ResolvedSession, SignedInUser };
 
 /** Where a request comes from; kept with the session and in the audit log (DP-04). */
 export interface ClientMeta {
   userAgent: string | null;
   clientIp: string | null;
   correlationId: string;
-}
-
-export interface ResolvedSession {
-  user: SignedInUser;
-  /** Public id (for listing and the audit log), never the token. */
-  sessionId: string;
-  /** The password step is done but the second factor is not: only the MFA pages may be used. */
-  mfaPending: boolean;
-  /** The user must enrol a second factor before anything else (MFA required, none enrolled yet). */
-  mfaEnrolmentNeeded: boolean;
-  method: 'password' | 'oidc';
 }
 
 export type SignInOutcome = { ok: true; token: string; next: 'home' | 'mfa' | 'mfa_enrol' } | { ok: false };
