@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 
 import { ApiKeyService } from './features/cad-api/api-key.service.js';
+import { CadConsultationQueries } from './features/cad-api/cad-consultation.queries.js';
 import type { LiveHub } from './platform/live/live-hub.js';
 import { TriageService } from './features/control-room/triage.service.js';
 import { AvailabilityService } from './features/officer/availability.service.js';
@@ -163,6 +164,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     triage,
     evaluation,
     apiKeys,
+    cadConsultations: new CadConsultationQueries(data),
     principals,
     availability: new AvailabilityService(data, audit, now),
     live: deps.live,

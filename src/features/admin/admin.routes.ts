@@ -120,7 +120,7 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
         `/admin/users/:id/${path}`,
         { config: manage, schema: { params: idParams, body: reasonBody } },
         async (request, reply) => {
-          const user = await services.data.repos.users.findById(request.params.id);
+          const user = await services.userAdmin.find(request.params.id);
           if (!user) throw new NotFoundError('No such user');
           try {
             if (!request.body.reason.trim()) throw new ValidationError('Give a reason for this change', { reason: 'Give a reason for this change' });
@@ -173,7 +173,7 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
 }
 
 async function userPage(services: Services, userId: string) {
-  const user = await services.data.repos.users.findById(userId);
+  const user = await services.userAdmin.find(userId);
   if (!user) throw new NotFoundError('No such user');
   const [sessions, training, roleRequests] = await Promise.all([
     services.auth.listSessions(user.id),

@@ -148,6 +148,11 @@ export class UserAdminService {
   }
 
   /** Role grants waiting for a second administrator, oldest first. */
+  /** One user with their roles, for the administrator's page and the user's own account page. */
+  async find(userId: string): Promise<UserWithRoles | undefined> {
+    return this.data.repos.users.findById(userId);
+  }
+
   async pendingRoleGrants(): Promise<RoleGrantRequestView[]> {
     return this.data.repos.roleGrants.list({ state: 'pending' });
   }
