@@ -16,6 +16,9 @@ import { AccessRefusedError, ConflictError, ForbiddenError, NotFoundError, Valid
 import type { ConsultationRow } from './consultations.repository.js';
 import type { NewIncident } from './incidents.repository.js';
 
+/** The consultation record other features work with (they never import this feature's repository). */
+export type { ConsultationRow };
+
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 function newReference(now: Date): string {

@@ -5,7 +5,7 @@ import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { PolicyService } from '../identity/policy.service.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { UserAdminService } from '../identity/user-admin.service.js';
-import type { UserWithRoles } from '../identity/users.repository.js';
+import type { UserWithRoles } from '../identity/user-admin.service.js';
 import { DEMO_PASSWORD } from '../../platform/auth/password-policy.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import type { TriageService } from '../control-room/triage.service.js';

@@ -9,6 +9,9 @@ import { DEMO_PASSWORD, passwordProblem } from '../../platform/auth/password-pol
 import type { RoleGrantRequestRow, RoleGrantRequestView } from './role-grants.repository.js';
 import type { UserWithRoles } from './users.repository.js';
 
+/** A user with their roles, for the features that show users (they never import this feature's repository). */
+export type { UserWithRoles };
+
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/;
 
 export function parseRoles(input: string | readonly string[]): Role[] {

@@ -12,3 +12,5 @@ declare module '../../platform/http/principals.js' {
 }
 
 export type { LinkSession } from '../../platform/http/principals.js';
+/** A call's participant record, for the features that work with calls (they never import its repository). */
+export type { ParticipantRow };
