@@ -122,7 +122,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await registerViews(app, { production: config.nodeEnv === 'production' });
   registerMetrics(app, { evidenceIntegrityFailures: async () => (await services.evidence.integrityFailures()).length }, config.metrics);
 
-  registerRequestGuard(app, services, cookieSettings);
+  registerRequestGuard(app, services.principals, cookieSettings);
   registerResponseRules(app);
   app.addHook('preHandler', async (request, reply) => {
     if (!rendersPages(request.url)) return;

@@ -1,111 +1,51 @@
 import type { Config } from './config.js';
-import { TriageRepository } from './features/control-room/triage.repository.js';
-import { AvailabilityRepository } from './features/officer/availability.repository.js';
-import { LiveRepository } from './platform/live/live.repository.js';
-import { ApiKeysRepository } from './features/cad-api/api-keys.repository.js';
+
 import { ApiKeyService } from './features/cad-api/api-key.service.js';
+import { CadConsultationQueries } from './features/cad-api/cad-consultation.queries.js';
 import type { LiveHub } from './platform/live/live-hub.js';
 import { TriageService } from './features/control-room/triage.service.js';
 import { AvailabilityService } from './features/officer/availability.service.js';
 import { ConsultationService } from './features/consultations/consultation.service.js';
-import { ConsultationsRepository } from './features/consultations/consultations.repository.js';
-import { IncidentsRepository } from './features/consultations/incidents.repository.js';
 import { DemoSeeder } from './features/demo/demo-seeder.js';
-import { AuditLogService } from './platform/audit/audit-log.service.js';
+import { AuditLogService } from './features/dpo/audit-log.service.js';
 import { AuditTrail } from './platform/audit/audit-trail.js';
-import { AuditRepository } from './platform/audit/audit.repository.js';
 import { AccessRefusals } from './platform/audit/access-refusals.js';
 import { AuditKeyring } from './platform/audit/audit-keys.js';
 import { AuditCheckpointFile } from './platform/audit/checkpoints.js';
-import { AuthService } from './platform/auth/auth.service.js';
-import { MfaService } from './platform/auth/mfa.service.js';
-import { PoliciesRepository } from './platform/auth/policies.repository.js';
-import { PolicyService } from './platform/auth/policy.service.js';
+import { AuthService } from './features/identity/auth.service.js';
+import { MfaService } from './features/identity/mfa.service.js';
+import { PolicyService } from './features/identity/policy.service.js';
 import { totpSeedBox } from './platform/auth/secret-box.js';
 import { keysFor } from './platform/auth/session-keys.js';
 import type { OidcClient } from './platform/auth/oidc-client.js';
-import { SsoService } from './platform/auth/sso.service.js';
-import { SessionsRepository } from './platform/auth/sessions.repository.js';
-import { UserAdminService } from './platform/auth/user-admin.service.js';
-import { UsersRepository } from './platform/auth/users.repository.js';
-import { RoleGrantsRepository } from './platform/auth/role-grants.repository.js';
-import type { Database, Executor } from './platform/db/database.js';
+import { SsoService } from './features/identity/sso.service.js';
+import { UserAdminService } from './features/identity/user-admin.service.js';
+import type { Database } from './platform/db/database.js';
+import type { PrincipalResolvers } from './platform/http/principals.js';
+import { dataAccess } from './data-access.js';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { CallsRepository } from './features/video/calls.repository.js';
-import { RecordingsRepository } from './features/video/recordings.repository.js';
 import { CallService } from './features/video/call.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
-import { EvidenceRepository } from './features/evidence/evidence.repository.js';
 import { EvidenceService } from './features/evidence/evidence.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
-import { RiskAssessmentRepository } from './features/investigation/risk-assessment/risk-assessment.repository.js';
 import { RiskAssessmentService } from './features/investigation/risk-assessment/risk-assessment.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
-import { EvaluationRepository } from './features/evaluation/evaluation.repository.js';
 import { EvaluationService } from './features/evaluation/evaluation.service.js';
-import { OutcomesRepository } from './features/outcomes/outcomes.repository.js';
-import { SurveysRepository } from './features/outcomes/surveys.repository.js';
 import { OutcomesService } from './features/outcomes/outcomes.service.js';
 import { SatisfactionSurveyService } from './features/outcomes/satisfaction-survey.service.js';
-import { EnquiryLinesRepository } from './features/investigation/enquiry/enquiry-lines.repository.js';
-import { VictimStatementsRepository } from './features/investigation/statement/statement.repository.js';
-import { ConsultationOutcomesRepository } from './features/investigation/outcome/outcomes.repository.js';
-import { SafetyAlertsRepository } from './features/investigation/safety/safety-alerts.repository.js';
 import { EnquiryLinesService } from './features/investigation/enquiry/enquiry.service.js';
 import { VictimStatementService } from './features/investigation/statement/statement.service.js';
 import { ConsultationOutcomesService } from './features/investigation/outcome/outcome.service.js';
 import { SafetyAlertsService } from './features/investigation/safety/safety.service.js';
-import { SupervisionRepository } from './features/supervisor/supervision.repository.js';
 import { SupervisionBoardService } from './features/supervisor/board.service.js';
 import { ObservationService } from './features/supervisor/observation.service.js';
 import { QualityReviewService } from './features/supervisor/quality-review.service.js';
 import { cryptoRandom } from './domain/review-sampling.js';
 
-/** Every repository, bound to one database handle (the database itself, or one transaction). */
-export function repositories(db: Executor) {
-  return {
-    audit: new AuditRepository(db),
-    users: new UsersRepository(db),
-    roleGrants: new RoleGrantsRepository(db),
-    sessions: new SessionsRepository(db),
-    incidents: new IncidentsRepository(db),
-    consultations: new ConsultationsRepository(db),
-    policies: new PoliciesRepository(db),
-    triages: new TriageRepository(db),
-    availability: new AvailabilityRepository(db),
-    live: new LiveRepository(db),
-    apiKeys: new ApiKeysRepository(db),
-    calls: new CallsRepository(db),
-    recordings: new RecordingsRepository(db),
-    evidence: new EvidenceRepository(db),
-    riskAssessments: new RiskAssessmentRepository(db),
-    evaluation: new EvaluationRepository(db),
-    outcomes: new OutcomesRepository(db),
-    surveys: new SurveysRepository(db),
-    enquiryLines: new EnquiryLinesRepository(db),
-    victimStatements: new VictimStatementsRepository(db),
-    consultationOutcomes: new ConsultationOutcomesRepository(db),
-    safetyAlerts: new SafetyAlertsRepository(db),
-    supervision: new SupervisionRepository(db),
-  };
-}
-export type Repositories = ReturnType<typeof repositories>;
-
-export interface DataAccess {
-  repos: Repositories;
-  /** All repositories bound to one transaction: what `work` writes commits together or not at all. */
-  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
-}
-
-export function dataAccess(database: Database): DataAccess {
-  return {
-    repos: repositories(database.db),
-    transaction: (work) => database.transaction((tx) => work(repositories(tx))),
-  };
-}
+export { dataAccess, repositories, type DataAccess, type Repositories } from './data-access.js';
 
 export function services(deps: { config: Config; database: Database; now?: () => Date; oidcClient?: OidcClient; live?: LiveHub; logger?: Logger }) {
   const now = deps.now ?? (() => new Date());
@@ -203,6 +143,14 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
     logger,
   );
+  const apiKeys = new ApiKeyService(data, audit, now);
+  // The request guard's port (ADR 0010): who is calling, answered by the features that know.
+  const principals: PrincipalResolvers = {
+    staffSession: (token) => auth.resolveSession(token),
+    needsPolicyAcknowledgement: (userId) => policy.needsAcknowledgement(userId),
+    apiClient: (bearerKey) => apiKeys.authenticate(bearerKey),
+    linkSession: (secret) => calls.resolveLinkSession(secret),
+  };
   return {
     audit,
     auditLog: new AuditLogService(data, audit, { checkpointFile: new AuditCheckpointFile(deps.config.audit.checkpointFile), log: logger, now }),
@@ -215,7 +163,9 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     consultations,
     triage,
     evaluation,
-    apiKeys: new ApiKeyService(data, audit, now),
+    apiKeys,
+    cadConsultations: new CadConsultationQueries(data),
+    principals,
     availability: new AvailabilityService(data, audit, now),
     live: deps.live,
     calls,

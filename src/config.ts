@@ -6,6 +6,10 @@ import { parseAuditConfig, type AuditConfig } from './platform/audit/audit-confi
 import { parseTrustProxy, type TrustProxy } from './platform/http/trust-proxy.js';
 import { secretStrengthProblem } from './platform/auth/secret-strength.js';
 import { STANDARD_PASSWORD_HASHING, TEST_ONLY_PASSWORD_HASHING, type PasswordHashing } from './platform/auth/password.js';
+import type { MetricsConfig } from './platform/metrics/metrics.js';
+import type { SmsConfig } from './platform/sms/create-sms-sender.js';
+
+export type { MetricsConfig, SmsConfig };
 
 /** One typed configuration, read only from environment variables (README "Configuration"). */
 export interface Config {
@@ -51,29 +55,6 @@ export interface Config {
   trustProxy: TrustProxy;
   metrics: MetricsConfig;
 }
-
-/** Prometheus `/metrics` (SEC-04 principle 11): never open to the world in production. */
-export interface MetricsConfig {
-  /** false: not served at all (production without a token or a port of its own). */
-  enabled: boolean;
-  /** METRICS_TOKEN: the scraper must send `Authorization: Bearer <token>`. */
-  token: string | undefined;
-  /** METRICS_PORT: served on this port only (bound to METRICS_HOST), and not on the service's own port. */
-  port: number | undefined;
-  host: string;
-}
-
-export type SmsConfig =
-  | { provider: 'outbox' }
-  | { provider: 'notify'; apiKey: string; templateId: string; baseUrl: string | undefined }
-  | {
-      provider: 'twilio';
-      accountSid: string;
-      authToken: string;
-      from: string | undefined;
-      messagingServiceSid: string | undefined;
-      baseUrl: string | undefined;
-    };
 
 /** Evidence, retention and disposal (issue 6). */
 export interface EvidenceConfig {

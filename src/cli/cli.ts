@@ -9,7 +9,7 @@ import { openDatabase, openPostgres, pgliteDirOf } from '../platform/db/database
 import { claimPgliteLock, PgliteInUseError } from '../platform/db/pglite-lock.js';
 import { applicationRoleGrants, grantApplicationRole, migrateAsOwner, roleOfUrl } from '../platform/db/database-roles.js';
 import type { ChainVerification } from '../platform/audit/audit-trail.js';
-import { parseRoles } from '../platform/auth/user-admin.service.js';
+import { parseRoles } from '../features/identity/user-admin.service.js';
 import { ROLES } from '../domain/roles.js';
 import { legacyTotpKey, SecretBox, totpSeedBox } from '../platform/auth/secret-box.js';
 import { deriveKey, keysFor } from '../platform/auth/session-keys.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, beforeEach, it } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { dataAccess } from '../../src/composition.js';
-import { AuditLogService } from '../../src/platform/audit/audit-log.service.js';
+import { AuditLogService } from '../../src/features/dpo/audit-log.service.js';
 import { AuditKeyring } from '../../src/platform/audit/audit-keys.js';
 import { AuditTrail, type ChainVerification } from '../../src/platform/audit/audit-trail.js';
 import type { AuditRow } from '../../src/platform/audit/audit.repository.js';

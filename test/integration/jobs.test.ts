@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { JobQueue } from '../../src/platform/jobs/job-queue.js';
 import { sql } from 'drizzle-orm';
-import { hashToken } from '../../src/platform/auth/auth.service.js';
+import { hashToken } from '../../src/features/identity/auth.service.js';
 import { describeOnEachDatabase, queryRows } from '../support/databases.js';
 import { buildTestApp, createUser, type TestApp } from '../support/test-app.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { AuthService } from '../../src/platform/auth/auth.service.js';
+import { AuthService } from '../../src/features/identity/auth.service.js';
 import { hashPassword } from '../../src/platform/auth/password.js';
 import { DEMO_PASSWORD } from '../../src/platform/auth/password-policy.js';
 import { ConflictError } from '../../src/platform/errors.js';

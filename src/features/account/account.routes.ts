@@ -17,7 +17,7 @@ export function accountRoutes(services: Services, cookie: SessionCookieSettings)
   return async (app) => {
     app.get('/account', { config: { access: 'signed_in', beforePolicy: true } }, async (request, reply) => {
       const user = request.user!;
-      const [record, sessions] = await Promise.all([services.data.repos.users.findById(user.id), services.auth.listSessions(user.id)]);
+      const [record, sessions] = await Promise.all([services.userAdmin.find(user.id), services.auth.listSessions(user.id)]);
       return reply.view('account/account.njk', {
         pageTitle: 'Your account',
         mfaEnrolledAt: record?.mfaEnrolledAt,
@@ -42,7 +42,7 @@ export function accountRoutes(services: Services, cookie: SessionCookieSettings)
     };
 
     app.get('/account/mfa/setup', { config: { access: 'second_factor', beforePolicy: true } }, async (request, reply) => {
-      const record = await services.data.repos.users.findById(request.staffSession!.user.id);
+      const record = await services.userAdmin.find(request.staffSession!.user.id);
       if (record?.mfaEnrolledAt) return reply.redirect(request.staffSession!.mfaPending ? '/sign-in/mfa' : '/account', 303);
       return reply.view('account/mfa-setup.njk', await showSetup(request.staffSession!.user.id));
     });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Services } from '../../composition.js';
 import { ROLE_LABELS, ROLES, type Role } from '../../domain/roles.js';
-import { parseRoles } from '../../platform/auth/user-admin.service.js';
+import { parseRoles } from '../identity/user-admin.service.js';
 import { AppError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { contextOf } from '../../platform/http/access.js';
 
@@ -120,7 +120,7 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
         `/admin/users/:id/${path}`,
         { config: manage, schema: { params: idParams, body: reasonBody } },
         async (request, reply) => {
-          const user = await services.data.repos.users.findById(request.params.id);
+          const user = await services.userAdmin.find(request.params.id);
           if (!user) throw new NotFoundError('No such user');
           try {
             if (!request.body.reason.trim()) throw new ValidationError('Give a reason for this change', { reason: 'Give a reason for this change' });
@@ -173,7 +173,7 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
 }
 
 async function userPage(services: Services, userId: string) {
-  const user = await services.data.repos.users.findById(userId);
+  const user = await services.userAdmin.find(userId);
   if (!user) throw new NotFoundError('No such user');
   const [sessions, training, roleRequests] = await Promise.all([
     services.auth.listSessions(user.id),

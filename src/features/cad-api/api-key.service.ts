@@ -1,17 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
-import { NotFoundError, ValidationError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { API_SCOPES, type ApiClient, type ApiScope } from '../../platform/http/principals.js';
 
-export const API_SCOPES = ['incidents:write', 'consultations:read'] as const;
-export type ApiScope = (typeof API_SCOPES)[number];
-
-export interface ApiClient {
-  id: string;
-  name: string;
-  scopes: ApiScope[];
-}
+export { API_SCOPES, type ApiClient, type ApiScope };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
@@ -60,5 +54,22 @@ export class ApiKeyService {
 
   list() {
     return this.data.repos.apiKeys.list();
+  }
+
+  /**
+   * The stored answer to an earlier request with this Idempotency-Key, if any; the same key with a different body is
+   * refused. Returned as data: the route replays it.
+   */
+  async earlierAnswer(apiKeyId: string, key: string, requestHash: string): Promise<unknown> {
+    const earlier = await this.data.repos.apiKeys.findIdempotent(apiKeyId, key);
+    if (!earlier) return undefined;
+    if (earlier.requestHash !== requestHash)
+      throw new ConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
+    return earlier.responseBody;
+  }
+
+  /** Keeps the answer to an Idempotency-Key in the transaction that created what it answers. */
+  async rememberAnswer(tx: Repositories, answer: { apiKeyId: string; key: string; requestHash: string; responseBody: unknown }): Promise<void> {
+    await tx.apiKeys.saveIdempotent({ ...answer, responseStatus: 201 });
   }
 }

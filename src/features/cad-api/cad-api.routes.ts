@@ -4,7 +4,7 @@ import type { Services } from '../../composition.js';
 import type { Config } from '../../config.js';
 import { TERMINAL_STATES, type ConsultationState } from '../../domain/consultation-state.js';
 import { canonicalJson } from '../../platform/audit/chain.js';
-import { AppError, ConflictError, NotFoundError } from '../../platform/errors.js';
+import { AppError, NotFoundError } from '../../platform/errors.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { IntakeInput, IntakeResult } from '../control-room/triage.service.js';
 import { consultationParams, incidentRequest } from './cad-api.schemas.js';
@@ -35,28 +35,16 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
         const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
         // The stored answer to an earlier request with this key, if any. Returned as data, never as the sent reply:
         // a reply is thenable, so awaiting it yields undefined and the handler would carry on and create again.
-        const earlierAnswer = async (): Promise<unknown> => {
-          const earlier = await services.data.repos.apiKeys.findIdempotent(client.id, key);
-          if (!earlier) return undefined;
-          if (earlier.requestHash !== requestHash)
-            throw new ConflictError('This Idempotency-Key was already used with a different request body. Use a new key for a new request.');
-          return earlier.responseBody;
-        };
+        const earlierAnswer = () => services.apiKeys.earlierAnswer(client.id, key, requestHash);
         const replay = (body: unknown) => reply.code(200).header('idempotent-replayed', 'true').send(body);
         const earlier = await earlierAnswer();
         if (earlier !== undefined) return replay(earlier);
         const context: RequestContext = { actor: { type: 'system', name: `cad:${client.name}` }, correlationId: request.id, clientIp: request.ip };
         let intake: IntakeResult;
         try {
-          intake = await services.triage.intake(context, request.body, `cad:${client.name}`, async (tx, result) => {
-            await tx.apiKeys.saveIdempotent({
-              apiKeyId: client.id,
-              key,
-              requestHash,
-              responseStatus: 201,
-              responseBody: toTriageResponse(result),
-            });
-          });
+          intake = await services.triage.intake(context, request.body, `cad:${client.name}`, (tx, result) =>
+            services.apiKeys.rememberAnswer(tx, { apiKeyId: client.id, key, requestHash, responseBody: toTriageResponse(result) }),
+          );
         } catch (error) {
           // Two retries racing: the loser's insert of the same key fails and rolls back; answer as a replay.
           const raced = await earlierAnswer();
@@ -71,25 +59,22 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
       '/api/v1/consultations/:id',
       { config: { access: { apiScope: 'consultations:read' }, rateLimit }, schema: { params: consultationParams } },
       async (request) => {
-        const consultation = await services.data.repos.consultations.findById(request.params.id);
-        if (!consultation) throw new NotFoundError('No consultation with that id');
-        const [incident, officer, outcomes] = await Promise.all([
-          services.data.repos.incidents.findById(consultation.incidentId),
-          consultation.officerId ? services.data.repos.users.findById(consultation.officerId) : undefined,
-          services.consultationOutcomes.forCad(consultation.id),
-        ]);
+        const found = await services.cadConsultations.find(request.params.id);
+        if (!found) throw new NotFoundError('No consultation with that id');
+        const { consultation, incident, officerName } = found;
+        const outcomes = await services.consultationOutcomes.forCad(consultation.id);
         const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
         const state = consultation.state as ConsultationState;
         return {
           id: consultation.id,
           reference: consultation.reference,
-          cadReference: incident!.cadReference,
+          cadReference: incident.cadReference,
           state,
           outcome: TERMINAL_STATES.includes(state) ? state : null,
           outcomes,
-          officer: officer?.displayName ?? null,
+          officer: officerName,
           timestamps: {
-            received: iso(incident!.receivedAt),
+            received: iso(incident.receivedAt),
             triaged: iso(consultation.triagedAt),
             queued: iso(consultation.queuedAt),
             accepted: iso(consultation.acceptedAt),

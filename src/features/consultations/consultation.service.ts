@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import {
   availableTransitions,
   decideTransition,
@@ -15,6 +15,9 @@ import type { RequestContext } from '../../platform/context.js';
 import { AccessRefusedError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationRow } from './consultations.repository.js';
 import type { NewIncident } from './incidents.repository.js';
+
+/** The consultation record other features work with (they never import this feature's repository). */
+export type { ConsultationRow };
 
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 

@@ -1,4 +1,4 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import {
   AGE_BANDS,
   decideEligibility,
@@ -16,7 +16,7 @@ import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
-import type { ConsultationRow } from '../consultations/consultations.repository.js';
+import type { ConsultationRow } from '../consultations/consultation.service.js';
 import { STANDARD_ATTENDANCE_REASON, type EvaluationService, type TriageAllocation } from '../evaluation/evaluation.service.js';
 
 /** Force configuration for triage: eligibility rules plus the consent words read to the caller (RVR-04). */

@@ -1,11 +1,11 @@
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import type { ConsultationState } from '../../domain/consultation-state.js';
 import type { Role } from '../../domain/roles.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
-import type { PolicyService } from '../../platform/auth/policy.service.js';
+import type { PolicyService } from '../identity/policy.service.js';
 import type { RequestContext } from '../../platform/context.js';
-import type { UserAdminService } from '../../platform/auth/user-admin.service.js';
-import type { UserWithRoles } from '../../platform/auth/users.repository.js';
+import type { UserAdminService } from '../identity/user-admin.service.js';
+import type { UserWithRoles } from '../identity/user-admin.service.js';
 import { DEMO_PASSWORD } from '../../platform/auth/password-policy.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import type { TriageService } from '../control-room/triage.service.js';

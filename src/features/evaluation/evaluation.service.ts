@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import { ARM_LABELS, armFor, blockOf, blockSizeProblem, RANDOMISATION_ALGORITHM, seedProblem, type Arm } from '../../domain/block-randomisation.js';
 import { csvLine } from '../../domain/csv.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';

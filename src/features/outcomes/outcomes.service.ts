@@ -1,4 +1,4 @@
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import { horizontalBarChart } from '../../domain/chart-svg.js';
 import {
   computeOutcomeMeasures,

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import type { OutcomesConfig } from '../../config.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { AppError, ValidationError } from '../../platform/errors.js';
 import { SmsDeliveryError, type SmsSender } from '../../platform/sms/sms-sender.js';
-import type { ConsultationRow } from '../consultations/consultations.repository.js';
+import type { ConsultationRow } from '../consultations/consultation.service.js';
 import { hashToken, isWellFormedToken, newSecretToken } from '../video/call-tokens.js';
 import type { SurveyRow } from './surveys.repository.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Services } from '../../composition.js';
 import type { Config } from '../../config.js';
-import type { ClientMeta } from '../../platform/auth/auth.service.js';
+import type { ClientMeta } from '../identity/auth.service.js';
 import { contextOf } from '../../platform/http/access.js';
 import { clearSessionCookie, readSessionToken, setSessionCookie, type SessionCookieSettings } from '../../platform/http/session-cookie.js';
 

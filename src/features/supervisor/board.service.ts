@@ -1,4 +1,4 @@
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import type { TriageService } from '../control-room/triage.service.js';
 
 /** Quick exits stay on the board for this long. */

@@ -1,8 +1,8 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { ParticipantRow } from '../video/calls.repository.js';
+import type { ParticipantRow } from '../video/link-session.js';
 import type { ObservationRow } from './supervision.repository.js';
 
 export const MIN_JUSTIFICATION = 10;

@@ -1,10 +1,10 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import { isHighRiskGrade, pickedByRandomSample, sampleReason, withHighRisk, type RandomSource, type SampleReason } from '../../domain/review-sampling.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { mayReviewConsultation } from '../../domain/ownership.js';
 import { AccessRefusedError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { ConsultationRow } from '../consultations/consultations.repository.js';
+import type { ConsultationRow } from '../consultations/consultation.service.js';
 import { TERMINAL_STATES, type ConsultationState } from '../../domain/consultation-state.js';
 import { parseReviewForm, REVIEW_CHECKLIST, type ReviewForm } from './review-checklist.js';
 

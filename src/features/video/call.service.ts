@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { EvidenceService } from '../evidence/evidence.service.js';
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import type { CallConfig } from '../../config.js';
 import { CONSENT_REQUIRED, consentCovers, needsOwnConsent } from '../../domain/call-consent.js';
 import { stateLabel, type ConsultationState } from '../../domain/consultation-state.js';
@@ -19,6 +19,7 @@ import type { ConsultationService } from '../consultations/consultation.service.
 import { hashToken, isWellFormedToken, newSecretToken } from './call-tokens.js';
 import type { CallRow, ChatMessageRow, InviteRow, ParticipantRow } from './calls.repository.js';
 import type { RecordingResult, RecordingStart } from './media/media-room.js';
+import type { LinkSession } from './link-session.js';
 
 export type LinkRole = 'victim' | 'interpreter';
 export type LinkRefusal = 'malformed' | 'unknown' | 'used' | 'expired' | 'revoked' | 'ended';
@@ -66,12 +67,8 @@ export function consentWording(forceName: string): string {
 /** Consultation states in which the officer may hold a video call. */
 const CALLABLE_STATES: readonly ConsultationState[] = ['accepted', 'invited', 'victim_joined', 'connected'];
 
-export interface LinkSession {
-  participant: ParticipantRow;
-  call: CallRow;
-  /** Both consents (video and recording) are stored for this participant on this call. */
-  consented: boolean;
-}
+/** The link-holder's principal is defined in platform (the request guard resolves it through this service). */
+export type { LinkSession };
 
 export interface CallDeps {
   data: DataAccess;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { DataAccess } from '../../composition.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
+import type { AuditRepository } from './audit.repository.js';
 import type { RequestContext } from '../context.js';
 import type { AccessRefusedError } from '../errors.js';
 import type { AuditTrail } from './audit-trail.js';
@@ -11,7 +12,7 @@ import type { AuditTrail } from './audit-trail.js';
  */
 export class AccessRefusals {
   constructor(
-    private readonly data: DataAccess,
+    private readonly data: UnitOfWork<{ audit: AuditRepository }>,
     private readonly audit: AuditTrail,
     private readonly log: Logger,
   ) {}

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { Config } from '../../config.js';
-import { keyId, keysFor } from './session-keys.js';
+import { keyId, keysFor, type SessionSecrets } from './session-keys.js';
 
 export interface OpenedSecret {
   plaintext: string;
@@ -84,7 +83,7 @@ export function legacyTotpKey(secret: string): Buffer {
 }
 
 /** The box for TOTP seeds: the per-purpose key from SESSION_SECRET (and SESSION_SECRET_PREVIOUS while rotating). */
-export function totpSeedBox(config: Pick<Config, 'sessionSecret' | 'sessionSecretPrevious'>): SecretBox {
+export function totpSeedBox(config: SessionSecrets): SecretBox {
   const secrets = [config.sessionSecret, ...(config.sessionSecretPrevious === undefined ? [] : [config.sessionSecretPrevious])];
   return new SecretBox(keysFor(config, 'totpSeedEncryption'), secrets.map(legacyTotpKey));
 }

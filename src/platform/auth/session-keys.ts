@@ -1,5 +1,4 @@
 import { createHash, hkdfSync } from 'node:crypto';
-import type { Config } from '../../config.js';
 
 /**
  * One key per purpose, derived from SESSION_SECRET with HKDF-SHA-256 under distinct labels (ADR 0008), so a value
@@ -18,6 +17,12 @@ export const KEY_LABELS = {
 
 export type KeyPurpose = keyof typeof KEY_LABELS;
 
+/** SESSION_SECRET and, during a rotation, SESSION_SECRET_PREVIOUS (the slice of the configuration keys come from). */
+export interface SessionSecrets {
+  sessionSecret: string;
+  sessionSecretPrevious: string | undefined;
+}
+
 const SALT = 'rvr-session-secret';
 
 export function deriveKey(secret: string, purpose: KeyPurpose): Buffer {
@@ -28,7 +33,7 @@ export function deriveKey(secret: string, purpose: KeyPurpose): Buffer {
  * The keys for one purpose: the first (from SESSION_SECRET) makes new values; every key verifies or decrypts, so
  * during a rotation what was made under SESSION_SECRET_PREVIOUS keeps working until it is replaced.
  */
-export function keysFor(config: Pick<Config, 'sessionSecret' | 'sessionSecretPrevious'>, purpose: KeyPurpose): [Buffer, ...Buffer[]] {
+export function keysFor(config: SessionSecrets, purpose: KeyPurpose): [Buffer, ...Buffer[]] {
   const previous = config.sessionSecretPrevious === undefined ? [] : [deriveKey(config.sessionSecretPrevious, purpose)];
   return [deriveKey(config.sessionSecret, purpose), ...previous];
 }

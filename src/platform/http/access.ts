@@ -1,9 +1,7 @@
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { hasPermission, type Permission } from '../../domain/permissions.js';
-import type { ApiClient, ApiScope } from '../../features/cad-api/api-key.service.js';
-import type { ResolvedSession, SignedInUser } from '../auth/auth.service.js';
+import type { ApiClient, ApiScope, LinkSession, ResolvedSession, SignedInUser } from './principals.js';
 import type { RequestContext } from '../context.js';
-import type { LinkSession } from '../../features/video/call.service.js';
 import { ForbiddenError } from '../errors.js';
 
 /**

@@ -1,10 +1,10 @@
 import { Stream } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { Services } from '../../composition.js';
 import { CONSENT_REQUIRED } from '../../domain/call-consent.js';
 import { AppError } from '../errors.js';
 import { permits, redirectTo, wantsJson, type Access } from './access.js';
+import type { PrincipalResolvers } from './principals.js';
 import { readSessionToken, type SessionCookieSettings } from './session-cookie.js';
 
 /** The call session cookie of a link-holder: session-scoped, HttpOnly, cleared when the call ends. */
@@ -16,7 +16,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * Who is asking, and may they: session → second factor → route access → current policy acknowledged,
  * on every request before its body is even read; then CSRF for state-changing requests once it is.
  */
-export function registerRequestGuard(app: FastifyInstance, services: Services, cookie: SessionCookieSettings): void {
+export function registerRequestGuard(app: FastifyInstance, principals: PrincipalResolvers, cookie: SessionCookieSettings): void {
   app.decorateRequest('user', undefined);
   app.decorateRequest('staffSession', undefined);
   app.decorateRequest('apiClient', undefined);
@@ -31,7 +31,7 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
     const declared = request.is404 ? undefined : request.routeOptions.config.access;
     if (declared && typeof declared === 'object' && 'apiScope' in declared) {
       const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
-      const client = bearer ? await services.apiKeys.authenticate(bearer) : undefined;
+      const client = bearer ? await principals.apiClient(bearer) : undefined;
       if (!client)
         return reply
           .code(401)
@@ -43,7 +43,7 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
       return;
     }
     if (declared === 'call_link' || declared === 'call_link_before_consent') {
-      request.linkSession = await services.calls.resolveLinkSession(request.cookies[CALL_COOKIE]);
+      request.linkSession = await principals.linkSession(request.cookies[CALL_COOKIE]);
       if (!request.linkSession)
         throw new AppError(401, 'This call has ended or your link has expired. If you still need help, call 101, or 999 in an emergency.');
       // RVR-04, SC-3: nothing of the link-holder's is joined, recorded or stored before both consents.
@@ -56,7 +56,7 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
       return;
     }
     const token = readSessionToken(request, cookie);
-    const session = token ? await services.auth.resolveSession(token) : undefined;
+    const session = token ? await principals.staffSession(token) : undefined;
     request.staffSession = session;
     // Unknown URLs answer 404 to everyone.
     const access: Access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'signed_in');
@@ -74,7 +74,7 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
     if (!permits(access, session.user)) {
       throw new AppError(403, 'Your role does not give you access to this page. Ask your supervisor or an administrator if you need it.');
     }
-    if (!request.routeOptions.config.beforePolicy && (await services.policy.needsAcknowledgement(session.user.id))) {
+    if (!request.routeOptions.config.beforePolicy && (await principals.needsPolicyAcknowledgement(session.user.id))) {
       return refuse(request, reply, 403, 'Read and acknowledge the current RVR policy before using the service.', '/policy');
     }
   });

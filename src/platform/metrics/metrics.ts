@@ -3,7 +3,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { MetricsConfig } from '../../config.js';
+
+/** Prometheus `/metrics` (SEC-04 principle 11): never open to the world in production. */
+export interface MetricsConfig {
+  /** false: not served at all (production without a token or a port of its own). */
+  enabled: boolean;
+  /** METRICS_TOKEN: the scraper must send `Authorization: Bearer <token>`. */
+  token: string | undefined;
+  /** METRICS_PORT: served on this port only (bound to METRICS_HOST), and not on the service's own port. */
+  port: number | undefined;
+  host: string;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

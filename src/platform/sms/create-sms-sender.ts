@@ -1,8 +1,19 @@
-import type { SmsConfig } from '../../config.js';
 import { NotifySmsSender } from './notify-sms-sender.js';
 import { OutboxSmsSender } from './outbox-sms-sender.js';
 import { SmsDeliveryError, type SmsMessage, type SmsReceipt, type SmsSender } from './sms-sender.js';
 import { TwilioSmsSender } from './twilio-sms-sender.js';
+
+export type SmsConfig =
+  | { provider: 'outbox' }
+  | { provider: 'notify'; apiKey: string; templateId: string; baseUrl: string | undefined }
+  | {
+      provider: 'twilio';
+      accountSid: string;
+      authToken: string;
+      from: string | undefined;
+      messagingServiceSid: string | undefined;
+      baseUrl: string | undefined;
+    };
 
 const SEND_TIME_LIMIT_MS = 15_000;
 

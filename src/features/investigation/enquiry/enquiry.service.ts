@@ -1,10 +1,10 @@
-import type { DataAccess, Repositories } from '../../../composition.js';
+import type { DataAccess, Repositories } from '../../../data-access.js';
 import { ENQUIRY_LINES, enquiryProgress, validateEnquiryLine, type EnquiryLineInput } from '../../../domain/enquiry-lines.js';
 import { mayConductConsultation, mayReadConsultationRecord } from '../../../domain/ownership.js';
 import type { AuditTrail } from '../../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../../platform/context.js';
 import { AccessRefusedError, NotFoundError, ValidationError } from '../../../platform/errors.js';
-import type { ConsultationRow } from '../../consultations/consultations.repository.js';
+import type { ConsultationRow } from '../../consultations/consultation.service.js';
 import type { EnquiryLineRow } from './enquiry-lines.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

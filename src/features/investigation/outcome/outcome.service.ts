@@ -1,4 +1,4 @@
-import type { Repositories } from '../../../composition.js';
+import type { Repositories } from '../../../data-access.js';
 import { OUTCOME_LABELS, outcomeForCad, validateOutcome, type OutcomeInput, type OutcomeKind } from '../../../domain/outcomes.js';
 import type { RequestContext } from '../../../platform/context.js';
 import { ValidationError } from '../../../platform/errors.js';

@@ -1,4 +1,4 @@
-import type { DataAccess, Repositories } from '../../../composition.js';
+import type { DataAccess, Repositories } from '../../../data-access.js';
 import { AGE_BANDS, type AgeBand } from '../../../domain/eligibility.js';
 import { CURRENT_RISK_FORM, riskFormFor } from '../../../domain/risk-forms/registry.js';
 import {
@@ -21,7 +21,7 @@ import { fromLondonWallClock, londonWallClock } from '../../../domain/retention.
 import type { AuditTrail } from '../../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type AppError } from '../../../platform/errors.js';
-import type { ConsultationRow } from '../../consultations/consultations.repository.js';
+import type { ConsultationRow } from '../../consultations/consultation.service.js';
 import type { EvidenceService } from '../../evidence/evidence.service.js';
 import { renderRiskAssessment } from './risk-assessment-document.js';
 import type { RiskAssessmentRow } from './risk-assessment.repository.js';

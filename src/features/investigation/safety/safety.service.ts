@@ -1,4 +1,4 @@
-import type { Repositories } from '../../../composition.js';
+import type { Repositories } from '../../../data-access.js';
 import type { RequestContext } from '../../../platform/context.js';
 import { ForbiddenError, NotFoundError } from '../../../platform/errors.js';
 import { ConsentRequiredError, type LinkSession } from '../../video/call.service.js';

@@ -1,4 +1,4 @@
-import type { Repositories } from '../../../composition.js';
+import type { Repositories } from '../../../data-access.js';
 import {
   checkCorrection,
   checkSave,

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Role } from '../../domain/roles.js';
-import type { Executor } from '../db/database.js';
-import { userRoles, users } from './identity.schema.js';
+import type { Executor } from '../../platform/db/database.js';
+import { userRoles, users } from '../../platform/auth/identity.schema.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type UserWithRoles = UserRow & { roles: Role[] };

@@ -1,10 +1,10 @@
-import type { DataAccess } from '../../composition.js';
-import type { AuditTrail } from '../audit/audit-trail.js';
-import { AppError, ForbiddenError } from '../errors.js';
+import type { DataAccess } from '../../data-access.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import { AppError, ForbiddenError } from '../../platform/errors.js';
 import type { AuthService, ClientMeta } from './auth.service.js';
-import type { OidcConfig } from './oidc-config.js';
-import { OidcLoginError, type OidcClient, type OidcLoginRequest } from './oidc-client.js';
-import { rolesFromClaims } from './oidc-roles.js';
+import type { OidcConfig } from '../../platform/auth/oidc-config.js';
+import { OidcLoginError, type OidcClient, type OidcLoginRequest } from '../../platform/auth/oidc-client.js';
+import { rolesFromClaims } from '../../platform/auth/oidc-roles.js';
 
 /**
  * Single sign-on with the force's identity provider (Entra ID or any OIDC provider). The provider is the

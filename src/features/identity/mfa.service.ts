@@ -1,11 +1,11 @@
 import type { Config } from '../../config.js';
-import type { DataAccess } from '../../composition.js';
-import type { AuditTrail } from '../audit/audit-trail.js';
-import type { RequestContext } from '../context.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import type { DataAccess } from '../../data-access.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../platform/context.js';
+import { ConflictError, NotFoundError } from '../../platform/errors.js';
 import { hashToken, type AuthService, type ClientMeta } from './auth.service.js';
-import { UnreadableSecretError, type OpenedSecret, type SecretBox } from './secret-box.js';
-import { matchTotp, newTotpSecret, otpauthUri } from './totp.js';
+import { UnreadableSecretError, type OpenedSecret, type SecretBox } from '../../platform/auth/secret-box.js';
+import { matchTotp, newTotpSecret, otpauthUri } from '../../platform/auth/totp.js';
 
 /** TOTP second factor (SEC-08): enrolment with a QR code or typed key, verification, reset by an administrator. */
 export class MfaService {

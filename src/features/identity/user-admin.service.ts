@@ -1,13 +1,16 @@
-import type { DataAccess, Repositories } from '../../composition.js';
+import type { DataAccess, Repositories } from '../../data-access.js';
 import { leavesNoAdministrator, planRoleChange, roleGrantApprovalRefusal } from '../../domain/role-grants.js';
 import { isRole, ROLES, type Role } from '../../domain/roles.js';
-import type { AuditEventInput, AuditTrail } from '../audit/audit-trail.js';
-import type { RequestContext } from '../context.js';
-import { type AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { hashPassword, STANDARD_PASSWORD_HASHING, type PasswordHashing } from './password.js';
-import { DEMO_PASSWORD, passwordProblem } from './password-policy.js';
+import type { AuditEventInput, AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../platform/context.js';
+import { type AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { hashPassword, STANDARD_PASSWORD_HASHING, type PasswordHashing } from '../../platform/auth/password.js';
+import { DEMO_PASSWORD, passwordProblem } from '../../platform/auth/password-policy.js';
 import type { RoleGrantRequestRow, RoleGrantRequestView } from './role-grants.repository.js';
 import type { UserWithRoles } from './users.repository.js';
+
+/** A user with their roles, for the features that show users (they never import this feature's repository). */
+export type { UserWithRoles };
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/;
 
@@ -155,6 +158,11 @@ export class UserAdminService {
   }
 
   /** Role grants waiting for a second administrator, oldest first. */
+  /** One user with their roles, for the administrator's page and the user's own account page. */
+  async find(userId: string): Promise<UserWithRoles | undefined> {
+    return this.data.repos.users.findById(userId);
+  }
+
   async pendingRoleGrants(): Promise<RoleGrantRequestView[]> {
     return this.data.repos.roleGrants.list({ state: 'pending' });
   }

@@ -1,7 +1,7 @@
 import { aliasedTable, and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Role } from '../../domain/roles.js';
-import type { Executor } from '../db/database.js';
-import { roleGrantRequests, users } from './identity.schema.js';
+import type { Executor } from '../../platform/db/database.js';
+import { roleGrantRequests, users } from '../../platform/auth/identity.schema.js';
 
 export type RoleGrantRequestRow = typeof roleGrantRequests.$inferSelect;
 export type RoleGrantState = 'pending' | 'approved' | 'refused' | 'withdrawn';

@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
-import type { Executor } from '../db/database.js';
-import { policyAcknowledgements, policyVersions } from './identity.schema.js';
+import type { Executor } from '../../platform/db/database.js';
+import { policyAcknowledgements, policyVersions } from '../../platform/auth/identity.schema.js';
 
 export type PolicyVersionRow = typeof policyVersions.$inferSelect;
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
-import type { Executor } from '../db/database.js';
-import { sessions } from './identity.schema.js';
+import type { Executor } from '../../platform/db/database.js';
+import { sessions } from '../../platform/auth/identity.schema.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 

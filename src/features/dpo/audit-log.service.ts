@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { DataAccess } from '../../composition.js';
-import type { RequestContext } from '../context.js';
-import { ValidationError } from '../errors.js';
-import type { AuditFilter, AuditRow } from './audit.repository.js';
-import type { AuditTrail, ChainVerification } from './audit-trail.js';
-import { AuditCheckpointFile, parseCheckpoints, signCheckpoint, type AuditCheckpoint } from './checkpoints.js';
+import type { DataAccess } from '../../data-access.js';
+import type { RequestContext } from '../../platform/context.js';
+import { ValidationError } from '../../platform/errors.js';
+import type { AuditFilter, AuditRow } from '../../platform/audit/audit.repository.js';
+import type { AuditTrail, ChainVerification } from '../../platform/audit/audit-trail.js';
+import { AuditCheckpointFile, parseCheckpoints, signCheckpoint, type AuditCheckpoint } from '../../platform/audit/checkpoints.js';
 
 export interface AuditLogOptions {
   /** AUDIT_CHECKPOINT_FILE: where signed checkpoints are appended and read back by `verify`. */

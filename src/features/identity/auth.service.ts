@@ -1,40 +1,25 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { DataAccess } from '../../composition.js';
+import type { DataAccess } from '../../data-access.js';
 import { lockedUntilAfterFailure } from '../../domain/lockout.js';
-import type { AuditTrail } from '../audit/audit-trail.js';
-import type { RequestContext } from '../context.js';
-import { NotFoundError } from '../errors.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../platform/context.js';
+import { NotFoundError } from '../../platform/errors.js';
 import type { SessionRow } from './sessions.repository.js';
 import type { UserWithRoles } from './users.repository.js';
-import { verifyPassword } from './password.js';
-import { RateLimitedLog } from '../logging/rate-limited-log.js';
-import { isPublishedPassword } from './password-policy.js';
+import { verifyPassword } from '../../platform/auth/password.js';
+import { RateLimitedLog } from '../../platform/logging/rate-limited-log.js';
+import { isPublishedPassword } from '../../platform/auth/password-policy.js';
+import type { ResolvedSession, SignedInUser } from '../../platform/http/principals.js';
 
-export interface SignedInUser {
-  id: string;
-  username: string;
-  displayName: string;
-  roles: UserWithRoles['roles'];
-}
+export type { ResolvedSession, SignedInUser };
 
 /** Where a request comes from; kept with the session and in the audit log (DP-04). */
 export interface ClientMeta {
   userAgent: string | null;
   clientIp: string | null;
   correlationId: string;
-}
-
-export interface ResolvedSession {
-  user: SignedInUser;
-  /** Public id (for listing and the audit log), never the token. */
-  sessionId: string;
-  /** The password step is done but the second factor is not: only the MFA pages may be used. */
-  mfaPending: boolean;
-  /** The user must enrol a second factor before anything else (MFA required, none enrolled yet). */
-  mfaEnrolmentNeeded: boolean;
-  method: 'password' | 'oidc';
 }
 
 export type SignInOutcome = { ok: true; token: string; next: 'home' | 'mfa' | 'mfa_enrol' } | { ok: false };

@@ -1,7 +1,7 @@
-import type { DataAccess } from '../../composition.js';
-import type { AuditTrail } from '../audit/audit-trail.js';
-import type { RequestContext } from '../context.js';
-import { ValidationError } from '../errors.js';
+import type { DataAccess } from '../../data-access.js';
+import type { AuditTrail } from '../../platform/audit/audit-trail.js';
+import type { RequestContext } from '../../platform/context.js';
+import { ValidationError } from '../../platform/errors.js';
 import type { PolicyVersionRow } from './policies.repository.js';
 
 /**

@@ -1,0 +1,70 @@
+/**
+ * The unit-of-work half of the composition root (ADR 0010): every repository, and the transaction that binds them.
+ * Services import `DataAccess` from here, never from composition.ts, so no service sits in an import circle with
+ * the root that builds it. This file imports repositories only.
+ */
+import { TriageRepository } from './features/control-room/triage.repository.js';
+import { AvailabilityRepository } from './features/officer/availability.repository.js';
+import { LiveRepository } from './platform/live/live.repository.js';
+import { ApiKeysRepository } from './features/cad-api/api-keys.repository.js';
+import { ConsultationsRepository } from './features/consultations/consultations.repository.js';
+import { IncidentsRepository } from './features/consultations/incidents.repository.js';
+import { AuditRepository } from './platform/audit/audit.repository.js';
+import { PoliciesRepository } from './features/identity/policies.repository.js';
+import { SessionsRepository } from './features/identity/sessions.repository.js';
+import { UsersRepository } from './features/identity/users.repository.js';
+import { RoleGrantsRepository } from './features/identity/role-grants.repository.js';
+import { CallsRepository } from './features/video/calls.repository.js';
+import { RecordingsRepository } from './features/video/recordings.repository.js';
+import { EvidenceRepository } from './features/evidence/evidence.repository.js';
+import { RiskAssessmentRepository } from './features/investigation/risk-assessment/risk-assessment.repository.js';
+import { EvaluationRepository } from './features/evaluation/evaluation.repository.js';
+import { OutcomesRepository } from './features/outcomes/outcomes.repository.js';
+import { SurveysRepository } from './features/outcomes/surveys.repository.js';
+import { EnquiryLinesRepository } from './features/investigation/enquiry/enquiry-lines.repository.js';
+import { VictimStatementsRepository } from './features/investigation/statement/statement.repository.js';
+import { ConsultationOutcomesRepository } from './features/investigation/outcome/outcomes.repository.js';
+import { SafetyAlertsRepository } from './features/investigation/safety/safety-alerts.repository.js';
+import { SupervisionRepository } from './features/supervisor/supervision.repository.js';
+import type { Database, Executor } from './platform/db/database.js';
+import type { UnitOfWork } from './platform/db/unit-of-work.js';
+
+/** Every repository, bound to one database handle (the database itself, or one transaction). */
+export function repositories(db: Executor) {
+  return {
+    audit: new AuditRepository(db),
+    users: new UsersRepository(db),
+    roleGrants: new RoleGrantsRepository(db),
+    sessions: new SessionsRepository(db),
+    incidents: new IncidentsRepository(db),
+    consultations: new ConsultationsRepository(db),
+    policies: new PoliciesRepository(db),
+    triages: new TriageRepository(db),
+    availability: new AvailabilityRepository(db),
+    live: new LiveRepository(db),
+    apiKeys: new ApiKeysRepository(db),
+    calls: new CallsRepository(db),
+    recordings: new RecordingsRepository(db),
+    evidence: new EvidenceRepository(db),
+    riskAssessments: new RiskAssessmentRepository(db),
+    evaluation: new EvaluationRepository(db),
+    outcomes: new OutcomesRepository(db),
+    surveys: new SurveysRepository(db),
+    enquiryLines: new EnquiryLinesRepository(db),
+    victimStatements: new VictimStatementsRepository(db),
+    consultationOutcomes: new ConsultationOutcomesRepository(db),
+    safetyAlerts: new SafetyAlertsRepository(db),
+    supervision: new SupervisionRepository(db),
+  };
+}
+export type Repositories = ReturnType<typeof repositories>;
+
+/** The unit of work over every repository: what the features' services are given. */
+export type DataAccess = UnitOfWork<Repositories>;
+
+export function dataAccess(database: Database): DataAccess {
+  return {
+    repos: repositories(database.db),
+    transaction: (work) => database.transaction((tx) => work(repositories(tx))),
+  };
+}
