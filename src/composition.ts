@@ -37,6 +37,7 @@ import { RecordingsRepository } from './features/video/recordings.repository.js'
 import { CallService } from './features/video/call.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
+import type { MediaEngine, MediaSettings } from './features/video/media/media-room.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
 import { EvidenceService } from './features/evidence/evidence.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
@@ -107,7 +108,20 @@ export function dataAccess(database: Database): DataAccess {
   };
 }
 
-export function services(deps: { config: Config; database: Database; now?: () => Date; oidcClient?: OidcClient; live?: LiveHub; logger?: Logger }) {
+export function mediaSettings(config: Config): MediaSettings {
+  return { iceServers: config.call.iceServers, icePortRange: config.call.icePortRange, maxVideoBitrate: config.call.maxVideoBitrate };
+}
+
+export function services(deps: {
+  config: Config;
+  database: Database;
+  now?: () => Date;
+  oidcClient?: OidcClient;
+  live?: LiveHub;
+  logger?: Logger;
+  /** The media plane; werift (the installed release) in-process unless given (the call-setup bench compares releases). */
+  mediaEngine?: MediaEngine;
+}) {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
   const data = dataAccess(deps.database);
@@ -199,10 +213,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     now,
     onCompleted: (tx, context, consultationId, at) => qualityReviews.queueIfHighRisk(tx, context, consultationId, at),
   });
-  const mediaEngine = new WeriftMediaEngine(
-    { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
-    logger,
-  );
+  const mediaEngine = deps.mediaEngine ?? new WeriftMediaEngine(mediaSettings(deps.config), logger);
   return {
     audit,
     auditLog: new AuditLogService(data, audit, { checkpointFile: new AuditCheckpointFile(deps.config.audit.checkpointFile), log: logger, now }),

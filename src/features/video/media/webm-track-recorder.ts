@@ -1,13 +1,9 @@
 import fs from 'node:fs';
-import {
-  DepacketizeCallback,
-  DurationPosition,
-  JitterBufferCallback,
-  RtpSourceCallback,
-  RtpTimeCallback,
-  WebmCallback,
-  type RtpPacket,
-} from 'werift/nonstandard';
+import * as installedNonstandard from 'werift/nonstandard';
+import type { RtpPacket, RtpSourceCallback, WebmCallback } from 'werift/nonstandard';
+
+/** werift's non-standard processors (depacketiser, jitter buffer, WebM muxer): the installed release unless a bench passes another. */
+export type WeriftProcessors = typeof installedNonstandard;
 
 export interface RecordedTrack {
   kind: 'audio' | 'video';
@@ -56,8 +52,10 @@ export class WebmTrackRecorder {
   constructor(
     readonly path: string,
     tracks: readonly RecordedTrack[],
+    private readonly werift: WeriftProcessors = installedNonstandard,
     private readonly now: () => Date = () => new Date(),
   ) {
+    const { DepacketizeCallback, JitterBufferCallback, RtpSourceCallback, RtpTimeCallback, WebmCallback } = werift;
     // 'wx': a recording never overwrites an existing file.
     this.fd = fs.openSync(path, 'wx', 0o640);
     this.ended = new Promise((resolve) => (this.resolveEnd = resolve));
@@ -101,7 +99,7 @@ export class WebmTrackRecorder {
         // The real duration over the 24 h placeholder. The segment keeps its unknown size: its clusters are
         // unknown-sized too, and a finite segment around them is reported as an error by ffmpeg.
         const durationElement = Buffer.from(output.eol.durationElement);
-        fs.writeSync(this.fd, durationElement, 0, durationElement.length, DurationPosition);
+        fs.writeSync(this.fd, durationElement, 0, durationElement.length, this.werift.DurationPosition);
         this.durationMs = output.eol.duration;
         this.finalised = true;
         this.resolveEnd?.();

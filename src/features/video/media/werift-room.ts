@@ -1,18 +1,6 @@
-import {
-  ReceiverEstimatedMaxBitrate,
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  RtcpPayloadSpecificFeedback,
-  useAbsSendTime,
-  useNACK,
-  usePLI,
-  useREMB,
-  useSdesMid,
-  type MediaStreamTrack,
-  type RTCRtpSender,
-  type RTCRtpTransceiver,
-  type RtpPacket,
-} from 'werift';
+import * as installedWebrtc from 'werift';
+import * as installedProcessors from 'werift/nonstandard';
+import type { MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtpPacket } from 'werift';
 import type { Logger } from 'pino';
 import {
   SENDING_ROLES,
@@ -26,7 +14,17 @@ import {
   type SendingRole,
   type SlotMap,
 } from './media-room.js';
-import { WebmTrackRecorder, type RecordedTrack } from './webm-track-recorder.js';
+import { WebmTrackRecorder, type RecordedTrack, type WeriftProcessors } from './webm-track-recorder.js';
+
+/**
+ * The werift release a room is built from: the installed one in the product. The call-setup bench passes
+ * an older release (an aliased dev dependency) to measure both side by side in one run.
+ */
+export interface WeriftRelease {
+  webrtc: typeof installedWebrtc;
+  processors: WeriftProcessors;
+}
+export const INSTALLED_WERIFT: WeriftRelease = { webrtc: installedWebrtc, processors: installedProcessors };
 
 const OPUS_PT = 111;
 const VP8_PT = 96;
@@ -35,7 +33,7 @@ const REMB_INTERVAL_MS = 1000;
 const KEYFRAME_RETRY_MS = [300, 1000, 2500, 5000, 10_000];
 
 /** The same payload list on every connection, so payload types forward unchanged. No transport-cc (trap 1). */
-function codecs() {
+function codecs({ RTCRtpCodecParameters, useNACK, usePLI, useREMB }: WeriftRelease['webrtc']) {
   return {
     audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT })],
     video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: VP8_PT, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
@@ -77,6 +75,7 @@ class WeriftMediaRoom implements MediaRoom {
     private readonly settings: MediaSettings,
     private readonly hooks: MediaRoomHooks,
     private readonly log: Logger,
+    private readonly werift: WeriftRelease,
   ) {}
 
   async join(participantId: string, role: MediaRole): Promise<{ sdp: string; slots: SlotMap }> {
@@ -85,8 +84,9 @@ class WeriftMediaRoom implements MediaRoom {
     if (role !== 'observer') {
       for (const peer of [...this.peers.values()]) if (peer.role === role) await this.leave(peer.id);
     }
+    const { RTCPeerConnection, useAbsSendTime, useSdesMid } = this.werift.webrtc;
     const pc = new RTCPeerConnection({
-      codecs: codecs(),
+      codecs: codecs(this.werift.webrtc),
       headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
       iceServers: this.settings.iceServers,
       icePortRange: this.settings.icePortRange,
@@ -282,6 +282,7 @@ class WeriftMediaRoom implements MediaRoom {
     const video = peer.tracks.video;
     if (!video || video.track.ssrc === undefined || peer.closed) return;
     const { brExp, brMantissa } = rembFields(this.settings.maxVideoBitrate);
+    const { RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate } = this.werift.webrtc;
     const packet = new RtcpPayloadSpecificFeedback({
       feedback: new ReceiverEstimatedMaxBitrate({
         senderSsrc: video.transceiver.receiver.rtcpSsrc,
@@ -300,7 +301,7 @@ class WeriftMediaRoom implements MediaRoom {
     const path = await this.hooks.recordingPath({ participantId: peer.id, role, tracks: kinds });
     if (peer.closed) return;
     const tracks: RecordedTrack[] = kinds.map((kind) => ({ kind, payloadType: kind === 'audio' ? OPUS_PT : VP8_PT }));
-    peer.recorder = new WebmTrackRecorder(path, tracks);
+    peer.recorder = new WebmTrackRecorder(path, tracks, this.werift.processors);
     this.requestKeyframe(role);
   }
 
@@ -332,9 +333,10 @@ export class WeriftMediaEngine implements MediaEngine {
   constructor(
     private readonly settings: MediaSettings,
     private readonly log: Logger,
+    private readonly werift: WeriftRelease = INSTALLED_WERIFT,
   ) {}
 
   createRoom(callId: string, hooks: MediaRoomHooks): MediaRoom {
-    return new WeriftMediaRoom(callId, this.settings, hooks, this.log);
+    return new WeriftMediaRoom(callId, this.settings, hooks, this.log, this.werift);
   }
 }
