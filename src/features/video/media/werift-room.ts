@@ -251,8 +251,8 @@ class WeriftMediaRoom implements MediaRoom {
         const sender = slot[kind].sender;
         const key = `${other.id}:${kind}`;
         if (peer.realign.delete(key)) this.realign(sender, rtp, kind);
-        // The sender rewrites headers in place: each receiver gets its own copy.
-        sender.sendRtp(rtp.clone()).catch(() => undefined);
+        // werift 0.25 sends a copy (0.24.4 rewrote the caller's headers in place, so each receiver needed its own clone).
+        sender.sendRtp(rtp).catch(() => undefined);
         this.lastForwardAt.set(sender, Date.now());
         peer.packetsForwarded++;
       }
@@ -262,12 +262,16 @@ class WeriftMediaRoom implements MediaRoom {
   /**
    * A rejoining participant brings a new stream (new SSRC, sequence and timestamps) into a receiver's
    * existing slot: continue the numbering from the last packet sent, and move the timestamp on by the real
-   * time that passed, so the receiver's jitter buffer sees neither a gap nor a frozen clock.
+   * time that passed, so the receiver's jitter buffer sees neither a gap nor a frozen clock. werift 0.25
+   * continues the numbering itself from the next packet it sends and moves the timestamp on by
+   * `timestampStep` (the header is ignored; without the step the clock would advance one tick); 0.24.4,
+   * which the call-setup bench still runs, took both offsets from the header instead.
    */
   private realign(sender: RTCRtpSender, rtp: RtpPacket, kind: 'audio' | 'video'): void {
     const last = this.lastForwardAt.get(sender);
     const elapsedTicks = last === undefined ? 0 : Math.round(((Date.now() - last) / 1000) * (kind === 'video' ? 90000 : 48000));
-    sender.replaceRTP({ sequenceNumber: (rtp.header.sequenceNumber - 1) & 0xffff, timestamp: (rtp.header.timestamp - elapsedTicks) >>> 0 });
+    const header = { sequenceNumber: (rtp.header.sequenceNumber - 1) & 0xffff, timestamp: (rtp.header.timestamp - elapsedTicks) >>> 0 };
+    sender.replaceRTP(header, false, Math.max(1, elapsedTicks));
   }
 
   private requestKeyframe(role: SendingRole): void {
