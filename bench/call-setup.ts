@@ -187,6 +187,6 @@ console.log(`  ${''.padEnd(46)} ${'0.24.4'.padStart(9)} ${installedVersion.padSt
 for (const [name, pick, unit] of rows) {
   const a = pick(old);
   const b = pick(installed);
-  console.log(`  ${name.padEnd(46)} ${a.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(9)}   ${(b / a).toFixed(2)}  ${unit}`);
+  console.log(`  ${name.padEnd(46)} ${a.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(9)}   ${(a > 0 ? (b / a).toFixed(2) : '—').padStart(5)}  ${unit}`);
 }
 console.log(`  samples per release: ${old.victimJoinMs.length} joins, ${old.lateJoinMs.length} late joins, ${old.cpuPercentPerCall.length} CPU windows`);
