@@ -54,6 +54,8 @@ interface Figures {
   officerJoinMs: number[];
   /** A victim's call page opened again mid-call: page load → first frame of the officer's stream, which was already running. */
   lateJoinMs: number[];
+  /** The same late joiner: its connection up → first frame, from the page's own marks. */
+  lateJoinAfterConnectedMs: number[];
   cpuPercentPerCall: number[];
   decoded: number;
   dropped: number;
@@ -137,6 +139,9 @@ async function runScenario(werift: WeriftRelease, figures: Figures, firstRun: bo
     const reopenedAt = Date.now();
     await victim.page.goto(`${baseUrl}/v/call`);
     figures.lateJoinMs.push(await firstRemoteFrame(victim, reopenedAt));
+    const marks = await victim.page.evaluate(() => (window as unknown as { rvrCall: { marks: Record<string, number> } }).rvrCall.marks);
+    const [connected, firstFrame] = [marks.connected, marks['firstFrame:officer']];
+    if (connected !== undefined && firstFrame !== undefined) figures.lateJoinAfterConnectedMs.push(firstFrame - connected);
 
     if (firstRun) {
       // The victim's page as a phone downloads it: HTML, CSS and JS, gzipped.
@@ -158,7 +163,16 @@ async function runScenario(werift: WeriftRelease, figures: Figures, firstRun: bo
   }
 }
 
-const emptyFigures = (): Figures => ({ victimJoinMs: [], officerJoinMs: [], lateJoinMs: [], cpuPercentPerCall: [], decoded: 0, dropped: 0, sendKbps: [] });
+const emptyFigures = (): Figures => ({
+  victimJoinMs: [],
+  officerJoinMs: [],
+  lateJoinMs: [],
+  lateJoinAfterConnectedMs: [],
+  cpuPercentPerCall: [],
+  decoded: 0,
+  dropped: 0,
+  sendKbps: [],
+});
 const results = new Map(releases.map((r) => [r.label, emptyFigures()]));
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? releases : [...releases].reverse();
@@ -175,6 +189,7 @@ const rows: [string, (f: Figures) => number, string][] = [
   ['officer: victim joins → first frame, p50', (f) => percentile(f.officerJoinMs, 50), 'ms'],
   ['officer: victim joins → first frame, p95', (f) => percentile(f.officerJoinMs, 95), 'ms'],
   ['late joiner: page reopened → first frame, p50', (f) => percentile(f.lateJoinMs, 50), 'ms'],
+  ['late joiner: connected → first frame, p50', (f) => percentile(f.lateJoinAfterConnectedMs, 50), 'ms'],
   ['server CPU per call (mean of runs)', (f) => mean(f.cpuPercentPerCall), '% of a core'],
   ['frames dropped', (f) => (f.decoded ? (100 * f.dropped) / (f.decoded + f.dropped) : 0), '%'],
   ["senders' video bitrate, p50", (f) => percentile(f.sendKbps, 50), 'kbit/s'],

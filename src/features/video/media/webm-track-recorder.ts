@@ -29,7 +29,9 @@ const STOP_TIMEOUT_MS = 3000;
  * dropped whole tracks (trap 4), the file mode opened and closed the file for every frame, and stopping in
  * stream mode waited for an event that never came. Here timing is RTP-only, writes are buffered and
  * flushed about once a second, and stop resolves when the muxer closes or after a timeout (the file is then
- * left for the remux step, never half-claimed as finished).
+ * left for the remux step, never half-claimed as finished). All still needed on werift 0.25.2: its
+ * MediaRecorder still defaults to NTP timing and lip-sync and its WebM writer and container only gained AV1,
+ * so the 24 h duration placeholder and the configured (not real) header size remain ours to correct.
  */
 export class WebmTrackRecorder {
   private readonly sources: RtpSourceCallback[] = [];

@@ -32,7 +32,10 @@ const REMB_INTERVAL_MS = 1000;
 /** Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3), and on a busy machine the early ones can all be lost (seen with a late-joining observer). */
 const KEYFRAME_RETRY_MS = [300, 1000, 2500, 5000, 10_000];
 
-/** The same payload list on every connection, so payload types forward unchanged. No transport-cc (trap 1). */
+/**
+ * The same payload list on every connection, so payload types forward unchanged. No transport-cc (trap 1,
+ * still needed on werift 0.25.2: its TWCC feedback code is unchanged from 0.24.4), REMB instead.
+ */
 function codecs({ RTCRtpCodecParameters, useNACK, usePLI, useREMB }: WeriftRelease['webrtc']) {
   return {
     audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT })],
@@ -131,7 +134,8 @@ class WeriftMediaRoom implements MediaRoom {
       upstream.audio.onTrack.subscribe((track) => this.onUpstreamTrack(peer, 'audio', track, upstream.audio));
       upstream.video.onTrack.subscribe((track) => this.onUpstreamTrack(peer, 'video', track, upstream.video));
     }
-    // Keyframe requests from this participant go to the sender of that stream (trap 2).
+    // Keyframe requests from this participant go to the sender of that stream (trap 2; still needed on 0.25.2,
+    // whose sender only raises the event: a sender fed by sendRtp has no track to pass it to).
     for (const [fromRole, slot] of downstream) slot.video.sender.onPictureLossIndication.subscribe(() => this.requestKeyframe(fromRole));
 
     await pc.setLocalDescription(await pc.createOffer());
