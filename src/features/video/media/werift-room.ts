@@ -29,7 +29,12 @@ export const INSTALLED_WERIFT: WeriftRelease = { webrtc: installedWebrtc, proces
 const OPUS_PT = 111;
 const VP8_PT = 96;
 const REMB_INTERVAL_MS = 1000;
-/** Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3), and on a busy machine the early ones can all be lost (seen with a late-joining observer). */
+/**
+ * Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3),
+ * and on a busy machine the early ones can all be lost (seen with a late-joining observer). Still needed on werift
+ * 0.25.2: its `pendingRtp` option only queues what we forward before the receiver's DTLS is up (≤ 256 packets, oldest
+ * dropped first), so it cannot give a late joiner a keyframe from a stream that is already running (ADR 0004).
+ */
 const KEYFRAME_RETRY_MS = [300, 1000, 2500, 5000, 10_000];
 
 /**
