@@ -44,10 +44,13 @@ async function firstRemoteFrame(participant: Participant, since: number): Promis
   for (;;) {
     const stats = await callStats(participant.page).catch(() => undefined);
     if (stats && stats.framesDecoded > 0) return Date.now() - since;
-    if (Date.now() - since > 120_000) throw new Error('no remote frame within 120 s');
+    if (Date.now() - since > 120_000) throw new Error(`no remote frame within 120 s (page: ${JSON.stringify(stats)}; server: ${JSON.stringify(roomStats())})`);
     await participant.page.waitForTimeout(50);
   }
 }
+
+/** The server's view of every room, for a failure message. */
+let roomStats: () => unknown = () => undefined;
 
 interface Figures {
   victimJoinMs: number[];
@@ -78,6 +81,8 @@ async function runScenario(werift: WeriftRelease, figures: Figures, firstRun: bo
   const runtime = await startRuntime(config, logger, { mediaEngine: new WeriftMediaEngine(mediaSettings(config), logger, werift) });
   const baseUrl = await runtime.app.listen({ host: '127.0.0.1', port });
   const { services } = runtime;
+  // Reaches into CallRooms' private map: a diagnostic for a failed run only.
+  roomStats = () => [...(services.callRooms as unknown as { calls: Map<string, { room: { stats(): unknown } }> }).calls.values()].map((c) => c.room.stats());
   const people: Participant[] = [];
   try {
     // Everyone signed in and on their pages first, so the figures are the call's, not the sign-in's.

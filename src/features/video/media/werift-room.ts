@@ -260,8 +260,9 @@ class WeriftMediaRoom implements MediaRoom {
         const sender = slot[kind].sender;
         const key = `${other.id}:${kind}`;
         if (peer.realign.delete(key)) this.realign(sender, rtp, kind);
-        // werift 0.25 sends a copy (0.24.4 rewrote the caller's headers in place, so each receiver needed its own clone).
-        sender.sendRtp(rtp).catch(() => undefined);
+        // Each receiver gets its own copy: werift 0.24.4 rewrote the caller's headers in place. 0.25.2 copies
+        // itself, but the call-setup bench still runs this code on 0.24.4, and the copy is the same work on both.
+        sender.sendRtp(rtp.clone()).catch(() => undefined);
         this.lastForwardAt.set(sender, Date.now());
         peer.packetsForwarded++;
       }
