@@ -28,6 +28,7 @@ import pino, { type Logger } from 'pino';
 import { CallService } from './features/video/call.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
+import type { MediaEngine, MediaSettings } from './features/video/media/media-room.js';
 import { EvidenceService } from './features/evidence/evidence.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
 import { RiskAssessmentService } from './features/investigation/risk-assessment/risk-assessment.service.js';
@@ -47,7 +48,20 @@ import { cryptoRandom } from './domain/review-sampling.js';
 
 export { dataAccess, repositories, type DataAccess, type Repositories } from './data-access.js';
 
-export function services(deps: { config: Config; database: Database; now?: () => Date; oidcClient?: OidcClient; live?: LiveHub; logger?: Logger }) {
+export function mediaSettings(config: Config): MediaSettings {
+  return { iceServers: config.call.iceServers, icePortRange: config.call.icePortRange, maxVideoBitrate: config.call.maxVideoBitrate };
+}
+
+export function services(deps: {
+  config: Config;
+  database: Database;
+  now?: () => Date;
+  oidcClient?: OidcClient;
+  live?: LiveHub;
+  logger?: Logger;
+  /** The media plane; werift (the installed release) in-process unless given (the call-setup bench compares releases). */
+  mediaEngine?: MediaEngine;
+}) {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
   const data = dataAccess(deps.database);
@@ -139,10 +153,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     now,
     onCompleted: (tx, context, consultationId, at) => qualityReviews.queueIfHighRisk(tx, context, consultationId, at),
   });
-  const mediaEngine = new WeriftMediaEngine(
-    { iceServers: deps.config.call.iceServers, icePortRange: deps.config.call.icePortRange, maxVideoBitrate: deps.config.call.maxVideoBitrate },
-    logger,
-  );
+  const mediaEngine = deps.mediaEngine ?? new WeriftMediaEngine(mediaSettings(deps.config), logger);
   const apiKeys = new ApiKeyService(data, audit, now);
   // The request guard's port (ADR 0010): who is calling, answered by the features that know.
   const principals: PrincipalResolvers = {

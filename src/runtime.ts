@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { services as buildServices, type Services } from './composition.js';
 import type { Config } from './config.js';
+import type { MediaEngine } from './features/video/media/media-room.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from './features/demo/demo-seeder.js';
 import { systemContext } from './platform/context.js';
 import { openDatabase, pgliteDirOf, type Database } from './platform/db/database.js';
@@ -31,7 +32,7 @@ export const EVIDENCE_PURGE_JOB = 'evidence.purge-exported';
 export const SATISFACTION_SURVEY_JOB = 'outcomes.send-surveys';
 
 /** Everything `npm start` does short of listening: database (migrated), services, demo data, jobs, HTTP app. */
-export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number } = {}): Promise<Runtime> {
+export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number; mediaEngine?: MediaEngine } = {}): Promise<Runtime> {
   // PGlite is one process's database: a second server or an rvr command must not open it while this one runs.
   const releaseLock = config.databaseUrl ? undefined : claimPgliteLock(pgliteDirOf(config.dataDir), 'server');
   let database: Database;
@@ -61,7 +62,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
     const live = new LiveHub(logger);
     await live.start(database);
-    const services = buildServices({ config, database, oidcClient, live, logger });
+    const services = buildServices({ config, database, oidcClient, live, logger, mediaEngine: options.mediaEngine });
     if (config.nodeEnv === 'production' && (await services.users.countDemoAccounts()) > 0) {
       throw new Error(
         'Demo accounts exist in this database and are refused in production: disable or remove them (`rvr user disable <username>`), or use a fresh database',

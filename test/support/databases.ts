@@ -31,7 +31,7 @@ export function postgresSkipReason(): Promise<string | undefined> {
       return undefined;
     } catch (error) {
       const reason = `PostgreSQL not reachable at ${new URL(POSTGRES_ADMIN_URL).host} (${(error as Error).message}); set RVR_TEST_POSTGRES_URL to run these tests`;
-      if (process.env.RVR_TEST_REQUIRE_POSTGRES === '1') throw new Error(`RVR_TEST_REQUIRE_POSTGRES=1 but ${reason}`);
+      if (process.env.RVR_TEST_REQUIRE_POSTGRES === '1') throw new Error(`RVR_TEST_REQUIRE_POSTGRES=1 but ${reason}`, { cause: error });
       process.stderr.write(`\n*** ${reason}: the PostgreSQL suites run on PGlite instead; PostgreSQL-only tests are SKIPPED ***\n`);
       return reason;
     } finally {

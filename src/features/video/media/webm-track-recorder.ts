@@ -1,13 +1,9 @@
 import fs from 'node:fs';
-import {
-  DepacketizeCallback,
-  DurationPosition,
-  JitterBufferCallback,
-  RtpSourceCallback,
-  RtpTimeCallback,
-  WebmCallback,
-  type RtpPacket,
-} from 'werift/nonstandard';
+import * as installedNonstandard from 'werift/nonstandard';
+import type { RtpPacket, RtpSourceCallback, WebmCallback } from 'werift/nonstandard';
+
+/** werift's non-standard processors (depacketiser, jitter buffer, WebM muxer): the installed release unless a bench passes another. */
+export type WeriftProcessors = typeof installedNonstandard;
 
 export interface RecordedTrack {
   kind: 'audio' | 'video';
@@ -33,7 +29,9 @@ const STOP_TIMEOUT_MS = 3000;
  * dropped whole tracks (trap 4), the file mode opened and closed the file for every frame, and stopping in
  * stream mode waited for an event that never came. Here timing is RTP-only, writes are buffered and
  * flushed about once a second, and stop resolves when the muxer closes or after a timeout (the file is then
- * left for the remux step, never half-claimed as finished).
+ * left for the remux step, never half-claimed as finished). All still needed on werift 0.25.2: its
+ * MediaRecorder still defaults to NTP timing and lip-sync and its WebM writer and container only gained AV1,
+ * so the 24 h duration placeholder and the configured (not real) header size remain ours to correct.
  */
 export class WebmTrackRecorder {
   private readonly sources: RtpSourceCallback[] = [];
@@ -56,8 +54,10 @@ export class WebmTrackRecorder {
   constructor(
     readonly path: string,
     tracks: readonly RecordedTrack[],
+    private readonly werift: WeriftProcessors = installedNonstandard,
     private readonly now: () => Date = () => new Date(),
   ) {
+    const { DepacketizeCallback, JitterBufferCallback, RtpSourceCallback, RtpTimeCallback, WebmCallback } = werift;
     // 'wx': a recording never overwrites an existing file.
     this.fd = fs.openSync(path, 'wx', 0o640);
     this.ended = new Promise((resolve) => (this.resolveEnd = resolve));
@@ -101,7 +101,7 @@ export class WebmTrackRecorder {
         // The real duration over the 24 h placeholder. The segment keeps its unknown size: its clusters are
         // unknown-sized too, and a finite segment around them is reported as an error by ffmpeg.
         const durationElement = Buffer.from(output.eol.durationElement);
-        fs.writeSync(this.fd, durationElement, 0, durationElement.length, DurationPosition);
+        fs.writeSync(this.fd, durationElement, 0, durationElement.length, this.werift.DurationPosition);
         this.durationMs = output.eol.duration;
         this.finalised = true;
         this.resolveEnd?.();

@@ -1,18 +1,6 @@
-import {
-  ReceiverEstimatedMaxBitrate,
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  RtcpPayloadSpecificFeedback,
-  useAbsSendTime,
-  useNACK,
-  usePLI,
-  useREMB,
-  useSdesMid,
-  type MediaStreamTrack,
-  type RTCRtpSender,
-  type RTCRtpTransceiver,
-  type RtpPacket,
-} from 'werift';
+import * as installedWebrtc from 'werift';
+import * as installedProcessors from 'werift/nonstandard';
+import type { MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver, RtpPacket } from 'werift';
 import type { Logger } from 'pino';
 import {
   SENDING_ROLES,
@@ -26,16 +14,34 @@ import {
   type SendingRole,
   type SlotMap,
 } from './media-room.js';
-import { WebmTrackRecorder, type RecordedTrack } from './webm-track-recorder.js';
+import { WebmTrackRecorder, type RecordedTrack, type WeriftProcessors } from './webm-track-recorder.js';
+
+/**
+ * The werift release a room is built from: the installed one in the product. The call-setup bench passes
+ * an older release (an aliased dev dependency) to measure both side by side in one run.
+ */
+export interface WeriftRelease {
+  webrtc: typeof installedWebrtc;
+  processors: WeriftProcessors;
+}
+export const INSTALLED_WERIFT: WeriftRelease = { webrtc: installedWebrtc, processors: installedProcessors };
 
 const OPUS_PT = 111;
 const VP8_PT = 96;
 const REMB_INTERVAL_MS = 1000;
-/** Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3), and on a busy machine the early ones can all be lost (seen with a late-joining observer). */
+/**
+ * Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3),
+ * and on a busy machine the early ones can all be lost (seen with a late-joining observer). Still needed on werift
+ * 0.25.2: its `pendingRtp` option only queues what we forward before the receiver's DTLS is up (≤ 256 packets, oldest
+ * dropped first), so it cannot give a late joiner a keyframe from a stream that is already running (ADR 0004).
+ */
 const KEYFRAME_RETRY_MS = [300, 1000, 2500, 5000, 10_000];
 
-/** The same payload list on every connection, so payload types forward unchanged. No transport-cc (trap 1). */
-function codecs() {
+/**
+ * The same payload list on every connection, so payload types forward unchanged. No transport-cc (trap 1,
+ * still needed on werift 0.25.2: its TWCC feedback code is unchanged from 0.24.4), REMB instead.
+ */
+function codecs({ RTCRtpCodecParameters, useNACK, usePLI, useREMB }: WeriftRelease['webrtc']) {
   return {
     audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT })],
     video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: VP8_PT, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
@@ -77,6 +83,7 @@ class WeriftMediaRoom implements MediaRoom {
     private readonly settings: MediaSettings,
     private readonly hooks: MediaRoomHooks,
     private readonly log: Logger,
+    private readonly werift: WeriftRelease,
   ) {}
 
   async join(participantId: string, role: MediaRole): Promise<{ sdp: string; slots: SlotMap }> {
@@ -85,8 +92,9 @@ class WeriftMediaRoom implements MediaRoom {
     if (role !== 'observer') {
       for (const peer of [...this.peers.values()]) if (peer.role === role) await this.leave(peer.id);
     }
+    const { RTCPeerConnection, useAbsSendTime, useSdesMid } = this.werift.webrtc;
     const pc = new RTCPeerConnection({
-      codecs: codecs(),
+      codecs: codecs(this.werift.webrtc),
       headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
       iceServers: this.settings.iceServers,
       icePortRange: this.settings.icePortRange,
@@ -131,7 +139,8 @@ class WeriftMediaRoom implements MediaRoom {
       upstream.audio.onTrack.subscribe((track) => this.onUpstreamTrack(peer, 'audio', track, upstream.audio));
       upstream.video.onTrack.subscribe((track) => this.onUpstreamTrack(peer, 'video', track, upstream.video));
     }
-    // Keyframe requests from this participant go to the sender of that stream (trap 2).
+    // Keyframe requests from this participant go to the sender of that stream (trap 2; still needed on 0.25.2,
+    // whose sender only raises the event: a sender fed by sendRtp has no track to pass it to).
     for (const [fromRole, slot] of downstream) slot.video.sender.onPictureLossIndication.subscribe(() => this.requestKeyframe(fromRole));
 
     await pc.setLocalDescription(await pc.createOffer());
@@ -251,7 +260,8 @@ class WeriftMediaRoom implements MediaRoom {
         const sender = slot[kind].sender;
         const key = `${other.id}:${kind}`;
         if (peer.realign.delete(key)) this.realign(sender, rtp, kind);
-        // The sender rewrites headers in place: each receiver gets its own copy.
+        // Each receiver gets its own copy: werift 0.24.4 rewrote the caller's headers in place. 0.25.2 copies
+        // itself, but the call-setup bench still runs this code on 0.24.4, and the copy is the same work on both.
         sender.sendRtp(rtp.clone()).catch(() => undefined);
         this.lastForwardAt.set(sender, Date.now());
         peer.packetsForwarded++;
@@ -262,12 +272,16 @@ class WeriftMediaRoom implements MediaRoom {
   /**
    * A rejoining participant brings a new stream (new SSRC, sequence and timestamps) into a receiver's
    * existing slot: continue the numbering from the last packet sent, and move the timestamp on by the real
-   * time that passed, so the receiver's jitter buffer sees neither a gap nor a frozen clock.
+   * time that passed, so the receiver's jitter buffer sees neither a gap nor a frozen clock. werift 0.25
+   * continues the numbering itself from the next packet it sends and moves the timestamp on by
+   * `timestampStep` (the header is ignored; without the step the clock would advance one tick); 0.24.4,
+   * which the call-setup bench still runs, took both offsets from the header instead.
    */
   private realign(sender: RTCRtpSender, rtp: RtpPacket, kind: 'audio' | 'video'): void {
     const last = this.lastForwardAt.get(sender);
     const elapsedTicks = last === undefined ? 0 : Math.round(((Date.now() - last) / 1000) * (kind === 'video' ? 90000 : 48000));
-    sender.replaceRTP({ sequenceNumber: (rtp.header.sequenceNumber - 1) & 0xffff, timestamp: (rtp.header.timestamp - elapsedTicks) >>> 0 });
+    const header = { sequenceNumber: (rtp.header.sequenceNumber - 1) & 0xffff, timestamp: (rtp.header.timestamp - elapsedTicks) >>> 0 };
+    sender.replaceRTP(header, false, Math.max(1, elapsedTicks));
   }
 
   private requestKeyframe(role: SendingRole): void {
@@ -282,6 +296,7 @@ class WeriftMediaRoom implements MediaRoom {
     const video = peer.tracks.video;
     if (!video || video.track.ssrc === undefined || peer.closed) return;
     const { brExp, brMantissa } = rembFields(this.settings.maxVideoBitrate);
+    const { RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate } = this.werift.webrtc;
     const packet = new RtcpPayloadSpecificFeedback({
       feedback: new ReceiverEstimatedMaxBitrate({
         senderSsrc: video.transceiver.receiver.rtcpSsrc,
@@ -300,7 +315,7 @@ class WeriftMediaRoom implements MediaRoom {
     const path = await this.hooks.recordingPath({ participantId: peer.id, role, tracks: kinds });
     if (peer.closed) return;
     const tracks: RecordedTrack[] = kinds.map((kind) => ({ kind, payloadType: kind === 'audio' ? OPUS_PT : VP8_PT }));
-    peer.recorder = new WebmTrackRecorder(path, tracks);
+    peer.recorder = new WebmTrackRecorder(path, tracks, this.werift.processors);
     this.requestKeyframe(role);
   }
 
@@ -332,9 +347,10 @@ export class WeriftMediaEngine implements MediaEngine {
   constructor(
     private readonly settings: MediaSettings,
     private readonly log: Logger,
+    private readonly werift: WeriftRelease = INSTALLED_WERIFT,
   ) {}
 
   createRoom(callId: string, hooks: MediaRoomHooks): MediaRoom {
-    return new WeriftMediaRoom(callId, this.settings, hooks, this.log);
+    return new WeriftMediaRoom(callId, this.settings, hooks, this.log, this.werift);
   }
 }
