@@ -45,7 +45,7 @@ async function run(kind: DatabaseKind): Promise<void> {
     const totalMiB = itemCount * mibPerItem;
 
     let started = performance.now();
-    const check = await services.evidence.checkIntegrity();
+    const check = await services.evidence.disposal.checkIntegrity();
     const integrityMs = performance.now() - started;
 
     started = performance.now();

@@ -38,7 +38,11 @@ import { CallService } from './features/video/call.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
-import { EvidenceService } from './features/evidence/evidence.service.js';
+import { EvidenceAccessService } from './features/evidence/evidence-access.service.js';
+import { EvidenceDisposalService } from './features/evidence/evidence-disposal.service.js';
+import { EvidenceHoldsService } from './features/evidence/evidence-holds.service.js';
+import { EvidenceRegistrationService } from './features/evidence/evidence-registration.service.js';
+import { EvidenceRetentionService } from './features/evidence/evidence-retention.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
 import { RiskAssessmentRepository } from './features/investigation/risk-assessment.repository.js';
 import { RiskAssessmentService } from './features/investigation/risk-assessment.service.js';
@@ -122,7 +126,8 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const triage = new TriageService(data, audit, consultations, now, evaluation);
   const sms = createSmsSender(deps.config.sms);
   const mediaRoot = path.join(deps.config.dataDir, 'media');
-  const evidence = new EvidenceService({
+  // Evidence, one service per job: registration, access and grants, holds and restriction, retention, disposal and integrity.
+  const evidenceDeps = {
     data,
     audit,
     mediaRoot,
@@ -130,7 +135,15 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     grantKeys: keysFor(deps.config, 'evidenceGrant'),
     log: logger,
     now,
-  });
+  };
+  const evidenceRetention = new EvidenceRetentionService(evidenceDeps);
+  const evidence = {
+    registration: new EvidenceRegistrationService({ ...evidenceDeps, retention: evidenceRetention }),
+    access: new EvidenceAccessService(evidenceDeps),
+    holds: new EvidenceHoldsService({ ...evidenceDeps, retention: evidenceRetention }),
+    retention: evidenceRetention,
+    disposal: new EvidenceDisposalService(evidenceDeps),
+  };
   const evidenceWork = new EvidenceWorkService({
     data,
     audit,
@@ -151,7 +164,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     config: deps.config.call,
     publicBaseUrl: deps.config.publicBaseUrl,
     mediaRoot,
-    evidence,
+    evidence: evidence.registration,
     log: logger,
     now,
   });
@@ -174,7 +187,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const consultationOutcomes = new ConsultationOutcomesService({ data, audit, now, crimeReferencePattern: deps.config.investigation.crimeReferencePattern });
   const investigation = {
     enquiryLines: new EnquiryLinesService({ data, audit, now }),
-    victimStatements: new VictimStatementService({ data, audit, now, evidence }),
+    victimStatements: new VictimStatementService({ data, audit, now, evidence: evidence.registration }),
     consultationOutcomes,
     safetyAlerts: new SafetyAlertsService({ data, audit, now, outcomes: consultationOutcomes }),
   };
@@ -194,7 +207,7 @@ export function services(deps: { config: Config; database: Database; now?: () =>
   const riskAssessments = new RiskAssessmentService({
     data,
     audit,
-    evidence,
+    evidence: evidence.registration,
     settings: deps.config.investigation,
     now,
     onCompleted: (tx, context, consultationId, at) => qualityReviews.queueIfHighRisk(tx, context, consultationId, at),

@@ -430,7 +430,7 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
     }
     grantFor = async (who, itemId) => {
       if (!EVIDENCE_VIEW.includes(who.role)) return '1.forged';
-      return (await t.services.evidence.open(contextFor(who.user), itemId, 'Opened for the access matrix')).grant;
+      return (await t.services.evidence.access.open(contextFor(who.user), itemId, 'Opened for the access matrix')).grant;
     };
   });
   after(() => t.close());

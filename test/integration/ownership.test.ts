@@ -206,12 +206,12 @@ await describeOnEachDatabase('object-level ownership of consultations and calls;
 
   it('if ending the call fails, the consultation is not abandoned either (one transaction)', async () => {
     const { consultation, call } = await acceptedByA({ live: true });
-    const original = t.services.evidence.registerCallRecord.bind(t.services.evidence);
-    t.services.evidence.registerCallRecord = () => Promise.reject(new Error('evidence store unavailable'));
+    const original = t.services.evidence.registration.registerCallRecord.bind(t.services.evidence.registration);
+    t.services.evidence.registration.registerCallRecord = () => Promise.reject(new Error('evidence store unavailable'));
     try {
       await assert.rejects(t.services.consultations.transition(contextFor(officerA), consultation.id, 'abandoned', 'x'), /evidence store unavailable/);
     } finally {
-      t.services.evidence.registerCallRecord = original;
+      t.services.evidence.registration.registerCallRecord = original;
     }
     assert.equal((await consultationRow(consultation.id)).state, 'invited');
     assert.equal((await t.services.data.repos.calls.findById(call!.id))!.state, 'open');

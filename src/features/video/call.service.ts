@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { EvidenceService } from '../evidence/evidence.service.js';
+import type { EvidenceRegistrationService } from '../evidence/evidence-registration.service.js';
 import type { DataAccess, Repositories } from '../../composition.js';
 import type { CallConfig } from '../../config.js';
 import { CONSENT_REQUIRED, consentCovers, needsOwnConsent } from '../../domain/call-consent.js';
@@ -83,7 +83,7 @@ export interface CallDeps {
   /** Root directory of recordings and snapshots. */
   mediaRoot: string;
   /** Makes each finished recording and snapshot an evidence item, in the same transaction (EVD-01). */
-  evidence: Pick<EvidenceService, 'registerRecording' | 'registerSnapshot' | 'registerUpload' | 'registerCallRecord'>;
+  evidence: Pick<EvidenceRegistrationService, 'registerRecording' | 'registerSnapshot' | 'registerUpload' | 'registerCallRecord'>;
   log: Logger;
   now: () => Date;
 }
