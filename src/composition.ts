@@ -35,6 +35,13 @@ import pino, { type Logger } from 'pino';
 import { CallsRepository } from './features/video/calls.repository.js';
 import { RecordingsRepository } from './features/video/recordings.repository.js';
 import { CallService } from './features/video/call.service.js';
+import { CallChatService } from './features/video/call-chat.service.js';
+import { CallConsentService } from './features/video/call-consent.service.js';
+import { CallLinksService } from './features/video/call-links.service.js';
+import { CallRecordService } from './features/video/call-record.service.js';
+import { CallRecordingsService } from './features/video/call-recordings.service.js';
+import { CallSnapshotsService } from './features/video/call-snapshots.service.js';
+import { CallUploadsService } from './features/video/call-uploads.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
@@ -156,7 +163,8 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     log: logger,
     now,
   });
-  const calls = new CallService({
+  // The video call, one service per job: lifecycle, links, consent, chat, uploads, snapshots, recordings, the record.
+  const callDeps = {
     data,
     audit,
     consultations,
@@ -167,12 +175,23 @@ export function services(deps: { config: Config; database: Database; now?: () =>
     evidence: evidence.registration,
     log: logger,
     now,
-  });
+  };
+  const callLifecycle = new CallService(callDeps);
+  const calls = {
+    lifecycle: callLifecycle,
+    links: new CallLinksService(callDeps),
+    consent: new CallConsentService(callDeps),
+    chat: new CallChatService(callDeps),
+    uploads: new CallUploadsService(callDeps),
+    snapshots: new CallSnapshotsService({ ...callDeps, calls: callLifecycle }),
+    recordings: new CallRecordingsService({ ...callDeps, calls: callLifecycle }),
+    record: new CallRecordService(callDeps),
+  };
   // Issue 12: a consultation's call never outlives its officer's hold on it (abandoned, escalated, completed,
   // handed back): the call ends and its links are revoked in the transition's transaction.
-  consultations.onReleased('end-call', (tx, context, consultation, change) => calls.endCallOfReleasedConsultation(tx, context, consultation, change));
+  consultations.onReleased('end-call', (tx, context, consultation, change) => calls.lifecycle.endCallOfReleasedConsultation(tx, context, consultation, change));
   consultations.onReassigned('call', (tx, _context, consultation, change) =>
-    calls.officerReassigned(tx, consultation.id, { fromOfficerId: change.fromOfficerId, toOfficerId: consultation.officerId! }),
+    calls.lifecycle.officerReassigned(tx, consultation.id, { fromOfficerId: change.fromOfficerId, toOfficerId: consultation.officerId! }),
   );
   const qualityReviews = new QualityReviewService({
     data,

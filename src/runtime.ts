@@ -71,7 +71,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       logger.info('seeded demo accounts and incidents');
     }
     // A restart mid-call: unfinished recordings are made playable and hashed, open calls marked interrupted.
-    const recovered = await services.calls.recoverAfterRestart();
+    const recovered = await services.calls.recordings.recoverAfterRestart();
     if (recovered.repaired + recovered.interrupted > 0) logger.warn(recovered, 'recovered calls interrupted by a restart');
     // Evidence: any disposal a crash interrupted is finished, and any finished recording without an item registered.
     const resumed = await services.evidence.disposal.resumeDisposals();

@@ -188,8 +188,8 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
   const consentedVictim = async () => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victim = new Browser(t.app);
     await victim.get(`/v/${token}`);
@@ -378,7 +378,7 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
   describe('Cache-Control: no-store on everything but static files', () => {
     it('every route in the catalogue answers with no-store (pages with personal data answered 200 with real ids)', async () => {
       const { consultation, call, victim } = await consentedVictim();
-      const snapshot = await t.services.calls.saveSnapshot(contextFor(officer), call.id, pngBytes());
+      const snapshot = await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, pngBytes());
       const item = (await t.services.data.repos.evidence.listByConsultation(consultation.id)).find((i) => i.kind === 'snapshot');
       assert.ok(item, `an evidence item for the snapshot ${JSON.stringify(snapshot)}`);
       const idFor = (url: string) => {
@@ -447,7 +447,7 @@ await describeOnEachDatabase('the edges (issue 12, item 5)', (kind) => {
     it('call handlers and other officers hear of queue changes only; the assigned officer and supervisors of the call, alerts and statements', async () => {
       const { consultation } = await newCall(t.services, handler);
       await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-      const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+      const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
       const viewers = ['call_handler', 'rvr_officer', 'otherOfficer', 'supervisor'] as const;
       const streams = Object.fromEntries(viewers.map((v) => [v, openStream(port, browsers[v]!.cookieHeader)])) as Record<
         (typeof viewers)[number],

@@ -42,9 +42,9 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
   const callWithEvidence = async () => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
-    await t.services.calls.saveSnapshot(contextFor(officer), call.id, png());
-    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, png());
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
     const fileKey = `calls/${call.id}/officer-1.webm`;
     const file = path.join(t.services.mediaRoot, fileKey);
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -59,7 +59,7 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
       tracks: ['audio'],
       startedAt: new Date(Date.now() + clockOffset),
     });
-    await t.services.calls.recordingFinished(
+    await t.services.calls.recordings.recordingFinished(
       { participantId: staff.id, role: 'officer', path: file, finalisedByRecorder: true, durationMs: 1000, firstPacketAt: new Date(), packets: 50 },
       file,
     );
@@ -506,7 +506,7 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
   });
   it('victim uploads: a photo sent from the call page is hashed on arrival and kept as an item; a non-image or an oversized file is refused and leaves nothing', async () => {
     const { consultation, call } = await callWithEvidence();
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victim = new Browser(t.app);
     await victim.get(`/v/${token}`);
@@ -553,10 +553,10 @@ await describeOnEachDatabase('evidence: items, justified views, holds, restricti
   });
   it('EVD-01: when the call ends, the officer’s notes and the chat transcript are kept as text masters of their own', async () => {
     const { consultation, call } = await callWithEvidence();
-    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
-    await t.services.calls.saveNotes(contextFor(officer), call.id, 'Bruising to the left arm, photographed.');
-    await t.services.calls.postChat(contextFor(officer), staff, 'Are you safe to talk?');
-    assert.ok(await t.services.calls.endCall(contextFor(officer), call.id, 'Ended by the officer'));
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
+    await t.services.calls.chat.saveNotes(contextFor(officer), call.id, 'Bruising to the left arm, photographed.');
+    await t.services.calls.chat.postChat(contextFor(officer), staff, 'Are you safe to talk?');
+    assert.ok(await t.services.calls.lifecycle.endCall(contextFor(officer), call.id, 'Ended by the officer'));
     const items = await t.services.data.repos.evidence.listByConsultation(consultation.id);
     const notes = items.find((i) => i.kind === 'notes')!;
     const chat = items.find((i) => i.kind === 'chat')!;

@@ -438,11 +438,11 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
   /** The victim opens the link and consents (through the service: the victim's pages have their own tests). */
   const link = async (f: { callId: string }, officer: Awaited<ReturnType<typeof createUser>>) => {
     t.services.smsOutbox!.clear();
-    await t.services.calls.sendInvite(contextFor(officer), f.callId, { role: 'victim' });
+    await t.services.calls.links.sendInvite(contextFor(officer), f.callId, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]+)/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
-    const { participant } = await t.services.calls.redeemLink(token, '192.0.2.10', 'matrix');
+    const { participant } = await t.services.calls.links.redeemLink(token, '192.0.2.10', 'matrix');
     const session = { participant, call: (await t.services.data.repos.calls.findById(f.callId))!, consented: true };
-    await t.services.calls.giveConsent(t.services.calls.linkContext(session, 'matrix'), session, { video: true, recording: true });
+    await t.services.calls.consent.giveConsent(t.services.calls.links.linkContext(session, 'matrix'), session, { video: true, recording: true });
     return session;
   };
 
@@ -477,10 +477,10 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
     }
     if (need === 'statement') f.statementRevision = (await t.services.victimStatements.save(as, consultation.id, { text: 'My account', revision: 0 })).revision;
     if (need === 'call' || need === 'alert' || need === 'observed') {
-      const call = await t.services.calls.openCall(as, consultation.id);
+      const call = await t.services.calls.lifecycle.openCall(as, consultation.id);
       f.callId = call.id;
-      await t.services.calls.saveNotes(as, call.id, 'Matrix notes');
-      await t.services.calls.saveSnapshot(as, call.id, Buffer.from(PNG.slice(PNG.indexOf(',') + 1), 'base64'));
+      await t.services.calls.chat.saveNotes(as, call.id, 'Matrix notes');
+      await t.services.calls.snapshots.saveSnapshot(as, call.id, Buffer.from(PNG.slice(PNG.indexOf(',') + 1), 'base64'));
       f.itemId = (await t.services.data.repos.evidence.listByConsultation(consultation.id)).find((i) => i.kind === 'snapshot')!.id;
       if (relation === 'unassigned') {
         // Handed back to the queue: the call ends with it and nobody holds it.
@@ -488,8 +488,8 @@ await describeOnEachDatabase('object-level access matrix: every role × own / an
         return { ...f, held: false };
       }
       const session = await link({ callId: call.id }, officer);
-      await t.services.calls.postChat(t.services.calls.linkContext(session, 'matrix'), session.participant, 'Hello');
-      if (need === 'alert') f.alertId = (await t.services.safetyAlerts.raise(t.services.calls.linkContext(session, 'matrix'), session)).id;
+      await t.services.calls.chat.postChat(t.services.calls.links.linkContext(session, 'matrix'), session.participant, 'Hello');
+      if (need === 'alert') f.alertId = (await t.services.safetyAlerts.raise(t.services.calls.links.linkContext(session, 'matrix'), session)).id;
       if (need === 'observed' && who.role === 'supervisor')
         await t.services.observations.start(contextFor(who.user), call.id, 'Observing for the access matrix');
     }

@@ -43,7 +43,7 @@ export function registerRequestGuard(app: FastifyInstance, services: Services, c
       return;
     }
     if (declared === 'call_link' || declared === 'call_link_before_consent') {
-      request.linkSession = await services.calls.resolveLinkSession(request.cookies[CALL_COOKIE]);
+      request.linkSession = await services.calls.links.resolveLinkSession(request.cookies[CALL_COOKIE]);
       if (!request.linkSession)
         throw new AppError(401, 'This call has ended or your link has expired. If you still need help, call 101, or 999 in an emergency.');
       // RVR-04, SC-3: nothing of the link-holder's is joined, recorded or stored before both consents.
