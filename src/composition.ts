@@ -57,7 +57,7 @@ import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sin
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
 import { EvaluationRepository } from './features/evaluation/evaluation.repository.js';
 import { EvaluationService } from './features/evaluation/evaluation.service.js';
-import { OutcomesRepository } from './features/outcomes/outcomes.repository.js';
+import { OutcomesQueries } from './features/outcomes/outcomes.queries.js';
 import { SurveysRepository } from './features/outcomes/surveys.repository.js';
 import { OutcomesService } from './features/outcomes/outcomes.service.js';
 import { SatisfactionSurveyService } from './features/outcomes/satisfaction-survey.service.js';
@@ -70,6 +70,7 @@ import { VictimStatementService } from './features/investigation/statement.servi
 import { ConsultationOutcomesService } from './features/investigation/outcome.service.js';
 import { SafetyAlertsService } from './features/investigation/safety.service.js';
 import { SupervisionRepository } from './features/supervisor/supervision.repository.js';
+import { SupervisionQueries } from './features/supervisor/supervision.queries.js';
 import { SupervisionBoardService } from './features/supervisor/board.service.js';
 import { ObservationService } from './features/supervisor/observation.service.js';
 import { QualityReviewService } from './features/supervisor/quality-review.service.js';
@@ -94,13 +95,14 @@ export function repositories(db: Executor) {
     evidence: new EvidenceRepository(db),
     riskAssessments: new RiskAssessmentRepository(db),
     evaluation: new EvaluationRepository(db),
-    outcomes: new OutcomesRepository(db),
+    outcomesQueries: new OutcomesQueries(db),
     surveys: new SurveysRepository(db),
     enquiryLines: new EnquiryLinesRepository(db),
     victimStatements: new VictimStatementsRepository(db),
     consultationOutcomes: new ConsultationOutcomesRepository(db),
     safetyAlerts: new SafetyAlertsRepository(db),
     supervision: new SupervisionRepository(db),
+    supervisionQueries: new SupervisionQueries(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
