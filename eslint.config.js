@@ -2,11 +2,11 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const REPOSITORIES = ['src/**/*.repository.ts', 'src/**/*.schema.ts', 'src/platform/db/**'];
+const REPOSITORIES = ['src/**/*.repository.ts', 'src/**/*.queries.ts', 'src/**/*.schema.ts', 'src/platform/db/**'];
 const ADR = 'See docs/adr/0010-the-house.md.';
 const ONLY_REPOSITORIES_TOUCH_SQL = {
   group: ['drizzle-orm', 'drizzle-orm/*', 'pg', '@electric-sql/pglite'],
-  message: `Only *.repository.ts files (and platform/db) touch the database; *.schema.ts files declare its tables. ${ADR}`,
+  message: `Only *.repository.ts files, cross-feature read models (*.queries.ts) and platform/db touch the database; *.schema.ts files declare its tables. ${ADR}`,
 };
 const DOMAIN_IS_PURE = [
   { regex: '^(?!node:crypto$)[^.]', message: `domain/ is pure: no package or Node module (node:crypto only), so no I/O. ${ADR}` },

@@ -30,22 +30,22 @@ async function run(kind: DatabaseKind): Promise<void> {
     await allowRoundTheClock(services);
     const { consultation } = await newCall(services, handler);
     await services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await services.calls.openCall(contextFor(officer), consultation.id);
-    await services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    const call = await services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    await services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(services.smsOutbox!.list()[0]!.body)![1]!;
-    const { sessionSecret } = await services.calls.redeemLink(token, undefined, 'bench');
-    const session = (await services.calls.resolveLinkSession(sessionSecret))!;
-    const context = services.calls.linkContext(session, 'bench');
-    await services.calls.giveConsent(context, session, { video: true, recording: true });
+    const { sessionSecret } = await services.calls.links.redeemLink(token, undefined, 'bench');
+    const session = (await services.calls.links.resolveLinkSession(sessionSecret))!;
+    const context = services.calls.links.linkContext(session, 'bench');
+    await services.calls.consent.giveConsent(context, session, { video: true, recording: true });
     for (let i = 0; i < itemCount; i++) {
       // A WebM header then random bytes: the size of a recording segment, as far as hashing and copying care.
       const bytes = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), randomBytes(mibPerItem * 1048576 - 4)]);
-      await services.calls.saveUpload(context, session, Readable.from([bytes]));
+      await services.calls.uploads.saveUpload(context, session, Readable.from([bytes]));
     }
     const totalMiB = itemCount * mibPerItem;
 
     let started = performance.now();
-    const check = await services.evidence.checkIntegrity();
+    const check = await services.evidence.disposal.checkIntegrity();
     const integrityMs = performance.now() - started;
 
     started = performance.now();

@@ -82,7 +82,7 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
     const victim = await victimJoins(link);
     people.push(victim);
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
-    const call = (await services.calls.findOpenCall(consultationId))!;
+    const call = (await services.calls.lifecycle.findOpenCall(consultationId))!;
     const o = officer.page;
 
     // The supervisor finds the call on the live board (from their start page) and observes it with a reason.
@@ -103,7 +103,7 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
 
     // Everyone's video, decoded on the observer's page.
     await waitForDecodedVideos(page, ['observer-video-officer', 'observer-video-victim']).catch(async (error: Error) => {
-      const events = (await services.calls.callView(call.id)).events.map((e) => `${e.type}:${e.role ?? ''}`);
+      const events = (await services.calls.record.callView(call.id)).events.map((e) => `${e.type}:${e.role ?? ''}`);
       throw new Error(`${error.message}\nroom: ${JSON.stringify(services.callRooms.stats())}\nevents: ${events.join(' ')}`);
     });
     const decoded = await waitForDecodedVideo(page);
@@ -178,7 +178,7 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
     }
     assert.ok(ended.endedAt, 'leaving stamps ended_at');
     await victim.page.getByTestId('victim-observed-notice').waitFor({ state: 'hidden', timeout: 10_000 });
-    assert.equal((await services.calls.requireCall(call.id)).state, 'open');
+    assert.equal((await services.calls.lifecycle.requireCall(call.id)).state, 'open');
 
     await officerEndsCall(officer);
     await victim.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });

@@ -86,7 +86,7 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     const shot = officer.page.locator('[data-snapshots] li[data-sha256]');
     await shot.waitFor({ timeout: 5000 });
     const shownHash = await shot.getAttribute('data-sha256');
-    const call = (await services.calls.findOpenCall(consultationId))!;
+    const call = (await services.calls.lifecycle.findOpenCall(consultationId))!;
     const [snapshot] = await services.data.repos.recordings.listSnapshots(call.id);
     assert.equal(snapshot!.sha256, shownHash);
     assert.equal((await sha256File(path.join(services.mediaRoot, snapshot!.fileKey))).sha256, snapshot!.sha256);
@@ -98,7 +98,7 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
 
     const recordings = await checkRecordings(server, call.id);
     assert.deepEqual(recordings.map((r) => r.role).sort(), ['officer', 'victim']);
-    const view = await services.calls.callView(call.id);
+    const view = await services.calls.record.callView(call.id);
     for (const recording of recordings) {
       // Each recording covers its participant's time in the call: from their first packet to the end.
       const measured = (await measuredDurationSeconds(path.join(services.mediaRoot, recording.fileKey))).durationSeconds!;
@@ -157,8 +157,8 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     assert.equal(back?.status(), 401);
     const storage = await victim.page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length }));
     assert.deepEqual(storage, { local: 0, session: 0 }, 'nothing is stored on the phone');
-    const call = (await services.calls.findOpenCall(consultationId))!;
-    assert.ok((await services.calls.callView(call.id)).events.some((e) => e.type === 'quick_exit'));
+    const call = (await services.calls.lifecycle.findOpenCall(consultationId))!;
+    assert.ok((await services.calls.record.callView(call.id)).events.some((e) => e.type === 'quick_exit'));
   });
 
   it('a phone with no usable camera joins voice-only: help is shown, the officer hears them, and the audio is recorded', async () => {
@@ -228,8 +228,8 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     await victim.page.getByTestId('exit-this-page').getByRole('button').click();
     await victim.page.waitForURL(/\/v\/ended$/);
     await officer.page.locator('[data-alert][data-kind="quick_exit"]').waitFor({ timeout: 5000 });
-    const call = (await server.runtime.services.calls.findOpenCall(consultationId))!;
-    const exit = (await server.runtime.services.calls.callView(call.id)).events.find((e) => e.type === 'quick_exit');
+    const call = (await server.runtime.services.calls.lifecycle.findOpenCall(consultationId))!;
+    const exit = (await server.runtime.services.calls.record.callView(call.id)).events.find((e) => e.type === 'quick_exit');
     assert.deepEqual(exit?.details, { beforeConsent: true });
   });
 });
@@ -260,7 +260,7 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
     // The officer is told, and the victim shows as reconnecting while the grace period runs.
     await officer.page.locator('[data-alert][data-kind="dropped"]').waitFor({ timeout: 10_000 });
     await officer.page.locator('[data-participant-role="victim"][data-participant-state="reconnecting"]').waitFor({ timeout: 10_000 });
-    const call = (await services.calls.findOpenCall(consultationId))!;
+    const call = (await services.calls.lifecycle.findOpenCall(consultationId))!;
     let first;
     for (let i = 0; i < 20 && first?.status !== 'finalised'; i++) {
       await officer.page.waitForTimeout(250);
@@ -290,7 +290,7 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
       [1, 2],
       'the victim’s segments are linked in order',
     );
-    const types = (await services.calls.callView(call.id)).events.map((e) => e.type);
+    const types = (await services.calls.record.callView(call.id)).events.map((e) => e.type);
     assert.ok(types.includes('dropped') && types.includes('rejoined'), types.join(', '));
   });
 
@@ -324,7 +324,7 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
     await officer.page.waitForTimeout(1500);
     await officerEndsCall(officer);
     await interpreter.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
-    const call = (await services.calls.callView((await services.data.repos.calls.listByConsultation(consultationId))[0]!.id)).call;
+    const call = (await services.calls.record.callView((await services.data.repos.calls.listByConsultation(consultationId))[0]!.id)).call;
     const recordings = await checkRecordings(server, call.id);
     assert.deepEqual(recordings.map((r) => r.role).sort(), ['interpreter', 'officer', 'victim']);
   });

@@ -26,10 +26,21 @@ import { dataAccess } from './data-access.js';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { CallService } from './features/video/call.service.js';
+import { CallChatService } from './features/video/call-chat.service.js';
+import { CallConsentService } from './features/video/call-consent.service.js';
+import { CallLinksService } from './features/video/call-links.service.js';
+import { CallRecordService } from './features/video/call-record.service.js';
+import { CallRecordingsService } from './features/video/call-recordings.service.js';
+import { CallSnapshotsService } from './features/video/call-snapshots.service.js';
+import { CallUploadsService } from './features/video/call-uploads.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
 import type { MediaEngine, MediaSettings } from './features/video/media/media-room.js';
-import { EvidenceService } from './features/evidence/evidence.service.js';
+import { EvidenceAccessService } from './features/evidence/evidence-access.service.js';
+import { EvidenceDisposalService } from './features/evidence/evidence-disposal.service.js';
+import { EvidenceHoldsService } from './features/evidence/evidence-holds.service.js';
+import { EvidenceRegistrationService } from './features/evidence/evidence-registration.service.js';
+import { EvidenceRetentionService } from './features/evidence/evidence-retention.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
 import { RiskAssessmentService } from './features/investigation/risk-assessment/risk-assessment.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
@@ -76,7 +87,8 @@ export function services(deps: {
   const triage = new TriageService(data, audit, consultations, now, evaluation);
   const sms = createSmsSender(deps.config.sms);
   const mediaRoot = path.join(deps.config.dataDir, 'media');
-  const evidence = new EvidenceService({
+  // Evidence, one service per job: registration, access and grants, holds and restriction, retention, disposal and integrity.
+  const evidenceDeps = {
     data,
     audit,
     mediaRoot,
@@ -84,7 +96,15 @@ export function services(deps: {
     grantKeys: keysFor(deps.config, 'evidenceGrant'),
     log: logger,
     now,
-  });
+  };
+  const evidenceRetention = new EvidenceRetentionService(evidenceDeps);
+  const evidence = {
+    registration: new EvidenceRegistrationService({ ...evidenceDeps, retention: evidenceRetention }),
+    access: new EvidenceAccessService(evidenceDeps),
+    holds: new EvidenceHoldsService({ ...evidenceDeps, retention: evidenceRetention }),
+    retention: evidenceRetention,
+    disposal: new EvidenceDisposalService(evidenceDeps),
+  };
   const evidenceWork = new EvidenceWorkService({
     data,
     audit,
@@ -97,7 +117,8 @@ export function services(deps: {
     log: logger,
     now,
   });
-  const calls = new CallService({
+  // The video call, one service per job: lifecycle, links, consent, chat, uploads, snapshots, recordings, the record.
+  const callDeps = {
     data,
     audit,
     consultations,
@@ -105,15 +126,26 @@ export function services(deps: {
     config: deps.config.call,
     publicBaseUrl: deps.config.publicBaseUrl,
     mediaRoot,
-    evidence,
+    evidence: evidence.registration,
     log: logger,
     now,
-  });
+  };
+  const callLifecycle = new CallService(callDeps);
+  const calls = {
+    lifecycle: callLifecycle,
+    links: new CallLinksService(callDeps),
+    consent: new CallConsentService(callDeps),
+    chat: new CallChatService(callDeps),
+    uploads: new CallUploadsService(callDeps),
+    snapshots: new CallSnapshotsService({ ...callDeps, calls: callLifecycle }),
+    recordings: new CallRecordingsService({ ...callDeps, calls: callLifecycle }),
+    record: new CallRecordService(callDeps),
+  };
   // Issue 12: a consultation's call never outlives its officer's hold on it (abandoned, escalated, completed,
   // handed back): the call ends and its links are revoked in the transition's transaction.
-  consultations.onReleased('end-call', (tx, context, consultation, change) => calls.endCallOfReleasedConsultation(tx, context, consultation, change));
+  consultations.onReleased('end-call', (tx, context, consultation, change) => calls.lifecycle.endCallOfReleasedConsultation(tx, context, consultation, change));
   consultations.onReassigned('call', (tx, _context, consultation, change) =>
-    calls.officerReassigned(tx, consultation.id, { fromOfficerId: change.fromOfficerId, toOfficerId: consultation.officerId! }),
+    calls.lifecycle.officerReassigned(tx, consultation.id, { fromOfficerId: change.fromOfficerId, toOfficerId: consultation.officerId! }),
   );
   const qualityReviews = new QualityReviewService({
     data,
@@ -128,7 +160,7 @@ export function services(deps: {
   const consultationOutcomes = new ConsultationOutcomesService({ data, audit, now, crimeReferencePattern: deps.config.investigation.crimeReferencePattern });
   const investigation = {
     enquiryLines: new EnquiryLinesService({ data, audit, now }),
-    victimStatements: new VictimStatementService({ data, audit, now, evidence }),
+    victimStatements: new VictimStatementService({ data, audit, now, evidence: evidence.registration }),
     consultationOutcomes,
     safetyAlerts: new SafetyAlertsService({ data, audit, now, outcomes: consultationOutcomes }),
   };
@@ -148,7 +180,7 @@ export function services(deps: {
   const riskAssessments = new RiskAssessmentService({
     data,
     audit,
-    evidence,
+    evidence: evidence.registration,
     settings: deps.config.investigation,
     now,
     onCompleted: (tx, context, consultationId, at) => qualityReviews.queueIfHighRisk(tx, context, consultationId, at),
@@ -160,7 +192,7 @@ export function services(deps: {
     staffSession: (token) => auth.resolveSession(token),
     needsPolicyAcknowledgement: (userId) => policy.needsAcknowledgement(userId),
     apiClient: (bearerKey) => apiKeys.authenticate(bearerKey),
-    linkSession: (secret) => calls.resolveLinkSession(secret),
+    linkSession: (secret) => calls.links.resolveLinkSession(secret),
   };
   return {
     audit,

@@ -19,13 +19,14 @@ import { RecordingsRepository } from './features/video/recordings.repository.js'
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
 import { RiskAssessmentRepository } from './features/investigation/risk-assessment/risk-assessment.repository.js';
 import { EvaluationRepository } from './features/evaluation/evaluation.repository.js';
-import { OutcomesRepository } from './features/outcomes/outcomes.repository.js';
+import { OutcomesQueries } from './features/outcomes/outcomes.queries.js';
 import { SurveysRepository } from './features/outcomes/surveys.repository.js';
 import { EnquiryLinesRepository } from './features/investigation/enquiry/enquiry-lines.repository.js';
 import { VictimStatementsRepository } from './features/investigation/statement/statement.repository.js';
 import { ConsultationOutcomesRepository } from './features/investigation/outcome/outcomes.repository.js';
 import { SafetyAlertsRepository } from './features/investigation/safety/safety-alerts.repository.js';
 import { SupervisionRepository } from './features/supervisor/supervision.repository.js';
+import { SupervisionQueries } from './features/supervisor/supervision.queries.js';
 import type { Database, Executor } from './platform/db/database.js';
 import type { UnitOfWork } from './platform/db/unit-of-work.js';
 
@@ -48,13 +49,14 @@ export function repositories(db: Executor) {
     evidence: new EvidenceRepository(db),
     riskAssessments: new RiskAssessmentRepository(db),
     evaluation: new EvaluationRepository(db),
-    outcomes: new OutcomesRepository(db),
+    outcomesQueries: new OutcomesQueries(db),
     surveys: new SurveysRepository(db),
     enquiryLines: new EnquiryLinesRepository(db),
     victimStatements: new VictimStatementsRepository(db),
     consultationOutcomes: new ConsultationOutcomesRepository(db),
     safetyAlerts: new SafetyAlertsRepository(db),
     supervision: new SupervisionRepository(db),
+    supervisionQueries: new SupervisionQueries(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -72,11 +72,11 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       logger.info('seeded demo accounts and incidents');
     }
     // A restart mid-call: unfinished recordings are made playable and hashed, open calls marked interrupted.
-    const recovered = await services.calls.recoverAfterRestart();
+    const recovered = await services.calls.recordings.recoverAfterRestart();
     if (recovered.repaired + recovered.interrupted > 0) logger.warn(recovered, 'recovered calls interrupted by a restart');
     // Evidence: any disposal a crash interrupted is finished, and any finished recording without an item registered.
-    const resumed = await services.evidence.resumeDisposals();
-    const registered = await services.evidence.registerMissing();
+    const resumed = await services.evidence.disposal.resumeDisposals();
+    const registered = await services.evidence.registration.registerMissing();
     if (resumed + registered > 0) logger.warn({ resumedDisposals: resumed, registeredItems: registered }, 'evidence recovered after a restart');
     // DP-01 (issue 12): signed checkpoints outside the database, so deleting the newest events is detected. Each node
     // writes its own (a pg-boss job would run on one node only); a file that cannot be written stops the start.
@@ -88,12 +88,12 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
     const jobs = new JobQueue(database.sqlRunner, logger, options.jobPollingSeconds);
     jobs.register(SESSION_EXPIRY_JOB, () => services.auth.expireStaleSessions(), { cron: '*/5 * * * *' });
-    jobs.register(EVIDENCE_INTEGRITY_JOB, () => services.evidence.checkIntegrity(), { cron: config.evidence.integrityCron });
+    jobs.register(EVIDENCE_INTEGRITY_JOB, () => services.evidence.disposal.checkIntegrity(), { cron: config.evidence.integrityCron });
     jobs.register<{ taskId: string }>(WORKING_COPY_JOB, ({ taskId }) => services.evidenceWork.run(WORKING_COPY_JOB, taskId));
     jobs.register<{ taskId: string }>(EXPORT_JOB, ({ taskId }) => services.evidenceWork.run(EXPORT_JOB, taskId));
     jobs.register(SATISFACTION_SURVEY_JOB, () => services.surveys.sendDue(), { cron: '* * * * *' });
     jobs.register(EVIDENCE_PURGE_JOB, () => services.evidenceWork.purgeExported(), { cron: '30 3 * * *' });
-    jobs.register(EVIDENCE_DISPOSAL_JOB, () => services.evidence.dispose(systemContext('evidence-disposal', 'scheduled'), { dryRun: false }), {
+    jobs.register(EVIDENCE_DISPOSAL_JOB, () => services.evidence.disposal.dispose(systemContext('evidence-disposal', 'scheduled'), { dryRun: false }), {
       cron: config.evidence.disposalCron,
     });
     await jobs.start();

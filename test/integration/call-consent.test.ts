@@ -92,14 +92,14 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
 
   const sendLink = async (callId: string, role: 'victim' | 'interpreter' = 'victim') => {
     t.services.smsOutbox!.clear();
-    await t.services.calls.sendInvite(contextFor(officer), callId, role === 'victim' ? { role } : { role, phone: '07700 900321', label: 'Polish' });
+    await t.services.calls.links.sendInvite(contextFor(officer), callId, role === 'victim' ? { role } : { role, phone: '07700 900321', label: 'Polish' });
     return /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
   };
   /** A call with the officer's link texted and opened by the victim, who is at the consent step. */
   const atConsentStep = async () => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     const victim = await openLink(await sendLink(call.id));
     return { consultation, call, victim };
   };
@@ -112,7 +112,7 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     return browser;
   };
   const consent = async (browser: Browser) => assert.equal((await browser.post('/v/call/consent', { video: 'yes', recording: 'yes' })).statusCode, 303);
-  const events = async (callId: string) => (await t.services.calls.callView(callId)).events.map((e) => e.type);
+  const events = async (callId: string) => (await t.services.calls.record.callView(callId)).events.map((e) => e.type);
   const state = async (consultationId: string) => (await t.services.consultations.summary(consultationId)).state;
   const upload = (browser: Browser, accept: string) =>
     t.app.inject({
@@ -166,7 +166,7 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     const types = await events(call.id);
     assert.ok(!types.includes('joined'), types.join(', '));
     assert.equal(await state(consultation.id), 'invited', 'the consultation did not move to victim_joined');
-    const [participant] = (await t.services.calls.callView(call.id)).participants.filter((p) => p.role === 'victim');
+    const [participant] = (await t.services.calls.record.callView(call.id)).participants.filter((p) => p.role === 'victim');
     assert.equal(participant!.joinedAt, null);
     assert.equal((await t.services.data.repos.recordings.listByCall(call.id)).length, 0, 'nothing recorded');
     // The same route asked without an upgrade refuses with the reason.
@@ -175,20 +175,20 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
 
   it('RVR-04: the media and chat path re-checks consent (defence in depth): a join or chat without it is refused and leaves no record', async () => {
     const { consultation, call, victim } = await atConsentStep();
-    const session = (await t.services.calls.resolveLinkSession(victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]))!;
+    const session = (await t.services.calls.links.resolveLinkSession(victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]))!;
     assert.equal(session.consented, false);
-    const context = t.services.calls.linkContext(session, 'test');
+    const context = t.services.calls.links.linkContext(session, 'test');
     const bare = new BareSocket();
     t.services.callRooms.attach(bare as unknown as WebSocket, session.participant, context);
     bare.emit('message', Buffer.from(JSON.stringify({ type: 'join' })));
     for (let i = 0; i < 200 && !bare.closedWith; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(bare.closedWith, { code: 4401, reason: 'consent-required' });
     assert.ok(!bare.sent.some((m) => m.type === 'offer'), 'no offer');
-    await assert.rejects(t.services.calls.participantJoined(context, session.participant), /agree to the video call/);
-    await assert.rejects(t.services.calls.postChat(context, session.participant, 'hello'), /agree to the video call/);
+    await assert.rejects(t.services.calls.lifecycle.participantJoined(context, session.participant), /agree to the video call/);
+    await assert.rejects(t.services.calls.chat.postChat(context, session.participant, 'hello'), /agree to the video call/);
     assert.ok(!(await events(call.id)).includes('joined'));
     assert.equal(await state(consultation.id), 'invited');
-    assert.equal((await t.services.calls.callView(call.id)).chat.length, 0, 'no chat stored');
+    assert.equal((await t.services.calls.record.callView(call.id)).chat.length, 0, 'no chat stored');
   });
 
   it('RVR-04: before consent an upload is refused with the reason and leaves no file and no row', async () => {
@@ -223,8 +223,8 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     assert.equal(statement!.state, 'shared');
     assert.equal(statement!.confirmed_at, null);
     // Defence in depth: the statement service refuses a link session without consent, whatever route calls it.
-    const session = (await t.services.calls.resolveLinkSession(victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]))!;
-    const context = t.services.calls.linkContext(session, 'test');
+    const session = (await t.services.calls.links.resolveLinkSession(victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]))!;
+    const context = t.services.calls.links.linkContext(session, 'test');
     await assert.rejects(t.services.victimStatements.victimView(session), /agree to the video call/);
     await assert.rejects(t.services.victimStatements.confirm(context, session, { ...seen, signatureName: 'Jane Doe' }), /agree to the video call/);
     await assert.rejects(
@@ -240,8 +240,8 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     assert.equal(form.statusCode, 303);
     assert.equal(form.headers.location, '/v/call');
     // Defence in depth: the safety service refuses a link session without consent, whatever route calls it.
-    const session = (await t.services.calls.resolveLinkSession(victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]))!;
-    await assert.rejects(t.services.safetyAlerts.raise(t.services.calls.linkContext(session, 'test'), session), /agree to the video call/);
+    const session = (await t.services.calls.links.resolveLinkSession(victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]))!;
+    await assert.rejects(t.services.safetyAlerts.raise(t.services.calls.links.linkContext(session, 'test'), session), /agree to the video call/);
     assert.equal((await queryRows(t.db.database, sql`select id from safety_alerts where consultation_id = ${consultation.id}`)).length, 0);
   });
 
@@ -253,7 +253,7 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     const cookie = victim.cookieHeader;
     const exit = await victim.post('/v/quick-exit', {});
     assert.equal(exit.statusCode, 204);
-    const [event] = (await t.services.calls.callView(call.id)).events.filter((e) => e.type === 'quick_exit');
+    const [event] = (await t.services.calls.record.callView(call.id)).events.filter((e) => e.type === 'quick_exit');
     assert.deepEqual(event!.details, { beforeConsent: true });
     const behind = await t.app.inject({ method: 'GET', url: '/v/call', headers: { cookie, accept: 'application/json' } });
     assert.equal(behind.statusCode, 401, 'the page left behind cannot come back');
@@ -281,7 +281,7 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     assert.ok((await events(call.id)).includes('joined'));
     assert.equal(await state(consultation.id), 'victim_joined');
     assert.deepEqual(
-      (await t.services.calls.callView(call.id)).chat.map((c) => c.text),
+      (await t.services.calls.record.callView(call.id)).chat.map((c) => c.text),
       ['I can hear you'],
     );
 
@@ -314,7 +314,7 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     // A consent row naming this participant but another call does not count either.
     const other = await atConsentStep();
     const secret = other.victim.cookieHeader.match(/rvr_call=([^;]+)/)![1]!;
-    const session = (await t.services.calls.resolveLinkSession(secret))!;
+    const session = (await t.services.calls.links.resolveLinkSession(secret))!;
     await t.services.data.repos.calls.recordConsent({
       callId: call.id,
       participantId: session.participant.id,
@@ -323,7 +323,7 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
       wording: 'forged',
       givenAt: new Date(),
     });
-    assert.equal((await t.services.calls.resolveLinkSession(secret))!.consented, false);
+    assert.equal((await t.services.calls.links.resolveLinkSession(secret))!.consented, false);
     refusedForConsent(await upload(other.victim, 'application/json'));
   });
 
@@ -341,7 +341,7 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     assert.equal((await socket.next('hello')).role, 'interpreter');
     socket.send({ type: 'join' });
     await socket.next('offer');
-    const joined = (await t.services.calls.callView(call.id)).events.filter((e) => e.type === 'joined').map((e) => e.role);
+    const joined = (await t.services.calls.record.callView(call.id)).events.filter((e) => e.type === 'joined').map((e) => e.role);
     assert.deepEqual(joined, ['interpreter']);
     const rows = await queryRows<{ role: string }>(
       t.db.database,
@@ -419,7 +419,7 @@ await describeOnDatabase('consent is enforced by the server (issue 12 item 1, RV
     assert.ok(!logLines.join('').includes(unknownToken), 'the token is not in the log');
     assert.ok(!logLines.join('').includes('not-a-whole-link'));
     // A flood from many addresses is capped in the log too.
-    for (let i = 0; i < 40; i++) await t.services.calls.redeemLink(`${'R'.repeat(42)}${i % 10}`, undefined, 'flood').catch(() => undefined);
+    for (let i = 0; i < 40; i++) await t.services.calls.links.redeemLink(`${'R'.repeat(42)}${i % 10}`, undefined, 'flood').catch(() => undefined);
     assert.ok(logs().length <= 20, `at most 20 lines a minute, got ${logs().length}`);
     assert.equal((await auditWhat('call.link_refused')).length, refusedBefore);
 

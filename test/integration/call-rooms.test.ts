@@ -78,19 +78,19 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
   const setUp = async () => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
-    const { sessionSecret } = await t.services.calls.redeemLink(token, undefined, 'test');
-    const session = (await t.services.calls.resolveLinkSession(sessionSecret))!;
-    await t.services.calls.giveConsent(t.services.calls.linkContext(session, 'test'), session, { video: true, recording: true });
-    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
+    const { sessionSecret } = await t.services.calls.links.redeemLink(token, undefined, 'test');
+    const session = (await t.services.calls.links.resolveLinkSession(sessionSecret))!;
+    await t.services.calls.consent.giveConsent(t.services.calls.links.linkContext(session, 'test'), session, { video: true, recording: true });
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
     const officerSocket = new FakeSocket();
     rooms.attach(officerSocket as unknown as WebSocket, staff, contextFor(officer));
     officerSocket.message({ type: 'join' });
     await officerSocket.next('offer');
     const victimSocket = new FakeSocket();
-    const victimContext = t.services.calls.linkContext(session, 'test');
+    const victimContext = t.services.calls.links.linkContext(session, 'test');
     rooms.attach(victimSocket as unknown as WebSocket, session.participant, victimContext);
     victimSocket.message({ type: 'join' });
     await victimSocket.next('offer');
@@ -117,7 +117,7 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     await again.next('offer');
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal((await t.services.data.repos.calls.findById(call.id))!.state, 'open');
-    const types = (await t.services.calls.callView(call.id)).events.map((e) => e.type);
+    const types = (await t.services.calls.record.callView(call.id)).events.map((e) => e.type);
     assert.ok(types.includes('dropped') && types.includes('rejoined'));
   });
 
@@ -133,10 +133,10 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
 
   it('RVR-11: quick exit alerts the officer at once and ends the victim’s call session', async () => {
     const { officerSocket, victimSocket, session, sessionSecret } = await setUp();
-    assert.ok(await t.services.calls.resolveLinkSession(sessionSecret), 'the session works before the exit');
+    assert.ok(await t.services.calls.links.resolveLinkSession(sessionSecret), 'the session works before the exit');
     victimSocket.message({ type: 'quick_exit' });
     assert.equal((await officerSocket.next('alert')).kind, 'quick_exit');
-    assert.equal(await t.services.calls.resolveLinkSession(sessionSecret), undefined, 'and not after it');
+    assert.equal(await t.services.calls.links.resolveLinkSession(sessionSecret), undefined, 'and not after it');
     const participant = (await t.services.data.repos.calls.findParticipant(session.participant.id))!;
     assert.equal(participant.leftReason, 'quick_exit');
     assert.ok(participant.sessionExpiresAt! <= new Date());
@@ -146,8 +146,8 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     const short = new CallRooms(t.services.calls, engine, { ...t.config.call, maxCallMinutes: 0.005 }, pino({ level: 'silent' }), undefined);
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
-    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
     const socket = new FakeSocket();
     short.attach(socket as unknown as WebSocket, staff, contextFor(officer));
     const ended = await socket.next('ended');

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { PERMISSIONS } from '../../src/domain/permissions.js';
@@ -10,86 +9,19 @@ import type { Role } from '../../src/domain/roles.js';
 import { MAX_INPUT_DEPTH } from '../../src/platform/http/request-guard.js';
 import type { LiveEvent } from '../../src/platform/live/live.repository.js';
 import { MAX_STREAMS_PER_SESSION } from '../../src/platform/live/live.routes.js';
-import { listenForMetrics } from '../../src/platform/metrics/metrics.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import {
-  allowRoundTheClock,
-  Browser,
-  buildTestApp,
-  callInput,
-  cliContext,
-  contextFor,
-  createUser,
-  newCall,
-  type TestApp,
-  productionTestEnv,
-} from '../support/test-app.js';
+import { logCollector, request } from '../support/raw-http.js';
+import { allowRoundTheClock, Browser, buildTestApp, callInput, cliContext, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 // Issue 12, item 5: the edges of the HTTP service (proxy trust, idempotent replays, connections after a refusal,
-// deeply nested input, caching of personal data, the live stream's audience and the metrics endpoint).
+// deeply nested input, caching of personal data, the live stream's audience and the metrics endpoint). Production's
+// proxy trust and metrics port are in edges-production.test.ts.
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
 const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
 
-function logCollector() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const warningsSince = (from: number) => lines.slice(from).filter((line) => (JSON.parse(line) as { level: number }).level >= 40);
-  return { lines, destination, warningsSince };
-}
-
 /** Bytes the service takes for a PNG (it checks the signature; nothing here decodes the picture), `size` long. */
 const pngBytes = (size = 256) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(size - 8)]);
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request over a real socket (through `agent`), failing after `ms` rather than waiting for a keep-alive timeout. */
-function request(
-  port: number,
-  options: { method?: string; path: string; headers?: Record<string, string | number>; agent?: http.Agent; body?: Buffer; ms?: number },
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers, agent: options.agent });
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new Error(`no answer to ${options.method ?? 'GET'} ${options.path} within ${options.ms ?? 3000} ms`));
-    }, options.ms ?? 3000);
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode!, headers: res.headers, body });
-      });
-    });
-    req.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    if (!options.body) return req.end();
-    // Written in pieces, minding back-pressure, the way a browser sends a file.
-    const body = options.body;
-    let sent = 0;
-    const pump = () => {
-      while (sent < body.length) {
-        const piece = body.subarray(sent, sent + 64 * 1024);
-        sent += piece.length;
-        if (!req.write(piece)) return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
-  });
-}
 
 /** A server-sent event stream over a real socket, collecting the events it carries. */
 function openStream(port: number, cookie: string) {
@@ -188,8 +120,8 @@ await describeOnDatabase('the edges (issue 12, item 5)', (kind) => {
   const consentedVictim = async () => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victim = new Browser(t.app);
     await victim.get(`/v/${token}`);
@@ -378,7 +310,7 @@ await describeOnDatabase('the edges (issue 12, item 5)', (kind) => {
   describe('Cache-Control: no-store on everything but static files', () => {
     it('every route in the catalogue answers with no-store (pages with personal data answered 200 with real ids)', async () => {
       const { consultation, call, victim } = await consentedVictim();
-      const snapshot = await t.services.calls.saveSnapshot(contextFor(officer), call.id, pngBytes());
+      const snapshot = await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, pngBytes());
       const item = (await t.services.data.repos.evidence.listByConsultation(consultation.id)).find((i) => i.kind === 'snapshot');
       assert.ok(item, `an evidence item for the snapshot ${JSON.stringify(snapshot)}`);
       const idFor = (url: string) => {
@@ -447,7 +379,7 @@ await describeOnDatabase('the edges (issue 12, item 5)', (kind) => {
     it('call handlers and other officers hear of queue changes only; the assigned officer and supervisors of the call, alerts and statements', async () => {
       const { consultation } = await newCall(t.services, handler);
       await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-      const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+      const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
       const viewers = ['call_handler', 'rvr_officer', 'otherOfficer', 'supervisor'] as const;
       const streams = Object.fromEntries(viewers.map((v) => [v, openStream(port, browsers[v]!.cookieHeader)])) as Record<
         (typeof viewers)[number],
@@ -570,123 +502,6 @@ await describeOnDatabase('the edges (issue 12, item 5)', (kind) => {
       const ok = await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       assert.equal(ok.statusCode, 200);
       assert.match(ok.body, /rvr_http_request_duration_seconds_bucket/);
-    });
-  });
-
-  describe('production defaults: no proxy believed, no metrics for the world', () => {
-    let prod: TestApp;
-    const prodLogs = logCollector();
-    before(async () => {
-      prod = await buildTestApp(kind, { env: { ...productionTestEnv(), SIGN_IN_ATTEMPTS_PER_MINUTE: '3' }, logDestination: prodLogs.destination });
-      await createUser(prod.services, 'prod-user', ['call_handler']);
-    });
-    after(() => prod.close());
-
-    it('ignores X-Forwarded-For: the audit event keeps the real peer address', async () => {
-      const browser = new Browser(prod.app);
-      await browser.get('/sign-in');
-      const signedIn = await browser.post(
-        '/sign-in',
-        { username: 'prod-user', password: 'correct-horse-battery-staple' },
-        { headers: { 'x-forwarded-for': '203.0.113.9' } },
-      );
-      assert.equal(signedIn.statusCode, 303, signedIn.body);
-      const [event] = await queryRows<{ client_ip: string }>(
-        prod.db.database,
-        sql`select client_ip from audit_events where what in ('session.password_verified', 'session.signed_in') order by seq desc limit 1`,
-      );
-      assert.equal(event?.client_ip, '127.0.0.1');
-    });
-
-    it('keeps the sign-in and link rate limits whatever X-Forwarded-For a client makes up', async () => {
-      const browser = new Browser(prod.app);
-      await browser.get('/sign-in');
-      const statuses: number[] = [];
-      for (let attempt = 1; attempt <= 6 && !statuses.includes(429); attempt++) {
-        const response = await browser.post(
-          '/sign-in',
-          { username: 'prod-user', password: 'wrong password here' },
-          { headers: { 'x-forwarded-for': `198.51.100.${attempt}` } },
-        );
-        statuses.push(response.statusCode);
-      }
-      assert.ok(statuses.includes(429), `a 429 within the limit plus one: ${statuses.join(', ')}`);
-      const links: number[] = [];
-      for (let attempt = 1; attempt <= 32 && !links.includes(429); attempt++) {
-        const response = await prod.app.inject({ url: `/v/${'x'.repeat(43)}`, headers: { 'x-forwarded-for': `192.0.2.${attempt}` } });
-        links.push(response.statusCode);
-      }
-      assert.equal(links.at(-1), 429, `the link limit (30 a minute) holds: ${links.length} tries`);
-    });
-
-    it('does not serve /metrics at all without METRICS_TOKEN or METRICS_PORT, and says so in the log', async () => {
-      assert.equal((await prod.app.inject('/metrics')).statusCode, 404);
-      assert.ok(prodLogs.lines.some((line) => line.includes('/metrics is off')));
-    });
-  });
-
-  describe('production behind a named proxy (TRUST_PROXY), metrics on a port of their own', () => {
-    let prod: TestApp;
-    before(async () => {
-      prod = await buildTestApp(kind, {
-        env: {
-          ...productionTestEnv(),
-          SIGN_IN_ATTEMPTS_PER_MINUTE: '3',
-          TRUST_PROXY: '127.0.0.1',
-          METRICS_PORT: '0',
-          METRICS_HOST: '127.0.0.1',
-          METRICS_TOKEN,
-        },
-      });
-      await createUser(prod.services, 'proxied-user', ['call_handler']);
-    });
-    after(() => prod.close());
-
-    it('believes X-Forwarded-For from the proxy (audit client_ip, rate limit per client) and not from anyone else', async () => {
-      const browser = new Browser(prod.app);
-      await browser.get('/sign-in');
-      await browser.post('/sign-in', { username: 'proxied-user', password: 'correct-horse-battery-staple' }, { headers: { 'x-forwarded-for': '203.0.113.9' } });
-      const lastSignIn = async () =>
-        (
-          await queryRows<{ client_ip: string }>(
-            prod.db.database,
-            sql`select client_ip from audit_events where what in ('session.password_verified', 'session.signed_in') order by seq desc limit 1`,
-          )
-        )[0]?.client_ip;
-      assert.equal(await lastSignIn(), '203.0.113.9');
-      // The same header from a peer that is not the proxy is the client's own claim: not believed.
-      const page = await prod.app.inject({ url: '/sign-in', remoteAddress: '198.51.100.77' });
-      const csrfCookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-      const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-      const forged = await prod.app.inject({
-        method: 'POST',
-        url: '/sign-in',
-        remoteAddress: '198.51.100.77',
-        payload: new URLSearchParams({ _csrf: token, username: 'proxied-user', password: 'correct-horse-battery-staple' }).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie, 'x-forwarded-for': '203.0.113.200' },
-      });
-      assert.equal(forged.statusCode, 303, forged.body);
-      assert.equal(await lastSignIn(), '198.51.100.77');
-
-      const attempt = (client: string) =>
-        browser.post('/sign-in', { username: 'proxied-user', password: 'wrong password here' }, { headers: { 'x-forwarded-for': client } });
-      const first = [await attempt('198.51.100.1'), await attempt('198.51.100.1'), await attempt('198.51.100.1')].map((r) => r.statusCode);
-      assert.deepEqual(first, [401, 401, 401]);
-      assert.equal((await attempt('198.51.100.1')).statusCode, 429, 'the fourth from the same client is limited');
-      assert.equal((await attempt('198.51.100.2')).statusCode, 401, 'another client behind the same proxy is not');
-    });
-
-    it('serves /metrics only on its own port, and there only with the token', async () => {
-      assert.equal((await prod.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).statusCode, 404);
-      const address = await listenForMetrics(prod.app, prod.config.metrics);
-      assert.ok(address);
-      const metricsPort = Number(new URL(address).port);
-      assert.notEqual(metricsPort, 0);
-      assert.equal((await request(metricsPort, { path: '/metrics' })).status, 401);
-      const ok = await request(metricsPort, { path: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-      assert.equal(ok.status, 200);
-      assert.match(ok.body, /rvr_process_cpu_seconds_total/);
-      assert.equal((await request(metricsPort, { path: '/sign-in', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status, 404);
     });
   });
 });

@@ -53,7 +53,7 @@ await describeOnDatabase('evidence export to an HTTP receiver (EVD-06)', (kind) 
     const manager = await createUser(t.services, 'hx-manager', ['evidence_manager']);
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     const png = execFileSync('ffmpeg', [
       '-v',
       'error',
@@ -69,7 +69,7 @@ await describeOnDatabase('evidence export to an HTTP receiver (EVD-06)', (kind) 
       'png',
       '-',
     ]);
-    await t.services.calls.saveSnapshot(contextFor(officer), call.id, png);
+    await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, png);
     const [item] = await t.services.data.repos.evidence.listByConsultation(consultation.id);
 
     const task = await t.services.evidenceWork.requestExport(contextFor(manager), consultation.id);

@@ -42,9 +42,9 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
   const callWithEvidence = async () => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
-    await t.services.calls.saveSnapshot(contextFor(officer), call.id, png());
-    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, png());
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
     const fileKey = `calls/${call.id}/officer-1.webm`;
     const file = path.join(t.services.mediaRoot, fileKey);
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -59,7 +59,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
       tracks: ['audio'],
       startedAt: new Date(Date.now() + clockOffset),
     });
-    await t.services.calls.recordingFinished(
+    await t.services.calls.recordings.recordingFinished(
       { participantId: staff.id, role: 'officer', path: file, finalisedByRecorder: true, durationMs: 1000, firstPacketAt: new Date(), packets: 50 },
       file,
     );
@@ -88,7 +88,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
       assert.equal(item.ownerId, officer.id, 'the officer in charge owns it');
       assert.equal((await auditOf('evidence.captured', `evidence:${item.id}`)).length, 1);
     }
-    assert.equal(await t.services.evidence.registerMissing(), 0, 'registering again adds nothing');
+    assert.equal(await t.services.evidence.registration.registerMissing(), 0, 'registering again adds nothing');
   });
 
   it('DP-01/EVD-03: an item opens only with a reason; playback serves byte ranges of the master; a download is logged with its recipient', async () => {
@@ -184,15 +184,15 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
 
     clockOffset = 40 * DAY;
     try {
-      const heldRun = await t.services.evidence.dispose(contextFor(manager), { dryRun: false });
+      const heldRun = await t.services.evidence.disposal.dispose(contextFor(manager), { dryRun: false });
       assert.ok(!heldRun.items.some((i) => i.consultationId === consultation.id), 'nothing held is disposed of');
       for (const item of items) assert.ok(fs.existsSync(itemFile(item)));
 
       const [active] = await t.services.data.repos.evidence.listHolds(consultation.id);
       // (The staff session has long timed out 40 days on, so the release goes through the service.) EVD-13: by PSD.
-      await t.services.evidence.releaseHold(contextFor(standards), active!.id, 'Complaint closed, no further action');
+      await t.services.evidence.holds.releaseHold(contextFor(standards), active!.id, 'Complaint closed, no further action');
 
-      const dry = await t.services.evidence.dispose(contextFor(manager), { dryRun: true });
+      const dry = await t.services.evidence.disposal.dispose(contextFor(manager), { dryRun: true });
       assert.deepEqual(
         dry.items
           .filter((i) => i.consultationId === consultation.id)
@@ -202,7 +202,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
       );
       for (const item of items) assert.ok(fs.existsSync(itemFile(item)), 'a dry run deletes nothing');
 
-      const run = await t.services.evidence.dispose(contextFor(manager), { dryRun: false });
+      const run = await t.services.evidence.disposal.dispose(contextFor(manager), { dryRun: false });
       assert.deepEqual(
         run.items
           .filter((i) => i.consultationId === consultation.id)
@@ -289,7 +289,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
 
   it('X-03: a hold that lands between listing and disposal still stops it, and the refusal is logged', async () => {
     const { consultation, items } = await callWithEvidence();
-    await t.services.evidence.setRetentionFacts(contextFor(manager), consultation.id, {
+    await t.services.evidence.retention.setRetentionFacts(contextFor(manager), consultation.id, {
       evidential: false,
       caseStatus: { kind: 'under_investigation' },
       complaintOrClaim: false,
@@ -304,7 +304,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     });
     clockOffset = 40 * DAY;
     try {
-      const run = await t.services.evidence.dispose(contextFor(manager), { dryRun: false });
+      const run = await t.services.evidence.disposal.dispose(contextFor(manager), { dryRun: false });
       assert.deepEqual(run.held.filter((id) => items.some((i) => i.id === id)).sort(), items.map((i) => i.id).sort());
       for (const item of items) {
         assert.ok(fs.existsSync(itemFile(item)));
@@ -321,7 +321,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     await t.services.data.repos.evidence.markDisposing(first!.id, '00000000-0000-4000-8000-000000000001');
     await t.services.data.repos.evidence.markDisposing(second!.id, '00000000-0000-4000-8000-000000000001');
     fs.rmSync(itemFile(second!)); // the crash came after this file went
-    assert.equal(await t.services.evidence.resumeDisposals(), 2);
+    assert.equal(await t.services.evidence.disposal.resumeDisposals(), 2);
     for (const item of [first!, second!]) {
       assert.equal((await t.services.data.repos.evidence.findItem(item.id))!.state, 'disposed');
       assert.ok(!fs.existsSync(itemFile(item)));
@@ -346,7 +346,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     assert.equal(open.statusCode, 403);
     const evidenceManager = await signedIn('ev-manager');
     assert.match((await evidenceManager.get('/evidence?restricted=show')).body, new RegExp(snapshot.id));
-    const check = await t.services.evidence.checkIntegrity();
+    const check = await t.services.evidence.disposal.checkIntegrity();
     assert.ok(!check.failures.some((f) => f.id === snapshot.id));
     assert.equal((await t.services.data.repos.evidence.findItem(snapshot.id))!.integrity, 'ok', 'still verified');
     const again = await dpo.post(`/evidence/items/${snapshot.id}/restriction`, { restricted: 'yes', reason: 'Accuracy disputed by the data subject' });
@@ -361,7 +361,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
     fs.chmodSync(file, 0o640);
     fs.writeFileSync(file, bytes);
-    const check = await t.services.evidence.checkIntegrity();
+    const check = await t.services.evidence.disposal.checkIntegrity();
     assert.deepEqual(
       check.failures.filter((f) => f.id === victim.id),
       [{ id: victim.id, problem: 'mismatch' }],
@@ -483,7 +483,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     for (const item of items) assert.equal((await auditOf('evidence.exported', `evidence:${item.id}`)).length, 1);
 
     assert.deepEqual(await t.services.evidenceWork.purgeExported(), { purged: 0, held: 0 }, 'not before the delay');
-    await t.services.evidence.placeHold(contextFor(manager), consultation.id, { type: 'LITIGATION', rationale: 'Civil claim notified by solicitors' });
+    await t.services.evidence.holds.placeHold(contextFor(manager), consultation.id, { type: 'LITIGATION', rationale: 'Civil claim notified by solicitors' });
     clockOffset = 31 * DAY;
     try {
       const held = await t.services.evidenceWork.purgeExported();
@@ -491,7 +491,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
       for (const item of items) assert.ok(fs.existsSync(itemFile(item)));
       const [hold] = await t.services.data.repos.evidence.listHolds(consultation.id);
       // SEC-11: not by the manager who placed it.
-      await t.services.evidence.releaseHold(contextFor(secondManager), hold!.id, 'Claim withdrawn by the claimant');
+      await t.services.evidence.holds.releaseHold(contextFor(secondManager), hold!.id, 'Claim withdrawn by the claimant');
       const run = await t.services.evidenceWork.purgeExported();
       assert.ok(run.purged >= items.length);
       for (const item of items) {
@@ -506,7 +506,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
   });
   it('victim uploads: a photo sent from the call page is hashed on arrival and kept as an item; a non-image or an oversized file is refused and leaves nothing', async () => {
     const { consultation, call } = await callWithEvidence();
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victim = new Browser(t.app);
     await victim.get(`/v/${token}`);
@@ -553,10 +553,10 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
   });
   it('EVD-01: when the call ends, the officer’s notes and the chat transcript are kept as text masters of their own', async () => {
     const { consultation, call } = await callWithEvidence();
-    const staff = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
-    await t.services.calls.saveNotes(contextFor(officer), call.id, 'Bruising to the left arm, photographed.');
-    await t.services.calls.postChat(contextFor(officer), staff, 'Are you safe to talk?');
-    assert.ok(await t.services.calls.endCall(contextFor(officer), call.id, 'Ended by the officer'));
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
+    await t.services.calls.chat.saveNotes(contextFor(officer), call.id, 'Bruising to the left arm, photographed.');
+    await t.services.calls.chat.postChat(contextFor(officer), staff, 'Are you safe to talk?');
+    assert.ok(await t.services.calls.lifecycle.endCall(contextFor(officer), call.id, 'Ended by the officer'));
     const items = await t.services.data.repos.evidence.listByConsultation(consultation.id);
     const notes = items.find((i) => i.kind === 'notes')!;
     const chat = items.find((i) => i.kind === 'chat')!;

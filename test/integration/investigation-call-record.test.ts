@@ -41,9 +41,9 @@ await describeOnDatabase('the officer’s investigation in the call: enquiries, 
   const liveCall = async () => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     t.services.smsOutbox!.clear();
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const texts = t.services.smsOutbox!.list();
     const token = /\/v\/([A-Za-z0-9_-]+)/.exec(texts[0]!.body)![1]!;
     const victim = new Browser(t.app);
@@ -110,10 +110,10 @@ await describeOnDatabase('the officer’s investigation in the call: enquiries, 
 
   it('RVR-08: photos of this consultation can be linked to injuries; another consultation’s evidence is refused (400) and logged', async () => {
     const { consultation, call } = await liveCall();
-    const mine = await t.services.calls.saveSnapshot(contextFor(officer), call.id, JPEG);
+    const mine = await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, JPEG);
     const mineItem = (await t.services.data.repos.evidence.listByConsultation(consultation.id)).find((i) => i.sourceId.endsWith(mine.id))!;
     const other = await liveCall();
-    const theirs = await t.services.calls.saveSnapshot(contextFor(officer), other.call.id, JPEG);
+    const theirs = await t.services.calls.snapshots.saveSnapshot(contextFor(officer), other.call.id, JPEG);
     const theirItem = (await t.services.data.repos.evidence.listByConsultation(other.consultation.id)).find((i) => i.sourceId.endsWith(theirs.id))!;
     await officerBrowser.get(`/consultations/${consultation.id}/statement/panel`);
     const url = `/consultations/${consultation.id}/enquiry-lines`;
@@ -415,7 +415,7 @@ await describeOnDatabase('the officer’s investigation in the call: enquiries, 
     const escalation = (await audits('safety.escalated_to_emergency_attendance')).find((a) => a.details.alertId === alertId)!;
     assert.ok(escalation.details.raisedAt && escalation.details.escalatedAt);
     // The call goes on: the officer keeps the victim talking until patrol arrives.
-    assert.equal((await t.services.calls.requireCall(call.id)).state, 'open');
+    assert.equal((await t.services.calls.lifecycle.requireCall(call.id)).state, 'open');
     assert.match((await officerBrowser.get(`/consultations/${consultation.id}/safety-alerts/panel`)).body, /data-testid="not-safe-escalated"/);
   });
 
@@ -434,7 +434,7 @@ await describeOnDatabase('the officer’s investigation in the call: enquiries, 
     const noToken = await first.victim.post('/v/call/not-safe', {}, { withCsrf: false });
     assert.equal(noToken.statusCode, 403, 'the form token is required');
     // An interpreter on the call has no "not safe" control and cannot raise one.
-    await t.services.calls.sendInvite(contextFor(officer), first.call.id, { role: 'interpreter', phone: '+447700900555', label: 'Polish' });
+    await t.services.calls.links.sendInvite(contextFor(officer), first.call.id, { role: 'interpreter', phone: '+447700900555', label: 'Polish' });
     const interpreterToken = /\/v\/([A-Za-z0-9_-]+)/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const interpreter = new Browser(t.app);
     await interpreter.get(`/v/${interpreterToken}`);

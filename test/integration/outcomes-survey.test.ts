@@ -20,16 +20,16 @@ async function endCallThroughServices(
   const { consultation } = await newCall(t.services, staff.handler, { mobile });
   const officerContext = contextFor(staff.officer);
   await t.services.consultations.transition(officerContext, consultation.id, 'accepted');
-  const call = await t.services.calls.openCall(officerContext, consultation.id);
-  const { link } = await t.services.calls.sendInvite(officerContext, call.id, { role: 'victim' });
+  const call = await t.services.calls.lifecycle.openCall(officerContext, consultation.id);
+  const { link } = await t.services.calls.links.sendInvite(officerContext, call.id, { role: 'victim' });
   if (options.victimJoins) {
-    const { participant } = await t.services.calls.redeemLink(link.split('/v/')[1]!, undefined, 'test');
+    const { participant } = await t.services.calls.links.redeemLink(link.split('/v/')[1]!, undefined, 'test');
     const victimContext = { actor: { type: 'link' as const, participantId: participant.id, role: 'victim' as const }, correlationId: 'test' };
-    await t.services.calls.giveConsent(victimContext, { participant, call }, { video: true, recording: true });
-    await t.services.calls.participantJoined(victimContext, participant);
-    await t.services.calls.markConnected(call.id);
-    if (options.quickExit) await t.services.calls.participantLeft(victimContext, participant, 'quick_exit');
-    await t.services.calls.endCall(officerContext, call.id, 'finished');
+    await t.services.calls.consent.giveConsent(victimContext, { participant, call }, { video: true, recording: true });
+    await t.services.calls.lifecycle.participantJoined(victimContext, participant);
+    await t.services.calls.lifecycle.markConnected(call.id);
+    if (options.quickExit) await t.services.calls.lifecycle.participantLeft(victimContext, participant, 'quick_exit');
+    await t.services.calls.lifecycle.endCall(officerContext, call.id, 'finished');
   } else {
     await t.services.consultations.transition(officerContext, consultation.id, 'abandoned', 'The victim did not open the link');
   }

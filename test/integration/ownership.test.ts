@@ -50,9 +50,9 @@ await describeOnDatabase('object-level ownership of consultations and calls; nee
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     if (!options.live) return { consultation };
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     t.services.smsOutbox!.clear();
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]+)/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victim = new Browser(t.app);
     assert.equal((await victim.get(`/v/${token}`)).statusCode, 303);
@@ -60,7 +60,7 @@ await describeOnDatabase('object-level ownership of consultations and calls; nee
     assert.equal((await victim.post('/v/call/consent', { video: 'yes', recording: 'yes' })).statusCode, 303);
     // A second, unused link for an interpreter: it must stop working with the call.
     t.services.smsOutbox!.clear();
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'interpreter', phone: '+447700900123', label: 'Polish' });
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'interpreter', phone: '+447700900123', label: 'Polish' });
     const interpreterToken = /\/v\/([A-Za-z0-9_-]+)/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     return { consultation, call, victim, interpreterToken };
   };
@@ -195,23 +195,23 @@ await describeOnDatabase('object-level ownership of consultations and calls; nee
     );
     assert.equal((await t.services.data.repos.calls.findById(live.call!.id))!.state, 'ended');
     const { consultation } = await acceptedByA();
-    const call = await t.services.calls.openCall(contextFor(officerA), consultation.id);
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officerA), consultation.id);
     assert.equal((await as('own-officer-a').post(`/consultations/${consultation.id}/transitions`, { to: 'queued', reason: 'Called away' })).statusCode, 303);
     assert.equal((await t.services.data.repos.calls.findById(call.id))!.state, 'ended');
     // The next officer to accept starts a new call of their own.
     await t.services.consultations.transition(contextFor(officerC), consultation.id, 'accepted');
-    const next = await t.services.calls.openCall(contextFor(officerC), consultation.id);
+    const next = await t.services.calls.lifecycle.openCall(contextFor(officerC), consultation.id);
     assert.notEqual(next.id, call.id);
   });
 
   it('if ending the call fails, the consultation is not abandoned either (one transaction)', async () => {
     const { consultation, call } = await acceptedByA({ live: true });
-    const original = t.services.evidence.registerCallRecord.bind(t.services.evidence);
-    t.services.evidence.registerCallRecord = () => Promise.reject(new Error('evidence store unavailable'));
+    const original = t.services.evidence.registration.registerCallRecord.bind(t.services.evidence.registration);
+    t.services.evidence.registration.registerCallRecord = () => Promise.reject(new Error('evidence store unavailable'));
     try {
       await assert.rejects(t.services.consultations.transition(contextFor(officerA), consultation.id, 'abandoned', 'x'), /evidence store unavailable/);
     } finally {
-      t.services.evidence.registerCallRecord = original;
+      t.services.evidence.registration.registerCallRecord = original;
     }
     assert.equal((await consultationRow(consultation.id)).state, 'invited');
     assert.equal((await t.services.data.repos.calls.findById(call!.id))!.state, 'open');
@@ -325,9 +325,9 @@ await describeOnDatabase('object-level ownership of consultations and calls; nee
 
   it('DP-01: the call record is the assigned officer’s, supervisors’ and investigators’; the notes and chat are opened with a reason and logged', async () => {
     const { consultation, call, victim } = await acceptedByA({ live: true });
-    await t.services.calls.saveNotes(contextFor(officerA), call!.id, 'Victim has a cut above the left eye');
+    await t.services.calls.chat.saveNotes(contextFor(officerA), call!.id, 'Victim has a cut above the left eye');
     const participant = (await t.services.data.repos.calls.listParticipants(call!.id)).find((p) => p.role === 'victim')!;
-    await t.services.calls.postChat(t.services.calls.linkContext({ participant }, 'test'), participant, 'He took my phone');
+    await t.services.calls.chat.postChat(t.services.calls.links.linkContext({ participant }, 'test'), participant, 'He took my phone');
     void victim;
     const url = `/calls/${call!.id}`;
     // Who may read it at all.
@@ -364,9 +364,9 @@ await describeOnDatabase('object-level ownership of consultations and calls; nee
 
   it('DP-10: restricting the notes or the transcript hides it everywhere: the call record (page and JSON) and the evidence lists', async () => {
     const { call } = await acceptedByA({ live: true });
-    await t.services.calls.saveNotes(contextFor(officerA), call!.id, 'Notes that are disputed');
+    await t.services.calls.chat.saveNotes(contextFor(officerA), call!.id, 'Notes that are disputed');
     const participant = (await t.services.data.repos.calls.listParticipants(call!.id)).find((p) => p.role === 'victim')!;
-    await t.services.calls.postChat(t.services.calls.linkContext({ participant }, 'test'), participant, 'A message under restriction');
+    await t.services.calls.chat.postChat(t.services.calls.links.linkContext({ participant }, 'test'), participant, 'A message under restriction');
     await t.services.callRooms.endCall(contextFor(officerA), call!.id, 'Finished');
     const items = await t.services.data.repos.evidence.listByConsultation(call!.consultationId);
     const chatItem = items.find((i) => i.sourceId === `chat:${call!.id}`)!;
@@ -417,7 +417,7 @@ await describeOnDatabase('object-level ownership of consultations and calls; nee
     }
     bodies.push((await as('own-officer-a').get(`/consultations/${consultation.id}/call`)).body);
     bodies.push((await as('own-officer-a').postJson(`/calls/${call!.id}/record`, { justification: 'Writing up the call' })).body);
-    bodies.push(JSON.stringify(await t.services.calls.callView(call!.id)));
+    bodies.push(JSON.stringify(await t.services.calls.record.callView(call!.id)));
     for (const body of bodies) {
       assert.doesNotMatch(body, /tokenHash|sessionHash|token_hash|session_hash/);
       for (const secret of secrets) assert.ok(!body.includes(secret), 'a hash of a link token or call session was returned');

@@ -68,7 +68,7 @@ await describeOnDatabase('supervisor: live board and silent observation (policy 
   const openCall = async () => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     return { consultation, call };
   };
 
@@ -200,7 +200,7 @@ await describeOnDatabase('supervisor: live board and silent observation (policy 
 
   it('the observer does not count as in the call, cannot chat or end it; the victim is told; leaving stamps ended_at', async () => {
     const { call } = await openCall();
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victimBrowser = new Browser(t.app);
     await victimBrowser.get(`/v/${token}`);
@@ -230,7 +230,7 @@ await describeOnDatabase('supervisor: live board and silent observation (policy 
     assert.match(String((await observer.next('error')).message), /observer cannot send messages/);
     observer.send({ type: 'end' });
     assert.match(String((await observer.next('error', (m) => /officer/.test(String(m.message)))).message), /Only the officer/);
-    assert.deepEqual((await t.services.calls.callView(call.id)).chat, []);
+    assert.deepEqual((await t.services.calls.record.callView(call.id)).chat, []);
 
     // Leaving ends the observation at once; the call carries on and the victim's notice goes.
     observer.send({ type: 'leave' });
@@ -254,13 +254,15 @@ await describeOnDatabase('supervisor: live board and silent observation (policy 
       observations.every((o) => o.endedAt),
       'both observations have ended',
     );
-    const how = (await t.services.calls.callView(call.id)).events.filter((e) => e.type === 'observation_ended').map((e) => (e.details as { how: string }).how);
+    const how = (await t.services.calls.record.callView(call.id)).events
+      .filter((e) => e.type === 'observation_ended')
+      .map((e) => (e.details as { how: string }).how);
     assert.deepEqual(how, ['left', 'call_ended']);
   });
 
   it('when the force does not tell the victim, the observation records that and the victim page gets no notice', async () => {
     const { call } = await openCall();
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     const victimBrowser = new Browser(t.app);
     await victimBrowser.get(`/v/${token}`);

@@ -168,16 +168,16 @@ await describeOnDatabase('quality review: checklist, immutability, feedback, evi
     // A completed video call with evidence: a snapshot, the officer's notes.
     consultationId = await s.accepted();
     const officerContext = contextFor(s.officer);
-    const call = await s.t.services.calls.openCall(officerContext, consultationId);
-    await s.t.services.calls.sendInvite(officerContext, call.id, { role: 'victim' });
+    const call = await s.t.services.calls.lifecycle.openCall(officerContext, consultationId);
+    await s.t.services.calls.links.sendInvite(officerContext, call.id, { role: 'victim' });
     const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(s.t.services.smsOutbox!.list()[0]!.body)![1]!;
-    const { participant } = await s.t.services.calls.redeemLink(token, undefined, 'test');
-    const victimContext = s.t.services.calls.linkContext({ participant }, 'test');
-    await s.t.services.calls.giveConsent(victimContext, { participant, call }, { video: true, recording: true });
-    await s.t.services.calls.participantJoined(victimContext, participant);
-    await s.t.services.calls.markConnected(call.id);
-    await s.t.services.calls.saveSnapshot(officerContext, call.id, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]));
-    await s.t.services.calls.saveNotes(officerContext, call.id, 'Victim seen; injuries to left arm photographed.');
+    const { participant } = await s.t.services.calls.links.redeemLink(token, undefined, 'test');
+    const victimContext = s.t.services.calls.links.linkContext({ participant }, 'test');
+    await s.t.services.calls.consent.giveConsent(victimContext, { participant, call }, { video: true, recording: true });
+    await s.t.services.calls.lifecycle.participantJoined(victimContext, participant);
+    await s.t.services.calls.lifecycle.markConnected(call.id);
+    await s.t.services.calls.snapshots.saveSnapshot(officerContext, call.id, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]));
+    await s.t.services.calls.chat.saveNotes(officerContext, call.id, 'Victim seen; injuries to left arm photographed.');
     await s.t.services.callRooms.endCall(officerContext, call.id, 'Ended by the officer');
     assert.equal((await s.t.services.consultations.summary(consultationId)).state, 'completed');
     reviewId = (await s.review(consultationId))!.id;

@@ -32,9 +32,9 @@ await describeOnDatabase('video calls: links, consent, signalling and recovery (
   const openCall = async () => {
     const { consultation } = await newCall(t.services, handler, { mobile: '07700 900777' });
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     const sendLink = async () => {
-      await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+      await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
       const body = t.services.smsOutbox!.list()[0]!.body;
       return /\/v\/([A-Za-z0-9_-]+)/.exec(body)![1]!;
     };
@@ -136,7 +136,7 @@ await describeOnDatabase('video calls: links, consent, signalling and recovery (
 
   it('only the officer who accepted can run the call; a text the provider refuses leaves the link on record as not sent', async () => {
     const { call } = await openCall();
-    await assert.rejects(t.services.calls.sendInvite(contextFor(otherOfficer), call.id, { role: 'victim' }), /Only the officer who accepted/);
+    await assert.rejects(t.services.calls.links.sendInvite(contextFor(otherOfficer), call.id, { role: 'victim' }), /Only the officer who accepted/);
     const browser = new Browser(t.app);
     await browser.signIn('vc-officer2');
     const refused = await browser.postJson(`/calls/${call.id}/notes`, { notes: 'x' });
@@ -232,8 +232,8 @@ await describeOnDatabase('video calls: links, consent, signalling and recovery (
 
   it('after a restart, an unfinished recording is made playable and hashed (the raw file kept) and the open call is marked interrupted', async () => {
     const { call, consultation } = await openCall();
-    const participant = await t.services.calls.staffParticipant(contextFor(officer), call.id, 'officer');
-    const file = await t.services.calls.recordingStarted(call.id, participant.id, {
+    const participant = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
+    const file = await t.services.calls.recordings.recordingStarted(call.id, participant.id, {
       participantId: participant.id,
       role: 'officer',
       tracks: ['audio', 'video'],
@@ -244,7 +244,7 @@ await describeOnDatabase('video calls: links, consent, signalling and recovery (
       '-t', '4', '-c:v', 'libvpx', '-b:v', '300k', '-c:a', 'libopus', '-f', 'webm', '-live', '1', '-',
     ]); // prettier-ignore
     fs.writeFileSync(file, full.subarray(0, Math.floor(full.length * 0.7)));
-    const recovered = await t.services.calls.recoverAfterRestart();
+    const recovered = await t.services.calls.recordings.recoverAfterRestart();
     assert.ok(recovered.repaired >= 1 && recovered.interrupted >= 1);
     const [recording] = await t.services.data.repos.recordings.listByCall(call.id);
     assert.equal(recording!.status, 'repaired');
@@ -286,14 +286,14 @@ await describeOnDatabase('video calls: texts through a real provider protocol', 
     const officer = await createUser(t.services, 'tw-officer', ['rvr_officer']);
     const { consultation } = await newCall(t.services, handler, { mobile: '07700 900888' });
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
-    const call = await t.services.calls.openCall(contextFor(officer), consultation.id);
-    await t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' });
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' });
     const sent = twilio.received.at(-1)!;
     assert.equal(sent.form.To, '+447700900888');
     assert.match(sent.form.Body ?? '', /\/v\/[A-Za-z0-9_-]{43}$/);
     assert.equal(t.services.smsOutbox, undefined);
     twilio.failNext(503);
-    await assert.rejects(t.services.calls.sendInvite(contextFor(officer), call.id, { role: 'victim' }), /The text was not sent/);
+    await assert.rejects(t.services.calls.links.sendInvite(contextFor(officer), call.id, { role: 'victim' }), /The text was not sent/);
     const invites = await t.services.data.repos.calls.listInvites(call.id);
     assert.equal(invites.length, 2);
     assert.ok(invites[0]!.revokedAt, 'the first link was replaced');

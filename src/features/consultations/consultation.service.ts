@@ -300,7 +300,7 @@ export class ConsultationService {
 
   /** Officers a supervisor may give a consultation to now: active RVR officers who are available, other than its officer. */
   async reassignmentChoices(consultation: ConsultationRow) {
-    const officers = await this.data.repos.supervision.listOfficers();
+    const officers = await this.data.repos.supervisionQueries.listOfficers();
     return officers.filter((o) => o.status === 'available' && o.userId !== consultation.officerId).map((o) => ({ value: o.userId, text: o.displayName }));
   }
 

@@ -10,7 +10,8 @@ import { verifyReceipt, type EvidenceSink } from '../../platform/evidence-sink/e
 import { buildExportPackage } from '../../platform/evidence-sink/export-package.js';
 import { makeCourtWorkingCopy, type CallRecording } from '../../platform/media/working-copy.js';
 import type { EvidenceItemRow, EvidenceTaskRow } from './evidence.repository.js';
-import type { EvidenceService } from './evidence.service.js';
+import type { EvidenceDisposalService } from './evidence-disposal.service.js';
+import type { EvidenceRegistrationService } from './evidence-registration.service.js';
 
 export const WORKING_COPY_JOB = 'evidence.working-copy';
 export const EXPORT_JOB = 'evidence.export';
@@ -20,7 +21,7 @@ export const UNFINISHED_TASK_STATES: readonly string[] = ['queued', 'running', '
 export interface EvidenceWorkDeps {
   data: DataAccess;
   audit: AuditTrail;
-  evidence: EvidenceService;
+  evidence: { registration: Pick<EvidenceRegistrationService, 'registerWorkingCopy'>; disposal: Pick<EvidenceDisposalService, 'finishRemoval'> };
   sink: EvidenceSink;
   mediaRoot: string;
   forceName: string;
@@ -169,7 +170,7 @@ export class EvidenceWorkService {
         },
       });
       await this.data.transaction(async (tx) => {
-        const item = await this.deps.evidence.registerWorkingCopy(tx, context, {
+        const item = await this.deps.evidence.registration.registerWorkingCopy(tx, context, {
           consultationId: task.consultationId,
           taskId: task.id,
           fileKey,
@@ -304,7 +305,7 @@ export class EvidenceWorkService {
           });
           return true;
         });
-        if (marked && (await this.deps.evidence.finishRemoval(context, id))) purged += 1;
+        if (marked && (await this.deps.evidence.disposal.finishRemoval(context, id))) purged += 1;
         else if (!marked) kept += 1;
       }
       // A hold or restriction that came in during the run keeps those items; the export stays verified for the next run.

@@ -119,10 +119,10 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
         const can = abilities(request);
         const includeRestricted = can.canRestrict && request.query.restricted === 'show';
         const [items, failures, due, disposals] = await Promise.all([
-          services.evidence.list(contextOf(request), includeRestricted),
-          services.evidence.integrityFailures(),
-          can.canRetain ? services.evidence.reviewQueue() : Promise.resolve([]),
-          can.canRetain ? services.evidence.listDisposals() : Promise.resolve([]),
+          services.evidence.access.list(contextOf(request), includeRestricted),
+          services.evidence.disposal.integrityFailures(),
+          can.canRetain ? services.evidence.retention.reviewQueue() : Promise.resolve([]),
+          can.canRetain ? services.evidence.disposal.listDisposals() : Promise.resolve([]),
         ]);
         return reply.view('evidence/evidence-list.njk', { pageTitle: 'Evidence', items, failures, due, disposals, includeRestricted, ...can });
       },
@@ -132,7 +132,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/items/:id',
       { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
       async (request, reply) => {
-        const { item, consultation } = await services.evidence.itemHeader(request.params.id);
+        const { item, consultation } = await services.evidence.access.itemHeader(request.params.id);
         return reply.view('evidence/item-open.njk', { pageTitle: 'Open evidence item', item, consultation, ...abilities(request) });
       },
     );
@@ -141,8 +141,8 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/items/:id/open',
       { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, body: openBody } },
       async (request, reply) => {
-        const { grant } = await services.evidence.open(contextOf(request), request.params.id, request.body.justification ?? '');
-        const record = await services.evidence.itemRecord(request.params.id);
+        const { grant } = await services.evidence.access.open(contextOf(request), request.params.id, request.body.justification ?? '');
+        const record = await services.evidence.access.itemRecord(request.params.id);
         return reply.view('evidence/item.njk', {
           pageTitle: record.item.label,
           ...record,
@@ -158,7 +158,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/items/:id/media',
       { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, querystring: mediaQuery } },
       async (request, reply) => {
-        const { file, item } = await services.evidence.playbackFile(contextOf(request), request.params.id, request.query.grant);
+        const { file, item } = await services.evidence.access.playbackFile(contextOf(request), request.params.id, request.query.grant);
         return sendFileRange(request, reply, file, item.mediaType);
       },
     );
@@ -167,7 +167,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/items/:id/download',
       { config: { access: { permission: 'evidence.disclose' } }, schema: { params: idParams, body: downloadBody } },
       async (request, reply) => {
-        const { item, file } = await services.evidence.download(contextOf(request), request.params.id, request.body);
+        const { item, file } = await services.evidence.access.download(contextOf(request), request.params.id, request.body);
         const extension = item.fileKey.split('.').pop();
         reply.header('content-disposition', `attachment; filename="evidence-${item.id}.${extension}"`).header('x-content-sha256', item.sha256);
         return sendFileRange(request, reply, file, item.mediaType);
@@ -178,7 +178,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/items/:id/restriction',
       { config: { access: { permission: 'evidence.restrict' } }, schema: { params: idParams, body: restrictionBody } },
       async (request, reply) => {
-        await services.evidence.setRestricted(contextOf(request), request.params.id, request.body.restricted === 'yes', request.body.reason ?? '');
+        await services.evidence.holds.setRestricted(contextOf(request), request.params.id, request.body.restricted === 'yes', request.body.reason ?? '');
         return redirectTo(reply, `/evidence/items/${request.params.id}`);
       },
     );
@@ -187,7 +187,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/consultations/:id',
       { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
       async (request, reply) => {
-        const record = await services.evidence.consultationRecord(request.params.id);
+        const record = await services.evidence.access.consultationRecord(request.params.id);
         const tasks = await services.evidenceWork.tasks(request.params.id);
         const releaser = { userId: request.user!.id, roles: request.user!.roles };
         return reply.view('evidence/consultation-evidence.njk', {
@@ -207,7 +207,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/consultations/:id/play',
       { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, body: openBody } },
       async (request, reply) => {
-        const played = await services.evidence.openRecordings(contextOf(request), request.params.id, request.body.justification ?? '');
+        const played = await services.evidence.access.openRecordings(contextOf(request), request.params.id, request.body.justification ?? '');
         return reply.view('evidence/call-player.njk', { pageTitle: 'Play the call', ...played, justification: request.body.justification });
       },
     );
@@ -216,7 +216,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/consultations/:id/holds',
       { config: { access: { permission: 'evidence.hold' } }, schema: { params: idParams, body: holdBody } },
       async (request, reply) => {
-        await services.evidence.placeHold(contextOf(request), request.params.id, request.body);
+        await services.evidence.holds.placeHold(contextOf(request), request.params.id, request.body);
         return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
       },
     );
@@ -225,7 +225,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/holds/:id/release',
       { config: { access: { permission: 'evidence.hold' } }, schema: { params: idParams, body: releaseBody } },
       async (request, reply) => {
-        const hold = await services.evidence.releaseHold(contextOf(request), request.params.id, request.body.rationale ?? '');
+        const hold = await services.evidence.holds.releaseHold(contextOf(request), request.params.id, request.body.rationale ?? '');
         return redirectTo(reply, `/evidence/consultations/${hold.consultationId}`);
       },
     );
@@ -235,7 +235,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams, body: retentionBody } },
       async (request, reply) => {
         const form = request.body;
-        await services.evidence.setRetentionFacts(contextOf(request), request.params.id, {
+        await services.evidence.retention.setRetentionFacts(contextOf(request), request.params.id, {
           evidential: form.evidential !== 'no',
           mopiGroup: (form.mopiGroup || undefined) as MopiGroup | undefined,
           caseStatus: parseCaseStatus(form),
@@ -253,7 +253,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
         if (unanswered.length > 0)
           throw new ValidationError('Answer every NRAC question', Object.fromEntries(unanswered.map((q) => [q.id, 'Answer yes or no'])));
         const answers = Object.fromEntries(NRAC_QUESTIONS.map((q) => [q.id, request.body[q.id] === 'yes'])) as NracAnswers;
-        await services.evidence.recordReview(contextOf(request), request.params.id, answers, request.body.rationale ?? '');
+        await services.evidence.retention.recordReview(contextOf(request), request.params.id, answers, request.body.rationale ?? '');
         return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
       },
     );
@@ -298,7 +298,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/disposals',
       { config: { access: { permission: 'evidence.retention' } }, schema: { body: disposalBody } },
       async (request, reply) => {
-        const outcome = await services.evidence.dispose(contextOf(request), { dryRun: request.body.mode === 'dry_run' });
+        const outcome = await services.evidence.disposal.dispose(contextOf(request), { dryRun: request.body.mode === 'dry_run' });
         return redirectTo(reply, `/evidence/disposals/${outcome.disposalId}`);
       },
     );
@@ -307,7 +307,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/disposals/:id',
       { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams } },
       async (request, reply) => {
-        const disposal = await services.evidence.certificate(request.params.id);
+        const disposal = await services.evidence.disposal.certificate(request.params.id);
         return reply.view('evidence/disposal.njk', { pageTitle: disposal.dryRun ? 'Disposal dry run' : 'Disposal certificate', disposal });
       },
     );
@@ -316,7 +316,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/disposals/:id/certificate',
       { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams } },
       async (request, reply) => {
-        const disposal = await services.evidence.certificate(request.params.id);
+        const disposal = await services.evidence.disposal.certificate(request.params.id);
         reply
           .header('content-disposition', `attachment; filename="disposal-certificate-${disposal.id}.json"`)
           .header('x-content-sha256', disposal.certificateSha256);
@@ -328,7 +328,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/integrity-check',
       { config: { access: { permission: 'evidence.retention' } }, schema: { body: { type: 'object', properties: { ...csrf } } } },
       async (_request, reply) => {
-        await services.evidence.checkIntegrity();
+        await services.evidence.disposal.checkIntegrity();
         return redirectTo(reply, '/evidence');
       },
     );

@@ -38,7 +38,7 @@ export class OutcomesService {
     const parsed = parseDayRange(input, londonDay(this.now()));
     if (!parsed.ok) throw new ValidationError(Object.values(parsed.errors).join('. '), parsed.errors);
     const { range } = parsed;
-    const facts = await this.data.repos.outcomes.consultationFacts(range.start, range.end);
+    const facts = await this.data.repos.outcomesQueries.consultationFacts(range.start, range.end);
     const total = computeOutcomeMeasures(facts);
     const days = measuresByDay(range, facts);
     return { range, total, days, charts: charts(total, days) };

@@ -24,12 +24,12 @@ export class SupervisionBoardService {
     const at = this.deps.now();
     const repos = this.deps.data.repos;
     const [onCall, queue, officers, safetyAlerts, quickExits, observations, { settings }] = await Promise.all([
-      repos.supervision.listOnCall(),
+      repos.supervisionQueries.listOnCall(),
       repos.consultations.listQueue(),
-      repos.supervision.listOfficers(),
-      repos.supervision.listOpenSafetyAlerts(),
-      repos.supervision.listQuickExitsSince(new Date(at.getTime() - QUICK_EXIT_WINDOW_MINUTES * 60_000)),
-      repos.supervision.listOpenObservations(),
+      repos.supervisionQueries.listOfficers(),
+      repos.supervisionQueries.listOpenSafetyAlerts(),
+      repos.supervisionQueries.listQuickExitsSince(new Date(at.getTime() - QUICK_EXIT_WINDOW_MINUTES * 60_000)),
+      repos.supervisionQueries.listOpenObservations(),
       this.deps.triage.currentSettings(),
     ]);
     const alertAfter = settings.queueAlertSeconds;

@@ -34,7 +34,7 @@ export class QualityReviewService {
   async sampleEnded(tx: Repositories, context: RequestContext, consultation: ConsultationRow, at: Date): Promise<void> {
     if (!consultation.officerId) return;
     const picked = SAMPLED_ENDINGS.includes(consultation.state) && pickedByRandomSample(this.deps.samplePercent, this.deps.random);
-    const highRisk = isHighRiskGrade(await tx.supervision.latestRiskGrade(consultation.id));
+    const highRisk = isHighRiskGrade(await tx.supervisionQueries.latestRiskGrade(consultation.id));
     const reason = sampleReason(picked, highRisk);
     if (reason) await this.queue(tx, context, consultation, reason, at);
   }
@@ -47,7 +47,7 @@ export class QualityReviewService {
     const consultation = await tx.consultations.findById(consultationId);
     // Not ended yet: the ending samples it, and will see the High grade then.
     if (!consultation || !TERMINAL_STATES.includes(consultation.state as ConsultationState) || !consultation.officerId) return;
-    if (!isHighRiskGrade(await tx.supervision.latestRiskGrade(consultationId))) return;
+    if (!isHighRiskGrade(await tx.supervisionQueries.latestRiskGrade(consultationId))) return;
     const existing = await tx.supervision.findReviewByConsultation(consultationId);
     if (!existing) return this.queue(tx, context, consultation, 'high_risk', at);
     const reason = withHighRisk(existing.sampledBecause);
@@ -76,7 +76,7 @@ export class QualityReviewService {
   }
 
   list() {
-    return this.deps.data.repos.supervision.listReviews();
+    return this.deps.data.repos.supervisionQueries.listReviews();
   }
 
   /** The review page: the consultation's summary and investigation record, read with the review as the logged reason (DP-01). */
@@ -86,8 +86,8 @@ export class QualityReviewService {
       if (!review) throw new NotFoundError('No quality review with that id');
       this.assertMayReview(context, review, 'quality_review.open');
       const [consultation, record, evidence] = await Promise.all([
-        tx.supervision.consultationSummary(review.consultationId),
-        tx.supervision.investigationRecord(review.consultationId),
+        tx.supervisionQueries.consultationSummary(review.consultationId),
+        tx.supervisionQueries.investigationRecord(review.consultationId),
         tx.evidence.listByConsultation(review.consultationId),
       ]);
       await this.deps.audit.record(tx.audit, context, {
@@ -149,7 +149,7 @@ export class QualityReviewService {
     if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to see your feedback');
     const officerId = context.actor.userId;
     return this.deps.data.transaction(async (tx) => {
-      const reviews = await tx.supervision.listFeedbackFor(officerId);
+      const reviews = await tx.supervisionQueries.listFeedbackFor(officerId);
       const seen = await tx.supervision.markFeedbackSeen(
         reviews.filter((r) => !r.feedbackSeenAt).map((r) => r.id),
         this.deps.now(),

@@ -34,7 +34,7 @@ export function supervisorRoutes(services: Services): FastifyPluginAsync {
       '/supervisor/calls/:id/observe',
       { config: { access: { permission: 'call.observe' } }, schema: { params: idParams } },
       async (request, reply) => {
-        const call = await services.calls.requireCall(request.params.id);
+        const call = await services.calls.lifecycle.requireCall(request.params.id);
         const consultation = await services.consultations.summary(call.consultationId);
         return reply.view('supervisor/observe-start.njk', { pageTitle: `Observe ${consultation.reference}`, call, consultation });
       },
@@ -49,7 +49,7 @@ export function supervisorRoutes(services: Services): FastifyPluginAsync {
           return reply.redirect(`/supervisor/calls/${request.params.id}/observer`, 303);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
-          const call = await services.calls.requireCall(request.params.id);
+          const call = await services.calls.lifecycle.requireCall(request.params.id);
           const consultation = await services.consultations.summary(call.consultationId);
           return reply.code(400).view('supervisor/observe-start.njk', {
             pageTitle: `Observe ${consultation.reference}`,
@@ -67,7 +67,7 @@ export function supervisorRoutes(services: Services): FastifyPluginAsync {
       { config: { access: { permission: 'call.observe' } }, schema: { params: idParams } },
       async (request, reply) => {
         const { observation } = await services.observations.requireOpen(contextOf(request), request.params.id);
-        const call = await services.calls.requireCall(request.params.id);
+        const call = await services.calls.lifecycle.requireCall(request.params.id);
         const consultation = await services.consultations.summary(call.consultationId);
         return reply.view('supervisor/observer.njk', { pageTitle: `Observing ${consultation.reference}`, call, consultation, observation });
       },

@@ -4,7 +4,8 @@ import type { Config } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
 import { CALL_COOKIE } from '../../platform/http/request-guard.js';
 import { isAutomatedLinkFetch } from '../../domain/link-previewers.js';
-import { consentWording, LINK_REFUSALS, LinkRefusedError } from '../video/call.service.js';
+import { consentWording } from '../video/call-consent.service.js';
+import { LINK_REFUSALS, LinkRefusedError } from '../video/call-links.service.js';
 import { cameraSupportAdvice } from './in-app-browser.js';
 
 const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 200 } } } as const;
@@ -35,7 +36,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
     /** Swaps the link's token for the call session cookie (once), or shows why the link does not work. */
     const openLink = async (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {
       try {
-        const { sessionSecret } = await services.calls.redeemLink(request.params.token, request.ip, request.id);
+        const { sessionSecret } = await services.calls.links.redeemLink(request.params.token, request.ip, request.id);
         // No Max-Age: gone when the browser closes; the server ends it when the call ends.
         reply.setCookie(CALL_COOKIE, sessionSecret, { path: '/v/', httpOnly: true, sameSite: 'lax', secure });
         return reply.redirect('/v/call', 303);
@@ -85,7 +86,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
       async (request, reply) => {
         const session = request.linkSession!;
         try {
-          await services.calls.giveConsent(services.calls.linkContext(session, request.id, request.ip), session, {
+          await services.calls.consent.giveConsent(services.calls.links.linkContext(session, request.id, request.ip), session, {
             video: request.body.video === 'yes',
             recording: request.body.recording === 'yes',
           });
@@ -107,8 +108,8 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
           const session = request.linkSession!;
           if (!request.headers['content-type']?.startsWith('application/octet-stream'))
             return reply.code(415).send({ error: 'Send the file as application/octet-stream' });
-          const saved = await services.calls.saveUpload(
-            services.calls.linkContext(session, request.id, request.ip),
+          const saved = await services.calls.uploads.saveUpload(
+            services.calls.links.linkContext(session, request.id, request.ip),
             session,
             request.body as AsyncIterable<Buffer>,
           );
@@ -120,14 +121,14 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
 
     app.get('/v/socket', { websocket: true, config: { access: 'call_link' } }, (socket, request) => {
       const session = request.linkSession!;
-      services.callRooms.attach(socket, session.participant, services.calls.linkContext(session, request.id, request.ip));
+      services.callRooms.attach(socket, session.participant, services.calls.links.linkContext(session, request.id, request.ip));
     });
 
     // Sent by "Exit this page" as a beacon, so the officer is alerted even if the socket is already gone. It works
     // before consent too (the person's safety first): then it records only the exit, marked beforeConsent.
     app.post('/v/quick-exit', { config: { access: 'call_link_before_consent' } }, async (request, reply) => {
       const session = request.linkSession!;
-      await services.callRooms.quickExit(services.calls.linkContext(session, request.id, request.ip), session.participant);
+      await services.callRooms.quickExit(services.calls.links.linkContext(session, request.id, request.ip), session.participant);
       reply.clearCookie(CALL_COOKIE, { path: '/v/' });
       return reply.code(204).send();
     });

@@ -7,6 +7,9 @@ import type { LiveHub } from '../../platform/live/live-hub.js';
 import type { LiveEvent } from '../../platform/live/live.repository.js';
 import { CONSENT_REQUIRED } from '../../domain/call-consent.js';
 import { ConsentRequiredError, type CallService } from './call.service.js';
+import type { CallChatService } from './call-chat.service.js';
+import type { CallRecordService } from './call-record.service.js';
+import type { CallRecordingsService } from './call-recordings.service.js';
 import type { ParticipantRow } from './calls.repository.js';
 import { parseClientMessage } from './signalling.js';
 import type { ServerMessage } from './signalling-messages.js';
@@ -35,6 +38,14 @@ export interface ObserverLink {
   end(how: 'left' | 'connection_closed' | 'call_ended'): Promise<void>;
 }
 
+/** The call services the live rooms write the record through. */
+export interface CallRoomServices {
+  lifecycle: CallService;
+  chat: Pick<CallChatService, 'postChat'>;
+  recordings: Pick<CallRecordingsService, 'recordingStarted' | 'recordingFinished'>;
+  record: Pick<CallRecordService, 'callView'>;
+}
+
 interface ActiveCall {
   callId: string;
   room: MediaRoom;
@@ -50,7 +61,7 @@ interface ActiveCall {
 
 /**
  * The live side of calls on this node: each call's media room and the participants' signalling sockets.
- * The record (events, recordings, chat) is written through CallService; this class only routes messages,
+ * The record (events, recordings, chat) is written through the call services; this class only routes messages,
  * times reconnects and tells everyone what changed.
  */
 export class CallRooms {
@@ -59,7 +70,7 @@ export class CallRooms {
   private readonly unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly service: CallService,
+    private readonly service: CallRoomServices,
     private readonly engine: MediaEngine,
     private readonly config: CallConfig,
     private readonly log: Logger,
@@ -112,13 +123,13 @@ export class CallRooms {
       member.socket.close(1000, 'left');
       return;
     }
-    await this.service.participantLeft(context, participant, 'quick_exit');
+    await this.service.lifecycle.participantLeft(context, participant, 'quick_exit');
     if (active) this.alert(active, { type: 'alert', kind: 'quick_exit', role: participant.role });
   }
 
   async endCall(context: RequestContext, callId: string, reason: string): Promise<void> {
     // Only the consultation's officer ends a call; refused before the media is touched (SEC-11).
-    if (context.actor.type === 'user') await this.service.assertMayConduct(context, callId, 'call.end');
+    if (context.actor.type === 'user') await this.service.lifecycle.assertMayConduct(context, callId, 'call.end');
     const active = this.calls.get(callId);
     if (active) {
       if (active.ending) return;
@@ -130,7 +141,7 @@ export class CallRooms {
       for (const member of active.members.values())
         await member.observer?.end('call_ended').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an observation'));
     }
-    const ended = await this.service.endCall(context, callId, reason);
+    const ended = await this.service.lifecycle.endCall(context, callId, reason);
     if (active) {
       for (const member of active.members.values()) {
         this.send(member, { type: 'ended', reason });
@@ -148,7 +159,7 @@ export class CallRooms {
     for (const active of [...this.calls.values()]) {
       active.ending = true;
       await active.room.close();
-      await this.service
+      await this.service.lifecycle
         .endCall(systemContext('shutdown', 'shutdown'), active.callId, 'The server was stopped during the call', 'interrupted')
         .catch(() => false);
       for (const member of active.members.values()) await member.observer?.end('call_ended').catch(() => undefined);
@@ -186,11 +197,11 @@ export class CallRooms {
       peerState: (participantId, state) => this.onPeerState(active, participantId, state),
       firstMedia: (participantId, kind) => this.onFirstMedia(active, participantId, kind),
       recordingPath: async (start) => {
-        const file = await this.service.recordingStarted(callId, start.participantId, start);
+        const file = await this.service.recordings.recordingStarted(callId, start.participantId, start);
         active.recordingFiles.set(start.participantId, file);
         return file;
       },
-      recordingFinished: (result) => this.service.recordingFinished(result, result.path),
+      recordingFinished: (result) => this.service.recordings.recordingFinished(result, result.path),
     });
     this.calls.set(callId, active);
     return active;
@@ -211,7 +222,7 @@ export class CallRooms {
       switch (message.type) {
         case 'join': {
           // The join is on record before the offer goes out, so no media (and no "connected") can come before "victim joined".
-          await this.service.participantJoined(member.context, member.participant);
+          await this.service.lifecycle.participantJoined(member.context, member.participant);
           const offer = await active.room.join(member.participant.id, member.participant.role as MediaRole);
           member.joined = true;
           this.clearGrace(active, member.participant.id);
@@ -231,7 +242,7 @@ export class CallRooms {
           break;
         case 'chat': {
           if (member.observer) return this.send(member, { type: 'error', message: 'An observer cannot send messages in the call' });
-          const saved = await this.service.postChat(member.context, member.participant, message.text);
+          const saved = await this.service.chat.postChat(member.context, member.participant, message.text);
           for (const other of active.members.values())
             this.send(other, { type: 'chat', id: saved.id, role: saved.role, text: saved.text, at: saved.at.toISOString() });
           break;
@@ -269,7 +280,7 @@ export class CallRooms {
     active.members.delete(member.participant.id);
     active.presence.set(member.participant.id, { role: member.participant.role, state: 'left' });
     await active.room.leave(member.participant.id);
-    await this.service.participantLeft(member.context, member.participant, member.observer ? 'left' : reason);
+    await this.service.lifecycle.participantLeft(member.context, member.participant, member.observer ? 'left' : reason);
     await member.observer?.end('left');
     if (reason === 'quick_exit' && !member.observer) this.alert(active, { type: 'alert', kind: 'quick_exit', role: member.participant.role });
     await this.broadcastState(active.callId);
@@ -283,7 +294,7 @@ export class CallRooms {
     if (member.observer) return this.observerGone(active, member);
     if (!member.joined) return;
     active.presence.set(member.participant.id, { role: member.participant.role, state: 'reconnecting' });
-    await this.service.participantLeft(member.context, member.participant, 'connection_lost').catch(() => undefined);
+    await this.service.lifecycle.participantLeft(member.context, member.participant, 'connection_lost').catch(() => undefined);
     this.alert(active, { type: 'alert', kind: 'dropped', role: member.participant.role });
     await this.broadcastState(active.callId);
     // They may rejoin with their still-valid call session; after the grace period they are treated as gone.
@@ -300,7 +311,7 @@ export class CallRooms {
   /** An observer's page went away: no grace period and no alert; the observation ends. */
   private async observerGone(active: ActiveCall, member: Member): Promise<void> {
     active.presence.set(member.participant.id, { role: member.participant.role, state: 'left' });
-    if (member.joined) await this.service.participantLeft(member.context, member.participant, 'left').catch(() => undefined);
+    if (member.joined) await this.service.lifecycle.participantLeft(member.context, member.participant, 'left').catch(() => undefined);
     await member.observer?.end('connection_closed').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an observation'));
     await this.broadcastState(active.callId);
     this.endIfEmpty(active);
@@ -333,7 +344,7 @@ export class CallRooms {
     const roleHasMedia = (role: string) =>
       [...active.members.values()].some((m) => m.participant.role === role && [...active.firstMedia].some((key) => key.startsWith(`${m.participant.id}:`)));
     if (roleHasMedia('officer') && roleHasMedia('victim')) {
-      void this.service.markConnected(active.callId).catch((error: unknown) => this.log.warn({ err: error }, 'could not mark the call connected'));
+      void this.service.lifecycle.markConnected(active.callId).catch((error: unknown) => this.log.warn({ err: error }, 'could not mark the call connected'));
     }
   }
 
@@ -345,7 +356,7 @@ export class CallRooms {
   private async followRecord(callId: string): Promise<void> {
     const active = this.calls.get(callId);
     if (!active || active.ending) return;
-    const record = await this.service.liveOfficer(callId).catch(() => undefined);
+    const record = await this.service.lifecycle.liveOfficer(callId).catch(() => undefined);
     if (record && !record.open) return this.closeEndedElsewhere(active);
     if (record) {
       for (const member of [...active.members.values()]) {
@@ -377,7 +388,7 @@ export class CallRooms {
   private async broadcastState(callId: string): Promise<void> {
     const active = this.calls.get(callId);
     if (!active) return;
-    const view = await this.service.callView(callId).catch(() => undefined);
+    const view = await this.service.record.callView(callId).catch(() => undefined);
     if (!view) return;
     const now = Date.now();
     const people = [...active.presence.entries()].map(([participantId, p]) => ({ participantId, role: p.role, state: p.state }));

@@ -41,9 +41,9 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       '/consultations/:id/call',
       { config: { access: { permission: 'call.conduct' } }, schema: { params: consultationParams } },
       async (request, reply) => {
-        const call = await services.calls.openCall(contextOf(request), request.params.id);
+        const call = await services.calls.lifecycle.openCall(contextOf(request), request.params.id);
         const consultation = await services.consultations.summary(request.params.id);
-        const view = await services.calls.callView(call.id);
+        const view = await services.calls.record.callView(call.id);
         const riskPanel = await services.riskAssessments.panel(contextOf(request), consultation.id);
         return reply.view('video/officer-call.njk', { pageTitle: `Video call ${consultation.reference}`, consultation, ...view, riskPanel });
       },
@@ -55,7 +55,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       '/calls/:id',
       { config: { access: { permission: 'investigation.view' } }, schema: { params: callParams } },
       async (request, reply) => {
-        const record = await services.calls.callRecord(contextOf(request), request.params.id);
+        const record = await services.calls.record.callRecord(contextOf(request), request.params.id);
         if (wantsJson(request)) return record;
         return reply.view('video/call-record.njk', { pageTitle: `Call record ${record.consultation.reference}`, ...record });
       },
@@ -67,9 +67,9 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const context = contextOf(request);
         try {
-          const text = await services.calls.openNotesAndChat(context, request.params.id, request.body.justification);
+          const text = await services.calls.record.openNotesAndChat(context, request.params.id, request.body.justification);
           if (wantsJson(request)) return text;
-          const record = await services.calls.callRecord(context, request.params.id);
+          const record = await services.calls.record.callRecord(context, request.params.id);
           return reply.view('video/call-record.njk', {
             pageTitle: `Call record ${record.consultation.reference}`,
             ...record,
@@ -78,7 +78,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
           });
         } catch (error) {
           if (wantsJson(request) || !(error instanceof ValidationError)) throw error;
-          const record = await services.calls.callRecord(context, request.params.id);
+          const record = await services.calls.record.callRecord(context, request.params.id);
           return reply.code(400).view('video/call-record.njk', {
             pageTitle: `Call record ${record.consultation.reference}`,
             ...record,
@@ -99,7 +99,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
           if (!parsed.ok) throw new ValidationError(parsed.problem, { phone: parsed.problem });
           phone = parsed.e164;
         }
-        const { invite } = await services.calls.sendInvite(contextOf(request), request.params.id, {
+        const { invite } = await services.calls.links.sendInvite(contextOf(request), request.params.id, {
           role: request.body.role,
           phone,
           label: request.body.label,
@@ -112,7 +112,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       '/calls/:id/invites/revoke',
       { config: { access: { permission: 'call.conduct' } }, schema: { params: callParams, body: revokeBody } },
       async (request) => {
-        await services.calls.revokeInvites(contextOf(request), request.params.id, request.body.role);
+        await services.calls.links.revokeInvites(contextOf(request), request.params.id, request.body.role);
         return { revoked: true };
       },
     );
@@ -121,7 +121,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       '/calls/:id/notes',
       { config: { access: { permission: 'call.conduct' } }, schema: { params: callParams, body: notesBody } },
       async (request) => {
-        await services.calls.saveNotes(contextOf(request), request.params.id, request.body.notes);
+        await services.calls.chat.saveNotes(contextOf(request), request.params.id, request.body.notes);
         return { saved: true };
       },
     );
@@ -131,7 +131,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       { config: { access: { permission: 'call.conduct' } }, bodyLimit: 12 * 1024 * 1024, schema: { params: callParams, body: snapshotBody } },
       async (request, reply) => {
         const image = Buffer.from(request.body.image.slice(request.body.image.indexOf(',') + 1), 'base64');
-        const snapshot = await services.calls.saveSnapshot(contextOf(request), request.params.id, image);
+        const snapshot = await services.calls.snapshots.saveSnapshot(contextOf(request), request.params.id, image);
         return reply.code(201).send({
           snapshot: { id: snapshot.id, sha256: snapshot.sha256, sizeBytes: snapshot.sizeBytes, mediaType: snapshot.mediaType, takenAt: snapshot.takenAt },
         });
@@ -154,7 +154,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       async (socket, request) => {
         const context = contextOf(request);
         try {
-          const participant = await services.calls.staffParticipant(context, request.params.id, 'officer');
+          const participant = await services.calls.lifecycle.staffParticipant(context, request.params.id, 'officer');
           services.callRooms.attach(socket, participant, context);
         } catch (error) {
           if (error instanceof AccessRefusedError) await services.accessRefusals.record(context, error);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { imageType } from './call.service.js';
+import { imageType } from './call-snapshots.service.js';
 import { hashToken, isWellFormedToken, newSecretToken } from './call-tokens.js';
 import { rembFields } from './media/werift-room.js';
 import { parseClientMessage } from './signalling.js';

@@ -22,7 +22,7 @@ import type { AuditTrail } from '../../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type AppError } from '../../../platform/errors.js';
 import type { ConsultationRow } from '../../consultations/consultation.service.js';
-import type { EvidenceService } from '../../evidence/evidence.service.js';
+import type { EvidenceRegistrationService } from '../../evidence/evidence-registration.service.js';
 import { renderRiskAssessment } from './risk-assessment-document.js';
 import type { RiskAssessmentRow } from './risk-assessment.repository.js';
 import { requireInvestigationReader } from '../enquiry/enquiry.service.js';
@@ -30,7 +30,7 @@ import { requireInvestigationReader } from '../enquiry/enquiry.service.js';
 export interface RiskAssessmentDeps {
   data: DataAccess;
   audit: AuditTrail;
-  evidence: EvidenceService;
+  evidence: Pick<EvidenceRegistrationService, 'registerForm'>;
   /** config.investigation: the local bands and the escalation threshold (DASH-03 c, DASH-05). */
   settings: ScoringSettings;
   now: () => Date;

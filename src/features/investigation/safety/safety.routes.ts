@@ -12,7 +12,7 @@ export function safetyRoutes(services: Services): FastifyPluginAsync {
     // Sent by the victim's page with fetch keepalive (or a beacon), so it arrives even if the page is leaving.
     app.post('/v/call/not-safe', { config: { access: 'call_link' }, schema: { body: csrfOnly } }, async (request, reply) => {
       const session = request.linkSession!;
-      await services.safetyAlerts.raise(services.calls.linkContext(session, request.id, request.ip), session);
+      await services.safetyAlerts.raise(services.calls.links.linkContext(session, request.id, request.ip), session);
       // Calm words only: someone else may be looking at the screen.
       if (wantsJson(request)) return reply.code(201).send({ message: 'Sent.' });
       return reply.redirect('/v/call', 303);

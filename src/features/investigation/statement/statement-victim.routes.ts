@@ -37,7 +37,7 @@ export function statementVictimRoutes(services: Services): FastifyPluginAsync {
       { config: { access: 'call_link' }, schema: { body: correctionBody } },
       async (request, reply) => {
         const session = request.linkSession!;
-        const result = await services.victimStatements.requestCorrection(services.calls.linkContext(session, request.id, request.ip), session, {
+        const result = await services.victimStatements.requestCorrection(services.calls.links.linkContext(session, request.id, request.ip), session, {
           revision: Number(request.body.revision),
           sha256: request.body.sha256,
           correction: request.body.correction,
@@ -51,7 +51,7 @@ export function statementVictimRoutes(services: Services): FastifyPluginAsync {
       { config: { access: 'call_link' }, schema: { body: confirmBody } },
       async (request, reply) => {
         const session = request.linkSession!;
-        const result = await services.victimStatements.confirm(services.calls.linkContext(session, request.id, request.ip), session, {
+        const result = await services.victimStatements.confirm(services.calls.links.linkContext(session, request.id, request.ip), session, {
           revision: Number(request.body.revision),
           sha256: request.body.sha256,
           signatureName: request.body.signatureName,

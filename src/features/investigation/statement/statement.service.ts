@@ -10,7 +10,7 @@ import {
 } from '../../../domain/victim-statement.js';
 import type { RequestContext } from '../../../platform/context.js';
 import { AppError, ConflictError, ForbiddenError, ValidationError } from '../../../platform/errors.js';
-import type { EvidenceService } from '../../evidence/evidence.service.js';
+import type { EvidenceRegistrationService } from '../../evidence/evidence-registration.service.js';
 import { ConsentRequiredError, type LinkSession } from '../../video/call.service.js';
 import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from '../enquiry/enquiry.service.js';
 import type { StatementCorrection, VictimStatementRow } from './statement.repository.js';
@@ -64,7 +64,7 @@ function refuseUnless(check: StatementCheck): void {
  * and the time are kept, and the text becomes an evidence item in the same transaction (EVD-01, EVD-02).
  */
 export class VictimStatementService {
-  constructor(private readonly deps: InvestigationDeps & { evidence: Pick<EvidenceService, 'registerStatement'> }) {}
+  constructor(private readonly deps: InvestigationDeps & { evidence: Pick<EvidenceRegistrationService, 'registerStatement'> }) {}
 
   async officerView(context: RequestContext, consultationId: string): Promise<StatementView> {
     await requireAssignedOfficer(this.deps.data.repos, context, consultationId, 'statement.view');

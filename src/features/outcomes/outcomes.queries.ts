@@ -17,8 +17,9 @@ const hasOutcome = (kind: OutcomeKind) =>
 /**
  * Reads, for each consultation triaged in a time range, the facts the outcome measures are computed from
  * (src/domain/outcome-measures.ts). Everything comes from the stored timestamps and events; nothing is cached.
+ * A read model across features (incidents, consultations, triage, calls, investigation): read-only.
  */
-export class OutcomesRepository {
+export class OutcomesQueries {
   constructor(private readonly db: Executor) {}
 
   async consultationFacts(start: Date, end: Date): Promise<ConsultationFacts[]> {

@@ -1,0 +1,168 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RequestContext } from '../../platform/context.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import type { EvidenceItemRow } from './evidence.repository.js';
+import { requireReason, type EvidenceDeps } from './evidence-shared.js';
+
+const GRANT_MINUTES = 30;
+
+/**
+ * Access to evidence: finding items, and opening, playing and downloading them, each justified and logged as
+ * continuity (DP-01, EVD-03); playback needs the short-lived grant a justified opening hands out (ADR 0008).
+ */
+export class EvidenceAccessService {
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'mediaRoot' | 'grantKeys' | 'now'>) {}
+
+  private get data() {
+    return this.deps.data;
+  }
+
+  async list(context: RequestContext, includeRestricted: boolean) {
+    return this.data.repos.evidence.search({ includeRestricted, limit: 200 });
+  }
+
+  /** What may be shown before a justified opening: enough to choose the item, no content. */
+  async itemHeader(id: string) {
+    const item = await this.data.repos.evidence.findItem(id);
+    if (!item) throw new NotFoundError('There is no evidence item with that id');
+    const consultation = (await this.data.repos.consultations.findById(item.consultationId))!;
+    return { item, consultation };
+  }
+
+  /**
+   * Opens an item: logged with the justification (DP-01) as a continuity entry, and returns the item's page
+   * data with a playback grant for this user valid for a short while.
+   */
+  async open(context: RequestContext, id: string, justification: string) {
+    const reason = requireReason(justification, 'justification', 'a reason for opening this item');
+    return this.data.transaction(async (tx) => {
+      const item = await tx.evidence.findItem(id);
+      if (!item) throw new NotFoundError('There is no evidence item with that id');
+      if (item.restrictedAt) throw new ForbiddenError('This item is restricted (DPA 2018 s.47): it cannot be opened until the restriction is lifted');
+      if (item.state !== 'present') throw new ConflictError('This item has been disposed of; its disposal certificate is kept');
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'evidence.viewed',
+        subject: `evidence:${item.id}`,
+        justification: reason,
+        details: { kind: item.kind },
+      });
+      return { item, grant: this.grant(context, item.id) };
+    });
+  }
+
+  /**
+   * Opens every recording of a consultation together, to play in sync: each is a logged, justified view (DP-01),
+   * with its offset from the earliest start so the player can place it on one clock.
+   */
+  async openRecordings(context: RequestContext, consultationId: string, justification: string) {
+    const reason = requireReason(justification, 'justification', 'a reason for playing the call');
+    return this.data.transaction(async (tx) => {
+      const consultation = await tx.consultations.findById(consultationId);
+      if (!consultation) throw new NotFoundError('No consultation with that id');
+      const recordings = (await tx.evidence.listByConsultation(consultationId)).filter(
+        (i) => i.kind === 'recording' && i.state === 'present' && !i.restrictedAt,
+      );
+      if (recordings.length === 0) throw new ConflictError('This consultation has no recordings that can be played');
+      const starts = await Promise.all(
+        recordings.map(async (item) => (await tx.recordings.findById(item.sourceId.replace(/^recording:/, '')))?.firstPacketAt ?? item.capturedAt),
+      );
+      const earliest = Math.min(...starts.map((d) => d.getTime()));
+      const tracks = [];
+      for (const [index, item] of recordings.entries()) {
+        await this.deps.audit.record(tx.audit, context, {
+          what: 'evidence.viewed',
+          subject: `evidence:${item.id}`,
+          justification: reason,
+          details: { kind: item.kind, playedWith: recordings.length - 1 },
+        });
+        tracks.push({ item, offsetMs: starts[index]!.getTime() - earliest, grant: encodeURIComponent(this.grant(context, item.id)) });
+      }
+      return { consultation, tracks };
+    });
+  }
+
+  /** The consultation's record for the item page: holds, retention facts, reviews and the item's continuity. */
+  async itemRecord(id: string) {
+    const { item, consultation } = await this.itemHeader(id);
+    const repos = this.data.repos;
+    const [holds, retention, reviews, continuity, siblings] = await Promise.all([
+      repos.evidence.listHolds(item.consultationId),
+      repos.evidence.findRetention(item.consultationId),
+      repos.evidence.listReviews(item.consultationId),
+      repos.audit.listForSubjects([`evidence:${item.id}`, `consultation:${item.consultationId}`], 'evidence.'),
+      repos.evidence.listByConsultation(item.consultationId),
+    ]);
+    return { item, consultation, holds, retention, reviews, continuity, siblings };
+  }
+
+  /** A consultation's evidence for the records staff: items, holds, retention facts and reviews. */
+  async consultationRecord(consultationId: string) {
+    const repos = this.data.repos;
+    const consultation = await repos.consultations.findById(consultationId);
+    if (!consultation) throw new NotFoundError('No consultation with that id');
+    const [items, holds, retention, reviews] = await Promise.all([
+      repos.evidence.listByConsultation(consultationId),
+      repos.evidence.listHolds(consultationId),
+      repos.evidence.findRetention(consultationId),
+      repos.evidence.listReviews(consultationId),
+    ]);
+    return { consultation, items, holds, retention, reviews };
+  }
+
+  private grant(context: RequestContext, itemId: string): string {
+    const expires = this.deps.now().getTime() + GRANT_MINUTES * 60_000;
+    const who = context.actor.type === 'user' ? context.actor.userId : 'none';
+    const payload = `${itemId}.${who}.${expires}`;
+    return `${expires}.${createHmac('sha256', this.deps.grantKeys[0]).update(payload).digest('base64url')}`;
+  }
+
+  /** The master's path for playback (HTTP ranges), if the grant from a justified opening is this user's and current. */
+  async playbackFile(context: RequestContext, id: string, grant: string): Promise<{ file: string; item: EvidenceItemRow }> {
+    const [expiresText, signature] = grant.split('.');
+    const expires = Number(expiresText);
+    const who = context.actor.type === 'user' ? context.actor.userId : 'none';
+    const given = Buffer.from(signature ?? '', 'base64url');
+    const signedByUs = this.deps.grantKeys.some((key) => {
+      const expected = createHmac('sha256', key).update(`${id}.${who}.${expires}`).digest();
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!Number.isFinite(expires) || !signedByUs) throw new ForbiddenError('Open the item with a reason before playing it');
+    if (expires < this.deps.now().getTime()) throw new ForbiddenError('Your viewing of this item has timed out: open it again with a reason');
+    const item = await this.data.repos.evidence.findItem(id);
+    if (!item || item.state !== 'present') throw new NotFoundError('There is no evidence item with that id');
+    if (item.restrictedAt) throw new ForbiddenError('This item is restricted (DPA 2018 s.47)');
+    const file = path.join(this.deps.mediaRoot, item.fileKey);
+    await fs.promises.access(file).catch(() => {
+      throw new ConflictError('The master file is missing: tell the evidence manager (the integrity check reports it)');
+    });
+    return { file, item };
+  }
+
+  /** A download is a disclosure: logged with the justification and the recipient before a byte leaves (DP-01, EVD-03). */
+  async download(context: RequestContext, id: string, input: { justification?: string; recipient?: string }) {
+    const reason = requireReason(input.justification, 'justification', 'a reason for the download');
+    const recipient = (input.recipient ?? '').trim();
+    if (recipient.length < 3 || recipient.length > 300)
+      throw new ValidationError('Say who will receive the copy', { recipient: 'Say who will receive the copy (for example “CPS Kent, reviewing lawyer”)' });
+    return this.data.transaction(async (tx) => {
+      const item = await tx.evidence.findItem(id);
+      if (!item) throw new NotFoundError('There is no evidence item with that id');
+      if (item.restrictedAt) throw new ForbiddenError('This item is restricted (DPA 2018 s.47): it cannot be disclosed until the restriction is lifted');
+      if (item.state !== 'present') throw new ConflictError('This item has been disposed of');
+      const file = path.join(this.deps.mediaRoot, item.fileKey);
+      await fs.promises.access(file).catch(() => {
+        throw new ConflictError('The master file is missing: the integrity alert has been raised');
+      });
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'evidence.disclosed',
+        subject: `evidence:${item.id}`,
+        justification: reason,
+        recipient,
+        details: { kind: item.kind, sha256: item.sha256 },
+      });
+      return { item, file };
+    });
+  }
+}

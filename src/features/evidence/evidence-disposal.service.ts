@@ -1,0 +1,191 @@
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { systemContext, type RequestContext } from '../../platform/context.js';
+import { NotFoundError } from '../../platform/errors.js';
+import { sha256File } from '../../platform/media/sha256-file.js';
+import type { EvidenceDeps } from './evidence-shared.js';
+
+export interface DisposalOutcome {
+  disposalId: string;
+  dryRun: boolean;
+  items: DisposalCertificateItem[];
+  /** Items past their date that a hold kept (logged as refused). */
+  held: string[];
+}
+
+export interface DisposalCertificateItem {
+  id: string;
+  consultationId: string;
+  kind: string;
+  sha256: string;
+  sizeBytes: number;
+  capturedAt: string;
+  disposalEligibleAt: string;
+  basis: string;
+}
+
+/**
+ * Disposal and integrity: the scheduled re-hash of every master (EVD-02), and the two-step disposal job with its
+ * certificate, so a crash never half-deletes (DP-03, X-03).
+ */
+export class EvidenceDisposalService {
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'mediaRoot' | 'log' | 'now' | 'onIntegrityFailure'>) {}
+
+  private get data() {
+    return this.deps.data;
+  }
+
+  /** The scheduled integrity check (EVD-02): re-hashes every master; a mismatch is reported, never re-hashed into the record. */
+  async checkIntegrity(): Promise<{ checked: number; failures: { id: string; problem: 'mismatch' | 'missing' }[] }> {
+    const context = systemContext('evidence-integrity', randomUUID());
+    const failures: { id: string; problem: 'mismatch' | 'missing' }[] = [];
+    let checked = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.data.repos.evidence.listPresentAfter(after, 100);
+      if (page.length === 0) break;
+      for (const item of page) {
+        after = item.id;
+        checked += 1;
+        const file = path.join(this.deps.mediaRoot, item.fileKey);
+        const actual = await sha256File(file).catch(() => undefined);
+        const status = !actual ? 'missing' : actual.sha256 === item.sha256 && actual.size === item.sizeBytes ? 'ok' : 'mismatch';
+        const now = this.deps.now();
+        await this.data.transaction(async (tx) => {
+          await tx.evidence.setIntegrity(item.id, status, now);
+          if (status !== 'ok')
+            await this.deps.audit.record(tx.audit, context, {
+              what: 'evidence.integrity_failed',
+              subject: `evidence:${item.id}`,
+              details: { problem: status, expectedSha256: item.sha256, actualSha256: actual?.sha256 ?? null },
+            });
+        });
+        if (status !== 'ok') {
+          failures.push({ id: item.id, problem: status });
+          this.deps.log.error({ evidenceId: item.id, problem: status }, 'evidence master failed its integrity check');
+          this.deps.onIntegrityFailure?.(item, status);
+        }
+      }
+    }
+    return { checked, failures };
+  }
+
+  integrityFailures() {
+    return this.data.repos.evidence.listIntegrityFailures();
+  }
+
+  /**
+   * The disposal job (DP-03, X-03). Each item is first marked `disposing` (with its audit entry), then its file
+   * is deleted, then it is marked `disposed`: a crash at any point is finished by `resumeDisposals` on start.
+   * A dry run lists what would go and changes nothing but its own certificate and log entry.
+   */
+  async dispose(context: RequestContext, options: { dryRun: boolean }): Promise<DisposalOutcome> {
+    const now = this.deps.now();
+    const candidates = await this.data.repos.evidence.listDisposalCandidates(now);
+    const disposalId = randomUUID();
+    const items: DisposalCertificateItem[] = [];
+    const held: string[] = [];
+    for (const candidate of candidates) {
+      const taken = await this.data.transaction(async (tx) => {
+        await tx.evidence.lockCase(candidate.consultationId);
+        const item = await tx.evidence.lockItem(candidate.id);
+        if (!item || item.state !== 'present' || item.restrictedAt || !item.disposalEligibleAt || item.disposalEligibleAt > now) return undefined;
+        const holds = (await tx.evidence.listHolds(item.consultationId)).filter((h) => !h.releasedAt);
+        if (holds.length > 0) {
+          await this.deps.audit.record(tx.audit, context, {
+            what: 'evidence.disposal_refused',
+            subject: `evidence:${item.id}`,
+            details: { reason: 'legal hold', holds: holds.map((h) => h.type) },
+          });
+          held.push(item.id);
+          return undefined;
+        }
+        const entry: DisposalCertificateItem = {
+          id: item.id,
+          consultationId: item.consultationId,
+          kind: item.kind,
+          sha256: item.sha256,
+          sizeBytes: item.sizeBytes,
+          capturedAt: item.capturedAt.toISOString(),
+          disposalEligibleAt: item.disposalEligibleAt.toISOString(),
+          basis: item.retentionBasis,
+        };
+        if (!options.dryRun) {
+          await tx.evidence.markDisposing(item.id, disposalId);
+          await this.deps.audit.record(tx.audit, context, {
+            what: 'evidence.disposing',
+            subject: `evidence:${item.id}`,
+            details: { disposalId, sha256: item.sha256, basis: item.retentionBasis },
+          });
+        }
+        return entry;
+      });
+      if (!taken) continue;
+      items.push(taken);
+      // A file that cannot be deleted now stays `disposing` and is finished on the next start; the run goes on.
+      if (!options.dryRun)
+        await this.finishRemoval(context, candidate.id).catch((error: unknown) =>
+          this.deps.log.error({ err: error, evidenceId: candidate.id }, 'an evidence file could not be deleted; it will be retried'),
+        );
+    }
+    const certificate = JSON.stringify({ disposalId, dryRun: options.dryRun, ranAt: now.toISOString(), items });
+    await this.data.transaction(async (tx) => {
+      await tx.evidence.createDisposal({
+        id: disposalId,
+        dryRun: options.dryRun,
+        ranAt: now,
+        ranBy: context.actor.type === 'user' ? `user:${context.actor.userId}` : `system:${context.actor.type === 'system' ? context.actor.name : 'cli'}`,
+        items,
+        certificate,
+        certificateSha256: createHash('sha256').update(certificate).digest('hex'),
+      });
+      await this.deps.audit.record(tx.audit, context, {
+        what: options.dryRun ? 'evidence.disposal_dry_run' : 'evidence.disposal_run',
+        subject: `disposal:${disposalId}`,
+        details: { items: items.length, held: held.length },
+      });
+    });
+    return { disposalId, dryRun: options.dryRun, items, held };
+  }
+
+  /** Deletes the file of an item marked `disposing` (or `purging` after an export), then marks it; safe to run again after a crash. */
+  async finishRemoval(context: RequestContext, id: string): Promise<boolean> {
+    const item = await this.data.repos.evidence.findItem(id);
+    if (!item || (item.state !== 'disposing' && item.state !== 'purging')) return false;
+    const file = path.join(this.deps.mediaRoot, item.fileKey);
+    await fs.promises.rm(file, { force: true });
+    // A recording repaired after a crash keeps its raw original beside it: it goes with the master.
+    if (item.kind === 'recording') await fs.promises.rm(file.replace(/\.webm$/, '.unfinished.webm'), { force: true });
+    const purge = item.state === 'purging';
+    await this.data.transaction(async (tx) => {
+      if (purge) await tx.evidence.markPurged(id, this.deps.now());
+      else await tx.evidence.markDisposed(id, this.deps.now());
+      // The erasure log holds ids and hashes, never content (DP-03).
+      await this.deps.audit.record(tx.audit, context, {
+        what: purge ? 'evidence.purged' : 'evidence.disposed',
+        subject: `evidence:${id}`,
+        details: purge ? { exportId: item.disposalId, sha256: item.sha256 } : { disposalId: item.disposalId, sha256: item.sha256 },
+      });
+    });
+    return true;
+  }
+
+  /** On start: finishes any disposal or purge a crash interrupted (file deleted or not, the row ends removed). */
+  async resumeDisposals(): Promise<number> {
+    const context = systemContext('evidence-disposal-resume', randomUUID());
+    const pending = [...(await this.data.repos.evidence.listByState('disposing')), ...(await this.data.repos.evidence.listByState('purging'))];
+    for (const item of pending) await this.finishRemoval(context, item.id);
+    return pending.length;
+  }
+
+  async certificate(id: string) {
+    const disposal = await this.data.repos.evidence.findDisposal(id);
+    if (!disposal) throw new NotFoundError('There is no disposal run with that id');
+    return disposal;
+  }
+
+  listDisposals() {
+    return this.data.repos.evidence.listDisposals(20);
+  }
+}

@@ -1,0 +1,173 @@
+import type { Repositories } from '../../data-access.js';
+import { computeRetention, nracDecision, addCalendarYears, type CaseStatus, type HoldType, type MopiGroup, type NracAnswers } from '../../domain/retention.js';
+import type { RequestContext } from '../../platform/context.js';
+import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { requireReason, type EvidenceDeps } from './evidence-shared.js';
+
+export interface RetentionFactsInput {
+  evidential: boolean;
+  mopiGroup?: MopiGroup;
+  caseStatus: CaseStatus;
+  complaintOrClaim: boolean;
+}
+
+const DEFAULT_CASE_STATUS: CaseStatus = { kind: 'under_investigation' };
+
+/** A case status as stored (jsonb keeps its dates as ISO strings) back to the rules' own shape, with Dates. */
+export function storedCaseStatus(stored: unknown): CaseStatus {
+  if (!stored || typeof stored !== 'object') return DEFAULT_CASE_STATUS;
+  const status = stored as Record<string, unknown>;
+  const day = (value: unknown) => (value === undefined || value === null ? undefined : new Date(value as string));
+  switch (status.kind) {
+    case 'nfa':
+      return { kind: 'nfa', decidedAt: day(status.decidedAt)! };
+    case 'acquitted':
+      return { kind: 'acquitted', at: day(status.at)! };
+    case 'convicted':
+      return { kind: 'convicted', at: day(status.at)!, custodial: Boolean(status.custodial), releaseDate: day(status.releaseDate) };
+    case 'charged':
+    case 'appeal_pending':
+      return { kind: status.kind };
+    default:
+      return DEFAULT_CASE_STATUS;
+  }
+}
+
+/**
+ * Retention: a consultation's facts (MOPI group, CPIA status, evidential or not) and NRAC reviews date its items
+ * through the pure rules in domain/retention (X-03, RET-03, RET-13); holds and registration re-date through `recompute`.
+ */
+export class EvidenceRetentionService {
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'schedule' | 'now'>) {}
+
+  private get data() {
+    return this.deps.data;
+  }
+
+  /** Records the case's retention facts (MOPI group, CPIA status, evidential or not) and re-dates its items. */
+  async setRetentionFacts(context: RequestContext, consultationId: string, facts: RetentionFactsInput) {
+    const userId = context.actor.type === 'user' ? context.actor.userId : null;
+    await this.data.transaction(async (tx) => {
+      const consultation = await tx.consultations.findById(consultationId);
+      if (!consultation) throw new NotFoundError('No consultation with that id');
+      const before = await tx.evidence.findRetention(consultationId);
+      await tx.evidence.saveRetention({
+        consultationId,
+        evidential: facts.evidential,
+        mopiGroup: facts.mopiGroup ?? null,
+        caseStatus: facts.caseStatus,
+        complaintOrClaim: facts.complaintOrClaim,
+        clearPeriodStart: before?.clearPeriodStart ?? null,
+        lastReviewRetainUntil: before?.lastReviewRetainUntil ?? null,
+        nracDisposeDecidedAt: before?.nracDisposeDecidedAt ?? null,
+        scheduleVersion: this.deps.schedule.version,
+        updatedAt: this.deps.now(),
+        updatedBy: userId,
+      });
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'evidence.retention_set',
+        subject: `consultation:${consultationId}`,
+        details: {
+          evidential: facts.evidential,
+          mopiGroup: facts.mopiGroup ?? null,
+          caseStatus: facts.caseStatus.kind,
+          complaintOrClaim: facts.complaintOrClaim,
+        },
+      });
+      await this.recompute(tx, context, consultationId, false);
+    });
+  }
+
+  /** A retention review with the NRAC questions (RET-03, RET-13): any "yes" retains and sets the next review date. */
+  async recordReview(context: RequestContext, consultationId: string, answers: NracAnswers, rationaleInput: string) {
+    const rationale = requireReason(rationaleInput, 'rationale', 'the rationale for the decision');
+    if (context.actor.type !== 'user') throw new ForbiddenError('Only a person can review retention');
+    const reviewerId = context.actor.userId;
+    return this.data.transaction(async (tx) => {
+      const consultation = await tx.consultations.findById(consultationId);
+      if (!consultation) throw new NotFoundError('No consultation with that id');
+      const decision = nracDecision(answers);
+      const now = this.deps.now();
+      const nextReviewAt = decision === 'retain' ? addCalendarYears(now, this.deps.schedule.reviewExtensionYears) : null;
+      const review = await tx.evidence.createReview({ consultationId, reviewerId, answers, decision, rationale, nextReviewAt, decidedAt: now });
+      const retention = await tx.evidence.findRetention(consultationId);
+      await tx.evidence.saveRetention({
+        ...(retention ?? this.defaultRetention(consultationId, now)),
+        lastReviewRetainUntil: decision === 'retain' ? nextReviewAt : null,
+        nracDisposeDecidedAt: decision === 'dispose' ? now : null,
+        updatedAt: now,
+        updatedBy: reviewerId,
+      });
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'evidence.retention_reviewed',
+        subject: `consultation:${consultationId}`,
+        justification: rationale,
+        // The answers (health, children, substance misuse) stay in retention_reviews, not in the permanent chain.
+        details: { reviewId: review.id, decision, nextReviewAt: nextReviewAt?.toISOString() ?? null },
+      });
+      await this.recompute(tx, context, consultationId, false);
+      return review;
+    });
+  }
+
+  private defaultRetention(consultationId: string, now: Date) {
+    return {
+      consultationId,
+      evidential: true,
+      mopiGroup: null,
+      caseStatus: DEFAULT_CASE_STATUS,
+      complaintOrClaim: false,
+      clearPeriodStart: null,
+      lastReviewRetainUntil: null,
+      nracDisposeDecidedAt: null,
+      scheduleVersion: this.deps.schedule.version,
+      updatedAt: now,
+      updatedBy: null,
+    };
+  }
+
+  /** Re-dates every present item of a consultation from its facts and holds (X-03). */
+  async recompute(tx: Repositories, context: RequestContext, consultationId: string, audited: boolean): Promise<void> {
+    const retention = await tx.evidence.findRetention(consultationId);
+    const holds = (await tx.evidence.listHolds(consultationId)).filter((h) => !h.releasedAt);
+    const items = await tx.evidence.listByConsultation(consultationId);
+    const present = items.filter((i) => i.state === 'present');
+    if (present.length === 0) return;
+    const capturedAt = new Date(Math.min(...present.map((i) => i.capturedAt.getTime())));
+    const outcome = computeRetention(
+      {
+        evidential: retention?.evidential ?? true,
+        capturedAt,
+        mopiGroup: (retention?.mopiGroup as MopiGroup | null) ?? undefined,
+        clearPeriodStart: retention?.clearPeriodStart ?? undefined,
+        caseStatus: storedCaseStatus(retention?.caseStatus),
+        complaintOrClaim: retention?.complaintOrClaim ?? false,
+        activeHolds: holds.map((h) => h.type as HoldType),
+        lastReviewRetainUntil: retention?.lastReviewRetainUntil ?? undefined,
+        nracDisposeDecidedAt: retention?.nracDisposeDecidedAt ?? undefined,
+      },
+      this.deps.schedule,
+      this.deps.now(),
+    );
+    const basis = [
+      ...outcome.bases.map((b) => `${b.ruleId}: ${b.explanation}`),
+      ...outcome.blockedBy.filter((b) => b.until === null).map((b) => `Blocked (${b.ruleId}): ${b.reason}`),
+    ].join('; ');
+    await tx.evidence.setRetentionDates(consultationId, {
+      retentionBasis: basis || 'Not yet assessed',
+      reviewDueAt: outcome.reviewDueAt,
+      // Null while anything blocks without an end (a hold, an open case): the disposal job cannot reach it (X-03).
+      disposalEligibleAt: outcome.disposalEligibleAt,
+    });
+    if (audited)
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'evidence.retention_dated',
+        subject: `consultation:${consultationId}`,
+        details: { disposalEligibleAt: outcome.disposalEligibleAt?.toISOString() ?? null, blocked: outcome.blockedBy.map((b) => b.basis) },
+      });
+  }
+
+  reviewQueue() {
+    return this.data.repos.evidence.listDueForReview(this.deps.now());
+  }
+}
