@@ -250,7 +250,8 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
     const { services } = server.runtime;
     const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
-    const victim = await victimJoins(link);
+    // Its own Chromium process: the victim's browser goes while the officer's carries on.
+    const victim = await victimJoins(link, { participant: await launchParticipant({ fakeMedia: true, ownBrowser: true }) });
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
     await victim.page.waitForTimeout(2000);
     const cookies = await victim.context.cookies();
