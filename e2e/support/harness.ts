@@ -112,7 +112,7 @@ async function openSharedContext(): Promise<{ context: BrowserContext; release: 
   const current = shared;
   current.participants++;
   try {
-    const context = await (await current.browser).newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await (await current.browser).newContext({ viewport: { width: 1280, height: 900 }, permissions: ['camera', 'microphone'] });
     return { context, release: () => releaseSharedContext(current) };
   } catch (error) {
     await releaseSharedContext(current);
@@ -132,7 +132,8 @@ async function releaseSharedContext(current: NonNullable<typeof shared>): Promis
  * that ends a participant's browser while the others carry on (a victim's phone dying mid-call).
  */
 export async function launchParticipant(options: { fakeMedia?: boolean; ownBrowser?: boolean } = {}): Promise<Participant> {
-  if (!options.ownBrowser) {
+  // RVR_E2E_BROWSER_PER_PARTICIPANT=true: every participant in its own Chromium process, as before (to compare).
+  if (!options.ownBrowser && process.env.RVR_E2E_BROWSER_PER_PARTICIPANT !== 'true') {
     const { context, release } = await openSharedContext();
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
