@@ -14,8 +14,8 @@ describe('SEC-08: enrolling an authenticator app and signing in with it, in Chro
     browser = await launchParticipant();
   });
   after(async () => {
-    await browser.close();
-    await server.stop();
+    await browser?.close();
+    await server?.stop();
   });
 
   it('enrols TOTP from the shown key, then signs in again with a code computed from it', async () => {

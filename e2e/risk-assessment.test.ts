@@ -12,7 +12,7 @@ describe('the DASH panel on the officer’s call page, in Chromium (DASH-01, DAS
   });
   after(async () => {
     await Promise.all(participants.map((p) => p.close()));
-    await server.stop();
+    await server?.stop();
   });
 
   it('saves as the officer goes, survives a reload, merges a save from another tab, shows the score and flags, and completes only when all is answered', async () => {

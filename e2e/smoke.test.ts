@@ -13,7 +13,7 @@ describe('smoke: staff sign in and out in Chromium', () => {
   });
   after(async () => {
     await Promise.all(participants.map((p) => p.close()));
-    await server.stop();
+    await server?.stop();
   });
 
   it('the demo call handler signs in, sees the control room, and signs out', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { decodeErrors, measuredDurationSeconds, probeMedia } from '../src/platform/media/ffmpeg.js';
 import { sha256File } from '../src/platform/media/sha256-file.js';
 import { callStats, latestLink, officerEndsCall, officerSendsLink, victimJoins, waitForDecodedVideo } from './support/call.js';
@@ -26,23 +26,26 @@ async function checkRecordings(server: RunningServer, callId: string) {
   return recordings;
 }
 
-describe('the video call (issue 5): link, consent, two-way video recorded on the server', () => {
-  let server: RunningServer;
-  const people: Participant[] = [];
-  before(async () => {
-    const port = await freePort();
-    server = await startServer({
-      PORT: String(port),
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      CALL_RECONNECT_GRACE_SECONDS: '20',
-      QUICK_EXIT_URL: `http://127.0.0.1:${port}/v/ended`,
-    });
+// One server for the file; each test makes its own consultation and call, and its people leave when it ends.
+let server: RunningServer;
+const people: Participant[] = [];
+before(async () => {
+  const port = await freePort();
+  server = await startServer({
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    CALL_RECONNECT_GRACE_SECONDS: '30',
+    QUICK_EXIT_URL: `http://127.0.0.1:${port}/v/ended`,
   });
-  after(async () => {
-    await Promise.all(people.map((p) => p.close()));
-    await server?.stop();
-  });
+});
+afterEach(async () => {
+  await Promise.all(people.splice(0).map((p) => p.close()));
+});
+after(async () => {
+  await server?.stop();
+});
 
+describe('the video call (issue 5): link, consent, two-way video recorded on the server', () => {
   it('RVR-07/RVR-10: officer texts the link, the victim consents and joins, both see and hear each other, chat, snapshot, end; recordings pass ffprobe', async () => {
     const { services } = server.runtime;
     const { consultationId, officer, link } = await officerSendsLink(server);
@@ -235,22 +238,13 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
 });
 
 describe('the video call survives a lost phone and takes an interpreter', () => {
-  let server: RunningServer;
-  const people: Participant[] = [];
-  before(async () => {
-    const port = await freePort();
-    server = await startServer({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, CALL_RECONNECT_GRACE_SECONDS: '30' });
-  });
-  after(async () => {
-    await Promise.all(people.map((p) => p.close()));
-    await server?.stop();
-  });
-
   it('killing the victim’s browser leaves a playable recording up to that moment; rejoining with the call session continues in a new segment', async () => {
     const { services } = server.runtime;
     const { consultationId, officer, link } = await officerSendsLink(server);
     people.push(officer);
-    const victim = await victimJoins(link);
+    // Its own Chromium process: the victim's browser goes while the officer's carries on.
+    const victim = await victimJoins(link, { participant: await launchParticipant({ fakeMedia: true, ownBrowser: true }) });
+    people.push(victim);
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
     await victim.page.waitForTimeout(2000);
     const cookies = await victim.context.cookies();

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
 import { decodeErrors, measuredDurationSeconds } from '../src/platform/media/ffmpeg.js';
 import { sha256File } from '../src/platform/media/sha256-file.js';
 import { waitForDecodedVideo } from './support/call.js';
-import { freePort, launchParticipant, type Participant } from './support/harness.js';
+import { freePort, freshDataDir, launchParticipant, type Participant } from './support/harness.js';
 import { SignInPage } from './support/pages.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -32,13 +31,16 @@ function startServerProcess(env: Record<string, string>): { child: ChildProcess;
 }
 
 describe('a server crash in the middle of a call (issue 5: nothing left half-written)', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-crash-'));
+  let dataDir: string;
   const people: Participant[] = [];
   const children: ChildProcess[] = [];
+  before(async () => {
+    dataDir = await freshDataDir('rvr-crash-');
+  });
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
     await Promise.all(people.map((p) => p.close()));
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('kill -9 mid-call: on restart the recordings are made playable and hashed, and the call is marked interrupted', async () => {

@@ -56,9 +56,20 @@ status=0
 if [ ${#files[@]} -gt 0 ]; then
   node --import tsx --test --test-concurrency=2 "$@" "${files[@]}" || status=$?
 fi
-# End-to-end files one at a time: each runs several Chromium processes and a media server, and two at once on a
-# 2-core machine starve the media (packet loss, frozen decoders, timeouts) and fail calls that are fine.
+# End-to-end: the files that start no video call (sign-in, SSO, control room) two at a time; then each file that
+# starts a call alone, since two calls at once on a 2-core machine starve the media (packet loss, frozen decoders,
+# timeouts) and fail calls that are fine. A file that opens a call page (even with one person on it) counts as a call.
 if [ ${#browser_files[@]} -gt 0 ]; then
-  node --import tsx --test --test-concurrency=1 "$@" "${browser_files[@]}" || status=$?
+  browser_without_calls=()
+  browser_with_calls=()
+  for file in "${browser_files[@]}"; do
+    if grep -qE "support/call\.js|waitForDecodedVideo" "$file"; then browser_with_calls+=("$file"); else browser_without_calls+=("$file"); fi
+  done
+  if [ ${#browser_without_calls[@]} -gt 0 ]; then
+    node --import tsx --test --test-concurrency=2 "$@" "${browser_without_calls[@]}" || status=$?
+  fi
+  if [ ${#browser_with_calls[@]} -gt 0 ]; then
+    node --import tsx --test --test-concurrency=1 "$@" "${browser_with_calls[@]}" || status=$?
+  fi
 fi
 exit "$status"

@@ -1,9 +1,11 @@
+import { PGlite } from '@electric-sql/pglite';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
+import { pgliteDirOf } from '../../src/platform/db/database.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 
@@ -44,9 +46,38 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A fresh PGlite cluster, made once per PGlite version and kept in the temporary folder. Creating one (initdb in
+ * WebAssembly) is most of a server's start on a busy machine; copying this empty cluster is well under a second.
+ * Only the empty cluster is shared: every server still migrates, seeds and starts as `npm start` does.
+ */
+async function emptyPgliteCluster(): Promise<string> {
+  const manifest = path.resolve(import.meta.dirname, '../../node_modules/@electric-sql/pglite/package.json');
+  const { version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
+  const template = path.join(os.tmpdir(), `rvr-e2e-empty-pglite-${version}`);
+  if (fs.existsSync(path.join(template, 'PG_VERSION'))) return template;
+  const building = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-e2e-building-pglite-'));
+  const database = await PGlite.create(building);
+  await database.close();
+  try {
+    fs.renameSync(building, template);
+  } catch {
+    // Another test file made it at the same time: use theirs.
+    fs.rmSync(building, { recursive: true, force: true });
+  }
+  return template;
+}
+
+/** A new DATA_DIR whose PGlite folder starts as a copy of the empty cluster, so the server skips initdb. */
+export async function freshDataDir(prefix = 'rvr-e2e-'): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.cpSync(await emptyPgliteCluster(), pgliteDirOf(dataDir), { recursive: true });
+  return dataDir;
+}
+
 /** The real server (embedded PGlite, demo data seeded) on loopback: a free port unless `PORT` is given. */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-e2e-'));
+  const dataDir = await freshDataDir();
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO_DATA: 'true', HOST: '127.0.0.1', PORT: '0', ...env });
   const runtime = await startRuntime(config, createLogger({ level: 'silent' }));
   const address = await runtime.app.listen({ host: '127.0.0.1', port: config.port });
@@ -63,15 +94,61 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
 export interface Participant {
   context: BrowserContext;
   page: Page;
-  /** Ends this participant's browser process alone (e.g. a victim's phone dying mid-call). */
+  /** Ends this participant's browsing (its context, or its own browser process with `ownBrowser`). */
   close(): Promise<void>;
 }
 
 /**
- * One browser process with its own fresh profile per participant, so several people can be in one test
- * at once and any one of them can be killed without touching the others.
+ * The file's one Chromium process, with fake camera and microphone for everyone (a participant who does not use them
+ * never asks). Launched on first use and closed when its last participant closes, so a test file's process can end.
  */
-export async function launchParticipant(options: { fakeMedia?: boolean } = {}): Promise<Participant> {
+let shared: { browser: Promise<Browser>; participants: number } | undefined;
+
+async function openSharedContext(): Promise<{ context: BrowserContext; release: () => Promise<void> }> {
+  shared ??= {
+    browser: chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...HEADLESS_FLAGS, ...FAKE_MEDIA_FLAGS] }),
+    participants: 0,
+  };
+  const current = shared;
+  current.participants++;
+  try {
+    const context = await (await current.browser).newContext({ viewport: { width: 1280, height: 900 }, permissions: ['camera', 'microphone'] });
+    return { context, release: () => releaseSharedContext(current) };
+  } catch (error) {
+    await releaseSharedContext(current);
+    throw error;
+  }
+}
+
+async function releaseSharedContext(current: NonNullable<typeof shared>): Promise<void> {
+  if (--current.participants > 0) return;
+  if (shared === current) shared = undefined;
+  await (await current.browser.catch(() => undefined))?.close().catch(() => undefined);
+}
+
+/**
+ * A participant: a fresh browser context (own cookies and storage, nothing shared with the others) in the file's
+ * shared Chromium, cheap to start. `ownBrowser` gives one its own Chromium process and profile instead, for a test
+ * that ends a participant's browser while the others carry on (a victim's phone dying mid-call).
+ */
+export async function launchParticipant(options: { fakeMedia?: boolean; ownBrowser?: boolean } = {}): Promise<Participant> {
+  // RVR_E2E_BROWSER_PER_PARTICIPANT=true: every participant in its own Chromium process, as before (to compare).
+  if (!options.ownBrowser && process.env.RVR_E2E_BROWSER_PER_PARTICIPANT !== 'true') {
+    const { context, release } = await openSharedContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    let closed = false;
+    return {
+      context,
+      page,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await context.close().catch(() => undefined);
+        await release();
+      },
+    };
+  }
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,

@@ -1,0 +1,12 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+let t = Date.now();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-tpl-'));
+const db = await PGlite.create(dir); await db.close();
+console.log('initdb', Date.now() - t); t = Date.now();
+console.log(fs.readdirSync(dir).join(' '));
+const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-cp-'));
+fs.cpSync(dir, copy, { recursive: true });
+console.log('copy', Date.now() - t); t = Date.now();
+const db2 = await PGlite.create(copy); console.log((await db2.query('select 1 as x')).rows); await db2.close();
+console.log('reopen', Date.now() - t);

@@ -1,0 +1,12 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+const t0 = Date.now();
+const { loadConfig } = await import('../src/config.js');
+const { createLogger } = await import('../src/platform/logging/logger.js');
+const { startRuntime } = await import('../src/runtime.js');
+console.log('import', Date.now() - t0);
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-prof-'));
+const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO_DATA: 'true', HOST: '127.0.0.1', PORT: '0' });
+const t1 = Date.now();
+const rt = await startRuntime(config, createLogger({ level: 'debug' }));
+console.log('start', Date.now() - t1, 'cpu', process.cpuUsage());
+await rt.close();

@@ -1,0 +1,15 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+const { loadConfig } = await import('../src/config.js');
+const { createLogger } = await import('../src/platform/logging/logger.js');
+const { openDatabase } = await import('../src/platform/db/database.js');
+const { startRuntime } = await import('../src/runtime.js');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-prof-'));
+const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', HOST: '127.0.0.1', PORT: '0' });
+let c = process.cpuUsage(); let t = Date.now();
+const lap = (n: string) => { const d = process.cpuUsage(c); console.log(n, 'wall', Date.now() - t, 'cpu', Math.round((d.user + d.system) / 1000)); c = process.cpuUsage(); t = Date.now(); };
+const db = await openDatabase(config); lap('open');
+await db.migrate(); lap('migrate');
+await db.close(); lap('close');
+const rt = await startRuntime(config, createLogger({ level: 'silent' })); lap('start (migrated, no seed)');
+await rt.services.demo.seedOnce({ actor: { type: 'system', name: 'x' }, correlationId: 'x' } as never); lap('seed');
+await rt.close(); lap('close');
