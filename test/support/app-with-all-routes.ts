@@ -33,7 +33,7 @@ export interface AppWithAllRoutes {
   config: Config;
   /** Cookie and Authorization headers that make the fake resolvers answer with this principal. */
   headersFor(principal: FakePrincipal | undefined): Record<string, string>;
-  /** app.inject as the principal given to appWithAllRoutes (or another one), its headers merged under the test's. */
+  /** app.inject as the principal given to appWithAllRoutes (or another one); the test's headers win, cookies are joined. */
   inject(options: InjectOptions, as?: FakePrincipal): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
@@ -58,8 +58,13 @@ export async function appWithAllRoutes(options: { services?: FakeServices; princ
     app,
     config,
     headersFor,
-    inject: (injectOptions, as = options.principal) =>
-      app.inject({ ...injectOptions, headers: { ...headersFor(as), ...(injectOptions.headers as Record<string, string> | undefined) } }),
+    inject: (injectOptions, as = options.principal) => {
+      const own = headersFor(as);
+      const given = (injectOptions.headers ?? {}) as Record<string, string>;
+      // The test's cookies (a CSRF cookie from a page it fetched) ride along with the principal's.
+      const cookie = [own.cookie, given.cookie].filter(Boolean).join('; ');
+      return app.inject({ ...injectOptions, headers: { ...own, ...given, ...(cookie ? { cookie } : {}) } });
+    },
     close: () => app.close(),
   };
 }
