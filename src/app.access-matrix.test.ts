@@ -64,13 +64,14 @@ describe('role × route access matrix over fake services (SEC-11)', () => {
       const row: string[] = [];
       for (const identity of identities) {
         const response = await fake.inject(
-          { method: method as 'GET' | 'POST' | 'PUT', url, headers: { accept: 'application/json' }, ...(method === 'GET' ? {} : { payload: {} }) },
+          { method, url, headers: { accept: 'application/json' }, ...(method === 'GET' ? {} : { payload: {} }) },
           identity.principal,
         );
         const verdict: Verdict = refusedByGuard(response.statusCode, response.body) ? 'denied' : 'allowed';
         row.push(verdict === 'allowed' ? '✓' : '·');
         const expected = expectedVerdict(route, identity);
-        if (verdict !== expected) mismatches.push(`${route} as ${identity.name}: expected ${expected}, got ${response.statusCode} ${response.body.slice(0, 80)}`);
+        if (verdict !== expected)
+          mismatches.push(`${route} as ${identity.name}: expected ${expected}, got ${response.statusCode} ${response.body.slice(0, 80)}`);
       }
       lines.push(`${route.padEnd(48)} ${row.join(' ')}`);
     }

@@ -38,12 +38,14 @@ export interface AppWithAllRoutes {
   close(): Promise<void>;
 }
 
-export async function appWithAllRoutes(options: { services?: FakeServices; principal?: FakePrincipal; env?: Record<string, string> } = {}): Promise<AppWithAllRoutes> {
+export async function appWithAllRoutes(
+  options: { services?: FakeServices; principal?: FakePrincipal; env?: Record<string, string> } = {},
+): Promise<AppWithAllRoutes> {
   // DATA_DIR is never written: nothing here records media or exports.
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: '/nonexistent/rvr-fake-services', SMS_PROVIDER: 'outbox', ...options.env });
   const logger = createLogger({ level: 'silent' });
   const principals = new FakePrincipals();
-  const fakes = fakeObject('services', { live: undefined, ...options.services, principals } as Record<string, unknown>) as unknown as Services;
+  const fakes = fakeObject('services', { live: undefined, ...options.services, principals }) as Services;
   const app = await buildApp({ config, services: fakes, logger });
   await app.ready();
   const cookieName = sessionCookieSettings(config.publicBaseUrl).name;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
-import type { ConsultationSummary } from '../consultations/consultations.repository.js';
+import type { Services } from '../../composition.js';
 import { appWithAllRoutes, type AppWithAllRoutes, type FakePrincipal } from '../../../test/support/app-with-all-routes.js';
 
 // Page tests over fake services (no database): the officer's queue as the real route and template render it.
+type ConsultationSummary = Awaited<ReturnType<Services['consultations']['listQueue']>>[number];
+
 const officer: FakePrincipal = { kind: 'staff', roles: ['rvr_officer'], username: 'pc-fake' };
 
 const waiting: ConsultationSummary = {
@@ -51,7 +53,10 @@ describe('officer queue page, over fake services', () => {
     const set = mock.fn(async () => undefined);
     fake = await appWithAllRoutes({
       principal: officer,
-      services: { consultations: { listQueue: async () => [], listOpenForOfficer: async () => [] }, availability: { get: async () => 'available' as const, set } },
+      services: {
+        consultations: { listQueue: async () => [], listOpenForOfficer: async () => [] },
+        availability: { get: async () => 'available' as const, set },
+      },
     });
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const forged = await fake.inject({ method: 'POST', url: '/officer/availability', headers: form, payload: 'status=offline' });
