@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ROLES } from './domain/roles.js';
+import { appWithAllRoutes, type AppWithAllRoutes, type FakePrincipal } from '../test/support/app-with-all-routes.js';
+import { EXPECTED_ACCESS, expectedVerdict, refusedByGuard, registeredRoutes, type MatrixIdentity, type Verdict } from '../test/support/access-table.js';
+
+// SEC-11, RVR-04, SC-3: the role × route matrix on the real app (every route, its declared access, the request
+// guard) over fake services, so it needs no database and runs in seconds. The expected table is shared with
+// test/integration/access-matrix.test.ts, which proves the same through real sign-in; here every identity the
+// guard knows is covered: each role, a session waiting for its second factor, a call link before and after
+// consent, and API keys of each scope.
+type Identity = MatrixIdentity & { principal?: FakePrincipal };
+
+const identities: Identity[] = [
+  { name: 'anonymous', kind: 'anonymous' },
+  ...ROLES.map((role): Identity => ({ name: role, kind: 'staff', roles: [role], principal: { kind: 'staff', roles: [role] } })),
+  {
+    name: 'second factor due',
+    kind: 'staff',
+    roles: ['supervisor', 'admin', 'dpo'],
+    firstFactorOnly: true,
+    principal: { kind: 'staff', roles: ['supervisor', 'admin', 'dpo'], mfaPending: true },
+  },
+  {
+    name: 'second factor to enrol',
+    kind: 'staff',
+    roles: ['rvr_officer'],
+    firstFactorOnly: true,
+    principal: { kind: 'staff', roles: ['rvr_officer'], mfaPending: true, mfaEnrolmentNeeded: true },
+  },
+  { name: 'call link, consented', kind: 'link', consented: true, principal: { kind: 'link', consented: true } },
+  { name: 'call link, no consent yet', kind: 'link', consented: false, principal: { kind: 'link', consented: false } },
+  { name: 'API key incidents:write', kind: 'api', scope: 'incidents:write', principal: { kind: 'api', scopes: ['incidents:write'] } },
+  { name: 'API key consultations:read', kind: 'api', scope: 'consultations:read', principal: { kind: 'api', scopes: ['consultations:read'] } },
+];
+
+describe('role × route access matrix over fake services (SEC-11)', () => {
+  let fake: AppWithAllRoutes;
+  before(async () => {
+    fake = await appWithAllRoutes();
+  });
+  after(() => fake.close());
+
+  it('lists every registered route in the expected table, and nothing that is not registered', () => {
+    const registered = registeredRoutes(fake.app);
+    assert.deepEqual(
+      [...registered].filter((r) => !(r in EXPECTED_ACCESS)),
+      [],
+      'routes without an expected access rule',
+    );
+    assert.deepEqual(
+      Object.keys(EXPECTED_ACCESS).filter((r) => !registered.has(r)),
+      [],
+      'expected routes that are not registered',
+    );
+  });
+
+  it('enforces the table for every route and every identity', async () => {
+    const mismatches: string[] = [];
+    const lines: string[] = [];
+    for (const route of Object.keys(EXPECTED_ACCESS)) {
+      const [method, pattern] = route.split(' ') as [string, string];
+      const url = pattern.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+      const row: string[] = [];
+      for (const identity of identities) {
+        const response = await fake.inject(
+          { method, url, headers: { accept: 'application/json' }, ...(method === 'GET' ? {} : { payload: {} }) },
+          identity.principal,
+        );
+        const verdict: Verdict = refusedByGuard(response.statusCode, response.body) ? 'denied' : 'allowed';
+        row.push(verdict === 'allowed' ? '✓' : '·');
+        const expected = expectedVerdict(route, identity);
+        if (verdict !== expected)
+          mismatches.push(`${route} as ${identity.name}: expected ${expected}, got ${response.statusCode} ${response.body.slice(0, 80)}`);
+      }
+      lines.push(`${route.padEnd(48)} ${row.join(' ')}`);
+    }
+    console.log(`\nAccess matrix (✓ allowed, · denied); columns: ${identities.map((i) => i.name).join(' | ')}\n${lines.join('\n')}`);
+    assert.deepEqual(mismatches, []);
+  });
+});

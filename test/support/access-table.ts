@@ -1,0 +1,212 @@
+import type { FastifyInstance } from 'fastify';
+import { ROLES, type Role } from '../../src/domain/roles.js';
+import type { ApiScope } from '../../src/platform/http/principals.js';
+
+/**
+ * SEC-11: who may use each route, written out here independently of src/domain/permissions.ts and of each route's
+ * `config.access`, so that widening access anywhere must be done twice, on purpose. A route missing from this table
+ * fails both matrices: src/app.access-matrix.test.ts (every route × every identity, fake services, no database) and
+ * test/integration/access-matrix.test.ts (real sign-in on a real database).
+ */
+export const ANYONE = 'anyone';
+/** A staff session past the password step, even with its second factor still due. */
+export const FIRST_FACTOR = 'first factor';
+/** CAD API routes take an API key with the named scope, never a staff session or a call link. */
+export const API_KEY_INCIDENTS_WRITE = 'api key with incidents:write';
+export const API_KEY_CONSULTATIONS_READ = 'api key with consultations:read';
+/** Victims' and interpreters' pages take a call session from a texted link, never a staff session; after both consents. */
+export const LINK = 'call link';
+/** The same call session before the link-holder has consented (the consent step and "Exit this page"). */
+export const LINK_BEFORE_CONSENT = 'call link, before consent';
+const EVERY_ROLE: readonly Role[] = ROLES;
+const STAFF: Role[] = ['call_handler', 'rvr_officer', 'supervisor'];
+
+export type AccessRule =
+  | typeof ANYONE
+  | typeof FIRST_FACTOR
+  | typeof API_KEY_INCIDENTS_WRITE
+  | typeof API_KEY_CONSULTATIONS_READ
+  | typeof LINK
+  | typeof LINK_BEFORE_CONSENT
+  | readonly Role[];
+
+export const EXPECTED_ACCESS: Record<string, AccessRule> = {
+  'GET /consultations/:id/call': ['rvr_officer'],
+  // Issue 12: the call record follows the investigation record's rule (the officer's own, supervisors, investigators).
+  'GET /calls/:id': ['rvr_officer', 'supervisor', 'investigator'],
+  'POST /calls/:id/record': ['rvr_officer', 'supervisor', 'investigator'],
+  'POST /calls/:id/invites': ['rvr_officer'],
+  'POST /calls/:id/invites/revoke': ['rvr_officer'],
+  'POST /calls/:id/notes': ['rvr_officer'],
+  'POST /calls/:id/snapshots': ['rvr_officer'],
+  'POST /calls/:id/end': ['rvr_officer'],
+  'GET /calls/:id/socket': ['rvr_officer'],
+  'GET /v/:token': ANYONE,
+  // RVR-07: the Continue button of the page previewers get (a deliberate step), CSRF-protected.
+  'POST /v/:token': ANYONE,
+  'GET /v/ended': ANYONE,
+  // RVR-04, SC-3: before both consents a link-holder may see the consent step, give consent and leave; nothing else.
+  'GET /v/call': LINK_BEFORE_CONSENT,
+  'POST /v/call/consent': LINK_BEFORE_CONSENT,
+  'GET /v/socket': LINK,
+  'POST /v/quick-exit': LINK_BEFORE_CONSENT,
+  'POST /v/call/uploads': LINK,
+  'GET /v/call/statement': LINK,
+  'POST /v/call/statement/corrections': LINK,
+  'POST /v/call/statement/confirm': LINK,
+  'POST /v/call/not-safe': LINK,
+  'GET /consultations/:id/enquiries': ['rvr_officer', 'supervisor', 'investigator'],
+  'GET /consultations/:id/enquiry-lines/panel': ['rvr_officer'],
+  'POST /consultations/:id/enquiry-lines': ['rvr_officer'],
+  'GET /consultations/:id/statement/panel': ['rvr_officer'],
+  'POST /consultations/:id/statement': ['rvr_officer'],
+  'POST /consultations/:id/statement/share': ['rvr_officer'],
+  'GET /consultations/:id/outcomes/panel': ['rvr_officer'],
+  'POST /consultations/:id/outcomes': ['rvr_officer'],
+  'GET /consultations/:id/safety-alerts/panel': ['rvr_officer'],
+  'POST /safety-alerts/:id/acknowledge': ['rvr_officer'],
+  'POST /safety-alerts/:id/escalate': ['rvr_officer'],
+  'GET /outcomes': ['supervisor', 'admin'],
+  'GET /outcomes/export.csv': ['supervisor', 'admin'],
+  'GET /s/:token': ANYONE,
+  'POST /s/:token': ANYONE,
+  'GET /dev/outbox': EVERY_ROLE,
+  'GET /api/docs': ANYONE,
+  'POST /api/v1/incidents': API_KEY_INCIDENTS_WRITE,
+  'GET /api/v1/consultations/:id': API_KEY_CONSULTATIONS_READ,
+  'GET /control-room/calls/new': ['call_handler', 'supervisor'],
+  'POST /control-room/calls': ['call_handler', 'supervisor'],
+  'GET /consultations/:id/live': STAFF,
+  'POST /consultations/:id/override': ['supervisor'],
+  'GET /officer/queue': ['rvr_officer'],
+  'POST /officer/availability': ['rvr_officer'],
+  'GET /live/events': STAFF,
+  'GET /settings/triage': ['supervisor', 'admin'],
+  'POST /settings/triage': ['supervisor', 'admin'],
+  'GET /health/live': ANYONE,
+  'GET /health/ready': ANYONE,
+  'GET /metrics': ANYONE,
+  'GET /sign-in': ANYONE,
+  'POST /sign-in': ANYONE,
+  'GET /sign-in/oidc': ANYONE,
+  'GET /sign-in/oidc/callback': ANYONE,
+  'GET /sign-in/mfa': FIRST_FACTOR,
+  'POST /sign-in/mfa': FIRST_FACTOR,
+  'POST /sign-out': FIRST_FACTOR,
+  'GET /account/mfa/setup': FIRST_FACTOR,
+  'POST /account/mfa/setup': FIRST_FACTOR,
+  'GET /': EVERY_ROLE,
+  'GET /account': EVERY_ROLE,
+  'POST /account/sessions/:id/end': EVERY_ROLE,
+  'GET /policy': EVERY_ROLE,
+  'POST /policy': EVERY_ROLE,
+  'GET /control-room': ['call_handler'],
+  'GET /officer': ['rvr_officer'],
+  'GET /supervisor': ['supervisor'],
+  'GET /supervisor/board': ['supervisor'],
+  'GET /supervisor/board/live': ['supervisor'],
+  'GET /supervisor/calls/:id/observe': ['supervisor'],
+  'POST /supervisor/calls/:id/observe': ['supervisor'],
+  'GET /supervisor/calls/:id/observer': ['supervisor'],
+  'GET /calls/:id/observe/socket': ['supervisor'],
+  'GET /supervisor/reviews': ['supervisor'],
+  'GET /supervisor/reviews/:id': ['supervisor'],
+  'POST /supervisor/reviews/:id': ['supervisor'],
+  'GET /officer/feedback': ['rvr_officer'],
+  'GET /investigations': ['investigator'],
+  'GET /evidence': ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'],
+  'GET /evidence/items/:id': ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'],
+  'POST /evidence/items/:id/open': ['investigator', 'supervisor', 'evidence_manager', 'professional_standards'],
+  'GET /evidence/items/:id/media': ['investigator', 'supervisor', 'evidence_manager', 'professional_standards'],
+  'POST /evidence/items/:id/download': ['investigator', 'evidence_manager'],
+  'POST /evidence/items/:id/restriction': ['evidence_manager', 'dpo'],
+  'GET /evidence/consultations/:id': ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'],
+  'POST /evidence/consultations/:id/play': ['investigator', 'supervisor', 'evidence_manager', 'professional_standards'],
+  'POST /evidence/consultations/:id/holds': ['evidence_manager', 'dpo', 'professional_standards'],
+  'POST /evidence/holds/:id/release': ['evidence_manager', 'dpo', 'professional_standards'],
+  'POST /evidence/consultations/:id/retention': ['evidence_manager'],
+  'POST /evidence/consultations/:id/reviews': ['evidence_manager'],
+  'POST /evidence/consultations/:id/working-copies': ['investigator', 'evidence_manager'],
+  'POST /evidence/consultations/:id/exports': ['evidence_manager'],
+  'GET /evidence/tasks/:id': ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'],
+  'POST /evidence/disposals': ['evidence_manager'],
+  'GET /evidence/disposals/:id': ['evidence_manager'],
+  'GET /evidence/disposals/:id/certificate': ['evidence_manager'],
+  'POST /evidence/integrity-check': ['evidence_manager'],
+  'GET /consultations/:id/risk-assessment': ['rvr_officer', 'supervisor', 'investigator'],
+  'PUT /consultations/:id/risk-assessment': ['rvr_officer'],
+  'POST /consultations/:id/risk-assessment/complete': ['rvr_officer'],
+  'POST /consultations/:id/risk-assessment/amend': ['rvr_officer'],
+  'GET /risk-assessments/sign-off': ['supervisor'],
+  'POST /risk-assessments/:id/sign-off': ['supervisor'],
+  'GET /consultations/:id': STAFF,
+  'POST /consultations/:id/transitions': STAFF,
+  'POST /consultations/:id/reassign': ['supervisor'],
+  'GET /consultations/:id/caller': [...STAFF, 'investigator'],
+  'POST /consultations/:id/caller': [...STAFF, 'investigator'],
+  'GET /dpo': ['dpo'],
+  'POST /dpo/audit/verify': ['dpo'],
+  'POST /dpo/audit/export': ['dpo'],
+  'GET /admin': ['admin'],
+  'GET /admin/users/new': ['admin'],
+  'POST /admin/users/new': ['admin'],
+  'GET /admin/users/:id': ['admin'],
+  'POST /admin/users/:id/roles': ['admin'],
+  'POST /admin/users/:id/disable': ['admin'],
+  'POST /admin/users/:id/enable': ['admin'],
+  'POST /admin/users/:id/reset-mfa': ['admin'],
+  'POST /admin/users/:id/end-sessions': ['admin'],
+  'POST /admin/role-requests/:id/approve': ['admin'],
+  'POST /admin/role-requests/:id/refuse': ['admin'],
+  'GET /admin/policy': ['admin'],
+  'POST /admin/policy': ['admin'],
+  'GET /admin/evaluation': ['admin'],
+  'POST /admin/evaluation/trials': ['admin'],
+  'POST /admin/evaluation/trials/:id/stop': ['admin'],
+  'POST /admin/evaluation/allocations/:consultationId': ['admin'],
+  'GET /evaluation/export': ['supervisor', 'admin'],
+  'POST /evaluation/export': ['supervisor', 'admin'],
+};
+
+const API_RULES: Record<ApiScope, AccessRule> = { 'incidents:write': API_KEY_INCIDENTS_WRITE, 'consultations:read': API_KEY_CONSULTATIONS_READ };
+
+/** Who is asking, as the matrices see it. */
+export type MatrixIdentity = { name: string } & (
+  | { kind: 'anonymous' }
+  | { kind: 'staff'; roles: readonly Role[]; firstFactorOnly?: boolean }
+  | { kind: 'link'; consented: boolean }
+  | { kind: 'api'; scope: ApiScope }
+);
+
+export type Verdict = 'allowed' | 'denied';
+
+export function expectedVerdict(route: string, identity: MatrixIdentity): Verdict {
+  const rule = EXPECTED_ACCESS[route];
+  if (rule === undefined) throw new Error(`${route} is not in the expected access table`);
+  const allowed = (yes: boolean): Verdict => (yes ? 'allowed' : 'denied');
+  if (rule === ANYONE) return 'allowed';
+  if (rule === LINK) return allowed(identity.kind === 'link' && identity.consented);
+  if (rule === LINK_BEFORE_CONSENT) return allowed(identity.kind === 'link');
+  if (rule === API_KEY_INCIDENTS_WRITE || rule === API_KEY_CONSULTATIONS_READ) return allowed(identity.kind === 'api' && API_RULES[identity.scope] === rule);
+  if (identity.kind !== 'staff') return 'denied';
+  if (rule === FIRST_FACTOR) return 'allowed';
+  if (identity.firstFactorOnly) return 'denied';
+  return allowed(rule.some((role) => identity.roles.includes(role)));
+}
+
+/**
+ * Whether the request guard refused (asked for JSON, it answers 401 or 403 and says why); anything else, even an
+ * error from the route itself, got past it.
+ */
+export function refusedByGuard(status: number, body: string): boolean {
+  if (status === 401) return /Sign in|Finish signing in|API key|call has ended or your link has expired/.test(body);
+  if (status === 403) return /does not give you access|does not have the [a-z:]+ scope|"consentRequired":true/.test(body);
+  return false;
+}
+
+/** Every route the app registered, as "METHOD /url", leaving out HEAD and static files. */
+export function registeredRoutes(app: FastifyInstance): Set<string> {
+  return new Set(
+    app.routeCatalogue.filter((r) => r.method !== 'HEAD' && !/^\/(assets|stylesheets|javascripts|static)\//.test(r.url)).map((r) => `${r.method} ${r.url}`),
+  );
+}
