@@ -77,7 +77,9 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     await victim.page.getByLabel('I understand the call is recorded').check();
     await victim.page.getByTestId('consent-continue').click();
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
-    await officer.page.waitForTimeout(3000);
+    // Three seconds of call, plus the recorder's one-second write buffer (FLUSH_INTERVAL_MS), which a kill -9 loses:
+    // at least 3 s of media must then be on disk.
+    await officer.page.waitForTimeout(4000);
 
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
