@@ -11,40 +11,13 @@ import { evaluationNotRandomised } from '../../src/features/evaluation/evaluatio
 import { STANDARD_ATTENDANCE_REASON } from '../../src/features/evaluation/evaluation.service.js';
 import type { RequestContext } from '../../src/platform/context.js';
 import { parseCsv } from '../support/csv.js';
+import { EXPORT_HEADER } from '../support/evaluation-export-contract.js';
 import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, callInput, cliContext, contextFor, createUser, type TestApp } from '../support/test-app.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats.default(ajv);
 const validTriageResponse = ajv.compile(triageResponse);
-
-// The analysts' column contract, written out here on purpose (not imported): changing the export must be done twice.
-const EXPORT_HEADER = [
-  'trial_id',
-  'sequence',
-  'block',
-  'position_in_block',
-  'arm',
-  'allocated_at',
-  'consultation_reference',
-  'incident_grade',
-  'state_reached',
-  'call_received_at',
-  'triaged_at',
-  'queued_at',
-  'accepted_at',
-  'connected_at',
-  'ended_at',
-  'seconds_received_to_triaged',
-  'seconds_received_to_queued',
-  'seconds_received_to_accepted',
-  'seconds_to_officer_on_video',
-  'seconds_received_to_ended',
-  'seconds_on_video',
-  'outcome_kinds',
-  'marac_referral',
-  'satisfaction_rating',
-];
 
 await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, allocation at triage, tampering refused, export', (kind) => {
   let t: TestApp;

@@ -1,0 +1,28 @@
+/** The analysts' column contract of the evaluation export (RVR-04/05), written out for the tests on purpose, not
+ * imported from the code: changing the export must be done twice. */
+export const EXPORT_HEADER = [
+  'trial_id',
+  'sequence',
+  'block',
+  'position_in_block',
+  'arm',
+  'allocated_at',
+  'consultation_reference',
+  'incident_grade',
+  'state_reached',
+  'call_received_at',
+  'triaged_at',
+  'queued_at',
+  'accepted_at',
+  'connected_at',
+  'ended_at',
+  'seconds_received_to_triaged',
+  'seconds_received_to_queued',
+  'seconds_received_to_accepted',
+  'seconds_to_officer_on_video',
+  'seconds_received_to_ended',
+  'seconds_on_video',
+  'outcome_kinds',
+  'marac_referral',
+  'satisfaction_rating',
+];
