@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '../../src/domain/roles.js';
 import type { ApiScope } from '../../src/platform/http/principals.js';
@@ -208,5 +209,20 @@ export function refusedByGuard(status: number, body: string): boolean {
 export function registeredRoutes(app: FastifyInstance): Set<string> {
   return new Set(
     app.routeCatalogue.filter((r) => r.method !== 'HEAD' && !/^\/(assets|stylesheets|javascripts|static)\//.test(r.url)).map((r) => `${r.method} ${r.url}`),
+  );
+}
+
+/** Fails when a registered route has no row in the table, or a row names a route that is not registered. */
+export function assertTableCoversEveryRoute(app: FastifyInstance): void {
+  const registered = registeredRoutes(app);
+  assert.deepEqual(
+    [...registered].filter((r) => !(r in EXPECTED_ACCESS)),
+    [],
+    'routes without an expected access rule',
+  );
+  assert.deepEqual(
+    Object.keys(EXPECTED_ACCESS).filter((r) => !registered.has(r)),
+    [],
+    'expected routes that are not registered',
   );
 }
