@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): every test, unit, integration and end-to-end, on PGlite and PostgreSQL.
+# The README's test command (`npm test`): every test: unit, integration (on PostgreSQL, the PGlite compatibility suites on
+# both databases) and end-to-end.
 # One layer: `bash scripts/test.sh unit|integration|e2e` (npm run test:unit, test:integration, test:e2e).
 # Anything after the layer goes to node's test runner, e.g. `npm run test:unit -- --test-name-pattern=DASH`.
 set -euo pipefail
