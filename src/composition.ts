@@ -44,6 +44,9 @@ import { EvidenceRetentionService } from './features/evidence/evidence-retention
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
 import { RiskAssessmentService } from './features/investigation/risk-assessment/risk-assessment.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
+import type { BlobStore } from './platform/storage/blob-store.js';
+import { createBlobStore } from './platform/storage/create-blob-store.js';
+import { RecordingScratch } from './platform/storage/recording-scratch.js';
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
 import { EvaluationService } from './features/evaluation/evaluation.service.js';
 import { OutcomesService } from './features/outcomes/outcomes.service.js';
@@ -72,6 +75,8 @@ export function services(deps: {
   logger?: Logger;
   /** The media plane; werift (the installed release) in-process unless given (the call-setup bench compares releases). */
   mediaEngine?: MediaEngine;
+  /** The evidence store; the configured one (STORAGE_DRIVER) unless given. */
+  blobs?: BlobStore;
 }) {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
@@ -86,12 +91,17 @@ export function services(deps: {
   const evaluation = new EvaluationService(data, audit, now);
   const triage = new TriageService(data, audit, consultations, now, evaluation);
   const sms = createSmsSender(deps.config.sms);
-  const mediaRoot = path.join(deps.config.dataDir, 'media');
+  // Every evidence file goes through the store (issue 15); recordings are written to the node's scratch folder first.
+  const storage = deps.config.evidence.storage;
+  const blobs = deps.blobs ?? createBlobStore(storage, now);
+  const mediaRoot = storage.localRoot;
+  const scratch = new RecordingScratch(storage.scratchRoot);
   // Evidence, one service per job: registration, access and grants, holds and restriction, retention, disposal and integrity.
   const evidenceDeps = {
     data,
     audit,
-    mediaRoot,
+    blobs,
+    lockMinimumDays: storage.lockMinimumDays,
     schedule: deps.config.evidence.retentionSchedule,
     grantKeys: keysFor(deps.config, 'evidenceGrant'),
     log: logger,
@@ -110,7 +120,7 @@ export function services(deps: {
     audit,
     evidence,
     sink: createEvidenceSink(deps.config.evidence.sink),
-    mediaRoot,
+    blobs,
     forceName: deps.config.call.forceName,
     purgeAfterDays: deps.config.evidence.purgeAfterDays,
     purgeEnabled: deps.config.evidence.purgeExported,
@@ -125,7 +135,8 @@ export function services(deps: {
     sms: sms.sender,
     config: deps.config.call,
     publicBaseUrl: deps.config.publicBaseUrl,
-    mediaRoot,
+    blobs,
+    scratch,
     evidence: evidence.registration,
     log: logger,
     now,
@@ -222,7 +233,9 @@ export function services(deps: {
     supervisionBoard: new SupervisionBoardService({ data, triage, now }),
     observations: new ObservationService({ data, audit, tellVictimWhenObserved: deps.config.supervision.tellVictimWhenObserved, now }),
     qualityReviews,
+    /** The local store's folder (where masters are on disk with STORAGE_DRIVER=local). */
     mediaRoot,
+    blobs,
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */
     smsOutbox: sms.outbox,
     demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_RETENTION_SCHEDULE, type RetentionSchedule } from './domain/retention.js';
 import type { EvidenceSinkConfig } from './platform/evidence-sink/create-evidence-sink.js';
+import type { StorageConfig } from './platform/storage/create-blob-store.js';
 import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js';
 import { parseAuditConfig, type AuditConfig } from './platform/audit/audit-config.js';
 import { parseTrustProxy, type TrustProxy } from './platform/http/trust-proxy.js';
@@ -65,6 +66,8 @@ export interface EvidenceConfig {
   disposalCron: string;
   /** Where exports go: a folder (default `DATA_DIR/exports`), S3-compatible storage, or an HTTP receiver (EVD-06). */
   sink: EvidenceSinkConfig;
+  /** Where the masters are kept: local disk (default) or S3 with Object Lock (issue 15). */
+  storage: StorageConfig;
   /** RET-23: days after the receiver's hashes are confirmed before the platform's own copies are purged. */
   purgeAfterDays: number;
   /**
@@ -338,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
       integrityCron: text('EVIDENCE_INTEGRITY_CRON', '15 2 * * *'),
       disposalCron: text('EVIDENCE_DISPOSAL_CRON', '45 2 * * *'),
       sink: evidenceSink,
+      storage: parseStorage(env, problems, path.resolve(text('DATA_DIR', './data')), integer, boolean),
       purgeAfterDays: integer('EVIDENCE_PURGE_AFTER_DAYS', 30, 0, 3650),
       purgeExported: boolean('EVIDENCE_PURGE_EXPORTED', evidenceSink.kind !== 'folder'),
     },
@@ -391,6 +395,47 @@ function parseMetrics(env: Env, problems: string[], service: { production: boole
   }
   const host = env.METRICS_HOST?.trim() || service.host;
   return { enabled: !service.production || token !== undefined || port !== undefined, token, port, host };
+}
+
+/** STORAGE_DRIVER=local|s3 and its settings (issue 15); each missing or bad setting is named. */
+function parseStorage(
+  env: Env,
+  problems: string[],
+  dataDir: string,
+  integer: (name: string, fallback: number, min: number, max: number) => number,
+  boolean: (name: string, fallback: boolean) => boolean,
+): StorageConfig {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const driver = value('STORAGE_DRIVER') ?? 'local';
+  if (driver !== 'local' && driver !== 's3') problems.push(`STORAGE_DRIVER must be local or s3 (got "${driver}")`);
+  const lockMode = value('STORAGE_LOCK_MODE') ?? 'COMPLIANCE';
+  if (!['COMPLIANCE', 'GOVERNANCE', 'off'].includes(lockMode)) problems.push(`STORAGE_LOCK_MODE must be COMPLIANCE, GOVERNANCE or off (got "${lockMode}")`);
+  const base: StorageConfig = {
+    driver: driver === 's3' ? 's3' : 'local',
+    localRoot: path.join(dataDir, 'media'),
+    scratchRoot: path.resolve(value('STORAGE_SCRATCH_DIR') ?? path.join(dataDir, 'recording-scratch')),
+    lockMode: lockMode === 'GOVERNANCE' ? 'GOVERNANCE' : lockMode === 'off' ? 'off' : 'COMPLIANCE',
+    lockMinimumDays: integer('STORAGE_LOCK_MIN_DAYS', 31, 1, 3650),
+  };
+  if (base.driver !== 's3') return base;
+  const bucket = value('STORAGE_S3_BUCKET');
+  if (!bucket) problems.push('STORAGE_S3_BUCKET is required when STORAGE_DRIVER is s3');
+  const endpoint = value('STORAGE_S3_ENDPOINT');
+  if (endpoint && !/^https?:\/\//.test(endpoint)) problems.push('STORAGE_S3_ENDPOINT must be an http(s) URL, e.g. https://minio.internal:9000');
+  const sseKind = value('STORAGE_SSE') ?? 'AES256';
+  if (sseKind !== 'AES256' && sseKind !== 'aws:kms') problems.push(`STORAGE_SSE must be AES256 or aws:kms (got "${sseKind}")`);
+  return {
+    ...base,
+    s3: {
+      bucket: bucket ?? '',
+      region: value('STORAGE_S3_REGION') ?? 'eu-west-2',
+      endpoint,
+      prefix: value('STORAGE_S3_PREFIX'),
+      forcePathStyle: boolean('STORAGE_S3_FORCE_PATH_STYLE', endpoint !== undefined),
+      sse: sseKind === 'aws:kms' ? { kind: 'aws:kms', kmsKeyId: value('STORAGE_SSE_KMS_KEY_ID') } : { kind: 'AES256' },
+      partSizeBytes: integer('STORAGE_S3_PART_MB', 16, 5, 5000) * 1024 * 1024,
+    },
+  };
 }
 
 /** EVIDENCE_SINK=folder|s3|http and its settings; each missing setting is named. */

@@ -14,7 +14,6 @@ import { EXPORT_JOB, WORKING_COPY_JOB } from './features/evidence/evidence-work.
 import { JobQueue } from './platform/jobs/job-queue.js';
 import { OidcClient } from './platform/auth/oidc-client.js';
 import { LiveHub } from './platform/live/live-hub.js';
-import { LocalBlobStore } from './platform/storage/blob-store.js';
 
 export interface Runtime {
   app: FastifyInstance;
@@ -85,7 +84,6 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       services.auditLog.writeCheckpoint('scheduled').catch((error: Error) => logger.error({ err: error }, 'audit checkpoint not written'));
     }, config.audit.checkpointMinutes * 60_000);
     checkpointTimer.unref();
-    const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
     const jobs = new JobQueue(database.sqlRunner, logger, options.jobPollingSeconds);
     jobs.register(SESSION_EXPIRY_JOB, () => services.auth.expireStaleSessions(), { cron: '*/5 * * * *' });
     jobs.register(EVIDENCE_INTEGRITY_JOB, () => services.evidence.disposal.checkIntegrity(), { cron: config.evidence.integrityCron });
@@ -101,7 +99,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     const resumedTasks = await services.evidenceWork.resumeInterrupted();
     if (resumedTasks > 0) logger.warn({ resumedTasks }, 'evidence exports and working copies interrupted by a restart are queued again');
     const app = await buildApp({ config, services, logger });
-    logger.info({ database: database.description, storage: blobs.description, sms: config.sms.provider }, 'services ready');
+    logger.info({ database: database.description, storage: services.blobs.description, sms: config.sms.provider }, 'services ready');
     return {
       app,
       services,

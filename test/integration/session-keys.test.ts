@@ -90,9 +90,9 @@ await describeOnDatabase('per-purpose keys, legacy TOTP seeds and SESSION_SECRET
     const expires = now.getTime() + 60_000;
     const grant = (key: Buffer | string) => `${expires}.${createHmac('sha256', key).update(`${itemId}.${user.id}.${expires}`).digest('base64url')}`;
     // Past the signature, the unknown item gives 404: the grant itself was accepted.
-    await assert.rejects(t.services.evidence.access.playbackFile(contextFor(user), itemId, grant(deriveKey(OLD_SECRET, 'evidenceGrant'))), NotFoundError);
+    await assert.rejects(t.services.evidence.access.playback(contextFor(user), itemId, grant(deriveKey(OLD_SECRET, 'evidenceGrant'))), NotFoundError);
     for (const key of [deriveKey(OLD_SECRET, 'cookieSigning'), OLD_SECRET, `${OLD_SECRET}:evidence-playback`])
-      await assert.rejects(t.services.evidence.access.playbackFile(contextFor(user), itemId, grant(key)), ForbiddenError);
+      await assert.rejects(t.services.evidence.access.playback(contextFor(user), itemId, grant(key)), ForbiddenError);
   });
 
   it('rotation: with SESSION_SECRET_PREVIOUS, sessions, grants and seeds of the old secret keep working and seeds are re-sealed', async () => {

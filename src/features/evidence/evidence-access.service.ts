@@ -1,10 +1,16 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { EvidenceItemRow } from './evidence.repository.js';
+import type { ByteRange } from '../../platform/storage/blob-store.js';
 import { requireReason, type EvidenceDeps } from './evidence-shared.js';
+
+/** An item's bytes for a response: its size, and a reader for all or a range of it (the store serves ranges). */
+export interface EvidenceContent {
+  size: number;
+  read(range?: ByteRange): Promise<Readable>;
+}
 
 const GRANT_MINUTES = 30;
 
@@ -13,7 +19,7 @@ const GRANT_MINUTES = 30;
  * continuity (DP-01, EVD-03); playback needs the short-lived grant a justified opening hands out (ADR 0008).
  */
 export class EvidenceAccessService {
-  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'mediaRoot' | 'grantKeys' | 'now'>) {}
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'blobs' | 'grantKeys' | 'now'>) {}
 
   private get data() {
     return this.deps.data;
@@ -118,8 +124,8 @@ export class EvidenceAccessService {
     return `${expires}.${createHmac('sha256', this.deps.grantKeys[0]).update(payload).digest('base64url')}`;
   }
 
-  /** The master's path for playback (HTTP ranges), if the grant from a justified opening is this user's and current. */
-  async playbackFile(context: RequestContext, id: string, grant: string): Promise<{ file: string; item: EvidenceItemRow }> {
+  /** The master's content for playback (HTTP ranges), if the grant from a justified opening is this user's and current. */
+  async playback(context: RequestContext, id: string, grant: string): Promise<{ content: EvidenceContent; item: EvidenceItemRow }> {
     const [expiresText, signature] = grant.split('.');
     const expires = Number(expiresText);
     const who = context.actor.type === 'user' ? context.actor.userId : 'none';
@@ -133,11 +139,15 @@ export class EvidenceAccessService {
     const item = await this.data.repos.evidence.findItem(id);
     if (!item || item.state !== 'present') throw new NotFoundError('There is no evidence item with that id');
     if (item.restrictedAt) throw new ForbiddenError('This item is restricted (DPA 2018 s.47)');
-    const file = path.join(this.deps.mediaRoot, item.fileKey);
-    await fs.promises.access(file).catch(() => {
-      throw new ConflictError('The master file is missing: tell the evidence manager (the integrity check reports it)');
-    });
-    return { file, item };
+    const content = await this.content(item.fileKey);
+    if (!content) throw new ConflictError('The master file is missing: tell the evidence manager (the integrity check reports it)');
+    return { content, item };
+  }
+
+  private async content(key: string): Promise<EvidenceContent | undefined> {
+    const head = await this.deps.blobs.head(key);
+    if (!head) return undefined;
+    return { size: head.size, read: (range) => this.deps.blobs.get(key, range) };
   }
 
   /** A download is a disclosure: logged with the justification and the recipient before a byte leaves (DP-01, EVD-03). */
@@ -151,10 +161,8 @@ export class EvidenceAccessService {
       if (!item) throw new NotFoundError('There is no evidence item with that id');
       if (item.restrictedAt) throw new ForbiddenError('This item is restricted (DPA 2018 s.47): it cannot be disclosed until the restriction is lifted');
       if (item.state !== 'present') throw new ConflictError('This item has been disposed of');
-      const file = path.join(this.deps.mediaRoot, item.fileKey);
-      await fs.promises.access(file).catch(() => {
-        throw new ConflictError('The master file is missing: the integrity alert has been raised');
-      });
+      const content = await this.content(item.fileKey);
+      if (!content) throw new ConflictError('The master file is missing: the integrity alert has been raised');
       await this.deps.audit.record(tx.audit, context, {
         what: 'evidence.disclosed',
         subject: `evidence:${item.id}`,
@@ -162,7 +170,7 @@ export class EvidenceAccessService {
         recipient,
         details: { kind: item.kind, sha256: item.sha256 },
       });
-      return { item, file };
+      return { item, content };
     });
   }
 }

@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { sha256File } from '../../platform/media/sha256-file.js';
+import { rawKeyOf } from '../../platform/storage/recording-scratch.js';
+import { EvidenceStoreLocks } from './evidence-locks.js';
 import type { EvidenceDeps } from './evidence-shared.js';
 
 export interface DisposalOutcome {
@@ -12,6 +11,8 @@ export interface DisposalOutcome {
   items: DisposalCertificateItem[];
   /** Items past their date that a hold kept (logged as refused). */
   held: string[];
+  /** Items past their date that the store's object lock still keeps, with the store's reason (logged as refused). */
+  locked: { id: string; reason: string }[];
 }
 
 export interface DisposalCertificateItem {
@@ -30,13 +31,20 @@ export interface DisposalCertificateItem {
  * certificate, so a crash never half-deletes (DP-03, X-03).
  */
 export class EvidenceDisposalService {
-  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'mediaRoot' | 'log' | 'now' | 'onIntegrityFailure'>) {}
+  readonly locks: EvidenceStoreLocks;
+
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'blobs' | 'lockMinimumDays' | 'log' | 'now' | 'onIntegrityFailure'>) {
+    this.locks = new EvidenceStoreLocks(deps);
+  }
 
   private get data() {
     return this.deps.data;
   }
 
-  /** The scheduled integrity check (EVD-02): re-hashes every master; a mismatch is reported, never re-hashed into the record. */
+  /**
+   * The scheduled integrity check (EVD-02): re-hashes every master as read back from the store; a mismatch is
+   * reported, never re-hashed into the record. It also renews the store's lock of items nothing dates yet.
+   */
   async checkIntegrity(): Promise<{ checked: number; failures: { id: string; problem: 'mismatch' | 'missing' }[] }> {
     const context = systemContext('evidence-integrity', randomUUID());
     const failures: { id: string; problem: 'mismatch' | 'missing' }[] = [];
@@ -48,8 +56,7 @@ export class EvidenceDisposalService {
       for (const item of page) {
         after = item.id;
         checked += 1;
-        const file = path.join(this.deps.mediaRoot, item.fileKey);
-        const actual = await sha256File(file).catch(() => undefined);
+        const actual = await this.hashStored(item.fileKey).catch(() => undefined);
         const status = !actual ? 'missing' : actual.sha256 === item.sha256 && actual.size === item.sizeBytes ? 'ok' : 'mismatch';
         const now = this.deps.now();
         await this.data.transaction(async (tx) => {
@@ -61,6 +68,10 @@ export class EvidenceDisposalService {
               details: { problem: status, expectedSha256: item.sha256, actualSha256: actual?.sha256 ?? null },
             });
         });
+        if (status === 'ok' && !item.disposalEligibleAt) {
+          const held = (await this.data.repos.evidence.listHolds(item.consultationId)).some((h) => !h.releasedAt);
+          await this.locks.sync([item], null, held);
+        }
         if (status !== 'ok') {
           failures.push({ id: item.id, problem: status });
           this.deps.log.error({ evidenceId: item.id, problem: status }, 'evidence master failed its integrity check');
@@ -69,6 +80,16 @@ export class EvidenceDisposalService {
       }
     }
     return { checked, failures };
+  }
+
+  private async hashStored(key: string): Promise<{ sha256: string; size: number }> {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of await this.deps.blobs.get(key)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { sha256: hash.digest('hex'), size };
   }
 
   integrityFailures() {
@@ -86,6 +107,7 @@ export class EvidenceDisposalService {
     const disposalId = randomUUID();
     const items: DisposalCertificateItem[] = [];
     const held: string[] = [];
+    const locked: { id: string; reason: string }[] = [];
     for (const candidate of candidates) {
       const taken = await this.data.transaction(async (tx) => {
         await tx.evidence.lockCase(candidate.consultationId);
@@ -99,6 +121,17 @@ export class EvidenceDisposalService {
             details: { reason: 'legal hold', holds: holds.map((h) => h.type) },
           });
           held.push(item.id);
+          return undefined;
+        }
+        // The store's lock (issue 15) is asked before anything is marked: what it still keeps is refused, and said so.
+        const storeRefusal = await this.locks.refusal(item);
+        if (storeRefusal) {
+          await this.deps.audit.record(tx.audit, context, {
+            what: 'evidence.disposal_refused',
+            subject: `evidence:${item.id}`,
+            details: { reason: 'store lock', detail: storeRefusal },
+          });
+          locked.push({ id: item.id, reason: storeRefusal });
           return undefined;
         }
         const entry: DisposalCertificateItem = {
@@ -143,20 +176,20 @@ export class EvidenceDisposalService {
       await this.deps.audit.record(tx.audit, context, {
         what: options.dryRun ? 'evidence.disposal_dry_run' : 'evidence.disposal_run',
         subject: `disposal:${disposalId}`,
-        details: { items: items.length, held: held.length },
+        details: { items: items.length, held: held.length, locked: locked.length },
       });
     });
-    return { disposalId, dryRun: options.dryRun, items, held };
+    return { disposalId, dryRun: options.dryRun, items, held, locked };
   }
 
   /** Deletes the file of an item marked `disposing` (or `purging` after an export), then marks it; safe to run again after a crash. */
   async finishRemoval(context: RequestContext, id: string): Promise<boolean> {
     const item = await this.data.repos.evidence.findItem(id);
     if (!item || (item.state !== 'disposing' && item.state !== 'purging')) return false;
-    const file = path.join(this.deps.mediaRoot, item.fileKey);
-    await fs.promises.rm(file, { force: true });
+    // The store refuses (BlobLockedError) while its lock stands: the item stays marked and is retried on the next start.
+    await this.deps.blobs.delete(item.fileKey);
     // A recording repaired after a crash keeps its raw original beside it: it goes with the master.
-    if (item.kind === 'recording') await fs.promises.rm(file.replace(/\.webm$/, '.unfinished.webm'), { force: true });
+    if (item.kind === 'recording') await this.deps.blobs.delete(rawKeyOf(item.fileKey));
     const purge = item.state === 'purging';
     await this.data.transaction(async (tx) => {
       if (purge) await tx.evidence.markPurged(id, this.deps.now());
@@ -175,7 +208,10 @@ export class EvidenceDisposalService {
   async resumeDisposals(): Promise<number> {
     const context = systemContext('evidence-disposal-resume', randomUUID());
     const pending = [...(await this.data.repos.evidence.listByState('disposing')), ...(await this.data.repos.evidence.listByState('purging'))];
-    for (const item of pending) await this.finishRemoval(context, item.id);
+    for (const item of pending)
+      await this.finishRemoval(context, item.id).catch((error: unknown) =>
+        this.deps.log.error({ err: error, evidenceId: item.id }, 'an evidence file could not be deleted (the store refused or failed); it will be retried'),
+      );
     return pending.length;
   }
 

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { Repositories } from '../../data-access.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import type { EvidenceItemRow } from './evidence.repository.js';
@@ -10,10 +9,10 @@ import type { EvidenceDeps } from './evidence-shared.js';
 /**
  * Evidence registration: every master a consultation produces (recordings, snapshots, uploads, the call's notes
  * and chat, the confirmed statement, completed forms, court working copies) becomes an item with its hash, once,
- * in the transaction that produced it (EVD-01), read-only on disk (EVD-02), and dated by the retention rules (X-03).
+ * in the transaction that produced it (EVD-01), read-only in the store (EVD-02), and dated by the retention rules (X-03).
  */
 export class EvidenceRegistrationService {
-  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'mediaRoot' | 'now'> & { retention: Pick<EvidenceRetentionService, 'recompute'> }) {}
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'blobs' | 'now'> & { retention: Pick<EvidenceRetentionService, 'recompute'> }) {}
 
   private get data() {
     return this.deps.data;
@@ -91,8 +90,7 @@ export class EvidenceRegistrationService {
     if (existing) return existing;
     const consultation = await tx.consultations.findById(item.consultationId);
     const created = await tx.evidence.createItem({ ...item, ownerId: consultation?.officerId ?? null });
-    // Masters are read-only on disk: nothing in the platform writes to them again (EVD-02).
-    await fs.promises.chmod(path.join(this.deps.mediaRoot, item.fileKey), 0o440).catch(() => undefined);
+    // Masters are read-only in the store (EVD-02); the retention dating below also sets the store's lock.
     await this.deps.audit.record(tx.audit, context, {
       what: 'evidence.captured',
       subject: `evidence:${created.id}`,
@@ -242,14 +240,17 @@ export class EvidenceRegistrationService {
     });
   }
 
-  /** Writes a text master once, read-only; a file left by a rolled-back attempt (never registered) is replaced. */
+  /**
+   * Writes a text master once, read-only; a file left by a rolled-back attempt (never registered) is replaced, and
+   * one with the same bytes (already locked by the store) is kept as it is.
+   */
   private async writeTextMaster(fileKey: string, text: string): Promise<{ fileKey: string; sha256: string; sizeBytes: number }> {
     const bytes = Buffer.from(text, 'utf8');
-    const file = path.join(this.deps.mediaRoot, fileKey);
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.rm(file, { force: true });
-    await fs.promises.writeFile(file, bytes, { flag: 'wx', mode: 0o440 });
-    return { fileKey, sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length };
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const existing = await this.deps.blobs.head(fileKey);
+    if (existing?.sha256 !== sha256 || existing.size !== bytes.length)
+      await this.deps.blobs.put(fileKey, Readable.from([bytes]), { expectedSha256: sha256, contentType: 'text/plain; charset=utf-8' });
+    return { fileKey, sha256, sizeBytes: bytes.length };
   }
 
   /** Registers a court working copy made from masters: its own hash, and `derivedFrom` naming them (EVD-09). */

@@ -2,6 +2,7 @@ import type { Repositories } from '../../data-access.js';
 import { computeRetention, nracDecision, addCalendarYears, type CaseStatus, type HoldType, type MopiGroup, type NracAnswers } from '../../domain/retention.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { EvidenceStoreLocks } from './evidence-locks.js';
 import { requireReason, type EvidenceDeps } from './evidence-shared.js';
 
 export interface RetentionFactsInput {
@@ -38,7 +39,11 @@ export function storedCaseStatus(stored: unknown): CaseStatus {
  * through the pure rules in domain/retention (X-03, RET-03, RET-13); holds and registration re-date through `recompute`.
  */
 export class EvidenceRetentionService {
-  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'schedule' | 'now'>) {}
+  private readonly locks: EvidenceStoreLocks;
+
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'schedule' | 'blobs' | 'lockMinimumDays' | 'log' | 'now'>) {
+    this.locks = new EvidenceStoreLocks(deps);
+  }
 
   private get data() {
     return this.deps.data;
@@ -159,6 +164,7 @@ export class EvidenceRetentionService {
       // Null while anything blocks without an end (a hold, an open case): the disposal job cannot reach it (X-03).
       disposalEligibleAt: outcome.disposalEligibleAt,
     });
+    await this.locks.sync(present, outcome.disposalEligibleAt, holds.length > 0);
     if (audited)
       await this.deps.audit.record(tx.audit, context, {
         what: 'evidence.retention_dated',

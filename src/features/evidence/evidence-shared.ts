@@ -3,14 +3,17 @@ import type { DataAccess } from '../../data-access.js';
 import type { RetentionSchedule } from '../../domain/retention.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { ValidationError } from '../../platform/errors.js';
+import type { BlobStore } from '../../platform/storage/blob-store.js';
 import type { EvidenceItemRow } from './evidence.repository.js';
 
 /** What the evidence services are built from; each takes the part it needs. */
 export interface EvidenceDeps {
   data: DataAccess;
   audit: AuditTrail;
-  /** Root directory of the masters. */
-  mediaRoot: string;
+  /** Where the masters and working copies are kept (local disk or S3 with Object Lock, issue 15). */
+  blobs: BlobStore;
+  /** While nothing dates an item (an open case, a hold), the store's lock is renewed this many days ahead. */
+  lockMinimumDays: number;
   schedule: RetentionSchedule;
   /** Sign the short-lived playback grants handed out after a justified view: the first signs, any verifies (ADR 0008). */
   grantKeys: readonly [Buffer, ...Buffer[]];

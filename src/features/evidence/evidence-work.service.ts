@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DataAccess } from '../../data-access.js';
@@ -9,6 +9,8 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../platform/err
 import { verifyReceipt, type EvidenceSink } from '../../platform/evidence-sink/evidence-sink.js';
 import { buildExportPackage } from '../../platform/evidence-sink/export-package.js';
 import { makeCourtWorkingCopy, type CallRecording } from '../../platform/media/working-copy.js';
+import type { BlobStore } from '../../platform/storage/blob-store.js';
+import { withLocalCopies } from '../../platform/storage/local-copies.js';
 import type { EvidenceItemRow, EvidenceTaskRow } from './evidence.repository.js';
 import type { EvidenceDisposalService } from './evidence-disposal.service.js';
 import type { EvidenceRegistrationService } from './evidence-registration.service.js';
@@ -21,9 +23,10 @@ export const UNFINISHED_TASK_STATES: readonly string[] = ['queued', 'running', '
 export interface EvidenceWorkDeps {
   data: DataAccess;
   audit: AuditTrail;
-  evidence: { registration: Pick<EvidenceRegistrationService, 'registerWorkingCopy'>; disposal: Pick<EvidenceDisposalService, 'finishRemoval'> };
+  evidence: { registration: Pick<EvidenceRegistrationService, 'registerWorkingCopy'>; disposal: Pick<EvidenceDisposalService, 'finishRemoval' | 'locks'> };
   sink: EvidenceSink;
-  mediaRoot: string;
+  /** Masters are read from, and working copies written to, the evidence store (issue 15). */
+  blobs: BlobStore;
   forceName: string;
   /** RET-23: how long after the receiver's hashes are confirmed the platform's own copies are purged. */
   purgeAfterDays: number;
@@ -143,7 +146,6 @@ export class EvidenceWorkService {
     const context = systemContext('evidence-working-copy', task.id);
     await this.data.repos.evidence.updateTask(task.id, { state: 'running', attempts: task.attempts + 1, updatedAt: this.deps.now() });
     const fileKey = `consultations/${task.consultationId}/working-copy-${task.id}.mp4`;
-    const output = path.join(this.deps.mediaRoot, fileKey);
     try {
       const items = await Promise.all((task.itemIds as string[]).map(async (id) => (await this.data.repos.evidence.findItem(id))!));
       const unavailable = items.find((i) => i.state !== 'present' || i.restrictedAt);
@@ -151,23 +153,28 @@ export class EvidenceWorkService {
       const sources = await Promise.all(
         items.map(async (item) => ({ item, recording: await this.data.repos.recordings.findById(item.sourceId.replace(/^recording:/, '')) })),
       );
-      const inputs: CallRecording[] = sources.map(({ item, recording }) => ({
-        path: path.join(this.deps.mediaRoot, item.fileKey),
-        label: `${ROLE_LABELS[recording?.role ?? ''] ?? 'Participant'}${recording && recording.segment > 1 ? ` (part ${recording.segment})` : ''}`,
-        startedAt: recording?.firstPacketAt ?? item.capturedAt,
-        hasVideo: item.mediaType.startsWith('video/'),
-        hasAudio: true,
-      }));
-      await fs.promises.mkdir(path.dirname(output), { recursive: true });
-      let lastSaved = 0;
-      const made = await makeCourtWorkingCopy(inputs, {
-        outputPath: output,
-        onProgress: (fraction) => {
-          const percent = Math.floor(fraction * 100);
-          if (percent - lastSaved < 5 && percent < 100) return;
-          lastSaved = percent;
-          void this.data.repos.evidence.updateTask(task.id, { progress: percent, updatedAt: this.deps.now() }).catch(() => undefined);
-        },
+      // ffmpeg reads files: the masters as local files (copied out of S3 for the job) and the copy made beside them.
+      const made = await withLocalCopies(this.deps.blobs, items.map((i) => i.fileKey), async (files, workDir) => {
+        const inputs: CallRecording[] = sources.map(({ item, recording }, index) => ({
+          path: files[index]!,
+          label: `${ROLE_LABELS[recording?.role ?? ''] ?? 'Participant'}${recording && recording.segment > 1 ? ` (part ${recording.segment})` : ''}`,
+          startedAt: recording?.firstPacketAt ?? item.capturedAt,
+          hasVideo: item.mediaType.startsWith('video/'),
+          hasAudio: true,
+        }));
+        const output = path.join(workDir, 'working-copy.mp4');
+        let lastSaved = 0;
+        const result = await makeCourtWorkingCopy(inputs, {
+          outputPath: output,
+          onProgress: (fraction) => {
+            const percent = Math.floor(fraction * 100);
+            if (percent - lastSaved < 5 && percent < 100) return;
+            lastSaved = percent;
+            void this.data.repos.evidence.updateTask(task.id, { progress: percent, updatedAt: this.deps.now() }).catch(() => undefined);
+          },
+        });
+        await this.deps.blobs.put(fileKey, createReadStream(output), { expectedSha256: result.sha256, contentType: 'video/mp4' });
+        return result;
       });
       await this.data.transaction(async (tx) => {
         const item = await this.deps.evidence.registration.registerWorkingCopy(tx, context, {
@@ -188,7 +195,8 @@ export class EvidenceWorkService {
         await tx.evidence.updateTask(task.id, { state: 'done', progress: 100, resultItemId: item.id, updatedAt: this.deps.now() });
       });
     } catch (error) {
-      await fs.promises.rm(output, { force: true });
+      // A copy stored but not registered is removed (it has no lock until it is registered).
+      await this.deps.blobs.delete(fileKey).catch(() => undefined);
       await this.fail(task, error);
     }
   }
@@ -226,7 +234,7 @@ export class EvidenceWorkService {
           classification: item.classification,
           retentionBasis: item.retentionBasis,
           derivedFrom: Array.isArray(item.derivedFrom) ? (item.derivedFrom as string[]).join(',') : undefined,
-          open: async () => fs.createReadStream(path.join(this.deps.mediaRoot, item.fileKey)),
+          open: () => this.deps.blobs.get(item.fileKey),
         })),
         // Ids, times, actions and reasons: who/what/why of custody, never the content.
         continuity: continuity.map((e) => ({
@@ -297,6 +305,8 @@ export class EvidenceWorkService {
           const item = await tx.evidence.lockItem(id);
           if (item?.state !== 'present' || item.restrictedAt) return false;
           if ((await tx.evidence.listHolds(task.consultationId)).some((h) => !h.releasedAt)) return false;
+          // The store's object lock may outlast the export: what it still keeps stays until it allows (issue 15).
+          if (await this.deps.evidence.disposal.locks.refusal(item)) return false;
           await tx.evidence.markPurging(id, task.id);
           await this.deps.audit.record(tx.audit, context, {
             what: 'evidence.purging',

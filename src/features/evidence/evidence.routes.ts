@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../composition.js';
 import { holdReleaseRefusal } from '../../domain/hold-release.js';
@@ -6,6 +5,7 @@ import { hasPermission } from '../../domain/permissions.js';
 import { HOLD_TYPES, NRAC_QUESTIONS, type CaseStatus, type MopiGroup, type NracAnswers } from '../../domain/retention.js';
 import { ValidationError } from '../../platform/errors.js';
 import { contextOf, redirectTo } from '../../platform/http/access.js';
+import type { EvidenceContent } from './evidence-access.service.js';
 import { UNFINISHED_TASK_STATES } from './evidence-work.service.js';
 
 const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
@@ -79,12 +79,12 @@ function parseCaseStatus(form: RetentionForm): CaseStatus {
   }
 }
 
-/** Serves a file with HTTP range support, so recordings seek in the browser's player. */
-async function sendFileRange(request: FastifyRequest, reply: FastifyReply, file: string, mediaType: string) {
-  const { size } = await fs.promises.stat(file);
+/** Serves an item's content with HTTP range support (ranged reads from the store), so recordings seek in the browser's player. */
+async function sendContentRange(request: FastifyRequest, reply: FastifyReply, content: EvidenceContent, mediaType: string) {
+  const { size } = content;
   reply.header('accept-ranges', 'bytes').header('cache-control', 'private, no-store').type(mediaType);
   const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
-  if (!range || (!range[1] && !range[2])) return reply.header('content-length', size).send(fs.createReadStream(file));
+  if (!range || (!range[1] && !range[2])) return reply.header('content-length', size).send(await content.read());
   let start = range[1] ? Number(range[1]) : size - Number(range[2]);
   let end = range[1] && range[2] ? Number(range[2]) : size - 1;
   start = Math.max(0, start);
@@ -94,7 +94,7 @@ async function sendFileRange(request: FastifyRequest, reply: FastifyReply, file:
     .code(206)
     .header('content-range', `bytes ${start}-${end}/${size}`)
     .header('content-length', end - start + 1)
-    .send(fs.createReadStream(file, { start, end }));
+    .send(await content.read({ start, end }));
 }
 
 /** Evidence: the list, each item opened with a reason, playback, disclosure, holds, restriction, retention and disposal. */
@@ -158,8 +158,8 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/items/:id/media',
       { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, querystring: mediaQuery } },
       async (request, reply) => {
-        const { file, item } = await services.evidence.access.playbackFile(contextOf(request), request.params.id, request.query.grant);
-        return sendFileRange(request, reply, file, item.mediaType);
+        const { content, item } = await services.evidence.access.playback(contextOf(request), request.params.id, request.query.grant);
+        return sendContentRange(request, reply, content, item.mediaType);
       },
     );
 
@@ -167,10 +167,10 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/items/:id/download',
       { config: { access: { permission: 'evidence.disclose' } }, schema: { params: idParams, body: downloadBody } },
       async (request, reply) => {
-        const { item, file } = await services.evidence.access.download(contextOf(request), request.params.id, request.body);
+        const { item, content } = await services.evidence.access.download(contextOf(request), request.params.id, request.body);
         const extension = item.fileKey.split('.').pop();
         reply.header('content-disposition', `attachment; filename="evidence-${item.id}.${extension}"`).header('x-content-sha256', item.sha256);
-        return sendFileRange(request, reply, file, item.mediaType);
+        return sendContentRange(request, reply, content, item.mediaType);
       },
     );
 

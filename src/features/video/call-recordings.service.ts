@@ -1,17 +1,14 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { systemContext } from '../../platform/context.js';
-import { remuxWebm } from '../../platform/media/ffmpeg.js';
-import { sha256File } from '../../platform/media/sha256-file.js';
 import { recordCallEvent, type CallDeps, type CallService } from './call.service.js';
 import type { RecordingResult, RecordingStart } from './media/media-room.js';
 
 /**
- * Recording bookkeeping: the segments the media plane records (hooks called by CallRooms), each hashed as it lies
- * on disk and registered as evidence, and the crash recovery that makes unfinished segments playable after a restart.
+ * Recording bookkeeping: the segments the media plane records (hooks called by CallRooms) into the node's scratch
+ * folder, each moved to the evidence store when it finishes (hashed, verified on arrival, then removed from scratch)
+ * and registered as evidence, and the crash recovery that makes unfinished segments playable after a restart.
  */
 export class CallRecordingsService {
-  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'mediaRoot' | 'evidence' | 'log' | 'now'> & { calls: Pick<CallService, 'endCall'> }) {}
+  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'blobs' | 'scratch' | 'evidence' | 'log' | 'now'> & { calls: Pick<CallService, 'endCall'> }) {}
 
   private get data() {
     return this.deps.data;
@@ -39,21 +36,20 @@ export class CallRecordingsService {
         segment,
         tracks: start.tracks,
       });
-      const file = path.join(this.deps.mediaRoot, fileKey);
-      await fs.promises.mkdir(path.dirname(file), { recursive: true });
-      return file;
+      return this.deps.scratch.prepare(fileKey);
     });
   }
 
-  /** A finished segment: hashed as it lies on disk and the hash recorded with it (the master is never changed after). */
+  /** A finished segment: moved from scratch to the store, verified by its hash there, and registered (the master is never changed after). */
   async recordingFinished(result: RecordingResult, file: string): Promise<void> {
-    const fileKey = path.relative(this.deps.mediaRoot, file).split(path.sep).join('/');
+    const fileKey = this.deps.scratch.keyOf(file);
     const recording = await this.data.repos.recordings.findByFileKey(fileKey);
     if (!recording) return;
-    if (!result.finalisedByRecorder && result.packets > 0) await this.repairInPlace(file);
-    const exists = fs.existsSync(file);
-    const hashed = exists && result.packets > 0 ? await sha256File(file) : undefined;
-    if (exists && !hashed) await fs.promises.rm(file, { force: true });
+    const hashed = await this.deps.scratch.moveToStore(this.deps.blobs, fileKey, {
+      keep: result.packets > 0,
+      repair: !result.finalisedByRecorder,
+      contentType: contentTypeOf(recording.tracks),
+    });
     await this.data.transaction(async (tx) => {
       const at = this.deps.now();
       await tx.recordings.finish(recording.id, {
@@ -85,18 +81,19 @@ export class CallRecordingsService {
     const context = systemContext('startup', 'recovery');
     let repaired = 0;
     for (const recording of await this.data.repos.recordings.listUnfinished()) {
-      const file = path.join(this.deps.mediaRoot, recording.fileKey);
-      const hasMedia = fs.existsSync(file) && fs.statSync(file).size > 200;
+      const hasMedia = (await this.deps.scratch.sizeOf(recording.fileKey)) > 200;
       let hashed: { sha256: string; size: number } | undefined;
       let rawSha256: string | undefined;
-      if (hasMedia) {
-        rawSha256 = (await sha256File(file)).sha256;
-        try {
-          await this.repairInPlace(file);
-          hashed = await sha256File(file);
-        } catch (error) {
-          this.deps.log.error({ err: error, recordingId: recording.id }, 'an unfinished recording could not be repaired; the raw file is kept');
-        }
+      try {
+        const moved = await this.deps.scratch.moveToStore(this.deps.blobs, recording.fileKey, {
+          keep: hasMedia,
+          repair: true,
+          contentType: contentTypeOf(recording.tracks),
+        });
+        hashed = moved;
+        rawSha256 = moved?.rawSha256;
+      } catch (error) {
+        this.deps.log.error({ err: error, recordingId: recording.id }, 'an unfinished recording could not be repaired; the raw file is kept in the store');
       }
       await this.data.transaction(async (tx) => {
         await tx.recordings.finish(recording.id, {
@@ -122,10 +119,8 @@ export class CallRecordingsService {
     }
     return { repaired, interrupted };
   }
+}
 
-  private async repairInPlace(file: string): Promise<void> {
-    const raw = file.replace(/\.webm$/, '.unfinished.webm');
-    await fs.promises.rename(file, raw);
-    await remuxWebm(raw, file);
-  }
+function contentTypeOf(tracks: unknown): string {
+  return Array.isArray(tracks) && tracks.includes('video') ? 'video/webm' : 'audio/webm';
 }

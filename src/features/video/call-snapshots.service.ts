@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { RequestContext } from '../../platform/context.js';
 import { ValidationError } from '../../platform/errors.js';
-import { sha256File } from '../../platform/media/sha256-file.js';
 import { assertAssignedOfficer, lockOpenCall, recordCallEvent, type CallDeps, type CallService } from './call.service.js';
 
 /** Stills of the victim's video the officer takes during a call, kept as evidence. */
 export class CallSnapshotsService {
-  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'mediaRoot' | 'evidence' | 'now'> & { calls: Pick<CallService, 'requireCall'> }) {}
+  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'blobs' | 'evidence' | 'now'> & { calls: Pick<CallService, 'requireCall'> }) {}
 
   private get data() {
     return this.deps.data;
@@ -23,10 +21,7 @@ export class CallSnapshotsService {
     assertAssignedOfficer(context, consultation, 'call.snapshot');
     const at = this.deps.now();
     const fileKey = `calls/${callId}/snapshot-${at.getTime()}-${randomUUID().slice(0, 8)}.${mediaType === 'image/png' ? 'png' : 'jpg'}`;
-    const file = path.join(this.deps.mediaRoot, fileKey);
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.writeFile(file, image, { flag: 'wx', mode: 0o440 });
-    const { sha256, size } = await sha256File(file);
+    const { sha256, size } = await this.deps.blobs.put(fileKey, Readable.from([image]), { contentType: mediaType });
     try {
       return await this.data.transaction(async (tx) => {
         await lockOpenCall(tx, callId);
@@ -46,7 +41,7 @@ export class CallSnapshotsService {
       });
     } catch (error) {
       // No row, no file: a refused snapshot leaves nothing half-written.
-      await fs.promises.rm(file, { force: true });
+      await this.deps.blobs.delete(fileKey).catch(() => undefined);
       throw error;
     }
   }

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { BlobStore } from '../../platform/storage/blob-store.js';
+import type { RecordingScratch } from '../../platform/storage/recording-scratch.js';
 import type { EvidenceRegistrationService } from '../evidence/evidence-registration.service.js';
 import type { DataAccess, Repositories } from '../../data-access.js';
 import type { CallConfig } from '../../config.js';
@@ -33,8 +35,10 @@ export interface CallDeps {
   sms: SmsSender;
   config: CallConfig;
   publicBaseUrl: string;
-  /** Root directory of recordings and snapshots. */
-  mediaRoot: string;
+  /** Where evidence files (snapshots, uploads, finished recordings) are kept (issue 15): never the filesystem directly. */
+  blobs: BlobStore;
+  /** The media node's scratch folder for segments still recording. */
+  scratch: RecordingScratch;
   /** Makes each finished recording and snapshot an evidence item, in the same transaction (EVD-01). */
   evidence: Pick<EvidenceRegistrationService, 'registerRecording' | 'registerSnapshot' | 'registerUpload' | 'registerCallRecord'>;
   log: Logger;

@@ -60,6 +60,8 @@ export interface BlobStore {
   setLegalHold(key: string, on: boolean): Promise<void>;
   /** Every key under `prefix` (`''` for all), in key order. */
   list(prefix: string): AsyncIterable<string>;
+  /** The blob's own file when the store is a local disk (for ffmpeg), else undefined. Never written to. */
+  localPath?(key: string): string | undefined;
   /** A short-lived URL a browser may read the blob from directly (S3), or undefined when the store has none (local). */
   presignedGetUrl(key: string, seconds: number): Promise<string | undefined>;
 }

@@ -35,7 +35,7 @@ export class LocalBlobStore implements BlobStore {
 
   constructor(
     private readonly root: string,
-    private readonly options: { lockMode?: BlobLock['mode']; now?: () => Date } = {},
+    private readonly options: { lockMode?: BlobLock['mode'] | 'off'; now?: () => Date } = {},
   ) {
     fs.mkdirSync(root, { recursive: true });
     this.locks = path.join(root, '.locks');
@@ -98,7 +98,7 @@ export class LocalBlobStore implements BlobStore {
       size: stat.size,
       sha256: sidecar?.sha256,
       lock: {
-        mode: this.options.lockMode ?? 'COMPLIANCE',
+        mode: this.options.lockMode === 'GOVERNANCE' ? 'GOVERNANCE' : 'COMPLIANCE',
         retainUntil: sidecar?.retainUntil ? new Date(sidecar.retainUntil) : undefined,
         legalHold: sidecar?.legalHold ?? false,
       },
@@ -118,6 +118,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async extendRetention(key: string, retainUntil: Date): Promise<void> {
+    if (this.options.lockMode === 'off') return;
     const head = await this.head(key);
     if (!head) throw new BlobNotFoundError(key);
     if (head.lock.retainUntil && head.lock.retainUntil >= retainUntil) return;
@@ -125,6 +126,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async setLegalHold(key: string, on: boolean): Promise<void> {
+    if (this.options.lockMode === 'off') return;
     const head = await this.head(key);
     if (!head) throw new BlobNotFoundError(key);
     await this.writeSidecar(key, { sha256: head.sha256 ?? '', legalHold: on, retainUntil: head.lock.retainUntil?.toISOString() });
@@ -138,6 +140,10 @@ export class LocalBlobStore implements BlobStore {
       .filter((key) => !key.startsWith('.locks/') && !key.endsWith('.partial') && key.startsWith(prefix))
       .sort();
     yield* keys;
+  }
+
+  localPath(key: string): string {
+    return this.pathOf(key);
   }
 
   async presignedGetUrl(): Promise<undefined> {
