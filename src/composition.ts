@@ -101,7 +101,6 @@ export function services(deps: {
     data,
     audit,
     blobs,
-    lockMinimumDays: storage.lockMinimumDays,
     schedule: deps.config.evidence.retentionSchedule,
     grantKeys: keysFor(deps.config, 'evidenceGrant'),
     log: logger,
@@ -236,6 +235,8 @@ export function services(deps: {
     /** The local store's folder (where masters are on disk with STORAGE_DRIVER=local). */
     mediaRoot,
     blobs,
+    /** The node's scratch folder for recordings in progress. */
+    scratch,
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */
     smsOutbox: sms.outbox,
     demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy),

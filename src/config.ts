@@ -415,7 +415,6 @@ function parseStorage(
     localRoot: path.join(dataDir, 'media'),
     scratchRoot: path.resolve(value('STORAGE_SCRATCH_DIR') ?? path.join(dataDir, 'recording-scratch')),
     lockMode: lockMode === 'GOVERNANCE' ? 'GOVERNANCE' : lockMode === 'off' ? 'off' : 'COMPLIANCE',
-    lockMinimumDays: integer('STORAGE_LOCK_MIN_DAYS', 31, 1, 3650),
   };
   if (base.driver !== 's3') return base;
   const bucket = value('STORAGE_S3_BUCKET');

@@ -46,8 +46,8 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, png());
     const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
     const fileKey = `calls/${call.id}/officer-1.webm`;
-    const file = path.join(t.services.mediaRoot, fileKey);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Recorded into the node's scratch folder; finishing moves it to the store (issue 15).
+    const file = await t.services.scratch.prepare(fileKey);
     execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', '-f', 'webm', file]);
     await t.services.data.repos.recordings.create({
       callId: call.id,

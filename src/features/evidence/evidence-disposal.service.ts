@@ -33,7 +33,7 @@ export interface DisposalCertificateItem {
 export class EvidenceDisposalService {
   readonly locks: EvidenceStoreLocks;
 
-  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'blobs' | 'lockMinimumDays' | 'log' | 'now' | 'onIntegrityFailure'>) {
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'blobs' | 'log' | 'now' | 'onIntegrityFailure'>) {
     this.locks = new EvidenceStoreLocks(deps);
   }
 
@@ -43,7 +43,7 @@ export class EvidenceDisposalService {
 
   /**
    * The scheduled integrity check (EVD-02): re-hashes every master as read back from the store; a mismatch is
-   * reported, never re-hashed into the record. It also renews the store's lock of items nothing dates yet.
+   * reported, never re-hashed into the record. It also puts right a store lock that fell behind the item's date or holds.
    */
   async checkIntegrity(): Promise<{ checked: number; failures: { id: string; problem: 'mismatch' | 'missing' }[] }> {
     const context = systemContext('evidence-integrity', randomUUID());
@@ -68,9 +68,9 @@ export class EvidenceDisposalService {
               details: { problem: status, expectedSha256: item.sha256, actualSha256: actual?.sha256 ?? null },
             });
         });
-        if (status === 'ok' && !item.disposalEligibleAt) {
+        if (status === 'ok') {
           const held = (await this.data.repos.evidence.listHolds(item.consultationId)).some((h) => !h.releasedAt);
-          await this.locks.sync([item], null, held);
+          await this.locks.sync([item], item.disposalEligibleAt, held);
         }
         if (status !== 'ok') {
           failures.push({ id: item.id, problem: status });

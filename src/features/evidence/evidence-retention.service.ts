@@ -41,7 +41,7 @@ export function storedCaseStatus(stored: unknown): CaseStatus {
 export class EvidenceRetentionService {
   private readonly locks: EvidenceStoreLocks;
 
-  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'schedule' | 'blobs' | 'lockMinimumDays' | 'log' | 'now'>) {
+  constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'schedule' | 'blobs' | 'log' | 'now'>) {
     this.locks = new EvidenceStoreLocks(deps);
   }
 

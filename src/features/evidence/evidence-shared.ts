@@ -12,8 +12,6 @@ export interface EvidenceDeps {
   audit: AuditTrail;
   /** Where the masters and working copies are kept (local disk or S3 with Object Lock, issue 15). */
   blobs: BlobStore;
-  /** While nothing dates an item (an open case, a hold), the store's lock is renewed this many days ahead. */
-  lockMinimumDays: number;
   schedule: RetentionSchedule;
   /** Sign the short-lived playback grants handed out after a justified view: the first signs, any verifies (ADR 0008). */
   grantKeys: readonly [Buffer, ...Buffer[]];

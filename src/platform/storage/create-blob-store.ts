@@ -12,8 +12,6 @@ export interface StorageConfig {
   scratchRoot: string;
   /** Object Lock mode for retention (`off`: the store keeps no lock of its own; the platform's rules still apply). */
   lockMode: BlobLock['mode'] | 'off';
-  /** While nothing dates an item, its lock is renewed this many days ahead (by every retention change and integrity check). */
-  lockMinimumDays: number;
   s3?: {
     bucket: string;
     region: string;
