@@ -445,6 +445,14 @@ function parseEvidenceSink(env: Env, problems: string[], dataDir: string): Evide
     if (!v) problems.push(`${name} is required when EVIDENCE_SINK is ${env.EVIDENCE_SINK}`);
     return v ?? '';
   };
+  // Both keys, or neither: then the AWS SDK's standard chain (environment, profile, web identity, instance role).
+  const s3SinkCredentials = () => {
+    const accessKeyId = value('EVIDENCE_S3_ACCESS_KEY_ID');
+    const secretAccessKey = value('EVIDENCE_S3_SECRET_ACCESS_KEY');
+    if (!accessKeyId && !secretAccessKey) return undefined;
+    if (!accessKeyId || !secretAccessKey) problems.push('EVIDENCE_S3_ACCESS_KEY_ID and EVIDENCE_S3_SECRET_ACCESS_KEY go together (or set neither, for the standard AWS credential chain)');
+    return { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '' };
+  };
   switch (value('EVIDENCE_SINK') ?? 'folder') {
     case 'folder':
       return { kind: 'folder', root: path.resolve(value('EVIDENCE_FOLDER') ?? path.join(dataDir, 'exports')) };
@@ -460,7 +468,7 @@ function parseEvidenceSink(env: Env, problems: string[], dataDir: string): Evide
         region: value('EVIDENCE_S3_REGION') ?? 'eu-west-2',
         bucket: required('EVIDENCE_S3_BUCKET'),
         prefix: value('EVIDENCE_S3_PREFIX'),
-        credentials: { accessKeyId: required('EVIDENCE_S3_ACCESS_KEY_ID'), secretAccessKey: required('EVIDENCE_S3_SECRET_ACCESS_KEY') },
+        credentials: s3SinkCredentials(),
       };
     default:
       problems.push(`EVIDENCE_SINK must be folder, s3 or http (got "${env.EVIDENCE_SINK}")`);

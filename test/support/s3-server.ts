@@ -35,6 +35,14 @@ export interface FakeS3 {
   requests: FakeS3Request[];
   /** Upload ids of multipart uploads begun and not yet completed or aborted. */
   openUploads(): string[];
+  /** Statuses to answer the next requests with (500, 503), before anything else is checked. */
+  failNext: number[];
+  /** Like stores that keep no checksum: HEAD answers without x-amz-checksum-sha256. */
+  keepsChecksums: boolean;
+  /** Objects whose key ends so are served with different bytes than were stored, as from a failing disk. */
+  corruptReadsOf: string | undefined;
+  /** Requests refused for their signature. */
+  rejectedSignatures: number;
   close(): Promise<void>;
 }
 
@@ -46,6 +54,7 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
   const objects = new Map<string, FakeS3Object>();
   const uploads = new Map<string, { key: string; parts: Map<number, { body: Buffer; sha256: Buffer }>; init: Omit<FakeS3Object, 'body'> }>();
   const requests: FakeS3Request[] = [];
+  const state = { failNext: [] as number[], keepsChecksums: true, corruptReadsOf: undefined as string | undefined, rejectedSignatures: 0 };
 
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -66,6 +75,8 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
     const key = keyParts.map(decodeURIComponent).join('/');
     const method = request.method ?? 'GET';
     requests.push({ method, key, query, headers: request.headers });
+    const failure = state.failNext.shift();
+    if (failure) return send(response, failure, failure === 503 ? 'SlowDown' : 'InternalError', 'Please try again');
     const header = (name: string) => request.headers[name] as string | undefined;
     const checksum = header('x-amz-checksum-sha256');
     const digest = createHash('sha256').update(body).digest();
@@ -74,7 +85,10 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
     if (/^[0-9a-f]{64}$/.test(contentSha256) && digest.toString('hex') !== contentSha256)
       return send(response, 400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
     const problem = verifySignature(request, url, credentials, region, now());
-    if (problem) return send(response, 403, 'SignatureDoesNotMatch', problem);
+    if (problem) {
+      state.rejectedSignatures++;
+      return send(response, 403, 'SignatureDoesNotMatch', problem);
+    }
     if (bucketName !== bucket) return send(response, 404, 'NoSuchBucket', `No bucket ${bucketName}`);
     const lockOf = (object: FakeS3Object) => object.legalHold || (object.retainUntil !== undefined && object.retainUntil > now());
 
@@ -158,9 +172,10 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
     if (existing.retainUntil) response.setHeader('x-amz-object-lock-retain-until-date', existing.retainUntil.toISOString());
     response.setHeader('x-amz-object-lock-legal-hold', existing.legalHold ? 'ON' : 'OFF');
     if (existing.sse) response.setHeader('x-amz-server-side-encryption', existing.sse);
-    if (header('x-amz-checksum-mode') === 'ENABLED' && existing.checksumSha256) response.setHeader('x-amz-checksum-sha256', existing.checksumSha256);
+    if (header('x-amz-checksum-mode') === 'ENABLED' && existing.checksumSha256 && state.keepsChecksums) response.setHeader('x-amz-checksum-sha256', existing.checksumSha256);
     const range = /^bytes=(\d+)-(\d*)$/.exec(header('range') ?? '');
-    const size = existing.body.length;
+    const served = state.corruptReadsOf && key.endsWith(state.corruptReadsOf) ? Buffer.concat([existing.body, Buffer.from('!')]) : existing.body;
+    const size = served.length;
     if (method === 'HEAD') {
       response.setHeader('content-length', size);
       return end(response, 200);
@@ -171,10 +186,10 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
       if (start >= size) return send(response, 416, 'InvalidRange', 'The requested range is not satisfiable');
       response.setHeader('content-range', `bytes ${start}-${last}/${size}`);
       response.writeHead(206, { 'content-length': last - start + 1 });
-      return void response.end(existing.body.subarray(start, last + 1));
+      return void response.end(served.subarray(start, last + 1));
     }
     response.writeHead(200, { 'content-length': size });
-    response.end(existing.body);
+    response.end(served);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -187,6 +202,27 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
     objects,
     requests,
     openUploads: () => [...uploads.keys()],
+    get failNext() {
+      return state.failNext;
+    },
+    set failNext(value: number[]) {
+      state.failNext = value;
+    },
+    get keepsChecksums() {
+      return state.keepsChecksums;
+    },
+    set keepsChecksums(value: boolean) {
+      state.keepsChecksums = value;
+    },
+    get corruptReadsOf() {
+      return state.corruptReadsOf;
+    },
+    set corruptReadsOf(value: string | undefined) {
+      state.corruptReadsOf = value;
+    },
+    get rejectedSignatures() {
+      return state.rejectedSignatures;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

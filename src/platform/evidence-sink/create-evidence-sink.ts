@@ -1,4 +1,4 @@
-import type { AwsCredentials } from './aws-sigv4.js';
+import type { AwsCredentials } from './s3-sink.js';
 import type { EvidenceSink } from './evidence-sink.js';
 import { FolderEvidenceSink } from './folder-sink.js';
 import { HttpEvidenceSink } from './http-sink.js';
@@ -12,7 +12,7 @@ export type EvidenceSinkConfig =
       region: string;
       bucket: string;
       prefix?: string;
-      credentials: AwsCredentials;
+      credentials?: AwsCredentials;
       addressing?: 'path' | 'virtual-hosted';
       verify?: 'checksum' | 'read-back';
       attempts?: number;
