@@ -248,11 +248,14 @@ await describeOnDatabase('video calls: links, consent, signalling and recovery (
     assert.ok(recovered.repaired >= 1 && recovered.interrupted >= 1);
     const [recording] = await t.services.data.repos.recordings.listByCall(call.id);
     assert.equal(recording!.status, 'repaired');
-    assert.equal(recording!.sha256, (await sha256File(file)).sha256);
-    assert.deepEqual(await decodeErrors(file), []);
-    const seconds = (await measuredDurationSeconds(file)).durationSeconds!;
+    // Issue 15: moved from the node's scratch folder into the store (local disk here), the scratch copy removed.
+    assert.ok(!fs.existsSync(file), 'the scratch copy is removed once stored');
+    const stored = path.join(t.services.mediaRoot, recording!.fileKey);
+    assert.equal(recording!.sha256, (await sha256File(stored)).sha256);
+    assert.deepEqual(await decodeErrors(stored), []);
+    const seconds = (await measuredDurationSeconds(stored)).durationSeconds!;
     assert.ok(seconds > 1.5 && seconds < 4, `the repaired file plays for ${seconds} s`);
-    assert.ok(fs.existsSync(file.replace(/\.webm$/, '.unfinished.webm')), 'the raw file is kept beside it');
+    assert.ok(fs.existsSync(stored.replace(/\.webm$/, '.unfinished.webm')), 'the raw file is kept beside it');
     const after = await t.services.data.repos.calls.findById(call.id);
     assert.equal(after!.state, 'interrupted');
     assert.ok((await auditWhat('call.recording_repaired')).some((r) => r.details.recordingId === recording!.id));
