@@ -42,10 +42,12 @@ import { EvidenceHoldsService } from './features/evidence/evidence-holds.service
 import { EvidenceRegistrationService } from './features/evidence/evidence-registration.service.js';
 import { EvidenceRetentionService } from './features/evidence/evidence-retention.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
+import { EvidenceStorageMoveService } from './features/evidence/evidence-storage-move.service.js';
 import { RiskAssessmentService } from './features/investigation/risk-assessment/risk-assessment.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
 import type { BlobStore } from './platform/storage/blob-store.js';
 import { createBlobStore } from './platform/storage/create-blob-store.js';
+import { LocalBlobStore } from './platform/storage/local-blob-store.js';
 import { RecordingScratch } from './platform/storage/recording-scratch.js';
 import { createSmsSender } from './platform/sms/create-sms-sender.js';
 import { EvaluationService } from './features/evaluation/evaluation.service.js';
@@ -237,6 +239,8 @@ export function services(deps: {
     blobs,
     /** The node's scratch folder for recordings in progress. */
     scratch,
+    /** `rvr storage move`: the local masters of an existing installation into the configured store (issue 15). */
+    storageMove: () => new EvidenceStorageMoveService({ data, audit, blobs, log: logger, now }, new LocalBlobStore(storage.localRoot, { lockMode: 'off' })),
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */
     smsOutbox: sms.outbox,
     demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy),

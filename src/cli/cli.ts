@@ -39,6 +39,7 @@ Commands:
   audit checkpoint                write a signed checkpoint of the audit log now
   db grants                       give the application's database role its privileges (or print them)
   keys reseal                     seal every TOTP seed under the current SESSION_SECRET (key rotation)
+  storage move [--dry-run]        move the evidence masters on local disk into the configured store (S3)
 
 The database is chosen as by the server: DATABASE_URL, or the embedded PGlite under DATA_DIR, which only one
 process may open: while the server runs, commands on it are refused (exit 75); stop the server first.
@@ -77,6 +78,15 @@ job queue's schema. Runs over DATABASE_MIGRATION_URL (the owner role). rvr migra
 
   --role   the application role's name
   --print  print the SQL instead of running it (for a DBA to run as the owner role)`,
+  'storage move': `Usage: rvr storage move [--dry-run]
+
+Moves the evidence masters kept on local disk (DATA_DIR/media) into the store STORAGE_DRIVER names (s3). Each file
+is streamed with the SHA-256 on record and the store refuses it unless the bytes match; only then is its Object Lock
+set from the item's retention date and holds, the move logged in the item's chain of custody, and the local copy
+removed. Run it again after an interruption: what the store already holds with the right hash is skipped. Exits 0
+when every item is in the store, 1 when any could not be moved (each is named; its local copy is kept).
+
+  --dry-run  count what would be moved, change nothing`,
   'keys reseal': `Usage: rvr keys reseal [--previous-secret-stdin]
 
 Seals every stored TOTP seed (authenticator app secret) under the key derived from SESSION_SECRET, opening
@@ -90,7 +100,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const err = (line: string) => io.stderr.write(`${line}\n`);
   const [first, second] = argv;
-  const grouped = first === 'user' || first === 'audit' || first === 'apikey' || first === 'db' || first === 'keys';
+  const grouped = first === 'user' || first === 'audit' || first === 'apikey' || first === 'db' || first === 'keys' || first === 'storage';
   const command = grouped ? `${first} ${second ?? ''}`.trim() : (first ?? '');
   const rest = argv.slice(grouped ? 2 : 1);
   if (!first || first === '--help' || first === '-h' || first === 'help') {
@@ -302,6 +312,21 @@ async function runCommand(command: string, rest: string[], deps: CommandDeps): P
       err(`${where}: ${result.reason}. ${result.checked} events before it are intact.`);
       if (result.checkpoints) err(describeCheckpoints(result));
       return 1;
+    }
+    case 'storage move': {
+      const { values } = parse(rest, { 'dry-run': { type: 'boolean' } }, 0);
+      if (config.evidence.storage.driver === 'local') {
+        err('rvr storage move: STORAGE_DRIVER is local, so the masters are already in the configured store. Set STORAGE_DRIVER=s3 and its settings first.');
+        return 2;
+      }
+      const dryRun = values['dry-run'] === true;
+      out(`${dryRun ? 'Dry run: nothing will change. ' : ''}Moving evidence masters from ${config.evidence.storage.localRoot} to ${services.blobs.description}.`);
+      const report = await services.storageMove().move(context, { dryRun, onProgress: err });
+      const mib = (report.movedBytes / 1024 / 1024).toFixed(1);
+      out(`${dryRun ? 'Would move' : 'Moved and verified'}: ${report.moved} item(s), ${mib} MiB. Already in the store: ${report.alreadyThere}.`);
+      if (report.missing.length > 0) out(`No local file (nothing to move; the integrity check reports these): ${report.missing.join(', ')}`);
+      if (report.failed.length > 0) err(`Not moved (local copies kept; run again once fixed): ${report.failed.length}`);
+      return report.failed.length > 0 ? 1 : 0;
     }
     case 'audit checkpoint': {
       parse(rest, {}, 0);

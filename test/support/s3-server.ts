@@ -46,6 +46,7 @@ export interface FakeS3 {
   close(): Promise<void>;
 }
 
+/** `now`: the clock retention dates are judged by, so a test can move past them. */
 export async function startFakeS3(options: { bucket?: string; region?: string; now?: () => Date } = {}): Promise<FakeS3> {
   const bucket = options.bucket ?? 'rvr-evidence-test';
   const region = options.region ?? 'eu-west-2';
@@ -84,7 +85,8 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
     const contentSha256 = header('x-amz-content-sha256') ?? '';
     if (/^[0-9a-f]{64}$/.test(contentSha256) && digest.toString('hex') !== contentSha256)
       return send(response, 400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
-    const problem = verifySignature(request, url, credentials, region, now());
+    // Signatures are checked against the real clock (as S3 would); `now` is the clock the locks are judged by.
+    const problem = verifySignature(request, url, credentials, region, new Date());
     if (problem) {
       state.rejectedSignatures++;
       return send(response, 403, 'SignatureDoesNotMatch', problem);

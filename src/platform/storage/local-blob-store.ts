@@ -93,14 +93,15 @@ export class LocalBlobStore implements BlobStore {
     const stat = await fs.promises.stat(this.pathOf(key)).catch(() => undefined);
     if (!stat?.isFile()) return undefined;
     const sidecar = await this.readSidecar(key);
+    const locking = this.options.lockMode !== 'off';
     return {
       key,
       size: stat.size,
       sha256: sidecar?.sha256,
       lock: {
         mode: this.options.lockMode === 'GOVERNANCE' ? 'GOVERNANCE' : 'COMPLIANCE',
-        retainUntil: sidecar?.retainUntil ? new Date(sidecar.retainUntil) : undefined,
-        legalHold: sidecar?.legalHold ?? false,
+        retainUntil: locking && sidecar?.retainUntil ? new Date(sidecar.retainUntil) : undefined,
+        legalHold: locking && (sidecar?.legalHold ?? false),
       },
     };
   }
