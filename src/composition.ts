@@ -23,7 +23,6 @@ import { UserAdminService } from './features/identity/user-admin.service.js';
 import type { Database } from './platform/db/database.js';
 import type { PrincipalResolvers } from './platform/http/principals.js';
 import { dataAccess } from './data-access.js';
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { CallService } from './features/video/call.service.js';
 import { CallChatService } from './features/video/call-chat.service.js';

@@ -450,7 +450,8 @@ function parseEvidenceSink(env: Env, problems: string[], dataDir: string): Evide
     const accessKeyId = value('EVIDENCE_S3_ACCESS_KEY_ID');
     const secretAccessKey = value('EVIDENCE_S3_SECRET_ACCESS_KEY');
     if (!accessKeyId && !secretAccessKey) return undefined;
-    if (!accessKeyId || !secretAccessKey) problems.push('EVIDENCE_S3_ACCESS_KEY_ID and EVIDENCE_S3_SECRET_ACCESS_KEY go together (or set neither, for the standard AWS credential chain)');
+    if (!accessKeyId || !secretAccessKey)
+      problems.push('EVIDENCE_S3_ACCESS_KEY_ID and EVIDENCE_S3_SECRET_ACCESS_KEY go together (or set neither, for the standard AWS credential chain)');
     return { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '' };
   };
   switch (value('EVIDENCE_SINK') ?? 'folder') {

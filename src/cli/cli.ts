@@ -320,7 +320,9 @@ async function runCommand(command: string, rest: string[], deps: CommandDeps): P
         return 2;
       }
       const dryRun = values['dry-run'] === true;
-      out(`${dryRun ? 'Dry run: nothing will change. ' : ''}Moving evidence masters from ${config.evidence.storage.localRoot} to ${services.blobs.description}.`);
+      out(
+        `${dryRun ? 'Dry run: nothing will change. ' : ''}Moving evidence masters from ${config.evidence.storage.localRoot} to ${services.blobs.description}.`,
+      );
       const report = await services.storageMove().move(context, { dryRun, onProgress: err });
       const mib = (report.movedBytes / 1024 / 1024).toFixed(1);
       out(`${dryRun ? 'Would move' : 'Moved and verified'}: ${report.moved} item(s), ${mib} MiB. Already in the store: ${report.alreadyThere}.`);

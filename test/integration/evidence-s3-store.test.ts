@@ -149,7 +149,10 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
       );
       assert.equal(refused[0]?.details.reason, 'store lock');
       const recording = items.find((i) => i.kind === 'recording')!;
-      assert.ok(run.items.some((i) => i.id === recording.id), 'what the lock allows goes');
+      assert.ok(
+        run.items.some((i) => i.id === recording.id),
+        'what the lock allows goes',
+      );
       assert.equal(objectOf(recording.fileKey), undefined);
       assert.equal((await t.services.data.repos.evidence.findItem(recording.id))!.state, 'disposed');
     } finally {

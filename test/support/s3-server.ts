@@ -81,7 +81,8 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
     const header = (name: string) => request.headers[name] as string | undefined;
     const checksum = header('x-amz-checksum-sha256');
     const digest = createHash('sha256').update(body).digest();
-    if (checksum && Buffer.from(checksum, 'base64').compare(digest) !== 0) return send(response, 400, 'BadDigest', 'The SHA-256 you specified did not match the calculated checksum.');
+    if (checksum && Buffer.from(checksum, 'base64').compare(digest) !== 0)
+      return send(response, 400, 'BadDigest', 'The SHA-256 you specified did not match the calculated checksum.');
     const contentSha256 = header('x-amz-content-sha256') ?? '';
     if (/^[0-9a-f]{64}$/.test(contentSha256) && digest.toString('hex') !== contentSha256)
       return send(response, 400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
@@ -98,11 +99,19 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
       const prefix = query.prefix ?? '';
       const keys = [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
       const contents = keys.map((k) => `<Contents><Key>${escapeXml(k)}</Key><Size>${objects.get(k)!.body.length}</Size></Contents>`).join('');
-      return xml(response, 200, `<ListBucketResult><Name>${bucket}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`);
+      return xml(
+        response,
+        200,
+        `<ListBucketResult><Name>${bucket}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+      );
     }
     const initFromHeaders = (): Omit<FakeS3Object, 'body'> => ({
       contentType: header('content-type'),
-      metadata: Object.fromEntries(Object.entries(request.headers).filter(([n]) => n.startsWith('x-amz-meta-')).map(([n, v]) => [n.slice(11), String(v)])),
+      metadata: Object.fromEntries(
+        Object.entries(request.headers)
+          .filter(([n]) => n.startsWith('x-amz-meta-'))
+          .map(([n, v]) => [n.slice(11), String(v)]),
+      ),
       lockMode: header('x-amz-object-lock-mode'),
       retainUntil: header('x-amz-object-lock-retain-until-date') ? new Date(header('x-amz-object-lock-retain-until-date')!) : undefined,
       legalHold: header('x-amz-object-lock-legal-hold') === 'ON',
@@ -113,7 +122,11 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
       if (existing && lockOf(existing)) return send(response, 403, 'AccessDenied', 'Access Denied because object protected by object lock.');
       const uploadId = randomUUID();
       uploads.set(uploadId, { key, parts: new Map(), init: initFromHeaders() });
-      return xml(response, 200, `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`);
+      return xml(
+        response,
+        200,
+        `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
+      );
     }
     if (query.uploadId) {
       const upload = uploads.get(query.uploadId);
@@ -132,10 +145,16 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
         const listed = [...body.toString('utf8').matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
         const parts = listed.map((n) => upload.parts.get(n));
         if (listed.length === 0 || parts.some((p) => !p)) return send(response, 400, 'InvalidPart', 'One or more of the specified parts could not be found.');
-        const composite = createHash('sha256').update(Buffer.concat(parts.map((p) => p!.sha256))).digest('base64');
+        const composite = createHash('sha256')
+          .update(Buffer.concat(parts.map((p) => p!.sha256)))
+          .digest('base64');
         objects.set(key, { ...upload.init, body: Buffer.concat(parts.map((p) => p!.body)), checksumSha256: `${composite}-${parts.length}` });
         uploads.delete(query.uploadId);
-        return xml(response, 200, `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${escapeXml(key)}</Key><ETag>"x-${parts.length}"</ETag></CompleteMultipartUploadResult>`);
+        return xml(
+          response,
+          200,
+          `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${escapeXml(key)}</Key><ETag>"x-${parts.length}"</ETag></CompleteMultipartUploadResult>`,
+        );
       }
     }
     if (method === 'PUT' && 'retention' in query) {
@@ -174,7 +193,8 @@ export async function startFakeS3(options: { bucket?: string; region?: string; n
     if (existing.retainUntil) response.setHeader('x-amz-object-lock-retain-until-date', existing.retainUntil.toISOString());
     response.setHeader('x-amz-object-lock-legal-hold', existing.legalHold ? 'ON' : 'OFF');
     if (existing.sse) response.setHeader('x-amz-server-side-encryption', existing.sse);
-    if (header('x-amz-checksum-mode') === 'ENABLED' && existing.checksumSha256 && state.keepsChecksums) response.setHeader('x-amz-checksum-sha256', existing.checksumSha256);
+    if (header('x-amz-checksum-mode') === 'ENABLED' && existing.checksumSha256 && state.keepsChecksums)
+      response.setHeader('x-amz-checksum-sha256', existing.checksumSha256);
     const range = /^bytes=(\d+)-(\d*)$/.exec(header('range') ?? '');
     const served = state.corruptReadsOf && key.endsWith(state.corruptReadsOf) ? Buffer.concat([existing.body, Buffer.from('!')]) : existing.body;
     const size = served.length;
@@ -275,17 +295,28 @@ function verifySignature(
     request.method,
     rawPath,
     canonicalQuery,
-    names.map((n) => `${n}:${String(request.headers[n] ?? '').trim().replace(/\s+/g, ' ')}\n`).join(''),
+    names
+      .map(
+        (n) =>
+          `${n}:${String(request.headers[n] ?? '')
+            .trim()
+            .replace(/\s+/g, ' ')}\n`,
+      )
+      .join(''),
     signedHeaders,
     payloadHash,
   ].join('\n');
   const scope = `${day}/${region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
-  let key: Buffer = createHmac('sha256', `AWS4${credentials.secretAccessKey}`).update(day ?? '').digest();
+  let key: Buffer = createHmac('sha256', `AWS4${credentials.secretAccessKey}`)
+    .update(day ?? '')
+    .digest();
   for (const part of [region, 's3', 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
   const expected = createHmac('sha256', key).update(toSign).digest();
   const given = Buffer.from(signature, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'The request signature we calculated does not match the signature you provided.';
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? undefined
+    : 'The request signature we calculated does not match the signature you provided.';
 }
 
 function parseAmzDate(text: string): number {

@@ -154,28 +154,32 @@ export class EvidenceWorkService {
         items.map(async (item) => ({ item, recording: await this.data.repos.recordings.findById(item.sourceId.replace(/^recording:/, '')) })),
       );
       // ffmpeg reads files: the masters as local files (copied out of S3 for the job) and the copy made beside them.
-      const made = await withLocalCopies(this.deps.blobs, items.map((i) => i.fileKey), async (files, workDir) => {
-        const inputs: CallRecording[] = sources.map(({ item, recording }, index) => ({
-          path: files[index]!,
-          label: `${ROLE_LABELS[recording?.role ?? ''] ?? 'Participant'}${recording && recording.segment > 1 ? ` (part ${recording.segment})` : ''}`,
-          startedAt: recording?.firstPacketAt ?? item.capturedAt,
-          hasVideo: item.mediaType.startsWith('video/'),
-          hasAudio: true,
-        }));
-        const output = path.join(workDir, 'working-copy.mp4');
-        let lastSaved = 0;
-        const result = await makeCourtWorkingCopy(inputs, {
-          outputPath: output,
-          onProgress: (fraction) => {
-            const percent = Math.floor(fraction * 100);
-            if (percent - lastSaved < 5 && percent < 100) return;
-            lastSaved = percent;
-            void this.data.repos.evidence.updateTask(task.id, { progress: percent, updatedAt: this.deps.now() }).catch(() => undefined);
-          },
-        });
-        await this.deps.blobs.put(fileKey, createReadStream(output), { expectedSha256: result.sha256, contentType: 'video/mp4' });
-        return result;
-      });
+      const made = await withLocalCopies(
+        this.deps.blobs,
+        items.map((i) => i.fileKey),
+        async (files, workDir) => {
+          const inputs: CallRecording[] = sources.map(({ item, recording }, index) => ({
+            path: files[index]!,
+            label: `${ROLE_LABELS[recording?.role ?? ''] ?? 'Participant'}${recording && recording.segment > 1 ? ` (part ${recording.segment})` : ''}`,
+            startedAt: recording?.firstPacketAt ?? item.capturedAt,
+            hasVideo: item.mediaType.startsWith('video/'),
+            hasAudio: true,
+          }));
+          const output = path.join(workDir, 'working-copy.mp4');
+          let lastSaved = 0;
+          const result = await makeCourtWorkingCopy(inputs, {
+            outputPath: output,
+            onProgress: (fraction) => {
+              const percent = Math.floor(fraction * 100);
+              if (percent - lastSaved < 5 && percent < 100) return;
+              lastSaved = percent;
+              void this.data.repos.evidence.updateTask(task.id, { progress: percent, updatedAt: this.deps.now() }).catch(() => undefined);
+            },
+          });
+          await this.deps.blobs.put(fileKey, createReadStream(output), { expectedSha256: result.sha256, contentType: 'video/mp4' });
+          return result;
+        },
+      );
       await this.data.transaction(async (tx) => {
         const item = await this.deps.evidence.registration.registerWorkingCopy(tx, context, {
           consultationId: task.consultationId,

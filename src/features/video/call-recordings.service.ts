@@ -8,7 +8,9 @@ import type { RecordingResult, RecordingStart } from './media/media-room.js';
  * and registered as evidence, and the crash recovery that makes unfinished segments playable after a restart.
  */
 export class CallRecordingsService {
-  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'blobs' | 'scratch' | 'evidence' | 'log' | 'now'> & { calls: Pick<CallService, 'endCall'> }) {}
+  constructor(
+    private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'blobs' | 'scratch' | 'evidence' | 'log' | 'now'> & { calls: Pick<CallService, 'endCall'> },
+  ) {}
 
   private get data() {
     return this.deps.data;

@@ -126,7 +126,7 @@ export class S3EvidenceSink implements EvidenceSink {
           params: {
             Bucket: this.options.bucket,
             Key: key,
-            Body: file.open() as Readable,
+            Body: file.open(),
             ContentType: file.mediaType,
             // S3 refuses the upload (BadDigest) if the bytes it receives do not hash to this, and keeps it for HEAD;
             // a multipart upload sends each part's SHA-256 instead.

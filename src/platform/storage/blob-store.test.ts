@@ -41,7 +41,10 @@ function contract(name: string, make: () => BlobStore) {
     });
 
     it('refuses bytes that do not hash to the expected SHA-256, and keeps nothing', async () => {
-      await assert.rejects(store.put('calls/b/bad.webm', Readable.from([Buffer.from('not what was hashed')]), { expectedSha256: sha('other') }), BlobChecksumError);
+      await assert.rejects(
+        store.put('calls/b/bad.webm', Readable.from([Buffer.from('not what was hashed')]), { expectedSha256: sha('other') }),
+        BlobChecksumError,
+      );
       assert.equal(await store.exists('calls/b/bad.webm'), false);
     });
 

@@ -19,7 +19,6 @@ import {
   assertSafeKey,
   lockForbidsDelete,
   type BlobHead,
-  type BlobLock,
   type BlobStore,
   type ByteRange,
   type PutOptions,
@@ -59,7 +58,8 @@ export class S3BlobStore implements BlobStore {
   private readonly prefix: string;
 
   constructor(private readonly options: S3BlobStoreOptions) {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) throw new Error('STORAGE_S3_BUCKET must be 3-63 lowercase letters, digits, dots or hyphens');
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket))
+      throw new Error('STORAGE_S3_BUCKET must be 3-63 lowercase letters, digits, dots or hyphens');
     if (!options.region) throw new Error('STORAGE_S3_REGION is required');
     const prefix = (options.prefix ?? '').replace(/^\/+/, '');
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
@@ -113,7 +113,8 @@ export class S3BlobStore implements BlobStore {
     content.on('error', (error) => hasher.destroy(error));
     const body = content.pipe(hasher).pipe(new PassThrough());
     hasher.on('error', (error) => body.destroy(error));
-    const lock = this.options.lockMode !== 'off' && options.retainUntil ? { ObjectLockMode: this.options.lockMode, ObjectLockRetainUntilDate: options.retainUntil } : {};
+    const lock =
+      this.options.lockMode !== 'off' && options.retainUntil ? { ObjectLockMode: this.options.lockMode, ObjectLockRetainUntilDate: options.retainUntil } : {};
     const upload = new Upload({
       client: this.client,
       partSize: this.options.partSizeBytes ?? DEFAULT_PART_SIZE,
