@@ -12,6 +12,14 @@ module.exports = {
       from: { path: '^src/' },
       to: { circular: true },
     },
+    {
+      name: 'evidence-through-the-store',
+      severity: 'error',
+      comment:
+        'Issue 15 (ADR 0014): features read and write evidence files only through the BlobStore port, never the filesystem. The media worker writes its scratch segments (src/features/video/media).',
+      from: { path: '^src/features/', pathNot: ['^src/features/video/media/', '[.]test[.]ts$'] },
+      to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DataAccess } from '../../data-access.js';
@@ -10,7 +9,7 @@ import { verifyReceipt, type EvidenceSink } from '../../platform/evidence-sink/e
 import { buildExportPackage } from '../../platform/evidence-sink/export-package.js';
 import { makeCourtWorkingCopy, type CallRecording } from '../../platform/media/working-copy.js';
 import type { BlobStore } from '../../platform/storage/blob-store.js';
-import { withLocalCopies } from '../../platform/storage/local-copies.js';
+import { putFile, withLocalCopies } from '../../platform/storage/local-copies.js';
 import type { EvidenceItemRow, EvidenceTaskRow } from './evidence.repository.js';
 import type { EvidenceDisposalService } from './evidence-disposal.service.js';
 import type { EvidenceRegistrationService } from './evidence-registration.service.js';
@@ -176,7 +175,7 @@ export class EvidenceWorkService {
               void this.data.repos.evidence.updateTask(task.id, { progress: percent, updatedAt: this.deps.now() }).catch(() => undefined);
             },
           });
-          await this.deps.blobs.put(fileKey, createReadStream(output), { expectedSha256: result.sha256, contentType: 'video/mp4' });
+          await putFile(this.deps.blobs, fileKey, output, { expectedSha256: result.sha256, contentType: 'video/mp4' });
           return result;
         },
       );

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore, PutOptions, StoredBlob } from './blob-store.js';
 
 /**
  * For tools that need files on disk (ffmpeg): the blobs as local paths for the length of `work`. The local store's
@@ -26,4 +26,9 @@ export async function withLocalCopies<T>(store: BlobStore, keys: string[], work:
   } finally {
     await fs.promises.rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** Puts a file a tool made (in a `withLocalCopies` folder) into the store, verified by `options.expectedSha256`. */
+export function putFile(store: BlobStore, key: string, file: string, options: PutOptions): Promise<StoredBlob> {
+  return store.put(key, fs.createReadStream(file), options);
 }
