@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
 import { decodeErrors, probeMedia } from '../src/platform/media/ffmpeg.js';
+import { withLocalCopies } from '../src/platform/storage/local-copies.js';
+import { startFakeS3, type FakeS3 } from '../test/support/s3-server.js';
 import { officerEndsCall, officerSendsLink, victimJoins, waitForDecodedVideo } from './support/call.js';
 import { evaluateWithin, freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
 import { SignInPage } from './support/pages.js';
@@ -57,11 +60,22 @@ async function waitForDecodedVideos(page: Page, testIds: string[], timeoutMs = 4
 // supervisor observing silently and then reviewing the recording, the officer's feedback, and the outcome measures.
 describe('the RVR journey: investigation in the call, supervision and the outcome measures (issue 7)', () => {
   let server: RunningServer;
+  let s3: FakeS3;
   const people: Participant[] = [];
   before(async () => {
     const port = await freePort();
+    // Issue 15: the journey keeps its evidence in S3 (the local S3-compatible test server, credentials from the
+    // SDK's standard chain); the other video tests keep it on local disk.
+    s3 = await startFakeS3();
+    process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
     // Every call is sampled for review here, so the same call goes on to be reviewed.
     server = await startServer({
+      STORAGE_DRIVER: 's3',
+      STORAGE_S3_BUCKET: s3.bucket,
+      STORAGE_S3_REGION: s3.region,
+      STORAGE_S3_ENDPOINT: s3.endpoint,
+      STORAGE_S3_PREFIX: 'rvr',
       PORT: String(port),
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       CALL_RECONNECT_GRACE_SECONDS: '20',
@@ -71,6 +85,9 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
   after(async () => {
     await Promise.all(people.map((p) => p.close()));
     await server?.stop();
+    await s3?.close();
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
   });
 
   it('DASH-01/RVR-08/EVD-15: the officer completes the DASH, the victim confirms the statement, an arrest is requested; the observer receives both, sends nothing, the victim is told; the review scores it; the dashboard shows it', async () => {
@@ -186,9 +203,18 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
     const recordings = await services.data.repos.recordings.listByCall(call.id);
     assert.deepEqual([...new Set(recordings.map((r) => r.role))].sort(), ['officer', 'victim']);
     for (const recording of recordings) {
-      const file = path.join(services.mediaRoot, recording.fileKey);
-      assert.deepEqual((await probeMedia(file)).streams.map((s) => s.codecName).sort(), ['opus', 'vp8'], recording.fileKey);
-      assert.deepEqual(await decodeErrors(file), [], `${recording.fileKey} decodes cleanly`);
+      assert.equal(
+        createHash('sha256')
+          .update(s3.objects.get(`rvr/${recording.fileKey}`)!.body)
+          .digest('hex'),
+        recording.sha256,
+        'the segment is in S3',
+      );
+      assert.ok(!fs.existsSync(path.join(services.mediaRoot, recording.fileKey)), 'and not on the node’s disk');
+      await withLocalCopies(services.blobs, [recording.fileKey], async ([file]) => {
+        assert.deepEqual((await probeMedia(file!)).streams.map((s) => s.codecName).sort(), ['opus', 'vp8'], recording.fileKey);
+        assert.deepEqual(await decodeErrors(file!), [], `${recording.fileKey} decodes cleanly`);
+      });
     }
     const observerParticipant = (await services.data.repos.calls.listParticipants(call.id)).find((p) => p.role === 'observer')!;
     assert.ok(!recordings.some((r) => r.participantId === observerParticipant.id));
