@@ -126,6 +126,13 @@ export class CallRecordingsService {
   private async repairInPlace(file: string): Promise<void> {
     const raw = file.replace(/\.webm$/, '.unfinished.webm');
     await fs.promises.rename(file, raw);
-    await remuxWebm(raw, file);
+    try {
+      await remuxWebm(raw, file);
+    } catch (error) {
+      // The raw file goes back under its own name, so the restart recovery finds it and tries again.
+      await fs.promises.rm(file, { force: true });
+      await fs.promises.rename(raw, file);
+      throw error;
+    }
   }
 }
