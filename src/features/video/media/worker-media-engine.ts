@@ -96,6 +96,8 @@ export class WorkerMediaEngine implements MediaEngine {
         const child = slot.child;
         if (!child || child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        // Unreferenced while running (see spawn); waiting for it to exit must keep this process up.
+        child.ref();
         // Disconnecting tells the worker to close what it still has and exit.
         if (child.connected) child.disconnect();
         const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import pino from 'pino';
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
+import type { MediaRole, MediaRoom, MediaRoomHooks, RecordingResult } from '../../src/features/video/media/media-room.js';
+import { WorkerMediaEngine } from '../../src/features/video/media/worker-media-engine.js';
+import { measuredDurationSeconds, remuxWebm } from '../../src/platform/media/ffmpeg.js';
+
+/**
+ * ADR 0012 / issue 18 §1: rooms in media worker processes. Two calls on two workers; one worker is killed with
+ * SIGKILL: only its call is lost (its recording reported unfinished and repairable, then roomLost), the other call's
+ * media keeps flowing, and the worker is started again for new calls. Synthetic werift participants, no browser.
+ */
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-media-workers-'));
+const log = pino({ level: 'silent' });
+const codecs = {
+  audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
+  video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 })],
+};
+
+const calls: Call[] = [];
+
+class Call {
+  readonly finished: RecordingResult[] = [];
+  readonly lost: string[] = [];
+  readonly clients = new Map<string, RTCPeerConnection>();
+  received = 0;
+  room!: MediaRoom;
+  private sender: NodeJS.Timeout | undefined;
+  constructor(readonly callId: string) {
+    calls.push(this);
+  }
+
+  hooks(): MediaRoomHooks {
+    return {
+      candidate: (participantId, candidate) => void this.clients.get(participantId)?.addIceCandidate(candidate).catch(() => undefined),
+      peerState: () => undefined,
+      firstMedia: () => undefined,
+      recordingPath: async (start) => path.join(dir, `${this.callId}-${start.role}.webm`),
+      recordingFinished: async (result) => void this.finished.push(result),
+      roomLost: (reason) => void this.lost.push(reason),
+    };
+  }
+
+  /** A page: answers the server's offer, sending audio only when it is the officer; the victim counts what arrives. */
+  async join(participantId: string, role: MediaRole): Promise<void> {
+    const pc = new RTCPeerConnection({ codecs, bundlePolicy: 'max-bundle' });
+    this.clients.set(participantId, pc);
+    if (role !== 'officer') pc.onTrack.subscribe((remote) => remote.onReceiveRtp.subscribe(() => this.received++));
+    const { sdp, slots } = await this.room.join(participantId, role);
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    let track: MediaStreamTrack | undefined;
+    for (const transceiver of pc.getTransceivers()) {
+      if (transceiver.mid === slots.upstream?.audio && role === 'officer') {
+        transceiver.setDirection('sendonly');
+        track = new MediaStreamTrack({ kind: 'audio' });
+        await transceiver.sender.replaceTrack(track);
+      } else if (transceiver.mid === slots.upstream?.audio || transceiver.mid === slots.upstream?.video) {
+        transceiver.setDirection('inactive');
+      } else {
+        transceiver.setDirection('recvonly');
+      }
+    }
+    pc.onIceCandidate.subscribe((candidate) => {
+      if (candidate?.candidate) void this.room.addCandidate(participantId, candidate).catch(() => undefined);
+    });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await this.room.answer(participantId, pc.localDescription!.sdp);
+    await until(() => pc.connectionState === 'connected', `${this.callId} ${role} connected`);
+    if (track) {
+      let seq = 0;
+      const sending = track;
+      // 20 ms Opus-sized packets; the muxer does not decode them, so any payload records.
+      this.sender = setInterval(() => {
+        seq = (seq + 1) & 0xffff;
+        const header = new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: (seq * 960) >>> 0, ssrc: 0x1234, marker: true });
+        sending.writeRtp(new RtpPacket(header, Buffer.alloc(60, 0xfc)));
+      }, 20);
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sender);
+    for (const pc of this.clients.values()) await pc.close().catch(() => undefined);
+  }
+}
+
+async function until(check: () => boolean, what: string | (() => string), timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let engine: WorkerMediaEngine;
+const settings = { iceServers: [], icePortRange: undefined, maxVideoBitrate: 1_000_000 };
+before(async () => {
+  engine = new WorkerMediaEngine(settings, log, { workers: 2, logLevel: 'silent', logFormat: 'json' });
+  await engine.start();
+});
+after(async () => {
+  await Promise.all(calls.map((call) => call.stop()));
+  await engine.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it('runs each call in its own worker process; a worker killed with SIGKILL loses only its call, which is repaired and reported, and comes back', async () => {
+  const [first, second] = engine.workers();
+  assert.ok(first?.up && second?.up, 'both workers are up after start');
+  assert.notEqual(first.pid, second.pid);
+  assert.ok(first.pid !== process.pid && second.pid !== process.pid, 'the rooms run outside this process');
+
+  const a = new Call('call-a');
+  const b = new Call('call-b');
+  a.room = engine.createRoom(a.callId, a.hooks());
+  b.room = engine.createRoom(b.callId, b.hooks());
+  assert.deepEqual(
+    engine.workers().map((w) => w.rooms),
+    [1, 1],
+    'the second call goes to the least-loaded worker',
+  );
+  for (const call of [a, b]) {
+    await call.join(`${call.callId}-officer`, 'officer');
+    await call.join(`${call.callId}-victim`, 'victim');
+  }
+  // Media flows both ways round the server, and each recorder flushes its first second to disk.
+  await until(() => a.received > 50 && b.received > 50, () => `forwarded media in both calls (${a.received}, ${b.received}, ${JSON.stringify(a.room.stats())})`);
+  await until(() => (fs.statSync(path.join(dir, 'call-a-officer.webm'), { throwIfNoEntry: false })?.size ?? 0) > 200, 'call A recording on disk');
+  await until(() => (engine.workers()[0]?.rooms ?? 0) === 1 && a.room.stats().participants.length === 2, 'stats from the worker');
+
+  const killedPid = engine.workers()[0]!.pid!;
+  const killedAt = Date.now();
+  process.kill(killedPid, 'SIGKILL');
+  await until(() => a.lost.length === 1, 'call A lost', 5000);
+  assert.ok(Date.now() - killedAt < 5000, 'the control process notices within 5 s');
+
+  // Call A's open segment was reported unfinished (to be repaired with ffmpeg -c copy) before the call was told.
+  assert.equal(a.finished.length, 1);
+  const segment = a.finished[0]!;
+  assert.equal(segment.role, 'officer');
+  assert.equal(segment.finalisedByRecorder, false);
+  assert.ok(segment.packets > 0);
+  assert.match(segment.error ?? '', /media worker/);
+  const repaired = path.join(dir, 'call-a-officer.repaired.webm');
+  await remuxWebm(segment.path, repaired);
+  const measured = await measuredDurationSeconds(repaired);
+  assert.ok((measured.durationSeconds ?? 0) > 0.5, `the repaired recording holds the media written before the crash (${measured.durationSeconds} s)`);
+  await assert.rejects(a.room.join('late', 'victim'), /media worker/, 'a lost room refuses further use');
+
+  // Call B, on the other worker, carries on.
+  assert.deepEqual(b.lost, []);
+  const before = b.received;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.ok(b.received - before > 20, `call B's media keeps flowing (${b.received - before} packets in 1 s)`);
+
+  // The killed worker is started again and takes new calls.
+  await until(() => engine.workers()[0]?.up === true, 'worker 0 restarted', 60_000);
+  const restarted = engine.workers()[0]!;
+  assert.equal(restarted.restarts, 1);
+  assert.notEqual(restarted.pid, killedPid);
+  const c = new Call('call-c');
+  c.room = engine.createRoom(c.callId, c.hooks());
+  assert.equal(engine.workers()[0]!.rooms, 1, 'the new call goes to the restarted, empty worker');
+  const offer = await c.room.join('call-c-officer', 'officer');
+  assert.match(offer.sdp, /^v=0/);
+
+  // Closing finishes B's recording cleanly in its worker and registers it here.
+  await b.room.close();
+  await c.room.close();
+  assert.equal(b.finished.length, 1);
+  assert.equal(b.finished[0]!.finalisedByRecorder, true);
+  assert.equal(b.finished[0]!.firstPacketAt instanceof Date, true, 'dates cross the IPC channel as dates');
+  assert.deepEqual(
+    engine.workers().map((w) => w.rooms),
+    [0, 0],
+  );
+});
