@@ -122,7 +122,10 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await registerViews(app, { production: config.nodeEnv === 'production' });
   registerMetrics(
     app,
-    { evidenceIntegrityFailures: async () => (await services.evidence.disposal.integrityFailures()).length, mediaWorkers: () => services.mediaEngine.workers?.() ?? [] },
+    {
+      evidenceIntegrityFailures: async () => (await services.evidence.disposal.integrityFailures()).length,
+      mediaWorkers: () => services.mediaEngine.workers?.() ?? [],
+    },
     config.metrics,
   );
 

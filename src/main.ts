@@ -38,7 +38,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, drainSeconds: config.call.mediaDrainSeconds }, 'shutting down: no new calls; waiting for calls to end, then finishing in-flight requests and jobs');
+    logger.info(
+      { signal, drainSeconds: config.call.mediaDrainSeconds },
+      'shutting down: no new calls; waiting for calls to end, then finishing in-flight requests and jobs',
+    );
     // The drain is bounded (MEDIA_DRAIN_SECONDS); what follows it gets its own 20 s.
     const forced = setTimeout(
       () => {

@@ -122,7 +122,8 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       async drain() {
         services.callRooms.drain();
         const deadline = Date.now() + config.call.mediaDrainSeconds * 1000;
-        if (services.callRooms.activeCallCount > 0) logger.info({ calls: services.callRooms.activeCallCount, seconds: config.call.mediaDrainSeconds }, 'draining: waiting for calls to end');
+        if (services.callRooms.activeCallCount > 0)
+          logger.info({ calls: services.callRooms.activeCallCount, seconds: config.call.mediaDrainSeconds }, 'draining: waiting for calls to end');
         while (services.callRooms.activeCallCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
         return { callsLeft: services.callRooms.activeCallCount };
       },

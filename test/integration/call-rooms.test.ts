@@ -164,7 +164,11 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     assert.equal(victimSocket.readyState, 3, 'the page is told, then its socket is closed');
     const row = (await t.services.data.repos.calls.findById(call.id))!;
     assert.equal(row.state, 'interrupted');
-    assert.equal(rooms.stats().find((s) => s.callId === call.id), undefined, 'the room is gone from this node');
+    assert.equal(
+      rooms.stats().find((s) => s.callId === call.id),
+      undefined,
+      'the room is gone from this node',
+    );
   });
 
   it('while draining, no new call starts here (503 with a message) but a live call may still be joined', async () => {
@@ -178,7 +182,10 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     await live.next('hello');
     draining.drain();
     assert.doesNotThrow(() => draining.assertMayOpen(call.id));
-    assert.throws(() => draining.assertMayOpen(undefined), (error: Error & { statusCode?: number }) => error.statusCode === 503 && /not starting new calls/.test(error.message));
+    assert.throws(
+      () => draining.assertMayOpen(undefined),
+      (error: Error & { statusCode?: number }) => error.statusCode === 503 && /not starting new calls/.test(error.message),
+    );
     const again = new FakeSocket();
     draining.attach(again as unknown as WebSocket, staff, contextFor(officer));
     await again.next('hello');

@@ -37,7 +37,11 @@ class Call {
 
   hooks(): MediaRoomHooks {
     return {
-      candidate: (participantId, candidate) => void this.clients.get(participantId)?.addIceCandidate(candidate).catch(() => undefined),
+      candidate: (participantId, candidate) =>
+        void this.clients
+          .get(participantId)
+          ?.addIceCandidate(candidate)
+          .catch(() => undefined),
       peerState: () => undefined,
       firstMedia: () => undefined,
       recordingPath: async (start) => path.join(dir, `${this.callId}-${start.role}.webm`),
@@ -129,7 +133,10 @@ it('runs each call in its own worker process; a worker killed with SIGKILL loses
     await call.join(`${call.callId}-victim`, 'victim');
   }
   // Media flows both ways round the server, and each recorder flushes its first second to disk.
-  await until(() => a.received > 50 && b.received > 50, () => `forwarded media in both calls (${a.received}, ${b.received}, ${JSON.stringify(a.room.stats())})`);
+  await until(
+    () => a.received > 50 && b.received > 50,
+    () => `forwarded media in both calls (${a.received}, ${b.received}, ${JSON.stringify(a.room.stats())})`,
+  );
   await until(() => (fs.statSync(path.join(dir, 'call-a-officer.webm'), { throwIfNoEntry: false })?.size ?? 0) > 200, 'call A recording on disk');
   await until(() => (engine.workers()[0]?.rooms ?? 0) === 1 && a.room.stats().participants.length === 2, 'stats from the worker');
 

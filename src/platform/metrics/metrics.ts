@@ -59,7 +59,11 @@ export function registerMetrics(app: FastifyInstance, sources: MetricSources, se
     });
   workerGauge('rvr_media_worker_rooms', 'Call media rooms on each media worker process', (worker) => worker.rooms);
   workerGauge('rvr_media_worker_up', 'Whether each media worker process is up (1) or starting again (0)', (worker) => (worker.up ? 1 : 0));
-  workerGauge('rvr_media_worker_restarts', 'Times each media worker process stopped unexpectedly and was started again since the server started', (worker) => worker.restarts);
+  workerGauge(
+    'rvr_media_worker_restarts',
+    'Times each media worker process stopped unexpectedly and was started again since the server started',
+    (worker) => worker.restarts,
+  );
   const duration = new Histogram({
     name: 'rvr_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',

@@ -34,8 +34,7 @@ export type ControlToWorker =
 
 /** Hooks that need an answer (a path to write to; the segment registered). */
 export type HookRequest =
-  | { hook: 'recordingPath'; callId: string; start: RecordingStart }
-  | { hook: 'recordingFinished'; callId: string; result: RecordingResult };
+  { hook: 'recordingPath'; callId: string; start: RecordingStart } | { hook: 'recordingFinished'; callId: string; result: RecordingResult };
 
 /** Hooks that need none. */
 export type HookEvent =

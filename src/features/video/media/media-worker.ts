@@ -5,7 +5,7 @@
  * their pages.
  */
 import { createLogger } from '../../../platform/logging/logger.js';
-import type { MediaRoom, MediaRoomHooks, RoomStats } from './media-room.js';
+import type { MediaRoom, MediaRoomHooks, RoomStats, SlotMap } from './media-room.js';
 import { WORKER_INIT_ENV, type ControlToWorker, type HookRequest, type RoomRequest, type WorkerInit, type WorkerToControl } from './media-worker-protocol.js';
 import { WeriftMediaEngine } from './werift-room.js';
 
@@ -64,7 +64,7 @@ function hooksFor(callId: string): MediaRoomHooks {
   };
 }
 
-async function handle(request: RoomRequest): Promise<{ sdp: string; slots: import('./media-room.js').SlotMap } | undefined> {
+async function handle(request: RoomRequest): Promise<{ sdp: string; slots: SlotMap } | undefined> {
   if (request.op === 'create') {
     if (!rooms.has(request.callId)) rooms.set(request.callId, engine.createRoom(request.callId, hooksFor(request.callId)));
     return undefined;
@@ -108,7 +108,7 @@ process.on('disconnect', () => {
   for (const pending of pendingHooks.values()) pending.reject(new Error('the server is gone'));
   pendingHooks.clear();
   setTimeout(() => process.exit(0), ORPHAN_EXIT_MS).unref();
-  Promise.allSettled([...rooms.values()].map((room) => room.close())).then(() => process.exit(0));
+  void Promise.allSettled([...rooms.values()].map((room) => room.close())).then(() => process.exit(0));
 });
 
 setInterval(() => {

@@ -36,7 +36,14 @@ it('a write failing with ENOSPC mid-call ends only the segment: the file is clos
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-recorder-'));
   const { files, closed } = failingFiles('ENOSPC', 0);
   const failures: Error[] = [];
-  const recorder = new WebmTrackRecorder(path.join(dir, 'a.webm'), [{ kind: 'audio', payloadType: 111 }], processors, undefined, (e) => failures.push(e), files);
+  const recorder = new WebmTrackRecorder(
+    path.join(dir, 'a.webm'),
+    [{ kind: 'audio', payloadType: 111 }],
+    processors,
+    undefined,
+    (e) => failures.push(e),
+    files,
+  );
   for (let seq = 1; seq <= 60; seq++) recorder.write(0, opus(seq));
   // The once-a-second flush meets the full disk.
   await new Promise((resolve) => setTimeout(resolve, 1200));

@@ -3,17 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type {
-  MediaEngine,
-  MediaRole,
-  MediaRoom,
-  MediaRoomHooks,
-  MediaSettings,
-  MediaWorkerStatus,
-  RecordingStart,
-  RoomStats,
-  SlotMap,
-} from './media-room.js';
+import type { MediaEngine, MediaRole, MediaRoom, MediaRoomHooks, MediaSettings, MediaWorkerStatus, RecordingStart, RoomStats, SlotMap } from './media-room.js';
 import { WORKER_INIT_ENV, type RoomRequest, type ControlToWorker, type WorkerInit, type WorkerToControl } from './media-worker-protocol.js';
 
 export interface WorkerEngineOptions {
@@ -244,7 +234,10 @@ export class WorkerMediaEngine implements MediaEngine {
       return;
     }
     slot.restarts++;
-    this.log.error({ mediaWorker: slot.index, pid: child.pid, code, signal, lostCalls: lost.map((room) => room.callId) }, 'a media worker stopped; its calls are interrupted');
+    this.log.error(
+      { mediaWorker: slot.index, pid: child.pid, code, signal, lostCalls: lost.map((room) => room.callId) },
+      'a media worker stopped; its calls are interrupted',
+    );
     for (const room of lost) void room.lose(LOST_REASON);
     // Started again for new calls; a worker that keeps dying at once is not restarted in a tight loop.
     const now = Date.now();
