@@ -254,6 +254,8 @@ export class WorkerMediaEngine implements MediaEngine {
 /** A room as the control process sees it: every call goes to its worker; hooks come back from it. */
 class WorkerRoom implements MediaRoom {
   private lost = false;
+  /** Set when the worker died: settles once the lost segments are reported and the call told. */
+  private lossHandled: Promise<void> | undefined;
   private latest: RoomStats = { participants: [] };
   private readonly firstPacketSeen = new Map<string, Date>();
   /** Segments whose path was given out and that the worker has not reported finished. */
@@ -282,19 +284,29 @@ class WorkerRoom implements MediaRoom {
     await this.call({ op: 'candidate', callId: this.callId, participantId, candidate }, this.engine.requestTimeoutMs);
   }
 
+  /** Leaving or closing a room whose worker died (even mid-request) waits for its segments to be reported, then succeeds. */
   async leave(participantId: string): Promise<void> {
-    // A lost room has no one left in it; its segments were already reported.
-    if (this.lost) return;
-    await this.call({ op: 'leave', callId: this.callId, participantId }, this.engine.closeTimeoutMs);
+    await this.orWhenLost(() => this.call({ op: 'leave', callId: this.callId, participantId }, this.engine.closeTimeoutMs));
   }
 
   async close(): Promise<void> {
-    if (this.lost) return;
     try {
-      await this.call({ op: 'close', callId: this.callId }, this.engine.closeTimeoutMs);
+      await this.orWhenLost(() => this.call({ op: 'close', callId: this.callId }, this.engine.closeTimeoutMs));
     } finally {
       this.engine.roomClosed(this.slot, this.callId);
     }
+  }
+
+  private async orWhenLost(work: () => Promise<unknown>): Promise<void> {
+    if (!this.lost) {
+      try {
+        await work();
+        return;
+      } catch (error) {
+        if (!this.lost) throw error;
+      }
+    }
+    await this.lossHandled;
   }
 
   stats(): RoomStats {
@@ -337,8 +349,13 @@ class WorkerRoom implements MediaRoom {
    * The worker died: every segment it was writing is reported unfinished (recordingFinished repairs it with
    * ffmpeg -c copy, hashes and registers it, as the restart recovery does), then the call is told.
    */
-  async lose(reason: string): Promise<void> {
+  lose(reason: string): Promise<void> {
     this.lost = true;
+    this.lossHandled ??= this.reportLoss(reason);
+    return this.lossHandled;
+  }
+
+  private async reportLoss(reason: string): Promise<void> {
     await Promise.allSettled([...this.pathsBeingMade]);
     for (const segment of this.openSegments.values()) {
       const size = fs.statSync(segment.path, { throwIfNoEntry: false })?.size ?? 0;
