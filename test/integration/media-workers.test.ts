@@ -3,9 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
+import { EventEmitter } from 'node:events';
 import pino from 'pino';
+import type { WebSocket } from 'ws';
+import { CallRooms } from '../../src/features/video/call-rooms.js';
+import { sha256File } from '../../src/platform/media/sha256-file.js';
+import { describeOnDatabase } from '../support/databases.js';
+import { allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
-import type { MediaRole, MediaRoom, MediaRoomHooks, RecordingResult } from '../../src/features/video/media/media-room.js';
+import type { MediaRole, MediaRoom, MediaRoomHooks, RecordingResult, SlotMap } from '../../src/features/video/media/media-room.js';
 import { WorkerMediaEngine } from '../../src/features/video/media/worker-media-engine.js';
 import { measuredDurationSeconds, remuxWebm } from '../../src/platform/media/ffmpeg.js';
 
@@ -23,6 +29,12 @@ const codecs = {
 };
 
 const calls: Call[] = [];
+
+interface Signalling {
+  offer(): Promise<{ sdp: string; slots: SlotMap }>;
+  answer(sdp: string): Promise<void>;
+  candidate(candidate: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }): Promise<void>;
+}
 
 class Call {
   readonly finished: RecordingResult[] = [];
@@ -50,12 +62,20 @@ class Call {
     };
   }
 
-  /** A page: answers the server's offer, sending audio only when it is the officer; the victim counts what arrives. */
   async join(participantId: string, role: MediaRole): Promise<void> {
+    await this.page(participantId, role, {
+      offer: () => this.room.join(participantId, role),
+      answer: (sdp) => this.room.answer(participantId, sdp),
+      candidate: (candidate) => this.room.addCandidate(participantId, candidate),
+    });
+  }
+
+  /** A page: answers the server's offer, sending audio only when it is the officer; the others count what arrives. */
+  async page(participantId: string, role: MediaRole, signalling: Signalling): Promise<void> {
     const pc = new RTCPeerConnection({ codecs, bundlePolicy: 'max-bundle' });
     this.clients.set(participantId, pc);
     if (role !== 'officer') pc.onTrack.subscribe((remote) => remote.onReceiveRtp.subscribe(() => this.received++));
-    const { sdp, slots } = await this.room.join(participantId, role);
+    const { sdp, slots } = await signalling.offer();
     await pc.setRemoteDescription({ type: 'offer', sdp });
     let track: MediaStreamTrack | undefined;
     for (const transceiver of pc.getTransceivers()) {
@@ -70,10 +90,10 @@ class Call {
       }
     }
     pc.onIceCandidate.subscribe((candidate) => {
-      if (candidate?.candidate) void this.room.addCandidate(participantId, candidate).catch(() => undefined);
+      if (candidate?.candidate) void signalling.candidate(candidate).catch(() => undefined);
     });
     await pc.setLocalDescription(await pc.createAnswer());
-    await this.room.answer(participantId, pc.localDescription!.sdp);
+    await signalling.answer(pc.localDescription!.sdp);
     await until(() => pc.connectionState === 'connected', `${this.callId} ${role} connected`);
     if (track) {
       let seq = 0;
@@ -188,4 +208,114 @@ it('runs each call in its own worker process; a worker killed with SIGKILL loses
     engine.workers().map((w) => w.rooms),
     [0, 0],
   );
+});
+
+/** A page's signalling socket as CallRooms sees it; what the server sends is kept and ICE candidates go to the page. */
+class PageSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  readonly sent: Record<string, unknown>[] = [];
+  onServer: ((message: Record<string, unknown>) => void) | undefined;
+  send(data: string) {
+    const message = JSON.parse(data) as Record<string, unknown>;
+    this.sent.push(message);
+    this.onServer?.(message);
+  }
+  close() {
+    if (this.readyState !== 1) return;
+    this.readyState = 3;
+    this.emit('close');
+  }
+  terminate() {
+    this.close();
+  }
+  ping() {}
+  message(value: unknown) {
+    this.emit('message', Buffer.from(JSON.stringify(value)));
+  }
+  async next(type: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+    let found: Record<string, unknown> | undefined;
+    await until(
+      () => (found = this.sent.find((m) => m.type === type)) !== undefined,
+      () => `a "${type}" message; got ${this.sent.map((m) => m.type).join(', ')}`,
+      timeoutMs,
+    );
+    return found!;
+  }
+  signalling(call: Call, participantId: string): Signalling {
+    this.onServer = (message) => {
+      if (message.type === 'candidate')
+        void call.clients
+          .get(participantId)
+          ?.addIceCandidate(message.candidate as { candidate: string })
+          .catch(() => undefined);
+    };
+    return {
+      offer: async () => {
+        this.message({ type: 'join' });
+        const offer = await this.next('offer');
+        return { sdp: offer.sdp as string, slots: offer.slots as SlotMap };
+      },
+      answer: async (sdp) => this.message({ type: 'answer', sdp }),
+      candidate: async (candidate) => this.message({ type: 'candidate', candidate }),
+    };
+  }
+}
+
+await describeOnDatabase('a media worker killed mid-call, through CallRooms and the database (issue 18 §1)', (kind) => {
+  let t: TestApp;
+  before(async () => {
+    t = await buildTestApp(kind);
+    await allowRoundTheClock(t.services);
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('the call is closed as interrupted, both pages are told within 5 s, and the recording is repaired, hashed and registered as evidence', async () => {
+    const officer = await createUser(t.services, 'mw-officer', ['rvr_officer']);
+    const handler = await createUser(t.services, 'mw-handler', ['call_handler']);
+    const { consultation } = await newCall(t.services, handler);
+    await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
+    const record = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    await t.services.calls.links.sendInvite(contextFor(officer), record.id, { role: 'victim' });
+    const token = /\/v\/([A-Za-z0-9_-]{43})/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
+    const { sessionSecret } = await t.services.calls.links.redeemLink(token, undefined, 'test');
+    const session = (await t.services.calls.links.resolveLinkSession(sessionSecret))!;
+    const victimContext = t.services.calls.links.linkContext(session, 'test');
+    await t.services.calls.consent.giveConsent(victimContext, session, { video: true, recording: true });
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), record.id, 'officer');
+
+    const rooms = new CallRooms(t.services.calls, engine, t.config.call, log, undefined);
+    const call = new Call(record.id);
+    const officerSocket = new PageSocket();
+    rooms.attach(officerSocket as unknown as WebSocket, staff, contextFor(officer));
+    await call.page(staff.id, 'officer', officerSocket.signalling(call, staff.id));
+    const victimSocket = new PageSocket();
+    rooms.attach(victimSocket as unknown as WebSocket, session.participant, victimContext);
+    await call.page(session.participant.id, 'victim', victimSocket.signalling(call, session.participant.id));
+    await until(() => call.received > 50, 'the officer’s audio reaching the victim');
+    const [segment] = await t.services.data.repos.recordings.listByCall(record.id);
+    assert.ok(segment, 'the officer’s segment is on record before media is written');
+    const file = path.join(t.services.mediaRoot, segment.fileKey);
+    await until(() => (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 200, 'the recording on disk');
+
+    const worker = engine.workers().find((w) => w.rooms === 1)!;
+    const killedAt = Date.now();
+    process.kill(worker.pid!, 'SIGKILL');
+    const told = await victimSocket.next('interrupted', 5000);
+    assert.deepEqual(told, { type: 'interrupted', reason: 'The call was interrupted.', rejoin: true });
+    assert.deepEqual(await officerSocket.next('interrupted', 5000), told);
+    assert.ok(Date.now() - killedAt < 5000, 'both pages told within 5 s');
+
+    assert.equal((await t.services.data.repos.calls.findById(record.id))!.state, 'interrupted');
+    const repaired = (await t.services.data.repos.recordings.findById(segment.id))!;
+    assert.equal(repaired.status, 'repaired');
+    assert.equal(repaired.sha256, (await sha256File(file)).sha256, 'the hash is of the repaired file as it lies on disk');
+    assert.ok(fs.existsSync(file.replace(/\.webm$/, '.unfinished.webm')), 'the raw file is kept beside it');
+    assert.ok(((await measuredDurationSeconds(file)).durationSeconds ?? 0) > 0.5, 'the repaired file plays');
+    const unregistered = await t.services.data.repos.recordings.listFinishedWithoutEvidence();
+    assert.ok(!unregistered.some((item) => item.row.id === segment.id), 'registered as an evidence item');
+    await rooms.shutdown();
+  });
 });
