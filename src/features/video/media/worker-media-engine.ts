@@ -134,8 +134,9 @@ export class WorkerMediaEngine implements MediaEngine {
     return this.options.requestTimeoutMs ?? 20_000;
   }
 
-  roomClosed(slot: WorkerSlot, callId: string): void {
-    slot.rooms.delete(callId);
+  roomClosed(slot: WorkerSlot, room: WorkerRoom): void {
+    // A call opened again on this worker meanwhile has a room of its own under the same id.
+    if (slot.rooms.get(room.callId) === room) slot.rooms.delete(room.callId);
   }
 
   private send(slot: WorkerSlot, message: ControlToWorker): void {
@@ -293,7 +294,7 @@ class WorkerRoom implements MediaRoom {
     try {
       await this.orWhenLost(() => this.call({ op: 'close', callId: this.callId }, this.engine.closeTimeoutMs));
     } finally {
-      this.engine.roomClosed(this.slot, this.callId);
+      this.engine.roomClosed(this.slot, this);
     }
   }
 
