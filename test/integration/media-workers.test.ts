@@ -318,4 +318,27 @@ await describeOnDatabase('a media worker killed mid-call, through CallRooms and 
     assert.ok(!unregistered.some((item) => item.row.id === segment.id), 'registered as an evidence item');
     await rooms.shutdown();
   });
+  it('/health/ready reports the media workers, fails while none is up or the node drains, and /metrics counts restarts', async () => {
+    const own = t.services.mediaEngine;
+    assert.deepEqual(own.workers?.(), [], 'workers start on first use or with the runtime, not with every test app');
+    await own.start!();
+    const count = own.workers().length;
+    const ready = await t.app.inject('/health/ready');
+    assert.equal(ready.statusCode, 200);
+    assert.equal(ready.json().checks.mediaWorkers, `${count} of ${count} up`);
+    for (const worker of own.workers()) process.kill(worker.pid!, 'SIGKILL');
+    await until(() => own.workers!().every((w) => !w.up && w.restarts === 1), 'the workers seen down');
+    const down = await t.app.inject('/health/ready');
+    assert.equal(down.statusCode, 503);
+    assert.equal(down.json().checks.mediaWorkers, `0 of ${count} up`);
+    await until(() => own.workers!().every((w) => w.up), 'the workers back', 60_000);
+    assert.equal((await t.app.inject('/health/ready')).statusCode, 200);
+    const metrics = await t.app.inject('/metrics');
+    assert.match(metrics.body, /rvr_media_worker_restarts\{worker="0"\} 1/);
+    assert.match(metrics.body, /rvr_media_worker_up\{worker="0"\} 1/);
+    t.services.callRooms.drain();
+    const draining = await t.app.inject('/health/ready');
+    assert.equal(draining.statusCode, 503);
+    assert.match(draining.json<{ checks: { calls: string } }>().checks.calls, /draining/);
+  });
 });
