@@ -120,7 +120,14 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await registerViews(app, { production: config.nodeEnv === 'production' });
-  registerMetrics(app, { evidenceIntegrityFailures: async () => (await services.evidence.disposal.integrityFailures()).length }, config.metrics);
+  registerMetrics(
+    app,
+    {
+      evidenceIntegrityFailures: async () => (await services.evidence.disposal.integrityFailures()).length,
+      mediaWorkers: () => services.mediaEngine.workers?.() ?? [],
+    },
+    config.metrics,
+  );
 
   registerRequestGuard(app, services.principals, cookieSettings);
   registerResponseRules(app);

@@ -34,6 +34,7 @@ import { CallSnapshotsService } from './features/video/call-snapshots.service.js
 import { CallUploadsService } from './features/video/call-uploads.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
+import { WorkerMediaEngine } from './features/video/media/worker-media-engine.js';
 import type { MediaEngine, MediaSettings } from './features/video/media/media-room.js';
 import { EvidenceAccessService } from './features/evidence/evidence-access.service.js';
 import { EvidenceDisposalService } from './features/evidence/evidence-disposal.service.js';
@@ -196,7 +197,16 @@ export function services(deps: {
     now,
     onCompleted: (tx, context, consultationId, at) => qualityReviews.queueIfHighRisk(tx, context, consultationId, at),
   });
-  const mediaEngine = deps.mediaEngine ?? new WeriftMediaEngine(mediaSettings(deps.config), logger);
+  // ADR 0012: rooms run in media worker processes (started on first use or by the runtime); MEDIA_WORKERS=0 keeps them here.
+  const mediaEngine: MediaEngine =
+    deps.mediaEngine ??
+    (deps.config.call.mediaWorkers > 0
+      ? new WorkerMediaEngine(mediaSettings(deps.config), logger, {
+          workers: deps.config.call.mediaWorkers,
+          logLevel: deps.config.logLevel,
+          logFormat: deps.config.logFormat,
+        })
+      : new WeriftMediaEngine(mediaSettings(deps.config), logger));
   const apiKeys = new ApiKeyService(data, audit, now);
   // The request guard's port (ADR 0010): who is calling, answered by the features that know.
   const principals: PrincipalResolvers = {
@@ -230,6 +240,7 @@ export function services(deps: {
     surveys,
     ...investigation,
     callRooms: new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live),
+    mediaEngine,
     supervisionBoard: new SupervisionBoardService({ data, triage, now }),
     observations: new ObservationService({ data, audit, tellVictimWhenObserved: deps.config.supervision.tellVictimWhenObserved, now }),
     qualityReviews,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_RETENTION_SCHEDULE, type RetentionSchedule } from './domain/retention.js';
 import type { EvidenceSinkConfig } from './platform/evidence-sink/create-evidence-sink.js';
@@ -118,6 +119,10 @@ export interface CallConfig {
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   icePortRange: [number, number] | undefined;
   maxVideoBitrate: number;
+  /** Media worker processes per node (ADR 0012); 0 runs the rooms in the server process itself (benchmarks, debugging). */
+  mediaWorkers: number;
+  /** On SIGTERM, how long the node waits for its calls to end before stopping them (as interrupted). */
+  mediaDrainSeconds: number;
   /** Where "Exit this page" goes (GOV.UK recommends a neutral, popular page). */
   quickExitUrl: string;
   /** Who the victim is told is calling, and the contact point for information and complaints (SC-3). */
@@ -327,6 +332,9 @@ export function loadConfig(env: Env = process.env): Config {
       iceServers,
       icePortRange,
       maxVideoBitrate: integer('VIDEO_MAX_BITRATE', 1_500_000, 100_000, 10_000_000),
+      // One per core less one (the server process keeps a core for pages, jobs and the database), at least one.
+      mediaWorkers: integer('MEDIA_WORKERS', Math.max(1, os.availableParallelism() - 1), 0, 64),
+      mediaDrainSeconds: integer('MEDIA_DRAIN_SECONDS', 30, 0, 3600),
       quickExitUrl,
       uploadMaxBytes: integer('UPLOAD_MAX_MB', 50, 1, 2000) * 1_000_000,
       uploadMaxPerCall: integer('UPLOAD_MAX_PER_CALL', 20, 1, 500),

@@ -38,21 +38,36 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
-    const forced = setTimeout(() => {
-      logger.error('shutdown took longer than 20 s; exiting anyway');
-      process.exit(1);
-    }, 20_000);
-    forced.unref();
-    runtime.close().then(
+    logger.info(
+      { signal, drainSeconds: config.call.mediaDrainSeconds },
+      'shutting down: no new calls; waiting for calls to end, then finishing in-flight requests and jobs',
+    );
+    // The drain is bounded (MEDIA_DRAIN_SECONDS); what follows it gets its own 20 s.
+    const forced = setTimeout(
       () => {
-        logger.info('shutdown complete: database closed');
-        process.exit(0);
-      },
-      (error: Error) => {
-        logger.error({ err: error }, 'shutdown failed');
+        logger.error('shutdown took longer than the drain and 20 s; exiting anyway');
         process.exit(1);
       },
+      (config.call.mediaDrainSeconds + 20) * 1000,
     );
+    forced.unref();
+    const drained = signal === 'SIGTERM' ? runtime.drain() : Promise.resolve({ callsLeft: runtime.services.callRooms.activeCallCount });
+    void drained.then(({ callsLeft }) => {
+      if (callsLeft > 0) logger.warn({ callsLeft }, 'drain time is up: the calls still running are stopped and marked interrupted');
+      return closeRuntime();
+    });
   });
+}
+
+function closeRuntime(): Promise<void> {
+  return runtime.close().then(
+    () => {
+      logger.info('shutdown complete: database closed');
+      process.exit(0);
+    },
+    (error: Error) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 }

@@ -19,6 +19,11 @@ export interface Runtime {
   services: Services;
   database: Database;
   jobs: JobQueue;
+  /**
+   * Graceful drain (ADR 0012): no new call starts here; resolves when the node's calls have ended or after
+   * MEDIA_DRAIN_SECONDS, whichever is first. `close` then stops what is left.
+   */
+  drain(): Promise<{ callsLeft: number }>;
   /** Stops taking requests, lets in-flight requests and jobs finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -97,6 +102,13 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     services.evidenceWork.useQueue((job, data) => jobs.send(job, data));
     const resumedTasks = await services.evidenceWork.resumeInterrupted();
     if (resumedTasks > 0) logger.warn({ resumedTasks }, 'evidence exports and working copies interrupted by a restart are queued again');
+    // The media workers load before the first call can arrive (each compiles the media code through tsx).
+    const workersStarted = services.mediaEngine.start?.();
+    if (workersStarted) {
+      const waited = await Promise.race([workersStarted.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, 60_000, false).unref())]);
+      if (waited) logger.info({ mediaEngine: services.mediaEngine.name }, 'media workers up');
+      else logger.error({ mediaEngine: services.mediaEngine.name }, 'media workers did not start within 60 s; /health/ready says so until they do');
+    }
     const app = await buildApp({ config, services, logger });
     logger.info({ database: database.description, storage: services.blobs.description, sms: config.sms.provider }, 'services ready');
     return {
@@ -104,8 +116,17 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       services,
       database,
       jobs,
+      async drain() {
+        services.callRooms.drain();
+        const deadline = Date.now() + config.call.mediaDrainSeconds * 1000;
+        if (services.callRooms.activeCallCount > 0)
+          logger.info({ calls: services.callRooms.activeCallCount, seconds: config.call.mediaDrainSeconds }, 'draining: waiting for calls to end');
+        while (services.callRooms.activeCallCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+        return { callsLeft: services.callRooms.activeCallCount };
+      },
       async close() {
         await services.callRooms.shutdown();
+        await services.mediaEngine.stop?.();
         await app.close();
         await live.close();
         await jobs.stop();

@@ -155,4 +155,50 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     assert.equal((await t.services.data.repos.calls.findById(call.id))!.state, 'ended');
     await short.shutdown();
   });
+  it('a lost media room (its worker died) ends the call as interrupted and offers every page a rejoin (issue 18 §1)', async () => {
+    const { call, officerSocket, victimSocket } = await setUp();
+    engine.hooks.get(call.id)!.roomLost('The media worker running this call stopped');
+    const told = await victimSocket.next('interrupted');
+    assert.deepEqual(told, { type: 'interrupted', reason: 'The call was interrupted.', rejoin: true }, 'plain words, no internal detail');
+    assert.deepEqual(await officerSocket.next('interrupted'), told);
+    assert.equal(victimSocket.readyState, 3, 'the page is told, then its socket is closed');
+    const row = (await t.services.data.repos.calls.findById(call.id))!;
+    assert.equal(row.state, 'interrupted');
+    assert.equal(
+      rooms.stats().find((s) => s.callId === call.id),
+      undefined,
+      'the room is gone from this node',
+    );
+  });
+
+  it('while draining, no new call starts here (503 with a message) but a live call may still be joined', async () => {
+    const draining = new CallRooms(t.services.calls, engine, t.config.call, pino({ level: 'silent' }), undefined);
+    const { consultation } = await newCall(t.services, handler);
+    await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
+    const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
+    const live = new FakeSocket();
+    draining.attach(live as unknown as WebSocket, staff, contextFor(officer));
+    await live.next('hello');
+    draining.drain();
+    assert.doesNotThrow(() => draining.assertMayOpen(call.id));
+    assert.throws(
+      () => draining.assertMayOpen(undefined),
+      (error: Error & { statusCode?: number }) => error.statusCode === 503 && /not starting new calls/.test(error.message),
+    );
+    const again = new FakeSocket();
+    draining.attach(again as unknown as WebSocket, staff, contextFor(officer));
+    await again.next('hello');
+
+    const { consultation: other } = await newCall(t.services, handler);
+    await t.services.consultations.transition(contextFor(officer), other.id, 'accepted');
+    const otherCall = await t.services.calls.lifecycle.openCall(contextFor(officer), other.id);
+    const otherStaff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), otherCall.id, 'officer');
+    const refused = new FakeSocket();
+    draining.attach(refused as unknown as WebSocket, otherStaff, contextFor(officer));
+    assert.match(String((await refused.next('error')).message), /not starting new calls/);
+    assert.equal(refused.readyState, 3);
+    assert.equal(draining.activeCallCount, 1);
+    await draining.shutdown();
+  });
 });

@@ -70,6 +70,7 @@ export async function buildTestApp(
     db,
     async close() {
       await services.callRooms.shutdown();
+      await services.mediaEngine.stop?.();
       await app.close();
       await live.close();
       if (!options.database) await db.drop();

@@ -1,17 +1,25 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../composition.js';
 
-/** Liveness says the process answers; readiness says it can do its work (the database answers). */
+/** Liveness says the process answers; readiness says it can do its work (the database and a media worker answer). */
 export function healthRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     app.get('/health/live', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
     app.get('/health/ready', { config: { access: 'public' } }, async (request, reply) => {
       const database = await services.health.checkDatabase();
-      if (!database.ok) {
-        request.log.warn({ error: database.error }, 'readiness check failed');
-        return reply.code(503).send({ status: 'unavailable', checks: { database: 'down' } });
+      // ADR 0012: a node with media workers is ready when at least one is up and it is not draining for a restart.
+      const workers = services.mediaEngine.workers?.() ?? [];
+      const workersUp = workers.filter((worker) => worker.up).length;
+      const checks = {
+        database: database.ok ? 'up' : 'down',
+        ...(workers.length > 0 ? { mediaWorkers: `${workersUp} of ${workers.length} up` } : {}),
+        ...(services.callRooms.draining ? { calls: 'draining: no new calls' } : {}),
+      };
+      if (!database.ok || (workers.length > 0 && workersUp === 0) || services.callRooms.draining) {
+        request.log.warn({ error: database.ok ? undefined : database.error, checks }, 'readiness check failed');
+        return reply.code(503).send({ status: 'unavailable', checks });
       }
-      return { status: 'ok', checks: { database: 'up' } };
+      return { status: 'ok', checks };
     });
   };
 }

@@ -18,6 +18,9 @@ import type { MediaEngine, MediaRole, MediaRoom, PeerState } from './media/media
 const PING_INTERVAL_MS = 5000;
 /** Missed pongs before a socket is treated as dead: werift alone took ~29 s to notice a silent drop. */
 const MISSED_PONGS_ALLOWED = 2;
+const DRAINING_MESSAGE = 'This server is restarting and is not starting new calls. Try again in a minute.';
+/** What a page of a call lost to the media plane is told (contract: plain words, no internal detail). */
+const INTERRUPTED_MESSAGE = 'The call was interrupted.';
 
 type PresenceState = 'connecting' | 'connected' | 'reconnecting' | 'left';
 
@@ -67,6 +70,7 @@ interface ActiveCall {
 export class CallRooms {
   private readonly calls = new Map<string, ActiveCall>();
   private readonly pinger: NodeJS.Timeout;
+  private drainingSince: Date | undefined;
   private readonly unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -80,7 +84,7 @@ export class CallRooms {
     this.pinger.unref();
     // A change made on any node (a link opened, consent given) reaches the pages connected here.
     this.unsubscribe = live?.subscribe((event) => {
-      if (event.type === 'call' && this.calls.has(event.id)) void this.followRecord(event.id);
+      if (event.type === 'call' && this.calls.has(event.id)) this.caught(this.followRecord(event.id), event.id, 'a change to the call record');
       if (event.type === 'safety_alert' || event.type === 'statement') this.investigationEvent(event);
     });
   }
@@ -89,8 +93,27 @@ export class CallRooms {
     return this.calls.size;
   }
 
+  /** Graceful drain (SIGTERM, ADR 0012): calls already here go on; no new call starts on this node. */
+  drain(): void {
+    this.drainingSince ??= new Date();
+  }
+
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  /** Refuses to start a call here while draining; a call already live on this node may still be joined. */
+  assertMayOpen(callId: string | undefined): void {
+    if (this.draining && !(callId && this.calls.has(callId))) throw new AppError(503, DRAINING_MESSAGE);
+  }
+
   /** Attaches a participant's signalling socket. Messages are validated; a bad one is answered, never fatal. */
   attach(socket: WebSocket, participant: ParticipantRow, context: RequestContext, observer?: ObserverLink): void {
+    if (this.draining && !this.calls.has(participant.callId)) {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message: DRAINING_MESSAGE } satisfies ServerMessage));
+      socket.close(1013, 'server draining');
+      return;
+    }
     const active = this.activate(participant.callId);
     const previous = active.members.get(participant.id);
     if (previous) {
@@ -101,8 +124,8 @@ export class CallRooms {
     const member: Member = { participant, socket, context, missedPongs: 0, joined: false, observer };
     active.members.set(participant.id, member);
     socket.on('pong', () => (member.missedPongs = 0));
-    socket.on('message', (raw: Buffer) => void this.onMessage(active, member, raw.toString('utf8')));
-    socket.on('close', () => void this.onSocketClosed(active, member));
+    socket.on('message', (raw: Buffer) => this.caught(this.onMessage(active, member, raw.toString('utf8')), active.callId, 'a signalling message'));
+    socket.on('close', () => this.caught(this.onSocketClosed(active, member), active.callId, 'a closed signalling socket'));
     socket.on('error', () => socket.terminate());
     this.send(member, { type: 'hello', participantId: participant.id, role: participant.role, iceServers: this.config.iceServers, recording: true });
     void this.broadcastState(active.callId);
@@ -168,8 +191,33 @@ export class CallRooms {
     }
   }
 
+  /**
+   * The call's media room is gone without anyone ending the call (its media worker died, ADR 0012). Its segments were
+   * already repaired and registered by the engine; the call is closed as interrupted and every page is offered a rejoin.
+   */
+  async roomLost(callId: string, cause: string): Promise<void> {
+    const active = this.calls.get(callId);
+    if (!active || active.ending) return;
+    active.ending = true;
+    this.log.error({ callId, cause }, 'a call was interrupted: its media room was lost');
+    await this.service.lifecycle
+      .endCall(systemContext('media', callId), callId, INTERRUPTED_MESSAGE, 'interrupted')
+      .catch((error: unknown) => this.log.error({ err: error, callId }, 'an interrupted call could not be closed in the record'));
+    for (const member of active.members.values()) await member.observer?.end('call_ended').catch(() => undefined);
+    for (const member of active.members.values()) {
+      this.send(member, { type: 'interrupted', reason: INTERRUPTED_MESSAGE, rejoin: true });
+      member.socket.close(1011, 'call interrupted');
+    }
+    this.deactivate(active);
+  }
+
   stats() {
     return [...this.calls.values()].map((active) => ({ callId: active.callId, ...active.room.stats() }));
+  }
+
+  /** A handler that failed is reported here; nothing a page or the media plane does may end the process. */
+  private caught(work: Promise<unknown>, callId: string, what: string): void {
+    work.catch((error: unknown) => this.log.error({ err: error, callId }, `handling ${what} failed`));
   }
 
   private activate(callId: string): ActiveCall {
@@ -184,7 +232,7 @@ export class CallRooms {
       recordingFiles: new Map(),
       ending: false,
       maxTimer: setTimeout(
-        () => void this.endCall(systemContext('call-timer', callId), callId, 'The call reached its maximum length'),
+        () => this.caught(this.endCall(systemContext('call-timer', callId), callId, 'The call reached its maximum length'), callId, 'the time limit'),
         this.config.maxCallMinutes * 60_000,
       ),
       room: undefined as unknown as MediaRoom,
@@ -202,6 +250,7 @@ export class CallRooms {
         return file;
       },
       recordingFinished: (result) => this.service.recordings.recordingFinished(result, result.path),
+      roomLost: (cause) => this.caught(this.roomLost(callId, cause), callId, 'a lost media room'),
     });
     this.calls.set(callId, active);
     return active;

@@ -41,6 +41,8 @@ export function callRoutes(services: Services): FastifyPluginAsync {
       '/consultations/:id/call',
       { config: { access: { permission: 'call.conduct' } }, schema: { params: consultationParams } },
       async (request, reply) => {
+        // Draining for a restart (ADR 0012): a call already live here may be rejoined; a new one is refused with a 503.
+        services.callRooms.assertMayOpen((await services.calls.lifecycle.findOpenCall(request.params.id))?.id);
         const call = await services.calls.lifecycle.openCall(contextOf(request), request.params.id);
         const consultation = await services.consultations.summary(request.params.id);
         const view = await services.calls.record.callView(call.id);

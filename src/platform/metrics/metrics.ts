@@ -29,7 +29,13 @@ const TOKEN_NEEDED = 'Send the metrics token as "Authorization: Bearer <METRICS_
  * `/metrics` is served on the service's port, on a port of its own, or not at all, and with a bearer token when one
  * is configured (SEC-04 principle 11: route patterns, timings and the evidence integrity count are not for the world).
  */
-export function registerMetrics(app: FastifyInstance, sources: { evidenceIntegrityFailures: () => Promise<number> }, settings: MetricsConfig): Registry {
+export interface MetricSources {
+  evidenceIntegrityFailures: () => Promise<number>;
+  /** Media worker processes (ADR 0012): rooms, up, restarts; empty when the rooms run in this process. */
+  mediaWorkers?: () => { index: number; up: boolean; rooms: number; restarts: number }[];
+}
+
+export function registerMetrics(app: FastifyInstance, sources: MetricSources, settings: MetricsConfig): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rvr_' });
   new Gauge({
@@ -40,6 +46,24 @@ export function registerMetrics(app: FastifyInstance, sources: { evidenceIntegri
       this.set(await sources.evidenceIntegrityFailures());
     },
   });
+  const workerGauge = (name: string, help: string, value: (worker: ReturnType<NonNullable<MetricSources['mediaWorkers']>>[number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['worker'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const worker of sources.mediaWorkers?.() ?? []) this.set({ worker: String(worker.index) }, value(worker));
+      },
+    });
+  workerGauge('rvr_media_worker_rooms', 'Call media rooms on each media worker process', (worker) => worker.rooms);
+  workerGauge('rvr_media_worker_up', 'Whether each media worker process is up (1) or starting again (0)', (worker) => (worker.up ? 1 : 0));
+  workerGauge(
+    'rvr_media_worker_restarts',
+    'Times each media worker process stopped unexpectedly and was started again since the server started',
+    (worker) => worker.restarts,
+  );
   const duration = new Histogram({
     name: 'rvr_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',

@@ -44,6 +44,8 @@ export interface RecordingResult {
   durationMs: number | undefined;
   firstPacketAt: Date | undefined;
   packets: number;
+  /** Why the segment ended early (a write failed: ENOSPC, EIO; or its worker died): reported, never thrown. */
+  error?: string;
 }
 
 export type PeerState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -58,6 +60,11 @@ export interface MediaRoomHooks {
   recordingPath(start: RecordingStart): Promise<string>;
   /** Resolves once the segment is registered (hashed and recorded): leaving and closing wait for it. */
   recordingFinished(result: RecordingResult): Promise<void>;
+  /**
+   * The room is gone without anyone closing it (its media worker died, ADR 0012). Called after every open segment
+   * was reported through recordingFinished; the room must not be used again.
+   */
+  roomLost(reason: string): void;
 }
 
 export interface MediaRoom {
@@ -78,4 +85,18 @@ export interface RoomStats {
 export interface MediaEngine {
   readonly name: string;
   createRoom(callId: string, hooks: MediaRoomHooks): MediaRoom;
+  /** Starts what the engine runs on (media worker processes); createRoom works without it, starting them then. */
+  start?(): Promise<void>;
+  /** Stops the engine's processes; rooms must be closed first. */
+  stop?(): Promise<void>;
+  /** For /health/ready and /metrics: the engine's processes, when it has any. */
+  workers?(): MediaWorkerStatus[];
+}
+
+export interface MediaWorkerStatus {
+  index: number;
+  pid: number | undefined;
+  up: boolean;
+  rooms: number;
+  restarts: number;
 }

@@ -18,7 +18,18 @@ export interface RecordingOutcome {
   durationMs: number | undefined;
   firstPacketAt: Date | undefined;
   packets: number;
+  /** The write that ended the segment early (ENOSPC, EIO…): the file holds what was written before it. */
+  error?: string;
 }
+
+/** The file operations the recorder uses; a test passes failing ones to prove a full or broken disk ends only the segment. */
+export interface RecorderFiles {
+  openSync: (path: string, flags: string, mode: number) => number;
+  writeSync: (fd: number, buffer: Buffer, offset: number, length: number, position: number) => number;
+  fsyncSync: (fd: number) => void;
+  closeSync: (fd: number) => void;
+}
+const NODE_FILES: RecorderFiles = fs;
 
 const FLUSH_INTERVAL_MS = 1000;
 const STOP_TIMEOUT_MS = 3000;
@@ -50,16 +61,21 @@ export class WebmTrackRecorder {
   private framesSeen = false;
   private resolveEnd: (() => void) | undefined;
   private readonly ended: Promise<void>;
+  private failure: Error | undefined;
+  private fdClosed = false;
 
   constructor(
     readonly path: string,
     tracks: readonly RecordedTrack[],
     private readonly werift: WeriftProcessors = installedNonstandard,
     private readonly now: () => Date = () => new Date(),
+    /** Told once when a write fails: the caller should stop the segment (it is closed already). */
+    private readonly onFailure: (error: Error) => void = () => undefined,
+    private readonly files: RecorderFiles = NODE_FILES,
   ) {
     const { DepacketizeCallback, JitterBufferCallback, RtpSourceCallback, RtpTimeCallback, WebmCallback } = werift;
     // 'wx': a recording never overwrites an existing file.
-    this.fd = fs.openSync(path, 'wx', 0o640);
+    this.fd = files.openSync(path, 'wx', 0o640);
     this.ended = new Promise((resolve) => (this.resolveEnd = resolve));
     this.kinds = tracks.map((t) => t.kind);
     this.order = tracks.map(() => ({ highest: undefined, recent: new Set<number>() }));
@@ -94,6 +110,7 @@ export class WebmTrackRecorder {
       this.sources.push(source);
     }
     this.webm.pipe(async (output) => {
+      if (this.failure) return;
       if (output.saveToFile) {
         this.pending.push(Buffer.from(output.saveToFile));
       } else if (output.eol) {
@@ -101,13 +118,20 @@ export class WebmTrackRecorder {
         // The real duration over the 24 h placeholder. The segment keeps its unknown size: its clusters are
         // unknown-sized too, and a finite segment around them is reported as an error by ffmpeg.
         const durationElement = Buffer.from(output.eol.durationElement);
-        fs.writeSync(this.fd, durationElement, 0, durationElement.length, this.werift.DurationPosition);
+        if (!this.guard(() => this.files.writeSync(this.fd, durationElement, 0, durationElement.length, this.werift.DurationPosition))) {
+          return this.resolveEnd?.();
+        }
         this.durationMs = output.eol.duration;
         this.finalised = true;
         this.resolveEnd?.();
       }
     });
     this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+  }
+
+  /** The error that ended this segment early, if one did. */
+  get error(): Error | undefined {
+    return this.failure;
   }
 
   /**
@@ -132,7 +156,8 @@ export class WebmTrackRecorder {
     if (order.recent.size > 1024) order.recent.delete(order.recent.values().next().value!);
     if (!this.firstPacketAt) this.firstPacketAt = this.now();
     this.packets++;
-    this.sources[trackIndex]?.input(packet.clone());
+    // A packet the muxer chokes on ends this segment, never the process.
+    this.guard(() => this.sources[trackIndex]?.input(packet.clone()));
   }
 
   get hasMedia(): boolean {
@@ -149,17 +174,58 @@ export class WebmTrackRecorder {
       }
       clearInterval(this.flushTimer);
       this.flush();
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
+      if (!this.fdClosed) this.guard(() => this.files.fsyncSync(this.fd));
+      this.closeFile();
     }
-    return { path: this.path, finalisedByRecorder: this.finalised, durationMs: this.durationMs, firstPacketAt: this.firstPacketAt, packets: this.packets };
+    return {
+      path: this.path,
+      finalisedByRecorder: this.finalised && !this.failure,
+      durationMs: this.durationMs,
+      firstPacketAt: this.firstPacketAt,
+      packets: this.packets,
+      ...(this.failure ? { error: this.failure.message } : {}),
+    };
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.failure) return;
     const chunk = Buffer.concat(this.pending);
     this.pending = [];
-    fs.writeSync(this.fd, chunk, 0, chunk.length, this.position);
-    this.position += chunk.length;
+    if (this.guard(() => this.files.writeSync(this.fd, chunk, 0, chunk.length, this.position))) this.position += chunk.length;
+  }
+
+  /**
+   * Runs one step of writing; a throw (ENOSPC, EIO, a muxer error) ends the segment cleanly: nothing more is written,
+   * the file is closed holding what was written before, and the owner is told once so it can report the segment.
+   */
+  private guard(step: () => unknown): boolean {
+    if (this.failure) return false;
+    try {
+      step();
+      return true;
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.closed = true;
+      this.pending = [];
+      clearInterval(this.flushTimer);
+      this.closeFile();
+      this.resolveEnd?.();
+      try {
+        this.onFailure(this.failure);
+      } catch {
+        // The owner's handler must not undo the clean end.
+      }
+      return false;
+    }
+  }
+
+  private closeFile(): void {
+    if (this.fdClosed) return;
+    this.fdClosed = true;
+    try {
+      this.files.closeSync(this.fd);
+    } catch {
+      // Closing a descriptor after EIO can fail again; it is released either way.
+    }
   }
 }

@@ -161,7 +161,11 @@ class WeriftMediaRoom implements MediaRoom {
         return direction === 'recvonly' || direction === 'sendrecv';
       });
       peer.recordedKinds = kinds;
-      if (kinds.length > 0) peer.recordingStarting = this.startRecording(peer, kinds);
+      // A segment that cannot start (no row, no file) is reported, not thrown at nobody: the call goes on unrecorded.
+      if (kinds.length > 0)
+        peer.recordingStarting = this.startRecording(peer, kinds).catch((error: unknown) =>
+          this.log.error({ err: error, callId: this.callId, role: peer.role }, 'a recording segment could not be started'),
+        );
     }
   }
 
@@ -315,7 +319,11 @@ class WeriftMediaRoom implements MediaRoom {
     const path = await this.hooks.recordingPath({ participantId: peer.id, role, tracks: kinds });
     if (peer.closed) return;
     const tracks: RecordedTrack[] = kinds.map((kind) => ({ kind, payloadType: kind === 'audio' ? OPUS_PT : VP8_PT }));
-    peer.recorder = new WebmTrackRecorder(path, tracks, this.werift.processors);
+    // A failed write (ENOSPC, EIO) has already closed the file: the segment is reported with its error, the call goes on.
+    peer.recorder = new WebmTrackRecorder(path, tracks, this.werift.processors, undefined, (error) => {
+      this.log.error({ err: error, callId: this.callId, role }, 'a recording segment stopped: writing it failed');
+      void this.finishRecording(peer);
+    });
     this.requestKeyframe(role);
   }
 
