@@ -63,6 +63,11 @@ export function mediaSettings(config: Config): MediaSettings {
   return { iceServers: config.call.iceServers, icePortRange: config.call.icePortRange, maxVideoBitrate: config.call.maxVideoBitrate };
 }
 
+/** The product's media plane as a node runs it (the media-load bench measures exactly this). */
+export function buildMediaEngine(config: Config, logger: Logger): MediaEngine {
+  return new WeriftMediaEngine(mediaSettings(config), logger);
+}
+
 export function services(deps: {
   config: Config;
   database: Database;
@@ -185,7 +190,7 @@ export function services(deps: {
     now,
     onCompleted: (tx, context, consultationId, at) => qualityReviews.queueIfHighRisk(tx, context, consultationId, at),
   });
-  const mediaEngine = deps.mediaEngine ?? new WeriftMediaEngine(mediaSettings(deps.config), logger);
+  const mediaEngine = deps.mediaEngine ?? buildMediaEngine(deps.config, logger);
   const apiKeys = new ApiKeyService(data, audit, now);
   // The request guard's port (ADR 0010): who is calling, answered by the features that know.
   const principals: PrincipalResolvers = {

@@ -1,0 +1,263 @@
+// Media plane under synthetic load: recorded 1:1 calls without browsers, stepped up until the node cannot hold them.
+// The server is the product's media engine in its own process; the participants are werift clients in separate
+// processes that send a pre-encoded VP8 + Opus loop (made once with ffmpeg) and receive the other side. Per number of
+// concurrent calls it prints the server's CPU per call, packet loss, forwarding delay p50/p99 and recording gaps
+// (ffprobe on every recording afterwards), then the largest number of calls held with < 0.5 % loss and p99 < 30 ms.
+// The load generator needs CPU too (it encrypts and decrypts as much as the server): its share is printed beside.
+// Run: npx tsx bench/media-load.ts [calls=1,2,4,8,12,16,20] [seconds measured per step=10] [client processes=2]
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SlotMap } from '../src/features/video/media/media-room.js';
+import { printMachine } from './machine.js';
+import type { ClientEvent, ClientReport, ClientRequest } from './support/media-load-client.js';
+import { mediaLoop } from './support/media-loop.js';
+import type { ServerEvent, ServerRequest } from './support/media-load-server.js';
+
+const steps = (process.argv[2] ?? '1,2,4,8,12,16,20').split(',').map(Number);
+const windowSeconds = Number(process.argv[3] ?? 10);
+const clientCount = Number(process.argv[4] ?? 2);
+const LOSS_LIMIT = 0.005;
+const P99_LIMIT_MS = 30;
+const SETTLE_MS = 2000;
+printMachine();
+
+type Reply = { event: 'reply'; id: number; result?: unknown; error?: string };
+const isReply = (message: { event: string }): message is Reply => message.event === 'reply';
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/** A child process spoken to by request and reply over the IPC channel. */
+class Endpoint<Request extends { id: number }, Event extends { event: string }> {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  readonly ready: Promise<Event>;
+
+  constructor(
+    readonly child: ChildProcess,
+    private readonly onEvent: (event: Event) => void,
+  ) {
+    let markReady: (event: Event) => void;
+    this.ready = new Promise((resolve) => (markReady = resolve));
+    child.on('message', (message: Event | Reply) => {
+      if (isReply(message)) {
+        const waiter = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (message.error) waiter?.reject(new Error(message.error));
+        else waiter?.resolve(message.result);
+      } else if (message.event === 'ready') markReady(message);
+      else this.onEvent(message);
+    });
+    child.on('exit', (code) => {
+      for (const waiter of this.pending.values()) waiter.reject(new Error(`a bench process exited (${code})`));
+    });
+  }
+
+  request<T>(request: WithoutId<Request>, timeoutMs = 60_000): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply to ${JSON.stringify(request).slice(0, 80)} within ${timeoutMs} ms`)), timeoutMs);
+      this.pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value as T);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.child.send({ ...request, id });
+    });
+  }
+}
+
+/** CPU seconds (user + system) used so far by a process and all its descendants (media workers included). */
+function treeCpuSeconds(pid: number): number {
+  const tick = 100; // USER_HZ on Linux
+  const read = (id: number): number => {
+    try {
+      const stat = fs.readFileSync(`/proc/${id}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const own = (Number(fields[11]) + Number(fields[12])) / tick;
+      const children = fs
+        .readdirSync(`/proc/${id}/task`)
+        .flatMap((task) => fs.readFileSync(`/proc/${id}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      return own + children.reduce((sum, child) => sum + read(child), 0);
+    } catch {
+      return 0;
+    }
+  };
+  return read(pid);
+}
+
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+/** Gaps in a recording: the longest pause between consecutive packets of each stream, and how many exceed a limit. */
+function recordingGaps(file: string): { streams: number; durationS: number; gaps: number; longestGapMs: number } {
+  const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time', '-of', 'csv=p=0', file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const byStream = new Map<string, number[]>();
+  for (const line of probe.stdout.trim().split('\n')) {
+    const [stream, pts] = line.split(',');
+    if (stream === undefined || pts === undefined || pts === 'N/A') continue;
+    const list = byStream.get(stream) ?? [];
+    list.push(Number(pts));
+    byStream.set(stream, list);
+  }
+  let gaps = 0;
+  let longest = 0;
+  let duration = 0;
+  for (const times of byStream.values()) {
+    times.sort((a, b) => a - b);
+    duration = Math.max(duration, (times.at(-1) ?? 0) - (times[0] ?? 0));
+    for (let i = 1; i < times.length; i++) {
+      const gap = (times[i]! - times[i - 1]!) * 1000;
+      longest = Math.max(longest, gap);
+      // Video at 30 fps has a packet every 33 ms and audio every 20 ms: a quarter of a second without one is a gap.
+      if (gap > 250) gaps++;
+    }
+  }
+  return { streams: byStream.size, durationS: duration, gaps, longestGapMs: longest };
+}
+
+interface StepResult {
+  calls: number;
+  cpuPerCall: number;
+  clientCpu: number;
+  loss: number;
+  p50: number;
+  p99: number;
+  gaps: number;
+  longestGapMs: number;
+  incomplete: number;
+}
+
+await mediaLoop(); // made once (about ten seconds) before anything is measured
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-media-load-'));
+const here = import.meta.dirname;
+const childOptions = { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[] };
+
+let clients: Endpoint<ClientRequest, ClientEvent>[] = [];
+const server = new Endpoint<ServerRequest, ServerEvent>(
+  fork(path.join(here, 'support/media-load-server.ts'), [], { ...childOptions, env: { ...process.env, MEDIA_LOAD_SCRATCH: scratch } }),
+  (event) => {
+    if (event.event !== 'candidate') return;
+    const client = clientOf.get(event.participantId);
+    void client?.request({ op: 'candidate', participantId: event.participantId, candidate: event.candidate }).catch(() => undefined);
+  },
+);
+const clientOf = new Map<string, Endpoint<ClientRequest, ClientEvent>>();
+const callOf = new Map<string, string>();
+const receiving = new Set<string>();
+clients = Array.from(
+  { length: clientCount },
+  () =>
+    new Endpoint<ClientRequest, ClientEvent>(fork(path.join(here, 'support/media-load-client.ts'), [], childOptions), (event) => {
+      if (event.event === 'receiving') receiving.add(event.participantId);
+      if (event.event === 'candidate') {
+        const callId = callOf.get(event.participantId)!;
+        void server.request({ op: 'candidate', callId, participantId: event.participantId, candidate: event.candidate }).catch(() => undefined);
+      }
+    }),
+);
+const ready = (await server.ready) as Extract<ServerEvent, { event: 'ready' }>;
+await Promise.all(clients.map((c) => c.ready));
+console.log(`server: ${ready.engine}; ${clientCount} load-generator processes; ${windowSeconds} s measured per step after every call is up`);
+
+async function runStep(calls: number): Promise<StepResult> {
+  receiving.clear();
+  const participants: string[] = [];
+  await Promise.all(
+    Array.from({ length: calls }, async (_, index) => {
+      const callId = `call-${calls}-${index}`;
+      const client = clients[index % clients.length]!;
+      for (const role of ['officer', 'victim'] as const) {
+        const participantId = `${callId}-${role}`;
+        clientOf.set(participantId, client);
+        callOf.set(participantId, callId);
+        participants.push(participantId);
+        const offer = await server.request<{ sdp: string; slots: SlotMap }>({ op: 'join', callId, participantId, role });
+        const answer = await client.request<string>({ op: 'peer', callId, participantId, role, sdp: offer.sdp, slots: offer.slots });
+        await server.request({ op: 'answer', callId, participantId, sdp: answer });
+      }
+    }),
+  );
+  const deadline = Date.now() + 60_000;
+  while (participants.some((p) => !receiving.has(p))) {
+    if (Date.now() > deadline)
+      throw new Error(`${participants.filter((p) => !receiving.has(p)).length} of ${participants.length} participants received nothing within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  await Promise.all(clients.map((c) => c.request({ op: 'window' })));
+  const serverCpuBefore = treeCpuSeconds(server.child.pid!);
+  const clientCpuBefore = clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0);
+  const startedAt = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
+  const reports = await Promise.all(clients.map((c) => c.request<ClientReport>({ op: 'report' })));
+  const elapsed = (performance.now() - startedAt) / 1000;
+  const serverCpu = (treeCpuSeconds(server.child.pid!) - serverCpuBefore) / elapsed;
+  const clientCpu = (clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0) - clientCpuBefore) / elapsed;
+  await Promise.all(clients.map((c) => c.request({ op: 'closeAll' })));
+  const recordings = await server.request<{ path: string; role: string; durationMs: number | undefined; packets: number }[]>({ op: 'closeAll' }, 120_000);
+  const sent = reports.reduce((sum, r) => sum + r.sent, 0);
+  const received = reports.reduce((sum, r) => sum + r.received, 0);
+  const delays = reports.flatMap((r) => r.delaysMs);
+  let gaps = 0;
+  let longestGapMs = 0;
+  let incomplete = 0;
+  for (const recording of recordings) {
+    const probed = recordingGaps(recording.path);
+    gaps += probed.gaps;
+    longestGapMs = Math.max(longestGapMs, probed.longestGapMs);
+    if (probed.streams < 2) incomplete++;
+    fs.rmSync(recording.path, { force: true });
+  }
+  if (recordings.length < calls * 2) incomplete += calls * 2 - recordings.length;
+  return {
+    calls,
+    cpuPerCall: serverCpu / calls,
+    clientCpu,
+    loss: sent === 0 ? 1 : Math.max(0, 1 - received / sent),
+    p50: percentile(delays, 50),
+    p99: percentile(delays, 99),
+    gaps,
+    longestGapMs,
+    incomplete,
+  };
+}
+
+const results: StepResult[] = [];
+console.log(
+  'calls | server CPU per call (% of a core) | load generator CPU (cores) | loss | forwarding delay p50 / p99 (ms) | recording gaps > 250 ms (longest ms) | recordings without both streams',
+);
+for (const calls of steps) {
+  try {
+    const r = await runStep(calls);
+    results.push(r);
+    console.log(
+      `${String(calls).padStart(5)} | ${(r.cpuPerCall * 100).toFixed(1).padStart(6)} % | ${r.clientCpu.toFixed(2).padStart(5)} | ${(r.loss * 100).toFixed(2).padStart(6)} % | ` +
+        `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${r.gaps} (${r.longestGapMs.toFixed(0)}) | ${r.incomplete}`,
+    );
+  } catch (error) {
+    console.log(`${String(calls).padStart(5)} | failed: ${error instanceof Error ? error.message : String(error)}`);
+    break;
+  }
+}
+const held = results.filter((r) => r.loss < LOSS_LIMIT && r.p99 < P99_LIMIT_MS && r.incomplete === 0);
+const best = held.at(-1);
+console.log(
+  best
+    ? `Largest number of recorded 1:1 calls held with < ${LOSS_LIMIT * 100} % loss and p99 < ${P99_LIMIT_MS} ms: ${best.calls} (server ${(best.cpuPerCall * 100).toFixed(1)} % of a core per call)`
+    : `No step held the limits (< ${LOSS_LIMIT * 100} % loss, p99 < ${P99_LIMIT_MS} ms).`,
+);
+if (best && best.calls === steps.at(-1)) console.log('The node held every step: raise the steps to find its limit.');
+for (const c of [server, ...clients]) c.child.disconnect();
+fs.rmSync(scratch, { recursive: true, force: true });
