@@ -15,11 +15,13 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 import type { SlotMap } from '../../src/features/video/media/media-room.js';
+import { JanusSession, type Jsep } from './janus-session.js';
 import { mediaLoop, OPUS_PT, VP8_PT, type LoopPacket, type MediaLoop } from './media-loop.js';
 
 export type ClientRequest =
   | { id: number; op: 'peer'; callId: string; participantId: string; role: string; sdp: string; slots: SlotMap }
   | { id: number; op: 'candidate'; participantId: string; candidate: { candidate: string; sdpMid?: string; sdpMLineIndex?: number } }
+  | { id: number; op: 'janusCall'; callId: string; baseUrl: string; recDir: string }
   | { id: number; op: 'window' }
   | { id: number; op: 'report' }
   | { id: number; op: 'closeAll' };
@@ -64,6 +66,9 @@ const loop: MediaLoop = await mediaLoop();
 const videoIndexByPayload = new Map(loop.video.map((packet, index) => [payloadKey(packet.rtp.subarray(12)), index]));
 let counters: ClientReport = { sent: 0, received: 0, delaysMs: [] };
 
+/** Janus calls made here: their sessions, destroyed (with the room, which closes the recordings) by closeAll. */
+const janusCalls: { room: string; owner: { session: JanusSession; handle: number }; sessions: JanusSession[] }[] = [];
+
 function codecs() {
   return {
     audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT })],
@@ -96,45 +101,158 @@ async function addPeer(request: Extract<ClientRequest, { op: 'peer' }>): Promise
     const video = byMid.get(upstream.video)!;
     audio.setDirection('sendonly');
     video.setDirection('sendonly');
-    peer.sender = {
-      transceiver: { audio, video },
-      startedAt: 0,
-      next: { audio: 0, video: 0 },
-      loops: { audio: 0, video: 0 },
-      seq: { audio: crypto.randomInt(0, 0xffff), video: crypto.randomInt(0, 0xffff) },
-      videoSentAt: new Float64Array(loop.video.length),
-    };
-    senders.set(`${request.callId}:${request.role}`, peer.sender);
+    peer.sender = makeSender(request.callId, request.role, audio, video);
   }
   for (const remote of request.slots.remotes) {
-    for (const kind of ['audio', 'video'] as const) {
-      const transceiver = byMid.get(remote[kind]);
-      // werift 0.25 makes the receiving track when the offer is applied; a 0.24-style release announces it later.
-      const onTrack = (track: MediaStreamTrack) => {
-        track.onReceiveRtp.subscribe((rtp) => {
-          if (!peer.receivingKinds.has(`${remote.role}:${kind}`)) {
-            peer.receivingKinds.add(`${remote.role}:${kind}`);
-            send({ event: 'receiving', participantId: request.participantId });
-          }
-          counters.received++;
-          if (kind !== 'video') return;
-          const from = senders.get(`${peer.callId}:${remote.role}`);
-          const index = videoIndexByPayload.get(payloadKey(rtp.payload));
-          if (!from || index === undefined) return;
-          const delay = performance.now() - from.videoSentAt[index]!;
-          if (delay >= 0 && delay < loop.durationMs / 2) counters.delaysMs.push(delay);
-        });
-      };
-      const existing = (transceiver?.receiver as { track?: MediaStreamTrack } | undefined)?.track;
-      if (existing) onTrack(existing);
-      else transceiver?.onTrack.subscribe(onTrack);
-    }
+    for (const kind of ['audio', 'video'] as const) watchReceived(peer, request.participantId, remote.role, kind, byMid.get(remote[kind]));
   }
-  pc.connectionStateChange.subscribe((state) => {
-    if (state === 'connected' && peer.sender && peer.sender.startedAt === 0) peer.sender.startedAt = performance.now();
-  });
+  startWhenConnected(peer);
   await pc.setLocalDescription(await pc.createAnswer());
   return pc.localDescription!.sdp;
+}
+
+function makeSender(callId: string, role: string, audio: RTCRtpTransceiver, video: RTCRtpTransceiver): Sender {
+  const sender: Sender = {
+    transceiver: { audio, video },
+    startedAt: 0,
+    next: { audio: 0, video: 0 },
+    loops: { audio: 0, video: 0 },
+    seq: { audio: crypto.randomInt(0, 0xffff), video: crypto.randomInt(0, 0xffff) },
+    videoSentAt: new Float64Array(loop.video.length),
+  };
+  senders.set(`${callId}:${role}`, sender);
+  return sender;
+}
+
+function connected(pc: RTCPeerConnection, timeoutMs = 30_000): Promise<void> {
+  if (pc.connectionState === 'connected') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`a peer connection stayed ${pc.connectionState} for ${timeoutMs} ms`)), timeoutMs);
+    const { unSubscribe } = pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') {
+        clearTimeout(timer);
+        unSubscribe();
+        resolve();
+      }
+    });
+  });
+}
+
+/** The loop starts on a peer's upstream once its connection is up. */
+function startWhenConnected(peer: Peer): void {
+  peer.pc.connectionStateChange.subscribe((state) => {
+    if (state === 'connected' && peer.sender && peer.sender.startedAt === 0) peer.sender.startedAt = performance.now();
+  });
+}
+
+/** Counts what arrives from the other participant (remoteRole) on a receiving transceiver and times video packets. */
+function watchReceived(peer: Peer, participantId: string, remoteRole: string, kind: 'audio' | 'video', transceiver: RTCRtpTransceiver | undefined): void {
+  // werift 0.25 makes the receiving track when the offer is applied; a 0.24-style release announces it later.
+  const onTrack = (track: MediaStreamTrack) => {
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (!peer.receivingKinds.has(`${remoteRole}:${kind}`)) {
+        peer.receivingKinds.add(`${remoteRole}:${kind}`);
+        send({ event: 'receiving', participantId });
+      }
+      counters.received++;
+      if (kind !== 'video') return;
+      const from = senders.get(`${peer.callId}:${remoteRole}`);
+      const index = videoIndexByPayload.get(payloadKey(rtp.payload));
+      if (!from || index === undefined) return;
+      const delay = performance.now() - from.videoSentAt[index]!;
+      if (delay >= 0 && delay < loop.durationMs / 2) counters.delaysMs.push(delay);
+    });
+  };
+  const existing = (transceiver?.receiver as { track?: MediaStreamTrack } | undefined)?.track;
+  if (existing) onTrack(existing);
+  else transceiver?.onTrack.subscribe(onTrack);
+}
+
+function newPeerConnection(): RTCPeerConnection {
+  return new RTCPeerConnection({
+    codecs: codecs(),
+    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
+    bundlePolicy: 'max-bundle',
+    iceUseIpv6: false,
+  });
+}
+
+/** The local description once ICE gathering is complete: Janus then needs no trickled candidates from us. */
+async function gatheredDescription(pc: RTCPeerConnection, description: ReturnType<RTCPeerConnection["createOffer"]>): Promise<Jsep> {
+  await pc.setLocalDescription(await description);
+  if (pc.iceGatheringState !== 'complete')
+    await new Promise<void>((resolve) => {
+      const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
+        if (state === 'complete') {
+          unSubscribe();
+          resolve();
+        }
+      });
+    });
+  return { type: pc.localDescription!.type as 'offer' | 'answer', sdp: pc.localDescription!.sdp };
+}
+
+/**
+ * One recorded 1:1 call through Janus's videoroom: a room with recording on, then per participant a session with a
+ * publisher handle that offers the loop (sendonly) and a subscriber handle to the other's feed that answers Janus's
+ * offer (recvonly). Both participants live here, as in the werift mode, so forwarding delay is read on one clock.
+ */
+async function janusCall(request: Extract<ClientRequest, { op: 'janusCall' }>): Promise<void> {
+  const room = request.callId;
+  const roles = ['officer', 'victim'] as const;
+  const parts = await Promise.all(
+    roles.map(async (role) => {
+      const session = new JanusSession(request.baseUrl);
+      await session.create();
+      return { role, participantId: `${request.callId}-${role}`, session, publisher: await session.attach() };
+    }),
+  );
+  const owner = { session: parts[0]!.session, handle: parts[0]!.publisher };
+  janusCalls.push({ room, owner, sessions: parts.map((p) => p.session) });
+  await owner.session.message(owner.handle, {
+    request: 'create',
+    room,
+    publishers: 2,
+    audiocodec: 'opus',
+    videocodec: 'vp8',
+    record: true,
+    rec_dir: request.recDir,
+  });
+  await Promise.all(
+    parts.map(async (part) => {
+      const pc = newPeerConnection();
+      const peer: Peer = { pc, callId: request.callId, role: part.role, sender: undefined, receivingKinds: new Set() };
+      peers.set(part.participantId, peer);
+      const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
+      const video = pc.addTransceiver('video', { direction: 'sendonly' });
+      peer.sender = makeSender(request.callId, part.role, audio, video);
+      startWhenConnected(peer);
+      const offer = await gatheredDescription(pc, pc.createOffer());
+      await part.session.message(part.publisher, { request: 'join', ptype: 'publisher', room, id: part.participantId, display: part.role });
+      const published = await part.session.message(part.publisher, { request: 'publish', audio: true, video: true, filename: part.participantId }, offer);
+      if (!published.jsep) throw new Error('janus: no answer to the publisher offer');
+      await pc.setRemoteDescription(published.jsep);
+      // Janus offers a publisher's feed to subscribers only once its WebRTC connection is up.
+      await connected(pc);
+    }),
+  );
+  await Promise.all(
+    parts.map(async (part) => {
+      const other = parts.find((p) => p !== part)!;
+      const handle = await part.session.attach();
+      const attached = await part.session.message(handle, { request: 'join', ptype: 'subscriber', room, streams: [{ feed: other.participantId }] });
+      if (!attached.jsep) throw new Error('janus: no offer for the subscriber');
+      const pc = newPeerConnection();
+      const peer: Peer = { pc, callId: request.callId, role: part.role, sender: undefined, receivingKinds: new Set() };
+      peers.set(`${part.participantId}/subscriber`, peer);
+      await pc.setRemoteDescription(attached.jsep);
+      for (const transceiver of pc.getTransceivers()) {
+        if (transceiver.kind === 'audio' || transceiver.kind === 'video') watchReceived(peer, part.participantId, other.role, transceiver.kind, transceiver);
+      }
+      const answer = await gatheredDescription(pc, pc.createAnswer());
+      await part.session.message(handle, { request: 'start' }, answer);
+    }),
+  );
 }
 
 /** The loop's packets rewritten to continue one stream: sequence numbers and RTP timestamps run on across loops. */
@@ -175,6 +293,8 @@ async function handle(request: ClientRequest): Promise<unknown> {
       return addPeer(request);
     case 'candidate':
       return peers.get(request.participantId)?.pc.addIceCandidate(request.candidate);
+    case 'janusCall':
+      return janusCall(request);
     case 'window':
       counters = { sent: 0, received: 0, delaysMs: [] };
       return undefined;
@@ -184,6 +304,13 @@ async function handle(request: ClientRequest): Promise<unknown> {
       await Promise.all([...peers.values()].map((peer) => peer.pc.close().catch(() => undefined)));
       peers.clear();
       senders.clear();
+      // Destroying the room ends its publishers' recordings (the .mjr files are closed); then the sessions go.
+      await Promise.all(
+        janusCalls.splice(0).map(async (call) => {
+          await call.owner.session.message(call.owner.handle, { request: 'destroy', room: call.room }).catch(() => undefined);
+          await Promise.all(call.sessions.map((session) => session.destroy()));
+        }),
+      );
       return undefined;
   }
 }
