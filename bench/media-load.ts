@@ -4,7 +4,11 @@
 // concurrent calls it prints the server's CPU per call, packet loss, forwarding delay p50/p99 and recording gaps
 // (ffprobe on every recording afterwards), then the largest number of calls held with < 0.5 % loss and p99 < 30 ms.
 // The load generator needs CPU too (it encrypts and decrypts as much as the server): its share is printed beside.
+// The same run measures Janus 1.1.2 (Debian's package, videoroom plugin, recording on) under the same load, in a
+// network namespace with a veth pair (bench/support/janus.ts), and prints both side by side with the ratio of CPU per
+// call; Janus's recordings (.mjr) are checked for gaps by reading their packets (bench/support/mjr.ts).
 // Run: npx tsx bench/media-load.ts [calls=1,2,4,8,12,16,20] [seconds measured per step=10] [client processes=2]
+//      [engines=werift,janus]
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,12 +16,15 @@ import path from 'node:path';
 import type { SlotMap } from '../src/features/video/media/media-room.js';
 import { printMachine } from './machine.js';
 import type { ClientEvent, ClientReport, ClientRequest } from './support/media-load-client.js';
+import { startJanus, type JanusServer } from './support/janus.js';
 import { mediaLoop } from './support/media-loop.js';
+import { readMjr } from './support/mjr.js';
 import type { ServerEvent, ServerRequest } from './support/media-load-server.js';
 
 const steps = (process.argv[2] ?? '1,2,4,8,12,16,20').split(',').map(Number);
 const windowSeconds = Number(process.argv[3] ?? 10);
 const clientCount = Number(process.argv[4] ?? 2);
+const engines = (process.argv[5] ?? 'werift,janus').split(',');
 const LOSS_LIMIT = 0.005;
 const P99_LIMIT_MS = 30;
 const SETTLE_MS = 2000;
@@ -127,7 +134,10 @@ function recordingGaps(file: string): { streams: number; durationS: number; gaps
   return { streams: byStream.size, durationS: duration, gaps, longestGapMs: longest };
 }
 
+type Engine = 'werift' | 'janus';
+
 interface StepResult {
+  engine: Engine;
   calls: number;
   cpuPerCall: number;
   clientCpu: number;
@@ -170,10 +180,11 @@ clients = Array.from(
 const ready = (await server.ready) as Extract<ServerEvent, { event: 'ready' }>;
 await Promise.all(clients.map((c) => c.ready));
 console.log(`server: ${ready.engine}; ${clientCount} load-generator processes; ${windowSeconds} s measured per step after every call is up`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130)); // the exit handlers remove Janus's namespace
+const janus: JanusServer | undefined = engines.includes('janus') ? await startJanus(scratch) : undefined;
+if (janus) console.log(`peer: Janus ${janus.version} (videoroom, recording on) in a network namespace, HTTP API at ${janus.baseUrl}`);
 
-async function runStep(calls: number): Promise<StepResult> {
-  receiving.clear();
-  const participants: string[] = [];
+async function connectWerift(calls: number, participants: string[]): Promise<void> {
   await Promise.all(
     Array.from({ length: calls }, async (_, index) => {
       const callId = `call-${calls}-${index}`;
@@ -189,27 +200,26 @@ async function runStep(calls: number): Promise<StepResult> {
       }
     }),
   );
-  const deadline = Date.now() + 60_000;
-  while (participants.some((p) => !receiving.has(p))) {
-    if (Date.now() > deadline)
-      throw new Error(`${participants.filter((p) => !receiving.has(p)).length} of ${participants.length} participants received nothing within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  await Promise.all(clients.map((c) => c.request({ op: 'window' })));
-  const serverCpuBefore = treeCpuSeconds(server.child.pid!);
-  const clientCpuBefore = clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0);
-  const startedAt = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
-  const reports = await Promise.all(clients.map((c) => c.request<ClientReport>({ op: 'report' })));
-  const elapsed = (performance.now() - startedAt) / 1000;
-  const serverCpu = (treeCpuSeconds(server.child.pid!) - serverCpuBefore) / elapsed;
-  const clientCpu = (clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0) - clientCpuBefore) / elapsed;
-  await Promise.all(clients.map((c) => c.request({ op: 'closeAll' })));
+}
+
+async function connectJanus(server: JanusServer, calls: number, participants: string[]): Promise<void> {
+  await Promise.all(
+    Array.from({ length: calls }, async (_, index) => {
+      const callId = `call-${calls}-${index}`;
+      participants.push(`${callId}-officer`, `${callId}-victim`);
+      await clients[index % clients.length]!.request({ op: 'janusCall', callId, baseUrl: server.baseUrl, recDir: server.recDir }, 120_000);
+    }),
+  );
+}
+
+interface RecordingCheck {
+  gaps: number;
+  longestGapMs: number;
+  incomplete: number;
+}
+
+async function weriftRecordings(calls: number): Promise<RecordingCheck> {
   const recordings = await server.request<{ path: string; role: string; durationMs: number | undefined; packets: number }[]>({ op: 'closeAll' }, 120_000);
-  const sent = reports.reduce((sum, r) => sum + r.sent, 0);
-  const received = reports.reduce((sum, r) => sum + r.received, 0);
-  const delays = reports.flatMap((r) => r.delaysMs);
   let gaps = 0;
   let longestGapMs = 0;
   let incomplete = 0;
@@ -221,43 +231,115 @@ async function runStep(calls: number): Promise<StepResult> {
     fs.rmSync(recording.path, { force: true });
   }
   if (recordings.length < calls * 2) incomplete += calls * 2 - recordings.length;
+  return { gaps, longestGapMs, incomplete };
+}
+
+/** Janus writes one .mjr per participant and kind (<participant>-audio-0.mjr, -video-1.mjr): both must hold packets. */
+async function janusRecordings(server: JanusServer, participants: string[]): Promise<RecordingCheck> {
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the room's destruction closes the files just after
+  const files = fs.readdirSync(server.recDir).filter((f) => f.endsWith('.mjr'));
+  let gaps = 0;
+  let longestGapMs = 0;
+  let incomplete = 0;
+  for (const participant of participants) {
+    const kinds = new Set<string>();
+    for (const file of files.filter((f) => f.startsWith(`${participant}-`))) {
+      const summary = readMjr(path.join(server.recDir, file));
+      if (summary.packets > 0) kinds.add(summary.kind);
+      gaps += summary.gaps;
+      longestGapMs = Math.max(longestGapMs, summary.longestGapMs);
+    }
+    if (!kinds.has('audio') || !kinds.has('video')) incomplete++;
+  }
+  for (const file of files) fs.rmSync(path.join(server.recDir, file), { force: true });
+  return { gaps, longestGapMs, incomplete };
+}
+
+async function runStep(engine: Engine, calls: number): Promise<StepResult> {
+  receiving.clear();
+  const participants: string[] = [];
+  if (engine === 'janus') await connectJanus(janus!, calls, participants);
+  else await connectWerift(calls, participants);
+  const measuredPid = engine === 'janus' ? janus!.pid : server.child.pid!;
+  const deadline = Date.now() + 60_000;
+  while (participants.some((p) => !receiving.has(p))) {
+    if (Date.now() > deadline)
+      throw new Error(`${participants.filter((p) => !receiving.has(p)).length} of ${participants.length} participants received nothing within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  await Promise.all(clients.map((c) => c.request({ op: 'window' })));
+  const serverCpuBefore = treeCpuSeconds(measuredPid);
+  const clientCpuBefore = clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0);
+  const startedAt = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
+  const reports = await Promise.all(clients.map((c) => c.request<ClientReport>({ op: 'report' })));
+  const elapsed = (performance.now() - startedAt) / 1000;
+  const serverCpu = (treeCpuSeconds(measuredPid) - serverCpuBefore) / elapsed;
+  const clientCpu = (clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0) - clientCpuBefore) / elapsed;
+  await Promise.all(clients.map((c) => c.request({ op: 'closeAll' })));
+  const recorded = engine === 'janus' ? await janusRecordings(janus!, participants) : await weriftRecordings(calls);
+  const sent = reports.reduce((sum, r) => sum + r.sent, 0);
+  const received = reports.reduce((sum, r) => sum + r.received, 0);
+  const delays = reports.flatMap((r) => r.delaysMs);
   return {
+    engine,
     calls,
     cpuPerCall: serverCpu / calls,
     clientCpu,
     loss: sent === 0 ? 1 : Math.max(0, 1 - received / sent),
     p50: percentile(delays, 50),
     p99: percentile(delays, 99),
-    gaps,
-    longestGapMs,
-    incomplete,
+    ...recorded,
   };
 }
 
 const results: StepResult[] = [];
+const measured: Engine[] = [...(engines.includes('werift') ? (['werift'] as const) : []), ...(janus ? (['janus'] as const) : [])];
+const failedAt = new Map<Engine, number>();
 console.log(
-  'calls | server CPU per call (% of a core) | load generator CPU (cores) | loss | forwarding delay p50 / p99 (ms) | recording gaps > 250 ms (longest ms) | recordings without both streams',
+  'engine | calls | server CPU per call (% of a core) | load generator CPU (cores) | loss | forwarding delay p50 / p99 (ms) | recording gaps > 250 ms (longest ms) | recordings without both streams | load average (1 min)',
 );
 for (const calls of steps) {
-  try {
-    const r = await runStep(calls);
-    results.push(r);
-    console.log(
-      `${String(calls).padStart(5)} | ${(r.cpuPerCall * 100).toFixed(1).padStart(6)} % | ${r.clientCpu.toFixed(2).padStart(5)} | ${(r.loss * 100).toFixed(2).padStart(6)} % | ` +
-        `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${r.gaps} (${r.longestGapMs.toFixed(0)}) | ${r.incomplete}`,
-    );
-  } catch (error) {
-    console.log(`${String(calls).padStart(5)} | failed: ${error instanceof Error ? error.message : String(error)}`);
-    break;
+  for (const engine of measured) {
+    if (failedAt.has(engine)) continue;
+    try {
+      const r = await runStep(engine, calls);
+      results.push(r);
+      console.log(
+        `${engine.padEnd(6)} | ${String(calls).padStart(5)} | ${(r.cpuPerCall * 100).toFixed(1).padStart(6)} % | ${r.clientCpu.toFixed(2).padStart(5)} | ${(r.loss * 100).toFixed(2).padStart(6)} % | ` +
+          `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${r.gaps} (${r.longestGapMs.toFixed(0)}) | ${r.incomplete} | ${os.loadavg()[0]!.toFixed(2)}`,
+      );
+    } catch (error) {
+      failedAt.set(engine, calls);
+      console.log(`${engine.padEnd(6)} | ${String(calls).padStart(5)} | failed: ${error instanceof Error ? error.message : String(error)}`);
+      await Promise.all(clients.map((c) => c.request({ op: 'closeAll' }).catch(() => undefined)));
+      if (engine === 'werift') await server.request({ op: 'closeAll' }, 120_000).catch(() => undefined);
+    }
   }
 }
-const held = results.filter((r) => r.loss < LOSS_LIMIT && r.p99 < P99_LIMIT_MS && r.incomplete === 0);
-const best = held.at(-1);
-console.log(
-  best
-    ? `Largest number of recorded 1:1 calls held with < ${LOSS_LIMIT * 100} % loss and p99 < ${P99_LIMIT_MS} ms: ${best.calls} (server ${(best.cpuPerCall * 100).toFixed(1)} % of a core per call)`
-    : `No step held the limits (< ${LOSS_LIMIT * 100} % loss, p99 < ${P99_LIMIT_MS} ms).`,
-);
-if (best && best.calls === steps.at(-1)) console.log('The node held every step: raise the steps to find its limit.');
+const heldBy = (engine: Engine) => results.filter((r) => r.engine === engine && r.loss < LOSS_LIMIT && r.p99 < P99_LIMIT_MS && r.incomplete === 0).at(-1);
+for (const engine of measured) {
+  const best = heldBy(engine);
+  console.log(
+    best
+      ? `${engine}: largest number of recorded 1:1 calls held with < ${LOSS_LIMIT * 100} % loss and p99 < ${P99_LIMIT_MS} ms: ${best.calls} (server ${(best.cpuPerCall * 100).toFixed(1)} % of a core per call)`
+      : `${engine}: no step held the limits (< ${LOSS_LIMIT * 100} % loss, p99 < ${P99_LIMIT_MS} ms).`,
+  );
+  if (best && best.calls === steps.at(-1)) console.log(`${engine}: held every step: raise the steps to find its limit.`);
+}
+if (measured.length === 2) {
+  console.log('calls | werift CPU per call | Janus CPU per call | werift ÷ Janus | loss werift / Janus | p99 werift / Janus (ms)');
+  for (const calls of steps) {
+    const w = results.find((r) => r.engine === 'werift' && r.calls === calls);
+    const j = results.find((r) => r.engine === 'janus' && r.calls === calls);
+    if (!w || !j) continue;
+    console.log(
+      `${String(calls).padStart(5)} | ${(w.cpuPerCall * 100).toFixed(1)} % | ${(j.cpuPerCall * 100).toFixed(1)} % | ${(w.cpuPerCall / j.cpuPerCall).toFixed(1)}× | ` +
+        `${(w.loss * 100).toFixed(2)} / ${(j.loss * 100).toFixed(2)} % | ${w.p99.toFixed(1)} / ${j.p99.toFixed(1)}`,
+    );
+  }
+}
 for (const c of [server, ...clients]) c.child.disconnect();
+janus?.stop();
 fs.rmSync(scratch, { recursive: true, force: true });
