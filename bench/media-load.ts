@@ -156,7 +156,13 @@ const childOptions = { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit
 
 let clients: Endpoint<ClientRequest, ClientEvent>[] = [];
 const server = new Endpoint<ServerRequest, ServerEvent>(
-  fork(path.join(here, 'support/media-load-server.ts'), [], { ...childOptions, env: { ...process.env, MEDIA_LOAD_SCRATCH: scratch } }),
+  fork(path.join(here, 'support/media-load-server.ts'), [], {
+    ...childOptions,
+    // MEDIA_LOAD_CPU_PROF=<folder>: the werift server writes a V8 CPU profile there when the run ends
+    // (summarise it with bench/support/cpuprofile-top.ts).
+    execArgv: [...childOptions.execArgv, ...(process.env.MEDIA_LOAD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MEDIA_LOAD_CPU_PROF}`] : [])],
+    env: { ...process.env, MEDIA_LOAD_SCRATCH: scratch },
+  }),
   (event) => {
     if (event.event !== 'candidate') return;
     const client = clientOf.get(event.participantId);
