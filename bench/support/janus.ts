@@ -107,7 +107,7 @@ cors: {}
 export async function startJanus(scratch: string): Promise<JanusServer | undefined> {
   const version = ensureInstalled();
   if (!version) {
-    console.log("Janus: not installed and cannot be installed here (needs root and apt-get): measuring werift only.");
+    console.log('Janus: not installed and cannot be installed here (needs root and apt-get): measuring werift only.');
     return undefined;
   }
   if (process.getuid?.() !== 0 || run('ip', ['-V']).status !== 0) {
@@ -148,14 +148,21 @@ export async function startJanus(scratch: string): Promise<JanusServer | undefin
     writeConfig(configDir, nsAddress, vethNs, recDir);
     const log = fs.openSync(path.join(scratch, 'janus.log'), 'w');
     // `ip netns exec` enters the namespace and execs janus, so the child's pid is janus's own.
-    child = spawn('ip', ['netns', 'exec', ns, 'janus', '-F', configDir, '-C', path.join(configDir, 'janus.jcfg'), '-o', '-N', '-L', path.join(scratch, 'janus.log')], {
-      stdio: ['ignore', log, log],
-    });
+    child = spawn(
+      'ip',
+      ['netns', 'exec', ns, 'janus', '-F', configDir, '-C', path.join(configDir, 'janus.jcfg'), '-o', '-N', '-L', path.join(scratch, 'janus.log')],
+      {
+        stdio: ['ignore', log, log],
+      },
+    );
     const baseUrl = `http://${nsAddress}:8088/janus`;
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`janus exited (${child.exitCode}): ${fs.readFileSync(path.join(scratch, 'janus.log'), 'utf8').slice(-800)}`);
-      const info = await fetch(`${baseUrl}/info`).then((r) => (r.ok ? r.json() : undefined), () => undefined);
+      const info = await fetch(`${baseUrl}/info`).then(
+        (r) => (r.ok ? r.json() : undefined),
+        () => undefined,
+      );
       if (info) break;
       if (Date.now() > deadline) throw new Error('janus did not answer on its HTTP API within 20 s');
       await new Promise((resolve) => setTimeout(resolve, 200));

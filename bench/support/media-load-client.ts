@@ -178,7 +178,7 @@ function newPeerConnection(): RTCPeerConnection {
 }
 
 /** The local description once ICE gathering is complete: Janus then needs no trickled candidates from us. */
-async function gatheredDescription(pc: RTCPeerConnection, description: ReturnType<RTCPeerConnection["createOffer"]>): Promise<Jsep> {
+async function gatheredDescription(pc: RTCPeerConnection, description: ReturnType<RTCPeerConnection['createOffer']>): Promise<Jsep> {
   await pc.setLocalDescription(await description);
   if (pc.iceGatheringState !== 'complete')
     await new Promise<void>((resolve) => {
