@@ -140,6 +140,8 @@ interface StepResult {
   engine: Engine;
   calls: number;
   cpuPerCall: number;
+  /** Server CPU per packet delivered to a receiver (µs): comparable even when a starved server lost packets. */
+  cpuPerPacketUs: number;
   clientCpu: number;
   loss: number;
   p50: number;
@@ -147,6 +149,8 @@ interface StepResult {
   gaps: number;
   longestGapMs: number;
   incomplete: number;
+  /** The werift server's event-loop delay over the window (p99 / max, ms); Janus has no event loop to measure. */
+  loopDelay: { p99Ms: number; maxMs: number } | undefined;
 }
 
 await mediaLoop(); // made once (about ten seconds) before anything is measured
@@ -274,12 +278,13 @@ async function runStep(engine: Engine, calls: number): Promise<StepResult> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  await Promise.all(clients.map((c) => c.request({ op: 'window' })));
+  await Promise.all([...clients.map((c) => c.request({ op: 'window' })), server.request({ op: 'window' })]);
   const serverCpuBefore = treeCpuSeconds(measuredPid);
   const clientCpuBefore = clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0);
   const startedAt = performance.now();
   await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
   const reports = await Promise.all(clients.map((c) => c.request<ClientReport>({ op: 'report' })));
+  const loopDelay = engine === 'werift' ? await server.request<{ p99Ms: number; maxMs: number }>({ op: 'loopDelay' }) : undefined;
   const elapsed = (performance.now() - startedAt) / 1000;
   const serverCpu = (treeCpuSeconds(measuredPid) - serverCpuBefore) / elapsed;
   const clientCpu = (clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0) - clientCpuBefore) / elapsed;
@@ -292,11 +297,13 @@ async function runStep(engine: Engine, calls: number): Promise<StepResult> {
     engine,
     calls,
     cpuPerCall: serverCpu / calls,
+    cpuPerPacketUs: received === 0 ? NaN : ((serverCpu * elapsed) / received) * 1e6,
     clientCpu,
     loss: sent === 0 ? 1 : Math.max(0, 1 - received / sent),
     p50: percentile(delays, 50),
     p99: percentile(delays, 99),
     ...recorded,
+    loopDelay,
   };
 }
 
@@ -304,7 +311,7 @@ const results: StepResult[] = [];
 const measured: Engine[] = [...(engines.includes('werift') ? (['werift'] as const) : []), ...(janus ? (['janus'] as const) : [])];
 const failedAt = new Map<Engine, number>();
 console.log(
-  'engine | calls | server CPU per call (% of a core) | load generator CPU (cores) | loss | forwarding delay p50 / p99 (ms) | recording gaps > 250 ms (longest ms) | recordings without both streams | load average (1 min)',
+  'engine | calls | server CPU per call (% of a core) | per packet delivered (µs) | load generator CPU (cores) | loss | forwarding delay p50 / p99 (ms) | recording gaps > 250 ms (longest ms) | recordings without both streams | werift event-loop delay p99 / max (ms) | load average (1 min)',
 );
 for (const calls of steps) {
   for (const engine of measured) {
@@ -313,8 +320,8 @@ for (const calls of steps) {
       const r = await runStep(engine, calls);
       results.push(r);
       console.log(
-        `${engine.padEnd(6)} | ${String(calls).padStart(5)} | ${(r.cpuPerCall * 100).toFixed(1).padStart(6)} % | ${r.clientCpu.toFixed(2).padStart(5)} | ${(r.loss * 100).toFixed(2).padStart(6)} % | ` +
-          `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${r.gaps} (${r.longestGapMs.toFixed(0)}) | ${r.incomplete} | ${os.loadavg()[0]!.toFixed(2)}`,
+        `${engine.padEnd(6)} | ${String(calls).padStart(5)} | ${(r.cpuPerCall * 100).toFixed(1).padStart(6)} % | ${r.cpuPerPacketUs.toFixed(0).padStart(4)} | ${r.clientCpu.toFixed(2).padStart(5)} | ${(r.loss * 100).toFixed(2).padStart(6)} % | ` +
+          `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} | ${r.gaps} (${r.longestGapMs.toFixed(0)}) | ${r.incomplete} | ${r.loopDelay ? `${r.loopDelay.p99Ms.toFixed(0)} / ${r.loopDelay.maxMs.toFixed(0)}` : '–'} | ${os.loadavg()[0]!.toFixed(2)}`,
       );
     } catch (error) {
       failedAt.set(engine, calls);
@@ -335,13 +342,16 @@ for (const engine of measured) {
   if (best && best.calls === steps.at(-1)) console.log(`${engine}: held every step: raise the steps to find its limit.`);
 }
 if (measured.length === 2) {
-  console.log('calls | werift CPU per call | Janus CPU per call | werift ÷ Janus | loss werift / Janus | p99 werift / Janus (ms)');
+  console.log(
+    'calls | werift CPU per call | Janus CPU per call | werift ÷ Janus | per packet delivered werift / Janus (µs, ratio) | loss werift / Janus | p99 werift / Janus (ms)',
+  );
   for (const calls of steps) {
     const w = results.find((r) => r.engine === 'werift' && r.calls === calls);
     const j = results.find((r) => r.engine === 'janus' && r.calls === calls);
     if (!w || !j) continue;
     console.log(
       `${String(calls).padStart(5)} | ${(w.cpuPerCall * 100).toFixed(1)} % | ${(j.cpuPerCall * 100).toFixed(1)} % | ${(w.cpuPerCall / j.cpuPerCall).toFixed(1)}× | ` +
+        `${w.cpuPerPacketUs.toFixed(0)} / ${j.cpuPerPacketUs.toFixed(0)} (${(w.cpuPerPacketUs / j.cpuPerPacketUs).toFixed(1)}×) | ` +
         `${(w.loss * 100).toFixed(2)} / ${(j.loss * 100).toFixed(2)} % | ${w.p99.toFixed(1)} / ${j.p99.toFixed(1)}`,
     );
   }

@@ -3,6 +3,7 @@
 // call journeys use, recording every participant into a scratch folder. Talks to the bench over the IPC channel.
 import fs from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildMediaEngine } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
 import type { MediaRole, MediaRoom, RecordingResult } from '../../src/features/video/media/media-room.js';
@@ -18,6 +19,8 @@ export type ServerRequest =
       participantId: string;
       candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null };
     }
+  | { id: number; op: 'window' }
+  | { id: number; op: 'loopDelay' }
   | { id: number; op: 'closeAll' };
 
 export type ServerEvent =
@@ -32,6 +35,9 @@ const rooms = new Map<string, MediaRoom>();
 let recordings: RecordingResult[] = [];
 
 const send = (message: ServerEvent) => process.send!(message);
+// How late the event loop ran over the measured window: every packet of every call waits behind it.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 function room(callId: string): MediaRoom {
   let existing = rooms.get(callId);
@@ -56,6 +62,11 @@ async function handle(request: ServerRequest): Promise<unknown> {
       return room(request.callId).answer(request.participantId, request.sdp);
     case 'candidate':
       return room(request.callId).addCandidate(request.participantId, request.candidate);
+    case 'window':
+      loopDelay.reset();
+      return undefined;
+    case 'loopDelay':
+      return { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
     case 'closeAll': {
       await Promise.all([...rooms.values()].map((r) => r.close()));
       rooms.clear();
