@@ -1,6 +1,7 @@
 // The functions that took the most self time in a V8 CPU profile (node --cpu-prof), with their share of the samples
 // that were not idle, and the same grouped by package (werift's parts, node internals, the product's own code).
-// Run: node --import tsx bench/support/cpuprofile-top.ts <file.cpuprofile> [rows=25]
+// Run: node --import tsx bench/support/cpuprofile-top.ts <file.cpuprofile> [rows=25] [skip the first seconds=0]
+// (skip the start-up, module loading under tsx, to see the steady state of the calls)
 import fs from 'node:fs';
 
 interface ProfileNode {
@@ -16,10 +17,15 @@ interface Profile {
 const file = process.argv[2];
 if (!file) throw new Error('usage: cpuprofile-top.ts <file.cpuprofile> [rows]');
 const rows = Number(process.argv[3] ?? 25);
+const skipUs = Number(process.argv[4] ?? 0) * 1e6;
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfMs = new Map<number, number>();
-profile.samples.forEach((id, index) => selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000));
+let elapsedUs = 0;
+profile.samples.forEach((id, index) => {
+  elapsedUs += profile.timeDeltas[index] ?? 0;
+  if (elapsedUs >= skipUs) selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000);
+});
 
 const place = (url: string) => {
   const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?:lib\/)?([^/]+)?/.exec(url);
@@ -46,7 +52,7 @@ const show = (map: Map<string, number>, limit: number) =>
     .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
     .forEach(([key, ms]) => console.log(`${((ms / total) * 100).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(7)} ms  ${key}`));
-console.log(`${file}: ${total.toFixed(0)} ms of non-idle samples`);
+console.log(`${file}: ${total.toFixed(0)} ms of non-idle samples${skipUs ? ` after the first ${skipUs / 1e6} s` : ''}`);
 console.log('By place:');
 show(byPlace, 15);
 console.log(`Top ${rows} functions by self time:`);
