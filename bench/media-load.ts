@@ -7,8 +7,8 @@
 // The same run measures Janus 1.1.2 (Debian's package, videoroom plugin, recording on) under the same load, in a
 // network namespace with a veth pair (bench/support/janus.ts), and prints both side by side with the ratio of CPU per
 // call; Janus's recordings (.mjr) are checked for gaps by reading their packets (bench/support/mjr.ts).
-// Run: npx tsx bench/media-load.ts [calls=1,2,4,8,12,16,20] [seconds measured per step=10] [client processes=2]
-//      [engines=werift,janus]
+// Run: npx tsx bench/media-load.ts [calls=1,2,4,8,12,16,20] [seconds per step=10] [client processes=2] [engines=werift,janus]
+// (notes, figures and the profile: bench/README-media-load.md)
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
