@@ -68,6 +68,14 @@ export function mediaSettings(config: Config): MediaSettings {
   return { iceServers: config.call.iceServers, icePortRange: config.call.icePortRange, maxVideoBitrate: config.call.maxVideoBitrate };
 }
 
+/** The product's media plane as a node runs it (the media-load bench measures exactly this). */
+export function buildMediaEngine(config: Config, logger: Logger): MediaEngine {
+  // ADR 0012: rooms run in media worker processes (started on first use or by the runtime); MEDIA_WORKERS=0 keeps them here.
+  return config.call.mediaWorkers > 0
+    ? new WorkerMediaEngine(mediaSettings(config), logger, { workers: config.call.mediaWorkers, logLevel: config.logLevel, logFormat: config.logFormat })
+    : new WeriftMediaEngine(mediaSettings(config), logger);
+}
+
 export function services(deps: {
   config: Config;
   database: Database;
@@ -197,16 +205,7 @@ export function services(deps: {
     now,
     onCompleted: (tx, context, consultationId, at) => qualityReviews.queueIfHighRisk(tx, context, consultationId, at),
   });
-  // ADR 0012: rooms run in media worker processes (started on first use or by the runtime); MEDIA_WORKERS=0 keeps them here.
-  const mediaEngine: MediaEngine =
-    deps.mediaEngine ??
-    (deps.config.call.mediaWorkers > 0
-      ? new WorkerMediaEngine(mediaSettings(deps.config), logger, {
-          workers: deps.config.call.mediaWorkers,
-          logLevel: deps.config.logLevel,
-          logFormat: deps.config.logFormat,
-        })
-      : new WeriftMediaEngine(mediaSettings(deps.config), logger));
+  const mediaEngine = deps.mediaEngine ?? buildMediaEngine(deps.config, logger);
   const apiKeys = new ApiKeyService(data, audit, now);
   // The request guard's port (ADR 0010): who is calling, answered by the features that know.
   const principals: PrincipalResolvers = {
