@@ -44,7 +44,7 @@ const EXPECTED: Record<string, [TransitionActor[], boolean]> = {
   'invited→call_interrupted': [['system'], true],
   'victim_joined→call_interrupted': [['system'], true],
   'connected→call_interrupted': [['system'], true],
-  'call_interrupted→invited': [['rvr_officer', 'system'], false],
+  'call_interrupted→invited': [['system'], false],
   'call_interrupted→completed': [['rvr_officer', 'supervisor'], false],
   'call_interrupted→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
   'call_interrupted→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
@@ -102,7 +102,8 @@ describe('consultation state machine', () => {
     const offered = availableTransitions('call_interrupted', ['rvr_officer'])
       .map((t) => t.to)
       .sort();
-    assert.deepEqual(offered, ['abandoned', 'completed', 'escalated_to_attendance', 'invited']);
+    // Resuming (back to invited) is the "Resume the call" button, which opens the new call: not a bare state change.
+    assert.deepEqual(offered, ['abandoned', 'completed', 'escalated_to_attendance']);
   });
 
   it('property: from every state a live call can be in, whatever happens to the media, the officer can still end the consultation', () => {

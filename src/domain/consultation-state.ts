@@ -87,9 +87,10 @@ export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Rec
     escalated_to_attendance: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
   },
   // The officer still holds it (not on a live call: free to take another) and resumes the call, completes it with
-  // its outcome, or escalates it. "invited": "Resume the call" opened a new call for the victim to rejoin.
+  // its outcome, or escalates it. "invited": only through "Resume the call", which opens a new call for the victim to
+  // rejoin (so it is the platform's step, taken for the officer; their resume is the call's audited event).
   call_interrupted: {
-    invited: { by: ['rvr_officer', 'system'], reasonRequired: false },
+    invited: { by: ['system'], reasonRequired: false },
     completed: { by: ['rvr_officer', 'supervisor'], reasonRequired: false },
     abandoned: { by: ENDINGS_BY_STAFF, reasonRequired: true },
     escalated_to_attendance: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },

@@ -1,7 +1,7 @@
 import { consentCovers } from '../../domain/call-consent.js';
 import { stateLabel, type ConsultationState } from '../../domain/consultation-state.js';
 import { isAssignedState } from '../../domain/ownership.js';
-import type { RequestContext } from '../../platform/context.js';
+import { systemContext, type RequestContext } from '../../platform/context.js';
 import { AppError, ConflictError, NotFoundError } from '../../platform/errors.js';
 import { assertAssignedOfficer, recordCallEvent, type CallDeps } from './call.service.js';
 import type { CallLinksService } from './call-links.service.js';
@@ -75,7 +75,9 @@ export class CallResumeService {
         carriedSessions,
         carriedLinks,
       });
-      if (consultation.state === 'call_interrupted') await this.deps.consultations.applyTransition(tx, context, consultation.id, 'invited');
+      if (consultation.state === 'call_interrupted') {
+        await this.deps.consultations.applyTransition(tx, systemContext('call-resume', context.correlationId), consultation.id, 'invited');
+      }
       return { call, carriedSessions, carriedLinks, needsLink };
     });
     const { needsLink, ...resumed } = outcome;
