@@ -134,7 +134,8 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     // "Resume the call": a new call; no new text, the victim's link session still works; one tap and they are back.
     const texts = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as { messages: unknown[] };
     await officer.page.getByTestId('resume-call').click();
-    await officer.page.waitForURL(`${baseUrl}/consultations/${consultationId}/call`);
+    // The same address, a new page: it carries the new call's id.
+    await officer.page.waitForFunction((old) => document.querySelector('#rvr-call')?.getAttribute('data-call-id') !== old, callId, { timeout: 10_000 });
     const resumedCallId = await officer.page.locator('#rvr-call').getAttribute('data-call-id');
     assert.notEqual(resumedCallId, callId, 'the resumed call is a new call, its recording a new segment');
     await victim.page.getByTestId('rejoin').click();

@@ -284,8 +284,14 @@ function connect(): void {
     if (event.code === 1000 || event.code === 4001) return;
     // The server is restarting (its "interrupted" message may not have arrived): no point in trying again now.
     if (event.code === 1012) return interrupted();
-    // The page or network dropped: rejoin with the same call session while the server keeps the place, for a bounded time.
-    state.droppedAt ??= Date.now();
+    // The page or network dropped: rejoin with the same call session while the server keeps the place, for a bounded
+    // time (a timer, as an attempt to reach a dead server may itself take seconds to fail).
+    if (state.droppedAt === undefined) {
+      const droppedAt = (state.droppedAt = Date.now());
+      setTimeout(() => {
+        if (state.droppedAt === droppedAt) interrupted();
+      }, GIVE_UP_AFTER_MS);
+    }
     const left = GIVE_UP_AFTER_MS - (Date.now() - state.droppedAt);
     if (left <= 0) return interrupted();
     const delay = Math.min(RECONNECT_DELAYS_MS[Math.min(state.attempts++, RECONNECT_DELAYS_MS.length - 1)]!, left);
