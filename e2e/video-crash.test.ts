@@ -132,7 +132,9 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     assert.equal(await availability(), 'available');
 
     // "Resume the call": a new call; no new text, the victim's link session still works; one tap and they are back.
-    const texts = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as { messages: unknown[] };
+    const texts = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as {
+      messages: unknown[];
+    };
     await officer.page.getByTestId('resume-call').click();
     // The same address, a new page: it carries the new call's id.
     await officer.page.waitForFunction((old) => document.querySelector('#rvr-call')?.getAttribute('data-call-id') !== old, callId, { timeout: 10_000 });
@@ -141,7 +143,9 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     await victim.page.getByTestId('rejoin').click();
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
     for (const page of [officer.page, victim.page]) assert.equal(await page.getByTestId('recording-indicator').isVisible(), true);
-    const textsAfter = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as { messages: unknown[] };
+    const textsAfter = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as {
+      messages: unknown[];
+    };
     assert.equal(textsAfter.messages.length, texts.messages.length, 'no new link was needed');
     assert.equal(await consultationState(), 'connected');
     assert.equal(await availability(), 'on call');

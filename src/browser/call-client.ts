@@ -89,7 +89,13 @@ function interrupted(reason?: string): void {
   socket?.close();
   showRecording(false);
   const words = reason?.trim() || 'The call was interrupted.';
-  setStatus(role === 'officer' ? `${words} Resume the call, or go back to the consultation to complete or escalate it.` : role === 'observer' ? words : `${words} Tap to rejoin`);
+  setStatus(
+    role === 'officer'
+      ? `${words} Resume the call, or go back to the consultation to complete or escalate it.`
+      : role === 'observer'
+        ? words
+        : `${words} Tap to rejoin`,
+  );
   const banner = $('[data-interrupted]');
   if (banner) banner.hidden = false;
 }

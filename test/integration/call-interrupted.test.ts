@@ -44,7 +44,10 @@ await describeOnDatabase('interrupted and abandoned calls: the consultation wait
   it('server lost mid-call: consultation → call interrupted (audited), officer free; "Resume the call" reuses the victim’s session with no new link', async () => {
     const { consultation, call, victim } = await connectedCall();
     const texts = outbox().length;
-    assert.equal(await t.services.calls.lifecycle.endCall(systemContext('shutdown', 'test'), call.id, 'The server was stopped during the call', 'interrupted'), true);
+    assert.equal(
+      await t.services.calls.lifecycle.endCall(systemContext('shutdown', 'test'), call.id, 'The server was stopped during the call', 'interrupted'),
+      true,
+    );
     assert.equal(await stateOf(consultation.id), 'call_interrupted');
     assert.equal(await availability(), 'available', 'the officer can take another call meanwhile');
     const audited = await queryRows<{ details: { from: string; to: string } }>(
@@ -102,7 +105,10 @@ await describeOnDatabase('interrupted and abandoned calls: the consultation wait
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'completed');
     assert.equal(await availability(), 'available');
     const participants = await t.services.data.repos.calls.listParticipants(call.id);
-    assert.ok(participants.every((p) => !p.sessionExpiresAt || p.sessionExpiresAt <= new Date()), 'the kept link session ends with the consultation');
+    assert.ok(
+      participants.every((p) => !p.sessionExpiresAt || p.sessionExpiresAt <= new Date()),
+      'the kept link session ends with the consultation',
+    );
     await assert.rejects(t.services.calls.resume.resume(contextFor(officer), consultation.id), /completed; there is no call to resume/);
     assert.equal((await t.app.inject({ method: 'HEAD', url: '/v/call', headers: { cookie: victim.cookieHeader } })).statusCode, 401);
   });
