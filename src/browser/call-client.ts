@@ -88,6 +88,8 @@ function interrupted(reason?: string): void {
   state.socket = undefined;
   socket?.close();
   showRecording(false);
+  // Nothing to end or snapshot any more: the way on is the banner's button.
+  for (const control of root.querySelectorAll<HTMLElement>('[data-end], [data-snapshot]')) control.hidden = true;
   const words = reason?.trim() || 'The call was interrupted.';
   setStatus(
     role === 'officer'
@@ -104,7 +106,9 @@ function interrupted(reason?: string): void {
 async function rejoin(): Promise<void> {
   const answer = await fetch('/v/call', { method: 'HEAD', credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
   if (answer?.ok) return location.replace('/v/call');
-  setStatus('The officer has not restarted the call yet. Stay on this page and tap “Rejoin” again in a moment. In an emergency, call 999.');
+  setStatus(
+    'The officer has not restarted the call yet. Stay on this page and tap the button again in a moment, or open the newest link the officer texts you. In an emergency, call 999.',
+  );
 }
 
 /** The officer's "Resume the call": the same call if it is still open, or a new one the victim can rejoin. */
