@@ -3,6 +3,7 @@
 import { CONSENT_REQUIRED } from '../domain/call-consent.js';
 import type { ClientMessage, IceServer, InviteStatus, ServerMessage } from '../features/video/signalling-messages.js';
 import { announceCallMessage } from './call-events.js';
+import { rejoin, resume } from './call-interruption.js';
 import { readStats } from './call-stats.js';
 
 type Message<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
@@ -100,31 +101,6 @@ function interrupted(reason?: string): void {
   );
   const banner = $('[data-interrupted]');
   if (banner) banner.hidden = false;
-}
-
-/** A link-holder's "Tap to rejoin": the call page again if their session has a call to join (the same one, or the resumed one). */
-async function rejoin(): Promise<void> {
-  const answer = await fetch('/v/call', { method: 'HEAD', credentials: 'same-origin', cache: 'no-store' }).catch(() => undefined);
-  if (answer?.ok) return location.replace('/v/call');
-  setStatus(
-    'The officer has not restarted the call yet. Stay on this page and tap the button again in a moment, or open the newest link the officer texts you. In an emergency, call 999.',
-  );
-}
-
-/** The officer's "Resume the call": the same call if it is still open, or a new one the victim can rejoin. */
-async function resume(): Promise<void> {
-  const consultationId = root.dataset.consultationId!;
-  const error = $('[data-resume-error]');
-  try {
-    const answer = (await post(`/consultations/${consultationId}/call/resume`, {})) as JsonAnswer & { callUrl?: string };
-    location.assign(answer.callUrl ?? `/consultations/${consultationId}/call`);
-  } catch (failure) {
-    const message = failure instanceof TypeError ? 'The service cannot be reached yet. Try again in a moment.' : (failure as Error).message;
-    if (error) {
-      error.textContent = message;
-      error.hidden = false;
-    }
-  }
 }
 
 function showMediaHelp(text: string): void {
@@ -467,8 +443,8 @@ function wireControls(): void {
     event.preventDefault();
     void sendFiles(event.currentTarget as HTMLFormElement);
   });
-  $('[data-rejoin]')?.addEventListener('click', () => void rejoin());
-  $('[data-resume]')?.addEventListener('click', () => void resume());
+  $('[data-rejoin]')?.addEventListener('click', () => void rejoin(setStatus));
+  $('[data-resume]')?.addEventListener('click', () => void resume(root.dataset.consultationId!, post, $('[data-resume-error]')));
   $('[data-leave]')?.addEventListener('click', () => {
     state.leaving = true;
     send({ type: 'leave' });
