@@ -30,7 +30,7 @@ function startServerProcess(env: Record<string, string>): { child: ChildProcess;
   return { child, output: () => output, listening };
 }
 
-describe('a server crash in the middle of a call (issue 5: nothing left half-written)', () => {
+describe('a server crash in the middle of a call (issue 5: nothing left half-written; issue 18: nobody left stuck)', () => {
   let dataDir: string;
   const people: Participant[] = [];
   const children: ChildProcess[] = [];
@@ -43,7 +43,7 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('kill -9 mid-call: on restart the recordings are made playable and hashed, and the call is marked interrupted', async () => {
+  it('kill -9 mid-call: both pages say so within 5 s, recordings repaired and hashed on restart, the officer resumes and the victim rejoins with one tap', async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const env = { DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: baseUrl };
@@ -65,6 +65,7 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     await officer.page.getByTestId('send-link').click();
     await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
     const callId = await officer.page.locator('#rvr-call').getAttribute('data-call-id');
+    const consultationId = await officer.page.locator('#rvr-call').getAttribute('data-consultation-id');
     const outbox = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as {
       messages: { body: string }[];
     };
@@ -81,8 +82,18 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     // at least 3 s of media must then be on disk.
     await officer.page.waitForTimeout(4000);
 
+    for (const page of [officer.page, victim.page]) assert.equal(await page.getByTestId('recording-indicator').isVisible(), true);
+    const exited = new Promise((resolve) => first.child.once('exit', resolve));
+    const killedAt = Date.now();
     first.child.kill('SIGKILL');
-    await new Promise((resolve) => first.child.once('exit', resolve));
+    // Issue 18: within 5 s both pages say the call was interrupted in plain words and take the recording sign down.
+    await Promise.all([officer.page, victim.page].map((page) => page.getByTestId('call-interrupted').waitFor({ state: 'visible', timeout: 5000 })));
+    const told = Date.now() - killedAt;
+    assert.ok(told <= 5000, `told after ${told} ms`);
+    await assert.doesNotReject(victim.page.getByTestId('call-status').getByText('The call was interrupted. Tap to rejoin').waitFor({ timeout: 500 }));
+    assert.match((await officer.page.getByTestId('call-status').textContent()) ?? '', /The call was interrupted\. Resume the call/);
+    for (const page of [officer.page, victim.page]) assert.equal(await page.getByTestId('recording-indicator').isVisible(), false, 'nothing is recording');
+    await exited;
     const recordingsDir = path.join(dataDir, 'media', 'calls', callId!);
     const unfinished = fs.readdirSync(recordingsDir).filter((f) => f.endsWith('.webm'));
     assert.deepEqual(unfinished.sort(), ['officer-001.webm', 'victim-001.webm'], 'both recordings were being written when the server died');
@@ -108,6 +119,36 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
       assert.ok(seconds >= 3, `${recording.role}: ${seconds} s of media kept up to the crash`);
       assert.ok(fs.existsSync(file.replace(/\.webm$/, '.unfinished.webm')), 'the raw file is kept');
     }
+
+    // The consultation waits for its officer (resume, complete or escalate) and the officer is free for another call.
+    const consultationState = async () =>
+      (
+        (await (await officer.page.request.get(`${baseUrl}/consultations/${consultationId}`, { headers: { accept: 'application/json' } })).json()) as {
+          consultation: { state: string };
+        }
+      ).consultation.state;
+    const availability = async () => /data-testid="availability">([^<]+)</.exec(await (await officer.page.request.get(`${baseUrl}/officer/queue`)).text())?.[1];
+    assert.equal(await consultationState(), 'call_interrupted');
+    assert.equal(await availability(), 'available');
+
+    // "Resume the call": a new call; no new text, the victim's link session still works; one tap and they are back.
+    const texts = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as {
+      messages: unknown[];
+    };
+    await officer.page.getByTestId('resume-call').click();
+    // The same address, a new page: it carries the new call's id.
+    await officer.page.waitForFunction((old) => document.querySelector('#rvr-call')?.getAttribute('data-call-id') !== old, callId, { timeout: 10_000 });
+    const resumedCallId = await officer.page.locator('#rvr-call').getAttribute('data-call-id');
+    assert.notEqual(resumedCallId, callId, 'the resumed call is a new call, its recording a new segment');
+    await victim.page.getByTestId('rejoin').click();
+    await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
+    for (const page of [officer.page, victim.page]) assert.equal(await page.getByTestId('recording-indicator').isVisible(), true);
+    const textsAfter = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as {
+      messages: unknown[];
+    };
+    assert.equal(textsAfter.messages.length, texts.messages.length, 'no new link was needed');
+    assert.equal(await consultationState(), 'connected');
+    assert.equal(await availability(), 'on call');
     second.child.kill('SIGTERM');
   });
 });

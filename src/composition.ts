@@ -28,6 +28,7 @@ import { CallService } from './features/video/call.service.js';
 import { CallChatService } from './features/video/call-chat.service.js';
 import { CallConsentService } from './features/video/call-consent.service.js';
 import { CallLinksService } from './features/video/call-links.service.js';
+import { CallResumeService } from './features/video/call-resume.service.js';
 import { CallRecordService } from './features/video/call-record.service.js';
 import { CallRecordingsService } from './features/video/call-recordings.service.js';
 import { CallSnapshotsService } from './features/video/call-snapshots.service.js';
@@ -151,9 +152,11 @@ export function services(deps: {
     now,
   };
   const callLifecycle = new CallService(callDeps);
+  const callLinks = new CallLinksService(callDeps);
   const calls = {
     lifecycle: callLifecycle,
-    links: new CallLinksService(callDeps),
+    links: callLinks,
+    resume: new CallResumeService({ ...callDeps, links: callLinks }),
     consent: new CallConsentService(callDeps),
     chat: new CallChatService(callDeps),
     uploads: new CallUploadsService(callDeps),

@@ -3,6 +3,7 @@
 import { CONSENT_REQUIRED } from '../domain/call-consent.js';
 import type { ClientMessage, IceServer, InviteStatus, ServerMessage } from '../features/video/signalling-messages.js';
 import { announceCallMessage } from './call-events.js';
+import { rejoin, resume } from './call-interruption.js';
 import { readStats } from './call-stats.js';
 
 type Message<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
@@ -13,6 +14,12 @@ const csrf = root.dataset.csrf ?? '';
 const $ = <T extends HTMLElement = HTMLElement>(selector: string) => root.querySelector<T>(selector);
 const statusLine = $('[data-call-status]')!;
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+/**
+ * Issue 18: a page whose socket dropped tries to get back for this long, then says the call was interrupted
+ * (within 5 s of the drop) instead of looping on "Reconnecting…". A media path that failed gets longer to recover.
+ */
+const GIVE_UP_AFTER_MS = 3500;
+const MEDIA_GIVE_UP_AFTER_MS = 10_000;
 
 /** Back to the consent step (the call page shows it while consent is missing), without a history entry. */
 function backToConsent(): void {
@@ -35,10 +42,65 @@ const state: {
   leaving: boolean;
   attempts: number;
   remotes: Map<string, MediaStream>;
-} = { pc: undefined, socket: undefined, local: undefined, slots: undefined, ended: false, leaving: false, attempts: 0, remotes: new Map() };
+  /** The call stopped without anyone ending it: the page offers to rejoin and tries nothing more on its own. */
+  interrupted: boolean;
+  /** When the socket dropped (cleared by the server's hello): the reconnect attempts are bounded from here. */
+  droppedAt: number | undefined;
+  /** The server has greeted this page at least once (a refusal after that means the call was lost, not never ours). */
+  greeted: boolean;
+  mediaTimer: ReturnType<typeof setTimeout> | undefined;
+} = {
+  pc: undefined,
+  socket: undefined,
+  local: undefined,
+  slots: undefined,
+  ended: false,
+  leaving: false,
+  attempts: 0,
+  remotes: new Map(),
+  interrupted: false,
+  droppedAt: undefined,
+  greeted: false,
+  mediaTimer: undefined,
+};
 
 function setStatus(text: string): void {
   statusLine.textContent = text;
+}
+
+/** The "Recording" sign shows only while the server says it records this call. */
+function showRecording(recording: boolean): void {
+  const sign = $('[data-testid="recording-indicator"]');
+  if (sign) sign.hidden = !recording;
+}
+
+/**
+ * The call stopped without anyone ending it (server, media worker or node gone; reconnecting failed): say so in
+ * plain words, take the recording sign down, and offer the way back: "Tap to rejoin" (a link-holder) or "Resume
+ * the call" (the officer). Nothing more is tried on its own, so the page never loops on "Reconnecting…".
+ */
+function interrupted(reason?: string): void {
+  if (state.ended || state.leaving || state.interrupted) return;
+  state.interrupted = true;
+  clearTimeout(state.mediaTimer);
+  state.pc?.close();
+  stopLocalMedia();
+  const socket = state.socket;
+  state.socket = undefined;
+  socket?.close();
+  showRecording(false);
+  // Nothing to end or snapshot any more: the way on is the banner's button.
+  for (const control of root.querySelectorAll<HTMLElement>('[data-end], [data-snapshot]')) control.hidden = true;
+  const words = reason?.trim() || 'The call was interrupted.';
+  setStatus(
+    role === 'officer'
+      ? `${words} Resume the call, or go back to the consultation to complete or escalate it.`
+      : role === 'observer'
+        ? words
+        : `${words} Tap to rejoin`,
+  );
+  const banner = $('[data-interrupted]');
+  if (banner) banner.hidden = false;
 }
 
 function showMediaHelp(text: string): void {
@@ -101,13 +163,27 @@ function newPeerConnection(iceServers: IceServer[]): RTCPeerConnection {
     stream.addTrack(event.track);
   };
   pc.onconnectionstatechange = () => {
+    if (pc !== state.pc) return;
     if (pc.connectionState === 'connected') {
       mark('connected');
+      clearTimeout(state.mediaTimer);
+      state.mediaTimer = undefined;
       setStatus('Connected.');
     }
-    if (pc.connectionState === 'failed') setStatus('The connection was lost. Reconnecting…');
+    if (pc.connectionState === 'failed') mediaFailed();
   };
   return pc;
+}
+
+/** The media path failed while the socket may still be up: ask for a new one once, and give up after a bound. */
+function mediaFailed(): void {
+  if (state.ended || state.leaving || state.interrupted) return;
+  setStatus('The connection was lost. Reconnecting…');
+  if (state.mediaTimer) return;
+  send({ type: 'join' });
+  state.mediaTimer = setTimeout(() => {
+    if (state.pc?.connectionState !== 'connected') interrupted();
+  }, MEDIA_GIVE_UP_AFTER_MS);
 }
 
 async function onOffer(message: Message<'offer'>, iceServers: IceServer[]): Promise<void> {
@@ -159,6 +235,9 @@ async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promi
     case 'ended':
       finish(message.reason);
       break;
+    case 'interrupted':
+      interrupted(message.reason);
+      break;
     case 'error':
       console.warn('call:', message.message);
       break;
@@ -180,18 +259,40 @@ function connect(): void {
     // The investigation panels (statement, "not safe") listen for what concerns them.
     announceCallMessage(message);
     if (message.type === 'hello') iceServers = message.iceServers;
+    if (message.type === 'hello') greeted(message.recording);
     await onMessage(message, iceServers);
   };
   socket.onclose = (event) => {
-    if (state.ended || state.leaving) return;
-    if (event.code === 4003) return setStatus('You cannot join this call.');
+    if (state.ended || state.leaving || state.interrupted || socket !== state.socket) return;
+    // Refused: never this person's call, or (after a drop) the call is no longer open, e.g. the server restarted.
+    if (event.code === 4003) return state.greeted ? interrupted() : setStatus('You cannot join this call.');
     if (event.code === CONSENT_REQUIRED.closeCode) return backToConsent();
     if (event.code === 1000 || event.code === 4001) return;
-    // The page or network dropped: rejoin with the same call session while the server keeps the place.
-    const delay = RECONNECT_DELAYS_MS[Math.min(state.attempts++, RECONNECT_DELAYS_MS.length - 1)];
+    // The server is restarting (its "interrupted" message may not have arrived): no point in trying again now.
+    if (event.code === 1012) return interrupted();
+    // The page or network dropped: rejoin with the same call session while the server keeps the place, for a bounded
+    // time (a timer, as an attempt to reach a dead server may itself take seconds to fail).
+    if (state.droppedAt === undefined) {
+      const droppedAt = (state.droppedAt = Date.now());
+      setTimeout(() => {
+        if (state.droppedAt === droppedAt) interrupted();
+      }, GIVE_UP_AFTER_MS);
+    }
+    const left = GIVE_UP_AFTER_MS - (Date.now() - state.droppedAt);
+    if (left <= 0) return interrupted();
+    const delay = Math.min(RECONNECT_DELAYS_MS[Math.min(state.attempts++, RECONNECT_DELAYS_MS.length - 1)]!, left);
     setStatus('Reconnecting…');
-    setTimeout(connect, delay);
+    setTimeout(() => {
+      if (!state.interrupted && !state.ended) connect();
+    }, delay);
   };
+}
+
+/** The server greeted this page: the reconnect budget starts again and the recording sign follows the server. */
+function greeted(recording: boolean): void {
+  state.greeted = true;
+  state.droppedAt = undefined;
+  showRecording(recording);
 }
 
 const LABELS: Record<string, string> = { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter', observer: 'Supervisor (observing)' };
@@ -262,6 +363,7 @@ function finish(reason: string | undefined): void {
   state.ended = true;
   state.pc?.close();
   stopLocalMedia();
+  showRecording(false);
   setStatus(`The call has ended. ${reason ?? ''}`);
   // The ended page clears the call cookie; the victim's page is replaced so Back does not return to the call.
   if (role === 'officer' || role === 'observer') location.assign(root.dataset.endedUrl!);
@@ -341,6 +443,8 @@ function wireControls(): void {
     event.preventDefault();
     void sendFiles(event.currentTarget as HTMLFormElement);
   });
+  $('[data-rejoin]')?.addEventListener('click', () => void rejoin(setStatus));
+  $('[data-resume]')?.addEventListener('click', () => void resume(root.dataset.consultationId!, post, $('[data-resume-error]')));
   $('[data-leave]')?.addEventListener('click', () => {
     state.leaving = true;
     send({ type: 'leave' });

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { availableTransitions, CONSULTATION_STATES, decideTransition, TERMINAL_STATES, type TransitionActor } from './consultation-state.js';
+import fc from 'fast-check';
+import {
+  availableTransitions,
+  CALL_INTERRUPTIBLE_STATES,
+  CONSULTATION_STATES,
+  decideTransition,
+  TERMINAL_STATES,
+  type ConsultationState,
+  type TransitionActor,
+} from './consultation-state.js';
 import { ROLES } from './roles.js';
 
 const ACTORS: readonly TransitionActor[] = [...ROLES, 'victim', 'system'];
@@ -31,6 +40,14 @@ const EXPECTED: Record<string, [TransitionActor[], boolean]> = {
   'connected→invited': [['rvr_officer', 'system'], false],
   'connected→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
   'connected→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
+  // Issue 18: a call that stopped without the officer ending it never leaves the consultation stuck.
+  'invited→call_interrupted': [['system'], true],
+  'victim_joined→call_interrupted': [['system'], true],
+  'connected→call_interrupted': [['system'], true],
+  'call_interrupted→invited': [['system'], false],
+  'call_interrupted→completed': [['rvr_officer', 'supervisor'], false],
+  'call_interrupted→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
+  'call_interrupted→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
 };
 
 describe('consultation state machine', () => {
@@ -79,5 +96,41 @@ describe('consultation state machine', () => {
       .sort();
     assert.deepEqual(offered, ['abandoned', 'completed', 'escalated_to_attendance', 'invited']);
     assert.deepEqual(availableTransitions('completed', ACTORS), []);
+  });
+
+  it('issue 18: an interrupted call leaves the officer a way on: resume, complete, escalate or abandon', () => {
+    const offered = availableTransitions('call_interrupted', ['rvr_officer'])
+      .map((t) => t.to)
+      .sort();
+    // Resuming (back to invited) is the "Resume the call" button, which opens the new call: not a bare state change.
+    assert.deepEqual(offered, ['abandoned', 'completed', 'escalated_to_attendance']);
+  });
+
+  it('property: from every state a live call can be in, whatever happens to the media, the officer can still end the consultation', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...CALL_INTERRUPTIBLE_STATES),
+        fc.array(fc.constantFrom<ConsultationState>('call_interrupted', 'invited', 'victim_joined', 'connected'), { maxLength: 12 }),
+        (start, attempts) => {
+          // Apply whatever sequence of system/victim/officer moves the machine allows: never a state with no way out.
+          let state: ConsultationState = start;
+          for (const to of attempts) {
+            if (decideTransition(state, to, ['system', 'victim', 'rvr_officer'], 'media event').allowed) state = to;
+          }
+          const ways = availableTransitions(state, ['rvr_officer']).map((t) => t.to);
+          return ways.some((to) => TERMINAL_STATES.includes(to));
+        },
+      ),
+    );
+  });
+
+  it('property: a call can stop from any live-call state, only by the system and only with a reason', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...CONSULTATION_STATES), fc.constantFrom(...ACTORS), fc.string(), (from, actor, reason) => {
+        const decision = decideTransition(from, 'call_interrupted', [actor], reason);
+        const expected = CALL_INTERRUPTIBLE_STATES.includes(from) && actor === 'system' && reason.trim().length > 0;
+        return decision.allowed === expected;
+      }),
+    );
   });
 });

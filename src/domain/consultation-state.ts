@@ -12,6 +12,7 @@ export const CONSULTATION_STATES = [
   'invited',
   'victim_joined',
   'connected',
+  'call_interrupted',
   'completed',
   'abandoned',
   'escalated_to_attendance',
@@ -31,6 +32,12 @@ interface TransitionRule {
 }
 
 const ENDINGS_BY_STAFF: readonly TransitionActor[] = ['rvr_officer', 'supervisor', 'system'];
+
+/**
+ * Issue 18: a call that stopped without the officer ending it (server or media node lost, everyone's page gone, its
+ * maximum length reached) leaves the consultation where the officer can act on it, never stuck as "connected".
+ */
+const CALL_STOPPED: TransitionRule = { by: ['system'], reasonRequired: true };
 
 export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Record<ConsultationState, TransitionRule>>>>> = {
   triaged_eligible: {
@@ -59,6 +66,7 @@ export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Rec
   },
   invited: {
     victim_joined: { by: ['victim', 'system'], reasonRequired: false },
+    call_interrupted: CALL_STOPPED,
     abandoned: { by: ENDINGS_BY_STAFF, reasonRequired: true },
     escalated_to_attendance: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
   },
@@ -66,6 +74,7 @@ export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Rec
     connected: { by: ['system'], reasonRequired: false },
     // The victim left before media connected; the officer sends a new link.
     invited: { by: ['rvr_officer', 'system'], reasonRequired: false },
+    call_interrupted: CALL_STOPPED,
     abandoned: { by: ENDINGS_BY_STAFF, reasonRequired: true },
     escalated_to_attendance: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
   },
@@ -73,10 +82,23 @@ export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Rec
     completed: { by: ['rvr_officer', 'supervisor'], reasonRequired: false },
     // Call dropped or the victim used the quick exit; the officer may re-invite.
     invited: { by: ['rvr_officer', 'system'], reasonRequired: false },
+    call_interrupted: CALL_STOPPED,
+    abandoned: { by: ENDINGS_BY_STAFF, reasonRequired: true },
+    escalated_to_attendance: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
+  },
+  // The officer still holds it (not on a live call: free to take another) and resumes the call, completes it with
+  // its outcome, or escalates it. "invited": only through "Resume the call", which opens a new call for the victim to
+  // rejoin (so it is the platform's step, taken for the officer; their resume is the call's audited event).
+  call_interrupted: {
+    invited: { by: ['system'], reasonRequired: false },
+    completed: { by: ['rvr_officer', 'supervisor'], reasonRequired: false },
     abandoned: { by: ENDINGS_BY_STAFF, reasonRequired: true },
     escalated_to_attendance: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
   },
 };
+
+/** States an open call may be in when it stops without the officer ending it: the consultation moves to call_interrupted. */
+export const CALL_INTERRUPTIBLE_STATES: readonly ConsultationState[] = ['invited', 'victim_joined', 'connected'];
 
 export type TransitionDecision = { allowed: true } | { allowed: false; reason: string };
 

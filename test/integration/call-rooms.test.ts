@@ -13,12 +13,14 @@ class FakeSocket extends EventEmitter {
   readonly OPEN = 1;
   readyState = 1;
   readonly sent: Record<string, unknown>[] = [];
+  closeCode: number | undefined;
   send(data: string) {
     this.sent.push(JSON.parse(data) as Record<string, unknown>);
   }
-  close() {
+  close(code?: number) {
     if (this.readyState !== 1) return;
     this.readyState = 3;
+    this.closeCode = code;
     this.emit('close');
   }
   terminate() {
@@ -75,7 +77,7 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     await t.close();
   });
 
-  const setUp = async () => {
+  const setUp = async (on: CallRooms = rooms) => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
@@ -86,12 +88,12 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     await t.services.calls.consent.giveConsent(t.services.calls.links.linkContext(session, 'test'), session, { video: true, recording: true });
     const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
     const officerSocket = new FakeSocket();
-    rooms.attach(officerSocket as unknown as WebSocket, staff, contextFor(officer));
+    on.attach(officerSocket as unknown as WebSocket, staff, contextFor(officer));
     officerSocket.message({ type: 'join' });
     await officerSocket.next('offer');
     const victimSocket = new FakeSocket();
     const victimContext = t.services.calls.links.linkContext(session, 'test');
-    rooms.attach(victimSocket as unknown as WebSocket, session.participant, victimContext);
+    on.attach(victimSocket as unknown as WebSocket, session.participant, victimContext);
     victimSocket.message({ type: 'join' });
     await victimSocket.next('offer');
     return { consultation, call, officerSocket, victimSocket, staff, session, victimContext, sessionSecret };
@@ -121,14 +123,32 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     assert.ok(types.includes('dropped') && types.includes('rejoined'));
   });
 
-  it('when everyone has gone past the grace period the call ends by itself', async () => {
-    const { call, officerSocket, victimSocket } = await setUp();
+  it('when everyone has gone past the grace period the call ends by itself, and the consultation is not left stuck (issue 18)', async () => {
+    const { call, consultation, officerSocket, victimSocket } = await setUp();
     victimSocket.close();
     officerSocket.close();
     for (let i = 0; i < 100 && (await t.services.data.repos.calls.findById(call.id))!.state === 'open'; i++) await new Promise((r) => setTimeout(r, 20));
     const ended = (await t.services.data.repos.calls.findById(call.id))!;
     assert.equal(ended.state, 'ended');
     assert.equal(ended.endReason, 'Everyone left the call');
+    assert.equal((await t.services.consultations.summary(consultation.id)).state, 'call_interrupted');
+    assert.equal(await t.services.availability.get(officer.id), 'available');
+  });
+
+  it('issue 18: on shutdown every page is told the call was interrupted (and may rejoin) before its socket closes with 1012', async () => {
+    const stopping = new CallRooms(t.services.calls, engine, { ...t.config.call, maxCallMinutes: 60 }, pino({ level: 'silent' }), undefined);
+    const { consultation, call, staff, session, officerSocket, victimSocket } = await setUp(stopping);
+    engine.hooks.get(call.id)!.firstMedia(staff.id, 'video');
+    engine.hooks.get(call.id)!.firstMedia(session.participant.id, 'audio');
+    for (let i = 0; i < 50 && (await t.services.consultations.summary(consultation.id)).state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 20));
+    await stopping.shutdown();
+    for (const socket of [officerSocket, victimSocket]) {
+      assert.deepEqual(socket.sent.at(-1), { type: 'interrupted', reason: 'The call was interrupted.', rejoin: true });
+      assert.equal(socket.closeCode, 1012);
+    }
+    assert.equal((await t.services.data.repos.calls.findById(call.id))!.state, 'interrupted');
+    assert.equal((await t.services.consultations.summary(consultation.id)).state, 'call_interrupted');
+    assert.equal(await t.services.availability.get(officer.id), 'available');
   });
 
   it('RVR-11: quick exit alerts the officer at once and ends the victim’s call session', async () => {

@@ -139,6 +139,14 @@ export const ROWS: Row[] = [
     },
   },
   { route: 'GET /consultations/:id/call', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/call` }), expect: OFFICER_OWN },
+  // Issue 18: "Resume the call" (with no call lost it opens, or rejoins, the consultation's call).
+  {
+    route: 'POST /consultations/:id/call/resume',
+    needs: 'consultation',
+    mutates: true,
+    request: (f) => ({ url: `/consultations/${f.consultationId}/call/resume`, body: {} }),
+    expect: OFFICER_OWN,
+  },
   // The investigation record and the officer's investigation in the call
   {
     route: 'GET /consultations/:id/enquiries',

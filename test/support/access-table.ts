@@ -33,6 +33,7 @@ export type AccessRule =
 
 export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /consultations/:id/call': ['rvr_officer'],
+  'POST /consultations/:id/call/resume': ['rvr_officer'],
   // Issue 12: the call record follows the investigation record's rule (the officer's own, supervisors, investigators).
   'GET /calls/:id': ['rvr_officer', 'supervisor', 'investigator'],
   'POST /calls/:id/record': ['rvr_officer', 'supervisor', 'investigator'],

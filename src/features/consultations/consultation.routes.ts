@@ -47,7 +47,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
       canCall:
         hasPermission(roles, 'call.conduct') &&
         detail.consultation.officerId === request.user!.id &&
-        ['accepted', 'invited', 'victim_joined', 'connected'].includes(detail.consultation.state),
+        ['accepted', 'invited', 'victim_joined', 'connected', 'call_interrupted'].includes(detail.consultation.state),
       canReroute: detail.options.some((o) => o.to === 'escalated_to_attendance'),
       canViewInvestigation: mayReadInvestigation(roles, request.user!.id, detail.consultation.officerId),
       // Issue 12: a supervisor gives a held consultation to another available officer, with a reason.

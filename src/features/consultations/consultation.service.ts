@@ -304,13 +304,15 @@ export class ConsultationService {
     return officers.filter((o) => o.status === 'available' && o.userId !== consultation.officerId).map((o) => ({ value: o.userId, text: o.displayName }));
   }
 
-  /** An officer is on a call from accepting until the consultation ends or goes back to the queue. */
+  /** An officer is on a call from accepting until the consultation ends, goes back to the queue or its call is interrupted. */
   private async updateOfficerAvailability(tx: Repositories, before: ConsultationRow, after: ConsultationRow, at: Date): Promise<void> {
     const state = after.state as ConsultationState;
-    if (state === 'accepted' && after.officerId) {
+    // Issue 18: while a call is interrupted the officer is not on a call and can take another; resuming it puts them back on one.
+    const resumed = state === 'invited' && before.state === 'call_interrupted';
+    if ((state === 'accepted' || resumed) && after.officerId) {
       await tx.availability.set(after.officerId, 'on_call', at);
       await tx.live.notify({ type: 'availability', userId: after.officerId, status: 'on_call', at: at.toISOString() });
-    } else if (before.officerId && (TERMINAL_STATES.includes(state) || state === 'queued')) {
+    } else if (before.officerId && (TERMINAL_STATES.includes(state) || state === 'queued' || state === 'call_interrupted')) {
       await tx.availability.set(before.officerId, 'available', at);
       await tx.live.notify({ type: 'availability', userId: before.officerId, status: 'available', at: at.toISOString() });
     }

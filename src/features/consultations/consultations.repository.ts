@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, notInArray } from 'drizzle-orm';
 import type { ConsultationState } from '../../domain/consultation-state.js';
+import { ASSIGNED_STATES } from '../../domain/ownership.js';
 import type { Executor } from '../../platform/db/database.js';
 import { consultationEvents, consultations, incidents } from './consultations.schema.js';
 import { users } from '../../platform/auth/identity.schema.js';
@@ -97,7 +98,7 @@ export class ConsultationsRepository {
   /** An officer's consultations that have not ended. */
   async listOpenForOfficer(officerId: string): Promise<ConsultationSummary[]> {
     const rows = await this.summaryQuery()
-      .where(and(eq(consultations.officerId, officerId), inArray(consultations.state, ['accepted', 'invited', 'victim_joined', 'connected'])))
+      .where(and(eq(consultations.officerId, officerId), inArray(consultations.state, [...ASSIGNED_STATES])))
       .orderBy(asc(consultations.acceptedAt));
     return rows.map((r) => ({ ...r, state: r.state as ConsultationState }));
   }

@@ -16,6 +16,8 @@ import type { ServerMessage } from './signalling-messages.js';
 import type { MediaEngine, MediaRole, MediaRoom, PeerState } from './media/media-room.js';
 
 const PING_INTERVAL_MS = 5000;
+/** What a page is told when its call stops without anyone ending it (issue 18): plain words a victim may read. */
+export const INTERRUPTED_REASON = 'The call was interrupted.';
 /** Missed pongs before a socket is treated as dead: werift alone took ~29 s to notice a silent drop. */
 const MISSED_PONGS_ALLOWED = 2;
 const DRAINING_MESSAGE = 'This server is restarting and is not starting new calls. Try again in a minute.';
@@ -175,7 +177,10 @@ export class CallRooms {
     if (!ended && !active) throw new AppError(409, 'This call has already ended.');
   }
 
-  /** On shutdown: recordings are finished cleanly; the calls are then marked interrupted. */
+  /**
+   * On shutdown: recordings are finished cleanly; the calls are then marked interrupted and every page is told so
+   * (it offers "Tap to rejoin" / "Resume the call") before its socket closes with 1012.
+   */
   async shutdown(): Promise<void> {
     clearInterval(this.pinger);
     this.unsubscribe?.();
@@ -186,7 +191,10 @@ export class CallRooms {
         .endCall(systemContext('shutdown', 'shutdown'), active.callId, 'The server was stopped during the call', 'interrupted')
         .catch(() => false);
       for (const member of active.members.values()) await member.observer?.end('call_ended').catch(() => undefined);
-      for (const member of active.members.values()) member.socket.close(1012, 'server restarting');
+      for (const member of active.members.values()) {
+        this.send(member, { type: 'interrupted', reason: INTERRUPTED_REASON, rejoin: true });
+        member.socket.close(1012, 'server restarting');
+      }
       this.deactivate(active);
     }
   }
@@ -406,7 +414,7 @@ export class CallRooms {
     const active = this.calls.get(callId);
     if (!active || active.ending) return;
     const record = await this.service.lifecycle.liveOfficer(callId).catch(() => undefined);
-    if (record && !record.open) return this.closeEndedElsewhere(active);
+    if (record && !record.open) return this.closeEndedElsewhere(active, record.interrupted);
     if (record) {
       for (const member of [...active.members.values()]) {
         if (member.participant.role !== 'officer' || member.participant.userId === record.officerId) continue;
@@ -420,7 +428,7 @@ export class CallRooms {
     await this.broadcastState(callId);
   }
 
-  private async closeEndedElsewhere(active: ActiveCall): Promise<void> {
+  private async closeEndedElsewhere(active: ActiveCall, interrupted: boolean): Promise<void> {
     active.ending = true;
     // The record is already closed; the recordings still finish and are hashed as the room closes.
     await active.room.close();
@@ -428,7 +436,7 @@ export class CallRooms {
       await member.observer?.end('call_ended').catch((error: unknown) => this.log.warn({ err: error }, 'could not end an observation'));
     for (const member of active.members.values()) {
       // Neutral words: the officer's reason for ending the consultation is not for the victim's screen.
-      this.send(member, { type: 'ended', reason: 'The call has ended.' });
+      this.send(member, interrupted ? { type: 'interrupted', reason: INTERRUPTED_REASON, rejoin: true } : { type: 'ended', reason: 'The call has ended.' });
       member.socket.close(1000, 'call ended');
     }
     this.deactivate(active);

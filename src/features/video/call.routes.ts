@@ -32,6 +32,7 @@ const openTextBody = {
   required: ['justification'],
   properties: { justification: { type: 'string', maxLength: 1000 }, _csrf: { type: 'string' } },
 } as const;
+const csrfOnlyBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
 const endBody = { type: 'object', properties: { reason: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } } } as const;
 
 /** The officer's side of the video call: the call page, links, snapshots, notes, ending, and the signalling socket. */
@@ -48,6 +49,19 @@ export function callRoutes(services: Services): FastifyPluginAsync {
         const view = await services.calls.record.callView(call.id);
         const riskPanel = await services.riskAssessments.panel(contextOf(request), consultation.id);
         return reply.view('video/officer-call.njk', { pageTitle: `Video call ${consultation.reference}`, consultation, ...view, riskPanel });
+      },
+    );
+
+    // Issue 18: "Resume the call" after it was interrupted: a new call (a new recording segment) the victim rejoins
+    // with the link session they still hold; a new link is texted only if the old one cannot be used.
+    app.post<{ Params: { id: string } }>(
+      '/consultations/:id/call/resume',
+      { config: { access: { permission: 'call.conduct' } }, schema: { params: consultationParams, body: csrfOnlyBody } },
+      async (request, reply) => {
+        const resumed = await services.calls.resume.resume(contextOf(request), request.params.id);
+        const callUrl = `/consultations/${request.params.id}/call`;
+        if (wantsJson(request)) return { callId: resumed.call.id, callUrl, newLink: resumed.newLink, linkError: resumed.linkError ?? null };
+        return reply.redirect(callUrl, 303);
       },
     );
 

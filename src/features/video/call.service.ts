@@ -5,7 +5,7 @@ import type { EvidenceRegistrationService } from '../evidence/evidence-registrat
 import type { DataAccess, Repositories } from '../../data-access.js';
 import type { CallConfig } from '../../config.js';
 import { CONSENT_REQUIRED, consentCovers, needsOwnConsent } from '../../domain/call-consent.js';
-import { stateLabel, type ConsultationState } from '../../domain/consultation-state.js';
+import { CALL_INTERRUPTIBLE_STATES, stateLabel, type ConsultationState } from '../../domain/consultation-state.js';
 import { mayConductConsultation } from '../../domain/ownership.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
@@ -67,6 +67,9 @@ export class CallService {
       assertAssignedOfficer(context, consultation, 'call.open');
       const existing = await tx.calls.findOpenByConsultation(consultationId);
       if (existing) return existing;
+      if (consultation.state === 'call_interrupted') {
+        throw new ConflictError('The last call was interrupted. Use “Resume the call” on the consultation page to start it again.');
+      }
       if (!CALLABLE_STATES.includes(consultation.state as ConsultationState)) {
         throw new ConflictError(`A video call needs an accepted consultation; this one is ${consultation.state.replaceAll('_', ' ')}.`);
       }
@@ -163,6 +166,11 @@ export class CallService {
       await this.closeRecord(tx, context, call, reason, state);
       if (state === 'ended' && consultation.state === 'connected' && context.actor.type === 'user') {
         await this.deps.consultations.applyTransition(tx, context, consultation.id, 'completed');
+      } else if (context.actor.type !== 'user' && CALL_INTERRUPTIBLE_STATES.includes(consultation.state as ConsultationState)) {
+        // Issue 18: stopped by the system (server or media lost, everyone gone, maximum length): the consultation waits
+        // for its officer to resume, complete or escalate it, and the officer is free meanwhile.
+        const system = context.actor.type === 'system' ? context : systemContext('call', callId);
+        await this.deps.consultations.applyTransition(tx, system, consultation.id, 'call_interrupted', reason);
       }
       return true;
     });
@@ -181,9 +189,18 @@ export class CallService {
   ): Promise<void> {
     const open = await tx.calls.findOpenByConsultation(consultation.id);
     const call = open && (await tx.calls.lock(open.id));
-    if (call?.state !== 'open') return;
+    if (call?.state !== 'open') return this.closeInterruptedLinks(tx, consultation.id);
     const why = `The consultation was ${stateLabel(consultation.state as ConsultationState)}${change.reason ? `: ${change.reason}` : ''}`;
     await this.closeRecord(tx, context, call, why, 'ended');
+  }
+
+  /** An interrupted call kept its links for a resume; once the consultation is let go, nothing of them works. */
+  private async closeInterruptedLinks(tx: Repositories, consultationId: string): Promise<void> {
+    const latest = await tx.calls.latestByConsultation(consultationId);
+    if (latest?.state !== 'interrupted') return;
+    const at = this.deps.now();
+    await tx.calls.expireLinkSessions(latest.id, at);
+    for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(latest.id, role, at, 'consultation ended');
   }
 
   /** The open call of a consultation a supervisor gave to another officer: on record, and the live room drops the old officer. */
@@ -196,11 +213,11 @@ export class CallService {
   }
 
   /** Who may still be in the call's room as its officer: the consultation's officer now (undefined once the call has ended). */
-  async liveOfficer(callId: string): Promise<{ open: boolean; officerId: string | null } | undefined> {
+  async liveOfficer(callId: string): Promise<{ open: boolean; interrupted: boolean; officerId: string | null } | undefined> {
     const call = await this.data.repos.calls.findById(callId);
     if (!call) return undefined;
     const consultation = await this.data.repos.consultations.findById(call.consultationId);
-    return { open: call.state === 'open', officerId: consultation?.officerId ?? null };
+    return { open: call.state === 'open', interrupted: call.state === 'interrupted', officerId: consultation?.officerId ?? null };
   }
 
   /** Refuses (and the refusal is logged) anyone but the consultation's officer, before the media of a call is touched. */
@@ -214,10 +231,12 @@ export class CallService {
     const at = this.deps.now();
     const endedBy = context.actor.type === 'user' ? `user:${context.actor.userId}` : context.actor.type === 'link' ? context.actor.role : 'system';
     await tx.calls.end(call.id, state, at, endedBy, reason);
-    await tx.calls.expireLinkSessions(call.id, at);
+    // An interrupted call's link sessions and unopened links are kept for "Resume the call" (they work for nothing
+    // while no call is open); they go when the consultation is let go (closeInterruptedLinks).
+    if (state === 'ended') await tx.calls.expireLinkSessions(call.id, at);
     // No observation outlives its call (EVD-15), even one whose page never connected.
     await tx.supervision.endOpenObservations(call.id, at);
-    for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(call.id, role, at, 'call ended');
+    if (state === 'ended') for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(call.id, role, at, 'call ended');
     await recordCallEvent(this.deps, tx, context, call.id, state === 'ended' ? 'ended' : 'interrupted', { reason });
     await this.deps.evidence.registerCallRecord(tx, context, call);
   }

@@ -52,6 +52,12 @@ export class CallsRepository {
     return row;
   }
 
+  /** The consultation's most recent call, open or not. */
+  async latestByConsultation(consultationId: string): Promise<CallRow | undefined> {
+    const [row] = await this.db.select().from(calls).where(eq(calls.consultationId, consultationId)).orderBy(desc(calls.openedAt)).limit(1);
+    return row;
+  }
+
   async listByConsultation(consultationId: string): Promise<CallRow[]> {
     return this.db.select().from(calls).where(eq(calls.consultationId, consultationId)).orderBy(asc(calls.openedAt));
   }
@@ -146,6 +152,11 @@ export class CallsRepository {
     return revoked.map((r) => r.id);
   }
 
+  /** An unopened link of an interrupted call is made a link to the call that resumes it (the texted link works again). */
+  async moveInvite(id: string, callId: string): Promise<void> {
+    await this.db.update(callInvites).set({ callId }).where(eq(callInvites.id, id));
+  }
+
   // Participants
 
   async createParticipant(row: {
@@ -187,6 +198,15 @@ export class CallsRepository {
     values: Partial<Pick<ParticipantRow, 'joinedAt' | 'lastSeenAt' | 'leftAt' | 'leftReason' | 'sessionExpiresAt'>>,
   ): Promise<void> {
     await this.db.update(callParticipants).set(values).where(eq(callParticipants.id, id));
+  }
+
+  /**
+   * A link-holder's session of an interrupted call becomes their place in the call that resumes it: the same cookie,
+   * a new participant row (the session hash is unique, so the old row gives it up first).
+   */
+  async moveLinkSession(from: ParticipantRow, callId: string): Promise<ParticipantRow> {
+    await this.db.update(callParticipants).set({ sessionHash: null }).where(eq(callParticipants.id, from.id));
+    return this.createParticipant({ callId, role: from.role, inviteId: from.inviteId, sessionHash: from.sessionHash, sessionExpiresAt: from.sessionExpiresAt });
   }
 
   /** Ends every link session of the call: a link-holder's cookie stops working the moment the call ends. */
