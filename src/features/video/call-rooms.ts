@@ -21,8 +21,6 @@ export const INTERRUPTED_REASON = 'The call was interrupted.';
 /** Missed pongs before a socket is treated as dead: werift alone took ~29 s to notice a silent drop. */
 const MISSED_PONGS_ALLOWED = 2;
 const DRAINING_MESSAGE = 'This server is restarting and is not starting new calls. Try again in a minute.';
-/** What a page of a call lost to the media plane is told (contract: plain words, no internal detail). */
-const INTERRUPTED_MESSAGE = 'The call was interrupted.';
 
 type PresenceState = 'connecting' | 'connected' | 'reconnecting' | 'left';
 
@@ -209,11 +207,11 @@ export class CallRooms {
     active.ending = true;
     this.log.error({ callId, cause }, 'a call was interrupted: its media room was lost');
     await this.service.lifecycle
-      .endCall(systemContext('media', callId), callId, INTERRUPTED_MESSAGE, 'interrupted')
+      .endCall(systemContext('media', callId), callId, INTERRUPTED_REASON, 'interrupted')
       .catch((error: unknown) => this.log.error({ err: error, callId }, 'an interrupted call could not be closed in the record'));
     for (const member of active.members.values()) await member.observer?.end('call_ended').catch(() => undefined);
     for (const member of active.members.values()) {
-      this.send(member, { type: 'interrupted', reason: INTERRUPTED_MESSAGE, rejoin: true });
+      this.send(member, { type: 'interrupted', reason: INTERRUPTED_REASON, rejoin: true });
       member.socket.close(1011, 'call interrupted');
     }
     this.deactivate(active);
