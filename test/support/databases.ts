@@ -9,7 +9,7 @@ import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { migrationsFolder, openPglite, openPostgres, type Database } from '../../src/platform/db/database.js';
+import { migrationsFolder, openPglite, openPostgres, pgliteDirOf, type Database } from '../../src/platform/db/database.js';
 
 /** The server the PostgreSQL suites run against; each test file gets a fresh database on it. */
 export const POSTGRES_ADMIN_URL = process.env.RVR_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -107,6 +107,17 @@ function migratedPgliteSnapshot(): Promise<Blob> {
     return dump;
   })();
   return pgliteSnapshot;
+}
+
+/**
+ * A new DATA_DIR whose embedded database folder is already migrated (from the snapshot above), for process-level
+ * tests whose subject is not the migrations: the server or CLI started on it finds nothing pending.
+ */
+export async function migratedPgliteDataDir(prefix: string): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const client = await PGlite.create(pgliteDirOf(dataDir), { loadDataDir: await migratedPgliteSnapshot() });
+  await client.close();
+  return dataDir;
 }
 
 let postgresTemplate: Promise<string> | undefined;
