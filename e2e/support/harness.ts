@@ -45,9 +45,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A new DATA_DIR whose PGlite folder is a copy of an empty cluster (no initdb per server): test/support/pglite-cluster. */
+/**
+ * A new DATA_DIR whose PGlite folder is a copy of a migrated cluster (no initdb, no migrations per server; the
+ * server still checks nothing is pending and seeds): test/support/pglite-cluster.ts.
+ */
 export async function freshDataDir(prefix = 'rvr-e2e-'): Promise<string> {
-  return freshTestDataDir(prefix);
+  return freshTestDataDir(prefix, { migrated: true });
 }
 
 /** The real server (embedded PGlite, demo data seeded) on loopback: a free port unless `PORT` is given. */

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/cli.js';
-import { migratedPgliteDataDir } from '../support/databases.js';
 import { freshDataDir } from '../support/pglite-cluster.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -113,7 +112,7 @@ async function rvr(args: string[], env: Record<string, string>): Promise<{ code:
 describe('the embedded database has one user at a time (issue 13)', () => {
   // Already migrated (the migrations are not this test's subject; the first describe and the CLI suite run them).
   let dataDir: string;
-  before(async () => (dataDir = await migratedPgliteDataDir('rvr-lock-')));
+  before(async () => (dataDir = await freshDataDir('rvr-lock-', { migrated: true })));
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('the CLI and a second server refuse a database the running server holds, and a killed server does not block it', async () => {

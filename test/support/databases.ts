@@ -9,7 +9,7 @@ import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { migrationsFolder, openPglite, openPostgres, pgliteDirOf, type Database } from '../../src/platform/db/database.js';
+import { migrationsFolder, openPglite, openPostgres, type Database } from '../../src/platform/db/database.js';
 
 /** The server the PostgreSQL suites run against; each test file gets a fresh database on it. */
 export const POSTGRES_ADMIN_URL = process.env.RVR_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -110,14 +110,22 @@ function migratedPgliteSnapshot(): Promise<Blob> {
 }
 
 /**
- * A new DATA_DIR whose embedded database folder is already migrated (from the snapshot above), for process-level
- * tests whose subject is not the migrations: the server or CLI started on it finds nothing pending.
+ * A PGlite cluster folder already migrated (from the snapshot above), made once per migrations key and kept in the
+ * temporary folder like the snapshot; process-level tests copy it (test/support/pglite-cluster.ts).
  */
-export async function migratedPgliteDataDir(prefix: string): Promise<string> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const client = await PGlite.create(pgliteDirOf(dataDir), { loadDataDir: await migratedPgliteSnapshot() });
+export async function migratedPgliteClusterFolder(): Promise<string> {
+  const folder = path.join(os.tmpdir(), `rvr-test-migrated-pglite-${migrationsKey()}`);
+  if (fs.existsSync(path.join(folder, 'PG_VERSION'))) return folder;
+  const building = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-test-building-pglite-'));
+  const client = await PGlite.create(building, { loadDataDir: await migratedPgliteSnapshot() });
   await client.close();
-  return dataDir;
+  try {
+    fs.renameSync(building, folder);
+  } catch {
+    // Another test file made it at the same time: use theirs.
+    fs.rmSync(building, { recursive: true, force: true });
+  }
+  return folder;
 }
 
 let postgresTemplate: Promise<string> | undefined;
@@ -179,6 +187,8 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   const template = await migratedPostgresTemplate();
   const name = `rvr_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  // A test database need not survive a crash of the server: commits return without waiting for the disk flush.
+  await adminQuery(`ALTER DATABASE ${name} SET synchronous_commit = off`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   const database = await openPostgres(url.toString(), 5);
