@@ -52,27 +52,51 @@ fi
 if [ "$layer" = all ] || [ "$layer" = e2e ]; then
   mapfile -t browser_files < <(find e2e -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 fi
-files=("${unit_files[@]}" "${integration_files[@]}")
+# End-to-end files are split: the ones that start no video call (sign-in, SSO, control room) and the ones that open
+# a call page (even with one person on it). Two calls at once on a 2-core machine starve the media (packet loss,
+# frozen decoders, timeouts) and fail calls that are fine, so a call file always runs alone.
+browser_without_calls=()
+browser_with_calls=()
+for file in "${browser_files[@]}"; do
+  if grep -qE "support/call\.js|waitForDecodedVideo" "$file"; then browser_with_calls+=("$file"); else browser_without_calls+=("$file"); fi
+done
+# Longest files first, so that no long file starts last and runs on alone while the other slots are idle (the
+# end-to-end files without calls are 30-60 s each; then the slowest integration files, measured per file in ADR 0011).
+slow_first=(
+  test/integration/server-process.test.ts
+  test/integration/object-access-matrix.test.ts
+  test/integration/risk-assessment.test.ts
+  test/integration/evidence.test.ts
+  test/integration/media-tools.test.ts
+  test/integration/investigation-call-record.test.ts
+  test/integration/audit-database-roles.test.ts
+)
+first=()
+rest=()
+for file in "${slow_first[@]}"; do
+  if [[ " ${integration_files[*]} " == *" $file "* ]]; then first+=("$file"); fi
+done
+for file in "${unit_files[@]}" "${integration_files[@]}"; do
+  if [[ " ${first[*]} " != *" $file "* ]]; then rest+=("$file"); fi
+done
 status=0
-# Three files at a time on two cores: integration files spend much of their time waiting on PostgreSQL, ffmpeg or a
-# child process (measured here: 4 min 50 s at three against 6 min 15 s at two, same 349 tests, ADR 0011).
-if [ ${#files[@]} -gt 0 ]; then
+if [ "$layer" = all ]; then
+  # The whole suite: the end-to-end files without calls run alongside the unit and integration files (which spend
+  # much of their time waiting on PostgreSQL, ffmpeg or a child process), three files at a time; then each call file alone.
+  files=("${browser_without_calls[@]}" "${first[@]}" "${rest[@]}")
   node --import tsx --test --test-concurrency=3 "$@" "${files[@]}" || status=$?
-fi
-# End-to-end: the files that start no video call (sign-in, SSO, control room) two at a time; then each file that
-# starts a call alone, since two calls at once on a 2-core machine starve the media (packet loss, frozen decoders,
-# timeouts) and fail calls that are fine. A file that opens a call page (even with one person on it) counts as a call.
-if [ ${#browser_files[@]} -gt 0 ]; then
-  browser_without_calls=()
-  browser_with_calls=()
-  for file in "${browser_files[@]}"; do
-    if grep -qE "support/call\.js|waitForDecodedVideo" "$file"; then browser_with_calls+=("$file"); else browser_without_calls+=("$file"); fi
-  done
+else
+  # Three files at a time on two cores: integration files spend much of their time waiting on PostgreSQL, ffmpeg or a
+  # child process (measured here: 4 min 50 s at three against 6 min 15 s at two, same 349 tests, ADR 0011).
+  files=("${first[@]}" "${rest[@]}")
+  if [ ${#files[@]} -gt 0 ]; then
+    node --import tsx --test --test-concurrency=3 "$@" "${files[@]}" || status=$?
+  fi
   if [ ${#browser_without_calls[@]} -gt 0 ]; then
     node --import tsx --test --test-concurrency=2 "$@" "${browser_without_calls[@]}" || status=$?
   fi
-  if [ ${#browser_with_calls[@]} -gt 0 ]; then
-    node --import tsx --test --test-concurrency=1 "$@" "${browser_with_calls[@]}" || status=$?
-  fi
+fi
+if [ ${#browser_with_calls[@]} -gt 0 ]; then
+  node --import tsx --test --test-concurrency=1 "$@" "${browser_with_calls[@]}" || status=$?
 fi
 exit "$status"

@@ -1,11 +1,10 @@
-import { PGlite } from '@electric-sql/pglite';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
-import { pgliteDirOf } from '../../src/platform/db/database.js';
+import { freshDataDir as freshTestDataDir } from '../../test/support/pglite-cluster.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 
@@ -47,32 +46,11 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A fresh PGlite cluster, made once per PGlite version and kept in the temporary folder. Creating one (initdb in
- * WebAssembly) is most of a server's start on a busy machine; copying this empty cluster is well under a second.
- * Only the empty cluster is shared: every server still migrates, seeds and starts as `npm start` does.
+ * A new DATA_DIR whose PGlite folder is a copy of a migrated cluster (no initdb, no migrations per server; the
+ * server still checks nothing is pending and seeds): test/support/pglite-cluster.ts.
  */
-async function emptyPgliteCluster(): Promise<string> {
-  const manifest = path.resolve(import.meta.dirname, '../../node_modules/@electric-sql/pglite/package.json');
-  const { version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
-  const template = path.join(os.tmpdir(), `rvr-e2e-empty-pglite-${version}`);
-  if (fs.existsSync(path.join(template, 'PG_VERSION'))) return template;
-  const building = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-e2e-building-pglite-'));
-  const database = await PGlite.create(building);
-  await database.close();
-  try {
-    fs.renameSync(building, template);
-  } catch {
-    // Another test file made it at the same time: use theirs.
-    fs.rmSync(building, { recursive: true, force: true });
-  }
-  return template;
-}
-
-/** A new DATA_DIR whose PGlite folder starts as a copy of the empty cluster, so the server skips initdb. */
 export async function freshDataDir(prefix = 'rvr-e2e-'): Promise<string> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.cpSync(await emptyPgliteCluster(), pgliteDirOf(dataDir), { recursive: true });
-  return dataDir;
+  return freshTestDataDir(prefix, { migrated: true });
 }
 
 /** The real server (embedded PGlite, demo data seeded) on loopback: a free port unless `PORT` is given. */

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/cli.js';
+import { freshDataDir } from '../support/pglite-cluster.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -31,7 +31,9 @@ function startServer(env: Record<string, string>): { child: ChildProcess; output
 }
 
 describe('the server process (npm start)', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-proc-'));
+  // An empty PGlite cluster copied in (no initdb in WebAssembly here); the server still migrates and seeds it.
+  let dataDir: string;
+  before(async () => (dataDir = await freshDataDir('rvr-proc-')));
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts on embedded defaults, says where it listens and how to sign in, and finishes in-flight requests on SIGTERM', async () => {
@@ -108,11 +110,13 @@ async function rvr(args: string[], env: Record<string, string>): Promise<{ code:
 }
 
 describe('the embedded database has one user at a time (issue 13)', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-lock-'));
+  // Already migrated (the migrations are not this test's subject; the first describe and the CLI suite run them).
+  let dataDir: string;
+  before(async () => (dataDir = await freshDataDir('rvr-lock-', { migrated: true })));
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-  const pgliteDir = path.join(dataDir, 'pglite');
 
   it('the CLI and a second server refuse a database the running server holds, and a killed server does not block it', async () => {
+    const pgliteDir = path.join(dataDir, 'pglite');
     const server = startServer({ DATA_DIR: dataDir });
     try {
       await server.listening;

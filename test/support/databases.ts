@@ -109,6 +109,25 @@ function migratedPgliteSnapshot(): Promise<Blob> {
   return pgliteSnapshot;
 }
 
+/**
+ * A PGlite cluster folder already migrated (from the snapshot above), made once per migrations key and kept in the
+ * temporary folder like the snapshot; process-level tests copy it (test/support/pglite-cluster.ts).
+ */
+export async function migratedPgliteClusterFolder(): Promise<string> {
+  const folder = path.join(os.tmpdir(), `rvr-test-migrated-pglite-${migrationsKey()}`);
+  if (fs.existsSync(path.join(folder, 'PG_VERSION'))) return folder;
+  const building = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-test-building-pglite-'));
+  const client = await PGlite.create(building, { loadDataDir: await migratedPgliteSnapshot() });
+  await client.close();
+  try {
+    fs.renameSync(building, folder);
+  } catch {
+    // Another test file made it at the same time: use theirs.
+    fs.rmSync(building, { recursive: true, force: true });
+  }
+  return folder;
+}
+
 let postgresTemplate: Promise<string> | undefined;
 
 /**
@@ -168,6 +187,8 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   const template = await migratedPostgresTemplate();
   const name = `rvr_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  // A test database need not survive a crash of the server: commits return without waiting for the disk flush.
+  await adminQuery(`ALTER DATABASE ${name} SET synchronous_commit = off`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   const database = await openPostgres(url.toString(), 5);

@@ -71,6 +71,9 @@ export async function buildTestApp(
     async close() {
       await services.callRooms.shutdown();
       await services.mediaEngine.stop?.();
+      // Over injectWS's in-memory streams the server's end of a socket it closed never sees the stream close, so `ws`
+      // keeps its 30-second close timer and the file's process waited for it after its last test (~30 s a file).
+      for (const socket of app.websocketServer.clients) socket.terminate();
       await app.close();
       await live.close();
       if (!options.database) await db.drop();
