@@ -60,7 +60,16 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
       startedAt: new Date(Date.now() + clockOffset),
     });
     await t.services.calls.recordings.recordingFinished(
-      { participantId: staff.id, role: 'officer', path: file, finalisedByRecorder: true, durationMs: 1000, firstPacketAt: new Date(), packets: 50 },
+      {
+        participantId: staff.id,
+        role: 'officer',
+        path: file,
+        finalisedByRecorder: true,
+        durationMs: 1000,
+        firstPacketAt: new Date(),
+        clock: undefined,
+        packets: 50,
+      },
       file,
     );
     const items = await t.services.data.repos.evidence.listByConsultation(consultation.id);
