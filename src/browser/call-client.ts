@@ -484,6 +484,9 @@ async function start(): Promise<void> {
   setInterval(() => void showQuality(), 2000);
   // An observer (a supervisor watching) never asks for the camera or microphone: the server sends them nothing to send.
   const local = role === 'observer' ? new MediaStream() : await getLocalMedia();
+  // Muted or camera turned off before the media was ready: it arrives that way.
+  for (const button of root.querySelectorAll<HTMLElement>('[data-toggle][aria-pressed="true"]'))
+    for (const track of local.getTracks()) if (track.kind === button.dataset.toggle) track.enabled = false;
   state.local = local;
   mark('localMedia');
   const self = root.querySelector<HTMLVideoElement>('[data-local]');
