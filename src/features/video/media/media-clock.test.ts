@@ -49,6 +49,16 @@ describe('media time from RTCP sender reports (EVD-05)', () => {
     assert.equal(clock.flagged, false, 'a quiet start (40 ms) is not flagged');
   });
 
+  it("uses only the track's first seconds of reports: a sender clock that runs slow does not push the start back", () => {
+    // Its RTP clock runs 10 % slow (a starved device); the least-delayed report comes 25 s in, where counting back
+    // over the slow clock would misplace the start by 2.5 s.
+    const clock = new TrackClockRecorder('audio', 48000);
+    clock.firstPacket(0, T0 + 40);
+    for (let s = 1; s <= 30; s++) clock.senderReport(ntp(T0 + s * 1000), (48000 * s * 0.9) >>> 0, T0 + s * 1000 + (s === 25 ? 1 : 20));
+    const started = Date.parse(clock.result()!.reportedAt!) - T0;
+    assert.ok(started >= 0 && started <= 200, `started ${started} ms from the device (2500 with the late report)`);
+  });
+
   it('counts RTP time across the 32-bit wrap', () => {
     const track = video({ rtp0: 2 ** 32 - 45000, skewMs: 0, firstPacketLateMs: 30, delays: [10, 10] }).result()!;
     assert.ok(Math.abs(Date.parse(track.reportedAt!) - T0) <= 10, `${Date.parse(track.reportedAt!) - T0} ms`);

@@ -14,6 +14,8 @@
 export const CLOCK_DISAGREEMENT_FLAG_MS = 250;
 
 const NTP_UNIX_OFFSET_MS = 2_208_988_800_000;
+/** Sender reports this long after the track's first packet are not used (the first one is, whenever it comes). */
+const REPORT_WINDOW_SECONDS = 15;
 
 /** A 64-bit NTP timestamp (seconds since 1900 . fraction) as Unix milliseconds. */
 export function ntpToUnixMs(ntp: bigint): number {
@@ -75,6 +77,9 @@ export class TrackClockRecorder {
   senderReport(ntp: bigint, rtpTimestamp: number, arrivedMs: number): void {
     const ntpMs = ntpToUnixMs(ntp);
     this.reports++;
+    // Only reports from the track's first seconds: a sender's RTP clock can drift from real time (a starved audio
+    // device produces fewer samples), and the error of counting back grows with the distance.
+    if (this.best && this.first && rtpDelta(this.first.rtp, rtpTimestamp) > REPORT_WINDOW_SECONDS * this.clockRate) return;
     if (!this.best || arrivedMs - ntpMs < this.best.arrivedMs - this.best.ntpMs) this.best = { ntpMs, rtp: rtpTimestamp, arrivedMs };
   }
 
