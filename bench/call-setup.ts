@@ -2,6 +2,9 @@
 // N concurrent officer↔victim calls between headless Chromium pages (fake camera and microphone), run on a
 // server built with each werift release in turn, rounds alternating the order so the machine's load falls on
 // both alike. Figures per release, then the ratio installed / 0.24.4. Prints figures; it is not a test.
+// Also: each page's own timeline (ms from its page load: local media, socket, offer, answer, connected, first frame),
+// per phase side by side, and page load → first remote frame on both sides (the victim's first join; the officer's
+// page reloaded mid-call), printed beside issue 18's figure from before the start-up was made parallel.
 // Run: npx tsx bench/call-setup.ts [calls=2] [seconds of steady call=10] [rounds=2]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import * as webrtcV024 from 'werift-v024';
 import * as processorsV024 from 'werift-v024/nonstandard';
 import { acceptedConsultation, callStats, type CallStats } from '../e2e/support/call.js';
-import { freePort, launchParticipant, type Participant } from '../e2e/support/harness.js';
+import { evaluateWithin, freePort, launchParticipant, type Participant } from '../e2e/support/harness.js';
 import { SignInPage } from '../e2e/support/pages.js';
 import { mediaSettings } from '../src/composition.js';
 import { loadConfig } from '../src/config.js';
@@ -49,6 +52,18 @@ async function firstRemoteFrame(participant: Participant, since: number): Promis
   }
 }
 
+/** The page's own marks (ms from its page load), once `want` is among them (or after 10 s, with what there is). */
+async function pageMarks(participant: Participant, want: string): Promise<Record<string, number>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const marks = await evaluateWithin(participant.page, 5000, () => ({
+      ...(window as unknown as { rvrCall: { marks: Record<string, number> } }).rvrCall.marks,
+    }));
+    if (marks[want] !== undefined || Date.now() > deadline) return marks;
+    await participant.page.waitForTimeout(50);
+  }
+}
+
 /** The server's view of every room, for a failure message. */
 let roomStats: () => unknown = () => undefined;
 
@@ -59,6 +74,10 @@ interface Figures {
   lateJoinMs: number[];
   /** The same late joiner: its connection up → first frame, from the page's own marks. */
   lateJoinAfterConnectedMs: number[];
+  /** Each victim's first call page: its marks, ms from page load. */
+  victimMarks: Record<string, number>[];
+  /** The officer's call page reloaded mid-call: its marks, ms from page load. */
+  officerReloadMarks: Record<string, number>[];
   cpuPercentPerCall: number[];
   decoded: number;
   dropped: number;
@@ -115,8 +134,9 @@ async function runScenario(werift: WeriftRelease, figures: Figures, firstRun: bo
         const [victimMs, officerMs] = await Promise.all([firstRemoteFrame(victim, victimJoined), firstRemoteFrame(officer, officerJoined)]);
         figures.victimJoinMs.push(victimMs);
         figures.officerJoinMs.push(officerMs - (victimJoined - officerJoined));
+        const marks = await pageMarks(victim, 'firstFrame:officer');
+        figures.victimMarks.push(marks);
         if (i === 0 && firstRun) {
-          const marks = await victim.page.evaluate(() => (window as unknown as { rvrCall: { marks: Record<string, number> } }).rvrCall.marks);
           console.log(
             `  first victim page, ms from page load: ${Object.entries(marks)
               .map(([k, v]) => `${k} ${v}`)
@@ -144,9 +164,15 @@ async function runScenario(werift: WeriftRelease, figures: Figures, firstRun: bo
     const reopenedAt = Date.now();
     await victim.page.goto(`${baseUrl}/v/call`);
     figures.lateJoinMs.push(await firstRemoteFrame(victim, reopenedAt));
-    const marks = await victim.page.evaluate(() => (window as unknown as { rvrCall: { marks: Record<string, number> } }).rvrCall.marks);
+    const marks = await pageMarks(victim, 'firstFrame:officer');
     const [connected, firstFrame] = [marks.connected, marks['firstFrame:officer']];
     if (connected !== undefined && firstFrame !== undefined) figures.lateJoinAfterConnectedMs.push(firstFrame - connected);
+
+    // The officer's page reloaded mid-call: page load → first frame of the victim's stream, which is already running.
+    const { officer } = setups[0]!;
+    await officer.page.reload();
+    await firstRemoteFrame(officer, Date.now());
+    figures.officerReloadMarks.push(await pageMarks(officer, 'firstFrame:victim'));
 
     if (firstRun) {
       // The victim's page as a phone downloads it: HTML, CSS and JS, gzipped.
@@ -173,6 +199,8 @@ const emptyFigures = (): Figures => ({
   officerJoinMs: [],
   lateJoinMs: [],
   lateJoinAfterConnectedMs: [],
+  victimMarks: [],
+  officerReloadMarks: [],
   cpuPercentPerCall: [],
   decoded: 0,
   dropped: 0,
@@ -188,7 +216,14 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const markP50 = (list: Record<string, number>[], name: string) =>
+  percentile(
+    list.flatMap((m) => (m[name] === undefined ? [] : [m[name]])),
+    50,
+  );
 const rows: [string, (f: Figures) => number, string][] = [
+  ['victim: page load → first remote frame, p50', (f) => markP50(f.victimMarks, 'firstFrame:officer'), 'ms'],
+  ['officer: page reload → first remote frame, p50', (f) => markP50(f.officerReloadMarks, 'firstFrame:victim'), 'ms'],
   ['victim: consent → first remote frame, p50', (f) => percentile(f.victimJoinMs, 50), 'ms'],
   ['victim: consent → first remote frame, p95', (f) => percentile(f.victimJoinMs, 95), 'ms'],
   ['officer: victim joins → first frame, p50', (f) => percentile(f.officerJoinMs, 50), 'ms'],
@@ -208,5 +243,17 @@ for (const [name, pick, unit] of rows) {
   const a = pick(old);
   const b = pick(installed);
   console.log(`  ${name.padEnd(46)} ${a.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(9)}   ${(a > 0 ? (b / a).toFixed(2) : '—').padStart(5)}  ${unit}`);
+}
+// Issue 18's figure, taken on a quiet machine before the start-up was made parallel (media, then socket, then offer).
+console.log(`  before (issue 18, quiet machine): victim page load → first remote frame 1710 ms; target ≤ 1000 ms p50 on both sides`);
+const phases = ['localMedia', 'socketOpen', 'offer', 'answerSent', 'connected'];
+for (const [who, pick, frame] of [
+  ['victim', (f: Figures) => f.victimMarks, 'firstFrame:officer'],
+  ['officer (reload)', (f: Figures) => f.officerReloadMarks, 'firstFrame:victim'],
+] as const) {
+  console.log(`  ${who}'s page, p50 ms from page load per phase (0.24.4 | ${installedVersion}):`);
+  console.log(
+    `    ${[...phases, frame].map((name) => `${name} ${markP50(pick(old), name).toFixed(0)} | ${markP50(pick(installed), name).toFixed(0)}`).join(', ')}`,
+  );
 }
 console.log(`  samples per release: ${old.victimJoinMs.length} joins, ${old.lateJoinMs.length} late joins, ${old.cpuPercentPerCall.length} CPU windows`);

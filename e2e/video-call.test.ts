@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { decodeErrors, measuredDurationSeconds, probeMedia } from '../src/platform/media/ffmpeg.js';
 import { sha256File } from '../src/platform/media/sha256-file.js';
+import type { MediaClock } from '../src/features/video/media/media-clock.js';
+import type { RecordingRow } from '../src/features/video/recordings.repository.js';
 import { callStats, latestLink, officerEndsCall, officerSendsLink, victimJoins, waitForDecodedVideo } from './support/call.js';
 import { freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
 
@@ -24,6 +27,25 @@ async function checkRecordings(server: RunningServer, callId: string) {
     assert.equal(recording.sizeBytes, size);
   }
   return recordings;
+}
+
+/**
+ * EVD-05: the recording's start is media time, from the sender's RTCP reports (source 'sender_reports'): not after the
+ * arrival stamp kept beside it, nor much before the recording was opened (a wrong clock rate or NTP reading lands far
+ * outside); with `measuredSeconds`, the recorded media fits the interval from that start to the call's end.
+ */
+function assertMediaTime(recording: RecordingRow, endedAt: Date, measuredSeconds?: number) {
+  const clock = recording.mediaClock as MediaClock | null;
+  assert.equal(clock?.source, 'sender_reports', `${recording.role}: the start comes from the sender's reports`);
+  const start = recording.mediaStartedAt!;
+  assert.equal(start.toISOString(), clock.startedAt);
+  assert.ok(
+    start.getTime() <= recording.firstPacketAt!.getTime() + 100 && start.getTime() >= recording.startedAt.getTime() - 1000,
+    `${recording.role}: media start ${start.toISOString()} lies between the recording's opening (${recording.startedAt.toISOString()}) and its first packet's arrival (${recording.firstPacketAt!.toISOString()})`,
+  );
+  if (measuredSeconds === undefined) return;
+  const byMedia = (endedAt.getTime() - start.getTime()) / 1000;
+  assert.ok(Math.abs(measuredSeconds - byMedia) <= 1, `${recording.role} recording is ${measuredSeconds} s for ${byMedia} s from its media start`);
 }
 
 // One server for the file; each test makes its own consultation and call, and its people leave when it ends.
@@ -108,6 +130,7 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
       const inCall = (view.call.endedAt!.getTime() - recording.firstPacketAt!.getTime()) / 1000;
       assert.ok(Math.abs(measured - inCall) <= 1, `${recording.role} recording is ${measured} s for ${inCall} s in the call`);
       assert.ok(measured >= callLength - 1, `${recording.role} recording (${measured} s) covers the ${callLength} s both were decoding video`);
+      assertMediaTime(recording, view.call.endedAt!, measured);
     }
     assert.equal(view.call.state, 'ended');
     assert.ok(view.call.connectedAt);
@@ -136,6 +159,29 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     assert.equal(again?.status(), 410);
     fs.mkdirSync('test-results', { recursive: true });
     await officer.page.screenshot({ path: 'test-results/call-record.png', fullPage: true });
+  });
+
+  it("EVD-05: under load (CPU-burning processes while the call starts), each recording is placed by media time from the senders' reports", async () => {
+    const { services } = server.runtime;
+    // Two busy loops, one per core, while the call is set up and the first packets arrive; stopped before the end.
+    const burners = [0, 1].map(() => spawn(process.execPath, ['-e', 'const end = Date.now() + 20000; while (Date.now() < end);'], { stdio: 'ignore' }));
+    try {
+      const { consultationId, officer, link } = await officerSendsLink(server);
+      people.push(officer);
+      const victim = await victimJoins(link);
+      people.push(victim);
+      await Promise.all([waitForDecodedVideo(officer.page, 60_000), waitForDecodedVideo(victim.page, 60_000)]);
+      for (const burner of burners) burner.kill();
+      await officer.page.waitForTimeout(3000);
+      await officerEndsCall(officer);
+      await victim.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
+      const call = (await services.data.repos.calls.listByConsultation(consultationId))[0]!;
+      const view = await services.calls.record.callView(call.id);
+      // The start, not the length: a starved fake camera and microphone record less media than wall-clock time.
+      for (const recording of await checkRecordings(server, call.id)) assertMediaTime(recording, view.call.endedAt!);
+    } finally {
+      for (const burner of burners) burner.kill();
+    }
   });
 
   it('RVR-11: Exit this page leaves the call at once, replaces the page without a history entry and alerts the officer', async () => {
@@ -190,7 +236,9 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     await officerEndsCall(officer);
     await victim.page.getByTestId('call-ended').waitFor({ timeout: 10_000 });
     const call = (await services.data.repos.calls.listByConsultation(consultationId))[0]!;
-    const victimRecording = (await services.data.repos.recordings.listByCall(call.id)).find((r) => r.role === 'victim')!;
+    // The page answers before its camera is known to have failed; it then joins again with the tracks it really has,
+    // which can leave a first, empty segment. The segment with media is the audio-only one.
+    const victimRecording = (await services.data.repos.recordings.listByCall(call.id)).filter((r) => r.role === 'victim' && r.status !== 'empty').at(-1)!;
     assert.deepEqual(victimRecording.tracks, ['audio']);
     assert.equal(victimRecording.status, 'finalised');
     const file = path.join(services.mediaRoot, victimRecording.fileKey);

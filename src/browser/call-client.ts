@@ -33,11 +33,16 @@ function backToConsent(): void {
 const marks: Record<string, number> = {};
 const mark = (name: string) => (marks[name] ??= Math.round(performance.now()));
 
+type Kind = 'audio' | 'video';
+
 const state: {
   pc: RTCPeerConnection | undefined;
   socket: WebSocket | undefined;
+  /** Undefined until the camera and microphone are ready: the socket, the join and the offer do not wait for them. */
   local: MediaStream | undefined;
   slots: Message<'offer'>['slots'] | undefined;
+  /** What the current answer said this page sends; undefined while an offer is being answered. */
+  answeredKinds: Set<Kind> | undefined;
   ended: boolean;
   leaving: boolean;
   attempts: number;
@@ -54,6 +59,7 @@ const state: {
   socket: undefined,
   local: undefined,
   slots: undefined,
+  answeredKinds: undefined,
   ended: false,
   leaving: false,
   attempts: 0,
@@ -186,27 +192,58 @@ function mediaFailed(): void {
   }, MEDIA_GIVE_UP_AFTER_MS);
 }
 
+const kindsOf = (stream: MediaStream) => new Set(stream.getTracks().map((t) => t.kind as Kind));
+const sameKinds = (a: Set<Kind>, b: Set<Kind>) => a.size === b.size && [...a].every((k) => b.has(k));
+
+/** Before the camera and microphone are ready: what this device has, so the answer need not wait for them. */
+async function expectedKinds(): Promise<Set<Kind>> {
+  const devices = await navigator.mediaDevices?.enumerateDevices().catch(() => []);
+  return new Set((devices ?? []).flatMap((d): Kind[] => (d.kind === 'audioinput' ? ['audio'] : d.kind === 'videoinput' ? ['video'] : [])));
+}
+
+function upstreamKind(transceiver: RTCRtpTransceiver): Kind | undefined {
+  const up = state.slots?.upstream;
+  return up && transceiver.mid === up.audio ? 'audio' : up && transceiver.mid === up.video ? 'video' : undefined;
+}
+
+/**
+ * Puts the camera and microphone on the answered connection once both exist, whichever comes first; no new offer
+ * is needed. Only when the device turned out to send something else than the answer said (a camera refused, no
+ * device at all) does the page ask to join again, so the server records exactly the tracks that arrive.
+ */
+async function attachLocalMedia(): Promise<void> {
+  const { pc, local, answeredKinds } = state;
+  if (!pc || !local || !answeredKinds || !state.slots?.upstream) return;
+  if (!sameKinds(kindsOf(local), answeredKinds)) {
+    state.answeredKinds = undefined;
+    send({ type: 'join' });
+    return;
+  }
+  for (const transceiver of pc.getTransceivers()) {
+    const kind = upstreamKind(transceiver);
+    const track = kind && local.getTracks().find((t) => t.kind === kind);
+    if (track && transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
+  }
+}
+
 async function onOffer(message: Message<'offer'>, iceServers: IceServer[]): Promise<void> {
   state.pc?.close();
   state.remotes.clear();
   state.slots = message.slots;
+  state.answeredKinds = undefined;
   const pc = newPeerConnection(iceServers);
   state.pc = pc;
-  await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
+  const [sending] = await Promise.all([state.local ? kindsOf(state.local) : expectedKinds(), pc.setRemoteDescription({ type: 'offer', sdp: message.sdp })]);
   for (const transceiver of pc.getTransceivers()) {
-    const up = message.slots.upstream;
-    const kind = up && transceiver.mid === up.audio ? 'audio' : up && transceiver.mid === up.video ? 'video' : undefined;
-    if (kind) {
-      const track = state.local!.getTracks().find((t) => t.kind === kind);
-      transceiver.direction = track ? 'sendonly' : 'inactive';
-      if (track) await transceiver.sender.replaceTrack(track);
-    } else {
-      transceiver.direction = 'recvonly';
-    }
+    const kind = upstreamKind(transceiver);
+    transceiver.direction = kind ? (sending.has(kind) ? 'sendonly' : 'inactive') : 'recvonly';
   }
   const answer = await pc.createAnswer();
   await pc.setLocalDescription(answer);
   send({ type: 'answer', sdp: answer.sdp! });
+  if (state.pc !== pc) return;
+  state.answeredKinds = sending;
+  await attachLocalMedia();
 }
 
 async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promise<void> {
@@ -424,7 +461,7 @@ function wireControls(): void {
   for (const button of root.querySelectorAll<HTMLElement>('[data-toggle]')) {
     button.addEventListener('click', () => {
       const kind = button.dataset.toggle;
-      const tracks = state.local!.getTracks().filter((t) => t.kind === kind);
+      const tracks = (state.local?.getTracks() ?? []).filter((t) => t.kind === kind);
       const off = tracks.some((t) => t.enabled);
       for (const t of tracks) t.enabled = !off;
       button.setAttribute('aria-pressed', String(off));
@@ -536,13 +573,20 @@ async function sendFiles(form: HTMLFormElement): Promise<void> {
 
 async function start(): Promise<void> {
   wireControls();
-  // An observer (a supervisor watching) never asks for the camera or microphone: the server sends them nothing to send.
-  state.local = role === 'observer' ? new MediaStream() : await getLocalMedia();
-  mark('localMedia');
-  const self = root.querySelector<HTMLVideoElement>('[data-local]');
-  if (self) self.srcObject = state.local;
+  // Media, socket and offer in parallel (issue 18): the page joins and answers at once, and the camera and
+  // microphone go on the connection when they are ready (attachLocalMedia), without a second offer.
   connect();
   setInterval(() => void showQuality(), 2000);
+  // An observer (a supervisor watching) never asks for the camera or microphone: the server sends them nothing to send.
+  const local = role === 'observer' ? new MediaStream() : await getLocalMedia();
+  // Muted or camera turned off before the media was ready: it arrives that way.
+  for (const button of root.querySelectorAll<HTMLElement>('[data-toggle][aria-pressed="true"]'))
+    for (const track of local.getTracks()) if (track.kind === button.dataset.toggle) track.enabled = false;
+  state.local = local;
+  mark('localMedia');
+  const self = root.querySelector<HTMLVideoElement>('[data-local]');
+  if (self) self.srcObject = local;
+  await attachLocalMedia();
 }
 
 declare global {

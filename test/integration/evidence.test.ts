@@ -60,7 +60,16 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
       startedAt: new Date(Date.now() + clockOffset),
     });
     await t.services.calls.recordings.recordingFinished(
-      { participantId: staff.id, role: 'officer', path: file, finalisedByRecorder: true, durationMs: 1000, firstPacketAt: new Date(), packets: 50 },
+      {
+        participantId: staff.id,
+        role: 'officer',
+        path: file,
+        finalisedByRecorder: true,
+        durationMs: 1000,
+        firstPacketAt: new Date(),
+        clock: undefined,
+        packets: 50,
+      },
       file,
     );
     const items = await t.services.data.repos.evidence.listByConsultation(consultation.id);
@@ -551,6 +560,73 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     const leftovers = fs.readdirSync(path.join(t.services.mediaRoot, 'calls', call.id)).filter((f) => f.startsWith('upload-'));
     assert.deepEqual(leftovers, [path.basename(item.fileKey)], 'refused files leave nothing on disk');
   });
+  it("EVD-05: recordings are placed by media time from the senders' reports, not by when a busy server handled the first packet", async () => {
+    const { consultation, call } = await callWithEvidence();
+    const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
+    // The victim's camera started 0.3 s after the officer's (sender reports); the server, busy, stamped the victim's
+    // first packet 0.1 s after the officer's reports place the officer's start, and the officer's own 1.2 s late.
+    const officerRow = (await t.services.data.repos.recordings.listByCall(call.id)).find((r) => r.role === 'officer')!;
+    const media = new Date(Date.now() - 60_000);
+    await t.db.database.db.execute(
+      sql`update recordings set media_started_at = ${media.toISOString()}, first_packet_at = ${new Date(media.getTime() + 1200).toISOString()} where id = ${officerRow.id}`,
+    );
+    const fileKey = `calls/${call.id}/victim-001.webm`;
+    const file = path.join(t.services.mediaRoot, fileKey);
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=1', '-c:a', 'libopus', '-f', 'webm', file]);
+    await t.services.data.repos.recordings.create({
+      callId: call.id,
+      consultationId: consultation.id,
+      participantId: staff.id,
+      role: 'victim',
+      segment: 1,
+      fileKey,
+      tracks: ['audio'],
+      startedAt: media,
+    });
+    const victimStart = new Date(media.getTime() + 300).toISOString();
+    const arrivedAt = new Date(media.getTime() + 100);
+    const clock = {
+      startedAt: victimStart,
+      source: 'sender_reports' as const,
+      disagreementMs: -200,
+      flagged: false,
+      tracks: [
+        {
+          kind: 'audio' as const,
+          arrivedAt: arrivedAt.toISOString(),
+          reportedAt: victimStart,
+          senderClockAt: victimStart,
+          senderClockOffsetMs: 3,
+          senderReports: 4,
+        },
+      ],
+    };
+    await t.services.calls.recordings.recordingFinished(
+      { participantId: staff.id, role: 'victim', path: file, finalisedByRecorder: true, durationMs: 1000, firstPacketAt: arrivedAt, clock, packets: 50 },
+      file,
+    );
+    const victimRow = (await t.services.data.repos.recordings.listByCall(call.id)).find((r) => r.role === 'victim')!;
+    assert.equal(victimRow.mediaStartedAt?.toISOString(), victimStart);
+    assert.equal(victimRow.firstPacketAt?.toISOString(), arrivedAt.toISOString(), 'the arrival stamp is kept beside it');
+    assert.deepEqual(victimRow.mediaClock, clock);
+    const finished = await queryRows<{ details: Record<string, unknown> }>(
+      t.db.database,
+      sql`select details from call_events where call_id = ${call.id} and type = 'recording_finished' order by at desc limit 1`,
+    );
+    assert.equal(finished[0]?.details.mediaStartedAt, victimStart);
+
+    const played = await t.services.evidence.access.openRecordings(contextFor(manager), consultation.id, 'Reviewing the call for the file');
+    const offsets = Object.fromEntries(
+      await Promise.all(
+        played.tracks.map(async (track) => [
+          (await t.services.data.repos.recordings.findById(track.item.sourceId.replace(/^recording:/, '')))!.role,
+          track.offsetMs,
+        ]),
+      ),
+    );
+    assert.deepEqual(offsets, { officer: 0, victim: 300 }, 'by first-packet stamps the victim would have come first, 1.1 s early');
+  });
+
   it('EVD-01: when the call ends, the officer’s notes and the chat transcript are kept as text masters of their own', async () => {
     const { consultation, call } = await callWithEvidence();
     const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');

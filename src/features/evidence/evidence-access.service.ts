@@ -72,7 +72,11 @@ export class EvidenceAccessService {
       );
       if (recordings.length === 0) throw new ConflictError('This consultation has no recordings that can be played');
       const starts = await Promise.all(
-        recordings.map(async (item) => (await tx.recordings.findById(item.sourceId.replace(/^recording:/, '')))?.firstPacketAt ?? item.capturedAt),
+        // EVD-05: placed by media time (the senders' reports) where there is one.
+        recordings.map(async (item) => {
+          const recording = await tx.recordings.findById(item.sourceId.replace(/^recording:/, ''));
+          return recording?.mediaStartedAt ?? recording?.firstPacketAt ?? item.capturedAt;
+        }),
       );
       const earliest = Math.min(...starts.map((d) => d.getTime()));
       const tracks = [];

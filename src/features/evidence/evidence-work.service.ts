@@ -160,7 +160,8 @@ export class EvidenceWorkService {
           const inputs: CallRecording[] = sources.map(({ item, recording }, index) => ({
             path: files[index]!,
             label: `${ROLE_LABELS[recording?.role ?? ''] ?? 'Participant'}${recording && recording.segment > 1 ? ` (part ${recording.segment})` : ''}`,
-            startedAt: recording?.firstPacketAt ?? item.capturedAt,
+            // EVD-05: media time (the senders' reports), not when a busy server handled the first packet.
+            startedAt: recording?.mediaStartedAt ?? recording?.firstPacketAt ?? item.capturedAt,
             hasVideo: item.mediaType.startsWith('video/'),
             hasAudio: true,
           }));

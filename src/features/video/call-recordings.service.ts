@@ -47,6 +47,11 @@ export class CallRecordingsService {
     const fileKey = this.deps.scratch.keyOf(file);
     const recording = await this.data.repos.recordings.findByFileKey(fileKey);
     if (!recording) return;
+    if (result.clock?.flagged)
+      this.deps.log.warn(
+        { recordingId: recording.id, disagreementMs: result.clock.disagreementMs, source: result.clock.source },
+        "a recording's first-packet stamp and its senders' reports disagree; the court copy uses the sender-report start (EVD-05)",
+      );
     const hashed = await this.deps.scratch.moveToStore(this.deps.blobs, fileKey, {
       keep: result.packets > 0,
       repair: !result.finalisedByRecorder,
@@ -58,6 +63,8 @@ export class CallRecordingsService {
         status: hashed ? (result.finalisedByRecorder ? 'finalised' : 'repaired') : 'empty',
         endedAt: at,
         firstPacketAt: result.firstPacketAt ?? null,
+        mediaStartedAt: result.clock ? new Date(result.clock.startedAt) : null,
+        mediaClock: result.clock ?? null,
         durationMs: result.durationMs ?? null,
         sha256: hashed?.sha256 ?? null,
         sizeBytes: hashed?.size ?? null,
@@ -68,6 +75,11 @@ export class CallRecordingsService {
         segment: recording.segment,
         sha256: hashed?.sha256 ?? null,
         durationMs: result.durationMs ?? null,
+        // EVD-05: the start the court copy uses, and how far the arrival stamp was from it.
+        mediaStartedAt: result.clock?.startedAt ?? null,
+        clockSource: result.clock?.source ?? null,
+        clockDisagreementMs: result.clock?.disagreementMs ?? null,
+        clockFlagged: result.clock?.flagged ?? false,
       });
       if (hashed)
         await this.deps.evidence.registerRecording(tx, systemContext('media', 'media'), { ...recording, sha256: hashed.sha256, sizeBytes: hashed.size });

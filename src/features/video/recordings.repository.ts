@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { evidenceItems } from '../evidence/evidence.schema.js';
+import type { MediaClock } from './media/media-clock.js';
 import { recordings, snapshots } from './video.schema.js';
 
 export type RecordingRow = typeof recordings.$inferSelect;
@@ -50,6 +51,9 @@ export class RecordingsRepository {
       status: 'finalised' | 'repaired' | 'empty';
       endedAt: Date;
       firstPacketAt: Date | null;
+      /** Optional: a recording repaired after a restart has no sender-report start. */
+      mediaStartedAt?: Date | null;
+      mediaClock?: MediaClock | null;
       durationMs: number | null;
       sha256: string | null;
       sizeBytes: number | null;

@@ -133,7 +133,12 @@ export const recordings = pgTable(
     /** recording → finalised; repaired when it was finished after a restart; empty when no media arrived. */
     status: text('status').notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    /** When the server handled the first packet: late when its event loop was busy. Kept beside mediaStartedAt. */
     firstPacketAt: timestamp('first_packet_at', { withTimezone: true }),
+    /** When the media started, from the senders' RTCP sender reports (EVD-05): what the court copy aligns and burns in. */
+    mediaStartedAt: timestamp('media_started_at', { withTimezone: true }),
+    /** How mediaStartedAt was worked out (each track's arrival stamp, report start, sender clock) and whether the two disagreed. */
+    mediaClock: jsonb('media_clock'),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     durationMs: integer('duration_ms'),
     sha256: text('sha256'),

@@ -4,6 +4,8 @@
  * node) could replace werift without touching them.
  */
 
+import type { MediaClock } from './media-clock.js';
+
 /** Roles whose media is forwarded and recorded, in the order their slots appear on every connection. */
 export const SENDING_ROLES = ['officer', 'victim', 'interpreter'] as const;
 export type SendingRole = (typeof SENDING_ROLES)[number];
@@ -43,6 +45,8 @@ export interface RecordingResult {
   finalisedByRecorder: boolean;
   durationMs: number | undefined;
   firstPacketAt: Date | undefined;
+  /** The start from the senders' RTCP sender reports, the arrival stamps beside it (EVD-05); plain JSON. */
+  clock: MediaClock | undefined;
   packets: number;
   /** Why the segment ended early (a write failed: ENOSPC, EIO; or its worker died): reported, never thrown. */
   error?: string;

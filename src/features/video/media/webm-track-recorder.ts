@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import * as installedNonstandard from 'werift/nonstandard';
 import type { RtpPacket, RtpSourceCallback, WebmCallback } from 'werift/nonstandard';
+import { mediaClock, TrackClockRecorder, type MediaClock } from './media-clock.js';
 
 /** werift's non-standard processors (depacketiser, jitter buffer, WebM muxer): the installed release unless a bench passes another. */
 export type WeriftProcessors = typeof installedNonstandard;
@@ -16,7 +17,10 @@ export interface RecordingOutcome {
   finalisedByRecorder: boolean;
   /** Milliseconds of media the muxer saw, or undefined when no frame ever arrived. */
   durationMs: number | undefined;
+  /** When the server handled the first packet (late when the event loop was busy). */
   firstPacketAt: Date | undefined;
+  /** When the media started, from the senders' RTCP sender reports, with the arrival stamps beside it (EVD-05). */
+  clock: MediaClock | undefined;
   packets: number;
   /** The write that ended the segment early (ENOSPC, EIO…): the file holds what was written before it. */
   error?: string;
@@ -48,6 +52,7 @@ export class WebmTrackRecorder {
   private readonly sources: RtpSourceCallback[] = [];
   private readonly kinds: ('audio' | 'video')[];
   private readonly order: { highest: number | undefined; recent: Set<number> }[];
+  private readonly clocks: TrackClockRecorder[];
   private readonly webm: WebmCallback;
   private readonly fd: number;
   private pending: Buffer[] = [];
@@ -79,6 +84,7 @@ export class WebmTrackRecorder {
     this.ended = new Promise((resolve) => (this.resolveEnd = resolve));
     this.kinds = tracks.map((t) => t.kind);
     this.order = tracks.map(() => ({ highest: undefined, recent: new Set<number>() }));
+    this.clocks = tracks.map((t) => new TrackClockRecorder(t.kind, t.kind === 'video' ? 90000 : 48000));
     const inputs = tracks.map((track, i) =>
       track.kind === 'video'
         ? { kind: 'video' as const, codec: 'VP8' as const, clockRate: 90000, trackNumber: i + 1, width: 640, height: 480, payloadType: track.payloadType }
@@ -154,10 +160,21 @@ export class WebmTrackRecorder {
     }
     order.recent.add(seq);
     if (order.recent.size > 1024) order.recent.delete(order.recent.values().next().value!);
-    if (!this.firstPacketAt) this.firstPacketAt = this.now();
+    const clock = this.clocks[trackIndex];
+    if (clock && !clock.started) {
+      const arrived = this.now();
+      this.firstPacketAt ??= arrived;
+      clock.firstPacket(packet.header.timestamp, arrived.getTime());
+    }
     this.packets++;
     // A packet the muxer chokes on ends this segment, never the process.
     this.guard(() => this.sources[trackIndex]?.input(packet.clone()));
+  }
+
+  /** An RTCP sender report for the track at `trackIndex`: its sender's NTP time and the matching RTP timestamp. */
+  senderReport(trackIndex: number, ntpTimestamp: bigint, rtpTimestamp: number): void {
+    if (this.closed) return;
+    this.clocks[trackIndex]?.senderReport(ntpTimestamp, rtpTimestamp, this.now().getTime());
   }
 
   get hasMedia(): boolean {
@@ -182,6 +199,7 @@ export class WebmTrackRecorder {
       finalisedByRecorder: this.finalised && !this.failure,
       durationMs: this.durationMs,
       firstPacketAt: this.firstPacketAt,
+      clock: mediaClock(this.clocks.map((c) => c.result())),
       packets: this.packets,
       ...(this.failure ? { error: this.failure.message } : {}),
     };

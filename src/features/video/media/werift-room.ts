@@ -229,7 +229,10 @@ class WeriftMediaRoom implements MediaRoom {
     if (mapped === peer.state) return;
     peer.state = mapped;
     if (mapped === 'connected') {
-      // A new receiver needs a keyframe from every sender, and this peer's own stream for the others and the recorder.
+      // A new receiver needs a keyframe from every sender, and this peer's own stream for the others and the recorder:
+      // asked for the moment the path is up (issue 18: without it the first frame waited for the 300 ms retry, about
+      // a third of a second of every join), then again in case that one is lost (trap 3).
+      for (const role of SENDING_ROLES) this.requestKeyframe(role);
       for (const delay of KEYFRAME_RETRY_MS) {
         const timer = setTimeout(() => {
           for (const role of SENDING_ROLES) this.requestKeyframe(role);
@@ -243,6 +246,12 @@ class WeriftMediaRoom implements MediaRoom {
 
   private onUpstreamTrack(peer: Peer, kind: 'audio' | 'video', track: MediaStreamTrack, transceiver: RTCRtpTransceiver): void {
     peer.tracks[kind] = { track, transceiver };
+    // The sender's reports map its RTP clock to its wall clock: the recording's start is taken from them (EVD-05).
+    transceiver.receiver.onRtcp.subscribe((packet) => {
+      if (peer.closed || !('senderInfo' in packet) || packet.ssrc !== track.ssrc) return;
+      const index = peer.recordedKinds.indexOf(kind);
+      if (index >= 0) peer.recorder?.senderReport(index, packet.senderInfo.ntpTimestamp, packet.senderInfo.rtpTimestamp);
+    });
     let first = true;
     track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
       if (peer.closed) return;

@@ -372,6 +372,8 @@ class WorkerRoom implements MediaRoom {
           durationMs: undefined,
           // As near as this process knows: when the worker reported the participant's first packet.
           firstPacketAt: this.firstPacketSeen.get(segment.participantId),
+          // The senders' reports died with the worker (EVD-05): the court copy falls back to the arrival stamp.
+          clock: undefined,
           packets,
           error: reason,
         })
