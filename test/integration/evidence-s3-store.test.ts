@@ -71,7 +71,16 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
     const file = await t.services.calls.recordings.recordingStarted(call.id, staff.id, { participantId: staff.id, role: 'officer', tracks: ['audio'] });
     execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', '-f', 'webm', '-y', file]);
     await t.services.calls.recordings.recordingFinished(
-      { participantId: staff.id, role: 'officer', path: file, finalisedByRecorder: true, durationMs: 1000, firstPacketAt: new Date(), clock: undefined, packets: 50 },
+      {
+        participantId: staff.id,
+        role: 'officer',
+        path: file,
+        finalisedByRecorder: true,
+        durationMs: 1000,
+        firstPacketAt: new Date(),
+        clock: undefined,
+        packets: 50,
+      },
       file,
     );
     assert.ok(!fs.existsSync(file), 'the scratch copy is removed once the store holds the segment');
