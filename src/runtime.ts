@@ -71,9 +71,17 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     if (config.seedDemoData && (await services.demo.seedOnce(systemContext('startup', 'seed')))) {
       logger.info('seeded demo accounts and incidents');
     }
-    // A restart mid-call: unfinished recordings are made playable and hashed, open calls marked interrupted.
+    // ADR 0013: registered but taking no calls while this node recovers its own calls and recordings (only its own:
+    // another node may be writing its recordings now), then active, beating and reaping lost nodes' calls.
+    await services.mediaNodes.announceStarting();
     const recovered = await services.calls.recordings.recoverAfterRestart();
-    if (recovered.repaired + recovered.interrupted > 0) logger.warn(recovered, 'recovered calls interrupted by a restart');
+    if (recovered.repaired + recovered.interrupted > 0)
+      logger.warn({ ...recovered, nodeId: services.mediaNodes.self.id }, 'recovered this node’s calls interrupted by its restart');
+    await services.mediaNodes.start({
+      load: () => services.callRooms.activeCallCount,
+      endInterruptedCall: (callId, reason) => services.calls.lifecycle.endCall(systemContext('media-nodes', 'reaper'), callId, reason, 'interrupted'),
+    });
+    logger.info({ nodeId: services.mediaNodes.self.id, roles: config.node.roles, internalUrl: config.node.internalUrl }, 'node registered');
     // Evidence: any disposal a crash interrupted is finished, and any finished recording without an item registered.
     const resumed = await services.evidence.disposal.resumeDisposals();
     const registered = await services.evidence.registration.registerMissing();
@@ -108,7 +116,9 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       database,
       jobs,
       async close() {
+        await services.mediaNodes.drain();
         await services.callRooms.shutdown();
+        await services.mediaNodes.stop();
         await app.close();
         await live.close();
         await jobs.stop();

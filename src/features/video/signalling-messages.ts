@@ -55,5 +55,7 @@ export type ServerMessage =
   /** The victim's statement changed state (shared, correction asked, confirmed): the pages fetch it again. */
   | { type: 'statement'; state: string; revision: number }
   | { type: 'ended'; reason: string }
+  /** The call stopped without anyone ending it (media worker or node lost, server stopped): the page offers to rejoin. */
+  | { type: 'interrupted'; reason: string; rejoin: boolean }
   | { type: 'error'; message: string }
   | { type: 'pong' };
