@@ -76,7 +76,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     await services.mediaNodes.announceStarting();
     const recovered = await services.calls.recordings.recoverAfterRestart();
     if (recovered.repaired + recovered.interrupted > 0)
-      logger.warn({ ...recovered, nodeId: services.mediaNodes.self.id }, 'recovered this node’s calls interrupted by its restart');
+      logger.warn({ ...recovered, nodeId: services.mediaNodes.self.id }, 'recovered calls interrupted by a restart (this node’s own)');
     await services.mediaNodes.start({
       load: () => services.callRooms.activeCallCount,
       endInterruptedCall: (callId, reason) => services.calls.lifecycle.endCall(systemContext('media-nodes', 'reaper'), callId, reason, 'interrupted'),
