@@ -39,8 +39,8 @@ function start(name: string, env: Record<string, string>): Promise<Node> {
       node.output += String(chunk);
       if (node.output.includes('RVR listening on')) resolve(node);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening:\n${node.output}`)));
   });
 }
