@@ -59,8 +59,9 @@ export class MediaNodesRepository {
   }
 
   /**
-   * The active media node with the fewest open calls and room for one more, locked for this placement so two
-   * calls opened at once cannot both take a node's last place. Load is counted from the calls themselves.
+   * The active media node with the fewest open calls and room for one more, locked until the placing transaction
+   * ends so placements on one node take turns. Load is counted from the calls themselves (capacity is soft by the
+   * placements that were waiting on the lock: their count was read before it).
    */
   async leastLoaded(lapseSeconds: number): Promise<string | undefined> {
     const openCalls = sql<number>`(select count(*)::int from ${calls} where ${calls.mediaNodeId} = ${mediaNodes.id} and ${calls.state} = 'open')`;
@@ -77,7 +78,7 @@ export class MediaNodesRepository {
       )
       .orderBy(openCalls, sql`random()`)
       .limit(1)
-      .for('update', { of: mediaNodes, skipLocked: true });
+      .for('update', { of: mediaNodes });
     return row?.id;
   }
 

@@ -50,7 +50,9 @@ export class MediaNodesService implements CallPlacement {
   }
 
   async place(tx: Repositories): Promise<string> {
-    if (this.hostsMedia && (this.state === 'standalone' || this.state === 'active')) await tx.mediaNodes.touch(this.registration());
+    // Without the runtime's heartbeat (tests, the CLI) a media node registers itself as it places. A running node's
+    // row is kept fresh by its timer, outside this transaction, so placements never lock two node rows (no deadlock).
+    if (this.hostsMedia && this.state === 'standalone') await tx.mediaNodes.touch(this.registration());
     const nodeId = await tx.mediaNodes.leastLoaded(this.self.lapseSeconds);
     if (!nodeId) {
       this.deps.log.warn({ nodeId: this.self.id }, 'a call could not be placed: no active media node with room beat within the lapse');
