@@ -105,7 +105,10 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       cron: config.evidence.disposalCron,
     });
     await jobs.start();
-    services.evidenceWork.useQueue((job, data) => jobs.send(job, data));
+    services.evidenceWork.useQueue(
+      (job, data) => jobs.send(job, data),
+      (job, data) => jobs.hasUnfinished(job, data),
+    );
     const resumedTasks = await services.evidenceWork.resumeInterrupted();
     if (resumedTasks > 0) logger.warn({ resumedTasks }, 'evidence exports and working copies interrupted by a restart are queued again');
     const app = await buildApp({ config, services, logger });
