@@ -11,8 +11,14 @@ import type { ServerMessage } from './signalling-messages.js';
 /** What a page is told when the node hosting its call is lost (contract.md: plain words a victim may read). */
 export const INTERRUPTED: ServerMessage = { type: 'interrupted', reason: 'The call was interrupted.', rejoin: true };
 
-/** How often the web node pings the owning node's socket; two unanswered pings and the owner is taken for lost. */
-const UPSTREAM_PING_MS = 1500;
+/**
+ * How often the web node pings the owning node's socket, and how many may go unanswered before the owner is taken
+ * for lost. A killed node's socket closes at once (its kernel resets it), so this only finds a host that vanished
+ * silently; it is generous because a busy node's event loop can stall for seconds, and cutting a live call for
+ * that would be worse than telling the pages a few seconds later.
+ */
+const UPSTREAM_PING_MS = 2000;
+const UPSTREAM_MISSED_PINGS_ALLOWED = 4;
 const PAGE_PING_MS = 5000;
 
 /** A supervisor observing: the observation, and how to end it, wherever the call's room is. */
@@ -104,7 +110,7 @@ export class CallSocketGateway {
     let pageGone = false;
     const upstreamPinger = setInterval(() => {
       if (upstream.readyState !== WebSocket.OPEN) return;
-      if (missedUpstream >= 2) return upstream.terminate();
+      if (missedUpstream >= UPSTREAM_MISSED_PINGS_ALLOWED) return upstream.terminate();
       missedUpstream++;
       upstream.ping();
     }, UPSTREAM_PING_MS);
