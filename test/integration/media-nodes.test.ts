@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { Writable } from 'node:stream';
@@ -27,7 +28,8 @@ await describeOnDatabase('media nodes: placement, recovery of only this node’s
   let officer: Awaited<ReturnType<typeof createUser>>;
   let handler: Awaited<ReturnType<typeof createUser>>;
   before(async () => {
-    a = await buildTestApp(kind, { env: { NODE_ID: 'node-a', MEDIA_NODE_CAPACITY: '2' } });
+    // Port 9 (discard) has no listener here: node A's address refuses connections, as a killed node's does.
+    a = await buildTestApp(kind, { env: { NODE_ID: 'node-a', MEDIA_NODE_CAPACITY: '2', NODE_INTERNAL_URL: 'http://127.0.0.1:9' } });
     b = await buildTestApp(kind, { database: a.db, env: { NODE_ID: 'node-b', NODE_ROLES: 'web' }, logDestination: logLines });
     handler = await createUser(a.services, 'mn-handler', ['call_handler']);
     officer = await createUser(a.services, 'mn-officer', ['rvr_officer']);
@@ -103,10 +105,38 @@ await describeOnDatabase('media nodes: placement, recovery of only this node’s
     assert.equal(node!.state, 'gone');
   });
 
+  it('a node late to beat whose process still accepts connections (stalled, not lost) keeps its calls until four lapses pass', async () => {
+    const stalled = net.createServer();
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    try {
+      const internalUrl = `http://127.0.0.1:${(stalled.address() as net.AddressInfo).port}`;
+      await a.services.data.repos.mediaNodes.register({ id: 'node-d', internalUrl, roles: ['media'], capacity: 5, state: 'active' });
+      const consultation = await accepted();
+      const [call] = await queryRows<{ id: string }>(
+        a.db.database,
+        sql`insert into calls (consultation_id, state, opened_at, media_node_id) values (${consultation.id}, 'open', now(), 'node-d') returning id`,
+      );
+      const stateOf = async () => (await queryRows<{ state: string }>(a.db.database, sql`select state from media_nodes where id = 'node-d'`))[0]!.state;
+      await a.db.database.db.execute(sql`update media_nodes set heartbeat_at = now() - interval '20 seconds' where id = 'node-d'`);
+      assert.equal(await b.services.mediaNodes.reap(hooks(b)), 0);
+      assert.equal(await stateOf(), 'active');
+      assert.ok(warnings.some((w) => /late to beat but still accepts connections/.test(w)));
+      await a.db.database.db.execute(sql`update media_nodes set heartbeat_at = now() - interval '2 minutes' where id = 'node-d'`);
+      assert.equal(await b.services.mediaNodes.reap(hooks(b)), 1);
+      assert.equal(await stateOf(), 'gone');
+      assert.equal((await a.services.calls.lifecycle.requireCall(call!.id)).state, 'interrupted');
+    } finally {
+      stalled.close();
+    }
+  });
+
   it('the officer opening the call of a lost node gets a new call on a live node; the lost one is interrupted', async () => {
     const consultation = await accepted();
     const call = await a.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     await lapse('node-a');
+    assert.equal((await b.services.calls.lifecycle.openCall(contextFor(officer), consultation.id)).id, call.id, 'lapsed is not lost until reaped');
+    // Marked gone, as a reaper does, before it got round to the node's calls.
+    await a.db.database.db.execute(sql`update media_nodes set state = 'gone' where id = 'node-a'`);
     // A third node with the media role (standalone in this test) registers as it places.
     const c = await buildTestApp(kind, { database: a.db, env: { NODE_ID: 'node-c' } });
     try {

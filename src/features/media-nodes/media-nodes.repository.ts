@@ -49,12 +49,12 @@ export class MediaNodesRepository {
     return row;
   }
 
-  /** Whether the node beat within the lapse and is not marked gone (a draining node still hosts its calls). */
-  async isAlive(id: string, lapseSeconds: number): Promise<boolean> {
+  /** Whether the node is registered and not marked gone (only the reaper decides a node is lost; a draining node still hosts its calls). */
+  async isNotGone(id: string): Promise<boolean> {
     const [row] = await this.db
       .select({ id: mediaNodes.id })
       .from(mediaNodes)
-      .where(and(eq(mediaNodes.id, id), ne(mediaNodes.state, 'gone'), sql`${mediaNodes.heartbeatAt} >= ${lapsedBefore(lapseSeconds)}`));
+      .where(and(eq(mediaNodes.id, id), ne(mediaNodes.state, 'gone')));
     return row !== undefined;
   }
 
@@ -82,14 +82,26 @@ export class MediaNodesRepository {
     return row?.id;
   }
 
-  /** Marks gone every other node whose heartbeat lapsed; one statement, so of several reapers only one sees each node. */
-  async markLapsedGone(selfId: string, lapseSeconds: number): Promise<string[]> {
+  /** Every other node not yet marked gone whose heartbeat lapsed, with how long ago it last beat. */
+  async listLapsed(selfId: string, lapseSeconds: number): Promise<{ id: string; internalUrl: string; silentSeconds: number }[]> {
+    return this.db
+      .select({
+        id: mediaNodes.id,
+        internalUrl: mediaNodes.internalUrl,
+        silentSeconds: sql<number>`extract(epoch from now() - ${mediaNodes.heartbeatAt})::float8`,
+      })
+      .from(mediaNodes)
+      .where(and(ne(mediaNodes.state, 'gone'), ne(mediaNodes.id, selfId), sql`${mediaNodes.heartbeatAt} < ${lapsedBefore(lapseSeconds)}`));
+  }
+
+  /** Marks the node gone if its heartbeat is still lapsed; one statement, so of several reapers only one sees it. */
+  async markGoneIfLapsed(id: string, lapseSeconds: number): Promise<boolean> {
     const rows = await this.db
       .update(mediaNodes)
       .set({ state: 'gone' })
-      .where(and(ne(mediaNodes.state, 'gone'), ne(mediaNodes.id, selfId), sql`${mediaNodes.heartbeatAt} < ${lapsedBefore(lapseSeconds)}`))
+      .where(and(eq(mediaNodes.id, id), ne(mediaNodes.state, 'gone'), sql`${mediaNodes.heartbeatAt} < ${lapsedBefore(lapseSeconds)}`))
       .returning({ id: mediaNodes.id });
-    return rows.map((r) => r.id);
+    return rows.length > 0;
   }
 
   /** Open calls whose owning node is gone: the reaper ends them as interrupted. */

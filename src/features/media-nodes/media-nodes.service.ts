@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Logger } from 'pino';
 import type { DataAccess, Repositories } from '../../data-access.js';
 import { AppError } from '../../platform/errors.js';
@@ -39,7 +40,19 @@ export class MediaNodesService implements CallPlacement {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
-  constructor(private readonly deps: { data: DataAccess; self: SelfNode; log: Logger }) {}
+  constructor(
+    private readonly deps: {
+      data: DataAccess;
+      self: SelfNode;
+      log: Logger;
+      /** Whether a node's internal address still accepts a connection (default: a TCP connect within 2 s). */
+      probe?: (internalUrl: string) => Promise<boolean>;
+    },
+  ) {}
+
+  private probe(internalUrl: string): Promise<boolean> {
+    return (this.deps.probe ?? acceptsConnections)(internalUrl);
+  }
 
   get self(): SelfNode {
     return this.deps.self;
@@ -63,7 +76,7 @@ export class MediaNodesService implements CallPlacement {
 
   async ownerAlive(tx: Repositories, nodeId: string): Promise<boolean> {
     if (nodeId === this.self.id && this.state !== 'stopped') return true;
-    return tx.mediaNodes.isAlive(nodeId, this.self.lapseSeconds);
+    return tx.mediaNodes.isNotGone(nodeId);
   }
 
   async find(nodeId: string): Promise<MediaNodeRow | undefined> {
@@ -111,7 +124,18 @@ export class MediaNodesService implements CallPlacement {
    */
   async reap(hooks: Pick<HeartbeatHooks, 'endInterruptedCall'>): Promise<number> {
     const repos = this.deps.data.repos.mediaNodes;
-    for (const nodeId of await repos.markLapsedGone(this.self.id, this.self.lapseSeconds)) {
+    for (const lapsed of await repos.listLapsed(this.self.id, this.self.lapseSeconds)) {
+      // A node whose process still accepts connections is alive but stalled (a loaded machine): its calls are not
+      // cut for that, unless it stays silent for four lapses. A killed node refuses at once; a lost host times out.
+      if (lapsed.silentSeconds < 4 * this.self.lapseSeconds && (await this.probe(lapsed.internalUrl))) {
+        this.deps.log.warn(
+          { lapsedNodeId: lapsed.id, silentSeconds: Math.round(lapsed.silentSeconds) },
+          'a node is late to beat but still accepts connections: not reaped yet',
+        );
+        continue;
+      }
+      if (!(await repos.markGoneIfLapsed(lapsed.id, this.self.lapseSeconds))) continue;
+      const nodeId = lapsed.id;
       this.deps.log.warn(
         { lostNodeId: nodeId, unfinishedRecordings: await repos.countUnfinishedRecordings(nodeId), lapseSeconds: this.self.lapseSeconds },
         'a node stopped beating and is marked gone: its open calls end as interrupted; its unfinished recordings wait for it to start again with the same NODE_ID',
@@ -149,4 +173,20 @@ export class MediaNodesService implements CallPlacement {
   private registration() {
     return { id: this.self.id, internalUrl: this.self.internalUrl, roles: this.self.roles, capacity: this.self.capacity };
   }
+}
+
+/** A TCP connect to the node's internal address: refused or unanswered within 2 s means the process or host is gone. */
+export function acceptsConnections(internalUrl: string, timeoutMs = 2000): Promise<boolean> {
+  const url = new URL(internalUrl);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
