@@ -196,14 +196,14 @@ describe('several nodes on one database (issue 18 §2, ADR 0013)', { skip: await
       await victim.page.getByTestId('consent-continue').click();
     };
     await joinAs(link);
-    await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
+    await Promise.all([waitForDecodedVideo(officer.page, 45_000), waitForDecodedVideo(victim.page, 45_000)]);
 
     // (a) A rolling restart of both web nodes: the pages' sockets move to the other web node and the call goes on.
     for (const name of ['web-1', 'web-2']) {
       const node = nodes.get(name)!;
       await stop(node, 'SIGTERM');
       nodes.set(name, await start(name, node.env));
-      await Promise.all([waitForDecodedVideo(officer.page, 30_000), waitForDecodedVideo(victim.page, 30_000)]);
+      await Promise.all([waitForDecodedVideo(officer.page, 45_000), waitForDecodedVideo(victim.page, 45_000)]);
     }
     const [during] = await rows<{ state: string }>(sql`select state from calls where id = ${callId}`);
     assert.equal(during!.state, 'open', 'restarting the web nodes did not end the call');
@@ -245,7 +245,7 @@ describe('several nodes on one database (issue 18 §2, ADR 0013)', { skip: await
     const other = owner === 'media-1' ? 'media-2' : 'media-1';
     assert.equal(placed!.media_node_id, other);
     await joinAs(await sendLink());
-    await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
+    await Promise.all([waitForDecodedVideo(officer.page, 45_000), waitForDecodedVideo(victim.page, 45_000)]);
     await officer.page.waitForTimeout(2000);
     officer.page.once('dialog', (dialog) => void dialog.accept());
     await officer.page.getByTestId('end-call').click();

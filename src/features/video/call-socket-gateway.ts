@@ -103,7 +103,9 @@ export class CallSocketGateway {
   }
 
   private proxy(page: WebSocket, url: string, about: { callId: string; nodeId: string }): void {
-    const upstream = new WebSocket(url, { handshakeTimeout: 3000, maxPayload: 64 * 1024 });
+    const upstream = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: 64 * 1024 });
+    let opened = false;
+    let unreachable = false;
     const waiting: { data: RawData; binary: boolean }[] = [];
     let missedUpstream = 0;
     let missedPage = 0;
@@ -135,6 +137,7 @@ export class CallSocketGateway {
       if (upstream.readyState === WebSocket.CONNECTING || upstream.readyState === WebSocket.OPEN) upstream.close(1000, 'page gone');
     });
     upstream.on('open', () => {
+      opened = true;
       for (const { data, binary } of waiting.splice(0)) upstream.send(data, { binary });
     });
     upstream.on('pong', () => (missedUpstream = 0));
@@ -145,12 +148,17 @@ export class CallSocketGateway {
       this.deps.log.warn({ ...about, status: response.statusCode }, 'the owning media node refused the call socket');
       upstream.terminate();
     });
-    upstream.on('error', (error) => this.deps.log.warn({ ...about, err: error }, 'the owning media node’s call socket failed'));
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND'].includes(error.code ?? '')) unreachable = true;
+      this.deps.log.warn({ ...about, err: error }, 'the owning media node’s call socket failed');
+    });
     upstream.on('close', (code: number, reason: Buffer) => {
       stop();
       if (pageGone) return;
       // The owner closed it on purpose (call ended, page replaced, refused, server restarting): the page hears the same.
       if (code >= 1000 && code !== 1005 && code !== 1006 && code !== 1011) return page.close(code, reason.toString('utf8'));
+      // Never connected to a node that is there but slow (a loaded machine): the page tries again, as after any drop.
+      if (!opened && !unreachable) return page.close(1013, 'try again');
       this.deps.log.warn({ ...about, code }, 'lost the owning media node’s call socket: the page is told the call was interrupted');
       this.interrupt(page);
     });
