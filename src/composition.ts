@@ -62,6 +62,10 @@ import { SupervisionBoardService } from './features/supervisor/board.service.js'
 import { ObservationService } from './features/supervisor/observation.service.js';
 import { QualityReviewService } from './features/supervisor/quality-review.service.js';
 import { cryptoRandom } from './domain/review-sampling.js';
+import { MediaNodesService } from './features/media-nodes/media-nodes.service.js';
+import { resolveNodeIdentity } from './features/media-nodes/node-config.js';
+import { grantKey } from './features/media-nodes/call-socket-grant.js';
+import { CallSocketGateway } from './features/video/call-socket-gateway.js';
 
 export { dataAccess, repositories, type DataAccess, type Repositories } from './data-access.js';
 
@@ -137,6 +141,10 @@ export function services(deps: {
     log: logger,
     now,
   });
+  // This process as a node (ADR 0013): its id and cluster secret (kept in DATA_DIR unless configured), and the
+  // registry that places calls on media nodes, beats, and reaps lost nodes' calls.
+  const identity = resolveNodeIdentity(deps.config.node, deps.config.dataDir);
+  const mediaNodes = new MediaNodesService({ data, self: { ...deps.config.node, id: identity.id }, log: logger });
   // The video call, one service per job: lifecycle, links, consent, chat, uploads, snapshots, recordings, the record.
   const callDeps = {
     data,
@@ -150,6 +158,7 @@ export function services(deps: {
     evidence: evidence.registration,
     log: logger,
     now,
+    placement: mediaNodes,
   };
   const callLifecycle = new CallService(callDeps);
   const callLinks = new CallLinksService(callDeps);
@@ -161,7 +170,7 @@ export function services(deps: {
     chat: new CallChatService(callDeps),
     uploads: new CallUploadsService(callDeps),
     snapshots: new CallSnapshotsService({ ...callDeps, calls: callLifecycle }),
-    recordings: new CallRecordingsService({ ...callDeps, calls: callLifecycle }),
+    recordings: new CallRecordingsService({ ...callDeps, calls: callLifecycle, nodeId: identity.id }),
     record: new CallRecordService(callDeps),
   };
   // Issue 12: a consultation's call never outlives its officer's hold on it (abandoned, escalated, completed,
@@ -210,6 +219,8 @@ export function services(deps: {
   });
   const mediaEngine = deps.mediaEngine ?? buildMediaEngine(deps.config, logger);
   const apiKeys = new ApiKeyService(data, audit, now);
+  const callRooms = new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live);
+  const observations = new ObservationService({ data, audit, tellVictimWhenObserved: deps.config.supervision.tellVictimWhenObserved, now });
   // The request guard's port (ADR 0010): who is calling, answered by the features that know.
   const principals: PrincipalResolvers = {
     staffSession: (token) => auth.resolveSession(token),
@@ -241,10 +252,20 @@ export function services(deps: {
     outcomes: new OutcomesService(data, audit, now),
     surveys,
     ...investigation,
-    callRooms: new CallRooms(calls, mediaEngine, deps.config.call, logger, deps.live),
+    callRooms,
     mediaEngine,
+    mediaNodes,
+    /** Every call page's signalling socket: joined here if this node owns the call, else proxied to its owner. */
+    callSockets: new CallSocketGateway({
+      rooms: callRooms,
+      nodes: mediaNodes,
+      lifecycle: callLifecycle,
+      grantKey: grantKey(identity.clusterSecret),
+      endObservation: (context, id, how) => observations.end(context, id, how),
+      log: logger,
+    }),
     supervisionBoard: new SupervisionBoardService({ data, triage, now }),
-    observations: new ObservationService({ data, audit, tellVictimWhenObserved: deps.config.supervision.tellVictimWhenObserved, now }),
+    observations,
     qualityReviews,
     /** The local store's folder (where masters are on disk with STORAGE_DRIVER=local). */
     mediaRoot,

@@ -10,6 +10,7 @@ import { secretStrengthProblem } from './platform/auth/secret-strength.js';
 import { STANDARD_PASSWORD_HASHING, TEST_ONLY_PASSWORD_HASHING, type PasswordHashing } from './platform/auth/password.js';
 import type { MetricsConfig } from './platform/metrics/metrics.js';
 import type { SmsConfig } from './platform/sms/create-sms-sender.js';
+import { parseNodeConfig, type NodeConfig } from './features/media-nodes/node-config.js';
 
 export type { MetricsConfig, SmsConfig };
 
@@ -56,6 +57,8 @@ export interface Config {
   /** Whose X-Forwarded-For is believed for the client address (TRUST_PROXY); default nobody's. */
   trustProxy: TrustProxy;
   metrics: MetricsConfig;
+  /** This process as a node of the installation: id, roles, internal address, cluster secret (ADR 0013). */
+  node: NodeConfig;
 }
 
 /** Evidence, retention and disposal (issue 6). */
@@ -304,6 +307,8 @@ export function loadConfig(env: Env = process.env): Config {
   problems.push(...oidc.problems);
   const audit = parseAuditConfig(env, { production, dataDir: path.resolve(text('DATA_DIR', './data')), sessionSecret });
   problems.push(...audit.problems);
+  const node = parseNodeConfig(env, { production, host, port, otherSecrets: { SESSION_SECRET: sessionSecret, AUDIT_HMAC_KEY: audit.config.hmacKey } });
+  problems.push(...node.problems);
 
   const config: Config = {
     nodeEnv,
@@ -375,6 +380,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
     trustProxy: trustProxy.value,
     metrics: parseMetrics(env, problems, { production, host, port }),
+    node: node.config,
   };
   if (config.investigation.dashMediumFrom >= config.investigation.dashHighFrom)
     problems.push('DASH_MEDIUM_FROM must be lower than DASH_HIGH_FROM (the yes-count bands would overlap)');

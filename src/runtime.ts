@@ -74,9 +74,17 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     if (config.seedDemoData && (await services.demo.seedOnce(systemContext('startup', 'seed')))) {
       logger.info('seeded demo accounts and incidents');
     }
-    // A restart mid-call: unfinished recordings are made playable and hashed, open calls marked interrupted.
+    // ADR 0013: registered but taking no calls while this node recovers its own calls and recordings (only its own:
+    // another node may be writing its recordings now), then active, beating and reaping lost nodes' calls.
+    await services.mediaNodes.announceStarting();
     const recovered = await services.calls.recordings.recoverAfterRestart();
-    if (recovered.repaired + recovered.interrupted > 0) logger.warn(recovered, 'recovered calls interrupted by a restart');
+    if (recovered.repaired + recovered.interrupted > 0)
+      logger.warn({ ...recovered, nodeId: services.mediaNodes.self.id }, 'recovered calls interrupted by a restart (this node’s own)');
+    await services.mediaNodes.start({
+      load: () => services.callRooms.activeCallCount,
+      endInterruptedCall: (callId, reason) => services.calls.lifecycle.endCall(systemContext('media-nodes', 'reaper'), callId, reason, 'interrupted'),
+    });
+    logger.info({ nodeId: services.mediaNodes.self.id, roles: config.node.roles, internalUrl: config.node.internalUrl }, 'node registered');
     // Evidence: any disposal a crash interrupted is finished, and any finished recording without an item registered.
     const resumed = await services.evidence.disposal.resumeDisposals();
     const registered = await services.evidence.registration.registerMissing();
@@ -99,7 +107,10 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       cron: config.evidence.disposalCron,
     });
     await jobs.start();
-    services.evidenceWork.useQueue((job, data) => jobs.send(job, data));
+    services.evidenceWork.useQueue(
+      (job, data) => jobs.send(job, data),
+      (job, data) => jobs.hasUnfinished(job, data),
+    );
     const resumedTasks = await services.evidenceWork.resumeInterrupted();
     if (resumedTasks > 0) logger.warn({ resumedTasks }, 'evidence exports and working copies interrupted by a restart are queued again');
     // The media workers load before the first call can arrive (each compiles the media code through tsx).
@@ -125,8 +136,10 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
         return { callsLeft: services.callRooms.activeCallCount };
       },
       async close() {
+        await services.mediaNodes.drain();
         await services.callRooms.shutdown();
         await services.mediaEngine.stop?.();
+        await services.mediaNodes.stop();
         await app.close();
         await live.close();
         await jobs.stop();

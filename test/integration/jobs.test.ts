@@ -30,6 +30,9 @@ await describeOnEachDatabase('background jobs on pg-boss', (kind) => {
       worked.push(data);
     });
     jobs.register('sessions.expire', () => t.services.auth.expireStaleSessions());
+    jobs.register<{ taskId: string }>('test.slow', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    });
     await jobs.start();
   });
   after(async () => {
@@ -41,6 +44,14 @@ await describeOnEachDatabase('background jobs on pg-boss', (kind) => {
     await jobs.send('test.echo', { n: 42 });
     await waitFor('the echo job', async () => (worked.length > 0 ? worked : undefined));
     assert.deepEqual(worked, [{ n: 42 }]);
+  });
+
+  it('ADR 0013: a job still queued or being worked is seen from any node, so a restarting node does not queue it again', async () => {
+    assert.equal(await jobs.hasUnfinished('test.slow', { taskId: 'task-1' }), false);
+    await jobs.send('test.slow', { taskId: 'task-1' });
+    assert.equal(await jobs.hasUnfinished('test.slow', { taskId: 'task-1' }), true);
+    assert.equal(await jobs.hasUnfinished('test.slow', { taskId: 'task-2' }), false);
+    await waitFor('the slow job to finish', async () => ((await jobs.hasUnfinished('test.slow', { taskId: 'task-1' })) ? undefined : true));
   });
 
   it('ends idle sessions in the session-expiry job and audits it', async () => {

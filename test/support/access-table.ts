@@ -43,6 +43,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /calls/:id/snapshots': ['rvr_officer'],
   'POST /calls/:id/end': ['rvr_officer'],
   'GET /calls/:id/socket': ['rvr_officer'],
+  // ADR 0013: a web node's proxied call socket on the owning media node; the signed grant, not a session, admits it.
+  'GET /internal/call-socket': ANYONE,
   'GET /v/:token': ANYONE,
   // RVR-07: the Continue button of the page previewers get (a deliberate step), CSRF-protected.
   'POST /v/:token': ANYONE,

@@ -51,7 +51,14 @@ export async function buildTestApp(
 ): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvr-test-'));
   // Tests sign in far more often than a person; the rate-limit test sets its own limit.
-  const env: Record<string, string> = { NODE_ENV: 'test', DATA_DIR: dataDir, SIGN_IN_ATTEMPTS_PER_MINUTE: '1000', ...options.env };
+  // Test calls stay open without media; a test that checks placement capacity (ADR 0013) sets its own.
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    SIGN_IN_ATTEMPTS_PER_MINUTE: '1000',
+    MEDIA_NODE_CAPACITY: '10000',
+    ...options.env,
+  };
   // Cheap argon2 parameters, which config allows only under NODE_ENV=test (the production-settings tests keep the standard ones).
   if (env.NODE_ENV === 'test') env.PASSWORD_HASHING ??= 'test-only-weak';
   const config = loadConfig(env);

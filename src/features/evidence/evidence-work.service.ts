@@ -43,12 +43,14 @@ const ROLE_LABELS: Record<string, string> = { officer: 'Officer', victim: 'Victi
  */
 export class EvidenceWorkService {
   private enqueue: ((job: string, data: { taskId: string }) => Promise<unknown>) | undefined;
+  private queued: ((job: string, data: { taskId: string }) => Promise<boolean>) | undefined;
 
   constructor(private readonly deps: EvidenceWorkDeps) {}
 
   /** With a job queue (the server), tasks run on any node and survive restarts; without one (tests, CLI) they run here. */
-  useQueue(enqueue: (job: string, data: { taskId: string }) => Promise<unknown>): void {
+  useQueue(enqueue: (job: string, data: { taskId: string }) => Promise<unknown>, queued?: (job: string, data: { taskId: string }) => Promise<boolean>): void {
     this.enqueue = enqueue;
+    this.queued = queued;
   }
 
   private get data() {
@@ -342,7 +344,14 @@ export class EvidenceWorkService {
   /** On start: tasks a restart interrupted are queued again (a package is rebuilt from the masters; delivery is idempotent). */
   async resumeInterrupted(): Promise<number> {
     const interrupted = await this.data.repos.evidence.listTasksInState([...UNFINISHED_TASK_STATES]);
-    for (const task of interrupted) await this.start(task.kind === 'export' ? EXPORT_JOB : WORKING_COPY_JOB, task);
-    return interrupted.length;
+    let resumed = 0;
+    for (const task of interrupted) {
+      const job = task.kind === 'export' ? EXPORT_JOB : WORKING_COPY_JOB;
+      // With several nodes, another node may be working this task now (its job is still queued or active): leave it.
+      if (await this.queued?.(job, { taskId: task.id })) continue;
+      await this.start(job, task);
+      resumed++;
+    }
+    return resumed;
   }
 }

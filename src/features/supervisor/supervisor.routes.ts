@@ -81,10 +81,7 @@ export function supervisorRoutes(services: Services): FastifyPluginAsync {
         try {
           const context = contextOf(request);
           const { observation, participant } = await services.observations.requireOpen(context, request.params.id);
-          services.callRooms.attach(socket, participant, context, {
-            victimNotified: observation.victimNotified,
-            end: (how) => services.observations.end(context, observation.id, how),
-          });
+          await services.callSockets.connect(socket, participant, context, { id: observation.id, victimNotified: observation.victimNotified });
         } catch (error) {
           socket.send(JSON.stringify({ type: 'error', message: (error as Error).message }));
           socket.close(4003, 'refused');

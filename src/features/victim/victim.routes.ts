@@ -119,9 +119,15 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
       );
     });
 
-    app.get('/v/socket', { websocket: true, config: { access: 'call_link' } }, (socket, request) => {
+    app.get('/v/socket', { websocket: true, config: { access: 'call_link' } }, async (socket, request) => {
       const session = request.linkSession!;
-      services.callRooms.attach(socket, session.participant, services.calls.links.linkContext(session, request.id, request.ip));
+      try {
+        // ADR 0013: joined here, or proxied to the media node that owns the call.
+        await services.callSockets.connect(socket, session.participant, services.calls.links.linkContext(session, request.id, request.ip));
+      } catch (error) {
+        socket.send(JSON.stringify({ type: 'error', message: (error as Error).message }));
+        socket.close(4003, 'refused');
+      }
     });
 
     // Sent by "Exit this page" as a beacon, so the officer is alerted even if the socket is already gone. It works

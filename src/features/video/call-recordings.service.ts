@@ -9,7 +9,11 @@ import type { RecordingResult, RecordingStart } from './media/media-room.js';
  */
 export class CallRecordingsService {
   constructor(
-    private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'blobs' | 'scratch' | 'evidence' | 'log' | 'now'> & { calls: Pick<CallService, 'endCall'> },
+    private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'blobs' | 'scratch' | 'evidence' | 'log' | 'now'> & {
+      calls: Pick<CallService, 'endCall'>;
+      /** This node: the segments it writes are its own, and only its own are recovered after its restart (ADR 0013). */
+      nodeId: string;
+    },
   ) {}
 
   private get data() {
@@ -31,6 +35,7 @@ export class CallRecordingsService {
         fileKey,
         tracks: start.tracks,
         startedAt: at,
+        mediaNodeId: this.deps.nodeId,
       });
       await recordCallEvent(this.deps, tx, systemContext('media', 'media'), callId, 'recording_started', {
         recordingId: recording.id,
@@ -87,14 +92,15 @@ export class CallRecordingsService {
   }
 
   /**
-   * After a restart: every segment still marked as recording is made playable (remuxed, which writes the
-   * duration and cues the stopped muxer never wrote), hashed and recorded as repaired; the raw file is kept
-   * beside it. Every call left open is marked interrupted.
+   * After a restart, for this node only (ADR 0013): every segment it left marked as recording is made playable
+   * (remuxed, which writes the duration and cues the stopped muxer never wrote), hashed and recorded as repaired;
+   * the raw file is kept beside it. Every call it owned and left open is marked interrupted. Another node's calls
+   * and segments are never touched: that node may be writing them now.
    */
   async recoverAfterRestart(): Promise<{ repaired: number; interrupted: number }> {
     const context = systemContext('startup', 'recovery');
     let repaired = 0;
-    for (const recording of await this.data.repos.recordings.listUnfinished()) {
+    for (const recording of await this.data.repos.recordings.listUnfinishedOn(this.deps.nodeId)) {
       const hasMedia = (await this.deps.scratch.sizeOf(recording.fileKey)) > 200;
       let hashed: { sha256: string; size: number } | undefined;
       let rawSha256: string | undefined;
@@ -126,9 +132,13 @@ export class CallRecordingsService {
         if (hashed) await this.deps.evidence.registerRecording(tx, context, { ...recording, sha256: hashed.sha256, sizeBytes: hashed.size });
       });
       if (hashed) repaired++;
+      this.deps.log.warn(
+        { recordingId: recording.id, callId: recording.callId, status: hashed ? 'repaired' : 'empty' },
+        hashed ? 'an unfinished recording left by this node was repaired, hashed and registered' : 'an unfinished recording left by this node had no media',
+      );
     }
     let interrupted = 0;
-    for (const call of await this.data.repos.calls.listOpen()) {
+    for (const call of await this.data.repos.calls.listOpenOwnedBy(this.deps.nodeId)) {
       if (await this.deps.calls.endCall(context, call.id, 'The server restarted during the call', 'interrupted')) interrupted++;
     }
     return { repaired, interrupted };

@@ -25,7 +25,9 @@ export interface ResumedCall {
  * link session they still hold. A new link is texted only when the old one cannot be used.
  */
 export class CallResumeService {
-  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'now'> & { links: Pick<CallLinksService, 'sendInvite'> }) {}
+  constructor(
+    private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'now' | 'placement'> & { links: Pick<CallLinksService, 'sendInvite'> },
+  ) {}
 
   async resume(context: RequestContext, consultationId: string): Promise<ResumedCall> {
     const outcome = await this.deps.data.transaction(async (tx) => {
@@ -34,13 +36,18 @@ export class CallResumeService {
       assertAssignedOfficer(context, consultation, 'call.resume');
       const open = await tx.calls.findOpenByConsultation(consultation.id);
       // The call was never lost here (the officer's own connection dropped): the page simply joins it again.
-      if (open) return { call: open, carriedSessions: [], carriedLinks: [], needsLink: false };
+      if (open && (!open.mediaNodeId || (await this.deps.placement.ownerAlive(tx, open.mediaNodeId))))
+        return { call: open, carriedSessions: [], carriedLinks: [], needsLink: false };
+      // Its media node has just gone: the reaper ends that call as interrupted within NODE_LAPSE_SECONDS (ADR 0013).
+      if (open) throw new ConflictError('The server hosting the call has just stopped. Wait a few seconds, then resume the call again.');
       if (!isAssignedState(consultation.state)) {
         throw new ConflictError(`This consultation is ${stateLabel(consultation.state as ConsultationState)}; there is no call to resume.`);
       }
       const previous = await tx.calls.latestByConsultation(consultation.id);
       const at = this.deps.now();
-      const call = await tx.calls.create({ consultationId: consultation.id, openedAt: at });
+      // A new segment goes to the least-loaded healthy media node, like any new call (ADR 0013).
+      const mediaNodeId = await this.deps.placement.place(tx);
+      const call = await tx.calls.create({ consultationId: consultation.id, openedAt: at, mediaNodeId });
       const carriedSessions: string[] = [];
       const carriedLinks: string[] = [];
       if (previous?.state === 'interrupted') {

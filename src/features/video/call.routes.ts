@@ -171,9 +171,28 @@ export function callRoutes(services: Services): FastifyPluginAsync {
         const context = contextOf(request);
         try {
           const participant = await services.calls.lifecycle.staffParticipant(context, request.params.id, 'officer');
-          services.callRooms.attach(socket, participant, context);
+          await services.callSockets.connect(socket, participant, context);
         } catch (error) {
           if (error instanceof AccessRefusedError) await services.accessRefusals.record(context, error);
+          socket.send(JSON.stringify({ type: 'error', message: (error as Error).message }));
+          socket.close(4003, 'refused');
+        }
+      },
+    );
+
+    // ADR 0013: a web node opens the call's socket here, on the owning media node, with a signed short-lived grant
+    // (the grant is the authentication: the web node's request guard has already checked the person).
+    app.get<{ Querystring: { grant: string } }>(
+      '/internal/call-socket',
+      {
+        websocket: true,
+        config: { access: 'public' },
+        schema: { querystring: { type: 'object', required: ['grant'], properties: { grant: { type: 'string', maxLength: 4096 } } } },
+      },
+      async (socket, request) => {
+        try {
+          await services.callSockets.acceptGranted(socket, request.query.grant);
+        } catch (error) {
           socket.send(JSON.stringify({ type: 'error', message: (error as Error).message }));
           socket.close(4003, 'refused');
         }

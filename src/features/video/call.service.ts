@@ -14,6 +14,7 @@ import type { SmsSender } from '../../platform/sms/sms-sender.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import type { CallRow, ParticipantRow } from './calls.repository.js';
 import type { LinkSession } from './link-session.js';
+import type { CallPlacement } from '../media-nodes/media-nodes.service.js';
 
 /** A link-holder tried to take part before agreeing to the video call and its recording (RVR-04, SC-3). */
 export class ConsentRequiredError extends ForbiddenError {
@@ -43,6 +44,8 @@ export interface CallDeps {
   evidence: Pick<EvidenceRegistrationService, 'registerRecording' | 'registerSnapshot' | 'registerUpload' | 'registerCallRecord'>;
   log: Logger;
   now: () => Date;
+  /** Which media node a new call is placed on, and whether an open call's node still hosts it (ADR 0013). */
+  placement: CallPlacement;
 }
 
 /**
@@ -53,7 +56,7 @@ export interface CallDeps {
  * itself is in `CallRooms`.
  */
 export class CallService {
-  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'evidence' | 'now'>) {}
+  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'evidence' | 'now' | 'placement' | 'log'>) {}
 
   private get data() {
     return this.deps.data;
@@ -66,15 +69,27 @@ export class CallService {
       if (!consultation) throw new NotFoundError('No consultation with that id');
       assertAssignedOfficer(context, consultation, 'call.open');
       const existing = await tx.calls.findOpenByConsultation(consultationId);
-      if (existing) return existing;
-      if (consultation.state === 'call_interrupted') {
+      if (existing && (!existing.mediaNodeId || (await this.deps.placement.ownerAlive(tx, existing.mediaNodeId)))) return existing;
+      if (!existing && consultation.state === 'call_interrupted') {
         throw new ConflictError('The last call was interrupted. Use “Resume the call” on the consultation page to start it again.');
       }
       if (!CALLABLE_STATES.includes(consultation.state as ConsultationState)) {
         throw new ConflictError(`A video call needs an accepted consultation; this one is ${consultation.state.replaceAll('_', ' ')}.`);
       }
+      // Placed before anything is written: with no media node free the officer gets a 503 and nothing changes.
+      const mediaNodeId = await this.deps.placement.place(tx);
+      if (existing) {
+        // Its media node is gone (the reaper has not got to it yet): that call ends as interrupted and a new one opens elsewhere.
+        const lost = (await tx.calls.lock(existing.id))!;
+        if (lost.state === 'open')
+          await this.closeRecord(tx, systemContext('media-nodes', 'reaper'), lost, 'The video call server hosting the call stopped', 'interrupted');
+        this.deps.log.warn(
+          { callId: existing.id, lostNodeId: existing.mediaNodeId },
+          'the open call of a gone media node ended as interrupted; a new call is opened',
+        );
+      }
       const at = this.deps.now();
-      const call = await tx.calls.create({ consultationId, openedAt: at });
+      const call = await tx.calls.create({ consultationId, openedAt: at, mediaNodeId });
       await recordCallEvent(this.deps, tx, context, call.id, 'call_opened', {});
       return call;
     });
@@ -88,6 +103,10 @@ export class CallService {
     const call = await this.data.repos.calls.findById(callId);
     if (!call) throw new NotFoundError('No call with that id');
     return call;
+  }
+
+  async findParticipant(participantId: string): Promise<ParticipantRow | undefined> {
+    return this.data.repos.calls.findParticipant(participantId);
   }
 
   /** The officer (or another staff member) as a participant of the call. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { consultations } from '../consultations/consultations.schema.js';
 import { callConsents, callEvents, callInvites, callParticipants, calls, chatMessages } from './video.schema.js';
@@ -25,7 +25,7 @@ export class CallsRepository {
     return row?.officerId ?? null;
   }
 
-  async create(row: { consultationId: string; openedAt: Date }): Promise<CallRow> {
+  async create(row: { consultationId: string; openedAt: Date; mediaNodeId: string | null }): Promise<CallRow> {
     const [created] = await this.db
       .insert(calls)
       .values({ ...row, state: 'open' })
@@ -62,8 +62,12 @@ export class CallsRepository {
     return this.db.select().from(calls).where(eq(calls.consultationId, consultationId)).orderBy(asc(calls.openedAt));
   }
 
-  async listOpen(): Promise<CallRow[]> {
-    return this.db.select().from(calls).where(eq(calls.state, 'open'));
+  /** The open calls a node owns (and, for the node that recovers them, those opened before media nodes existed). */
+  async listOpenOwnedBy(nodeId: string): Promise<CallRow[]> {
+    return this.db
+      .select()
+      .from(calls)
+      .where(and(eq(calls.state, 'open'), or(eq(calls.mediaNodeId, nodeId), isNull(calls.mediaNodeId))));
   }
 
   async markConnected(id: string, at: Date): Promise<boolean> {

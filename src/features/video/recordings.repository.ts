@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { evidenceItems } from '../evidence/evidence.schema.js';
 import type { MediaClock } from './media/media-clock.js';
@@ -27,6 +27,7 @@ export class RecordingsRepository {
     fileKey: string;
     tracks: string[];
     startedAt: Date;
+    mediaNodeId?: string | null;
   }): Promise<RecordingRow> {
     const [created] = await this.db
       .insert(recordings)
@@ -69,8 +70,12 @@ export class RecordingsRepository {
     return this.db.select().from(recordings).where(eq(recordings.callId, callId)).orderBy(asc(recordings.role), asc(recordings.segment));
   }
 
-  async listUnfinished(): Promise<RecordingRow[]> {
-    return this.db.select().from(recordings).where(eq(recordings.status, 'recording'));
+  /** Segments left unfinished on this node's disk (and any written before media nodes existed). */
+  async listUnfinishedOn(nodeId: string): Promise<RecordingRow[]> {
+    return this.db
+      .select()
+      .from(recordings)
+      .where(and(eq(recordings.status, 'recording'), or(eq(recordings.mediaNodeId, nodeId), isNull(recordings.mediaNodeId))));
   }
 
   async createSnapshot(row: {

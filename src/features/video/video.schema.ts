@@ -3,6 +3,7 @@ import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, un
 import { createdAt } from '../../platform/db/columns.js';
 import { consultations } from '../consultations/consultations.schema.js';
 import { users } from '../../platform/auth/identity.schema.js';
+import { mediaNodes } from '../media-nodes/media-nodes.schema.js';
 
 /** One video call of a consultation (issue 5). At most one is open per consultation at a time. */
 export const calls = pgTable(
@@ -22,9 +23,14 @@ export const calls = pgTable(
     endReason: text('end_reason'),
     officerNotes: text('officer_notes'),
     notesUpdatedAt: timestamp('notes_updated_at', { withTimezone: true }),
+    /** The media node that owns the call's room (ADR 0013); null only for calls opened before media nodes. */
+    mediaNodeId: text('media_node_id').references(() => mediaNodes.id),
   },
   (t) => [
     index('calls_consultation_idx').on(t.consultationId),
+    index('calls_open_by_node_idx')
+      .on(t.mediaNodeId)
+      .where(sql`state = 'open'`),
     uniqueIndex('calls_one_open_idx')
       .on(t.consultationId)
       .where(sql`state = 'open'`),
@@ -143,6 +149,8 @@ export const recordings = pgTable(
     durationMs: integer('duration_ms'),
     sha256: text('sha256'),
     sizeBytes: integer('size_bytes'),
+    /** The node whose disk the segment is written on: only it repairs the segment after a crash (ADR 0013). */
+    mediaNodeId: text('media_node_id').references(() => mediaNodes.id),
   },
   (t) => [index('recordings_call_idx').on(t.callId), uniqueIndex('recordings_segment_idx').on(t.callId, t.role, t.segment)],
 );

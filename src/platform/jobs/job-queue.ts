@@ -64,6 +64,16 @@ export class JobQueue {
     return this.boss.send(name, data);
   }
 
+  /**
+   * Whether a job of this name with this data is still waiting or being worked, on any node: a node that restarts
+   * must not queue again what another node is doing (ADR 0013). A job whose node died is retried by pg-boss when it
+   * expires.
+   */
+  async hasUnfinished(name: string, data: object): Promise<boolean> {
+    const jobs = await this.boss.findJobs(name, { data });
+    return jobs.some((job) => job.state === 'created' || job.state === 'retry' || job.state === 'active');
+  }
+
   /** Lets a job in progress finish (up to `timeoutMs`), then stops polling. */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
