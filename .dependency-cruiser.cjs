@@ -16,8 +16,8 @@ module.exports = {
       name: 'evidence-through-the-store',
       severity: 'error',
       comment:
-        'Issue 15 (ADR 0014): features read and write evidence files only through the BlobStore port, never the filesystem. The media worker writes its scratch segments (src/features/video/media).',
-      from: { path: '^src/features/', pathNot: ['^src/features/video/media/', '[.]test[.]ts$'] },
+        'Issue 15 (ADR 0014): features read and write evidence files only through the BlobStore port, never the filesystem. The media worker writes its scratch segments (src/features/video/media); a node keeps its own id and cluster secret (not evidence) in DATA_DIR (src/features/media-nodes/node-config.ts, ADR 0013).',
+      from: { path: '^src/features/', pathNot: ['^src/features/video/media/', '^src/features/media-nodes/node-config[.]ts$', '[.]test[.]ts$'] },
       to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
     },
   ],
