@@ -4,6 +4,7 @@ import { CONSENT_REQUIRED } from '../domain/call-consent.js';
 import type { ClientMessage, IceServer, InviteStatus, ServerMessage } from '../features/video/signalling-messages.js';
 import { announceCallMessage } from './call-events.js';
 import { rejoin, resume } from './call-interruption.js';
+import { expectedKinds, getLocalMedia, kindsOf, sameKinds, type Kind } from './call-devices.js';
 import { readStats } from './call-stats.js';
 
 type Message<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
@@ -32,8 +33,6 @@ function backToConsent(): void {
 /** Milliseconds since the page started loading at each step of joining (for support and the set-up benchmark). */
 const marks: Record<string, number> = {};
 const mark = (name: string) => (marks[name] ??= Math.round(performance.now()));
-
-type Kind = 'audio' | 'video';
 
 const state: {
   pc: RTCPeerConnection | undefined;
@@ -119,28 +118,6 @@ function send(message: ClientMessage): void {
   if (state.socket?.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(message));
 }
 
-/** Camera and microphone; audio only when there is no camera; a clear way forward when permission is refused. */
-async function getLocalMedia(): Promise<MediaStream> {
-  try {
-    return await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } });
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'NotAllowedError' || name === 'SecurityError') {
-      showMediaHelp(
-        'Your browser has blocked the camera and microphone. Tap the padlock or settings icon next to the web address, allow camera and microphone, then reload this page.',
-      );
-    }
-    try {
-      const audio = await navigator.mediaDevices.getUserMedia({ audio: true });
-      showMediaHelp('We could not use your camera, so this is a voice-only call. The officer can still hear you.');
-      return audio;
-    } catch {
-      showMediaHelp('We could not use your microphone or camera. You can still see the officer and type messages below.');
-      return new MediaStream();
-    }
-  }
-}
-
 function remoteStream(forRole: string): MediaStream {
   let stream = state.remotes.get(forRole);
   if (!stream) {
@@ -190,15 +167,6 @@ function mediaFailed(): void {
   state.mediaTimer = setTimeout(() => {
     if (state.pc?.connectionState !== 'connected') interrupted();
   }, MEDIA_GIVE_UP_AFTER_MS);
-}
-
-const kindsOf = (stream: MediaStream) => new Set(stream.getTracks().map((t) => t.kind as Kind));
-const sameKinds = (a: Set<Kind>, b: Set<Kind>) => a.size === b.size && [...a].every((k) => b.has(k));
-
-/** Before the camera and microphone are ready: what this device has, so the answer need not wait for them. */
-async function expectedKinds(): Promise<Set<Kind>> {
-  const devices = await navigator.mediaDevices?.enumerateDevices().catch(() => []);
-  return new Set((devices ?? []).flatMap((d): Kind[] => (d.kind === 'audioinput' ? ['audio'] : d.kind === 'videoinput' ? ['video'] : [])));
 }
 
 function upstreamKind(transceiver: RTCRtpTransceiver): Kind | undefined {
@@ -578,7 +546,7 @@ async function start(): Promise<void> {
   connect();
   setInterval(() => void showQuality(), 2000);
   // An observer (a supervisor watching) never asks for the camera or microphone: the server sends them nothing to send.
-  const local = role === 'observer' ? new MediaStream() : await getLocalMedia();
+  const local = role === 'observer' ? new MediaStream() : await getLocalMedia(showMediaHelp);
   // Muted or camera turned off before the media was ready: it arrives that way.
   for (const button of root.querySelectorAll<HTMLElement>('[data-toggle][aria-pressed="true"]'))
     for (const track of local.getTracks()) if (track.kind === button.dataset.toggle) track.enabled = false;
