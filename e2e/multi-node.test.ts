@@ -168,9 +168,7 @@ describe('several nodes on one database (issue 18 §2, ADR 0013)', { skip: await
       .first()
       .click();
     await officer.page.waitForURL(/\/consultations\//);
-    const consultationUrl = officer.page.url();
     await officer.page.getByTestId('open-call').click();
-    const callPageUrl = officer.page.url();
     const sendLink = async () => {
       await officer.page.getByTestId('send-link').click();
       await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 10_000 });
@@ -235,16 +233,15 @@ describe('several nodes on one database (issue 18 §2, ADR 0013)', { skip: await
     const unfinished = await rows<{ status: string }>(sql`select status from recordings where call_id = ${callId} and status = 'recording'`);
     assert.ok(unfinished.length >= 2, 'the lost node’s segments wait for it, never marked empty');
 
-    // The officer starts the call again, today's way: a new call, placed on the other media node.
-    await officer.page.goto(consultationUrl);
-    await officer.page.getByTestId('open-call').click();
-    assert.equal(officer.page.url(), callPageUrl);
+    // "Resume the call" (issue 18 §3): a new call placed on the other media node; the victim rejoins with one tap.
+    await officer.page.getByTestId('resume-call').click();
+    await officer.page.waitForFunction((old) => document.querySelector('#rvr-call')?.getAttribute('data-call-id') !== old, callId, { timeout: 15_000 });
     const newCallId = (await officer.page.locator('#rvr-call').getAttribute('data-call-id'))!;
     assert.notEqual(newCallId, callId);
     const [placed] = await rows<{ media_node_id: string }>(sql`select media_node_id from calls where id = ${newCallId}`);
     const other = owner === 'media-1' ? 'media-2' : 'media-1';
     assert.equal(placed!.media_node_id, other);
-    await joinAs(await sendLink());
+    await victim.page.getByTestId('rejoin').click();
     await Promise.all([waitForDecodedVideo(officer.page, 45_000), waitForDecodedVideo(victim.page, 45_000)]);
     await officer.page.waitForTimeout(2000);
     officer.page.once('dialog', (dialog) => void dialog.accept());

@@ -94,7 +94,8 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     assert.match((await officer.page.getByTestId('call-status').textContent()) ?? '', /The call was interrupted\. Resume the call/);
     for (const page of [officer.page, victim.page]) assert.equal(await page.getByTestId('recording-indicator').isVisible(), false, 'nothing is recording');
     await exited;
-    const recordingsDir = path.join(dataDir, 'media', 'calls', callId!);
+    // Segments being recorded are in the node's scratch folder until they finish (ADR 0014).
+    const recordingsDir = path.join(dataDir, 'recording-scratch', 'calls', callId!);
     const unfinished = fs.readdirSync(recordingsDir).filter((f) => f.endsWith('.webm'));
     assert.deepEqual(unfinished.sort(), ['officer-001.webm', 'victim-001.webm'], 'both recordings were being written when the server died');
 

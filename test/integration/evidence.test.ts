@@ -570,19 +570,9 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     await t.db.database.db.execute(
       sql`update recordings set media_started_at = ${media.toISOString()}, first_packet_at = ${new Date(media.getTime() + 1200).toISOString()} where id = ${officerRow.id}`,
     );
-    const fileKey = `calls/${call.id}/victim-001.webm`;
-    const file = path.join(t.services.mediaRoot, fileKey);
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=1', '-c:a', 'libopus', '-f', 'webm', file]);
-    await t.services.data.repos.recordings.create({
-      callId: call.id,
-      consultationId: consultation.id,
-      participantId: staff.id,
-      role: 'victim',
-      segment: 1,
-      fileKey,
-      tracks: ['audio'],
-      startedAt: media,
-    });
+    // The segment is written where the media plane writes (the node's scratch folder) and moved to the store when it finishes.
+    const file = await t.services.calls.recordings.recordingStarted(call.id, staff.id, { participantId: staff.id, role: 'victim', tracks: ['audio'] });
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=1', '-c:a', 'libopus', '-f', 'webm', '-y', file]);
     const victimStart = new Date(media.getTime() + 300).toISOString();
     const arrivedAt = new Date(media.getTime() + 100);
     const clock = {

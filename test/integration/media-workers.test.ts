@@ -113,6 +113,14 @@ class Call {
   }
 }
 
+async function untilAsync(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function until(check: () => boolean, what: string | (() => string), timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -297,8 +305,9 @@ await describeOnDatabase('a media worker killed mid-call, through CallRooms and 
     await until(() => call.received > 50, 'the officer’s audio reaching the victim');
     const [segment] = await t.services.data.repos.recordings.listByCall(record.id);
     assert.ok(segment, 'the officer’s segment is on record before media is written');
+    // Written in the node's scratch folder while recording; the master goes to the store (local driver: mediaRoot) once repaired (ADR 0014).
     const file = path.join(t.services.mediaRoot, segment.fileKey);
-    await until(() => (fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 200, 'the recording on disk');
+    await untilAsync(async () => (await t.services.scratch.sizeOf(segment.fileKey)) > 200, 'the recording in the scratch folder');
 
     const worker = engine.workers().find((w) => w.rooms === 1)!;
     const killedAt = Date.now();
@@ -309,6 +318,8 @@ await describeOnDatabase('a media worker killed mid-call, through CallRooms and 
     assert.ok(Date.now() - killedAt < 5000, 'both pages told within 5 s');
 
     assert.equal((await t.services.data.repos.calls.findById(record.id))!.state, 'interrupted');
+    // The pages are told first; the segment is repaired, hashed and stored after.
+    await untilAsync(async () => (await t.services.data.repos.recordings.findById(segment.id))!.status !== 'recording', 'the segment finished');
     const repaired = (await t.services.data.repos.recordings.findById(segment.id))!;
     assert.equal(repaired.status, 'repaired');
     assert.equal(repaired.sha256, (await sha256File(file)).sha256, 'the hash is of the repaired file as it lies on disk');

@@ -44,7 +44,7 @@ describe('the server process (npm start)', () => {
       assert.match(log, /embedded PGlite at .*pglite/);
       // Issue 13: while it runs, the server holds the embedded database (the CLI and a second server check this).
       assert.equal((JSON.parse(fs.readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')) as { pid: number }).pid, server.child.pid);
-      assert.match(log, /local disk at .*blobs/);
+      assert.match(log, /local disk at .*media/);
       assert.match(log, /demo sign-in: usernames handler/);
       assert.match(log, /seeded demo accounts and incidents/);
 

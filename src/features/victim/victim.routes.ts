@@ -108,6 +108,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
           const session = request.linkSession!;
           if (!request.headers['content-type']?.startsWith('application/octet-stream'))
             return reply.code(415).send({ error: 'Send the file as application/octet-stream' });
+          services.calls.uploads.assertDeclaredSize(Number(request.headers['content-length']));
           const saved = await services.calls.uploads.saveUpload(
             services.calls.links.linkContext(session, request.id, request.ip),
             session,

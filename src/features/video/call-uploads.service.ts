@@ -13,6 +13,16 @@ export class CallUploadsService {
     return this.deps.data;
   }
 
+  /** A file whose declared size is over the limit is refused before a byte of it is read (the phone is told at once). */
+  assertDeclaredSize(bytes: number): void {
+    if (Number.isFinite(bytes) && bytes > this.deps.config.uploadMaxBytes) throw this.tooBig();
+  }
+
+  private tooBig(): AppError {
+    const limit = this.deps.config.uploadMaxBytes;
+    return new AppError(413, `That file is too big to send here: the limit is ${Math.floor(limit / 1_000_000)} MB. Send a shorter video, or tell the officer.`);
+  }
+
   /**
    * A photo or video the victim sends during the call (policy: "send photos or videos"): streamed to the store while
    * hashed and counted, checked as an image or video by its first bytes, and registered as an evidence item.
@@ -22,8 +32,7 @@ export class CallUploadsService {
     if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can send photos or videos here');
     await assertConsented(this.data.repos, session.participant);
     const limit = this.deps.config.uploadMaxBytes;
-    const tooBig = () =>
-      new AppError(413, `That file is too big to send here: the limit is ${Math.floor(limit / 1_000_000)} MB. Send a shorter video, or tell the officer.`);
+    const tooBig = () => this.tooBig();
     const at = this.deps.now();
     const uploadId = randomUUID();
     // The first bytes say what the file is (and so its name in the store) before anything is stored.

@@ -347,8 +347,8 @@ class WorkerRoom implements MediaRoom {
   }
 
   /**
-   * The worker died: every segment it was writing is reported unfinished (recordingFinished repairs it with
-   * ffmpeg -c copy, hashes and registers it, as the restart recovery does), then the call is told.
+   * The worker died: the call is told, then every segment it was writing is reported unfinished (recordingFinished
+   * repairs it with ffmpeg -c copy, hashes, stores and registers it, as the restart recovery does).
    */
   lose(reason: string): Promise<void> {
     this.lost = true;
@@ -358,6 +358,12 @@ class WorkerRoom implements MediaRoom {
 
   private async reportLoss(reason: string): Promise<void> {
     await Promise.allSettled([...this.pathsBeingMade]);
+    // The people first (told within 5 s, issue 18 §3); repairing, hashing and storing the segments can take longer.
+    try {
+      this.hooks.roomLost(reason);
+    } catch (error) {
+      this.log.error({ err: error, callId: this.callId }, 'the roomLost hook failed');
+    }
     for (const segment of this.openSegments.values()) {
       const size = fs.statSync(segment.path, { throwIfNoEntry: false })?.size ?? 0;
       const seen = this.latest.participants.find((p) => p.participantId === segment.participantId)?.packetsIn ?? 0;
@@ -382,11 +388,6 @@ class WorkerRoom implements MediaRoom {
         );
     }
     this.openSegments.clear();
-    try {
-      this.hooks.roomLost(reason);
-    } catch (error) {
-      this.log.error({ err: error, callId: this.callId }, 'the roomLost hook failed');
-    }
   }
 
   private call(request: RoomRequest, timeoutMs: number): Promise<{ sdp: string; slots: SlotMap } | undefined> {
