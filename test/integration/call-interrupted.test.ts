@@ -113,6 +113,21 @@ await describeOnDatabase('interrupted and abandoned calls: the consultation wait
     assert.equal((await t.app.inject({ method: 'HEAD', url: '/v/call', headers: { cookie: victim.cookieHeader } })).statusCode, 401);
   });
 
+  it('a supervisor gives an interrupted call’s consultation to another officer: the new officer is not on a call until they resume it', async () => {
+    const { consultation, call } = await connectedCall();
+    await t.services.calls.lifecycle.endCall(systemContext('media', 'test'), call.id, 'The media worker stopped', 'interrupted');
+    const supervisor = await createUser(t.services, 'ci-supervisor', ['supervisor']);
+    const other = await createUser(t.services, 'ci-officer-2', ['rvr_officer']);
+    await t.services.availability.set(contextFor(other), other.id, 'available');
+    await t.services.consultations.reassign(contextFor(supervisor), consultation.id, other.id, 'Officer went off shift');
+    assert.equal(await stateOf(consultation.id), 'call_interrupted');
+    assert.equal(await t.services.availability.get(other.id), 'available', 'no live call: the new officer can still take others');
+    assert.equal(await availability(), 'available', 'the old officer is free');
+    await t.services.calls.resume.resume(contextFor(other), consultation.id);
+    assert.equal(await t.services.availability.get(other.id), 'on_call', 'resuming puts the new officer on the call');
+    await t.services.consultations.transition(contextFor(other), consultation.id, 'escalated_to_attendance', 'Victim asked for a visit');
+  });
+
   it('an interrupted call’s consultation refuses the plain call page with a way on, and offers complete/escalate, not a bare "invited"', async () => {
     const { consultation, call } = await connectedCall();
     await t.services.calls.lifecycle.endCall(systemContext('media', 'test'), call.id, 'The media worker stopped', 'interrupted');

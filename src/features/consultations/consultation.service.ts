@@ -285,10 +285,16 @@ export class ConsultationService {
         justification: reason,
         details: { state, fromOfficerId: current.officerId, toOfficerId: newOfficer!.id },
       });
-      await tx.availability.set(newOfficer!.id, 'on_call', at);
-      await tx.live.notify({ type: 'availability', userId: newOfficer!.id, status: 'on_call', at: at.toISOString() });
-      // The old officer is free unless they hold another consultation.
-      if (current.officerId && (await tx.consultations.listOpenForOfficer(current.officerId)).length === 0) {
+      // Issue 18: a consultation whose call was interrupted has no live call, so its new officer is not on one until they resume it.
+      if (state !== 'call_interrupted') {
+        await tx.availability.set(newOfficer!.id, 'on_call', at);
+        await tx.live.notify({ type: 'availability', userId: newOfficer!.id, status: 'on_call', at: at.toISOString() });
+      }
+      // The old officer is free unless they hold another consultation with a call in progress.
+      const stillOnCall = current.officerId
+        ? (await tx.consultations.listOpenForOfficer(current.officerId)).some((held) => held.state !== 'call_interrupted')
+        : true;
+      if (current.officerId && !stillOnCall) {
         await tx.availability.set(current.officerId, 'available', at);
         await tx.live.notify({ type: 'availability', userId: current.officerId, status: 'available', at: at.toISOString() });
       }
