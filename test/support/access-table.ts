@@ -45,6 +45,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /calls/:id/socket': ['rvr_officer'],
   // ADR 0013: a web node's proxied call socket on the owning media node; the signed grant, not a session, admits it.
   'GET /internal/call-socket': ANYONE,
+  // ADR 0013: an alert (a photo sent, "Exit this page") passed from a web node to the call's owner, admitted by its grant.
+  'POST /internal/call-alert': ANYONE,
   'GET /v/:token': ANYONE,
   // RVR-07: the Continue button of the page previewers get (a deliberate step), CSRF-protected.
   'POST /v/:token': ANYONE,

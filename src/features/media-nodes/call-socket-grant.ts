@@ -17,7 +17,16 @@ export interface CallSocketGrant {
   observation?: { id: string; victimNotified: boolean };
   /** Milliseconds since the epoch. */
   expiresAt: number;
+  /**
+   * What the grant is for: opening the call's socket (the default, also for grants without the field), or passing
+   * an alert that reached another node (a photo sent, "Exit this page") to the owner. Each end refuses the other's.
+   */
+  purpose?: 'socket' | 'alert';
+  alert?: CallAlertKind;
 }
+
+/** Alerts for the officer that may arrive, over HTTP, at a web node that does not own the call. */
+export type CallAlertKind = 'upload' | 'quick_exit';
 
 export const GRANT_TTL_MS = 30_000;
 

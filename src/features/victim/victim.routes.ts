@@ -114,7 +114,8 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
             session,
             request.body as AsyncIterable<Buffer>,
           );
-          services.callRooms.uploadReceived(session.participant);
+          // ADR 0013: told on the node that owns the call, wherever this request landed.
+          await services.callSockets.relayAlert(services.calls.links.linkContext(session, request.id, request.ip), session.participant, 'upload');
           return reply.code(201).send({ message: 'Sent. The officer has been told.', id: saved.id, sha256: saved.sha256 });
         },
       );
@@ -135,7 +136,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
     // before consent too (the person's safety first): then it records only the exit, marked beforeConsent.
     app.post('/v/quick-exit', { config: { access: 'call_link_before_consent' } }, async (request, reply) => {
       const session = request.linkSession!;
-      await services.callRooms.quickExit(services.calls.links.linkContext(session, request.id, request.ip), session.participant);
+      await services.callSockets.relayAlert(services.calls.links.linkContext(session, request.id, request.ip), session.participant, 'quick_exit');
       reply.clearCookie(CALL_COOKIE, { path: '/v/' });
       return reply.code(204).send();
     });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import type { RequestContext } from '../../platform/context.js';
-import { GRANT_TTL_MS, signGrant, verifyGrant } from '../media-nodes/call-socket-grant.js';
+import { GRANT_TTL_MS, signGrant, verifyGrant, type CallAlertKind, type CallSocketGrant } from '../media-nodes/call-socket-grant.js';
 import type { MediaNodesService } from '../media-nodes/media-nodes.service.js';
 import type { CallRooms, ObserverLink } from './call-rooms.js';
 import type { CallService } from './call.service.js';
@@ -20,6 +20,8 @@ export const INTERRUPTED: ServerMessage = { type: 'interrupted', reason: 'The ca
 const UPSTREAM_PING_MS = 2000;
 const UPSTREAM_MISSED_PINGS_ALLOWED = 4;
 const PAGE_PING_MS = 5000;
+/** How long a web node waits for the owning node to take an alert before it records the event here instead. */
+const ALERT_RELAY_TIMEOUT_MS = 5000;
 
 /** A supervisor observing: the observation, and how to end it, wherever the call's room is. */
 export interface Observation {
@@ -37,7 +39,7 @@ export interface Observation {
 export class CallSocketGateway {
   constructor(
     private readonly deps: {
-      rooms: Pick<CallRooms, 'attach'>;
+      rooms: Pick<CallRooms, 'attach' | 'uploadReceived' | 'quickExit'>;
       nodes: Pick<MediaNodesService, 'self' | 'hostsMedia' | 'find'>;
       lifecycle: Pick<CallService, 'requireCall' | 'findParticipant'>;
       grantKey: Buffer;
@@ -56,14 +58,9 @@ export class CallSocketGateway {
       this.deps.log.warn({ callId: call.id, ownerNodeId: owner }, 'a call page connected for a call whose media node is gone');
       return this.interrupt(page);
     }
-    const grant = signGrant(this.deps.grantKey, {
-      callId: call.id,
-      participantId: participant.id,
-      actor: context.actor,
-      correlationId: context.correlationId,
-      clientIp: context.clientIp,
+    const grant = this.grant(participant, context, {
+      purpose: 'socket',
       observation: observation && { id: observation.id, victimNotified: observation.victimNotified },
-      expiresAt: Date.now() + GRANT_TTL_MS,
     });
     this.proxy(page, `${node.internalUrl.replace(/^http/, 'ws')}/internal/call-socket?grant=${encodeURIComponent(grant)}`, {
       callId: call.id,
@@ -79,6 +76,10 @@ export class CallSocketGateway {
       return socket.close(4003, 'refused');
     }
     const { grant } = verified;
+    if (grant.purpose === 'alert') {
+      this.deps.log.warn({ callId: grant.callId }, 'an alert grant was offered to open a call socket');
+      return socket.close(4003, 'refused');
+    }
     const call = await this.deps.lifecycle.requireCall(grant.callId);
     const participant = await this.deps.lifecycle.findParticipant(grant.participantId);
     if (call.mediaNodeId !== this.deps.nodes.self.id || !this.deps.nodes.hostsMedia || participant?.callId !== call.id) {
@@ -87,6 +88,65 @@ export class CallSocketGateway {
     }
     const context: RequestContext = { actor: grant.actor, correlationId: grant.correlationId, clientIp: grant.clientIp };
     this.attachHere(socket, participant, context, grant.observation);
+  }
+
+  /**
+   * A photo the victim sent, or their "Exit this page", arrived over HTTP at this node: the officer's room is told
+   * here if this node owns the call, else on its owner through a signed grant (ADR 0013). If the owner cannot be
+   * reached the event is still recorded here (a quick exit always is); only the live alert is lost, and logged.
+   */
+  async relayAlert(context: RequestContext, participant: ParticipantRow, kind: CallAlertKind): Promise<void> {
+    const call = await this.deps.lifecycle.requireCall(participant.callId);
+    const owner = call.mediaNodeId ?? (this.deps.nodes.hostsMedia ? this.deps.nodes.self.id : undefined);
+    const node = owner && owner !== this.deps.nodes.self.id ? await this.deps.nodes.find(owner) : undefined;
+    if (node && node.state !== 'gone') {
+      const grant = this.grant(participant, context, { purpose: 'alert', alert: kind });
+      try {
+        const response = await fetch(`${node.internalUrl}/internal/call-alert`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ grant }),
+          signal: AbortSignal.timeout(ALERT_RELAY_TIMEOUT_MS),
+        });
+        if (response.ok) return;
+        this.deps.log.warn({ callId: call.id, ownerNodeId: node.id, status: response.status, kind }, 'the owning node refused a call alert');
+      } catch (error) {
+        this.deps.log.warn({ callId: call.id, ownerNodeId: node.id, kind, err: (error as Error).message }, 'the owning node could not be told of a call alert');
+      }
+    }
+    await this.alertHere(context, participant, kind);
+  }
+
+  /** On the owning node: an alert a web node passed on with a grant. */
+  async acceptAlert(token: string): Promise<'accepted' | 'refused'> {
+    const verified = verifyGrant(this.deps.grantKey, token);
+    if (!verified.ok || verified.grant.purpose !== 'alert' || !verified.grant.alert) {
+      this.deps.log.warn({ reason: verified.ok ? 'not an alert grant' : verified.reason }, 'a call-alert grant was refused');
+      return 'refused';
+    }
+    const { grant } = verified;
+    const participant = await this.deps.lifecycle.findParticipant(grant.participantId);
+    if (!participant || participant.callId !== grant.callId) return 'refused';
+    const context: RequestContext = { actor: grant.actor, correlationId: grant.correlationId, clientIp: grant.clientIp };
+    await this.alertHere(context, participant, grant.alert!);
+    return 'accepted';
+  }
+
+  private async alertHere(context: RequestContext, participant: ParticipantRow, kind: CallAlertKind): Promise<void> {
+    if (kind === 'upload') this.deps.rooms.uploadReceived(participant);
+    else await this.deps.rooms.quickExit(context, participant);
+  }
+
+  private grant(participant: ParticipantRow, context: RequestContext, what: Pick<CallSocketGrant, 'purpose' | 'alert' | 'observation'>): string {
+    return signGrant(this.deps.grantKey, {
+      callId: participant.callId,
+      participantId: participant.id,
+      actor: context.actor,
+      correlationId: context.correlationId,
+      clientIp: context.clientIp,
+      ...what,
+      expiresAt: Date.now() + GRANT_TTL_MS,
+    });
   }
 
   private attachHere(socket: WebSocket, participant: ParticipantRow, context: RequestContext, observation?: Omit<Observation, 'end'>): void {

@@ -198,5 +198,21 @@ export function callRoutes(services: Services): FastifyPluginAsync {
         }
       },
     );
+
+    // ADR 0013: a photo sent or "Exit this page" that reached another web node, passed on to the owning node so the
+    // officer's page is alerted. The signed grant in the body is the credential (no cookie, so no CSRF token).
+    app.post<{ Body: { grant: string } }>(
+      '/internal/call-alert',
+      {
+        config: { access: 'public', signedGrantInBody: true, rateLimit: { max: 600, timeWindow: '1 minute' } },
+        schema: {
+          body: { type: 'object', required: ['grant'], additionalProperties: false, properties: { grant: { type: 'string', maxLength: 4096 } } },
+        },
+      },
+      async (request, reply) => {
+        const outcome = await services.callSockets.acceptAlert(request.body.grant);
+        return outcome === 'accepted' ? reply.code(204).send() : reply.code(403).send({ error: 'This alert grant is not valid here.' });
+      },
+    );
   };
 }

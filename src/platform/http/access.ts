@@ -27,6 +27,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
     beforePolicy?: boolean;
+    /**
+     * A node-to-node route whose request carries a signed grant in its body and no cookie (ADR 0013): no browser can
+     * be tricked into sending it, so it takes no CSRF token.
+     */
+    signedGrantInBody?: boolean;
   }
   interface FastifyRequest {
     /** The fully signed-in staff member (second factor done), if any. */

@@ -91,8 +91,9 @@ export function registerRequestGuard(app: FastifyInstance, principals: Principal
 
   // The token travels in the form body, so this runs once the body is parsed (before it is validated).
   app.addHook('preValidation', (request, reply, done) => {
-    // API keys are not sent automatically by browsers, so API routes need no CSRF token.
-    if (STATE_CHANGING.has(request.method) && !request.apiClient) app.csrfProtection(request, reply, done);
+    // API keys are not sent automatically by browsers, so API routes need no CSRF token; nor do node-to-node routes
+    // whose only credential is a signed grant in the body.
+    if (STATE_CHANGING.has(request.method) && !request.apiClient && !request.routeOptions.config.signedGrantInBody) app.csrfProtection(request, reply, done);
     else done();
   });
 }
