@@ -179,6 +179,11 @@ await describeOnDatabase('supervisor: live board and silent observation (policy 
     assert.match(page.body, /data-testid="observer-video-officer"/);
     assert.match(page.body, /data-testid="observer-video-victim"/);
     assert.doesNotMatch(page.body, /data-chat-form/, 'an observer has no chat form');
+    // Issue 18 §3: an interrupted call is said in a banner (the call page's script shows it), with the way back.
+    assert.match(
+      page.body,
+      /data-interrupted hidden data-testid="call-interrupted"[\s\S]*The call was interrupted\. Nothing is being recorded\.[\s\S]*href="\/supervisor\/board"/,
+    );
     await endCall(call.id);
     const ended = (await t.services.observations.listForCall(call.id))[0]!;
     assert.ok(ended.endedAt, 'ending the call ends the observation');
