@@ -165,7 +165,7 @@ export function services(deps: {
   const calls = {
     lifecycle: callLifecycle,
     links: callLinks,
-    resume: new CallResumeService({ ...callDeps, links: callLinks }),
+    resume: new CallResumeService({ ...callDeps, links: callLinks, lifecycle: callLifecycle }),
     consent: new CallConsentService(callDeps),
     chat: new CallChatService(callDeps),
     uploads: new CallUploadsService(callDeps),

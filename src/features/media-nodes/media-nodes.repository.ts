@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, ne, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { calls, recordings } from '../video/video.schema.js';
 import { mediaNodes } from './media-nodes.schema.js';
@@ -63,7 +63,7 @@ export class MediaNodesRepository {
    * ends so placements on one node take turns. Load is counted from the calls themselves (capacity is soft by the
    * placements that were waiting on the lock: their count was read before it).
    */
-  async leastLoaded(lapseSeconds: number): Promise<string | undefined> {
+  async leastLoaded(lapseSeconds: number, avoid: readonly string[] = []): Promise<string | undefined> {
     const openCalls = sql<number>`(select count(*)::int from ${calls} where ${calls.mediaNodeId} = ${mediaNodes.id} and ${calls.state} = 'open')`;
     const [row] = await this.db
       .select({ id: mediaNodes.id })
@@ -74,6 +74,7 @@ export class MediaNodesRepository {
           sql`${mediaNodes.roles} @> '["media"]'::jsonb`,
           sql`${mediaNodes.heartbeatAt} >= ${lapsedBefore(lapseSeconds)}`,
           sql`${openCalls} < ${mediaNodes.capacity}`,
+          avoid.length > 0 ? notInArray(mediaNodes.id, [...avoid]) : undefined,
         ),
       )
       .orderBy(openCalls, sql`random()`)

@@ -17,8 +17,11 @@ export interface SelfNode {
 
 /** Where a new call goes, and whether a call's owner still hosts it (the call service asks, in its transaction). */
 export interface CallPlacement {
-  place(tx: Repositories): Promise<string>;
+  /** The least-loaded healthy media node, other than any in `avoid` (a node just found unreachable). */
+  place(tx: Repositories, avoid?: readonly string[]): Promise<string>;
   ownerAlive(tx: Repositories, nodeId: string): Promise<boolean>;
+  /** Whether another node is gone or refuses connections now, before its heartbeat has had time to lapse. */
+  ownerUnreachable(nodeId: string): Promise<boolean>;
 }
 
 export const NO_MEDIA_NODE_MESSAGE =
@@ -62,11 +65,11 @@ export class MediaNodesService implements CallPlacement {
     return this.self.roles.includes('media');
   }
 
-  async place(tx: Repositories): Promise<string> {
+  async place(tx: Repositories, avoid: readonly string[] = []): Promise<string> {
     // Without the runtime's heartbeat (tests, the CLI) a media node registers itself as it places. A running node's
     // row is kept fresh by its timer, outside this transaction, so placements never lock two node rows (no deadlock).
     if (this.hostsMedia && this.state === 'standalone') await tx.mediaNodes.touch(this.registration());
-    const nodeId = await tx.mediaNodes.leastLoaded(this.self.lapseSeconds);
+    const nodeId = await tx.mediaNodes.leastLoaded(this.self.lapseSeconds, avoid);
     if (!nodeId) {
       this.deps.log.warn({ nodeId: this.self.id }, 'a call could not be placed: no active media node with room beat within the lapse');
       throw new AppError(503, NO_MEDIA_NODE_MESSAGE);
@@ -77,6 +80,12 @@ export class MediaNodesService implements CallPlacement {
   async ownerAlive(tx: Repositories, nodeId: string): Promise<boolean> {
     if (nodeId === this.self.id && this.state !== 'stopped') return true;
     return tx.mediaNodes.isNotGone(nodeId);
+  }
+
+  async ownerUnreachable(nodeId: string): Promise<boolean> {
+    if (nodeId === this.self.id) return this.state === 'stopped';
+    const node = await this.find(nodeId);
+    return !node || node.state === 'gone' || !(await this.probe(node.internalUrl));
   }
 
   async find(nodeId: string): Promise<MediaNodeRow | undefined> {

@@ -3,7 +3,7 @@ import { stateLabel, type ConsultationState } from '../../domain/consultation-st
 import { isAssignedState } from '../../domain/ownership.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { AppError, ConflictError, NotFoundError } from '../../platform/errors.js';
-import { assertAssignedOfficer, recordCallEvent, type CallDeps } from './call.service.js';
+import { assertAssignedOfficer, recordCallEvent, type CallDeps, type CallService } from './call.service.js';
 import type { CallLinksService } from './call-links.service.js';
 import type { CallRow } from './calls.repository.js';
 
@@ -26,10 +26,14 @@ export interface ResumedCall {
  */
 export class CallResumeService {
   constructor(
-    private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'now' | 'placement'> & { links: Pick<CallLinksService, 'sendInvite'> },
+    private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'now' | 'placement' | 'log'> & {
+      links: Pick<CallLinksService, 'sendInvite'>;
+      lifecycle: Pick<CallService, 'endCall'>;
+    },
   ) {}
 
   async resume(context: RequestContext, consultationId: string): Promise<ResumedCall> {
+    const lostNodeId = await this.endCallOfUnreachableNode(context, consultationId);
     const outcome = await this.deps.data.transaction(async (tx) => {
       const consultation = await tx.consultations.findById(consultationId);
       if (!consultation) throw new NotFoundError('No consultation with that id');
@@ -46,7 +50,7 @@ export class CallResumeService {
       const previous = await tx.calls.latestByConsultation(consultation.id);
       const at = this.deps.now();
       // A new segment goes to the least-loaded healthy media node, like any new call (ADR 0013).
-      const mediaNodeId = await this.deps.placement.place(tx);
+      const mediaNodeId = await this.deps.placement.place(tx, lostNodeId ? [lostNodeId] : []);
       const call = await tx.calls.create({ consultationId: consultation.id, openedAt: at, mediaNodeId });
       const carriedSessions: string[] = [];
       const carriedLinks: string[] = [];
@@ -97,5 +101,32 @@ export class CallResumeService {
       if (!(error instanceof AppError)) throw error;
       return { ...resumed, newLink: false, linkError: error.message };
     }
+  }
+
+  /**
+   * The officer pressed "Resume" because the page was told the call was interrupted: if the call's media node
+   * refuses connections now, its call is ended as interrupted here, as the reaper would once the node's heartbeat
+   * lapsed (ADR 0013), so the officer gets a new call at once instead of "wait a few seconds". The lost node's
+   * recordings are left for it to repair, as the reaper leaves them; the new call is placed elsewhere.
+   */
+  private async endCallOfUnreachableNode(context: RequestContext, consultationId: string): Promise<string | undefined> {
+    const consultation = await this.deps.data.repos.consultations.findById(consultationId);
+    if (!consultation) throw new NotFoundError('No consultation with that id');
+    assertAssignedOfficer(context, consultation, 'call.resume');
+    const open = await this.deps.data.repos.calls.findOpenByConsultation(consultation.id);
+    if (!open?.mediaNodeId || !(await this.deps.placement.ownerUnreachable(open.mediaNodeId))) return undefined;
+    if (
+      await this.deps.lifecycle.endCall(
+        systemContext('call-resume', context.correlationId),
+        open.id,
+        'The video call server hosting the call stopped',
+        'interrupted',
+      )
+    )
+      this.deps.log.warn(
+        { callId: open.id, lostNodeId: open.mediaNodeId },
+        'ended a call whose media node refuses connections, as interrupted, to resume it elsewhere',
+      );
+    return open.mediaNodeId;
   }
 }
