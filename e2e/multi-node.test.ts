@@ -212,6 +212,9 @@ describe('several nodes on one database (issue 18 §2, ADR 0013)', { skip: await
       [],
       'no segment was lost as empty',
     );
+    // The pages kept their peer connections through the restarts and re-attached them (ADR 0013): the recording went
+    // on in the same segments, one per person, with no gap.
+    assert.equal(afterRestarts.length, 2, `one segment each, not a new one per restart: ${afterRestarts.map((r) => r.file_key).join(', ')}`);
     assert.equal(officerTold.at ?? victimTold.at, undefined, 'nobody was told the call was interrupted');
     assert.ok(officerTold.opened >= 2 && victimTold.opened >= 2, 'both pages re-attached through the other web node');
     await officer.page.waitForTimeout(3000);

@@ -52,6 +52,8 @@ const state: {
   droppedAt: number | undefined;
   /** The server has greeted this page at least once (a refusal after that means the call was lost, not never ours). */
   greeted: boolean;
+  /** The socket dropped while the media was up: on the next hello, ask to carry on with the same peer connection. */
+  reattaching: boolean;
   mediaTimer: ReturnType<typeof setTimeout> | undefined;
 } = {
   pc: undefined,
@@ -66,6 +68,7 @@ const state: {
   interrupted: false,
   droppedAt: undefined,
   greeted: false,
+  reattaching: false,
   mediaTimer: undefined,
 };
 
@@ -217,6 +220,13 @@ async function onOffer(message: Message<'offer'>, iceServers: IceServer[]): Prom
 async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promise<void> {
   switch (message.type) {
     case 'hello':
+      // Back after a signalling drop with the media still up (a web node restarted): carry on with the same peer
+      // connection, so nothing is renegotiated and the recording goes on (ADR 0013). Otherwise join afresh.
+      if (state.reattaching && state.pc?.connectionState === 'connected') {
+        send({ type: 'reattach' });
+        break;
+      }
+      state.reattaching = false;
       send({ type: 'join' });
       setStatus(role === 'officer' ? 'Waiting for the victim to join…' : 'Connecting to the officer…');
       break;
@@ -224,6 +234,14 @@ async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promi
       mark('offer');
       await onOffer(message, iceServers);
       mark('answerSent');
+      break;
+    case 'reattached':
+      state.reattaching = false;
+      setStatus('Connected.');
+      break;
+    case 'reattach_refused':
+      state.reattaching = false;
+      send({ type: 'join' });
       break;
     case 'candidate':
       await state.pc?.addIceCandidate(message.candidate).catch(() => undefined);
@@ -277,6 +295,7 @@ function connect(): void {
     if (event.code === 1012) return interrupted();
     // The page or network dropped: rejoin with the same call session while the server keeps the place, for a bounded
     // time (a timer, as an attempt to reach a dead server may itself take seconds to fail).
+    state.reattaching = state.pc?.connectionState === 'connected';
     if (state.droppedAt === undefined) {
       const droppedAt = (state.droppedAt = Date.now());
       setTimeout(() => {

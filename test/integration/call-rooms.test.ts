@@ -123,6 +123,69 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     assert.ok(types.includes('dropped') && types.includes('rejoined'));
   });
 
+  it('ADR 0013: a page whose socket dropped while its media flowed re-attaches to the same peer: no new offer, no media left, no alert', async () => {
+    const { call, officerSocket, victimSocket, session, victimContext } = await setUp();
+    engine.hooks.get(call.id)!.peerState(session.participant.id, 'connected');
+    const leftBefore = engine.left.length;
+    victimSocket.close();
+    const again = new FakeSocket();
+    rooms.attach(again as unknown as WebSocket, session.participant, victimContext);
+    again.message({ type: 'reattach' });
+    await again.next('reattached');
+    // Longer than the re-attach window (the grace period here, 0.3 s): nothing is dropped afterwards either.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(engine.left.length, leftBefore, 'the media room kept the peer (and its recording)');
+    assert.ok(!again.sent.some((m) => m.type === 'offer'), 'no new offer');
+    assert.ok(!officerSocket.sent.some((m) => m.type === 'alert' && m.kind === 'dropped'), 'the officer saw no drop');
+    const types = (await t.services.calls.record.callView(call.id)).events.map((e) => e.type);
+    assert.ok(!types.includes('dropped'));
+    assert.equal((await t.services.data.repos.calls.findById(call.id))!.state, 'open');
+  });
+
+  it('ADR 0013: the page back through another web node before its old socket was seen to close re-attaches too', async () => {
+    const { call, victimSocket, session, victimContext } = await setUp();
+    engine.hooks.get(call.id)!.peerState(session.participant.id, 'connected');
+    const leftBefore = engine.left.length;
+    const again = new FakeSocket();
+    rooms.attach(again as unknown as WebSocket, session.participant, victimContext);
+    assert.equal(victimSocket.closeCode, 4001, 'the old socket is replaced');
+    again.message({ type: 'reattach' });
+    await again.next('reattached');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(engine.left.length, leftBefore);
+  });
+
+  it('ADR 0013: a page that does not come back within the window is dropped as before; a re-attach after that is refused and it joins afresh', async () => {
+    const { call, officerSocket, victimSocket, session, victimContext } = await setUp();
+    engine.hooks.get(call.id)!.peerState(session.participant.id, 'connected');
+    victimSocket.close();
+    assert.equal((await officerSocket.next('alert')).kind, 'dropped');
+    assert.ok(engine.left.includes(session.participant.id), 'the peer left the media room');
+    const again = new FakeSocket();
+    rooms.attach(again as unknown as WebSocket, session.participant, victimContext);
+    again.message({ type: 'reattach' });
+    await again.next('reattach_refused');
+    again.message({ type: 'join' });
+    await again.next('offer');
+  });
+
+  it('ADR 0013: a detached page whose media fails is dropped at once, without waiting for the window', async () => {
+    // The production window (5 s, under a 60 s grace period), so "at once" is clearly before it.
+    const patient = new CallRooms(t.services.calls, engine, { ...t.config.call, reconnectGraceSeconds: 60, maxCallMinutes: 60 }, pino({ level: 'silent' }), undefined);
+    try {
+      const { call, officerSocket, victimSocket, session } = await setUp(patient);
+      const hooks = engine.hooks.get(call.id)!;
+      hooks.peerState(session.participant.id, 'connected');
+      victimSocket.close();
+      const started = Date.now();
+      hooks.peerState(session.participant.id, 'failed');
+      assert.equal((await officerSocket.next('alert')).kind, 'dropped');
+      assert.ok(Date.now() - started < 4000, 'before the 5 s window ended');
+    } finally {
+      await patient.shutdown();
+    }
+  });
+
   it('when everyone has gone past the grace period the call ends by itself, and the consultation is not left stuck (issue 18)', async () => {
     const { call, consultation, officerSocket, victimSocket } = await setUp();
     victimSocket.close();

@@ -20,6 +20,13 @@ const PING_INTERVAL_MS = 5000;
 export const INTERRUPTED_REASON = 'The call was interrupted.';
 /** Missed pongs before a socket is treated as dead: werift alone took ~29 s to notice a silent drop. */
 const MISSED_PONGS_ALLOWED = 2;
+/**
+ * A page whose signalling socket dropped while its media still flows (a web node restarted, a proxy moved) gets
+ * this long to re-attach to its peer connection before it is treated as dropped. Longer than the page's own
+ * reconnect budget (GIVE_UP_AFTER_MS in the call page), so a page that can come back always finds its place; never
+ * longer than the reconnect grace period (CALL_RECONNECT_GRACE_SECONDS, at least 5 s outside the tests).
+ */
+export const REATTACH_WINDOW_MS = 5000;
 const DRAINING_MESSAGE = 'This server is restarting and is not starting new calls. Try again in a minute.';
 
 type PresenceState = 'connecting' | 'connected' | 'reconnecting' | 'left';
@@ -57,6 +64,8 @@ interface ActiveCall {
   /** participantId:kind of every track whose first packet arrived. */
   firstMedia: Set<string>;
   graceTimers: Map<string, NodeJS.Timeout>;
+  /** Pages whose socket dropped while their media flowed on: their peer is kept until they re-attach or the window ends. */
+  detached: Map<string, { member: Member; timer: NodeJS.Timeout }>;
   recordingFiles: Map<string, string>;
   maxTimer: NodeJS.Timeout;
   ending: boolean;
@@ -117,8 +126,10 @@ export class CallRooms {
     const active = this.activate(participant.callId);
     const previous = active.members.get(participant.id);
     if (previous) {
-      // The same person on a new page (a reload): the old page's socket goes, the new one takes over.
+      // The same person on a new page (a reload), or the same page back through another web node before its old
+      // socket was seen to close: the old socket goes, the new one takes over (re-attaching its peer if it asks).
       active.members.delete(participant.id);
+      if (this.mediaFlows(active, previous)) this.detach(active, previous);
       previous.socket.close(4001, 'replaced');
     }
     const member: Member = { participant, socket, context, missedPongs: 0, joined: false, observer };
@@ -140,6 +151,11 @@ export class CallRooms {
 
   async quickExit(context: RequestContext, participant: ParticipantRow): Promise<void> {
     const active = this.calls.get(participant.callId);
+    const detached = active?.detached.get(participant.id);
+    if (active && detached && !active.members.has(participant.id)) {
+      this.forgetDetached(active, participant.id);
+      return this.departed(active, detached.member, 'quick_exit');
+    }
     const member = active?.members.get(participant.id);
     if (active && member) {
       await this.departed(active, member, 'quick_exit');
@@ -235,6 +251,7 @@ export class CallRooms {
       presence: new Map(),
       firstMedia: new Set(),
       graceTimers: new Map(),
+      detached: new Map(),
       recordingFiles: new Map(),
       ending: false,
       maxTimer: setTimeout(
@@ -265,6 +282,8 @@ export class CallRooms {
   private deactivate(active: ActiveCall): void {
     clearTimeout(active.maxTimer);
     for (const timer of active.graceTimers.values()) clearTimeout(timer);
+    for (const { timer } of active.detached.values()) clearTimeout(timer);
+    active.detached.clear();
     this.calls.delete(active.callId);
   }
 
@@ -276,6 +295,7 @@ export class CallRooms {
     try {
       switch (message.type) {
         case 'join': {
+          this.forgetDetached(active, member.participant.id);
           // The join is on record before the offer goes out, so no media (and no "connected") can come before "victim joined".
           await this.service.lifecycle.participantJoined(member.context, member.participant);
           const offer = await active.room.join(member.participant.id, member.participant.role as MediaRole);
@@ -285,6 +305,20 @@ export class CallRooms {
           this.send(member, { type: 'offer', sdp: offer.sdp, slots: offer.slots });
           // The officer sees an observer under "Who is here" at once (an observer's own media never announces it).
           if (member.observer) void this.broadcastState(active.callId);
+          break;
+        }
+        case 'reattach': {
+          // ADR 0013: the page kept its peer connection through a signalling drop (a web node restarted): if the
+          // server kept it too, the call goes on with no new offer and no new recording segment.
+          const detached = active.detached.get(member.participant.id);
+          if (!detached || active.presence.get(member.participant.id)?.state !== 'connected') {
+            this.forgetDetached(active, member.participant.id);
+            return this.send(member, { type: 'reattach_refused' });
+          }
+          this.forgetDetached(active, member.participant.id);
+          member.joined = true;
+          this.send(member, { type: 'reattached' });
+          void this.broadcastState(active.callId);
           break;
         }
         case 'answer':
@@ -345,6 +379,45 @@ export class CallRooms {
   private async onSocketClosed(active: ActiveCall, member: Member): Promise<void> {
     if (active.members.get(member.participant.id) !== member || active.ending) return;
     active.members.delete(member.participant.id);
+    // Only the signalling dropped; the media still flows. Keep the peer (and its recording) for the page to re-attach.
+    if (this.mediaFlows(active, member)) return this.detach(active, member);
+    await this.dropped(active, member);
+  }
+
+  private mediaFlows(active: ActiveCall, member: Member): boolean {
+    return member.joined && !member.observer && active.presence.get(member.participant.id)?.state === 'connected';
+  }
+
+  private detach(active: ActiveCall, member: Member): void {
+    this.forgetDetached(active, member.participant.id);
+    const timer = setTimeout(
+      () => this.caught(this.detachedGone(active, member.participant.id), active.callId, 'a page that did not re-attach'),
+      this.reattachWindowMs,
+    );
+    active.detached.set(member.participant.id, { member, timer });
+  }
+
+  /** The re-attach window ended, or the detached page's media failed too: from here it is an ordinary drop. */
+  private get reattachWindowMs(): number {
+    return Math.min(REATTACH_WINDOW_MS, this.config.reconnectGraceSeconds * 1000);
+  }
+
+  private async detachedGone(active: ActiveCall, participantId: string): Promise<void> {
+    const detached = active.detached.get(participantId);
+    if (!detached || active.ending) return;
+    this.forgetDetached(active, participantId);
+    // A new page of the same person (a reload) has already taken the place: nothing was dropped.
+    if (active.members.has(participantId)) return;
+    await this.dropped(active, detached.member);
+  }
+
+  private forgetDetached(active: ActiveCall, participantId: string): void {
+    const detached = active.detached.get(participantId);
+    if (detached) clearTimeout(detached.timer);
+    active.detached.delete(participantId);
+  }
+
+  private async dropped(active: ActiveCall, member: Member): Promise<void> {
     await active.room.leave(member.participant.id);
     if (member.observer) return this.observerGone(active, member);
     if (!member.joined) return;
@@ -375,7 +448,7 @@ export class CallRooms {
   private endIfEmpty(active: ActiveCall): void {
     // Observers never keep a call open: it ends when everyone taking part has gone.
     const taking = [...active.members.values()].filter((m) => !m.observer).length;
-    if (active.ending || taking > 0 || active.graceTimers.size > 0) return;
+    if (active.ending || taking > 0 || active.graceTimers.size > 0 || active.detached.size > 0) return;
     void this.endCall(systemContext('call-timer', active.callId), active.callId, 'Everyone left the call').catch(() => undefined);
   }
 
@@ -391,6 +464,7 @@ export class CallRooms {
     if (state === 'connected') presence.state = 'connected';
     else if (state === 'disconnected' || state === 'failed') presence.state = 'reconnecting';
     else return;
+    if (state === 'failed' && active.detached.has(participantId)) this.caught(this.detachedGone(active, participantId), active.callId, 'a detached page whose media failed');
     void this.broadcastState(active.callId);
   }
 

@@ -10,6 +10,8 @@ export type { IceServer, SlotMap };
 /** What a call page may send over its signalling socket. Anything else is answered with an error and ignored. */
 export type ClientMessage =
   | { type: 'join' }
+  /** After a signalling drop, a page whose peer connection is still up asks to carry on with it (ADR 0013). */
+  | { type: 'reattach' }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } }
   | { type: 'chat'; text: string }
@@ -58,4 +60,7 @@ export type ServerMessage =
   /** The call stopped without anyone ending it (media worker or node lost, server stopped): the page offers to rejoin. */
   | { type: 'interrupted'; reason: string; rejoin: boolean }
   | { type: 'error'; message: string }
+  /** The page's peer connection is the call's again (no new offer); or it is not, and the page joins afresh. */
+  | { type: 'reattached' }
+  | { type: 'reattach_refused' }
   | { type: 'pong' };

@@ -18,6 +18,7 @@ export function parseClientMessage(raw: string): { ok: true; message: ClientMess
   const text = (key: string, max: number) => typeof m[key] === 'string' && m[key].length <= max;
   switch (m.type) {
     case 'join':
+    case 'reattach':
     case 'quick_exit':
     case 'leave':
     case 'ping':
