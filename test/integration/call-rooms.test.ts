@@ -171,7 +171,13 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
 
   it('ADR 0013: a detached page whose media fails is dropped at once, without waiting for the window', async () => {
     // The production window (5 s, under a 60 s grace period), so "at once" is clearly before it.
-    const patient = new CallRooms(t.services.calls, engine, { ...t.config.call, reconnectGraceSeconds: 60, maxCallMinutes: 60 }, pino({ level: 'silent' }), undefined);
+    const patient = new CallRooms(
+      t.services.calls,
+      engine,
+      { ...t.config.call, reconnectGraceSeconds: 60, maxCallMinutes: 60 },
+      pino({ level: 'silent' }),
+      undefined,
+    );
     try {
       const { call, officerSocket, victimSocket, session } = await setUp(patient);
       const hooks = engine.hooks.get(call.id)!;

@@ -40,6 +40,13 @@ await describeOnEachDatabase('background jobs on pg-boss', (kind) => {
     await t.close();
   });
 
+  it('the adapter returns the rows of every statement of a script, as pg-boss 12 requires (its claims, monitor and maintenance)', async () => {
+    const result = await t.db.database.sqlRunner.executeSql(`begin; select 1 as first; select 2 as second; commit`);
+    assert.deepEqual(result.rows, [{ first: 1 }, { second: 2 }]);
+    const single = await t.db.database.sqlRunner.executeSql('select $1::int as only', [3]);
+    assert.deepEqual(single.rows, [{ only: 3 }]);
+  });
+
   it('works a job that was sent', async () => {
     await jobs.send('test.echo', { n: 42 });
     await waitFor('the echo job', async () => (worked.length > 0 ? worked : undefined));

@@ -464,7 +464,8 @@ export class CallRooms {
     if (state === 'connected') presence.state = 'connected';
     else if (state === 'disconnected' || state === 'failed') presence.state = 'reconnecting';
     else return;
-    if (state === 'failed' && active.detached.has(participantId)) this.caught(this.detachedGone(active, participantId), active.callId, 'a detached page whose media failed');
+    if (state === 'failed' && active.detached.has(participantId))
+      this.caught(this.detachedGone(active, participantId), active.callId, 'a detached page whose media failed');
     void this.broadcastState(active.callId);
   }
 

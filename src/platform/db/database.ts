@@ -139,7 +139,12 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     sqlRunner: {
       backend: 'postgres',
       async executeSql(text, values) {
-        const result = await pool.query(text, values);
+        // pg answers a multi-statement script (pg-boss sends them without parameters) with one result per statement.
+        // pg-boss 12 reads the rows of every statement (its claims put their lock row first and COMMIT last), so the
+        // rows are joined as for PGlite; returning only `.rows` of the array made them undefined, and pg-boss's
+        // monitor, maintenance and command claims failed every minute on PostgreSQL.
+        const result = (await pool.query(text, values)) as pg.QueryResult | pg.QueryResult[];
+        if (Array.isArray(result)) return { rows: result.flatMap((r) => r.rows ?? []), rowCount: result[result.length - 1]?.rowCount ?? 0 };
         return { rows: result.rows, rowCount: result.rowCount ?? 0 };
       },
     },
