@@ -144,7 +144,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
         // rows are joined as for PGlite; returning only `.rows` of the array made them undefined, and pg-boss's
         // monitor, maintenance and command claims failed every minute on PostgreSQL.
         const result = (await pool.query(text, values)) as pg.QueryResult | pg.QueryResult[];
-        if (Array.isArray(result)) return { rows: result.flatMap((r) => r.rows ?? []), rowCount: result[result.length - 1]?.rowCount ?? 0 };
+        if (Array.isArray(result)) return { rows: result.flatMap((r): unknown[] => r.rows ?? []), rowCount: result[result.length - 1]?.rowCount ?? 0 };
         return { rows: result.rows, rowCount: result.rowCount ?? 0 };
       },
     },
