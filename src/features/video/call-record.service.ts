@@ -82,7 +82,13 @@ export class CallRecordService {
           inRecordings: inRecordings.flatMap(({ recording, ranges }) =>
             ranges
               .filter((range) => range.id === mark.id)
-              .map((range) => ({ recordingId: recording.id, role: recording.role, segment: recording.segment, startSeconds: range.startSeconds, endSeconds: range.endSeconds })),
+              .map((range) => ({
+                recordingId: recording.id,
+                role: recording.role,
+                segment: recording.segment,
+                startSeconds: range.startSeconds,
+                endSeconds: range.endSeconds,
+              })),
           ),
         })),
         snapshots: snapshots.filter((s) => !restricted.has(`snapshot:${s.id}`)),

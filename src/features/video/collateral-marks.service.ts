@@ -76,7 +76,8 @@ export class CollateralMarksService {
 
   /** Starts (`on`) or ends a mark of this kind; a repeated tap that is already so changes nothing. Returns the call's marks. */
   async mark(context: RequestContext, callId: string, kindInput: string, on: boolean): Promise<CollateralMarkView[]> {
-    if (!isCollateralMarkKind(kindInput)) throw new ValidationError('Choose what to mark: a child, another adult, or the victim’s face', { kind: 'Choose what to mark' });
+    if (!isCollateralMarkKind(kindInput))
+      throw new ValidationError('Choose what to mark: a child, another adult, or the victim’s face', { kind: 'Choose what to mark' });
     const kind: CollateralMarkKind = kindInput;
     if (context.actor.type !== 'user') throw new ForbiddenError('Sign in to mark the call');
     const userId = context.actor.userId;
