@@ -116,6 +116,16 @@ describe('the video call (issue 5): link, consent, two-way video recorded on the
     assert.equal(snapshot!.sha256, shownHash);
     assert.equal((await sha256File(path.join(services.mediaRoot, snapshot!.fileKey))).sha256, snapshot!.sha256);
 
+    // RVR-13: one tap marks a child in view or hearing, the next ends the mark (the server's answer sets aria-pressed).
+    const childMark = officer.page.getByTestId('mark-child');
+    await childMark.click();
+    await officer.page.locator('[data-testid="mark-child"][aria-pressed="true"]').waitFor({ timeout: 5000 });
+    await childMark.click();
+    await officer.page.locator('[data-testid="mark-child"][aria-pressed="false"]').waitFor({ timeout: 5000 });
+    const [childRange] = await services.data.repos.collateralMarks.listByCall(call.id);
+    assert.equal(childRange?.kind, 'child');
+    assert.ok(childRange?.endedAt, 'the second tap ended the mark');
+
     await officerEndsCall(officer);
     const callLength = (Date.now() - callStarted) / 1000;
     await officer.page.waitForURL(/\/calls\//, { timeout: 10_000 });

@@ -32,6 +32,7 @@ import { CallResumeService } from './features/video/call-resume.service.js';
 import { CallRecordService } from './features/video/call-record.service.js';
 import { CallRecordingsService } from './features/video/call-recordings.service.js';
 import { CallSnapshotsService } from './features/video/call-snapshots.service.js';
+import { CollateralMarkRanges, CollateralMarksService } from './features/video/collateral-marks.service.js';
 import { CallUploadsService } from './features/video/call-uploads.service.js';
 import { CallRooms } from './features/video/call-rooms.js';
 import { WeriftMediaEngine } from './features/video/media/werift-room.js';
@@ -172,6 +173,9 @@ export function services(deps: {
     snapshots: new CallSnapshotsService({ ...callDeps, calls: callLifecycle }),
     recordings: new CallRecordingsService({ ...callDeps, calls: callLifecycle, nodeId: identity.id }),
     record: new CallRecordService(callDeps),
+    /** RVR-13: others present during the call, and those marks as the starting ranges of a redaction (issue 15 §3). */
+    marks: new CollateralMarksService(callDeps),
+    markRanges: new CollateralMarkRanges(callDeps),
   };
   // Issue 12: a consultation's call never outlives its officer's hold on it (abandoned, escalated, completed,
   // handed back): the call ends and its links are revoked in the transition's transaction.

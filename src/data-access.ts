@@ -16,6 +16,7 @@ import { UsersRepository } from './features/identity/users.repository.js';
 import { RoleGrantsRepository } from './features/identity/role-grants.repository.js';
 import { CallsRepository } from './features/video/calls.repository.js';
 import { RecordingsRepository } from './features/video/recordings.repository.js';
+import { CollateralMarksRepository } from './features/video/collateral-marks.repository.js';
 import { MediaNodesRepository } from './features/media-nodes/media-nodes.repository.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
 import { RiskAssessmentRepository } from './features/investigation/risk-assessment/risk-assessment.repository.js';
@@ -47,6 +48,7 @@ export function repositories(db: Executor) {
     apiKeys: new ApiKeysRepository(db),
     calls: new CallsRepository(db),
     recordings: new RecordingsRepository(db),
+    collateralMarks: new CollateralMarksRepository(db),
     mediaNodes: new MediaNodesRepository(db),
     evidence: new EvidenceRepository(db),
     riskAssessments: new RiskAssessmentRepository(db),

@@ -98,7 +98,7 @@ function interrupted(reason?: string): void {
   socket?.close();
   showRecording(false);
   // Nothing to end or snapshot any more: the way on is the banner's button.
-  for (const control of root.querySelectorAll<HTMLElement>('[data-end], [data-snapshot]')) control.hidden = true;
+  for (const control of root.querySelectorAll<HTMLElement>('[data-end], [data-snapshot], [data-marks]')) control.hidden = true;
   const words = reason?.trim() || 'The call was interrupted.';
   setStatus(
     role === 'officer'
@@ -412,6 +412,8 @@ interface JsonAnswer {
   error?: string;
   consentRequired?: boolean;
   snapshot?: { sha256: string };
+  /** RVR-13: the kinds of "others present" mark now open on the call. */
+  open?: string[];
 }
 
 async function post(url: string, body: unknown): Promise<JsonAnswer> {
@@ -497,6 +499,7 @@ function wireOfficerControls(callId: string): void {
     void invite({ role: 'interpreter', phone: value('phone'), label: value('label') });
   });
   $('[data-snapshot]')!.addEventListener('click', () => void takeSnapshot(callId));
+  wireMarks(callId);
   const notes = $<HTMLTextAreaElement>('[data-notes]')!;
   let timer: ReturnType<typeof setTimeout> | undefined;
   notes.addEventListener('input', () => {
@@ -512,6 +515,32 @@ function wireOfficerControls(callId: string): void {
     state.leaving = true;
     send({ type: 'end', reason: 'Ended by the officer' });
   });
+}
+
+/**
+ * RVR-13: "others present" toggles. One tap starts a mark, the next ends it; the server keeps the times (its own
+ * clock) and answers with the marks open now, which is what the buttons then show (aria-pressed).
+ */
+function wireMarks(callId: string): void {
+  const buttons = [...root.querySelectorAll<HTMLButtonElement>('[data-mark]')];
+  const error = $('[data-mark-error]');
+  for (const button of buttons) {
+    button.addEventListener('click', () => {
+      const on = button.getAttribute('aria-pressed') !== 'true';
+      button.disabled = true;
+      if (error) error.hidden = true;
+      void post(`/calls/${callId}/marks`, { kind: button.dataset.mark, on })
+        .then((answer) => {
+          for (const b of buttons) b.setAttribute('aria-pressed', String((answer.open ?? []).includes(b.dataset.mark ?? '')));
+        })
+        .catch((failure: Error) => {
+          if (!error) return;
+          error.textContent = failure.message;
+          error.hidden = false;
+        })
+        .finally(() => (button.disabled = false));
+    });
+  }
 }
 
 async function takeSnapshot(callId: string): Promise<void> {

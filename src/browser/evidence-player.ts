@@ -54,6 +54,40 @@ scrubber.addEventListener('input', () => {
   place(position);
 });
 
+// RVR-13: the officer's marks of others present: a link jumps the shared clock to the mark's start, and each mark is
+// drawn as a range under the scrubber once the call's length is known.
+const jumps = [...player.querySelectorAll<HTMLAnchorElement>('a[data-jump]')];
+for (const link of jumps) {
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    position = Number(link.dataset.jump);
+    startedAt = performance.now();
+    place(position);
+    scrubber.focus();
+  });
+}
+const markTrack = player.querySelector<HTMLElement>('[data-mark-track]');
+let drawnFor = 0;
+function drawMarks(): void {
+  const length = total();
+  if (!markTrack || length <= 0 || length === drawnFor) return;
+  drawnFor = length;
+  markTrack.replaceChildren(
+    ...jumps.map((link) => {
+      const range = document.createElement('span');
+      range.className = 'rvr-mark-track__range';
+      range.dataset.kind = link.dataset.kind;
+      range.title = link.textContent ?? '';
+      // CSSOM, not a style attribute: the page's CSP allows no inline styles.
+      range.style.left = `${(100 * Math.min(length, Number(link.dataset.jump))) / length}%`;
+      range.style.width = `${(100 * Math.max(0, Math.min(length, Number(link.dataset.jumpEnd)) - Number(link.dataset.jump))) / length}%`;
+      return range;
+    }),
+  );
+}
+for (const video of tracks) video.addEventListener('loadedmetadata', drawMarks);
+drawMarks();
+
 declare global {
   interface Window {
     /** For tests: where the shared clock is and how long the call lasted. */

@@ -284,6 +284,13 @@ export const ROWS: Row[] = [
     expect: { own: { '✓': ['rvr_officer'] }, unassigned: { '!': ['rvr_officer'] } },
   },
   { route: 'POST /calls/:id/snapshots', needs: 'call', request: (f) => ({ url: `/calls/${f.callId}/snapshots`, body: { image: PNG } }), expect: OFFICER_OWN },
+  // RVR-13: whose the call is comes first (an unassigned call's officer is refused, not told it has ended).
+  {
+    route: 'POST /calls/:id/marks',
+    needs: 'call',
+    request: (f) => ({ url: `/calls/${f.callId}/marks`, body: { kind: 'child', on: true } }),
+    expect: OFFICER_OWN,
+  },
   {
     route: 'POST /calls/:id/end',
     needs: 'call',

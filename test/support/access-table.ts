@@ -41,6 +41,7 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /calls/:id/invites/revoke': ['rvr_officer'],
   'POST /calls/:id/notes': ['rvr_officer'],
   'POST /calls/:id/snapshots': ['rvr_officer'],
+  'POST /calls/:id/marks': ['rvr_officer'],
   'POST /calls/:id/end': ['rvr_officer'],
   'GET /calls/:id/socket': ['rvr_officer'],
   // ADR 0013: a web node's proxied call socket on the owning media node; the signed grant, not a session, admits it.

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { EvidenceItemRow } from './evidence.repository.js';
+import { COLLATERAL_MARK_LABELS, isCollateralMarkKind, markOnClock } from '../../domain/collateral-marks.js';
 import type { ByteRange } from '../../platform/storage/blob-store.js';
 import { requireReason, type EvidenceDeps } from './evidence-shared.js';
 
@@ -71,14 +72,16 @@ export class EvidenceAccessService {
         (i) => i.kind === 'recording' && i.state === 'present' && !i.restrictedAt,
       );
       if (recordings.length === 0) throw new ConflictError('This consultation has no recordings that can be played');
-      const starts = await Promise.all(
-        // EVD-05: placed by media time (the senders' reports) where there is one.
-        recordings.map(async (item) => {
-          const recording = await tx.recordings.findById(item.sourceId.replace(/^recording:/, ''));
-          return recording?.mediaStartedAt ?? recording?.firstPacketAt ?? item.capturedAt;
-        }),
-      );
+      const rows = await Promise.all(recordings.map((item) => tx.recordings.findById(item.sourceId.replace(/^recording:/, ''))));
+      // EVD-05: placed by media time (the senders' reports) where there is one.
+      const starts = rows.map((recording, index) => recording?.mediaStartedAt ?? recording?.firstPacketAt ?? recordings[index]!.capturedAt);
       const earliest = Math.min(...starts.map((d) => d.getTime()));
+      // RVR-13: the officer's marks of others present, on the player's clock (0 = the earliest media start).
+      const totalSeconds = Math.max(0, ...rows.map((r, index) => (starts[index]!.getTime() - earliest + (r?.durationMs ?? 0)) / 1000));
+      const marks = (await tx.collateralMarks.listByConsultation(consultationId)).flatMap((mark) => {
+        const range = markOnClock(mark, new Date(earliest), totalSeconds);
+        return range ? [{ kind: mark.kind, label: isCollateralMarkKind(mark.kind) ? COLLATERAL_MARK_LABELS[mark.kind] : mark.kind, ...range }] : [];
+      });
       const tracks = [];
       for (const [index, item] of recordings.entries()) {
         await this.deps.audit.record(tx.audit, context, {
@@ -89,7 +92,7 @@ export class EvidenceAccessService {
         });
         tracks.push({ item, offsetMs: starts[index]!.getTime() - earliest, grant: encodeURIComponent(this.grant(context, item.id)) });
       }
-      return { consultation, tracks };
+      return { consultation, tracks, marks };
     });
   }
 

@@ -2,13 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Repositories } from '../../data-access.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
+import { COLLATERAL_MARK_LABELS, isCollateralMarkKind } from '../../domain/collateral-marks.js';
 import type { EvidenceItemRow } from './evidence.repository.js';
 import type { EvidenceRetentionService } from './evidence-retention.service.js';
 import type { EvidenceDeps } from './evidence-shared.js';
 
 /**
  * Evidence registration: every master a consultation produces (recordings, snapshots, uploads, the call's notes
- * and chat, the confirmed statement, completed forms, court working copies) becomes an item with its hash, once,
+ * and chat and marks of others present (RVR-13), the confirmed statement, completed forms, court working copies) becomes an item with its hash, once,
  * in the transaction that produced it (EVD-01), read-only in the store (EVD-02), and dated by the retention rules (X-03).
  */
 export class EvidenceRegistrationService {
@@ -125,6 +126,8 @@ export class EvidenceRegistrationService {
     call: { id: string; consultationId: string; officerNotes: string | null },
   ): Promise<void> {
     const chat = await tx.calls.listChat(call.id);
+    // RVR-13: the officer's marks of others present, with when and who, are part of the call's evidence record.
+    const marks = await tx.collateralMarks.listByCall(call.id);
     const at = this.deps.now();
     const records = [
       call.officerNotes?.trim()
@@ -137,6 +140,27 @@ export class EvidenceRegistrationService {
             name: 'chat.jsonl',
             mediaType: 'text/plain; charset=utf-8',
             text: chat.map((m) => JSON.stringify({ at: m.at.toISOString(), role: m.role, text: m.text })).join('\n') + '\n',
+          }
+        : undefined,
+      marks.length > 0
+        ? {
+            kind: 'marks',
+            label: 'Others present during the call (collateral intrusion marks)',
+            name: 'others-present.jsonl',
+            mediaType: 'text/plain; charset=utf-8',
+            text:
+              marks
+                .map((m) =>
+                  JSON.stringify({
+                    kind: m.kind,
+                    label: isCollateralMarkKind(m.kind) ? COLLATERAL_MARK_LABELS[m.kind] : m.kind,
+                    startedAt: m.startedAt.toISOString(),
+                    startedBy: `user:${m.startedBy}`,
+                    endedAt: m.endedAt?.toISOString() ?? null,
+                    endedBy: m.endedBy,
+                  }),
+                )
+                .join('\n') + '\n',
           }
         : undefined,
     ].filter((r) => r !== undefined);

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { AccessRefusedError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { CallDeps } from './call.service.js';
 import type { ChatMessageRow, InviteRow, ParticipantRow } from './calls.repository.js';
+import { marksInRecording, markView } from './collateral-marks.service.js';
 
 /** Reading a call: the live view its officer's page and rooms see, and the logged call record (DP-01, DP-04). */
 export class CallRecordService {
@@ -15,7 +16,7 @@ export class CallRecordService {
   /** The whole call as its officer's page and the live rooms see it (the caller has checked who is asking); never a secret's hash. */
   async callView(callId: string) {
     const repos = this.data.repos;
-    const [call, invites, participants, events, chat, recordings, snapshots] = await Promise.all([
+    const [call, invites, participants, events, chat, recordings, snapshots, marks] = await Promise.all([
       repos.calls.findById(callId),
       repos.calls.listInvites(callId),
       repos.calls.listParticipants(callId),
@@ -23,14 +24,27 @@ export class CallRecordService {
       repos.calls.listChat(callId),
       repos.recordings.listByCall(callId),
       repos.recordings.listSnapshots(callId),
+      repos.collateralMarks.listByCall(callId),
     ]);
     if (!call) throw new NotFoundError('No call with that id');
-    return { call, invites: invites.map(withoutTokenHash), participants: participants.map(withoutSessionHash), events, chat, recordings, snapshots };
+    const views = marks.map(markView);
+    return {
+      call,
+      invites: invites.map(withoutTokenHash),
+      participants: participants.map(withoutSessionHash),
+      events,
+      chat,
+      recordings,
+      snapshots,
+      marks: views,
+      /** RVR-13: which of the officer's "others present" buttons are on. */
+      openMarks: views.filter((m) => !m.endedAt).map((m) => m.kind),
+    };
   }
 
   /**
    * The call record (DP-01): for the consultation's officer, supervisors and investigators, and the reading is
-   * logged. It shows the call, its recordings, snapshots and timeline; not the officer's notes or the chat, which
+   * logged. It shows the call, its recordings, snapshots, the officer's marks of others present (RVR-13) and timeline; not the officer's notes or the chat, which
    * are opened with a reason (`openNotesAndChat`). Items under a DP-10 restriction are left out, and no secret or
    * hash of a secret (link tokens, call sessions) is ever part of it.
    */
@@ -40,7 +54,7 @@ export class CallRecordService {
       if (!call) throw new NotFoundError('No call with that id');
       const consultation = (await tx.consultations.findById(call.consultationId))!;
       this.assertRecordReader(context, consultation, 'call.record_view');
-      const [invites, participants, events, chat, recordings, snapshots, items] = await Promise.all([
+      const [invites, participants, events, chat, recordings, snapshots, items, marks] = await Promise.all([
         tx.calls.listInvites(callId),
         tx.calls.listParticipants(callId),
         tx.calls.listEvents(callId),
@@ -48,17 +62,35 @@ export class CallRecordService {
         tx.recordings.listByCall(callId),
         tx.recordings.listSnapshots(callId),
         tx.evidence.listByConsultation(call.consultationId),
+        tx.collateralMarks.listByCall(callId),
       ]);
       const restricted = new Set(items.filter((i) => i.restrictedAt).map((i) => i.sourceId));
       await this.deps.audit.record(tx.audit, context, { what: 'call.record_viewed', subject: `call:${callId}` });
       const { officerNotes, ...rest } = call;
+      const shownRecordings = recordings.filter((r) => !restricted.has(`recording:${r.id}`));
+      // RVR-13: each mark of others present, with where it falls in each recording (seconds from its media start, EVD-05).
+      const inRecordings = shownRecordings.map((r) => ({ recording: r, ranges: marksInRecording(marks, r) }));
       return {
         consultation,
         call: rest,
         invites: invites.map(withoutTokenHash),
         participants: participants.map(withoutSessionHash),
         events,
-        recordings: recordings.filter((r) => !restricted.has(`recording:${r.id}`)),
+        recordings: shownRecordings,
+        marks: marks.map((mark) => ({
+          ...markView(mark),
+          inRecordings: inRecordings.flatMap(({ recording, ranges }) =>
+            ranges
+              .filter((range) => range.id === mark.id)
+              .map((range) => ({
+                recordingId: recording.id,
+                role: recording.role,
+                segment: recording.segment,
+                startSeconds: range.startSeconds,
+                endSeconds: range.endSeconds,
+              })),
+          ),
+        })),
         snapshots: snapshots.filter((s) => !restricted.has(`snapshot:${s.id}`)),
         text: {
           notes: textState(Boolean(officerNotes?.trim()), restricted.has(`notes:${callId}`)),

@@ -3,6 +3,7 @@ import type { Services } from '../../composition.js';
 import { AccessRefusedError, ValidationError } from '../../platform/errors.js';
 import { contextOf, wantsJson } from '../../platform/http/access.js';
 import { normaliseUkMobile } from '../../domain/phone.js';
+import { COLLATERAL_MARK_KINDS, COLLATERAL_MARK_LABELS } from '../../domain/collateral-marks.js';
 
 const consultationParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 const callParams = consultationParams;
@@ -27,6 +28,11 @@ const snapshotBody = {
   required: ['image'],
   properties: { image: { type: 'string', maxLength: 8 * 1024 * 1024, pattern: '^data:image/(jpeg|png);base64,' }, _csrf: { type: 'string' } },
 } as const;
+const markBody = {
+  type: 'object',
+  required: ['kind', 'on'],
+  properties: { kind: { type: 'string', enum: [...COLLATERAL_MARK_KINDS] }, on: { type: 'boolean' }, _csrf: { type: 'string' } },
+} as const;
 const openTextBody = {
   type: 'object',
   required: ['justification'],
@@ -48,7 +54,13 @@ export function callRoutes(services: Services): FastifyPluginAsync {
         const consultation = await services.consultations.summary(request.params.id);
         const view = await services.calls.record.callView(call.id);
         const riskPanel = await services.riskAssessments.panel(contextOf(request), consultation.id);
-        return reply.view('video/officer-call.njk', { pageTitle: `Video call ${consultation.reference}`, consultation, ...view, riskPanel });
+        return reply.view('video/officer-call.njk', {
+          pageTitle: `Video call ${consultation.reference}`,
+          consultation,
+          ...view,
+          riskPanel,
+          markKinds: COLLATERAL_MARK_LABELS,
+        });
       },
     );
 
@@ -151,6 +163,17 @@ export function callRoutes(services: Services): FastifyPluginAsync {
         return reply.code(201).send({
           snapshot: { id: snapshot.id, sha256: snapshot.sha256, sizeBytes: snapshot.sizeBytes, mediaType: snapshot.mediaType, takenAt: snapshot.takenAt },
         });
+      },
+    );
+
+    // RVR-13 (collateral intrusion): the officer marks, one tap to start and one to end, that a child or another adult
+    // is in view or hearing, or that the victim's face is not to be shown. The call's officer only, while it is live.
+    app.post<{ Params: { id: string }; Body: { kind: string; on: boolean } }>(
+      '/calls/:id/marks',
+      { config: { access: { permission: 'call.conduct' } }, schema: { params: callParams, body: markBody } },
+      async (request) => {
+        const marks = await services.calls.marks.mark(contextOf(request), request.params.id, request.body.kind, request.body.on);
+        return { marks, open: marks.filter((m) => !m.endedAt).map((m) => m.kind) };
       },
     );
 

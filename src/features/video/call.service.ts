@@ -5,6 +5,7 @@ import type { EvidenceRegistrationService } from '../evidence/evidence-registrat
 import type { DataAccess, Repositories } from '../../data-access.js';
 import type { CallConfig } from '../../config.js';
 import { CONSENT_REQUIRED, consentCovers, needsOwnConsent } from '../../domain/call-consent.js';
+import { COLLATERAL_MARK_LABELS, isCollateralMarkKind } from '../../domain/collateral-marks.js';
 import { CALL_INTERRUPTIBLE_STATES, stateLabel, type ConsultationState } from '../../domain/consultation-state.js';
 import { mayConductConsultation } from '../../domain/ownership.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
@@ -256,6 +257,14 @@ export class CallService {
     // No observation outlives its call (EVD-15), even one whose page never connected.
     await tx.supervision.endOpenObservations(call.id, at);
     if (state === 'ended') for (const role of ['victim', 'interpreter']) await tx.calls.revokeInvites(call.id, role, at, 'call ended');
+    // RVR-13: a mark of others present still open ends with the call, before the call record is kept as evidence.
+    for (const mark of await tx.collateralMarks.endOpen(call.id, at, 'system:call'))
+      await recordCallEvent(this.deps, tx, context, call.id, 'mark_ended', {
+        markId: mark.id,
+        kind: mark.kind,
+        label: isCollateralMarkKind(mark.kind) ? COLLATERAL_MARK_LABELS[mark.kind] : mark.kind,
+        withCall: true,
+      });
     await recordCallEvent(this.deps, tx, context, call.id, state === 'ended' ? 'ended' : 'interrupted', { reason });
     await this.deps.evidence.registerCallRecord(tx, context, call);
   }

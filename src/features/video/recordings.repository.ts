@@ -92,6 +92,11 @@ export class RecordingsRepository {
     return created!;
   }
 
+  async findSnapshot(id: string): Promise<SnapshotRow | undefined> {
+    const [row] = await this.db.select().from(snapshots).where(eq(snapshots.id, id));
+    return row;
+  }
+
   async listSnapshots(callId: string): Promise<SnapshotRow[]> {
     return this.db.select().from(snapshots).where(eq(snapshots.callId, callId)).orderBy(asc(snapshots.takenAt));
   }

@@ -191,3 +191,39 @@ export const chatMessages = pgTable(
   },
   (t) => [index('chat_messages_call_idx').on(t.callId, t.id)],
 );
+
+/**
+ * Others present during the call (RVR-13, collateral intrusion): a range the officer marked with one tap while the
+ * call was live ("child in view/hearing", "another adult in view/hearing", "victim's face not to be shown"). Times
+ * are the server's UTC clock; a mark still open when the call ends is ended with it. The starting ranges of a
+ * redaction (issue 15 §3).
+ */
+export const collateralMarks = pgTable(
+  'collateral_marks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    /** child | adult | hide_face (src/domain/collateral-marks.ts). */
+    kind: text('kind').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    startedBy: uuid('started_by')
+      .notNull()
+      .references(() => users.id),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** `user:<id>` when the officer tapped it off, `system:call` when the call's end closed it. */
+    endedBy: text('ended_by'),
+  },
+  (t) => [
+    index('collateral_marks_call_idx').on(t.callId, t.startedAt),
+    index('collateral_marks_consultation_idx').on(t.consultationId),
+    // At most one open mark of a kind per call: a double tap cannot open two.
+    uniqueIndex('collateral_marks_one_open_idx')
+      .on(t.callId, t.kind)
+      .where(sql`ended_at is null`),
+  ],
+);
