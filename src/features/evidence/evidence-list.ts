@@ -94,8 +94,8 @@ export function parseEvidenceList(query: EvidenceListQuery): ParsedEvidenceList 
   if (values.hold && !(values.hold in HOLD_LABELS)) errors.hold = 'Choose whether the material is on hold';
   else if (values.hold) search.onHold = values.hold === 'yes';
   const pageText = text(query.page);
+  // A page number that is not one (a hand-edited link) shows the first page.
   const page = /^\d{1,6}$/.test(pageText) && Number(pageText) >= 1 ? Number(pageText) : 1;
-  if (pageText && page === 1 && pageText !== '1') errors.page = 'That page number does not exist: showing the first page';
   search.offset = (page - 1) * EVIDENCE_PAGE_SIZE;
   return { search, page, errors, values };
 }
