@@ -157,7 +157,7 @@ export class EvidenceDisposalService {
             details: { reason: 'store lock', detail: storeRefusal.reason },
           });
           locked.push({ id: item.id, reason: storeRefusal.reason });
-          refused.push({ ...refusedItem(item), by: 'store lock', reason: storeRefusal.reason, until: storeRefusal.until?.toISOString() ?? null });
+          refused.push({ ...refusedItem(item), by: 'store lock', reason: storeRefusal.lock, until: storeRefusal.until?.toISOString() ?? null });
           return undefined;
         }
         const entry: DisposalCertificateItem = {
