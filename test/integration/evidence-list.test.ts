@@ -189,7 +189,10 @@ await describeOnDatabase('evidence list: search, filters, pagination and named c
     assert.match(none.body, /name="justification" type="text" value="look"/, 'what was typed is kept');
     assert.match(none.body, /Why do you need to open it/);
     const views = () =>
-      queryRows<{ justification: string }>(t.db.database, sql`select justification from audit_events where what = 'evidence.viewed' and subject = ${`evidence:${item.id}`}`);
+      queryRows<{ justification: string }>(
+        t.db.database,
+        sql`select justification from audit_events where what = 'evidence.viewed' and subject = ${`evidence:${item.id}`}`,
+      );
     assert.equal((await views()).length, 0, 'a refused opening is not a view');
     const opened = await browser.post(`/evidence/items/${item.id}/open`, { justification: 'Reviewing the account for the file' });
     assert.equal(opened.statusCode, 200);

@@ -109,10 +109,17 @@ export function evidenceListHref(values: Record<string, string>, change: Record<
 }
 
 /** The MOJ filter's "selected filters" tags, each a link that removes it (the MOJ filter pattern). */
-export function selectedFilterCategories(values: ParsedEvidenceList['values'], errors: Record<string, string>, officers: { id: string; displayName: string }[], keep: Record<string, string>) {
+export function selectedFilterCategories(
+  values: ParsedEvidenceList['values'],
+  errors: Record<string, string>,
+  officers: { id: string; displayName: string }[],
+  keep: Record<string, string>,
+) {
   const all = { ...values, ...keep };
   const tag = (field: keyof ParsedEvidenceList['values'], heading: string, label: string | undefined) =>
-    values[field] && !errors[field] && label ? { heading: { text: heading }, items: [{ href: evidenceListHref(all, { [field]: undefined }), text: label }] } : undefined;
+    values[field] && !errors[field] && label
+      ? { heading: { text: heading }, items: [{ href: evidenceListHref(all, { [field]: undefined }), text: label }] }
+      : undefined;
   return [
     tag('reference', 'Reference', values.reference),
     tag('from', 'Captured from', values.from),

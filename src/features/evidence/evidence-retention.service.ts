@@ -63,8 +63,7 @@ function withRule(ruleId: string, text: string): string {
 export function describeRetentionBasis(outcome: Pick<RetentionOutcome, 'bases' | 'blockedBy' | 'disposalEligibleAt'>): string {
   const open = [...new Set(outcome.blockedBy.filter((b) => b.until === null).map((b) => withRule(b.ruleId, b.reason)))];
   const dated = [...new Set(outcome.bases.filter((b) => b.date !== null).map((b) => withRule(b.ruleId, b.explanation)))];
-  if (open.length > 0)
-    return `Kept with no disposal date while: ${open.join('; ')}${dated.length > 0 ? ` (meanwhile ${dated.join('; ')})` : ''}.`;
+  if (open.length > 0) return `Kept with no disposal date while: ${open.join('; ')}${dated.length > 0 ? ` (meanwhile ${dated.join('; ')})` : ''}.`;
   if (outcome.disposalEligibleAt && dated.length > 0) return `Disposal from ${day(outcome.disposalEligibleAt)}, the latest of: ${dated.join('; ')}.`;
   return '';
 }

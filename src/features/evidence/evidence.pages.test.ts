@@ -108,8 +108,24 @@ describe('evidence pages, over fake services (issue 15 §4)', () => {
               certificate: '{}',
               certificateSha256: 'b'.repeat(64),
               refused: [
-                { id: itemId, consultationId: consultation.id, label: 'Locked recording', kind: 'recording', by: 'store lock', reason: 'the store’s compliance object lock', until },
-                { id: consultation.id, consultationId: consultation.id, label: 'Held snapshot', kind: 'snapshot', by: 'legal hold', reason: 'a legal hold stands (LITIGATION)', until: null },
+                {
+                  id: itemId,
+                  consultationId: consultation.id,
+                  label: 'Locked recording',
+                  kind: 'recording',
+                  by: 'store lock',
+                  reason: 'the store’s compliance object lock',
+                  until,
+                },
+                {
+                  id: consultation.id,
+                  consultationId: consultation.id,
+                  label: 'Held snapshot',
+                  kind: 'snapshot',
+                  by: 'legal hold',
+                  reason: 'a legal hold stands (LITIGATION)',
+                  until: null,
+                },
               ],
             }),
           },
@@ -120,7 +136,10 @@ describe('evidence pages, over fake services (issue 15 §4)', () => {
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /by The disposal job \(automatic\)/);
     const refused = /data-testid="disposal-refused"[\s\S]*?<\/table>/.exec(page.body)![0];
-    assert.match(refused, /Locked recording<\/a><\/td><td class="govuk-table__cell">The store’s lock<\/td>[\s\S]*?compliance object lock<\/td><td class="govuk-table__cell">1 Mar 2027/);
+    assert.match(
+      refused,
+      /Locked recording<\/a><\/td><td class="govuk-table__cell">The store’s lock<\/td>[\s\S]*?compliance object lock<\/td><td class="govuk-table__cell">1 Mar 2027/,
+    );
     assert.match(refused, /Held snapshot[\s\S]*?A legal hold[\s\S]*?Until the hold is released/);
   });
 
@@ -195,7 +214,10 @@ describe('evidence pages, over fake services (issue 15 §4)', () => {
   it('names the actors of the chain of custody; the raw id is what the audit keeps', () => {
     const names = new Map([['5b1e6c1a-0000-4000-8000-000000000001', 'PC Jane Smith']]);
     assert.equal(describeActor('user:5b1e6c1a-0000-4000-8000-000000000001', 'rvr_officer', names), 'PC Jane Smith (RVR officer)');
-    assert.equal(describeActor('user:5b1e6c1a-0000-4000-8000-000000000001', 'evidence_manager,dpo', names), 'PC Jane Smith (Evidence manager, Data protection officer)');
+    assert.equal(
+      describeActor('user:5b1e6c1a-0000-4000-8000-000000000001', 'evidence_manager,dpo', names),
+      'PC Jane Smith (Evidence manager, Data protection officer)',
+    );
     assert.equal(describeActor('user:5b1e6c1a-0000-4000-8000-000000000002', 'rvr_officer', names), 'A user no longer on the system (RVR officer)');
     assert.equal(describeActor('system:media', 'system', names), 'The media server (automatic)');
     assert.equal(describeActor('system:something-new', 'system', names), 'The platform’s something new job (automatic)');
@@ -208,11 +230,21 @@ describe('evidence pages, over fake services (issue 15 §4)', () => {
     const blocked = describeRetentionBasis({
       bases: [
         { basis: 'mopi', ruleId: 'RET-07', date: null, explanation: mopi },
-        { basis: 'civil', ruleId: 'RET-22', date: new Date('2032-12-04T12:00:00Z'), explanation: 'Tied to a complaint or claim: 6 years from capture, to 2032-12-04' },
+        {
+          basis: 'civil',
+          ruleId: 'RET-22',
+          date: new Date('2032-12-04T12:00:00Z'),
+          explanation: 'Tied to a complaint or claim: 6 years from capture, to 2032-12-04',
+        },
       ],
       blockedBy: [
         { basis: 'mopi', ruleId: 'RET-07', until: null, reason: mopi },
-        { basis: 'civil', ruleId: 'RET-22', until: new Date('2032-12-04T12:00:00Z'), reason: 'Tied to a complaint or claim: 6 years from capture, to 2032-12-04' },
+        {
+          basis: 'civil',
+          ruleId: 'RET-22',
+          until: new Date('2032-12-04T12:00:00Z'),
+          reason: 'Tied to a complaint or claim: 6 years from capture, to 2032-12-04',
+        },
       ],
       disposalEligibleAt: null,
     });
@@ -222,7 +254,14 @@ describe('evidence pages, over fake services (issue 15 §4)', () => {
     );
     assert.equal(blocked.split('RET-07').length - 1, 1, 'RET-07 once');
     const dated = describeRetentionBasis({
-      bases: [{ basis: 'non_evidential', ruleId: 'RET-21', date: new Date('2027-01-04T12:00:00Z'), explanation: 'Non-evidential: 31 days from capture, to 2027-01-04' }],
+      bases: [
+        {
+          basis: 'non_evidential',
+          ruleId: 'RET-21',
+          date: new Date('2027-01-04T12:00:00Z'),
+          explanation: 'Non-evidential: 31 days from capture, to 2027-01-04',
+        },
+      ],
       blockedBy: [],
       disposalEligibleAt: new Date('2027-01-04T12:00:00Z'),
     });
