@@ -150,6 +150,10 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
       const run = await t.services.evidence.disposal.dispose(contextFor(manager), { dryRun: false });
       const locked = run.locked.find((l) => l.id === snapshot.id);
       assert.match(locked?.reason ?? '', /the store's compliance object lock keeps it until/);
+      // Issue 15 §4: the disposal page lists it, with when the store's lock ends.
+      const listed = (await t.services.evidence.disposal.certificate(run.disposalId)).refused.find((r) => r.id === snapshot.id);
+      assert.equal(listed?.by, 'store lock');
+      assert.equal(listed?.until, (await t.services.blobs.head(snapshot.fileKey))!.lock.retainUntil!.toISOString());
       assert.ok(objectOf(snapshot.fileKey), 'the locked object stays');
       assert.equal((await t.services.data.repos.evidence.findItem(snapshot.id))!.state, 'present');
       const refused = await queryRows<{ details: { reason: string } }>(

@@ -2,8 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { EvidenceItemRow } from './evidence.repository.js';
 import { COLLATERAL_MARK_LABELS, isCollateralMarkKind, markOnClock } from '../../domain/collateral-marks.js';
+import { ROLE_LABELS, isRole } from '../../domain/roles.js';
+import type { AuditRow } from '../../platform/audit/audit.repository.js';
+import type { EvidenceItemRow, EvidenceSearch } from './evidence.repository.js';
+import { EVIDENCE_KIND_LABELS, EVIDENCE_STATE_LABELS } from './evidence-list.js';
 import type { ByteRange } from '../../platform/storage/blob-store.js';
 import { requireReason, type EvidenceDeps } from './evidence-shared.js';
 
@@ -14,6 +17,52 @@ export interface EvidenceContent {
 }
 
 const GRANT_MINUTES = 30;
+
+/** The automatic actors of the evidence trail, as a records officer would name them (issue 15 §4). */
+const SYSTEM_ACTORS: Record<string, string> = {
+  media: 'The media server',
+  'media-nodes': 'The media server',
+  'evidence-register': 'The evidence register',
+  'evidence-integrity': 'The integrity check',
+  'evidence-disposal': 'The disposal job',
+  'evidence-disposal-resume': 'The disposal job, finishing after a restart',
+  'evidence-purge': 'The purge after export',
+  'evidence-work': 'The evidence work queue',
+  'evidence-export': 'The export to the evidence system',
+  'evidence-working-copy': 'The working-copy maker',
+  call: 'The video call service',
+  'call-timer': 'The call timer',
+  startup: 'The platform, on start',
+  shutdown: 'The platform, on shutdown',
+};
+const LINK_ROLES: Record<string, string> = { victim: 'The victim', interpreter: 'The interpreter' };
+
+/**
+ * Who did it, in words, from an audit row's `who` (`user:<id>`, `system:<name>`, `cli:<os user>`, `link:<participant>`)
+ * and the roles it recorded at the time: "PC Jane Smith (RVR officer)", "The media server (automatic)".
+ */
+export function describeActor(who: string, actorRole: string | null, names: Map<string, string>): string {
+  const [type, ...rest] = who.split(':');
+  const id = rest.join(':');
+  switch (type) {
+    case 'user': {
+      const roles = (actorRole ?? '')
+        .split(',')
+        .filter(isRole)
+        .map((r) => ROLE_LABELS[r]);
+      const name = names.get(id) ?? 'A user no longer on the system';
+      return roles.length > 0 ? `${name} (${roles.join(', ')})` : name;
+    }
+    case 'system':
+      return `${SYSTEM_ACTORS[id] ?? `The platform’s ${id.replace(/-/g, ' ')} job`} (automatic)`;
+    case 'cli':
+      return `An operator at the command line (${id})`;
+    case 'link':
+      return `${LINK_ROLES[actorRole ?? ''] ?? 'A call participant'} (by the call link)`;
+    default:
+      return who;
+  }
+}
 
 /**
  * Access to evidence: finding items, and opening, playing and downloading them, each justified and logged as
@@ -26,8 +75,26 @@ export class EvidenceAccessService {
     return this.deps.data;
   }
 
-  async list(context: RequestContext, includeRestricted: boolean) {
-    return this.data.repos.evidence.search({ includeRestricted, limit: 200 });
+  /** The evidence list (issue 15 §4): one page of the items that match, the total, and the officers to filter by. */
+  async list(search: EvidenceSearch) {
+    const [{ rows, total }, officers] = await Promise.all([this.data.repos.evidence.search(search), this.data.repos.evidence.listOfficersWithEvidence()]);
+    const items = rows.map((row) => ({
+      ...row,
+      kindLabel: EVIDENCE_KIND_LABELS[row.kind] ?? row.kind,
+      stateLabel: EVIDENCE_STATE_LABELS[row.state] ?? row.state,
+    }));
+    return { items, total, officers };
+  }
+
+  /** The chain of custody with each actor named (issue 15 §4); `who` and `actorRole` stay as recorded for the export and audit. */
+  private async named(item: EvidenceItemRow, continuity: AuditRow[]) {
+    const actors = [item.capturedBy, ...continuity.map((e) => e.who)];
+    const userIds = [...new Set(actors.filter((who) => who.startsWith('user:')).map((who) => who.slice('user:'.length)))];
+    const names = await this.data.repos.evidence.displayNames(userIds.filter((id) => /^[0-9a-f-]{36}$/.test(id)));
+    return {
+      capturedByName: describeActor(item.capturedBy, null, names),
+      continuity: continuity.map((e) => ({ ...e, whoName: describeActor(e.who, e.actorRole, names) })),
+    };
   }
 
   /** What may be shown before a justified opening: enough to choose the item, no content. */
@@ -107,7 +174,7 @@ export class EvidenceAccessService {
       repos.audit.listForSubjects([`evidence:${item.id}`, `consultation:${item.consultationId}`], 'evidence.'),
       repos.evidence.listByConsultation(item.consultationId),
     ]);
-    return { item, consultation, holds, retention, reviews, continuity, siblings };
+    return { item, consultation, holds, retention, reviews, ...(await this.named(item, continuity)), siblings };
   }
 
   /** A consultation's evidence for the records staff: items, holds, retention facts and reviews. */

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { rawKeyOf } from '../../platform/storage/recording-scratch.js';
+import { describeActor } from './evidence-access.service.js';
 import { EvidenceStoreLocks } from './evidence-locks.js';
 import type { EvidenceDeps } from './evidence-shared.js';
 
@@ -13,6 +14,19 @@ export interface DisposalOutcome {
   held: string[];
   /** Items past their date that the store's object lock still keeps, with the store's reason (logged as refused). */
   locked: { id: string; reason: string }[];
+  /** Every refusal of this run, as the certificate lists it (issue 15 §4). */
+  refused: DisposalRefusal[];
+}
+
+/** An item past its date that was not disposed of, why, and when that ends (null: when a hold is released). */
+export interface DisposalRefusal {
+  id: string;
+  consultationId: string;
+  label: string;
+  kind: string;
+  by: 'legal hold' | 'store lock';
+  reason: string;
+  until: string | null;
 }
 
 export interface DisposalCertificateItem {
@@ -24,6 +38,10 @@ export interface DisposalCertificateItem {
   capturedAt: string;
   disposalEligibleAt: string;
   basis: string;
+}
+
+function refusedItem(item: { id: string; consultationId: string; label: string; kind: string }) {
+  return { id: item.id, consultationId: item.consultationId, label: item.label, kind: item.kind };
 }
 
 /**
@@ -108,6 +126,7 @@ export class EvidenceDisposalService {
     const items: DisposalCertificateItem[] = [];
     const held: string[] = [];
     const locked: { id: string; reason: string }[] = [];
+    const refused: DisposalRefusal[] = [];
     for (const candidate of candidates) {
       const taken = await this.data.transaction(async (tx) => {
         await tx.evidence.lockCase(candidate.consultationId);
@@ -121,17 +140,24 @@ export class EvidenceDisposalService {
             details: { reason: 'legal hold', holds: holds.map((h) => h.type) },
           });
           held.push(item.id);
+          refused.push({
+            ...refusedItem(item),
+            by: 'legal hold',
+            reason: `a legal hold stands (${[...new Set(holds.map((h) => h.type))].join(', ')})`,
+            until: null,
+          });
           return undefined;
         }
         // The store's lock (issue 15) is asked before anything is marked: what it still keeps is refused, and said so.
-        const storeRefusal = await this.locks.refusal(item);
+        const storeRefusal = await this.locks.refusalDetail(item);
         if (storeRefusal) {
           await this.deps.audit.record(tx.audit, context, {
             what: 'evidence.disposal_refused',
             subject: `evidence:${item.id}`,
-            details: { reason: 'store lock', detail: storeRefusal },
+            details: { reason: 'store lock', detail: storeRefusal.reason },
           });
-          locked.push({ id: item.id, reason: storeRefusal });
+          locked.push({ id: item.id, reason: storeRefusal.reason });
+          refused.push({ ...refusedItem(item), by: 'store lock', reason: storeRefusal.lock, until: storeRefusal.until?.toISOString() ?? null });
           return undefined;
         }
         const entry: DisposalCertificateItem = {
@@ -162,7 +188,8 @@ export class EvidenceDisposalService {
           this.deps.log.error({ err: error, evidenceId: candidate.id }, 'an evidence file could not be deleted; it will be retried'),
         );
     }
-    const certificate = JSON.stringify({ disposalId, dryRun: options.dryRun, ranAt: now.toISOString(), items });
+    // What was refused is named too (issue 15 §4): the certificate says what stayed, why, and until when.
+    const certificate = JSON.stringify({ disposalId, dryRun: options.dryRun, ranAt: now.toISOString(), items, refused });
     await this.data.transaction(async (tx) => {
       await tx.evidence.createDisposal({
         id: disposalId,
@@ -179,7 +206,7 @@ export class EvidenceDisposalService {
         details: { items: items.length, held: held.length, locked: locked.length },
       });
     });
-    return { disposalId, dryRun: options.dryRun, items, held, locked };
+    return { disposalId, dryRun: options.dryRun, items, held, locked, refused };
   }
 
   /** Deletes the file of an item marked `disposing` (or `purging` after an export), then marks it; safe to run again after a crash. */
@@ -215,10 +242,14 @@ export class EvidenceDisposalService {
     return pending.length;
   }
 
+  /** A run's record, with the items it refused (from its certificate; runs before issue 15 §4 have none listed). */
   async certificate(id: string) {
     const disposal = await this.data.repos.evidence.findDisposal(id);
     if (!disposal) throw new NotFoundError('There is no disposal run with that id');
-    return disposal;
+    const issued = JSON.parse(disposal.certificate) as { refused?: DisposalRefusal[] };
+    const userId = disposal.ranBy.startsWith('user:') ? disposal.ranBy.slice('user:'.length) : undefined;
+    const names = userId ? await this.data.repos.evidence.displayNames([userId]) : new Map<string, string>();
+    return { ...disposal, ranByName: describeActor(disposal.ranBy, null, names), refused: issued.refused ?? [] };
   }
 
   listDisposals() {

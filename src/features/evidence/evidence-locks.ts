@@ -38,12 +38,25 @@ export class EvidenceStoreLocks {
 
   /** Why the store will not let this item go now (its lock), or undefined when it may be deleted. */
   async refusal(item: LockedItem): Promise<string | undefined> {
+    return (await this.refusalDetail(item))?.reason;
+  }
+
+  /**
+   * The store's refusal with when it ends (issue 15 §4, for the disposal page): `until` is the lock's retain-until
+   * date, or null under the store's legal hold (it ends only when the platform releases the last hold).
+   */
+  async refusalDetail(item: LockedItem): Promise<{ reason: string; lock: string; until: Date | null } | undefined> {
     for (const key of this.keysOf(item)) {
       const head = await this.deps.blobs.head(key);
       if (!head || !lockForbidsDelete(head.lock, this.deps.now())) continue;
+      const mode = head.lock.mode.toLowerCase();
       return head.lock.legalHold
-        ? 'the store holds it under a legal hold'
-        : `the store's ${head.lock.mode.toLowerCase()} object lock keeps it until ${head.lock.retainUntil!.toISOString()}`;
+        ? { reason: 'the store holds it under a legal hold', lock: 'the store’s legal-hold flag', until: null }
+        : {
+            reason: `the store's ${mode} object lock keeps it until ${head.lock.retainUntil!.toISOString()}`,
+            lock: `the store’s ${mode} object lock`,
+            until: head.lock.retainUntil!,
+          };
     }
     return undefined;
   }

@@ -1,5 +1,15 @@
 import type { Repositories } from '../../data-access.js';
-import { computeRetention, nracDecision, addCalendarYears, type CaseStatus, type HoldType, type MopiGroup, type NracAnswers } from '../../domain/retention.js';
+import {
+  computeRetention,
+  londonWallClock,
+  nracDecision,
+  addCalendarYears,
+  type CaseStatus,
+  type HoldType,
+  type MopiGroup,
+  type NracAnswers,
+  type RetentionOutcome,
+} from '../../domain/retention.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { EvidenceStoreLocks } from './evidence-locks.js';
@@ -32,6 +42,30 @@ export function storedCaseStatus(stored: unknown): CaseStatus {
     default:
       return DEFAULT_CASE_STATUS;
   }
+}
+
+const day = (d: Date): string => {
+  const w = londonWallClock(d);
+  return `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+};
+
+/** A basis or block's text with its rule id, said once: "RET-17(a): …" already names it, others get "(RET-21)". */
+function withRule(ruleId: string, text: string): string {
+  const said = text.replace(/\.$/, '');
+  return said.includes(ruleId) ? said : `${said} (${ruleId})`;
+}
+
+/**
+ * The retention basis as one plain statement (issue 15 §4): each basis and block once, never a basis repeated as its
+ * own block ("RET-07 …; Blocked (RET-07) …"). Either what keeps the material with no date, and what the dated bases
+ * say meanwhile, or the disposal date and the bases it is the latest of (X-03).
+ */
+export function describeRetentionBasis(outcome: Pick<RetentionOutcome, 'bases' | 'blockedBy' | 'disposalEligibleAt'>): string {
+  const open = [...new Set(outcome.blockedBy.filter((b) => b.until === null).map((b) => withRule(b.ruleId, b.reason)))];
+  const dated = [...new Set(outcome.bases.filter((b) => b.date !== null).map((b) => withRule(b.ruleId, b.explanation)))];
+  if (open.length > 0) return `Kept with no disposal date while: ${open.join('; ')}${dated.length > 0 ? ` (meanwhile ${dated.join('; ')})` : ''}.`;
+  if (outcome.disposalEligibleAt && dated.length > 0) return `Disposal from ${day(outcome.disposalEligibleAt)}, the latest of: ${dated.join('; ')}.`;
+  return '';
 }
 
 /**
@@ -154,10 +188,7 @@ export class EvidenceRetentionService {
       this.deps.schedule,
       this.deps.now(),
     );
-    const basis = [
-      ...outcome.bases.map((b) => `${b.ruleId}: ${b.explanation}`),
-      ...outcome.blockedBy.filter((b) => b.until === null).map((b) => `Blocked (${b.ruleId}): ${b.reason}`),
-    ].join('; ');
+    const basis = describeRetentionBasis(outcome);
     await tx.evidence.setRetentionDates(consultationId, {
       retentionBasis: basis || 'Not yet assessed',
       reviewDueAt: outcome.reviewDueAt,

@@ -118,8 +118,21 @@ export class EvidenceWorkService {
     return this.start(job, task);
   }
 
-  tasks(consultationId: string) {
-    return this.data.repos.evidence.listTasks(consultationId);
+  /**
+   * A consultation's tasks, each verified export with what will really happen to the copies here (issue 15 §4, RET-23):
+   * deleted from its date unless a hold stands, or kept because purging after export is off (a folder drop by default).
+   */
+  async tasks(consultationId: string) {
+    const rows = await this.data.repos.evidence.listTasks(consultationId);
+    return rows.map((task) => ({
+      ...task,
+      copiesHere:
+        task.kind !== 'export' || task.state !== 'verified' || task.purgedAt
+          ? undefined
+          : this.deps.purgeEnabled && task.purgeAfter
+            ? { purged: true as const, from: task.purgeAfter }
+            : { purged: false as const },
+    }));
   }
 
   async task(id: string) {

@@ -1,6 +1,8 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
-import { consultations } from '../consultations/consultations.schema.js';
+import { users } from '../../platform/auth/identity.schema.js';
+import { consultations, incidents } from '../consultations/consultations.schema.js';
+import { consultationOutcomes } from '../investigation/investigation.schema.js';
 import { evidenceDisposals, evidenceItems, evidenceRetention, evidenceTasks, legalHolds, retentionReviews } from './evidence.schema.js';
 
 export type EvidenceItemRow = typeof evidenceItems.$inferSelect;
@@ -10,6 +12,41 @@ export type RetentionRow = typeof evidenceRetention.$inferSelect;
 export type RetentionReviewRow = typeof retentionReviews.$inferSelect;
 export type DisposalRow = typeof evidenceDisposals.$inferSelect;
 export type EvidenceTaskRow = typeof evidenceTasks.$inferSelect;
+
+/** The evidence list's search and filters (issue 15 §4); every field but the first two is optional. */
+export interface EvidenceSearch {
+  includeRestricted: boolean;
+  limit: number;
+  offset?: number;
+  /** A CAD, crime or RVR reference, matched whole (as typed or in capitals, so the unique indexes serve it). */
+  reference?: string;
+  capturedFrom?: Date;
+  capturedBefore?: Date;
+  kind?: string;
+  state?: string;
+  officerId?: string;
+  /** true: only items a legal hold stands on; false: only items with none. */
+  onHold?: boolean;
+}
+
+/** One row of the evidence list: the item with its case's references, officer and hold. */
+export interface EvidenceListRow {
+  id: string;
+  consultationId: string;
+  label: string;
+  kind: string;
+  state: string;
+  capturedAt: Date;
+  sizeBytes: number;
+  restrictedAt: Date | null;
+  disposalEligibleAt: Date | null;
+  consultationReference: string;
+  cadReference: string;
+  crimeReferences: string | null;
+  officerId: string | null;
+  officerName: string | null;
+  onHold: boolean;
+}
 
 /** Evidence items, their consultation's retention facts, legal holds, reviews and disposal certificates. */
 export class EvidenceRepository {
@@ -44,10 +81,95 @@ export class EvidenceRepository {
       .orderBy(asc(evidenceItems.capturedAt), asc(evidenceItems.id));
   }
 
-  /** The evidence list: restricted items are hidden from normal search (DP-10) unless asked for. */
-  async search(options: { includeRestricted: boolean; limit: number }): Promise<EvidenceItemRow[]> {
-    const where = options.includeRestricted ? undefined : isNull(evidenceItems.restrictedAt);
-    return this.db.select().from(evidenceItems).where(where).orderBy(desc(evidenceItems.capturedAt)).limit(options.limit);
+  /**
+   * The evidence list (issue 15 §4): one page of items, newest first, with the total that match. Restricted items are
+   * hidden from normal search (DP-10) unless asked for. A reference is matched whole against the CAD reference and the
+   * RVR reference (unique indexes) and the crime references recorded as outcomes (found through their kind index).
+   */
+  async search(options: EvidenceSearch): Promise<{ rows: EvidenceListRow[]; total: number }> {
+    const where = and(...this.searchConditions(options));
+    const activeHold = sql<boolean>`exists (select 1 from ${legalHolds} where ${legalHolds.consultationId} = ${evidenceItems.consultationId} and ${legalHolds.releasedAt} is null)`;
+    const crimeReferences = sql<
+      string | null
+    >`(select string_agg(distinct ${consultationOutcomes.details} ->> 'crimeReference', ', ') from ${consultationOutcomes} where ${consultationOutcomes.consultationId} = ${evidenceItems.consultationId} and ${consultationOutcomes.kind} = 'crime_recorded')`;
+    const [rows, [counted]] = await Promise.all([
+      this.db
+        .select({
+          id: evidenceItems.id,
+          consultationId: evidenceItems.consultationId,
+          label: evidenceItems.label,
+          kind: evidenceItems.kind,
+          state: evidenceItems.state,
+          capturedAt: evidenceItems.capturedAt,
+          sizeBytes: evidenceItems.sizeBytes,
+          restrictedAt: evidenceItems.restrictedAt,
+          disposalEligibleAt: evidenceItems.disposalEligibleAt,
+          consultationReference: consultations.reference,
+          cadReference: incidents.cadReference,
+          crimeReferences,
+          officerId: consultations.officerId,
+          officerName: users.displayName,
+          onHold: activeHold,
+        })
+        .from(evidenceItems)
+        .innerJoin(consultations, eq(consultations.id, evidenceItems.consultationId))
+        .innerJoin(incidents, eq(incidents.id, consultations.incidentId))
+        .leftJoin(users, eq(users.id, consultations.officerId))
+        .where(where)
+        .orderBy(desc(evidenceItems.capturedAt), asc(evidenceItems.id))
+        .limit(options.limit)
+        .offset(options.offset ?? 0),
+      this.db
+        .select({ total: count() })
+        .from(evidenceItems)
+        .innerJoin(consultations, eq(consultations.id, evidenceItems.consultationId))
+        .innerJoin(incidents, eq(incidents.id, consultations.incidentId))
+        .where(where),
+    ]);
+    return { rows, total: counted?.total ?? 0 };
+  }
+
+  private searchConditions(options: EvidenceSearch): (SQL | undefined)[] {
+    const reference = options.reference?.trim();
+    const spellings = reference ? [...new Set([reference, reference.toUpperCase()])] : [];
+    const crimeCases = this.db
+      .select({ id: consultationOutcomes.consultationId })
+      .from(consultationOutcomes)
+      .where(and(eq(consultationOutcomes.kind, 'crime_recorded'), inArray(sql`${consultationOutcomes.details} ->> 'crimeReference'`, spellings)));
+    const heldCases = this.db.select({ id: legalHolds.consultationId }).from(legalHolds).where(isNull(legalHolds.releasedAt));
+    return [
+      options.includeRestricted ? undefined : isNull(evidenceItems.restrictedAt),
+      reference
+        ? or(inArray(incidents.cadReference, spellings), inArray(consultations.reference, spellings), inArray(evidenceItems.consultationId, crimeCases))
+        : undefined,
+      options.capturedFrom ? gte(evidenceItems.capturedAt, options.capturedFrom) : undefined,
+      options.capturedBefore ? lt(evidenceItems.capturedAt, options.capturedBefore) : undefined,
+      options.kind ? eq(evidenceItems.kind, options.kind) : undefined,
+      options.state ? eq(evidenceItems.state, options.state) : undefined,
+      options.officerId ? eq(consultations.officerId, options.officerId) : undefined,
+      options.onHold === undefined
+        ? undefined
+        : options.onHold
+          ? inArray(evidenceItems.consultationId, heldCases)
+          : sql`${evidenceItems.consultationId} not in ${heldCases}`,
+    ];
+  }
+
+  /** The officers of consultations that have evidence, for the list's officer filter. */
+  async listOfficersWithEvidence(): Promise<{ id: string; displayName: string }[]> {
+    return this.db
+      .selectDistinct({ id: users.id, displayName: users.displayName })
+      .from(consultations)
+      .innerJoin(users, eq(users.id, consultations.officerId))
+      .where(sql`exists (select 1 from ${evidenceItems} where ${evidenceItems.consultationId} = ${consultations.id})`)
+      .orderBy(asc(users.displayName), asc(users.id));
+  }
+
+  /** Staff names for the chain of custody (issue 15 §4): the audit keeps `user:<id>`, the page shows the name. */
+  async displayNames(userIds: string[]): Promise<Map<string, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.db.select({ id: users.id, displayName: users.displayName }).from(users).where(inArray(users.id, userIds));
+    return new Map(rows.map((r) => [r.id, r.displayName]));
   }
 
   async listPresentAfter(afterId: string | undefined, limit: number): Promise<EvidenceItemRow[]> {

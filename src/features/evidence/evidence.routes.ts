@@ -7,6 +7,15 @@ import { ValidationError } from '../../platform/errors.js';
 import { contextOf, redirectTo } from '../../platform/http/access.js';
 import type { EvidenceContent } from './evidence-access.service.js';
 import { UNFINISHED_TASK_STATES } from './evidence-work.service.js';
+import {
+  EVIDENCE_KIND_LABELS,
+  EVIDENCE_PAGE_SIZE,
+  EVIDENCE_STATE_LABELS,
+  evidenceListHref,
+  parseEvidenceList,
+  selectedFilterCategories,
+  type EvidenceListQuery,
+} from './evidence-list.js';
 
 const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: uuid } } as const;
@@ -34,6 +43,10 @@ const retentionBody = {
 const nracProperties = Object.fromEntries(NRAC_QUESTIONS.map((q) => [q.id, { enum: ['yes', 'no'] }]));
 const reviewBody = { type: 'object', properties: { ...nracProperties, rationale: reasonText, ...csrf } } as const;
 const disposalBody = { type: 'object', required: ['mode'], properties: { mode: { enum: ['dry_run', 'dispose'] }, ...csrf } } as const;
+const listQuery = {
+  type: 'object',
+  properties: Object.fromEntries(['reference', 'from', 'to', 'type', 'status', 'officer', 'hold', 'page', 'restricted'].map((k) => [k, { type: 'string' }])),
+} as const;
 const mediaQuery = { type: 'object', required: ['grant'], properties: { grant: { type: 'string', maxLength: 200 } } } as const;
 
 type RetentionForm = {
@@ -112,19 +125,49 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
     };
   };
   return async (app) => {
-    app.get<{ Querystring: { restricted?: string } }>(
+    // Issue 15 §4: search and filters are plain text here and checked by parseEvidenceList, so a bad value is shown
+    // beside its field on the page (never a 400 or a 500).
+    app.get<{ Querystring: EvidenceListQuery }>(
       '/evidence',
-      { config: { access: { permission: 'evidence.list' } }, schema: { querystring: { type: 'object', properties: { restricted: { enum: ['show'] } } } } },
+      { config: { access: { permission: 'evidence.list' } }, schema: { querystring: listQuery } },
       async (request, reply) => {
         const can = abilities(request);
         const includeRestricted = can.canRestrict && request.query.restricted === 'show';
-        const [items, failures, due, disposals] = await Promise.all([
-          services.evidence.access.list(contextOf(request), includeRestricted),
+        const parsed = parseEvidenceList(request.query);
+        const [list, failures, due, disposals] = await Promise.all([
+          services.evidence.access.list({ ...parsed.search, includeRestricted }),
           services.evidence.disposal.integrityFailures(),
           can.canRetain ? services.evidence.retention.reviewQueue() : Promise.resolve([]),
           can.canRetain ? services.evidence.disposal.listDisposals() : Promise.resolve([]),
         ]);
-        return reply.view('evidence/evidence-list.njk', { pageTitle: 'Evidence', items, failures, due, disposals, includeRestricted, ...can });
+        const keep: Record<string, string> = includeRestricted ? { restricted: 'show' } : {};
+        const here = { ...parsed.values, ...keep };
+        const pages = Math.max(1, Math.ceil(list.total / EVIDENCE_PAGE_SIZE));
+        const errorList = Object.entries(parsed.errors).map(([field, text]) => ({ text, href: `#${field}` }));
+        // A filter with a problem is left out and reported; the page (200) still lists what the others match.
+        return reply.view('evidence/evidence-list.njk', {
+          pageTitle: errorList.length > 0 ? 'Error: Evidence' : 'Evidence',
+          ...list,
+          values: parsed.values,
+          errors: parsed.errors,
+          errorList,
+          selectedFilters: selectedFilterCategories(parsed.values, parsed.errors, list.officers, keep),
+          clearFiltersHref: evidenceListHref(keep),
+          kindLabels: EVIDENCE_KIND_LABELS,
+          stateLabels: EVIDENCE_STATE_LABELS,
+          page: parsed.page,
+          pages,
+          firstShown: list.total === 0 ? 0 : (parsed.page - 1) * EVIDENCE_PAGE_SIZE + 1,
+          lastShown: Math.min(list.total, parsed.page * EVIDENCE_PAGE_SIZE),
+          previousHref: parsed.page > 1 ? evidenceListHref(here, { page: String(parsed.page - 1) }) : undefined,
+          nextHref: parsed.page < pages ? evidenceListHref(here, { page: String(parsed.page + 1) }) : undefined,
+          restrictedToggleHref: evidenceListHref(parsed.values, includeRestricted ? {} : { restricted: 'show' }),
+          failures,
+          due,
+          disposals,
+          includeRestricted,
+          ...can,
+        });
       },
     );
 
@@ -141,7 +184,24 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       '/evidence/items/:id/open',
       { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, body: openBody } },
       async (request, reply) => {
-        const { grant } = await services.evidence.access.open(contextOf(request), request.params.id, request.body.justification ?? '');
+        let opened: { grant: string };
+        try {
+          opened = await services.evidence.access.open(contextOf(request), request.params.id, request.body.justification ?? '');
+        } catch (error) {
+          // Issue 15 §4: no (or too short a) reason shows the form again, the error beside the field and the text kept.
+          if (!(error instanceof ValidationError)) throw error;
+          const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { justification: error.message };
+          const { item, consultation } = await services.evidence.access.itemHeader(request.params.id);
+          return reply.code(400).view('evidence/item-open.njk', {
+            pageTitle: 'Error: Open evidence item',
+            item,
+            consultation,
+            errors,
+            justification: request.body.justification ?? '',
+            ...abilities(request),
+          });
+        }
+        const { grant } = opened;
         const record = await services.evidence.access.itemRecord(request.params.id);
         return reply.view('evidence/item.njk', {
           pageTitle: record.item.label,
