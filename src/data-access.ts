@@ -18,6 +18,7 @@ import { CallsRepository } from './features/video/calls.repository.js';
 import { RecordingsRepository } from './features/video/recordings.repository.js';
 import { MediaNodesRepository } from './features/media-nodes/media-nodes.repository.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
+import { RedactionsRepository } from './features/evidence/redaction/redaction.repository.js';
 import { RiskAssessmentRepository } from './features/investigation/risk-assessment/risk-assessment.repository.js';
 import { EvaluationRepository } from './features/evaluation/evaluation.repository.js';
 import { OutcomesQueries } from './features/outcomes/outcomes.queries.js';
@@ -49,6 +50,7 @@ export function repositories(db: Executor) {
     recordings: new RecordingsRepository(db),
     mediaNodes: new MediaNodesRepository(db),
     evidence: new EvidenceRepository(db),
+    redactions: new RedactionsRepository(db),
     riskAssessments: new RiskAssessmentRepository(db),
     evaluation: new EvaluationRepository(db),
     outcomesQueries: new OutcomesQueries(db),
