@@ -68,7 +68,7 @@ if (container && image && form) {
   stillForm?.addEventListener('submit', (event) => {
     event.preventDefault();
     const url = new URL(stillForm.action, location.href);
-    for (const [name, value] of new FormData(stillForm)) url.searchParams.set(name, String(value));
+    for (const [name, value] of new FormData(stillForm)) if (typeof value === 'string') url.searchParams.set(name, value);
     image.src = url.toString();
     box.style.display = 'none';
   });

@@ -47,7 +47,9 @@ function meanDiff(a: Buffer, b: Buffer, where: (x: number, y: number) => boolean
 
 /** Mono 16-bit samples at 8 kHz. */
 function samples(file: string): Int16Array {
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a', '-ac', '1', '-ar', '8000', '-f', 's16le', '-'], { maxBuffer: 16 * 1024 * 1024 });
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a', '-ac', '1', '-ar', '8000', '-f', 's16le', '-'], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return new Int16Array(raw.buffer, raw.byteOffset, raw.length / 2);
 }
 
@@ -99,7 +101,21 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
-    const photo = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=${W}x${H}`, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-']);
+    const photo = execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=size=${W}x${H}`,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'png',
+      '-',
+    ]);
     await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, photo);
     const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
     const fileKey = `calls/${call.id}/victim-1.webm`;
@@ -120,7 +136,16 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
       startedAt: new Date(),
     });
     await t.services.calls.recordings.recordingFinished(
-      { participantId: staff.id, role: 'victim', path: file, finalisedByRecorder: true, durationMs: SECONDS * 1000, firstPacketAt: new Date(), clock: undefined, packets: 50 },
+      {
+        participantId: staff.id,
+        role: 'victim',
+        path: file,
+        finalisedByRecorder: true,
+        durationMs: SECONDS * 1000,
+        firstPacketAt: new Date(),
+        clock: undefined,
+        packets: 50,
+      },
       file,
     );
     const items = await t.services.data.repos.evidence.listByConsultation(consultation.id);
@@ -149,11 +174,33 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
   const BLUR = { x: 96, y: 64, w: 48, h: 40 };
   const videoForm = {
     purpose: 'Disclosure to the defence: a child is in view',
-    r0_start: '1', r0_end: '2', r0_x: String(BLACK.x), r0_y: String(BLACK.y), r0_w: String(BLACK.w), r0_h: String(BLACK.h), r0_effect: 'black', r0_reason: 'Child in view',
-    r1_start: '0:02.5', r1_end: '3.5', r1_x: String(BLUR.x), r1_y: String(BLUR.y), r1_w: String(BLUR.w), r1_h: String(BLUR.h), r1_effect: 'blur', r1_reason: 'Another adult',
-    a0_start: '0.5', a0_end: '1.5', a0_effect: 'mute', a0_reason: 'Child’s name said',
-    a1_start: '2', a1_end: '2.5', a1_effect: 'bleep', a1_reason: 'Address said',
-    c0_start: '4', c0_end: '4.5', c0_reason: 'Unrelated third party',
+    r0_start: '1',
+    r0_end: '2',
+    r0_x: String(BLACK.x),
+    r0_y: String(BLACK.y),
+    r0_w: String(BLACK.w),
+    r0_h: String(BLACK.h),
+    r0_effect: 'black',
+    r0_reason: 'Child in view',
+    r1_start: '0:02.5',
+    r1_end: '3.5',
+    r1_x: String(BLUR.x),
+    r1_y: String(BLUR.y),
+    r1_w: String(BLUR.w),
+    r1_h: String(BLUR.h),
+    r1_effect: 'blur',
+    r1_reason: 'Another adult',
+    a0_start: '0.5',
+    a0_end: '1.5',
+    a0_effect: 'mute',
+    a0_reason: 'Child’s name said',
+    a1_start: '2',
+    a1_end: '2.5',
+    a1_effect: 'bleep',
+    a1_reason: 'Address said',
+    c0_start: '4',
+    c0_end: '4.5',
+    c0_reason: 'Unrelated third party',
   };
 
   it('bad input is refused with the form shown again and each error beside its field: box outside the frame, end before start, beyond the length (400)', async () => {
@@ -223,7 +270,10 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
     assert.equal(copy.consultationId, master.consultationId);
     assert.equal(copy.retentionBasis, master.retentionBasis, 'its retention follows the master');
     assert.equal(copy.disposalEligibleAt?.getTime(), master.disposalEligibleAt?.getTime());
-    const decodeErrors = execFileSync('ffmpeg', ['-v', 'error', '-i', fileOf(copy), '-f', 'null', '-'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const decodeErrors = execFileSync('ffmpeg', ['-v', 'error', '-i', fileOf(copy), '-f', 'null', '-'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     assert.equal(decodeErrors.trim(), '', 'the copy decodes cleanly');
 
     // Frames: copy frame k shows master frame k before the cut and k + 5 after it (0.5 s at 10 fps removed).
@@ -255,12 +305,21 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
     const copyPcm = samples(fileOf(copy));
     const tone = window(masterPcm, 0.1, 0.4).rms;
     assert.ok(tone > 1000, `the master has its tone (${tone})`);
-    for (const [from, to] of [[0.6, 1.4]] as const) assert.ok(window(copyPcm, from, to).rms < 30, `muted ${from}-${to}s is silent (${window(copyPcm, from, to).rms})`);
+    for (const [from, to] of [[0.6, 1.4]] as const)
+      assert.ok(window(copyPcm, from, to).rms < 30, `muted ${from}-${to}s is silent (${window(copyPcm, from, to).rms})`);
     const bleep = window(copyPcm, 2.1, 2.4);
     assert.ok(bleep.hz > 900 && bleep.hz < 1100 && bleep.rms > 2000, `bleeped 2.0-2.5s is a 1 kHz tone (${bleep.hz} Hz, rms ${bleep.rms})`);
-    for (const [from, to] of [[0.1, 0.4], [1.6, 1.9], [2.7, 3.9], [4.1, 4.4]] as const) {
+    for (const [from, to] of [
+      [0.1, 0.4],
+      [1.6, 1.9],
+      [2.7, 3.9],
+      [4.1, 4.4],
+    ] as const) {
       const heard = window(copyPcm, from, to);
-      assert.ok(heard.hz > 400 && heard.hz < 480 && Math.abs(heard.rms - tone) < tone * 0.2, `${from}-${to}s (copy time) is the master's tone (${heard.hz} Hz, rms ${heard.rms})`);
+      assert.ok(
+        heard.hz > 400 && heard.hz < 480 && Math.abs(heard.rms - tone) < tone * 0.2,
+        `${from}-${to}s (copy time) is the master's tone (${heard.hz} Hz, rms ${heard.rms})`,
+      );
     }
     assert.ok(Math.abs(copyPcm.length / 8000 - (SECONDS - 0.5)) < 0.1, `the copy's audio is 4.5 s long (${copyPcm.length / 8000})`);
 
@@ -272,10 +331,16 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
     assert.equal(redacted[0]!.details.copySha256, copy.sha256);
     assert.equal((redacted[0]!.details.list as { regions: unknown[] }).regions.length, 2);
     const stored = done.spec as { plan: { regions: { reason: string }[]; audio: unknown[]; cuts: unknown[] } };
-    assert.deepEqual(stored.plan.regions.map((r) => r.reason), ['Child in view', 'Another adult']);
+    assert.deepEqual(
+      stored.plan.regions.map((r) => r.reason),
+      ['Child in view', 'Another adult'],
+    );
 
     // Not approved yet: a default (pre-charge: redacted) export carries the master, never the unapproved copy.
-    assert.deepEqual((await t.services.evidenceWork.exportItems(consultation.id, 'redacted')).map((i) => i.id).sort(), [master.id, (await t.services.data.repos.evidence.listByConsultation(consultation.id)).find((i) => i.kind === 'snapshot')!.id].sort());
+    assert.deepEqual(
+      (await t.services.evidenceWork.exportItems(consultation.id, 'redacted')).map((i) => i.id).sort(),
+      [master.id, (await t.services.data.repos.evidence.listByConsultation(consultation.id)).find((i) => i.kind === 'snapshot')!.id].sort(),
+    );
     // The requester cannot approve their own copy; a second person can (ADR 0015).
     const self = await browser.post(`/evidence/redactions/${redactionId}/decision`, { decision: 'approve', reason: 'Checked every range myself' });
     assert.equal(self.statusCode, 403);
@@ -285,7 +350,15 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
     const noReason = await second.post(`/evidence/redactions/${redactionId}/decision`, { decision: 'approve', reason: 'ok' });
     assert.equal(noReason.statusCode, 400);
     assert.match(noReason.body, /id="reason-error"/);
-    assert.equal((await second.post(`/evidence/redactions/${redactionId}/decision`, { decision: 'approve', reason: 'Watched the copy: child and adult hidden, name muted' })).statusCode, 303);
+    assert.equal(
+      (
+        await second.post(`/evidence/redactions/${redactionId}/decision`, {
+          decision: 'approve',
+          reason: 'Watched the copy: child and adult hidden, name muted',
+        })
+      ).statusCode,
+      303,
+    );
     assert.equal((await auditOf('evidence.redaction_approved', `evidence:${copy.id}`)).length, 1);
 
     // The default export of a pre-charge case carries the approved copy instead of the master; sha256sum -c passes.
@@ -294,7 +367,9 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
     const exported = await settledExport(consultation.id);
     const folder = path.join(t.config.dataDir, 'exports', exported.id);
     execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: folder });
-    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'manifest.json'), 'utf8')) as { items: { id: string; kind: string; sha256: string; derivedFrom: string | null }[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'manifest.json'), 'utf8')) as {
+      items: { id: string; kind: string; sha256: string; derivedFrom: string | null }[];
+    };
     assert.ok(manifest.items.some((i) => i.id === copy.id && i.kind === 'redacted_copy' && i.derivedFrom === master.id && i.sha256 === copy.sha256));
     assert.ok(!manifest.items.some((i) => i.id === master.id), 'the master stays here');
     const sums = fs.readFileSync(path.join(folder, 'SHA256SUMS'), 'utf8');

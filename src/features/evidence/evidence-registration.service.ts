@@ -281,7 +281,17 @@ export class EvidenceRegistrationService {
   async registerRedactedCopy(
     tx: Repositories,
     context: RequestContext,
-    copy: { consultationId: string; redactionId: string; label: string; fileKey: string; mediaType: string; sha256: string; sizeBytes: number; derivedFrom: string; requestedBy: string },
+    copy: {
+      consultationId: string;
+      redactionId: string;
+      label: string;
+      fileKey: string;
+      mediaType: string;
+      sha256: string;
+      sizeBytes: number;
+      derivedFrom: string;
+      requestedBy: string;
+    },
   ): Promise<EvidenceItemRow> {
     return this.register(tx, context, {
       consultationId: copy.consultationId,

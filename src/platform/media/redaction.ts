@@ -80,6 +80,10 @@ export async function mediaFacts(file: string, media: RedactionMedia): Promise<M
   };
   const video = parsed.streams?.find((s) => s.codec_type === 'video');
   const hasAudio = parsed.streams?.some((s) => s.codec_type === 'audio') ?? false;
+  // A picture with no size (a broken file ffprobe half-reads) or a recording with nothing in it cannot be redacted.
+  if (media !== 'audio' && !((video?.width ?? 0) > 0 && (video?.height ?? 0) > 0))
+    throw new MediaToolError('ffprobe', file, `ffprobe found no picture with a size in ${file}`);
+  if (media === 'audio' && !hasAudio) throw new MediaToolError('ffprobe', file, `ffprobe found no audio in ${file}`);
   const start = Number(parsed.format?.start_time);
   let duration = Number(parsed.format?.duration);
   if (media !== 'image' && !(duration > 0)) duration = (await measuredDurationSeconds(file)).durationSeconds ?? NaN;
@@ -168,16 +172,38 @@ export function redactionFilterGraph(plan: RedactionPlan, facts: MediaFacts, opt
   return { graph: parts.join(';'), video, audio };
 }
 
-/** A JPEG still of the master at `atSeconds`, with the plan's boxes for that moment burnt in (the preview). */
-export async function redactionStill(input: string, facts: MediaFacts, plan: RedactionPlan | undefined, atSeconds: number, output: string): Promise<void> {
+/** A JPEG still of the master at `atSeconds`, with the plan's boxes for that moment burnt in (the preview), written to `output` and returned. */
+export async function redactionStill(input: string, facts: MediaFacts, plan: RedactionPlan | undefined, atSeconds: number, output: string): Promise<Buffer> {
   if (!facts.hasVideo) throw new MediaToolError('ffmpeg', input, 'This item has no picture to take a still from');
   const empty: RedactionPlan = { media: facts.media, regions: [], audio: [], cuts: [] };
   const { graph } = redactionFilterGraph(plan ?? empty, facts, { at: atSeconds });
   const seek = facts.media === 'image' ? [] : ['-ss', num(Math.max(0, atSeconds))];
-  const args = ['-nostdin', '-y', '-v', 'error', ...seek, '-i', asLocalFile(input), '-filter_complex', graph, '-map', '[vout]', '-frames:v', '1', '-q:v', '3', '-f', 'image2', '-c:v', 'mjpeg', asLocalFile(output)];
+  const args = [
+    '-nostdin',
+    '-y',
+    '-v',
+    'error',
+    ...seek,
+    '-i',
+    asLocalFile(input),
+    '-filter_complex',
+    graph,
+    '-map',
+    '[vout]',
+    '-frames:v',
+    '1',
+    '-q:v',
+    '3',
+    '-f',
+    'image2',
+    '-c:v',
+    'mjpeg',
+    asLocalFile(output),
+  ];
   const result = await runMediaTool('ffmpeg', args, { subject: input, timeoutMs: STILL_TIMEOUT_MS });
   if (result.exitCode !== 0 || !fs.existsSync(output))
     throw new MediaToolError('ffmpeg', input, 'ffmpeg could not take a still of this moment', tail(result.stderr));
+  return fs.promises.readFile(output);
 }
 
 /**
@@ -191,7 +217,12 @@ export async function makeRedactedCopy(
   outputBase: string,
   options: { onProgress?: (fraction: number) => void; timeoutMs?: number } = {},
 ): Promise<RedactedFile> {
-  const kind = plan.media === 'image' ? { extension: 'png', mediaType: 'image/png', format: 'image2' } : facts.hasVideo ? { extension: 'mp4', mediaType: 'video/mp4', format: 'mp4' } : { extension: 'm4a', mediaType: 'audio/mp4', format: 'ipod' };
+  const kind =
+    plan.media === 'image'
+      ? { extension: 'png', mediaType: 'image/png', format: 'image2' }
+      : facts.hasVideo
+        ? { extension: 'mp4', mediaType: 'video/mp4', format: 'mp4' }
+        : { extension: 'm4a', mediaType: 'audio/mp4', format: 'ipod' };
   const output = `${outputBase}.${kind.extension}`;
   const partial = `${output}.${randomUUID()}.partial`;
   const { graph, video, audio } = redactionFilterGraph(plan, facts);

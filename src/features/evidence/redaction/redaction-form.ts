@@ -134,8 +134,7 @@ export function parseRedactionForm(body: RedactionFormBody, facts: MediaFacts): 
       if (range && !Object.keys(errors).some((key) => key.startsWith(`${p}_`))) cuts.push({ startSeconds: range.start, endSeconds: range.end, reason });
     }
   cuts.sort((a, b) => a.startSeconds - b.startSeconds);
-  for (let i = 1; i < cuts.length; i++)
-    if (cuts[i]!.startSeconds < cuts[i - 1]!.endSeconds) errors.cuts = 'Cut ranges overlap: join them into one range';
+  for (let i = 1; i < cuts.length; i++) if (cuts[i]!.startSeconds < cuts[i - 1]!.endSeconds) errors.cuts = 'Cut ranges overlap: join them into one range';
   const cutTotal = cuts.reduce((sum, c) => sum + c.endSeconds - c.startSeconds, 0);
   if (facts.durationSeconds !== undefined && cutTotal >= facts.durationSeconds - 0.5) errors.cuts = 'The cuts would remove the whole recording';
 
@@ -163,9 +162,16 @@ export function planToForm(plan: RedactionPlan, purpose: string): RedactionFormB
     }),
   );
   plan.audio.forEach((a, i) =>
-    Object.assign(form, { [`a${i}_start`]: String(a.startSeconds), [`a${i}_end`]: String(a.endSeconds), [`a${i}_effect`]: a.effect, [`a${i}_reason`]: a.reason }),
+    Object.assign(form, {
+      [`a${i}_start`]: String(a.startSeconds),
+      [`a${i}_end`]: String(a.endSeconds),
+      [`a${i}_effect`]: a.effect,
+      [`a${i}_reason`]: a.reason,
+    }),
   );
-  plan.cuts.forEach((c, i) => Object.assign(form, { [`c${i}_start`]: String(c.startSeconds), [`c${i}_end`]: String(c.endSeconds), [`c${i}_reason`]: c.reason }));
+  plan.cuts.forEach((c, i) =>
+    Object.assign(form, { [`c${i}_start`]: String(c.startSeconds), [`c${i}_end`]: String(c.endSeconds), [`c${i}_reason`]: c.reason }),
+  );
   return form;
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../../composition.js';
 import { hasPermission } from '../../../domain/permissions.js';
-import { AppError, ValidationError } from '../../../platform/errors.js';
+import { ValidationError } from '../../../platform/errors.js';
 import { contextOf, redirectTo } from '../../../platform/http/access.js';
 import type { MediaFacts } from '../../../platform/media/redaction.js';
 import { AUDIO_ROWS, CUT_ROWS, planToForm, REGION_ROWS, type RedactionFormBody } from './redaction-form.js';
@@ -13,8 +13,11 @@ const idParams = { type: 'object', required: ['id'], properties: { id: uuid } } 
 const grantText = { type: 'string', maxLength: 200 } as const;
 const field = { type: 'string', maxLength: 300 } as const;
 
-const rowFields = (prefix: string, count: number, names: string[]) =>
-  Object.fromEntries(Array.from({ length: count }, (_, i) => names.map((name) => [`${prefix}${i}_${name}`, field])).flat());
+const rowFields = (prefix: string, count: number, names: string[]): Record<string, typeof field> => {
+  const fields: Record<string, typeof field> = {};
+  for (let i = 0; i < count; i++) for (const name of names) fields[`${prefix}${i}_${name}`] = field;
+  return fields;
+};
 const formBody = {
   type: 'object',
   properties: {
@@ -35,7 +38,11 @@ const stillQuery = {
   required: ['grant'],
   properties: { grant: grantText, t: { type: 'string', maxLength: 20 }, boxes: { type: 'string', maxLength: 400 } },
 } as const;
-const decisionBody = { type: 'object', required: ['decision'], properties: { _csrf: { type: 'string' }, decision: { enum: ['approve', 'reject'] }, reason: { type: 'string', maxLength: 2000 } } } as const;
+const decisionBody = {
+  type: 'object',
+  required: ['decision'],
+  properties: { _csrf: { type: 'string' }, decision: { enum: ['approve', 'reject'] }, reason: { type: 'string', maxLength: 2000 } },
+} as const;
 
 const MAX_BOXES = 10;
 
@@ -153,12 +160,19 @@ export function redactionRoutes(services: Services): FastifyPluginAsync {
             .map((r) => `${r.x},${r.y},${r.width},${r.height},${r.effect}`)
             .join(';');
           const invalid = Object.keys(errors).length > 0;
-          return showForm(request, reply, request.params.id, grant, { ...values, previewAt: String(at) }, {
-            errors,
-            status: invalid ? 400 : 200,
-            previewAt: errors.previewAt ? undefined : String(at),
-            previewBoxes: boxes,
-          });
+          return showForm(
+            request,
+            reply,
+            request.params.id,
+            grant,
+            { ...values, previewAt: String(at) },
+            {
+              errors,
+              status: invalid ? 400 : 200,
+              previewAt: errors.previewAt ? undefined : String(at),
+              previewBoxes: boxes,
+            },
+          );
         }
         try {
           const redaction = await service().request(context, request.params.id, grant, values);
@@ -204,7 +218,7 @@ export function redactionRoutes(services: Services): FastifyPluginAsync {
             busy: false,
             canDecide: true,
             isRequester: false,
-            errors: (error as AppError).fieldErrors,
+            errors: error.fieldErrors,
             decision: request.body.decision,
           });
         }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DataAccess } from '../../../data-access.js';
@@ -54,7 +53,10 @@ export class RedactionService {
   constructor(private readonly deps: RedactionDeps) {}
 
   /** With a job queue (the server) copies are made on any node and survive restarts; without one (tests) they run here. */
-  useQueue(enqueue: (job: string, data: { redactionId: string }) => Promise<unknown>, queued?: (job: string, data: { redactionId: string }) => Promise<boolean>) {
+  useQueue(
+    enqueue: (job: string, data: { redactionId: string }) => Promise<unknown>,
+    queued?: (job: string, data: { redactionId: string }) => Promise<boolean>,
+  ) {
     this.enqueue = enqueue;
     this.queued = queued;
   }
@@ -88,7 +90,13 @@ export class RedactionService {
   }
 
   /** A JPEG of the master at `atSeconds`, with `boxes` burnt in (the preview of what the copy will hide at that moment). */
-  async still(context: RequestContext, itemId: string, grant: string, atSeconds: number, boxes: Omit<RegionRedaction, 'startSeconds' | 'endSeconds' | 'reason'>[] = []): Promise<Buffer> {
+  async still(
+    context: RequestContext,
+    itemId: string,
+    grant: string,
+    atSeconds: number,
+    boxes: Omit<RegionRedaction, 'startSeconds' | 'endSeconds' | 'reason'>[] = [],
+  ): Promise<Buffer> {
     const item = await this.master(context, itemId, grant);
     return withLocalCopies(this.deps.blobs, [item.fileKey], async ([file], workDir) => {
       const facts = await this.factsOf(item, file!);
@@ -102,8 +110,12 @@ export class RedactionService {
         cuts: [],
       };
       const output = path.join(workDir, 'still.jpg');
-      await redactionStill(file!, facts, plan, atSeconds, output);
-      return fs.promises.readFile(output);
+      try {
+        return await redactionStill(file!, facts, plan, atSeconds, output);
+      } catch (error) {
+        this.deps.log.warn({ err: error, evidenceId: item.id }, 'a still of a master could not be taken');
+        throw new ConflictError('A still of this moment could not be taken from the file: try another time, or tell the evidence manager');
+      }
     });
   }
 
