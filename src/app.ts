@@ -22,6 +22,7 @@ import { homeRoutes } from './features/home/home.routes.js';
 import fastifyWebsocket from '@fastify/websocket';
 import { callRoutes } from './features/video/call.routes.js';
 import { evidenceRoutes } from './features/evidence/evidence.routes.js';
+import { redactionRoutes } from './features/evidence/redaction/redaction.routes.js';
 import { enquiryRoutes } from './features/investigation/enquiry/enquiry.routes.js';
 import { statementRoutes } from './features/investigation/statement/statement.routes.js';
 import { statementVictimRoutes } from './features/investigation/statement/statement-victim.routes.js';
@@ -179,6 +180,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(dpoRoutes(services));
   await app.register(callRoutes(services));
   await app.register(evidenceRoutes(services));
+  await app.register(redactionRoutes(services));
   await app.register(enquiryRoutes(services));
   await app.register(statementRoutes(services));
   await app.register(statementVictimRoutes(services));

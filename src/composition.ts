@@ -45,6 +45,8 @@ import { EvidenceRegistrationService } from './features/evidence/evidence-regist
 import { EvidenceRetentionService } from './features/evidence/evidence-retention.service.js';
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
 import { EvidenceStorageMoveService } from './features/evidence/evidence-storage-move.service.js';
+import { RedactionService } from './features/evidence/redaction/redaction.service.js';
+import { NO_SUGGESTED_RANGES, type SuggestedRedactionRanges } from './features/evidence/redaction/suggested-ranges.js';
 import { RiskAssessmentService } from './features/investigation/risk-assessment/risk-assessment.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
 import type { BlobStore } from './platform/storage/blob-store.js';
@@ -93,6 +95,8 @@ export function services(deps: {
   mediaEngine?: MediaEngine;
   /** The evidence store; the configured one (STORAGE_DRIVER) unless given. */
   blobs?: BlobStore;
+  /** Starting ranges for redactions (the call's "others present" marks, issue 15 §3); none unless given. */
+  suggestedRedactionRanges?: SuggestedRedactionRanges;
 }) {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
@@ -139,6 +143,18 @@ export function services(deps: {
     forceName: deps.config.call.forceName,
     purgeAfterDays: deps.config.evidence.purgeAfterDays,
     purgeEnabled: deps.config.evidence.purgeExported,
+    exportPreChargeDefault: deps.config.evidence.exportPreChargeDefault,
+    log: logger,
+    now,
+  });
+  // Redacted copies for disclosure (EVD-09, issue 15 §2): made by ffmpeg in a job, approved by a second person.
+  const evidenceRedaction = new RedactionService({
+    data,
+    audit,
+    blobs,
+    access: evidence.access,
+    registration: evidence.registration,
+    suggestions: deps.suggestedRedactionRanges ?? NO_SUGGESTED_RANGES,
     log: logger,
     now,
   });
@@ -252,6 +268,7 @@ export function services(deps: {
     calls,
     evidence,
     evidenceWork,
+    evidenceRedaction,
     riskAssessments,
     outcomes: new OutcomesService(data, audit, now),
     surveys,

@@ -79,7 +79,17 @@ export interface EvidenceConfig {
    * holds), no for a folder drop, whose hashes only show the copy was written; set true once the DEMS ingests it.
    */
   purgeExported: boolean;
+  /**
+   * EVD-08: what an export carries by default while the case is pre-charge (under investigation or NFA): `redacted`
+   * (approved redacted copies in place of their masters), `master` or `both`. After charge the default is `both`; the
+   * disclosure officer may choose otherwise for any export (ADR 0015).
+   */
+  exportPreChargeDefault: ExportCarry;
 }
+
+/** What an evidence export carries: approved redacted copies instead of their masters, the masters only, or both. */
+export type ExportCarry = 'redacted' | 'master' | 'both';
+export const EXPORT_CARRIES: readonly ExportCarry[] = ['redacted', 'master', 'both'];
 
 /** The officer's investigation (issue 7): risk scoring and outcome validation. */
 export interface InvestigationConfig {
@@ -357,6 +367,7 @@ export function loadConfig(env: Env = process.env): Config {
       storage: parseStorage(env, problems, path.resolve(text('DATA_DIR', './data')), integer, boolean),
       purgeAfterDays: integer('EVIDENCE_PURGE_AFTER_DAYS', 30, 0, 3650),
       purgeExported: boolean('EVIDENCE_PURGE_EXPORTED', evidenceSink.kind !== 'folder'),
+      exportPreChargeDefault: oneOf('EVIDENCE_EXPORT_PRE_CHARGE_DEFAULT', EXPORT_CARRIES, 'redacted'),
     },
     investigation: {
       dashMediumFrom: integer('DASH_MEDIUM_FROM', 10, 1, 27),

@@ -19,6 +19,7 @@ import { RecordingsRepository } from './features/video/recordings.repository.js'
 import { CollateralMarksRepository } from './features/video/collateral-marks.repository.js';
 import { MediaNodesRepository } from './features/media-nodes/media-nodes.repository.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
+import { RedactionsRepository } from './features/evidence/redaction/redaction.repository.js';
 import { RiskAssessmentRepository } from './features/investigation/risk-assessment/risk-assessment.repository.js';
 import { EvaluationRepository } from './features/evaluation/evaluation.repository.js';
 import { OutcomesQueries } from './features/outcomes/outcomes.queries.js';
@@ -51,6 +52,7 @@ export function repositories(db: Executor) {
     collateralMarks: new CollateralMarksRepository(db),
     mediaNodes: new MediaNodesRepository(db),
     evidence: new EvidenceRepository(db),
+    redactions: new RedactionsRepository(db),
     riskAssessments: new RiskAssessmentRepository(db),
     evaluation: new EvaluationRepository(db),
     outcomesQueries: new OutcomesQueries(db),

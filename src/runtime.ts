@@ -10,6 +10,7 @@ import { openDatabase, pgliteDirOf, type Database } from './platform/db/database
 import { claimPgliteLock } from './platform/db/pglite-lock.js';
 import { auditTableRisks, migrateAsOwner } from './platform/db/database-roles.js';
 import { EXPORT_JOB, WORKING_COPY_JOB } from './features/evidence/evidence-work.service.js';
+import { REDACTION_JOB } from './features/evidence/redaction/redaction.service.js';
 import { JobQueue } from './platform/jobs/job-queue.js';
 import { OidcClient } from './platform/auth/oidc-client.js';
 import { LiveHub } from './platform/live/live-hub.js';
@@ -101,6 +102,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     jobs.register(EVIDENCE_INTEGRITY_JOB, () => services.evidence.disposal.checkIntegrity(), { cron: config.evidence.integrityCron });
     jobs.register<{ taskId: string }>(WORKING_COPY_JOB, ({ taskId }) => services.evidenceWork.run(WORKING_COPY_JOB, taskId));
     jobs.register<{ taskId: string }>(EXPORT_JOB, ({ taskId }) => services.evidenceWork.run(EXPORT_JOB, taskId));
+    jobs.register<{ redactionId: string }>(REDACTION_JOB, ({ redactionId }) => services.evidenceRedaction.run(redactionId));
     jobs.register(SATISFACTION_SURVEY_JOB, () => services.surveys.sendDue(), { cron: '* * * * *' });
     jobs.register(EVIDENCE_PURGE_JOB, () => services.evidenceWork.purgeExported(), { cron: '30 3 * * *' });
     jobs.register(EVIDENCE_DISPOSAL_JOB, () => services.evidence.disposal.dispose(systemContext('evidence-disposal', 'scheduled'), { dryRun: false }), {
@@ -111,7 +113,11 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
       (job, data) => jobs.send(job, data),
       (job, data) => jobs.hasUnfinished(job, data),
     );
-    const resumedTasks = await services.evidenceWork.resumeInterrupted();
+    services.evidenceRedaction.useQueue(
+      (job, data) => jobs.send(job, data),
+      (job, data) => jobs.hasUnfinished(job, data),
+    );
+    const resumedTasks = (await services.evidenceWork.resumeInterrupted()) + (await services.evidenceRedaction.resumeInterrupted());
     if (resumedTasks > 0) logger.warn({ resumedTasks }, 'evidence exports and working copies interrupted by a restart are queued again');
     // The media workers load before the first call can arrive (each compiles the media code through tsx).
     const workersStarted = services.mediaEngine.start?.();

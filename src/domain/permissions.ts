@@ -33,6 +33,11 @@ export const PERMISSIONS = {
   'evidence.retention': ['evidence_manager'],
   /** Make a court working copy (MP4) from the masters (EVD-09). */
   'evidence.copy': ['investigator', 'evidence_manager'],
+  /**
+   * Make a redacted copy for disclosure, and approve or reject one someone else asked for (EVD-08, EVD-09, ADR 0015):
+   * the evidence manager and the investigator acting as disclosure officer; the approver is always a second person.
+   */
+  'evidence.redact': ['investigator', 'evidence_manager'],
   /** Export a case's material to the force's evidence system (EVD-06). */
   'evidence.export': ['evidence_manager'],
   /** Legal holds (X-03, EVD-13/14): place, and release one someone else placed; restriction instead of erasure (DP-10). */

@@ -23,7 +23,7 @@ import { REVIEW_CHECKLIST } from '../../src/features/supervisor/review-checklist
  */
 export type Relation = 'own' | 'others' | 'unassigned';
 export type Outcome = '✓' | '·' | '!';
-export type Need = 'consultation' | 'call' | 'alert' | 'answeredRisk' | 'completedRisk' | 'statement' | 'review' | 'ineligible' | 'observed';
+export type Need = 'consultation' | 'call' | 'alert' | 'answeredRisk' | 'completedRisk' | 'statement' | 'review' | 'ineligible' | 'observed' | 'redaction';
 export const RELATIONS: readonly Relation[] = ['own', 'others', 'unassigned'];
 
 export interface Fixture {
@@ -37,6 +37,8 @@ export interface Fixture {
   riskRevision?: number;
   statementRevision?: number;
   reviewId?: string;
+  /** A redacted copy waiting for a second person's approval, asked for by the consultation's officer (issue 15 §2). */
+  redactionId?: string;
 }
 export interface Identity {
   role: Role;
@@ -396,6 +398,59 @@ export const ROWS: Row[] = [
     mutates: true,
     request: (f) => ({ url: `/evidence/items/${f.itemId}/restriction`, body: { restricted: 'yes', reason: 'Accuracy disputed by the data subject' } }),
     expect: same({ '✓': ['evidence_manager', 'dpo'] }),
+  },
+  // Redacted copies (issue 15 §2, EVD-09): by role, like the rest of evidence. The fixture's snapshot is not a real
+  // picture, so a permitted request reaches the media check and is refused by the object's state (409: cannot be read).
+  {
+    route: 'GET /evidence/items/:id/redactions',
+    needs: 'call',
+    request: (f) => ({ url: `/evidence/items/${f.itemId}/redactions` }),
+    expect: same({ '✓': EVIDENCE_LIST }),
+  },
+  {
+    route: 'GET /evidence/items/:id/redactions/new',
+    needs: 'call',
+    request: async (f, who, the) => ({ url: `/evidence/items/${f.itemId}/redactions/new?grant=${encodeURIComponent(await the.grantFor(who, f.itemId!))}` }),
+    expect: same({ '!': ['investigator', 'evidence_manager'] }),
+  },
+  {
+    route: 'GET /evidence/items/:id/redactions/still',
+    needs: 'call',
+    request: async (f, who, the) => ({
+      url: `/evidence/items/${f.itemId}/redactions/still?t=0&grant=${encodeURIComponent(await the.grantFor(who, f.itemId!))}`,
+    }),
+    expect: same({ '!': ['investigator', 'evidence_manager'] }),
+  },
+  {
+    route: 'POST /evidence/items/:id/redactions',
+    needs: 'call',
+    request: async (f, who, the) => ({
+      url: `/evidence/items/${f.itemId}/redactions`,
+      body: {
+        grant: await the.grantFor(who, f.itemId!),
+        action: 'request',
+        purpose: 'Disclosure to the defence',
+        r0_x: '0',
+        r0_y: '0',
+        r0_w: '4',
+        r0_h: '4',
+        r0_reason: 'Child in view',
+      },
+    }),
+    expect: same({ '!': ['investigator', 'evidence_manager'] }),
+  },
+  {
+    route: 'GET /evidence/redactions/:id',
+    needs: 'redaction',
+    request: (f) => ({ url: `/evidence/redactions/${f.redactionId}` }),
+    expect: same({ '✓': EVIDENCE_LIST }),
+  },
+  {
+    route: 'POST /evidence/redactions/:id/decision',
+    needs: 'redaction',
+    mutates: true,
+    request: (f) => ({ url: `/evidence/redactions/${f.redactionId}/decision`, body: { decision: 'approve', reason: 'Checked every range of the copy' } }),
+    expect: same({ '✓': ['investigator', 'evidence_manager'] }),
   },
   // Quality review (policy 4.0): "own" is a review of the supervisor's own response as an officer.
   {

@@ -101,12 +101,33 @@ await describeOnDatabase('object-level access matrix: every role × own / anothe
       }
     }
     if (need === 'statement') f.statementRevision = (await t.services.victimStatements.save(as, consultation.id, { text: 'My account', revision: 0 })).revision;
-    if (need === 'call' || need === 'alert' || need === 'observed') {
+    if (need === 'call' || need === 'alert' || need === 'observed' || need === 'redaction') {
       const call = await t.services.calls.lifecycle.openCall(as, consultation.id);
       f.callId = call.id;
       await t.services.calls.chat.saveNotes(as, call.id, 'Matrix notes');
       await t.services.calls.snapshots.saveSnapshot(as, call.id, Buffer.from(PNG.slice(PNG.indexOf(',') + 1), 'base64'));
       f.itemId = (await t.services.data.repos.evidence.listByConsultation(consultation.id)).find((i) => i.kind === 'snapshot')!.id;
+      if (need === 'redaction') {
+        // Asked for by the officer; the snapshot stands in for the copy the job would have made.
+        const at = new Date();
+        f.redactionId = (
+          await t.services.data.repos.redactions.create({
+            consultationId: consultation.id,
+            sourceItemId: f.itemId,
+            spec: {
+              plan: { media: 'image', regions: [], audio: [], cuts: [] },
+              facts: { media: 'image', startSeconds: 0, hasVideo: true, hasAudio: false },
+              purpose: 'Matrix',
+            },
+            state: 'awaiting_approval',
+            progress: 100,
+            resultItemId: f.itemId,
+            requestedBy: officer.id,
+            requestedAt: at,
+            updatedAt: at,
+          })
+        ).id;
+      }
       if (relation === 'unassigned') {
         // Handed back to the queue: the call ends with it and nobody holds it.
         await t.services.consultations.transition(as, consultation.id, 'queued', 'Called away');

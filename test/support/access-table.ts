@@ -136,6 +136,13 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /evidence/consultations/:id/working-copies': ['investigator', 'evidence_manager'],
   'POST /evidence/consultations/:id/exports': ['evidence_manager'],
   'GET /evidence/tasks/:id': ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'],
+  // Issue 15 §2, EVD-09: redacted copies; making and approving one is the evidence manager's and the disclosure officer's (investigator).
+  'GET /evidence/items/:id/redactions': ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'],
+  'GET /evidence/items/:id/redactions/new': ['investigator', 'evidence_manager'],
+  'GET /evidence/items/:id/redactions/still': ['investigator', 'evidence_manager'],
+  'POST /evidence/items/:id/redactions': ['investigator', 'evidence_manager'],
+  'GET /evidence/redactions/:id': ['investigator', 'supervisor', 'evidence_manager', 'dpo', 'professional_standards'],
+  'POST /evidence/redactions/:id/decision': ['investigator', 'evidence_manager'],
   'POST /evidence/disposals': ['evidence_manager'],
   'GET /evidence/disposals/:id': ['evidence_manager'],
   'GET /evidence/disposals/:id/certificate': ['evidence_manager'],

@@ -298,4 +298,38 @@ export class EvidenceRegistrationService {
       derivedFrom: copy.derivedFrom,
     });
   }
+  /**
+   * Registers a redacted copy (EVD-09, issue 15 §2): an item of its own with its own hash, `derivedFrom` the master,
+   * in the master's consultation, so the master's retention dates and legal holds cover it.
+   */
+  async registerRedactedCopy(
+    tx: Repositories,
+    context: RequestContext,
+    copy: {
+      consultationId: string;
+      redactionId: string;
+      label: string;
+      fileKey: string;
+      mediaType: string;
+      sha256: string;
+      sizeBytes: number;
+      derivedFrom: string;
+      requestedBy: string;
+    },
+  ): Promise<EvidenceItemRow> {
+    return this.register(tx, context, {
+      consultationId: copy.consultationId,
+      callId: null,
+      kind: 'redacted_copy',
+      sourceId: `redaction:${copy.redactionId}`,
+      label: copy.label,
+      fileKey: copy.fileKey,
+      mediaType: copy.mediaType,
+      sha256: copy.sha256,
+      sizeBytes: copy.sizeBytes,
+      capturedAt: this.deps.now(),
+      capturedBy: `user:${copy.requestedBy}`,
+      derivedFrom: [copy.derivedFrom],
+    });
+  }
 }

@@ -10,6 +10,7 @@ import { buildExportPackage } from '../../platform/evidence-sink/export-package.
 import { makeCourtWorkingCopy, type CallRecording } from '../../platform/media/working-copy.js';
 import type { BlobStore } from '../../platform/storage/blob-store.js';
 import { putFile, withLocalCopies } from '../../platform/storage/local-copies.js';
+import type { ExportCarry } from '../../config.js';
 import type { EvidenceItemRow, EvidenceTaskRow } from './evidence.repository.js';
 import type { EvidenceDisposalService } from './evidence-disposal.service.js';
 import type { EvidenceRegistrationService } from './evidence-registration.service.js';
@@ -31,6 +32,8 @@ export interface EvidenceWorkDeps {
   purgeAfterDays: number;
   /** Off for a folder drop unless asked for: the folder's own hashes prove only that the copy was written (RET-23). */
   purgeEnabled: boolean;
+  /** EVD-08: what a pre-charge export carries unless the disclosure officer chooses (ADR 0015). */
+  exportPreChargeDefault?: ExportCarry;
   log: Logger;
   now: () => Date;
 }
@@ -84,16 +87,55 @@ export class EvidenceWorkService {
     return this.createTask(context, consultationId, 'working_copy', recordings, WORKING_COPY_JOB);
   }
 
-  /** Asks for an export of a consultation's material (masters and working copies) to the evidence system. */
-  async requestExport(context: RequestContext, consultationId: string): Promise<EvidenceTaskRow> {
-    const items = await this.presentMasters(consultationId);
+  /** What an export carries when nobody chooses (EVD-08): the pre-charge setting before charge, else both. */
+  async defaultCarry(consultationId: string): Promise<ExportCarry> {
+    const retention = await this.data.repos.evidence.findRetention(consultationId);
+    const status = (retention?.caseStatus as { kind?: string } | undefined)?.kind ?? 'under_investigation';
+    const preCharge = status === 'under_investigation' || status === 'nfa';
+    return preCharge ? (this.deps.exportPreChargeDefault ?? 'redacted') : 'both';
+  }
+
+  /**
+   * The items an export carries (EVD-08, EVD-09, ADR 0015). `master`: the masters and court working copies, no
+   * redacted copy. `both`: those and every approved redacted copy. `redacted`: each master that has an approved
+   * redacted copy is replaced by its newest one, and a court working copy made from such a master is left out (it
+   * shows what was redacted); items nobody redacted go as they are. A copy not approved by a second person never goes.
+   */
+  async exportItems(consultationId: string, carry: ExportCarry): Promise<EvidenceItemRow[]> {
+    const present = await this.presentMasters(consultationId);
+    const byId = new Map(present.map((i) => [i.id, i]));
+    const approvedCopyOf = new Map<string, EvidenceItemRow>();
+    for (const redaction of await this.data.repos.redactions.listApproved(consultationId)) {
+      const copy = redaction.resultItemId ? byId.get(redaction.resultItemId) : undefined;
+      if (copy && !approvedCopyOf.has(redaction.sourceItemId)) approvedCopyOf.set(redaction.sourceItemId, copy);
+    }
+    const originals = present.filter((i) => i.kind !== 'redacted_copy');
+    if (carry === 'master') return originals;
+    if (carry === 'both') return [...originals, ...[...approvedCopyOf.values()].sort((a, b) => a.capturedAt.getTime() - b.capturedAt.getTime())];
+    const derivedFrom = (item: EvidenceItemRow) => (Array.isArray(item.derivedFrom) ? (item.derivedFrom as string[]) : []);
+    return originals
+      .filter((i) => !(i.kind === 'working_copy' && derivedFrom(i).some((id) => approvedCopyOf.has(id))))
+      .map((i) => approvedCopyOf.get(i.id) ?? i);
+  }
+
+  /** Asks for an export of a consultation's material to the evidence system, carrying what `carry` says (or the default). */
+  async requestExport(context: RequestContext, consultationId: string, carry?: ExportCarry): Promise<EvidenceTaskRow> {
+    const chosen = carry ?? (await this.defaultCarry(consultationId));
+    const items = await this.exportItems(consultationId, chosen);
     if (items.length === 0) throw new ConflictError('This consultation has no evidence to export');
     const running = (await this.data.repos.evidence.listTasks(consultationId)).find((t) => t.kind === 'export' && UNFINISHED_TASK_STATES.includes(t.state));
     if (running) throw new ConflictError('An export of this consultation is already under way');
-    return this.createTask(context, consultationId, 'export', items, EXPORT_JOB);
+    return this.createTask(context, consultationId, 'export', items, EXPORT_JOB, { carry: chosen, chosen: carry !== undefined });
   }
 
-  private async createTask(context: RequestContext, consultationId: string, kind: 'working_copy' | 'export', items: EvidenceItemRow[], job: string) {
+  private async createTask(
+    context: RequestContext,
+    consultationId: string,
+    kind: 'working_copy' | 'export',
+    items: EvidenceItemRow[],
+    job: string,
+    extra: Record<string, unknown> = {},
+  ) {
     if (context.actor.type !== 'user') throw new ForbiddenError('Only a person can ask for this');
     const userId = context.actor.userId;
     const task = await this.data.transaction(async (tx) => {
@@ -111,7 +153,7 @@ export class EvidenceWorkService {
       await this.deps.audit.record(tx.audit, context, {
         what: kind === 'export' ? 'evidence.export_requested' : 'evidence.working_copy_requested',
         subject: `consultation:${consultationId}`,
-        details: { taskId: created.id, items: created.itemIds },
+        details: { taskId: created.id, items: created.itemIds, ...extra },
       });
       return created;
     });

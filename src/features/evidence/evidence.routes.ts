@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../composition.js';
+import { EXPORT_CARRIES, type ExportCarry } from '../../config.js';
 import { holdReleaseRefusal } from '../../domain/hold-release.js';
 import { hasPermission } from '../../domain/permissions.js';
 import { HOLD_TYPES, NRAC_QUESTIONS, type CaseStatus, type MopiGroup, type NracAnswers } from '../../domain/retention.js';
@@ -120,6 +121,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       canRetain: hasPermission(roles, 'evidence.retention'),
       canCopy: hasPermission(roles, 'evidence.copy'),
       canExport: hasPermission(roles, 'evidence.export'),
+      canRedact: hasPermission(roles, 'evidence.redact'),
       canHold: hasPermission(roles, 'evidence.hold'),
       canRestrict: hasPermission(roles, 'evidence.restrict'),
     };
@@ -255,6 +257,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
           ...record,
           holds: record.holds.map((hold) => ({ ...hold, releaseRefusal: hold.releasedAt ? undefined : holdReleaseRefusal(hold, releaser) })),
           tasks,
+          defaultCarry: await services.evidenceWork.defaultCarry(request.params.id),
           busy: tasks.some((task) => UNFINISHED_TASK_STATES.includes(task.state)),
           holdTypes: HOLD_TYPES,
           nracQuestions: NRAC_QUESTIONS,
@@ -327,11 +330,16 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       },
     );
 
-    app.post<{ Params: { id: string } }>(
+    app.post<{ Params: { id: string }; Body: { carry?: ExportCarry | 'default' } }>(
       '/evidence/consultations/:id/exports',
-      { config: { access: { permission: 'evidence.export' } }, schema: { params: idParams, body: { type: 'object', properties: { ...csrf } } } },
+      {
+        config: { access: { permission: 'evidence.export' } },
+        // EVD-08 (ADR 0015): the disclosure officer's choice of approved redacted copies, masters or both; else the default.
+        schema: { params: idParams, body: { type: 'object', properties: { carry: { enum: ['default', ...EXPORT_CARRIES] }, ...csrf } } },
+      },
       async (request, reply) => {
-        await services.evidenceWork.requestExport(contextOf(request), request.params.id);
+        const carry = request.body.carry === 'default' ? undefined : request.body.carry;
+        await services.evidenceWork.requestExport(contextOf(request), request.params.id, carry);
         return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
       },
     );

@@ -13,7 +13,16 @@ import type { FastifyInstance } from 'fastify';
 const browserDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../browser');
 
 /** Each is an entry point src/browser/<name>.ts, referenced by the views as /static/js/<name>.js. */
-export const PAGE_SCRIPTS = ['call-client', 'consent-exit', 'evidence-player', 'investigation-call', 'live', 'risk-form', 'statement-victim'] as const;
+export const PAGE_SCRIPTS = [
+  'call-client',
+  'consent-exit',
+  'evidence-player',
+  'investigation-call',
+  'live',
+  'redaction-boxes',
+  'risk-form',
+  'statement-victim',
+] as const;
 
 export interface BundledScript {
   code: string;
