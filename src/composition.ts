@@ -46,7 +46,6 @@ import { EvidenceRetentionService } from './features/evidence/evidence-retention
 import { EvidenceWorkService } from './features/evidence/evidence-work.service.js';
 import { EvidenceStorageMoveService } from './features/evidence/evidence-storage-move.service.js';
 import { RedactionService } from './features/evidence/redaction/redaction.service.js';
-import { NO_SUGGESTED_RANGES, type SuggestedRedactionRanges } from './features/evidence/redaction/suggested-ranges.js';
 import { RiskAssessmentService } from './features/investigation/risk-assessment/risk-assessment.service.js';
 import { createEvidenceSink } from './platform/evidence-sink/create-evidence-sink.js';
 import type { BlobStore } from './platform/storage/blob-store.js';
@@ -95,8 +94,6 @@ export function services(deps: {
   mediaEngine?: MediaEngine;
   /** The evidence store; the configured one (STORAGE_DRIVER) unless given. */
   blobs?: BlobStore;
-  /** Starting ranges for redactions (the call's "others present" marks, issue 15 §3); none unless given. */
-  suggestedRedactionRanges?: SuggestedRedactionRanges;
 }) {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
@@ -154,7 +151,8 @@ export function services(deps: {
     blobs,
     access: evidence.access,
     registration: evidence.registration,
-    suggestions: deps.suggestedRedactionRanges ?? NO_SUGGESTED_RANGES,
+    // Starting ranges: the call's "others present" marks (issue 15 §3).
+    suggestions: new CollateralMarkRanges({ data }),
     log: logger,
     now,
   });

@@ -1,7 +1,7 @@
 /**
  * Starting ranges for a redaction (issue 15 §2 and §3): the "others present during the call" marks the officer made
  * (child in view or hearing, another adult, the victim's face not to be shown), offered on the redaction form for the
- * person to accept and adjust. The video feature provides the real source; until it is wired, there are none.
+ * person to accept and adjust. The video feature provides them (`CollateralMarkRanges`, wired in the composition root).
  */
 export interface SuggestedRedactionRange {
   /** e.g. child_present, other_adult_present, victim_face_hidden. */
@@ -16,8 +16,3 @@ export interface SuggestedRedactionRange {
 export interface SuggestedRedactionRanges {
   forItem(evidenceItemId: string): Promise<Array<{ kind: string; label: string; startSeconds: number; endSeconds: number }>>;
 }
-
-/** The default until the marks are wired in the composition root: no suggestions. */
-export const NO_SUGGESTED_RANGES: SuggestedRedactionRanges = {
-  forItem: () => Promise.resolve([]),
-};
