@@ -38,12 +38,20 @@ export class EvidenceStoreLocks {
 
   /** Why the store will not let this item go now (its lock), or undefined when it may be deleted. */
   async refusal(item: LockedItem): Promise<string | undefined> {
+    return (await this.refusalDetail(item))?.reason;
+  }
+
+  /** The store's refusal with when its lock ends (null under the store's legal hold), for the disposal page (issue 16 §2). */
+  async refusalDetail(item: LockedItem): Promise<{ reason: string; until: Date | null } | undefined> {
     for (const key of this.keysOf(item)) {
       const head = await this.deps.blobs.head(key);
       if (!head || !lockForbidsDelete(head.lock, this.deps.now())) continue;
       return head.lock.legalHold
-        ? 'the store holds it under a legal hold'
-        : `the store's ${head.lock.mode.toLowerCase()} object lock keeps it until ${head.lock.retainUntil!.toISOString()}`;
+        ? { reason: 'the store holds it under a legal hold', until: null }
+        : {
+            reason: `the store's ${head.lock.mode.toLowerCase()} object lock keeps it until ${head.lock.retainUntil!.toISOString()}`,
+            until: head.lock.retainUntil ?? null,
+          };
     }
     return undefined;
   }
