@@ -22,9 +22,7 @@ export interface ErasureCertificate {
 }
 
 export function actorName(context: RequestContext): string {
-  return context.actor.type === 'user'
-    ? `user:${context.actor.userId}`
-    : `system:${context.actor.type === 'system' ? context.actor.name : 'cli'}`;
+  return context.actor.type === 'user' ? `user:${context.actor.userId}` : `system:${context.actor.type === 'system' ? context.actor.name : 'cli'}`;
 }
 
 /**
@@ -63,7 +61,15 @@ export class PersonalDataEraser {
       erasedBy: actorName(context),
       erased: erasedTables.map((t) => {
         const entry = this.inventory.find((e) => e.table === t.table)!;
-        return { ...t, holds: Object.fromEntries(t.columns.map((c) => { const tr = entry.columns[c]!; return [c, tr.do === 'keep' ? '' : tr.holds]; })) };
+        return {
+          ...t,
+          holds: Object.fromEntries(
+            t.columns.map((c) => {
+              const tr = entry.columns[c]!;
+              return [c, tr.do === 'keep' ? '' : tr.holds];
+            }),
+          ),
+        };
       }),
       kept: this.kept(counts, erasedTables),
       files,

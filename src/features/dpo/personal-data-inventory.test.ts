@@ -19,7 +19,10 @@ async function schemaTables(): Promise<Map<string, string[]>> {
     for (const value of Object.values(module))
       if (is(value, PgTable)) {
         const config = getTableConfig(value);
-        tables.set(config.name, config.columns.map((c) => c.name));
+        tables.set(
+          config.name,
+          config.columns.map((c) => c.name),
+        );
       }
   }
   return tables;
@@ -55,7 +58,8 @@ describe('the personal data inventory (issue 16 §2; RET-02, DP-05)', () => {
       if (entry.rows === 'keep' && entry.scope.via !== 'none')
         for (const [column, t] of Object.entries(entry.columns)) assert.equal(t.do, 'keep', `${entry.table}.${column}: a kept table erases nothing`);
       for (const [column, t] of Object.entries(entry.columns))
-        if (t.do === 'anonymise' && 'copyColumn' in t.how) assert.equal(entry.columns[t.how.copyColumn]?.do, 'keep', `${entry.table}.${column} copies a kept column`);
+        if (t.do === 'anonymise' && 'copyColumn' in t.how)
+          assert.equal(entry.columns[t.how.copyColumn]?.do, 'keep', `${entry.table}.${column} copies a kept column`);
       if (entry.scope.via === 'consultation' || entry.scope.via === 'call') assert.ok(entry.scope.column in entry.columns);
     }
     // The free text the issue names is erased: statement, chat, notes, DASH answers, caller name and phone.

@@ -52,11 +52,7 @@ export type Anonymisation =
 
 /** How a table's rows belong to one consultation, or why they do not. */
 export type TableScope =
-  | { via: 'self' }
-  | { via: 'consultation'; column: string }
-  | { via: 'call'; column: string }
-  | { via: 'incident' }
-  | { via: 'none'; why: string };
+  { via: 'self' } | { via: 'consultation'; column: string } | { via: 'call'; column: string } | { via: 'incident' } | { via: 'none'; why: string };
 
 export interface TableInventory {
   table: string;

@@ -222,35 +222,46 @@ export class EvidenceDisposalService {
    */
   private async eraseReadyConsultations(context: RequestContext, disposalId: string, touched: string[], locked: LockedItem[], heldCases: Set<string>) {
     const erasures: ErasureCertificate[] = [];
+    const failed = new Set<string>();
     for (;;) {
       const ready = await this.data.repos.erasure.listReadyForErasure(50);
       const fresh = ready.filter((id) => !erasures.some((e) => e.consultationId === id));
       if (fresh.length === 0) break;
       for (const consultationId of fresh) {
-        const row = await this.data.transaction(async (tx) => {
-          await tx.evidence.lockCase(consultationId);
-          // Checked again under the case lock: a hold placed or an item added since the listing keeps it.
-          if ((await tx.evidence.listHolds(consultationId)).some((h) => !h.releasedAt)) return undefined;
-          if ((await tx.evidence.listByConsultation(consultationId)).some((i) => i.state === 'present')) return undefined;
-          if (await tx.erasure.findForConsultation(consultationId)) return undefined;
-          return this.eraser.eraseInTransaction(tx, context, consultationId, { kind: 'disposal', disposalId });
-        });
+        if (failed.has(consultationId)) continue;
+        const row = await this.data
+          .transaction(async (tx) => {
+            await tx.evidence.lockCase(consultationId);
+            // Checked again under the case lock: a hold placed or an item added since the listing keeps it.
+            if ((await tx.evidence.listHolds(consultationId)).some((h) => !h.releasedAt)) return undefined;
+            if ((await tx.evidence.listByConsultation(consultationId)).some((i) => i.state === 'present')) return undefined;
+            if (await tx.erasure.findForConsultation(consultationId)) return undefined;
+            return this.eraser.eraseInTransaction(tx, context, consultationId, { kind: 'disposal', disposalId });
+          })
+          .catch((error: unknown) => {
+            // Rolled back whole: nothing of it is half-erased. It stays pending and the next run tries again.
+            failed.add(consultationId);
+            this.deps.log.error({ err: error, consultationId }, 'a consultation’s personal data could not be erased; the next disposal run retries');
+            return undefined;
+          });
         if (row) erasures.push(JSON.parse(row.certificate) as ErasureCertificate);
       }
       if (fresh.every((id) => !erasures.some((e) => e.consultationId === id))) break;
     }
     const pendingErasures: { consultationId: string; reason: string }[] = [];
-    for (const consultationId of touched) {
+    for (const consultationId of new Set([...touched, ...failed])) {
       if (erasures.some((e) => e.consultationId === consultationId)) continue;
       if (await this.data.repos.erasure.findForConsultation(consultationId)) continue;
       const lock = locked.find((l) => l.consultationId === consultationId);
       pendingErasures.push({
         consultationId,
-        reason: heldCases.has(consultationId)
-          ? 'a legal hold stands'
-          : lock
-            ? `evidence ${lock.id} is kept by the store: ${lock.reason}`
-            : 'some of its evidence is not yet due for disposal',
+        reason: failed.has(consultationId)
+          ? 'the erasure failed and was rolled back whole; the next run tries again'
+          : heldCases.has(consultationId)
+            ? 'a legal hold stands'
+            : lock
+              ? `evidence ${lock.id} is kept by the store: ${lock.reason}`
+              : 'some of its evidence is not yet due for disposal',
       });
     }
     return { erasures, wouldErase: [], pendingErasures };
