@@ -752,7 +752,7 @@ export function renderInventoryMarkdown(inventory: TableInventory[] = PERSONAL_D
   const lines = [
     '# Personal data inventory',
     '',
-    '<!-- Generated from src/features/dpo/personal-data-inventory.ts: `node --import tsx scripts/personal-data-inventory.ts`. A test fails if this file or the inventory falls behind the schema. -->',
+    '<!-- Generated from src/features/dpo/personal-data-inventory.ts: `WRITE_INVENTORY_DOC=1 node --import tsx --test src/features/dpo/personal-data-inventory.test.ts`. A test fails if this file or the inventory falls behind the schema. -->',
     '',
     'Every column of every table, and what disposal or a DPO-ordered erasure of one consultation does to it (issue 16 §2;',
     'RET-02, DP-05, DP-10; ADR 0016). **delete**: the rows go; **null** / **blank** (`[erased]`) / **empty**: the value',
