@@ -6,7 +6,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PERSONAL_DATA_INVENTORY, type TableInventory } from '../../src/features/dpo/personal-data-inventory.js';
 import type { ErasureCertificate } from '../../src/features/dpo/personal-data-eraser.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 const DAY = 86_400_000;
 
@@ -207,6 +207,16 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
       );
       assert.equal(logged!.details.certificateSha256, stored.certificateSha256);
       assert.equal(occurrences(logged, 'PIIMARKA'), 0);
+      // The page shows what went and what stayed.
+      const browser = new Browser(t.app);
+      await browser.signIn('pd-manager');
+      const page = await browser.get(`/evidence/disposals/${run.disposalId}`);
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /Personal data erased/);
+      assert.match(page.body, /<code>caller_name<\/code>: the caller’s name/);
+      assert.match(page.body, /Kept, and why/);
+      assert.match(page.body, /<code>cad_reference<\/code> \(identifier/);
+      assert.doesNotMatch(page.body, /PIIMARKA/);
     } finally {
       clockOffset = 0;
     }
