@@ -63,6 +63,8 @@ export const PERMISSIONS = {
   'audit.read': ['dpo'],
   'audit.export': ['dpo'],
   'audit.verify': ['dpo'],
+  /** Erase a consultation's personal data on a data subject's request or the DPO's decision (DP-10, issue 16 §2). */
+  'personal_data.erase': ['dpo'],
   'users.manage': ['admin'],
   'sessions.manage_all': ['admin'],
   'policy.publish': ['admin'],

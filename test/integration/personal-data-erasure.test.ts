@@ -25,6 +25,7 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
     handler = await createUser(t.services, 'pd-handler', ['call_handler']);
     officer = await createUser(t.services, 'pd-officer', ['rvr_officer']);
     manager = await createUser(t.services, 'pd-manager', ['evidence_manager']);
+    await createUser(t.services, 'pd-dpo', ['dpo']);
     await allowRoundTheClock(t.services);
   });
   after(() => t.close());
@@ -257,5 +258,52 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
     } finally {
       clockOffset = 0;
     }
+  });
+
+  it('DP-10: the DPO erases a consultation on request: refused under a hold or without a ground, then files and rows go in one step, with its certificate', async () => {
+    const d = await seedConsultation('PIIMARKD', { nonEvidential: false });
+    const [item] = await t.services.data.repos.evidence.listByConsultation(d.consultationId);
+    assert.ok(item && item.state === 'present' && !item.disposalEligibleAt, 'evidential material with no disposal date yet');
+    const [{ reference }] = (await rows<{ reference: string }>(sql`select reference from consultations where id = ${d.consultationId}`)) as [
+      { reference: string },
+    ];
+    const [hold] = await rows<{ id: string }>(sql`insert into legal_holds (consultation_id, type, rationale, placed_by, placed_at)
+      values (${d.consultationId}, 'LITIGATION', 'Civil claim pending', ${manager.id}, ${new Date()}) returning id`);
+    const dpo = new Browser(t.app);
+    await dpo.signIn('pd-dpo');
+    assert.equal((await dpo.get('/dpo/erasures')).statusCode, 200);
+
+    const held = await dpo.post('/dpo/erasures', { reference, justification: 'Victim asked for erasure under s.47' });
+    assert.equal(held.statusCode, 400);
+    assert.match(held.body, /A legal hold stands \(LITIGATION\)/);
+    const noGround = await dpo.post('/dpo/erasures', { reference, justification: 'because' });
+    assert.equal(noGround.statusCode, 400);
+    const unknown = await dpo.post('/dpo/erasures', { reference: 'RVR-NOPE', justification: 'Victim asked for erasure under s.47' });
+    assert.equal(unknown.statusCode, 400);
+    assert.match(unknown.body, /There is no consultation with that reference/);
+    assert.ok(occurrences(await everything(d.consultationId), 'PIIMARKD') > 0, 'a refusal changes nothing');
+    assert.equal((await t.services.data.repos.evidence.findItem(item.id))!.state, 'present');
+
+    await rows(
+      sql`update legal_holds set released_at = ${new Date()}, released_by = ${manager.id}, release_rationale = 'Claim withdrawn' where id = ${hold!.id}`,
+    );
+    const erased = await dpo.post('/dpo/erasures', { reference, justification: 'Victim asked for erasure under s.47; not needed for any case' });
+    assert.equal(erased.statusCode, 303);
+    const stored = (await t.services.data.repos.erasure.findForConsultation(d.consultationId))!;
+    assert.equal(erased.headers.location, `/dpo/erasures/${stored.id}`);
+    assert.equal(stored.basis, 'dpo_request');
+    assert.deepEqual(wherever(await everything(d.consultationId), 'PIIMARKD'), []);
+    assert.equal((await t.services.data.repos.evidence.findItem(item.id))!.state, 'disposed', 'the file went through the store');
+    assert.equal(await t.services.blobs.head(item.fileKey), undefined);
+    const page = await dpo.get(`/dpo/erasures/${stored.id}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<code>caller_phone<\/code>: the caller’s mobile number/);
+    assert.match(page.body, new RegExp(item.sha256));
+    const [logged] = await rows<{ justification: string }>(
+      sql`select justification from audit_events where what = 'personal_data.erased' and subject = ${`consultation:${d.consultationId}`}`,
+    );
+    assert.equal(logged!.justification, 'Victim asked for erasure under s.47; not needed for any case');
+    const again = await dpo.post('/dpo/erasures', { reference, justification: 'Victim asked for erasure under s.47' });
+    assert.equal(again.statusCode, 400, 'an erasure is done once');
   });
 });

@@ -37,10 +37,15 @@ export class PersonalDataEraser {
     private readonly inventory: TableInventory[] = PERSONAL_DATA_INVENTORY,
   ) {}
 
-  async eraseInTransaction(tx: Repositories, context: RequestContext, consultationId: string, basis: ErasureBasis): Promise<ErasureRow> {
+  async eraseInTransaction(
+    tx: Repositories,
+    context: RequestContext,
+    consultationId: string,
+    basis: ErasureBasis,
+    erasureId: string = randomUUID(),
+  ): Promise<ErasureRow> {
     const consultation = await tx.erasure.lockConsultation(consultationId);
     if (!consultation) throw new Error(`no consultation ${consultationId}`);
-    const erasureId = randomUUID();
     const erasedAt = this.deps.now();
     const erasedTables = await tx.erasure.eraseConsultation(consultationId, this.inventory);
     const counts = await tx.erasure.countRows(consultationId, this.inventory);
