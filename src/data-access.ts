@@ -29,6 +29,7 @@ import { SafetyAlertsRepository } from './features/investigation/safety/safety-a
 import { SupervisionRepository } from './features/supervisor/supervision.repository.js';
 import { SupervisionQueries } from './features/supervisor/supervision.queries.js';
 import { ErasureQueries } from './features/dpo/erasure.queries.js';
+import { SubjectSearchQueries } from './features/dpo/subject-search.queries.js';
 import type { Database, Executor } from './platform/db/database.js';
 import type { UnitOfWork } from './platform/db/unit-of-work.js';
 
@@ -61,6 +62,7 @@ export function repositories(db: Executor) {
     supervision: new SupervisionRepository(db),
     supervisionQueries: new SupervisionQueries(db),
     erasure: new ErasureQueries(db),
+    subjectSearch: new SubjectSearchQueries(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -39,12 +39,13 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
    * statement drafts and the confirmed text, DASH answers, outcomes, a survey comment, review notes, hold and review
    * rationales, and a snapshot as evidence. Every free text carries `mark`, so whatever is left of it can be found.
    */
-  const seedConsultation = async (mark: string, options: { nonEvidential: boolean }) => {
+  const seedConsultation = async (mark: string, options: { nonEvidential: boolean; mobile?: string }) => {
     const { consultation } = await newCall(t.services, handler, {
       callerName: `${mark} Caller`,
       location: `${mark} 1 High Street`,
       summary: `${mark} said her ex-partner threatened her`,
       spokenLanguage: `${mark} Polish`,
+      ...(options.mobile ? { mobile: options.mobile } : {}),
     });
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
@@ -305,5 +306,45 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
     assert.equal(logged!.justification, 'Victim asked for erasure under s.47; not needed for any case');
     const again = await dpo.post('/dpo/erasures', { reference, justification: 'Victim asked for erasure under s.47' });
     assert.equal(again.statusCode, 400, 'an erasure is done once');
+  });
+
+  it('DP-06/DP-01 (issue 16 §1, start): the DPO finds what is held about a subject by number, name, CAD or crime reference; each search is logged with its reason', async () => {
+    const e = await seedConsultation('PIIMARKE', { nonEvidential: false, mobile: '07700 900777' });
+    const [{ reference, cad_reference }] = (await rows<{ reference: string; cad_reference: string }>(
+      sql`select c.reference, i.cad_reference from consultations c join incidents i on i.id = c.incident_id where c.id = ${e.consultationId}`,
+    )) as [{ reference: string; cad_reference: string }];
+    const dpo = new Browser(t.app);
+    await dpo.signIn('pd-dpo');
+    assert.equal((await dpo.get('/dpo/subjects')).statusCode, 200);
+    const noReason = await dpo.post('/dpo/subjects', { phone: '07700900777', justification: '' });
+    assert.equal(noReason.statusCode, 400);
+    const badPhone = await dpo.post('/dpo/subjects', { phone: '12', justification: 'SAR 2026/014 from the caller' });
+    assert.equal(badPhone.statusCode, 400);
+    assert.equal((await dpo.post('/dpo/subjects', { justification: 'SAR 2026/014 from the caller' })).statusCode, 400, 'a criterion is needed');
+
+    for (const [criteria, label] of [
+      [{ phone: '+44 7700 900777' }, 'phone'],
+      [{ name: 'piimarke caller' }, 'name'],
+      [{ cadReference: cad_reference }, 'cad'],
+    ] as const) {
+      const found = await dpo.post('/dpo/subjects', { ...criteria, justification: 'SAR 2026/014 from the caller' });
+      assert.equal(found.statusCode, 200);
+      assert.match(found.body, new RegExp(`${reference} · CAD`), `found by ${label}`);
+      assert.match(found.body, /<code>victim_statements<\/code>: 1 row/);
+      assert.match(found.body, /<code>chat_messages<\/code>: 1 row/);
+      assert.match(found.body, new RegExp(`Matched by: ${label}`));
+    }
+    const none = await dpo.post('/dpo/subjects', { phone: '07700 900778', justification: 'SAR 2026/014 from the caller' });
+    assert.match(none.body, /Nothing is held that matches/);
+
+    const logged = await rows<{ justification: string; details: { criteria: string[]; consultationIds: string[] } }>(
+      sql`select justification, details from audit_events where what = 'subject.searched' order by seq`,
+    );
+    assert.equal(logged.length, 4, 'every search that ran is logged (refused ones are not searches)');
+    assert.deepEqual(logged[0]!.details.criteria, ['phone']);
+    assert.ok(logged[0]!.details.consultationIds.includes(e.consultationId));
+    assert.equal(logged[0]!.justification, 'SAR 2026/014 from the caller');
+    assert.equal(occurrences(logged, '900777'), 0, 'the log holds a hash of the terms, not the number');
+    assert.equal(occurrences(logged, 'PIIMARKE'), 0);
   });
 });

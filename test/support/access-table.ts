@@ -154,6 +154,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /dpo/erasures': ['dpo'],
   'POST /dpo/erasures': ['dpo'],
   'GET /dpo/erasures/:id': ['dpo'],
+  'GET /dpo/subjects': ['dpo'],
+  'POST /dpo/subjects': ['dpo'],
   'GET /admin': ['admin'],
   'GET /admin/users/new': ['admin'],
   'POST /admin/users/new': ['admin'],

@@ -5,6 +5,7 @@ import type { AuditFilter } from '../../platform/audit/audit.repository.js';
 import { ValidationError } from '../../platform/errors.js';
 import { contextOf, redirectTo } from '../../platform/http/access.js';
 import type { ErasureCertificate } from './personal-data-eraser.js';
+import type { SubjectSearchInput } from './subject-search.service.js';
 
 const filterProperties = {
   what: { type: 'string', maxLength: 100 },
@@ -31,6 +32,17 @@ const PAGE = 50;
 const erasureBody = {
   type: 'object',
   properties: { reference: { type: 'string', maxLength: 100 }, justification: { type: 'string', maxLength: 2000 }, _csrf: { type: 'string' } },
+} as const;
+const subjectBody = {
+  type: 'object',
+  properties: {
+    phone: { type: 'string', maxLength: 40 },
+    name: { type: 'string', maxLength: 200 },
+    cadReference: { type: 'string', maxLength: 100 },
+    crimeReference: { type: 'string', maxLength: 100 },
+    justification: { type: 'string', maxLength: 2000 },
+    _csrf: { type: 'string' },
+  },
 } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
@@ -101,6 +113,31 @@ export function dpoRoutes(services: Services): FastifyPluginAsync {
         const erasure = await services.dpoErasures.find(request.params.id);
         const certificate = JSON.parse(erasure.certificate) as ErasureCertificate;
         return reply.view('dpo/erasure.njk', { pageTitle: 'Erasure certificate', erasure, certificate });
+      },
+    );
+
+    // DP-06 / issue 16 §1 (start): everything held about a data subject; each search logged with its justification.
+    app.get('/dpo/subjects', { config: { access: { permission: 'personal_data.search' } } }, async (_request, reply) =>
+      reply.view('dpo/subjects.njk', { pageTitle: 'Search for a data subject', values: {} }),
+    );
+
+    app.post<{ Body: SubjectSearchInput }>(
+      '/dpo/subjects',
+      { config: { access: { permission: 'personal_data.search' } }, schema: { body: subjectBody } },
+      async (request, reply) => {
+        try {
+          const result = await services.subjectSearch.search(contextOf(request), request.body);
+          return reply.view('dpo/subjects.njk', { pageTitle: 'Search for a data subject', values: request.body, result });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { phone: error.message };
+          return reply.code(400).view('dpo/subjects.njk', {
+            pageTitle: 'Search for a data subject',
+            values: request.body,
+            errors,
+            errorList: Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })),
+          });
+        }
       },
     );
 
