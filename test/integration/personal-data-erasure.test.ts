@@ -219,6 +219,10 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
       assert.match(page.body, /Kept, and why/);
       assert.match(page.body, /<code>cad_reference<\/code> \(identifier/);
       assert.doesNotMatch(page.body, /PIIMARKA/);
+      // Erased rows keep their shape: the consultation's evidence page still renders.
+      const evidencePage = await browser.get(`/evidence/consultations/${a.consultationId}`);
+      assert.equal(evidencePage.statusCode, 200);
+      assert.doesNotMatch(evidencePage.body, /PIIMARKA/);
     } finally {
       clockOffset = 0;
     }
