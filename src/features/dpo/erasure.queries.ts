@@ -108,15 +108,17 @@ export class ErasureQueries {
   }
 
   /**
-   * Consultations whose evidence has all gone (none present: disposed, or being deleted) with no hold standing and no
-   * erasure yet: the disposal job erases their personal data. An item kept by a hold or the store's lock keeps the case.
+   * Consultations whose evidence has all been disposed of (disposed, or marked and being deleted) with no hold standing
+   * and no erasure yet: the disposal job erases their personal data. An item kept by a hold or the store's lock keeps
+   * the case; so does one purged after export (RET-23): the material lives on in the force's evidence system, the case
+   * with it, so its record is not erased by disposal (ADR 0016).
    */
   async listReadyForErasure(limit: number): Promise<string[]> {
     const rows = rowsOf<{ id: string }>(
       await this.db.execute(sql`
         select c.id from consultations c
         where exists (select 1 from evidence_items i where i.consultation_id = c.id)
-          and not exists (select 1 from evidence_items i where i.consultation_id = c.id and i.state = 'present')
+          and not exists (select 1 from evidence_items i where i.consultation_id = c.id and i.state not in ('disposed', 'disposing'))
           and not exists (select 1 from legal_holds h where h.consultation_id = c.id and h.released_at is null)
           and not exists (select 1 from personal_data_erasures e where e.consultation_id = c.id)
         order by c.id

@@ -234,7 +234,7 @@ export class EvidenceDisposalService {
             await tx.evidence.lockCase(consultationId);
             // Checked again under the case lock: a hold placed or an item added since the listing keeps it.
             if ((await tx.evidence.listHolds(consultationId)).some((h) => !h.releasedAt)) return undefined;
-            if ((await tx.evidence.listByConsultation(consultationId)).some((i) => i.state === 'present')) return undefined;
+            if ((await tx.evidence.listByConsultation(consultationId)).some((i) => i.state !== 'disposed' && i.state !== 'disposing')) return undefined;
             if (await tx.erasure.findForConsultation(consultationId)) return undefined;
             return this.eraser.eraseInTransaction(tx, context, consultationId, { kind: 'disposal', disposalId });
           })
