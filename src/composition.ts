@@ -8,6 +8,8 @@ import { AvailabilityService } from './features/officer/availability.service.js'
 import { ConsultationService } from './features/consultations/consultation.service.js';
 import { DemoSeeder } from './features/demo/demo-seeder.js';
 import { AuditLogService } from './features/dpo/audit-log.service.js';
+import { DpoErasureService } from './features/dpo/dpo-erasure.service.js';
+import { SubjectSearchService } from './features/dpo/subject-search.service.js';
 import { AuditTrail } from './platform/audit/audit-trail.js';
 import { AccessRefusals } from './platform/audit/access-refusals.js';
 import { AuditKeyring } from './platform/audit/audit-keys.js';
@@ -249,6 +251,10 @@ export function services(deps: {
   return {
     audit,
     auditLog: new AuditLogService(data, audit, { checkpointFile: new AuditCheckpointFile(deps.config.audit.checkpointFile), log: logger, now }),
+    /** DP-10 / issue 16 §2: the DPO's erasure of a consultation's personal data, driven by the inventory. */
+    dpoErasures: new DpoErasureService({ data, audit, log: logger, now, disposal: evidence.disposal }),
+    /** DP-06 / issue 16 §1 (start): the DPO's search for everything held about a data subject, logged with its reason. */
+    subjectSearch: new SubjectSearchService({ data, audit }),
     accessRefusals: new AccessRefusals(data, audit, logger),
     auth,
     mfa,

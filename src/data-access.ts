@@ -30,6 +30,8 @@ import { ConsultationOutcomesRepository } from './features/investigation/outcome
 import { SafetyAlertsRepository } from './features/investigation/safety/safety-alerts.repository.js';
 import { SupervisionRepository } from './features/supervisor/supervision.repository.js';
 import { SupervisionQueries } from './features/supervisor/supervision.queries.js';
+import { ErasureQueries } from './features/dpo/erasure.queries.js';
+import { SubjectSearchQueries } from './features/dpo/subject-search.queries.js';
 import type { Database, Executor } from './platform/db/database.js';
 import type { UnitOfWork } from './platform/db/unit-of-work.js';
 
@@ -63,6 +65,8 @@ export function repositories(db: Executor) {
     safetyAlerts: new SafetyAlertsRepository(db),
     supervision: new SupervisionRepository(db),
     supervisionQueries: new SupervisionQueries(db),
+    erasure: new ErasureQueries(db),
+    subjectSearch: new SubjectSearchQueries(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

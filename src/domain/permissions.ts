@@ -68,6 +68,10 @@ export const PERMISSIONS = {
   'audit.read': ['dpo'],
   'audit.export': ['dpo'],
   'audit.verify': ['dpo'],
+  /** Erase a consultation's personal data on a data subject's request or the DPO's decision (DP-10, issue 16 §2). */
+  'personal_data.erase': ['dpo'],
+  /** Search everything held about a data subject (DP-06, issue 16 §1); every search is logged with its reason. */
+  'personal_data.search': ['dpo'],
   'users.manage': ['admin'],
   'sessions.manage_all': ['admin'],
   'policy.publish': ['admin'],

@@ -144,7 +144,8 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
     });
     // An earlier, longer date (compliance mode never shortens): the store keeps the snapshot 60 days more.
     const snapshot = items.find((i) => i.kind === 'snapshot')!;
-    await t.services.blobs.extendRetention(snapshot.fileKey, new Date(Date.now() + 100 * DAY));
+    const lockEnds = new Date(Date.now() + 100 * DAY);
+    await t.services.blobs.extendRetention(snapshot.fileKey, lockEnds);
     clockOffset = 40 * DAY;
     try {
       const run = await t.services.evidence.disposal.dispose(contextFor(manager), { dryRun: false });
@@ -168,6 +169,20 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
       );
       assert.equal(objectOf(recording.fileKey), undefined);
       assert.equal((await t.services.data.repos.evidence.findItem(recording.id))!.state, 'disposed');
+      // Issue 16 §2 (RET-02): the consultation's personal data waits with its locked evidence, and the page says why and until when.
+      assert.equal(locked?.until, lockEnds.toISOString());
+      assert.ok(
+        run.pendingErasures.some((p) => p.consultationId === consultation.id && /kept by the store/.test(p.reason)),
+        'the erasure waits for the locked item',
+      );
+      assert.equal(await t.services.data.repos.erasure.findForConsultation(consultation.id), undefined, 'nothing of the record is erased yet');
+      const evidenceManager = new Browser(t.app);
+      await evidenceManager.signIn('s3-manager');
+      const page = await evidenceManager.get(`/evidence/disposals/${run.disposalId}`);
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /Past their date but kept/);
+      assert.match(page.body, new RegExp(`data-evidence-id="${snapshot.id}"[\\s\\S]*?The store’s lock`));
+      assert.match(page.body, /Erasure waiting/);
     } finally {
       clockOffset = 0;
     }

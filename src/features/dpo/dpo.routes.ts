@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Services } from '../../composition.js';
 import type { AuditFilter } from '../../platform/audit/audit.repository.js';
 import { ValidationError } from '../../platform/errors.js';
-import { contextOf } from '../../platform/http/access.js';
+import { contextOf, redirectTo } from '../../platform/http/access.js';
+import type { ErasureCertificate } from './personal-data-eraser.js';
+import type { SubjectSearchInput } from './subject-search.service.js';
 
 const filterProperties = {
   what: { type: 'string', maxLength: 100 },
@@ -26,6 +28,23 @@ const exportBody = {
 } as const;
 
 const PAGE = 50;
+
+const erasureBody = {
+  type: 'object',
+  properties: { reference: { type: 'string', maxLength: 100 }, justification: { type: 'string', maxLength: 2000 }, _csrf: { type: 'string' } },
+} as const;
+const subjectBody = {
+  type: 'object',
+  properties: {
+    phone: { type: 'string', maxLength: 40 },
+    name: { type: 'string', maxLength: 200 },
+    cadReference: { type: 'string', maxLength: 100 },
+    crimeReference: { type: 'string', maxLength: 100 },
+    justification: { type: 'string', maxLength: 2000 },
+    _csrf: { type: 'string' },
+  },
+} as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
 /** Dates are whole days, Europe/London being within an hour of UTC; `to` includes that day. */
 function parseFilter(input: FilterInput): AuditFilter {
@@ -61,6 +80,66 @@ export function dpoRoutes(services: Services): FastifyPluginAsync {
       const events = await services.auditLog.search(contextOf(request), {}, PAGE);
       return reply.view('dpo/dpo.njk', { pageTitle: 'Data protection', verification, events, query: {} });
     });
+
+    // DP-10 / issue 16 §2: the DPO erases a consultation's personal data (files and rows, as the inventory says).
+    const erasuresPage = async (reply: FastifyReply, locals: Record<string, unknown> = {}) =>
+      reply.view('dpo/erasures.njk', { pageTitle: 'Erase personal data', erasures: await services.dpoErasures.listRecent(), ...locals });
+
+    app.get('/dpo/erasures', { config: { access: { permission: 'personal_data.erase' } } }, async (_request, reply) => erasuresPage(reply));
+
+    app.post<{ Body: { reference?: string; justification?: string } }>(
+      '/dpo/erasures',
+      { config: { access: { permission: 'personal_data.erase' } }, schema: { body: erasureBody } },
+      async (request, reply) => {
+        try {
+          const erasure = await services.dpoErasures.erase(contextOf(request), request.body);
+          return redirectTo(reply, `/dpo/erasures/${erasure.id}`);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { reference: error.message };
+          return erasuresPage(reply.code(400), {
+            errors,
+            errorList: Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })),
+            values: request.body,
+          });
+        }
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/dpo/erasures/:id',
+      { config: { access: { permission: 'personal_data.erase' } }, schema: { params: idParams } },
+      async (request, reply) => {
+        const erasure = await services.dpoErasures.find(request.params.id);
+        const certificate = JSON.parse(erasure.certificate) as ErasureCertificate;
+        return reply.view('dpo/erasure.njk', { pageTitle: 'Erasure certificate', erasure, certificate });
+      },
+    );
+
+    // DP-06 / issue 16 §1 (start): everything held about a data subject; each search logged with its justification.
+    app.get('/dpo/subjects', { config: { access: { permission: 'personal_data.search' } } }, async (_request, reply) =>
+      reply.view('dpo/subjects.njk', { pageTitle: 'Search for a data subject', values: {} }),
+    );
+
+    app.post<{ Body: SubjectSearchInput }>(
+      '/dpo/subjects',
+      { config: { access: { permission: 'personal_data.search' } }, schema: { body: subjectBody } },
+      async (request, reply) => {
+        try {
+          const result = await services.subjectSearch.search(contextOf(request), request.body);
+          return reply.view('dpo/subjects.njk', { pageTitle: 'Search for a data subject', values: request.body, result });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { phone: error.message };
+          return reply.code(400).view('dpo/subjects.njk', {
+            pageTitle: 'Search for a data subject',
+            values: request.body,
+            errors,
+            errorList: Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })),
+          });
+        }
+      },
+    );
 
     app.post<{ Body: FilterInput & { justification: string; recipient: string } }>(
       '/dpo/audit/export',

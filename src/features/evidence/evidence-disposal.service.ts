@@ -3,6 +3,7 @@ import { systemContext, type RequestContext } from '../../platform/context.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { rawKeyOf } from '../../platform/storage/recording-scratch.js';
 import { describeActor } from './evidence-access.service.js';
+import { PersonalDataEraser, type ErasureCertificate } from '../dpo/personal-data-eraser.js';
 import { EvidenceStoreLocks } from './evidence-locks.js';
 import type { EvidenceDeps } from './evidence-shared.js';
 
@@ -13,9 +14,15 @@ export interface DisposalOutcome {
   /** Items past their date that a hold kept (logged as refused). */
   held: string[];
   /** Items past their date that the store's object lock still keeps, with the store's reason (logged as refused). */
-  locked: { id: string; reason: string }[];
+  locked: LockedItem[];
   /** Every refusal of this run, as the certificate lists it (issue 15 §4). */
   refused: DisposalRefusal[];
+  /** Consultations whose personal data this run erased (issue 16 §2): what went, what stayed and why. */
+  erasures: ErasureCertificate[];
+  /** A dry run: the consultations whose personal data would be erased, and what would go. */
+  wouldErase: { consultationId: string; tables: { table: string; action: 'delete' | 'update'; rows: number; columns: string[] }[] }[];
+  /** Consultations touched by this run whose personal data must wait, and why (a hold, the store's lock, items not yet due). */
+  pendingErasures: { consultationId: string; reason: string }[];
 }
 
 /** An item past its date that was not disposed of, why, and when that ends (null: when a hold is released). */
@@ -26,6 +33,15 @@ export interface DisposalRefusal {
   kind: string;
   by: 'legal hold' | 'store lock';
   reason: string;
+  until: string | null;
+}
+
+export interface LockedItem {
+  id: string;
+  consultationId: string;
+  kind: string;
+  reason: string;
+  /** When the store's retention lock ends; null under the store's legal hold (no end of its own). */
   until: string | null;
 }
 
@@ -50,9 +66,12 @@ function refusedItem(item: { id: string; consultationId: string; label: string; 
  */
 export class EvidenceDisposalService {
   readonly locks: EvidenceStoreLocks;
+  /** The inventory-driven erasure of a consultation's personal data once its evidence has gone (issue 16 §2). */
+  readonly eraser: PersonalDataEraser;
 
   constructor(private readonly deps: Pick<EvidenceDeps, 'data' | 'audit' | 'blobs' | 'log' | 'now' | 'onIntegrityFailure'>) {
     this.locks = new EvidenceStoreLocks(deps);
+    this.eraser = new PersonalDataEraser(deps);
   }
 
   private get data() {
@@ -125,8 +144,9 @@ export class EvidenceDisposalService {
     const disposalId = randomUUID();
     const items: DisposalCertificateItem[] = [];
     const held: string[] = [];
-    const locked: { id: string; reason: string }[] = [];
+    const locked: LockedItem[] = [];
     const refused: DisposalRefusal[] = [];
+    const heldCases = new Set<string>();
     for (const candidate of candidates) {
       const taken = await this.data.transaction(async (tx) => {
         await tx.evidence.lockCase(candidate.consultationId);
@@ -146,6 +166,7 @@ export class EvidenceDisposalService {
             reason: `a legal hold stands (${[...new Set(holds.map((h) => h.type))].join(', ')})`,
             until: null,
           });
+          heldCases.add(item.consultationId);
           return undefined;
         }
         // The store's lock (issue 15) is asked before anything is marked: what it still keeps is refused, and said so.
@@ -156,7 +177,13 @@ export class EvidenceDisposalService {
             subject: `evidence:${item.id}`,
             details: { reason: 'store lock', detail: storeRefusal.reason },
           });
-          locked.push({ id: item.id, reason: storeRefusal.reason });
+          locked.push({
+            id: item.id,
+            consultationId: item.consultationId,
+            kind: item.kind,
+            reason: storeRefusal.reason,
+            until: storeRefusal.until?.toISOString() ?? null,
+          });
           refused.push({ ...refusedItem(item), by: 'store lock', reason: storeRefusal.lock, until: storeRefusal.until?.toISOString() ?? null });
           return undefined;
         }
@@ -188,8 +215,12 @@ export class EvidenceDisposalService {
           this.deps.log.error({ err: error, evidenceId: candidate.id }, 'an evidence file could not be deleted; it will be retried'),
         );
     }
+    const touched = [...new Set([...items.map((i) => i.consultationId), ...locked.map((l) => l.consultationId), ...heldCases])];
+    const { erasures, wouldErase, pendingErasures } = options.dryRun
+      ? await this.planErasures(touched, items)
+      : await this.eraseReadyConsultations(context, disposalId, touched, locked, heldCases);
     // What was refused is named too (issue 15 §4): the certificate says what stayed, why, and until when.
-    const certificate = JSON.stringify({ disposalId, dryRun: options.dryRun, ranAt: now.toISOString(), items, refused });
+    const certificate = JSON.stringify({ disposalId, dryRun: options.dryRun, ranAt: now.toISOString(), items, refused, erasures, wouldErase, pendingErasures });
     await this.data.transaction(async (tx) => {
       await tx.evidence.createDisposal({
         id: disposalId,
@@ -203,10 +234,77 @@ export class EvidenceDisposalService {
       await this.deps.audit.record(tx.audit, context, {
         what: options.dryRun ? 'evidence.disposal_dry_run' : 'evidence.disposal_run',
         subject: `disposal:${disposalId}`,
-        details: { items: items.length, held: held.length, locked: locked.length },
+        details: { items: items.length, held: held.length, locked: locked.length, erasures: erasures.length, pendingErasures: pendingErasures.length },
       });
     });
-    return { disposalId, dryRun: options.dryRun, items, held, locked, refused };
+    return { disposalId, dryRun: options.dryRun, items, held, locked, refused, erasures, wouldErase, pendingErasures };
+  }
+
+  /**
+   * Issue 16 §2 (RET-02, DP-05): once none of a consultation's evidence is left present (all disposed, or marked and
+   * being deleted) and no hold stands, its personal data in every table is erased as the inventory says, each
+   * consultation in one transaction with its certificate and audit entry. An item the store's lock keeps keeps the
+   * whole consultation's data too (its DB erasure waits, listed as pending), so the record never outlives, nor
+   * is outlived by, its evidence (ADR 0016). Earlier runs' waiting consultations are picked up here too.
+   */
+  private async eraseReadyConsultations(context: RequestContext, disposalId: string, touched: string[], locked: LockedItem[], heldCases: Set<string>) {
+    const erasures: ErasureCertificate[] = [];
+    const failed = new Set<string>();
+    for (;;) {
+      const ready = await this.data.repos.erasure.listReadyForErasure(50);
+      const fresh = ready.filter((id) => !erasures.some((e) => e.consultationId === id));
+      if (fresh.length === 0) break;
+      for (const consultationId of fresh) {
+        if (failed.has(consultationId)) continue;
+        const row = await this.data
+          .transaction(async (tx) => {
+            await tx.evidence.lockCase(consultationId);
+            // Checked again under the case lock: a hold placed or an item added since the listing keeps it.
+            if ((await tx.evidence.listHolds(consultationId)).some((h) => !h.releasedAt)) return undefined;
+            if ((await tx.evidence.listByConsultation(consultationId)).some((i) => i.state !== 'disposed' && i.state !== 'disposing')) return undefined;
+            if (await tx.erasure.findForConsultation(consultationId)) return undefined;
+            return this.eraser.eraseInTransaction(tx, context, consultationId, { kind: 'disposal', disposalId });
+          })
+          .catch((error: unknown) => {
+            // Rolled back whole: nothing of it is half-erased. It stays pending and the next run tries again.
+            failed.add(consultationId);
+            this.deps.log.error({ err: error, consultationId }, 'a consultation’s personal data could not be erased; the next disposal run retries');
+            return undefined;
+          });
+        if (row) erasures.push(JSON.parse(row.certificate) as ErasureCertificate);
+      }
+      if (fresh.every((id) => !erasures.some((e) => e.consultationId === id))) break;
+    }
+    const pendingErasures: { consultationId: string; reason: string }[] = [];
+    for (const consultationId of new Set([...touched, ...failed])) {
+      if (erasures.some((e) => e.consultationId === consultationId)) continue;
+      if (await this.data.repos.erasure.findForConsultation(consultationId)) continue;
+      const lock = locked.find((l) => l.consultationId === consultationId);
+      pendingErasures.push({
+        consultationId,
+        reason: failed.has(consultationId)
+          ? 'the erasure failed and was rolled back whole; the next run tries again'
+          : heldCases.has(consultationId)
+            ? 'a legal hold stands'
+            : lock
+              ? `evidence ${lock.id} is kept by the store: ${lock.reason}`
+              : 'some of its evidence is not yet due for disposal',
+      });
+    }
+    return { erasures, wouldErase: [], pendingErasures };
+  }
+
+  /** A dry run's view of the erasures: consultations all of whose present evidence this run would dispose of. */
+  private async planErasures(touched: string[], items: DisposalCertificateItem[]) {
+    const wouldErase: DisposalOutcome['wouldErase'] = [];
+    const pendingErasures: DisposalOutcome['pendingErasures'] = [];
+    for (const consultationId of touched) {
+      const present = (await this.data.repos.evidence.listByConsultation(consultationId)).filter((i) => i.state === 'present');
+      if (present.every((p) => items.some((i) => i.id === p.id)))
+        wouldErase.push({ consultationId, tables: await this.eraser.plan(this.data.repos, consultationId) });
+      else pendingErasures.push({ consultationId, reason: 'some of its evidence would stay (not yet due, held, or kept by the store)' });
+    }
+    return { erasures: [] as ErasureCertificate[], wouldErase, pendingErasures };
   }
 
   /** Deletes the file of an item marked `disposing` (or `purging` after an export), then marks it; safe to run again after a crash. */

@@ -17,6 +17,7 @@ import {
   selectedFilterCategories,
   type EvidenceListQuery,
 } from './evidence-list.js';
+import type { DisposalOutcome } from './evidence-disposal.service.js';
 
 const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: uuid } } as const;
@@ -376,7 +377,9 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams } },
       async (request, reply) => {
         const disposal = await services.evidence.disposal.certificate(request.params.id);
-        return reply.view('evidence/disposal.njk', { pageTitle: disposal.dryRun ? 'Disposal dry run' : 'Disposal certificate', disposal });
+        // Issue 16 §2: the erasures, the erasures still waiting and the items the store's lock kept, as the certificate says.
+        const issued = JSON.parse(disposal.certificate) as Partial<Pick<DisposalOutcome, 'erasures' | 'wouldErase' | 'pendingErasures'>>;
+        return reply.view('evidence/disposal.njk', { pageTitle: disposal.dryRun ? 'Disposal dry run' : 'Disposal certificate', disposal, issued });
       },
     );
 
