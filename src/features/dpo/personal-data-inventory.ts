@@ -311,6 +311,23 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
       at: { do: 'null', holds: 'deleted with the row' },
     },
   },
+  {
+    // Issue 15 §3 (RVR-13): who else was in view or hearing during the call (a child, another adult), and when.
+    // Their only use is the redaction of the call's evidence, which goes with it.
+    table: 'collateral_marks',
+    scope: { via: 'consultation', column: 'consultation_id' },
+    rows: 'delete',
+    columns: {
+      id: { do: 'null', holds: 'deleted with the row' },
+      call_id: { do: 'null', holds: 'deleted with the row' },
+      consultation_id: { do: 'null', holds: 'deleted with the row' },
+      kind: { do: 'null', holds: 'that a child or another adult was present (deleted with the row)' },
+      started_at: { do: 'null', holds: 'deleted with the row' },
+      started_by: { do: 'null', holds: 'deleted with the row' },
+      ended_at: { do: 'null', holds: 'deleted with the row' },
+      ended_by: { do: 'null', holds: 'deleted with the row' },
+    },
+  },
   // ── Evidence ───────────────────────────────────────────────────────────────────────────────────
   {
     table: 'evidence_items',
@@ -376,6 +393,30 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
       released_by: staff,
       released_at: at,
       release_rationale: nulled('the reason for the release (may describe the caller)'),
+    },
+  },
+  {
+    // Issue 15 §2: a redacted copy's request. The copy itself is an evidence item (above); the list of what was
+    // hidden, with a reason typed for each box or range, may describe the people hidden.
+    table: 'evidence_redactions',
+    scope: { via: 'consultation', column: 'consultation_id' },
+    rows: 'update',
+    columns: {
+      id,
+      consultation_id: id,
+      source_item_id: id,
+      spec: { do: 'empty-object', holds: 'the redaction list: boxes and ranges, and the reason typed for each (may describe people in view)' },
+      state: code,
+      progress: keep('technical'),
+      error: tech,
+      attempts: tech,
+      result_item_id: id,
+      requested_by: staff,
+      requested_at: at,
+      decided_by: staff,
+      decided_at: at,
+      decision_reason: nulled('the approver’s reason (may describe what the copy shows)'),
+      updated_at: at,
     },
   },
   {
