@@ -247,8 +247,7 @@ function sendError(
   // A link-holder's pages never show the staff header or links into the staff service.
   // Issue 17 §5: the nonce is passed here, as a refusal before the page hooks ran (an ended call's link session) has no
   // locals, and the page's inline script and "Exit this page" must still run under the Content Security Policy.
-  if (request.url.startsWith('/v/'))
-    return reply.view('victim/victim-error.njk', { status, message, stack, cspNonce: reply.cspNonce?.script, quickExitUrl });
+  if (request.url.startsWith('/v/')) return reply.view('victim/victim-error.njk', { status, message, stack, cspNonce: reply.cspNonce?.script, quickExitUrl });
   return reply.view('error.njk', {
     status,
     message,

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { ConsultationState } from '../../domain/consultation-state.js';
 import { staffTransitionOptions } from '../../domain/ownership.js';
+import type { Services } from '../../composition.js';
+import { DEFAULT_TRIAGE_SETTINGS } from '../control-room/triage.service.js';
+import type { RequestContext } from '../../platform/context.js';
 import { appWithAllRoutes, type AppWithAllRoutes, type FakePrincipal } from '../../../test/support/app-with-all-routes.js';
 import { nextSteps } from './next-steps.js';
 
@@ -15,8 +18,8 @@ async function consultationPage(principal: FakePrincipal & { kind: 'staff' }, st
     principal,
     services: {
       consultations: {
-        detail: async (_id: string, context: { actor: { type: string; userId?: string; roles?: string[] } }) => {
-          myId = context.actor.userId!;
+        detail: (async (_id: string, context: RequestContext) => {
+          myId = context.actor.type === 'user' ? context.actor.userId : '';
           const officerId = officerIsMe ? myId : '11111111-2222-4333-8444-555555555555';
           return {
             consultation: { id, reference: 'RVR-2026-000123', state, officerId, queuedAt: new Date(), interpreterRequired: false },
@@ -26,10 +29,10 @@ async function consultationPage(principal: FakePrincipal & { kind: 'staff' }, st
             triage: undefined,
             officerName: 'Test officer',
           };
-        },
+        }) as unknown as Services['consultations']['detail'],
         reassignmentChoices: async () => [],
       },
-      triage: { currentSettings: async () => ({ settings: { queueAlertSeconds: 120 } }) },
+      triage: { currentSettings: async () => ({ version: 1, settings: DEFAULT_TRIAGE_SETTINGS }) },
       evaluation: { forConsultation: async () => undefined },
     },
   });

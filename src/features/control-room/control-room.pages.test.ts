@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { appWithAllRoutes, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
 import { isoToLondonLocal, londonLocalToIso } from './control-room.routes.js';
+import { DEFAULT_TRIAGE_SETTINGS } from './triage.service.js';
 
 // Issue 17 §6: the intake form's required "Time the call was received" starts at now, in UK time, and stays editable.
 describe('new call form, over fake services', () => {
@@ -12,7 +13,7 @@ describe('new call form, over fake services', () => {
     fake = await appWithAllRoutes({
       principal: { kind: 'staff', roles: ['call_handler'] },
       services: {
-        triage: { currentSettings: async () => ({ settings: { videoConsentWording: 'Video?', recordingConsentWording: 'Recorded?' } }) },
+        triage: { currentSettings: async () => ({ version: 1, settings: DEFAULT_TRIAGE_SETTINGS }) },
         evaluation: { isTrialRunning: async () => false },
       },
     });

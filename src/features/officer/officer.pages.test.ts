@@ -87,7 +87,10 @@ describe('officer queue while on a call (issue 17 §6)', () => {
     fake = await appWithAllRoutes({
       principal: officer,
       services: {
-        consultations: { listQueue: async () => [waiting], listOpenForOfficer: async () => [{ ...waiting, id: '7f1c1d9e-8a0e-4c43-9d0c-5d8a2c1b7e02', state: 'accepted' }] },
+        consultations: {
+          listQueue: async () => [waiting],
+          listOpenForOfficer: async () => [{ ...waiting, id: '7f1c1d9e-8a0e-4c43-9d0c-5d8a2c1b7e02', state: 'accepted' }],
+        },
         availability: { get: async () => 'on_call' as const },
       },
     });
@@ -102,7 +105,10 @@ describe('officer queue while on a call (issue 17 §6)', () => {
   it('says nothing of the kind while the officer is available', async () => {
     fake = await appWithAllRoutes({
       principal: officer,
-      services: { consultations: { listQueue: async () => [waiting], listOpenForOfficer: async () => [] }, availability: { get: async () => 'available' as const } },
+      services: {
+        consultations: { listQueue: async () => [waiting], listOpenForOfficer: async () => [] },
+        availability: { get: async () => 'available' as const },
+      },
     });
     const page = await fake.inject({ method: 'GET', url: '/officer/queue' });
     assert.doesNotMatch(page.body, /accept-unavailable/);

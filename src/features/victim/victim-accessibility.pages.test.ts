@@ -132,6 +132,7 @@ describe('the victim’s pages are usable by everyone (issue 17 §5), over fake 
   it('survey, its refusal and thanks: Exit this page, scripts under the nonce, no reference id', async () => {
     const open = async (token: string) => {
       if (token.startsWith('used')) throw new SurveyRefusedError('used');
+      return { surveyId: 'survey-1' };
     };
     fake = await appWithAllRoutes({ env, services: { surveys: { open } } });
     const survey = await fake.inject({ method: 'GET', url: '/s/okAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
