@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
+import { axeChecker } from './support/axe.js';
 import { officerEndsCall, officerSendsLink } from './support/call.js';
 import { freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
+import { SignInPage } from './support/pages.js';
 
 /**
  * Issue 17 §5: the victim's journey by keyboard alone and as a screen reader hears it, on a 390×844 phone screen:
  * the notice page's focus order and 999 line above the fold, the consent given with the keyboard, the live region
  * saying when the officer joins and when the call ends, the "Recording" sign still on screen at the bottom of the
  * call page (policy 3.3), no empty interpreter tile, and "Leave the call" whose question never traps focus.
+ * axe-core runs on each page on the way (and on the main staff pages) and fails on any serious or critical violation.
  * One server, one call, two browser contexts (the file's shared Chromium).
  */
+const axe = axeChecker();
+const NO_AXE = 'axe-core is not installed (node_modules/axe-core): add it as a devDependency to run the engine (issue 17 §5)';
 const PHONE = { width: 390, height: 844 };
 
 /** What has focus, as a person would name it: the element's id, else its visible text. */
@@ -69,6 +75,7 @@ describe('the victim’s journey by keyboard and screen reader on a phone (issue
     await page.goto(link);
     const danger = await page.getByTestId('danger-999').boundingBox();
     assert.ok(danger && danger.y + danger.height <= PHONE.height, `the 999 line is above the fold (${JSON.stringify(danger)})`);
+    await axe.check(page, 'victim: link notice (consent)');
     const order: string[] = [];
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
@@ -81,14 +88,17 @@ describe('the victim’s journey by keyboard and screen reader on a phone (issue
       'Tab order through the notice page',
     );
 
-    // Consent with the keyboard alone: back to the boxes, Space ticks them, Enter continues.
-    await page.keyboard.press('Shift+Tab');
+    // Continue with nothing ticked: the error state, then consent with the keyboard alone (Space ticks, Enter goes on).
+    await page.keyboard.press('Enter');
+    await page.locator('.govuk-error-summary').waitFor();
+    await axe.check(page, 'victim: consent error state');
+    await page.locator('#consent-video').focus();
     await page.keyboard.press('Space');
-    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(page), '#consent-recording');
     await page.keyboard.press('Space');
     assert.equal(await page.locator('#consent-video').isChecked(), true);
     assert.equal(await page.locator('#consent-recording').isChecked(), true);
-    await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     assert.equal(await focused(page), 'Continue');
     await page.keyboard.press('Enter');
@@ -101,6 +111,8 @@ describe('the victim’s journey by keyboard and screen reader on a phone (issue
       `announced: ${heard.join(' | ')}`,
     );
     await page.getByTestId('recording-indicator').waitFor();
+    await axe.check(page, 'victim: live call');
+    await axe.check(officer.page, 'staff: officer call page');
 
     // No empty interpreter tile over the officer's video: none was invited (both pages).
     assert.equal(await page.locator('video[data-remote="interpreter"]').isVisible(), false, 'victim page: no interpreter tile');
@@ -141,5 +153,42 @@ describe('the victim’s journey by keyboard and screen reader on a phone (issue
       `the end was announced: ${heard.join(' | ')}`,
     );
     assert.ok(await page.getByTestId('exit-this-page').isVisible(), 'Exit this page on the ended page');
+    await axe.check(page, 'victim: call ended');
+
+    // The same link again (used) and a link that never existed: what to do, Exit this page, no reference id.
+    for (const [name, url] of [
+      ['used link', link],
+      ['unknown link', `${server.baseUrl}/v/${'A'.repeat(43)}`],
+    ] as const) {
+      await page.goto(url);
+      await page.getByTestId('refusal-title').waitFor();
+      assert.ok(await page.getByTestId('exit-this-page').isVisible(), `Exit this page on the ${name} page`);
+      assert.doesNotMatch((await page.textContent('main')) ?? '', /Reference/);
+      await axe.check(page, `victim: ${name}`);
+    }
+    assert.equal(axe.report(), '', 'no serious or critical accessibility violation');
+  });
+
+  it('axe-core: the main staff pages have no serious or critical violation', { skip: !axe.installed && NO_AXE }, async () => {
+    const staff = await launchParticipant();
+    people.push(staff);
+    const signIn = new SignInPage(staff.page);
+    await staff.page.goto(`${server.baseUrl}/sign-in`);
+    await axe.check(staff.page, 'staff: sign-in');
+    for (const [username, path, name] of [
+      ['handler', '/control-room', 'control room'],
+      ['officer', '/officer', 'officer queue'],
+      ['supervisor', '/supervisor/board', 'supervisor board'],
+      ['evidence', '/evidence', 'evidence list'],
+    ] as const) {
+      await signIn.signInAndAcknowledge(server.baseUrl, username, DEMO_PASSWORD);
+      await staff.page.goto(`${server.baseUrl}${path}`);
+      await staff.page.locator('h1').first().waitFor();
+      await axe.check(staff.page, `staff: ${name}`);
+      await signIn.signOut();
+    }
+    assert.equal(axe.report(), '', 'no serious or critical accessibility violation');
+    for (const name of ['victim: link notice (consent)', 'victim: consent error state', 'victim: live call', 'victim: call ended', 'staff: officer call page'])
+      assert.ok(axe.checked.includes(name), `axe ran on ${name}`);
   });
 });
