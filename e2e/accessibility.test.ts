@@ -54,7 +54,12 @@ let server: RunningServer;
 const people: Participant[] = [];
 before(async () => {
   const port = await freePort();
-  server = await startServer({ PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, QUICK_EXIT_URL: `http://127.0.0.1:${port}/v/ended` });
+  server = await startServer({
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    QUICK_EXIT_URL: `http://127.0.0.1:${port}/v/ended`,
+    SURVEY_DELAY_MINUTES: '0',
+  });
 });
 after(async () => {
   await Promise.all(people.splice(0).map((p) => p.close()));
@@ -166,6 +171,19 @@ describe('the victim’s journey by keyboard and screen reader on a phone (issue
       assert.doesNotMatch((await page.textContent('main')) ?? '', /Reference/);
       await axe.check(page, `victim: ${name}`);
     }
+
+    // The survey texted after the call, and its error state.
+    const { services } = server.runtime;
+    // Ending the call completed the consultation; the survey is due at once (SURVEY_DELAY_MINUTES=0).
+    await services.surveys.sendDue();
+    const surveyText = services.smsOutbox!.list().find((m) => m.body.includes('/s/'));
+    assert.ok(surveyText, 'the survey was texted');
+    await page.goto(/https?:\/\/\S+/.exec(surveyText.body)![0]);
+    assert.ok(await page.getByTestId('exit-this-page').isVisible(), 'Exit this page on the survey');
+    await axe.check(page, 'victim: survey');
+    await page.getByTestId('survey-submit').click();
+    await page.getByTestId('survey-errors').waitFor();
+    await axe.check(page, 'victim: survey error state');
     assert.equal(axe.report(), '', 'no serious or critical accessibility violation');
   });
 
@@ -188,7 +206,14 @@ describe('the victim’s journey by keyboard and screen reader on a phone (issue
       await signIn.signOut();
     }
     assert.equal(axe.report(), '', 'no serious or critical accessibility violation');
-    for (const name of ['victim: link notice (consent)', 'victim: consent error state', 'victim: live call', 'victim: call ended', 'staff: officer call page'])
+    for (const name of [
+      'victim: link notice (consent)',
+      'victim: consent error state',
+      'victim: live call',
+      'victim: call ended',
+      'victim: survey',
+      'staff: officer call page',
+    ])
       assert.ok(axe.checked.includes(name), `axe ran on ${name}`);
   });
 });
