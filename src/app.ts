@@ -141,6 +141,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
       cspNonce: reply.cspNonce.script,
       csrfToken: reply.generateCsrf(),
       correlationId: request.id,
+      // Issue 17 §5: every victim page (ended, refused links, the survey) has "Exit this page".
+      quickExitUrl: config.call.quickExitUrl,
     };
   });
 
@@ -154,9 +156,11 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     const message = status >= 500 ? 'Sorry, there is a problem with the service. Try again later.' : friendlyMessage(error, status);
     // `npm run dev` (NODE_ENV=development): the stack trace on the error page. Never in production or tests.
     const stack = status >= 500 && config.nodeEnv === 'development' ? developmentStack(error) : undefined;
-    return sendError(request, reply, status, message, error instanceof AppError ? error.fieldErrors : undefined, stack);
+    return sendError(request, reply, status, message, error instanceof AppError ? error.fieldErrors : undefined, stack, config.call.quickExitUrl);
   });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'Page not found. If you typed the web address, check it is correct.'));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, 404, 'Page not found. If you typed the web address, check it is correct.', undefined, undefined, config.call.quickExitUrl),
+  );
 
   await app.register(healthRoutes(services));
   await app.register(signInRoutes(services, config, cookieSettings));
@@ -230,12 +234,22 @@ function developmentStack(error: Error): string {
   return parts.join('\n\nCaused by: ');
 }
 
-function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string, fields?: Record<string, string>, stack?: string) {
+function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  fields?: Record<string, string>,
+  stack?: string,
+  quickExitUrl?: string,
+) {
   reply.code(status);
   if (wantsJson(request))
     return reply.send({ error: message, ...(fields && Object.keys(fields).length ? { fields } : {}), correlationId: request.id, ...(stack ? { stack } : {}) });
   // A link-holder's pages never show the staff header or links into the staff service.
-  if (request.url.startsWith('/v/')) return reply.view('victim/victim-error.njk', { status, message, correlationId: request.id, stack });
+  // Issue 17 §5: the nonce is passed here, as a refusal before the page hooks ran (an ended call's link session) has no
+  // locals, and the page's inline script and "Exit this page" must still run under the Content Security Policy.
+  if (request.url.startsWith('/v/')) return reply.view('victim/victim-error.njk', { status, message, stack, cspNonce: reply.cspNonce?.script, quickExitUrl });
   return reply.view('error.njk', {
     status,
     message,

@@ -129,7 +129,9 @@ function remoteStream(forRole: string): MediaStream {
     const video = root.querySelector<HTMLVideoElement>(`[data-remote="${forRole}"]`);
     if (video) {
       video.srcObject = stream;
-      video.hidden = false;
+      // Issue 17 §5: the server offers a slot for every role; a small tile (the interpreter's, or the victim's on an
+      // interpreter's page) shows only while that person is on the call (renderState), never as an empty box.
+      if (!video.classList.contains('rvr-video--extra')) video.hidden = false;
       video.addEventListener('loadeddata', () => mark(`firstFrame:${forRole}`), { once: true });
     }
   }
@@ -154,7 +156,7 @@ function newPeerConnection(iceServers: IceServer[]): RTCPeerConnection {
       mark('connected');
       clearTimeout(state.mediaTimer);
       state.mediaTimer = undefined;
-      setStatus('Connected.');
+      setStatus(connectedText());
     }
     if (pc.connectionState === 'failed') mediaFailed();
   };
@@ -321,8 +323,23 @@ function greeted(recording: boolean): void {
 
 const LABELS: Record<string, string> = { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter', observer: 'Supervisor (observing)' };
 
+/** Who else is on the call, from the server's last "state" message. */
+let othersPresent: Message<'state'>['participants'] = [];
+
+/**
+ * The status line is an aria-live region (issue 17 §5): a screen reader hears when the officer joins (or, on the
+ * officer's page, the victim), and when the call ends, in words that say who.
+ */
+function connectedText(): string {
+  const here = (who: string) => othersPresent.some((p) => p.role === who && p.state === 'connected');
+  if (role === 'officer') return here('victim') ? 'Connected. The victim has joined.' : 'Connected. Waiting for the victim to join…';
+  if (role === 'observer') return 'Connected.';
+  return here('officer') ? 'Connected. The officer has joined the call.' : 'Connected. Waiting for the officer to join…';
+}
+
 function renderState(message: Message<'state'>): void {
   const others = message.participants.filter((p) => p.role !== role);
+  othersPresent = others;
   const observedNotice = $('[data-observed-notice]');
   if (observedNotice) observedNotice.hidden = !message.observed;
   const list = $('[data-participants]');
@@ -336,9 +353,11 @@ function renderState(message: Message<'state'>): void {
       list.append(item);
     }
   }
+  for (const tile of root.querySelectorAll<HTMLVideoElement>('video.rvr-video--extra[data-remote]'))
+    tile.hidden = !others.some((p) => p.role === tile.dataset.remote && p.state !== 'left');
   const reconnecting = others.find((p) => p.state === 'reconnecting');
   if (reconnecting) setStatus(`${LABELS[reconnecting.role]} is reconnecting…`);
-  else if (others.some((p) => p.state === 'connected') && state.pc?.connectionState === 'connected') setStatus('Connected.');
+  else if (state.pc?.connectionState === 'connected' && connectedText() !== statusLine.textContent) setStatus(connectedText());
   const invites = $('[data-invites]');
   if (invites && message.invites) {
     invites.innerHTML = '';
@@ -471,12 +490,46 @@ function wireControls(): void {
   });
   $('[data-rejoin]')?.addEventListener('click', () => void rejoin(setStatus));
   $('[data-resume]')?.addEventListener('click', () => void resume(root.dataset.consultationId!, post, $('[data-resume-error]')));
+  wireLeaveCall();
   $('[data-leave]')?.addEventListener('click', () => {
     state.leaving = true;
     send({ type: 'leave' });
     finish('You stopped observing.');
   });
   if (role === 'officer') wireOfficerControls(root.dataset.callId!);
+}
+
+/**
+ * Issue 17 §5: "Leave the call" (a link-holder's normal way out, not the emergency "Exit this page"). The question is
+ * shown in the page, not as a modal: focus goes to it, "Stay in the call" or Escape hides it and puts focus back.
+ */
+function wireLeaveCall(): void {
+  const open = $<HTMLButtonElement>('[data-leave-call]');
+  const panel = $('[data-leave-confirm]');
+  if (!open || !panel) return;
+  const close = () => {
+    panel.hidden = true;
+    open.setAttribute('aria-expanded', 'false');
+    open.focus();
+  };
+  open.addEventListener('click', () => {
+    panel.hidden = false;
+    open.setAttribute('aria-expanded', 'true');
+    panel.querySelector<HTMLElement>('[tabindex="-1"]')?.focus();
+  });
+  $('[data-leave-stay]')?.addEventListener('click', close);
+  panel.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') close();
+  });
+  $('[data-leave-yes]')?.addEventListener('click', () => {
+    state.leaving = true;
+    send({ type: 'leave' });
+    state.pc?.close();
+    stopLocalMedia();
+    showRecording(false);
+    // Replaced, so Back does not return to the call; the ended page says they left and how to talk again.
+    location.replace(`${root.dataset.endedUrl!}?left=1`);
+  });
 }
 
 function wireOfficerControls(callId: string): void {

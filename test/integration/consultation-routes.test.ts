@@ -23,7 +23,8 @@ await describeOnDatabase('consultation pages and transitions over HTTP', (kind) 
     const page = await officer.get(`/consultations/${consultationId}`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /data-testid="state"[^>]*>\s*queued/);
-    assert.match(page.body, /Move to accepted/);
+    assert.match(page.body, /id="transition-accepted"[\s\S]*?>\s*Accept\s*</, 'issue 17 §6: the action in plain words');
+    assert.doesNotMatch(page.body, /Move to/);
     assert.doesNotMatch(page.body, /Routes Caller|07700|\+4477/, 'caller details are not shown on this page');
   });
 

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { hasPermission, mayReadInvestigation } from '../../domain/permissions.js';
 import type { Services } from '../../composition.js';
-import { CONSULTATION_STATES } from '../../domain/consultation-state.js';
+import { CONSULTATION_STATES, type ConsultationState } from '../../domain/consultation-state.js';
 import { isAssignedState } from '../../domain/ownership.js';
 import { AppError } from '../../platform/errors.js';
 import { contextOf, wantsJson } from '../../platform/http/access.js';
+import { nextSteps } from './next-steps.js';
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 const transitionBody = {
@@ -40,14 +41,17 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
     const detail = await services.consultations.detail(request.params.id, contextOf(request));
     const { settings } = await services.triage.currentSettings();
     const roles = request.user!.roles;
+    const canCall =
+      hasPermission(roles, 'call.conduct') &&
+      detail.consultation.officerId === request.user!.id &&
+      ['accepted', 'invited', 'victim_joined', 'connected', 'call_interrupted'].includes(detail.consultation.state);
     return {
       ...detail,
       queueAlertSeconds: settings.queueAlertSeconds,
       canOverride: hasPermission(roles, 'triage.override'),
-      canCall:
-        hasPermission(roles, 'call.conduct') &&
-        detail.consultation.officerId === request.user!.id &&
-        ['accepted', 'invited', 'victim_joined', 'connected', 'call_interrupted'].includes(detail.consultation.state),
+      canCall,
+      // Issue 17 §6: actions in plain words; with a call to run, the state changes that are not the work go under "Other changes".
+      steps: nextSteps(detail.consultation.state as ConsultationState, detail.options, canCall),
       canReroute: detail.options.some((o) => o.to === 'escalated_to_attendance'),
       canViewInvestigation: mayReadInvestigation(roles, request.user!.id, detail.consultation.officerId),
       // Issue 12: a supervisor gives a held consultation to another available officer, with a reason.

@@ -51,6 +51,21 @@ export function londonLocalToIso(value: string): string {
   return new Date(asUtc.getTime() - offsetMinutes * 60_000).toISOString();
 }
 
+/** The reverse, for the form's default (issue 17 §6: "Time the call was received" starts at now, UK time, editable). */
+export function isoToLondonLocal(at: Date): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
+}
+
 function formToIntake(form: IntakeForm): IntakeInput {
   const needs = asList(form.needs);
   const consents = asList(form.consents);
@@ -103,7 +118,8 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
     });
 
     app.get('/control-room/calls/new', { config: { access: { permission: 'triage.create' } } }, async (_request, reply) => {
-      return reply.view('control-room/new-call.njk', await formView({ triageStartedAt: new Date().toISOString() }));
+      const now = new Date();
+      return reply.view('control-room/new-call.njk', await formView({ triageStartedAt: now.toISOString(), receivedAt: isoToLondonLocal(now) }));
     });
 
     app.post<{ Body: IntakeForm }>(

@@ -78,3 +78,40 @@ describe('officer queue page, over fake services', () => {
     assert.equal(set.mock.callCount(), 1);
   });
 });
+
+describe('officer queue while on a call (issue 17 §6)', () => {
+  let fake: AppWithAllRoutes | undefined;
+  afterEach(() => fake?.close());
+
+  it('a disabled Accept says why in visible text, and the button points to it', async () => {
+    fake = await appWithAllRoutes({
+      principal: officer,
+      services: {
+        consultations: {
+          listQueue: async () => [waiting],
+          listOpenForOfficer: async () => [{ ...waiting, id: '7f1c1d9e-8a0e-4c43-9d0c-5d8a2c1b7e02', state: 'accepted' }],
+        },
+        availability: { get: async () => 'on_call' as const },
+      },
+    });
+    const page = await fake.inject({ method: 'GET', url: '/officer/queue' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /id="accept-unavailable"[^>]*>You cannot accept another call while you are on a call\./);
+    assert.match(page.body, /<button[^>]*disabled aria-describedby="accept-unavailable"[^>]*>Accept/);
+    assert.match(page.body, /href="#my-calls-heading"/);
+    assert.match(page.body, /id="my-calls-heading"/);
+  });
+
+  it('says nothing of the kind while the officer is available', async () => {
+    fake = await appWithAllRoutes({
+      principal: officer,
+      services: {
+        consultations: { listQueue: async () => [waiting], listOpenForOfficer: async () => [] },
+        availability: { get: async () => 'available' as const },
+      },
+    });
+    const page = await fake.inject({ method: 'GET', url: '/officer/queue' });
+    assert.doesNotMatch(page.body, /accept-unavailable/);
+    assert.doesNotMatch(page.body, /<button[^>]*disabled[^>]*>Accept/);
+  });
+});

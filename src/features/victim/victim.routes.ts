@@ -141,9 +141,14 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
       return reply.code(204).send();
     });
 
-    app.get('/v/ended', { config: { access: 'public' } }, async (request, reply) => {
-      reply.clearCookie(CALL_COOKIE, { path: '/v/' });
-      return reply.view('victim/ended.njk', { cspNonce: reply.cspNonce.script });
-    });
+    // "?left=1": the person chose "Leave the call" (issue 17 §5); otherwise the call ended (or this is the exit page).
+    app.get<{ Querystring: { left?: string } }>(
+      '/v/ended',
+      { config: { access: 'public' }, schema: { querystring: { type: 'object', properties: { left: { type: 'string', maxLength: 5 } } } } },
+      async (request, reply) => {
+        reply.clearCookie(CALL_COOKIE, { path: '/v/' });
+        return reply.view('victim/ended.njk', { cspNonce: reply.cspNonce.script, quickExitUrl: config.call.quickExitUrl, left: request.query.left === '1' });
+      },
+    );
   };
 }
