@@ -61,6 +61,7 @@ await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, alloc
     mobile: '07700 900456',
     relationship: 'partner',
     ageBand: '18_plus',
+    suspectAgeBand: '18_plus',
     location: '1 Example Street',
     consents: ['video', 'recording'],
     prefersPhone: 'no',
@@ -258,7 +259,8 @@ await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, alloc
     const trialId = (await t.services.data.repos.evaluation.findActiveTrial())!.id;
     const allocatedInTrial = async () => Object.values(await t.services.data.repos.evaluation.countByArm(trialId)).reduce((a, b) => a + b, 0);
     assert.equal(await allocatedInTrial(), 12);
-    const offenderPresent = await takeCall({ flags: 'offender_present' });
+    // RVR-02: the suspect present can never be overridden, so a soft (configured) exclusion is the one overridden here.
+    const offenderPresent = await takeCall({ flags: 'no_smartphone_or_signal' });
     const noRecordingConsent = await takeCall({ consents: 'video' });
     for (const call of [offenderPresent, noRecordingConsent]) {
       assert.equal(await allocationOf(call.id), undefined);
@@ -268,7 +270,7 @@ await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, alloc
     // A supervisor's override makes the call eligible; it is then randomised like any other (the next in sequence).
     await supervisor.get(`/consultations/${offenderPresent.id}`);
     const override = await supervisor.post(`/consultations/${offenderPresent.id}/override`, {
-      rationale: 'Suspect has left in a taxi, confirmed by the caller',
+      rationale: 'Caller has borrowed a neighbour’s smartphone with signal',
     });
     assert.equal(override.statusCode, 303);
     const overridden = (await allocationOf(offenderPresent.id))!;
