@@ -46,6 +46,8 @@ export interface Config {
   call: CallConfig;
   evidence: EvidenceConfig;
   investigation: InvestigationConfig;
+  /** EVD-05, SC-11: warn when this server's clock drifts from the database's (and an NTP server's, if set) by more than driftWarnMs. */
+  clock: { driftWarnMs: number; ntpServer: string | undefined };
   supervision: SupervisionConfig;
   outcomes: OutcomesConfig;
   audit: AuditConfig;
@@ -363,6 +365,10 @@ export function loadConfig(env: Env = process.env): Config {
       dashHighFrom: integer('DASH_HIGH_FROM', 14, 1, 27),
       maracEscalationIncidents: integer('MARAC_ESCALATION_INCIDENTS', 3, 1, 50),
       crimeReferencePattern: pattern('CRIME_REFERENCE_PATTERN', DEFAULT_CRIME_REFERENCE_PATTERN),
+    },
+    clock: {
+      driftWarnMs: integer('CLOCK_DRIFT_WARN_MS', 1000, 10, 600_000),
+      ntpServer: text('CLOCK_NTP_SERVER', '') || undefined,
     },
     supervision: {
       reviewSamplePercent: integer('REVIEW_SAMPLE_PERCENT', 10, 0, 100),

@@ -152,6 +152,15 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     );
     const page = await investigator.post(`/evidence/items/${recording.id}/open`, { justification: 'Checking the chain of custody' });
     for (const step of ['captured', 'viewed', 'disclosed']) assert.match(page.body, new RegExp(`moj-timeline__title">${step}<`), `${step} is on the timeline`);
+    // EVD-04: every custody entry shows its reason and the hashes before and after (none before capture).
+    const entries = page.body.match(/data-testid="custody-entry">[^]*?<\/span>/g) ?? [];
+    assert.equal(entries.length, (page.body.match(/moj-timeline__item/g) ?? []).length, 'one custody line per entry');
+    for (const entry of entries) assert.match(entry, new RegExp(`Reason: [^.]{3,}[^]*after <code>${recording.sha256}</code>`));
+    assert.ok(
+      entries.some((e) => e.includes('Hash before <code>none</code>') && e.includes('Captured')),
+      'capture has no hash before',
+    );
+    assert.ok(entries.some((e) => e.includes('Reason: Checking the chain of custody')));
 
     const { consultationId } = recording;
     await investigator.get(`/evidence/consultations/${consultationId}`);
@@ -540,8 +549,14 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
       .readFileSync(path.join(folder, 'continuity.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { what: string });
+      .map((line) => JSON.parse(line) as { what: string; reason: string; hashes: { itemId: string; hashBefore: string | null; hashAfter: string | null }[] });
     assert.ok(continuity.some((e) => e.what === 'evidence.captured'));
+    // EVD-04: every exported custody entry carries its reason and before/after hashes.
+    for (const entry of continuity) {
+      assert.ok(entry.reason.length > 3, entry.what);
+      assert.ok(entry.hashes.length > 0, entry.what);
+      for (const h of entry.hashes) assert.equal(h.hashAfter, items.find((i) => i.id === h.itemId)!.sha256, entry.what);
+    }
     for (const item of items) assert.equal((await auditOf('evidence.exported', `evidence:${item.id}`)).length, 1);
 
     assert.deepEqual(await t.services.evidenceWork.purgeExported(), { purged: 0, held: 0 }, 'not before the delay');

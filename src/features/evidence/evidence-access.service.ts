@@ -4,6 +4,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { EvidenceItemRow } from './evidence.repository.js';
 import type { ByteRange } from '../../platform/storage/blob-store.js';
+import { custodyFields } from '../../domain/custody.js';
 import { requireReason, type EvidenceDeps } from './evidence-shared.js';
 
 /** An item's bytes for a response: its size, and a reader for all or a range of it (the store serves ranges). */
@@ -104,7 +105,9 @@ export class EvidenceAccessService {
       repos.audit.listForSubjects([`evidence:${item.id}`, `consultation:${item.consultationId}`], 'evidence.'),
       repos.evidence.listByConsultation(item.consultationId),
     ]);
-    return { item, consultation, holds, retention, reviews, continuity, siblings };
+    // EVD-04: every custody entry with its reason and before/after hashes (of this item).
+    const scope = [{ id: item.id, sha256: item.sha256 }];
+    return { item, consultation, holds, retention, reviews, continuity: continuity.map((e) => ({ ...e, custody: custodyFields(e, scope) })), siblings };
   }
 
   /** A consultation's evidence for the records staff: items, holds, retention facts and reviews. */
