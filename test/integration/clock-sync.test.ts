@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { describeOnEachDatabase } from '../support/databases.js';
 import { Browser, buildTestApp, createUser, type TestApp } from '../support/test-app.js';

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { assessClock, ClockSyncChecker, offsetFrom, sntpTime } from './clock-sync.js';
 
