@@ -106,6 +106,8 @@ export interface SupervisionConfig {
 export interface OutcomesConfig {
   surveyDelayMinutes: number;
   surveyTtlHours: number;
+  /** Policy 2.2: the trial's standard arm is surveyed too, this long after triage (the in-person attendance comes first). */
+  surveyStandardArmDelayHours: number;
   /** The survey text; `{link}` is replaced by the link. Neutral: it must not reveal police involvement (RVR-11). */
   surveyText: string;
 }
@@ -377,6 +379,7 @@ export function loadConfig(env: Env = process.env): Config {
     outcomes: {
       surveyDelayMinutes: integer('SURVEY_DELAY_MINUTES', 60, 0, 7 * 24 * 60),
       surveyTtlHours: integer('SURVEY_TTL_HOURS', 72, 1, 30 * 24),
+      surveyStandardArmDelayHours: integer('SURVEY_STANDARD_ARM_DELAY_HOURS', 48, 0, 30 * 24),
       surveyText,
     },
     audit: audit.config,

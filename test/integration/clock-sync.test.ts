@@ -16,7 +16,7 @@ async function ntpServerAhead(skewMs: number) {
     server.send(answer, from.port, from.address);
   });
   await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
-  return { port: (server.address()).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port: server.address().port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 await describeOnEachDatabase('clock sync on /health/ready and the admin page (EVD-05, SC-11)', (kind) => {

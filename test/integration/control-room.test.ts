@@ -262,6 +262,12 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     );
     const stored = (await t.services.data.repos.triages.findByConsultation(legacy.consultation.id))!;
     assert.equal((stored.answers as { suspectAgeBand: string }).suspectAgeBand, 'unknown');
+    // Policy 2.2: the victim's sex is optional and never a reason; "prefer not to say" is kept as such.
+    const asked = await newCall(t.services, handlerUser, { victimSex: 'prefer_not_to_say' });
+    assert.equal(asked.decision.outcome, 'eligible');
+    const askedRow = (await t.services.data.repos.triages.findByConsultation(asked.consultation.id))!;
+    assert.equal((askedRow.answers as { victimSex: string | null }).victimSex, 'prefer_not_to_say');
+    assert.equal((stored.answers as { victimSex: string | null }).victimSex, null, 'not asked: null');
   });
 
   it('tells live listeners of each change only after it commits', async () => {

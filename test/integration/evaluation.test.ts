@@ -205,8 +205,13 @@ await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, alloc
         assert.match(call.page, /data-arm="standard"/);
         assert.match(call.page, /Randomised to: standard attendance — dispatch as usual/);
         assert.match(call.page, /Randomised to standard attendance \(evaluation trial\)/, 'the reason is on the timeline');
+        // Policy 2.2: the standard arm is surveyed too (48 h after triage by default), so satisfaction can be compared.
+        const survey = (await t.services.data.repos.surveys.findByConsultation(call.id))!;
+        assert.ok(survey, 'a standard-arm victim gets the survey');
+        assert.equal(survey.sendAfter.getTime() - consultation.endedAt!.getTime(), 48 * 3_600_000);
       } else {
         assert.equal(consultation.state, 'queued');
+        assert.equal(await t.services.data.repos.surveys.findByConsultation(call.id), undefined, 'an RVR call is surveyed when its video call ends');
         assert.match(call.page, /data-arm="rvr"/);
         assert.match(call.page, /Randomised to: RVR video response/);
       }

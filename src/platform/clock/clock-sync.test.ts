@@ -20,7 +20,7 @@ async function fakeNtpServer(skewMs: number): Promise<{ port: number; close(): P
     server.send(answer, from.port, from.address);
   });
   await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
-  return { port: (server.address()).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port: server.address().port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 describe('clock sync (EVD-05, SC-11)', () => {
