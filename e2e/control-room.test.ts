@@ -38,7 +38,8 @@ describe('warm transfer: the call handler triages, the officer sees it live and 
     await page.getByLabel('Caller’s name').fill('E2E Caller');
     await page.getByLabel('Mobile number').fill('07700 900999');
     await page.getByLabel('Relationship to the suspect').selectOption('ex_partner');
-    await page.getByLabel('18 or over').check();
+    await page.getByLabel('18 or over', { exact: true }).check();
+    await page.getByLabel('Suspect: 18 or over').check();
     await page.getByLabel('a video call').check();
     await page.getByLabel('the call being recorded').check();
     await page.getByRole('button', { name: 'Decide and hand over' }).click();

@@ -69,6 +69,7 @@ import { cryptoRandom } from './domain/review-sampling.js';
 import { MediaNodesService } from './features/media-nodes/media-nodes.service.js';
 import { resolveNodeIdentity } from './features/media-nodes/node-config.js';
 import { grantKey } from './features/media-nodes/call-socket-grant.js';
+import { ClockSyncChecker } from './platform/clock/clock-sync.js';
 import { CallSocketGateway } from './features/video/call-socket-gateway.js';
 
 export { dataAccess, repositories, type DataAccess, type Repositories } from './data-access.js';
@@ -302,6 +303,12 @@ export function services(deps: {
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */
     smsOutbox: sms.outbox,
     demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy),
+    /** EVD-05, SC-11: the clock against the database's (and CLOCK_NTP_SERVER's); shown on /health/ready and the admin page. */
+    clock: new ClockSyncChecker({
+      thresholdMs: deps.config.clock.driftWarnMs,
+      ntpServer: deps.config.clock.ntpServer,
+      databaseTime: () => deps.database.serverTime(),
+    }),
     health: {
       async checkDatabase(): Promise<{ ok: true } | { ok: false; error: string }> {
         try {

@@ -46,6 +46,8 @@ export interface Config {
   call: CallConfig;
   evidence: EvidenceConfig;
   investigation: InvestigationConfig;
+  /** EVD-05, SC-11: warn when this server's clock drifts from the database's (and an NTP server's, if set) by more than driftWarnMs. */
+  clock: { driftWarnMs: number; ntpServer: string | undefined };
   supervision: SupervisionConfig;
   outcomes: OutcomesConfig;
   audit: AuditConfig;
@@ -114,6 +116,8 @@ export interface SupervisionConfig {
 export interface OutcomesConfig {
   surveyDelayMinutes: number;
   surveyTtlHours: number;
+  /** Policy 2.2: the trial's standard arm is surveyed too, this long after triage (the in-person attendance comes first). */
+  surveyStandardArmDelayHours: number;
   /** The survey text; `{link}` is replaced by the link. Neutral: it must not reveal police involvement (RVR-11). */
   surveyText: string;
 }
@@ -375,6 +379,10 @@ export function loadConfig(env: Env = process.env): Config {
       maracEscalationIncidents: integer('MARAC_ESCALATION_INCIDENTS', 3, 1, 50),
       crimeReferencePattern: pattern('CRIME_REFERENCE_PATTERN', DEFAULT_CRIME_REFERENCE_PATTERN),
     },
+    clock: {
+      driftWarnMs: integer('CLOCK_DRIFT_WARN_MS', 1000, 10, 600_000),
+      ntpServer: text('CLOCK_NTP_SERVER', '') || undefined,
+    },
     supervision: {
       reviewSamplePercent: integer('REVIEW_SAMPLE_PERCENT', 10, 0, 100),
       tellVictimWhenObserved: boolean('OBSERVER_NOTICE', true),
@@ -382,6 +390,7 @@ export function loadConfig(env: Env = process.env): Config {
     outcomes: {
       surveyDelayMinutes: integer('SURVEY_DELAY_MINUTES', 60, 0, 7 * 24 * 60),
       surveyTtlHours: integer('SURVEY_TTL_HOURS', 72, 1, 30 * 24),
+      surveyStandardArmDelayHours: integer('SURVEY_STANDARD_ARM_DELAY_HOURS', 48, 0, 30 * 24),
       surveyText,
     },
     audit: audit.config,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   AGE_BANDS,
+  CONFIGURABLE_EXCLUSION_FLAGS,
   decideEligibility,
   DEFAULT_ELIGIBILITY_SETTINGS,
   EXCLUSION_FLAGS,
@@ -17,6 +18,7 @@ const ELIGIBLE: TriageAnswers = {
   grade: 2,
   relationship: 'ex_partner',
   ageBand: '18_plus',
+  suspectAgeBand: '18_plus',
   flags: [],
   consentToVideo: true,
   consentToRecording: true,
@@ -39,7 +41,22 @@ const ineligible = (decision: Decision): Extract<Decision, { outcome: 'ineligibl
 };
 
 // Written out independently of the implementation: the reasons that can never be overridden.
-const HARD_CODES = new Set(['grade_1', 'not_domestic_abuse', 'under_16', 'no_video_consent', 'no_recording_consent', 'prefers_phone']);
+const HARD_CODES = new Set([
+  'grade_1',
+  'not_domestic_abuse',
+  'under_16',
+  'suspect_under_16',
+  // RVR-02 / RVR-05 (policy 2.3, 2.4): the conditions of eligibility.
+  'offender_present',
+  'offender_expected_soon',
+  'victim_not_safe',
+  'cannot_talk_freely',
+  'no_video_consent',
+  'no_recording_consent',
+  'prefers_phone',
+]);
+const RVR02_CONDITIONS: ExclusionFlag[] = ['offender_present', 'offender_expected_soon', 'victim_not_safe', 'cannot_talk_freely'];
+const SUPERVISOR_CODES = new Set(['aged_16_17', 'age_unknown', 'suspect_age_unknown']);
 
 describe('eligibility: who is in scope (RVR-01..RVR-03, DA-01, DA-02)', () => {
   it('RVR-03: a grade 2, 3 or 4 call with both consents, from an adult partner, with nothing ticked, is eligible', () => {
@@ -54,8 +71,9 @@ describe('eligibility: who is in scope (RVR-01..RVR-03, DA-01, DA-02)', () => {
     }
   });
 
-  it('DA-01: 18 or over, and age not known, pass the age gate', () => {
-    for (const ageBand of ['18_plus', 'unknown'] as const) assert.equal(decide({ ageBand }).outcome, 'eligible', ageBand);
+  it('DA-01: a victim 18 or over with a suspect 16 or over passes the age gate', () => {
+    for (const suspectAgeBand of ['16_17', '18_plus'] as const)
+      assert.equal(decide({ ageBand: '18_plus', suspectAgeBand }).outcome, 'eligible', suspectAgeBand);
   });
 });
 
@@ -65,6 +83,11 @@ describe('eligibility: hard blocks can never be overridden', () => {
     ['RVR-03: grade 1 emergency', { grade: 1 }, 'grade_1', 'RVR-03', /grade 1 emergency/],
     ['DA-02: not personally connected', { relationship: 'not_personally_connected' }, 'not_domestic_abuse', 'DA-02', /not domestic abuse/],
     ['DA-01: victim under 16', { ageBand: 'under_16' }, 'under_16', 'DA-01', /under 16.*safeguarding/],
+    ['DA-01: suspect under 16', { suspectAgeBand: 'under_16' }, 'suspect_under_16', 'DA-01', /suspect is under 16.*both people aged 16 or over/],
+    ['RVR-02: the suspect is present', { flags: ['offender_present'] }, 'offender_present', 'RVR-02', /suspect is present/],
+    ['RVR-02: the suspect is expected back soon', { flags: ['offender_expected_soon'] }, 'offender_expected_soon', 'RVR-02', /expected back soon/],
+    ['RVR-02: the victim is not safe', { flags: ['victim_not_safe'] }, 'victim_not_safe', 'RVR-02', /victim is not safe/],
+    ['RVR-02: the victim cannot talk freely', { flags: ['cannot_talk_freely'] }, 'cannot_talk_freely', 'RVR-02', /cannot talk freely/],
     ['RVR-04: no consent to video', { consentToVideo: false }, 'no_video_consent', 'RVR-04', /not agreed to a video call/],
     ['RVR-04: no consent to recording', { consentToRecording: false }, 'no_recording_consent', 'RVR-04', /not agreed to the video call being recorded/],
     ['RVR-04: the victim chose a phone call', { prefersPhone: true }, 'prefers_phone', 'RVR-04', /victim chose a phone call/],
@@ -95,12 +118,12 @@ describe('eligibility: hard blocks can never be overridden', () => {
   }
 
   it('a hard block makes the whole decision not overridable, even alongside soft reasons', () => {
-    const decision = ineligible(decide({ grade: 1, flags: ['offender_present'], consentToRecording: false }));
+    const decision = ineligible(decide({ grade: 1, flags: ['no_smartphone_or_signal'], consentToRecording: false }));
     assert.deepEqual(
       decision.reasons.map((r) => [r.code, r.hard]),
       [
         ['grade_1', true],
-        ['offender_present', false],
+        ['no_smartphone_or_signal', false],
         ['no_recording_consent', true],
       ],
     );
@@ -140,16 +163,66 @@ describe('eligibility: victims aged 16 or 17 need a supervisor decision (DA-01, 
     assert.equal(decision.overridable, false);
   });
 
-  it('no other age band asks for a supervisor decision', () => {
-    for (const ageBand of AGE_BANDS.filter((a) => a !== '16_17')) {
+  it('no other known age band asks for a supervisor decision', () => {
+    for (const ageBand of ['under_16', '18_plus'] as const) {
       const decision = decide({ ageBand, flags: ['victim_unwilling'] });
       assert.equal(decision.supervisorDecisionRequired, false, ageBand);
     }
   });
 });
 
+describe('eligibility: an unknown age takes the under-18 path (issue 16 §4, DA-01, RVR-05)', () => {
+  it('DA-01: a victim of unknown age is not eligible without a supervisor decision', () => {
+    const decision = ineligible(decide({ ageBand: 'unknown' }));
+    assert.deepEqual(
+      decision.reasons.map((r) => [r.code, r.hard]),
+      [['age_unknown', false]],
+    );
+    assert.equal(decision.supervisorDecisionRequired, true);
+    assert.equal(decision.overridable, true);
+    assert.match(decision.reasons[0]!.text, /not known.*supervisor must decide/);
+  });
+
+  it('DA-01: a suspect of unknown age is the supervisor’s decision too; both unknown gives both reasons', () => {
+    const suspect = ineligible(decide({ suspectAgeBand: 'unknown' }));
+    assert.deepEqual(
+      suspect.reasons.map((r) => r.code),
+      ['suspect_age_unknown'],
+    );
+    assert.equal(suspect.supervisorDecisionRequired, true);
+    assert.equal(suspect.overridable, true);
+    const both = ineligible(decide({ ageBand: 'unknown', suspectAgeBand: 'unknown' }));
+    assert.deepEqual(
+      both.reasons.map((r) => r.code),
+      ['age_unknown', 'suspect_age_unknown'],
+    );
+  });
+
+  it('DA-01: a suspect of 16 or 17 is within the Act and needs no decision', () => {
+    assert.equal(decide({ suspectAgeBand: '16_17' }).outcome, 'eligible');
+  });
+});
+
+describe('eligibility: the RVR-02 conditions are never configuration (policy 2.3, 2.4, RVR-05)', () => {
+  for (const flag of RVR02_CONDITIONS) {
+    it(`RVR-02: "${flag}" excludes, hard, even when a (pre-issue-16) settings row leaves it out`, () => {
+      const oldRow: EligibilitySettings = { version: 3, excludingFlags: [], operatingHours: null };
+      const decision = ineligible(decide({ flags: [flag] }, oldRow));
+      assert.deepEqual(
+        decision.reasons.map((r) => [r.code, r.hard]),
+        [[flag, true]],
+      );
+      assert.equal(decision.overridable, false);
+    });
+  }
+
+  it('RVR-05: the configurable flags are exactly the others', () => {
+    assert.deepEqual([...CONFIGURABLE_EXCLUSION_FLAGS].sort(), EXCLUSION_FLAGS.filter((f) => !RVR02_CONDITIONS.includes(f)).sort());
+  });
+});
+
 describe('eligibility: checklist flags are force configuration (RVR-02, RVR-05)', () => {
-  for (const flag of EXCLUSION_FLAGS) {
+  for (const flag of CONFIGURABLE_EXCLUSION_FLAGS) {
     it(`RVR-05: "${flag}" alone excludes (soft, overridable) when configured`, () => {
       const decision = ineligible(decide({ flags: [flag] }));
       assert.deepEqual(
@@ -178,7 +251,7 @@ describe('eligibility: checklist flags are force configuration (RVR-02, RVR-05)'
     for (const excludingFlags of configurations) {
       for (let mask = 0; mask < 1 << EXCLUSION_FLAGS.length; mask++) {
         const ticked = EXCLUSION_FLAGS.filter((_, i) => mask & (1 << i));
-        const expected = ticked.filter((f) => excludingFlags.includes(f));
+        const expected = ticked.filter((f) => RVR02_CONDITIONS.includes(f) || excludingFlags.includes(f));
         // Ticked in reverse order: the reasons still follow the checklist.
         const decision = decide({ flags: [...ticked].reverse() }, { ...ALWAYS_OPEN, excludingFlags });
         assert.deepEqual(
@@ -186,7 +259,7 @@ describe('eligibility: checklist flags are force configuration (RVR-02, RVR-05)'
           expected,
         );
         assert.equal(decision.outcome, expected.length ? 'ineligible' : 'eligible');
-        if (decision.outcome === 'ineligible') assert.equal(decision.overridable, true);
+        if (decision.outcome === 'ineligible') assert.equal(decision.overridable, !expected.some((f) => RVR02_CONDITIONS.includes(f)));
       }
     }
   });
@@ -267,6 +340,7 @@ describe('eligibility: every reason is reported at once', () => {
           grade: 1,
           relationship: 'not_personally_connected',
           ageBand: 'under_16',
+          suspectAgeBand: 'under_16',
           flags: [...EXCLUSION_FLAGS],
           consentToVideo: false,
           consentToRecording: false,
@@ -281,7 +355,17 @@ describe('eligibility: every reason is reported at once', () => {
     );
     assert.deepEqual(
       decision.reasons.map((r) => r.code),
-      ['grade_1', 'not_domestic_abuse', 'under_16', ...EXCLUSION_FLAGS, 'outside_hours', 'no_video_consent', 'no_recording_consent', 'prefers_phone'],
+      [
+        'grade_1',
+        'not_domestic_abuse',
+        'under_16',
+        'suspect_under_16',
+        ...EXCLUSION_FLAGS,
+        'outside_hours',
+        'no_video_consent',
+        'no_recording_consent',
+        'prefers_phone',
+      ],
     );
     assert.equal(decision.overridable, false);
     assert.equal(decision.interpreterRequired, true);
@@ -291,11 +375,17 @@ describe('eligibility: every reason is reported at once', () => {
     }
   });
 
-  it('every soft reason at once (16–17, every flag, out of hours) is overridable and needs a supervisor', () => {
-    const decision = ineligible(decide({ ageBand: '16_17', flags: [...EXCLUSION_FLAGS] }, DEFAULT_ELIGIBILITY_SETTINGS, new Date('2026-01-15T23:30:00Z')));
+  it('every soft reason at once (16–17, suspect age unknown, every configurable flag, out of hours) is overridable and needs a supervisor', () => {
+    const decision = ineligible(
+      decide(
+        { ageBand: '16_17', suspectAgeBand: 'unknown', flags: [...CONFIGURABLE_EXCLUSION_FLAGS] },
+        DEFAULT_ELIGIBILITY_SETTINGS,
+        new Date('2026-01-15T23:30:00Z'),
+      ),
+    );
     assert.deepEqual(
       decision.reasons.map((r) => r.code),
-      ['aged_16_17', ...EXCLUSION_FLAGS, 'outside_hours'],
+      ['aged_16_17', 'suspect_age_unknown', ...CONFIGURABLE_EXCLUSION_FLAGS, 'outside_hours'],
     );
     assert.ok(decision.reasons.every((r) => !r.hard));
     assert.equal(decision.overridable, true);
@@ -308,40 +398,48 @@ describe('eligibility: every reason is reported at once', () => {
     for (const grade of [1, 2, 3, 4] as const)
       for (const relationship of RELATIONSHIPS)
         for (const ageBand of AGE_BANDS)
-          for (const consentToVideo of [true, false])
-            for (const consentToRecording of [true, false])
-              for (const prefersPhone of [false, true])
-                for (const flags of flagSets) {
-                  const expected = [
-                    ...(grade === 1 ? ['grade_1'] : []),
-                    ...(relationship === 'not_personally_connected' ? ['not_domestic_abuse'] : []),
-                    ...(ageBand === 'under_16' ? ['under_16'] : ageBand === '16_17' ? ['aged_16_17'] : []),
-                    ...flags,
-                    ...(consentToVideo ? [] : ['no_video_consent']),
-                    ...(consentToRecording ? [] : ['no_recording_consent']),
-                    ...(prefersPhone ? ['prefers_phone'] : []),
-                  ];
-                  const answers = { grade, relationship, ageBand, consentToVideo, consentToRecording, prefersPhone, flags };
-                  const decision = decide(answers);
-                  const label = JSON.stringify(answers);
-                  assert.deepEqual(
-                    decision.reasons.map((r) => r.code),
-                    expected,
-                    label,
-                  );
-                  assert.ok(
-                    decision.reasons.every((r) => r.hard === HARD_CODES.has(r.code)),
-                    label,
-                  );
-                  if (expected.length === 0) assert.equal(decision.outcome, 'eligible', label);
-                  else {
-                    const no = ineligible(decision);
-                    assert.equal(no.overridable, !expected.some((c) => HARD_CODES.has(c)), label);
-                    assert.equal(no.supervisorDecisionRequired, ageBand === '16_17', label);
+          for (const suspectAgeBand of AGE_BANDS)
+            for (const consentToVideo of [true, false])
+              for (const consentToRecording of [true, false])
+                for (const prefersPhone of [false, true])
+                  for (const flags of flagSets) {
+                    const expected = [
+                      ...(grade === 1 ? ['grade_1'] : []),
+                      ...(relationship === 'not_personally_connected' ? ['not_domestic_abuse'] : []),
+                      ...(ageBand === 'under_16' ? ['under_16'] : []),
+                      ...(suspectAgeBand === 'under_16' ? ['suspect_under_16'] : []),
+                      ...(ageBand === '16_17' ? ['aged_16_17'] : ageBand === 'unknown' ? ['age_unknown'] : []),
+                      ...(suspectAgeBand === 'unknown' ? ['suspect_age_unknown'] : []),
+                      ...flags,
+                      ...(consentToVideo ? [] : ['no_video_consent']),
+                      ...(consentToRecording ? [] : ['no_recording_consent']),
+                      ...(prefersPhone ? ['prefers_phone'] : []),
+                    ];
+                    const answers = { grade, relationship, ageBand, suspectAgeBand, consentToVideo, consentToRecording, prefersPhone, flags };
+                    const decision = decide(answers);
+                    const label = JSON.stringify(answers);
+                    assert.deepEqual(
+                      decision.reasons.map((r) => r.code),
+                      expected,
+                      label,
+                    );
+                    assert.ok(
+                      decision.reasons.every((r) => r.hard === HARD_CODES.has(r.code)),
+                      label,
+                    );
+                    if (expected.length === 0) assert.equal(decision.outcome, 'eligible', label);
+                    else {
+                      const no = ineligible(decision);
+                      assert.equal(no.overridable, !expected.some((c) => HARD_CODES.has(c)), label);
+                      assert.equal(
+                        no.supervisorDecisionRequired,
+                        expected.some((c) => SUPERVISOR_CODES.has(c)),
+                        label,
+                      );
+                    }
+                    checked++;
                   }
-                  checked++;
-                }
-    assert.equal(checked, 4 * RELATIONSHIPS.length * AGE_BANDS.length * 2 * 2 * 2 * flagSets.length);
+    assert.equal(checked, 4 * RELATIONSHIPS.length * AGE_BANDS.length * AGE_BANDS.length * 2 * 2 * 2 * flagSets.length);
   });
 });
 

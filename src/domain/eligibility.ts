@@ -2,9 +2,12 @@
  * RVR eligibility triage for a control-room call (Kent policy O292 2.1–2.4; rules.md DA-01, DA-02, RVR-01..RVR-06).
  * Pure: the call handler's answers, the force's settings and the time in; a decision with every reason out.
  *
- * Hard reasons can never be overridden: the call is not RVR at all (grade 1, not domestic abuse, under 16), or
- * the victim has not agreed to it (consent, or chose a phone call). Soft reasons are the force's configured
- * exclusions: a supervisor may override them with a recorded rationale (RVR-05), or must decide (16–17).
+ * Hard reasons can never be overridden: the call is not RVR at all (grade 1, not domestic abuse, victim or suspect
+ * under 16), the conditions of eligibility are not met (RVR-02, policy 2.3/2.4: the suspect present or due back, the
+ * victim not safe or unable to talk freely — never configurable, never overridable, RVR-05), or the victim has not
+ * agreed to it (consent, or chose a phone call). Soft reasons are the force's configured exclusions: a supervisor may
+ * override them with a recorded rationale (RVR-05), or must decide (victim 16–17 or of unknown age, suspect of
+ * unknown age).
  */
 
 /** DA-02 "personally connected" categories (DA Act 2021 s.2), plus one that puts the call outside the Act. */
@@ -22,6 +25,10 @@ export type Relationship = (typeof RELATIONSHIPS)[number];
 export const AGE_BANDS = ['under_16', '16_17', '18_plus', 'unknown'] as const;
 export type AgeBand = (typeof AGE_BANDS)[number];
 
+/** Policy 2.2 (the trial's results were for female victims): optional, asked at triage, never a reason. */
+export const VICTIM_SEXES = ['female', 'male', 'prefer_not_to_say'] as const;
+export type VictimSex = (typeof VICTIM_SEXES)[number];
+
 /** RVR-05: candidate exclusions; which of them exclude is force configuration (EligibilitySettings.excludingFlags). */
 export const EXCLUSION_FLAGS = [
   'offender_present',
@@ -35,6 +42,23 @@ export const EXCLUSION_FLAGS = [
   'victim_unwilling',
 ] as const;
 export type ExclusionFlag = (typeof EXCLUSION_FLAGS)[number];
+
+/**
+ * RVR-02 / RVR-05 (policy 2.3, 2.4): conditions of eligibility, not force configuration. Ticked, they always exclude,
+ * whatever `excludingFlags` says (a settings row saved before this rule that leaves them out is ignored for them),
+ * and no supervisor can override them.
+ */
+export const HARD_EXCLUSION_FLAGS = [
+  'offender_present',
+  'offender_expected_soon',
+  'victim_not_safe',
+  'cannot_talk_freely',
+] as const satisfies readonly ExclusionFlag[];
+/** The exclusions a force may switch on or off, and a supervisor may override (RVR-05). */
+export const CONFIGURABLE_EXCLUSION_FLAGS: ExclusionFlag[] = EXCLUSION_FLAGS.filter((f) => !isHardFlag(f));
+export function isHardFlag(flag: string): boolean {
+  return (HARD_EXCLUSION_FLAGS as readonly string[]).includes(flag);
+}
 
 export interface EligibilitySettings {
   /** The rule-set version, stored with every decision. */
@@ -56,6 +80,10 @@ export interface TriageAnswers {
   grade: 1 | 2 | 3 | 4;
   relationship: Relationship;
   ageBand: AgeBand;
+  /** DA-01: the suspect must be 16 or over too. */
+  suspectAgeBand: AgeBand;
+  /** Policy 2.2: optional; null when not asked. Never affects the decision. */
+  victimSex?: VictimSex | null;
   flags: ExclusionFlag[];
   consentToVideo: boolean;
   consentToRecording: boolean;
@@ -67,7 +95,7 @@ export interface TriageAnswers {
 }
 
 export interface Reason {
-  /** Stable machine code: an ExclusionFlag, or one of grade_1, not_domestic_abuse, under_16, aged_16_17, outside_hours, no_video_consent, no_recording_consent, prefers_phone. */
+  /** Stable machine code: an ExclusionFlag, or one of grade_1, not_domestic_abuse, under_16, suspect_under_16, aged_16_17, age_unknown, suspect_age_unknown, outside_hours, no_video_consent, no_recording_consent, prefers_phone. */
   code: string;
   /** What the call handler reads: why, the rule, and what to do instead. */
   text: string;
@@ -156,14 +184,39 @@ export function decideEligibility(answers: TriageAnswers, settings: EligibilityS
   if (answers.ageBand === 'under_16') {
     add('under_16', 'The victim is under 16, outside the DA Act 2021 definition (DA-01): send officers in person and refer to child safeguarding', true);
   }
-  // RVR-05: under 18 is child safeguarding, and a supervisor decides.
-  const supervisorDecisionRequired = answers.ageBand === '16_17';
-  if (supervisorDecisionRequired) {
+  if (answers.suspectAgeBand === 'under_16') {
+    add(
+      'suspect_under_16',
+      'The suspect is under 16, so this is not domestic abuse under the DA Act 2021, which needs both people aged 16 or over (DA-01): send officers in person and refer to child safeguarding',
+      true,
+    );
+  }
+  // RVR-05: under 18 is child safeguarding, and a supervisor decides. An unknown age may be under 18, so it takes the
+  // same path (issue 16 §4); so does a suspect of unknown age, who may be under 16 (DA-01).
+  if (answers.ageBand === '16_17') {
     add('aged_16_17', 'The victim is 16 or 17 (RVR-05): a supervisor must decide whether RVR is suitable, and child safeguarding must be told', false);
   }
-  // RVR-02 / RVR-05: each ticked flag the force has configured as excluding, once each, in checklist order.
+  if (answers.ageBand === 'unknown') {
+    add(
+      'age_unknown',
+      'The victim’s age is not known, so they may be under 18 (DA-01, RVR-05): a supervisor must decide whether RVR is suitable, as for a 16- or 17-year-old',
+      false,
+    );
+  }
+  if (answers.suspectAgeBand === 'unknown') {
+    add(
+      'suspect_age_unknown',
+      'The suspect’s age is not known, so they may be under 16 and outside the DA Act 2021 (DA-01): a supervisor must decide whether RVR is suitable',
+      false,
+    );
+  }
+  const supervisorDecisionRequired = answers.ageBand === '16_17' || answers.ageBand === 'unknown' || answers.suspectAgeBand === 'unknown';
+  // RVR-02 / RVR-05: each ticked flag, once each, in checklist order. The conditions of eligibility always exclude and
+  // are hard; the rest only when the force has configured them, and soft.
   for (const flag of EXCLUSION_FLAGS) {
-    if (answers.flags.includes(flag) && settings.excludingFlags.includes(flag)) add(flag, FLAG_REASONS[flag], false);
+    if (!answers.flags.includes(flag)) continue;
+    if (isHardFlag(flag)) add(flag, FLAG_REASONS[flag], true);
+    else if (settings.excludingFlags.includes(flag)) add(flag, FLAG_REASONS[flag], false);
   }
   // RVR-05: operating hours, in local wall-clock time.
   const hours = settings.operatingHours;

@@ -16,6 +16,9 @@ import {
   ratio,
   summariseDurations,
   type ConsultationFacts,
+  femaleIntimatePartnerByArm,
+  groupOf,
+  measuresBy,
 } from './outcome-measures.js';
 import { loggableUrl } from '../platform/logging/logger.js';
 
@@ -227,5 +230,68 @@ describe('logging the survey link', () => {
   it('never writes the token of /s/<token> to a log', () => {
     assert.equal(loggableUrl('/s/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'), '/s/[redacted]');
     assert.equal(loggableUrl('/outcomes?from=2026-01-01'), '/outcomes?[redacted]');
+  });
+});
+
+describe('breakdowns (policy 2.2)', () => {
+  const sexes = [null, 'female', 'male', 'prefer_not_to_say'];
+  const relationships = [
+    null,
+    'partner',
+    'ex_partner',
+    'married_or_civil_partners',
+    'engaged',
+    'relative',
+    'parental_relationship',
+    'not_personally_connected',
+  ];
+  const arms = [null, 'rvr', 'standard'];
+  const factArb = fc
+    .record({
+      sex: fc.constantFrom(...sexes),
+      relationship: fc.constantFrom(...relationships),
+      arm: fc.constantFrom(...arms),
+      rating: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
+    })
+    .map(({ sex, relationship, arm, rating }) => facts({ victimSex: sex, relationship, arm, rating, surveySent: rating !== null }));
+
+  it('policy 2.2: every call falls in exactly one group of each dimension, so the groups add up to the total', () => {
+    fc.assert(
+      fc.property(fc.array(factArb, { maxLength: 40 }), (all) => {
+        for (const dimension of ['sex', 'relationship', 'arm'] as const) {
+          const groups = measuresBy(dimension, all);
+          assert.equal(
+            groups.reduce((n, g) => n + g.measures.callsTriaged, 0),
+            all.length,
+          );
+          assert.equal(
+            groups.reduce((n, g) => n + g.measures.satisfaction.answered, 0),
+            all.filter((f) => f.rating !== null).length,
+          );
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('policy 2.2: partners, ex-partners, spouses and the engaged are intimate partners; relatives and co-parents are family', () => {
+    for (const r of ['partner', 'ex_partner', 'married_or_civil_partners', 'engaged'])
+      assert.equal(groupOf(facts({ relationship: r }), 'relationship'), 'intimate_partner');
+    for (const r of ['relative', 'parental_relationship']) assert.equal(groupOf(facts({ relationship: r }), 'relationship'), 'family');
+    assert.equal(groupOf(facts({ victimSex: null }), 'sex'), 'not_recorded');
+    assert.equal(groupOf(facts({ arm: null }), 'arm'), 'not_randomised');
+    const trial = femaleIntimatePartnerByArm([
+      facts({ victimSex: 'female', relationship: 'partner', arm: 'rvr', rating: 5 }),
+      facts({ victimSex: 'female', relationship: 'relative', arm: 'rvr', rating: 1 }),
+      facts({ victimSex: 'male', relationship: 'partner', arm: 'standard', rating: 1 }),
+    ]);
+    assert.deepEqual(
+      trial.map((g) => [g.group, g.measures.callsTriaged]),
+      [
+        ['rvr', 1],
+        ['standard', 0],
+        ['not_randomised', 0],
+      ],
+    );
   });
 });

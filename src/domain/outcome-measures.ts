@@ -36,6 +36,53 @@ export interface ConsultationFacts {
   surveySent: boolean;
   /** 1–5, when the survey was answered. */
   rating: number | null;
+  /** Policy 2.2: the victim's sex as asked at triage (female, male, prefer_not_to_say), or null when not asked. */
+  victimSex?: string | null;
+  /** DA-02: the relationship recorded at triage. */
+  relationship?: string | null;
+  /** The evaluation trial's arm, or null when not randomised. */
+  arm?: string | null;
+}
+
+/** Policy 2.2: the trial's results were for female victims of intimate-partner abuse, so the measures are broken down. */
+export const INTIMATE_PARTNER_RELATIONSHIPS = ['partner', 'ex_partner', 'married_or_civil_partners', 'engaged'];
+
+export type BreakdownDimension = 'sex' | 'relationship' | 'arm';
+
+/** The group a consultation falls in, for each dimension; 'not_recorded' when the fact is missing. */
+export function groupOf(facts: ConsultationFacts, dimension: BreakdownDimension): string {
+  switch (dimension) {
+    case 'sex':
+      return facts.victimSex ?? 'not_recorded';
+    case 'relationship':
+      if (!facts.relationship) return 'not_recorded';
+      if (INTIMATE_PARTNER_RELATIONSHIPS.includes(facts.relationship)) return 'intimate_partner';
+      return facts.relationship === 'not_personally_connected' ? 'not_personally_connected' : 'family';
+    case 'arm':
+      return facts.arm ?? 'not_randomised';
+  }
+}
+
+const GROUP_ORDER: Record<BreakdownDimension, string[]> = {
+  sex: ['female', 'male', 'prefer_not_to_say', 'not_recorded'],
+  relationship: ['intimate_partner', 'family', 'not_personally_connected', 'not_recorded'],
+  arm: ['rvr', 'standard', 'not_randomised'],
+};
+
+/**
+ * Policy 2.2: the outcome measures for each group of one dimension (sex, relationship, trial arm), every group shown
+ * even when empty, so each group's figures sum to the total's counts.
+ */
+export function measuresBy(dimension: BreakdownDimension, facts: readonly ConsultationFacts[]): { group: string; measures: OutcomeMeasures }[] {
+  return GROUP_ORDER[dimension].map((group) => ({ group, measures: computeOutcomeMeasures(facts.filter((f) => groupOf(f, dimension) === group)) }));
+}
+
+/** Policy 2.2: female victims of intimate-partner abuse, by arm: the comparison the trial reported. */
+export function femaleIntimatePartnerByArm(facts: readonly ConsultationFacts[]): { group: string; measures: OutcomeMeasures }[] {
+  return measuresBy(
+    'arm',
+    facts.filter((f) => groupOf(f, 'sex') === 'female' && groupOf(f, 'relationship') === 'intimate_partner'),
+  );
 }
 
 export interface Ratio {

@@ -5,6 +5,7 @@ import {
   computeRetention,
   DEFAULT_RETENTION_SCHEDULE,
   HOLD_TYPES,
+  isCaseOpen,
   londonWallClock,
   NRAC_QUESTIONS,
   nracDecision,
@@ -77,7 +78,7 @@ describe('retention schedule and holds', () => {
 
 describe('retention: non-evidential material (RET-21)', () => {
   it('RET-21: non-evidential is disposable 31 calendar days after capture, and not a moment before', () => {
-    const facts = { evidential: false, caseStatus: { kind: 'under_investigation' } as const, mopiGroup: undefined };
+    const facts = { evidential: false, caseStatus: NFA, mopiGroup: undefined };
     const due = '2026-04-10T13:00:00.000Z'; // 14:00 GMT on 10 March → 14:00 BST on 10 April
     const early = run(facts, iso('2026-04-10T12:59:59Z'));
     assert.equal(early.disposalEligibleAt?.toISOString(), due);
@@ -89,13 +90,54 @@ describe('retention: non-evidential material (RET-21)', () => {
     assert.equal(onTime.reviewDueAt, null);
   });
 
-  it('RET-21: MOPI and CPIA do not apply to non-evidential material (an open case does not block it)', () => {
-    const o = run({ evidential: false, caseStatus: { kind: 'charged' } }, iso('2026-05-01T00:00:00Z'));
+  it('RET-21: MOPI and CPIA dates do not apply to non-evidential material of a closed case', () => {
+    const o = run({ evidential: false, caseStatus: { kind: 'acquitted', at: iso('2026-09-01T09:00:00Z') } }, iso('2026-05-01T00:00:00Z'));
     assert.deepEqual(
       o.bases.map((b) => b.basis),
       ['non_evidential'],
     );
     assert.equal(o.disposableNow, true);
+  });
+
+  it('RET-17/RET-18 (issue 16 §4): non-evidential material of an open case is never disposed of after 31 days; CPIA blocks it', () => {
+    for (const caseStatus of [{ kind: 'under_investigation' }, { kind: 'charged' }, { kind: 'appeal_pending' }] as const) {
+      const o = run({ evidential: false, caseStatus }, FAR_FUTURE);
+      assert.equal(o.disposableNow, false, caseStatus.kind);
+      assert.equal(o.disposalEligibleAt, null);
+      assert.deepEqual(blocks(o), [['cpia', 'RET-17', null]]);
+      assert.equal(isCaseOpen(caseStatus), true);
+    }
+    assert.equal(isCaseOpen({ kind: 'convicted', at: CAPTURED, custodial: true }), true, 'custodial with no release date');
+    assert.equal(isCaseOpen(NFA), false);
+    assert.equal(isCaseOpen({ kind: 'convicted', at: CAPTURED, custodial: false }), false);
+  });
+});
+
+describe('retention: inputs records staff enter (RET-06, RET-08, RET-12)', () => {
+  it('RET-08: group 1 with a date of birth is dated to age 100; without one it needs manual review', () => {
+    const dated = run({ mopiGroup: 'group1', subjectDateOfBirth: iso('1990-05-01T12:00:00Z') });
+    assert.equal(basisDate(dated, 'mopi'), '2090-05-01T12:00:00.000Z');
+    assert.equal(basisDate(run({ mopiGroup: 'group1' }), 'mopi'), null);
+  });
+
+  it('RET-06: a child under 10 is blocked for a manual review, due at once; a review decision lifts the block', () => {
+    const o = run({ childUnder10: true }, FAR_FUTURE);
+    assert.equal(o.disposableNow, false);
+    assert.deepEqual(
+      o.blockedBy.filter((b) => b.ruleId === 'RET-06').map((b) => b.until),
+      [null],
+    );
+    assert.equal(o.reviewDueAt?.toISOString(), CAPTURED.toISOString());
+    const reviewed = run({ childUnder10: true, nracDisposeDecidedAt: iso('2033-01-01T00:00:00Z') }, FAR_FUTURE);
+    assert.ok(!reviewed.blockedBy.some((b) => b.ruleId === 'RET-06'));
+    assert.equal(run({ childUnder10: false }, FAR_FUTURE).disposableNow, true);
+  });
+
+  it('RET-12: new information restarts the clear period and brings the review forward', () => {
+    const later = iso('2028-01-15T12:00:00Z');
+    const o = run({ mopiGroup: 'group3', clearPeriodStart: later, reviewRequestedAt: later });
+    assert.equal(basisDate(o, 'mopi'), '2034-01-15T12:00:00.000Z');
+    assert.equal(o.reviewDueAt?.toISOString(), later.toISOString());
   });
 
   it('RET-21, X-03: a hold blocks non-evidential material indefinitely', () => {
@@ -380,6 +422,8 @@ const factsArb: fc.Arbitrary<RetentionFacts> = fc.record(
     activeHolds: fc.array(fc.constantFrom<HoldType>(...HOLD_TYPES.map((h) => h.type)), { maxLength: 3 }),
     lastReviewRetainUntil: optional(instant),
     nracDisposeDecidedAt: optional(instant),
+    childUnder10: optional(fc.boolean()),
+    reviewRequestedAt: optional(instant),
   },
   { requiredKeys: ['evidential', 'capturedAt', 'caseStatus', 'activeHolds'] },
 );
@@ -408,6 +452,31 @@ describe('retention properties (X-03)', () => {
         assert.equal(o.disposableNow, false);
         assert.equal(o.disposalEligibleAt, null);
         assert.ok(o.blockedBy.some((b) => b.basis === 'hold' && b.until === null));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property RET-17/RET-18 (issue 16 §4): material of an open case is never disposable, evidential or not', () => {
+    fc.assert(
+      fc.property(factsArb, nowArb, (facts, now) => {
+        const o = computeRetention(facts, S, now);
+        if (isCaseOpen(facts.caseStatus)) {
+          assert.equal(o.disposableNow, false);
+          assert.equal(o.disposalEligibleAt, null);
+          assert.ok(o.blockedBy.some((b) => b.basis === 'cpia' && b.until === null));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property RET-06: a child under 10 with no review decision is never disposable', () => {
+    fc.assert(
+      fc.property(factsArb, nowArb, (facts, now) => {
+        const o = computeRetention({ ...facts, childUnder10: true, nracDisposeDecidedAt: undefined, lastReviewRetainUntil: undefined }, S, now);
+        assert.equal(o.disposableNow, false);
+        assert.ok(o.reviewDueAt !== null && o.reviewDueAt.getTime() <= facts.capturedAt.getTime());
       }),
       { numRuns: 300 },
     );
@@ -478,7 +547,7 @@ describe('retention properties (X-03)', () => {
     fc.assert(
       fc.property(factsArb, fc.integer({ min: 0, max: 400 }), (facts, days) => {
         const schedule = { ...S, nonEvidentialDays: days };
-        const f = { ...facts, evidential: false, activeHolds: [], complaintOrClaim: false };
+        const f = { ...facts, evidential: false, activeHolds: [], complaintOrClaim: false, childUnder10: false, caseStatus: NFA };
         const o = computeRetention(f, schedule, f.capturedAt);
         const due = o.disposalEligibleAt!;
         assert.equal(londonDayNumber(londonWallClock(due)), londonDayNumber(londonWallClock(f.capturedAt)) + days);

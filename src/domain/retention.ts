@@ -219,7 +219,12 @@ export interface RetentionFacts {
   mopiGroup?: MopiGroup;
   /** RET-12: the latest police information about the nominal (the clear-period clock). capturedAt is used if later or missing. */
   clearPeriodStart?: Date;
+  /** RET-08 group 1 (retain to age 100) and RET-22 (civil minimum from 18): entered by records staff. */
   subjectDateOfBirth?: Date;
+  /** RET-06: the record is of a child under 10 (victim, witness, informant or suspect): forces a manual review. */
+  childUnder10?: boolean;
+  /** RET-12: new information about the nominal asked for a review at this time (cleared by the next review). */
+  reviewRequestedAt?: Date;
   caseStatus: CaseStatus;
   /** RET-22: the record is tied to a complaint or civil claim. */
   complaintOrClaim?: boolean;
@@ -294,10 +299,19 @@ function assertValidFacts(f: RetentionFacts): void {
   if (f.subjectDateOfBirth) assertValidDate(f.subjectDateOfBirth, 'date of birth');
   if (f.lastReviewRetainUntil) assertValidDate(f.lastReviewRetainUntil, 'review retain-until date');
   if (f.nracDisposeDecidedAt) assertValidDate(f.nracDisposeDecidedAt, 'NRAC dispose decision date');
+  if (f.reviewRequestedAt) assertValidDate(f.reviewRequestedAt, 'review request date');
   const cs = f.caseStatus;
   if (cs.kind === 'nfa') assertValidDate(cs.decidedAt, 'NFA decision date');
   if (cs.kind === 'acquitted' || cs.kind === 'convicted') assertValidDate(cs.at, `${cs.kind} date`);
   if (cs.kind === 'convicted' && cs.releaseDate) assertValidDate(cs.releaseDate, 'release date');
+}
+
+/**
+ * RET-17 / RET-18: whether the case is still open for CPIA (no decision to proceed yet, proceedings or an appeal under way,
+ * or a custodial sentence with no release date): material of an open case must not be treated as non-evidential.
+ */
+export function isCaseOpen(status: CaseStatus): boolean {
+  return cpiaBasis(status, DEFAULT_RETENTION_SCHEDULE).date === null;
 }
 
 /** RET-17 / RET-18: the CPIA minimum as a basis; null date = the case is not final and blocks indefinitely. */
@@ -457,6 +471,18 @@ export function computeRetention(facts: RetentionFacts, schedule: RetentionSched
       date,
       explanation: `Non-evidential: ${schedule.nonEvidentialDays} days from capture, to ${fmt(date)}`,
     });
+    // RET-17/RET-18 (issue 16 §4): marking material non-evidential never bypasses CPIA while the case is open; the
+    // service refuses the marking, and this keeps a row marked before that rule from being disposed of.
+    const cpia = cpiaBasis(facts.caseStatus, schedule);
+    if (cpia.date === null) {
+      bases.push(cpia);
+      indefinite.push({
+        basis: 'cpia',
+        ruleId: cpia.ruleId,
+        until: null,
+        reason: `The case is still open, so non-evidential marking does not apply yet: ${cpia.explanation}`,
+      });
+    }
   } else {
     const mopi = mopiBasis(facts, schedule);
     bases.push(mopi.basis);
@@ -487,6 +513,19 @@ export function computeRetention(facts: RetentionFacts, schedule: RetentionSched
       });
     }
   }
+
+  // RET-06: a child under 10 is never disposed of (or kept) by the clock alone: a person reviews it first, and it is due now.
+  if (facts.childUnder10 && !facts.nracDisposeDecidedAt && !facts.lastReviewRetainUntil) {
+    indefinite.push({
+      basis: 'review',
+      ruleId: 'RET-06',
+      until: null,
+      reason: 'The record is of a child under 10: a manual review must decide whether a policing purpose justifies keeping it (RET-06, Children Act 2004 s.11)',
+    });
+    reviewDueAt = reviewDueAt && reviewDueAt.getTime() < facts.capturedAt.getTime() ? reviewDueAt : facts.capturedAt;
+  }
+  // RET-12: new information about the nominal triggers a review (the clear-period clock itself restarts through clearPeriodStart).
+  if (facts.reviewRequestedAt && (!reviewDueAt || facts.reviewRequestedAt.getTime() < reviewDueAt.getTime())) reviewDueAt = facts.reviewRequestedAt;
 
   if (facts.complaintOrClaim) {
     const dob = facts.subjectDateOfBirth;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { describeOnEachDatabase } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, callInput, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
@@ -27,6 +28,7 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     mobile: '07700 900321',
     relationship: 'partner',
     ageBand: '18_plus',
+    suspectAgeBand: '18_plus',
     consents: ['video', 'recording'],
     prefersPhone: 'no',
     ...overrides,
@@ -89,6 +91,8 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
       mobile: '01632 960123',
       relationship: 'stranger',
       ageBand: '',
+      suspectAgeBand: '',
+      victimSex: 'robot',
     });
     assert.equal(response.statusCode, 400);
     for (const text of [
@@ -99,6 +103,8 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
       'mobile',
       'Choose the relationship',
       'Choose the victim’s age band',
+      'Choose the suspect’s age band',
+      'Choose female, male or prefer not to say',
     ]) {
       assert.ok(response.body.includes(text), `missing: ${text}`);
     }
@@ -181,7 +187,8 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     assert.equal(saved.statusCode, 303);
     const after = await t.services.triage.currentSettings();
     assert.equal(after.version, before.version + 1);
-    assert.deepEqual(after.settings.eligibility.excludingFlags, ['offender_present']);
+    // RVR-02: a condition of eligibility posted as a setting is dropped; it is not a setting.
+    assert.deepEqual(after.settings.eligibility.excludingFlags, []);
     // "No smartphone" no longer excludes under the new version; the triage records the version used.
     const { consultation, decision } = await newCall(t.services, handlerUser, { flags: ['no_smartphone_or_signal'] });
     assert.equal(decision.outcome, 'eligible');
@@ -190,6 +197,77 @@ await describeOnEachDatabase('control room: intake, triage, queue and handover (
     assert.match(triage.videoConsentWording!, /talk to an officer by video now/);
     const [audit] = await t.services.data.repos.audit.search({ what: 'triage.settings_changed' }, 1);
     assert.equal(audit!.actorRole, 'supervisor');
+  });
+
+  it('RVR-02 (policy 2.3, 2.4): the suspect present and the victim not safe always exclude and can never be overridden, even under an old settings row that switched them off', async () => {
+    const sarge = new Browser(t.app);
+    await sarge.signIn('sarge');
+    const page = await sarge.get('/settings/triage');
+    assert.doesNotMatch(page.body, /name="excludingFlags" type="checkbox" value="offender_present"/, 'the settings page does not offer it');
+    assert.doesNotMatch(page.body, /value="victim_not_safe"/);
+    assert.match(page.body, /data-testid="hard-flags"[\s\S]*The suspect is present[\s\S]*The victim is not safe/);
+    // An old row (saved before this rule) that leaves them out: written straight to the store, as it would be.
+    const sargeUser = (await t.services.data.repos.users.findByUsername('sarge'))!;
+    const { version, settings } = await t.services.triage.currentSettings();
+    await t.services.data.repos.triages.saveSettings(
+      version + 1,
+      { ...settings, eligibility: { ...settings.eligibility, version: version + 1, excludingFlags: [] } },
+      sargeUser.id,
+    );
+    for (const flag of ['offender_present', 'victim_not_safe'] as const) {
+      const { consultation, decision } = await newCall(t.services, handlerUser, { flags: [flag] });
+      assert.equal(decision.outcome, 'ineligible', flag);
+      assert.equal(consultation.state, 'triaged_ineligible');
+      await sarge.get(`/consultations/${consultation.id}`);
+      const refused = await sarge.post(`/consultations/${consultation.id}/override`, { rationale: 'Supervisor thinks it is fine really' });
+      assert.equal(refused.statusCode, 409, flag);
+      assert.match(refused.body, /cannot be overridden/);
+      assert.equal((await t.services.data.repos.consultations.findById(consultation.id))!.state, 'triaged_ineligible');
+    }
+  });
+
+  it('RVR-02: a triage stored as overridable before the rule (offender present, soft) still cannot be overridden', async () => {
+    const { consultation } = await newCall(t.services, handlerUser, { flags: ['offender_present'] });
+    const triage = (await t.services.data.repos.triages.findByConsultation(consultation.id))!;
+    await t.db.database.db.execute(
+      sql`update triages set overridable = true, reasons = ${JSON.stringify([{ code: 'offender_present', text: 'old', hard: false }])}::jsonb where id = ${triage.id}`,
+    );
+    const sarge = (await t.services.data.repos.users.findByUsername('sarge'))!;
+    await assert.rejects(t.services.triage.override(contextFor(sarge), consultation.id, 'Supervisor thinks it is fine'), /cannot be overridden/);
+  });
+
+  it('DA-01: a victim or suspect of unknown age goes to a supervisor, as for 16–17; a suspect under 16 is a hard block', async () => {
+    const victim = await newCall(t.services, handlerUser, { ageBand: 'unknown' });
+    assert.equal(victim.consultation.state, 'triaged_ineligible');
+    assert.equal(victim.decision.outcome === 'ineligible' && victim.decision.supervisorDecisionRequired, true);
+    const suspect = await newCall(t.services, handlerUser, { suspectAgeBand: 'unknown' });
+    assert.deepEqual(
+      suspect.decision.reasons.map((r) => r.code),
+      ['suspect_age_unknown'],
+    );
+    const sarge = (await t.services.data.repos.users.findByUsername('sarge'))!;
+    const overridden = await t.services.triage.override(contextFor(sarge), suspect.consultation.id, 'Caller confirms the suspect is an adult, 34');
+    assert.equal(overridden.state, 'queued');
+    const child = await newCall(t.services, handlerUser, { suspectAgeBand: 'under_16' });
+    assert.deepEqual(
+      child.decision.reasons.map((r) => [r.code, r.hard]),
+      [['suspect_under_16', true]],
+    );
+    // An older CAD client that does not send the suspect's age: taken as unknown, so a supervisor decides.
+    const { suspectAgeBand: _omitted, ...withoutSuspect } = callInput();
+    const legacy = await t.services.triage.intake(contextFor(handlerUser), withoutSuspect, 'test');
+    assert.deepEqual(
+      legacy.decision.reasons.map((r) => r.code),
+      ['suspect_age_unknown'],
+    );
+    const stored = (await t.services.data.repos.triages.findByConsultation(legacy.consultation.id))!;
+    assert.equal((stored.answers as { suspectAgeBand: string }).suspectAgeBand, 'unknown');
+    // Policy 2.2: the victim's sex is optional and never a reason; "prefer not to say" is kept as such.
+    const asked = await newCall(t.services, handlerUser, { victimSex: 'prefer_not_to_say' });
+    assert.equal(asked.decision.outcome, 'eligible');
+    const askedRow = (await t.services.data.repos.triages.findByConsultation(asked.consultation.id))!;
+    assert.equal((askedRow.answers as { victimSex: string | null }).victimSex, 'prefer_not_to_say');
+    assert.equal((stored.answers as { victimSex: string | null }).victimSex, null, 'not asked: null');
   });
 
   it('tells live listeners of each change only after it commits', async () => {

@@ -61,6 +61,7 @@ await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, alloc
     mobile: '07700 900456',
     relationship: 'partner',
     ageBand: '18_plus',
+    suspectAgeBand: '18_plus',
     location: '1 Example Street',
     consents: ['video', 'recording'],
     prefersPhone: 'no',
@@ -204,8 +205,13 @@ await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, alloc
         assert.match(call.page, /data-arm="standard"/);
         assert.match(call.page, /Randomised to: standard attendance — dispatch as usual/);
         assert.match(call.page, /Randomised to standard attendance \(evaluation trial\)/, 'the reason is on the timeline');
+        // Policy 2.2: the standard arm is surveyed too (48 h after triage by default), so satisfaction can be compared.
+        const survey = (await t.services.data.repos.surveys.findByConsultation(call.id))!;
+        assert.ok(survey, 'a standard-arm victim gets the survey');
+        assert.equal(survey.sendAfter.getTime() - consultation.endedAt!.getTime(), 48 * 3_600_000);
       } else {
         assert.equal(consultation.state, 'queued');
+        assert.equal(await t.services.data.repos.surveys.findByConsultation(call.id), undefined, 'an RVR call is surveyed when its video call ends');
         assert.match(call.page, /data-arm="rvr"/);
         assert.match(call.page, /Randomised to: RVR video response/);
       }
@@ -258,7 +264,8 @@ await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, alloc
     const trialId = (await t.services.data.repos.evaluation.findActiveTrial())!.id;
     const allocatedInTrial = async () => Object.values(await t.services.data.repos.evaluation.countByArm(trialId)).reduce((a, b) => a + b, 0);
     assert.equal(await allocatedInTrial(), 12);
-    const offenderPresent = await takeCall({ flags: 'offender_present' });
+    // RVR-02: the suspect present can never be overridden, so a soft (configured) exclusion is the one overridden here.
+    const offenderPresent = await takeCall({ flags: 'no_smartphone_or_signal' });
     const noRecordingConsent = await takeCall({ consents: 'video' });
     for (const call of [offenderPresent, noRecordingConsent]) {
       assert.equal(await allocationOf(call.id), undefined);
@@ -268,7 +275,7 @@ await describeOnDatabase('randomised evaluation mode (policy 2.2): trials, alloc
     // A supervisor's override makes the call eligible; it is then randomised like any other (the next in sequence).
     await supervisor.get(`/consultations/${offenderPresent.id}`);
     const override = await supervisor.post(`/consultations/${offenderPresent.id}/override`, {
-      rationale: 'Suspect has left in a taxi, confirmed by the caller',
+      rationale: 'Caller has borrowed a neighbour’s smartphone with signal',
     });
     assert.equal(override.statusCode, 303);
     const overridden = (await allocationOf(offenderPresent.id))!;

@@ -115,7 +115,8 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
     const { consultation, items } = await callWithEvidence();
     await t.services.evidence.retention.setRetentionFacts(contextFor(manager), consultation.id, {
       evidential: false,
-      caseStatus: { kind: 'under_investigation' },
+      // RET-17/RET-18: only a decided case's material can be non-evidential (issue 16 §4).
+      caseStatus: { kind: 'nfa', decidedAt: new Date() },
       complaintOrClaim: false,
     });
     const dated = (await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!.disposalEligibleAt!;
@@ -139,7 +140,8 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
     const { consultation, items } = await callWithEvidence();
     await t.services.evidence.retention.setRetentionFacts(contextFor(manager), consultation.id, {
       evidential: false,
-      caseStatus: { kind: 'under_investigation' },
+      // RET-17/RET-18: only a decided case's material can be non-evidential (issue 16 §4).
+      caseStatus: { kind: 'nfa', decidedAt: new Date() },
       complaintOrClaim: false,
     });
     // An earlier, longer date (compliance mode never shortens): the store keeps the snapshot 60 days more.

@@ -152,6 +152,15 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     );
     const page = await investigator.post(`/evidence/items/${recording.id}/open`, { justification: 'Checking the chain of custody' });
     for (const step of ['captured', 'viewed', 'disclosed']) assert.match(page.body, new RegExp(`moj-timeline__title">${step}<`), `${step} is on the timeline`);
+    // EVD-04: every custody entry shows its reason and the hashes before and after (none before capture).
+    const entries = page.body.match(/data-testid="custody-entry">[^]*?<\/span>/g) ?? [];
+    assert.equal(entries.length, (page.body.match(/moj-timeline__item/g) ?? []).length, 'one custody line per entry');
+    for (const entry of entries) assert.match(entry, new RegExp(`Reason: [^.]{3,}[^]*after <code>${recording.sha256}</code>`));
+    assert.ok(
+      entries.some((e) => e.includes('Hash before <code>none</code>') && e.includes('Captured')),
+      'capture has no hash before',
+    );
+    assert.ok(entries.some((e) => e.includes('Reason: Checking the chain of custody')));
 
     const { consultationId } = recording;
     await investigator.get(`/evidence/consultations/${consultationId}`);
@@ -169,10 +178,21 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     const { consultation, items } = await callWithEvidence();
     const evidenceManager = await signedIn('ev-manager');
     await evidenceManager.get(`/evidence/consultations/${consultation.id}`);
-    const saved = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, {
+    const refused = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, {
       evidential: 'no',
       mopiGroup: '',
       caseStatus: 'under_investigation',
+      complaintOrClaim: 'no',
+    });
+    // RET-17/RET-18 (issue 16 §4): not while the case is open; nothing is saved.
+    assert.equal(refused.statusCode, 409);
+    assert.match(refused.body, /open case cannot be marked non-evidential/);
+    assert.equal(await t.services.data.repos.evidence.findRetention(consultation.id), undefined);
+    const saved = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, {
+      evidential: 'no',
+      mopiGroup: '',
+      caseStatus: 'nfa',
+      statusDate: new Date().toISOString().slice(0, 10),
       complaintOrClaim: 'no',
     });
     assert.equal(saved.statusCode, 303);
@@ -300,7 +320,8 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     const { consultation, items } = await callWithEvidence();
     await t.services.evidence.retention.setRetentionFacts(contextFor(manager), consultation.id, {
       evidential: false,
-      caseStatus: { kind: 'under_investigation' },
+      // RET-17/RET-18: only a decided case's material can be non-evidential (issue 16 §4).
+      caseStatus: { kind: 'nfa', decidedAt: new Date() },
       complaintOrClaim: false,
     });
     // As if another node placed it after the dates were worked out: the row only, no re-dating.
@@ -433,6 +454,47 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     assert.equal(convictedNoDate.statusCode, 400);
     assert.match(convictedNoDate.body, /date of the conviction/);
   });
+
+  it('RET-08/RET-06/RET-12 (issue 16 §4): records staff enter the date of birth, the child-under-10 flag and new information, and the dates follow', async () => {
+    const { consultation } = await callWithEvidence();
+    const evidenceManager = await signedIn('ev-manager');
+    const page = await evidenceManager.get(`/evidence/consultations/${consultation.id}`);
+    for (const field of ['subjectDateOfBirth', 'childUnder10', 'newInformationAt']) assert.match(page.body, new RegExp(`name="${field}"`), field);
+    const facts = { evidential: 'yes', mopiGroup: 'group1', caseStatus: 'nfa', statusDate: '2026-01-15', complaintOrClaim: 'no' };
+    // RET-08: group 1 without a date of birth cannot be dated; with one it is kept to age 100.
+    assert.equal((await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, facts)).statusCode, 303);
+    assert.equal((await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!.disposalEligibleAt, null);
+    await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, { ...facts, subjectDateOfBirth: '1990-05-01' });
+    const group1 = (await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!;
+    assert.equal(group1.disposalEligibleAt?.toISOString().slice(0, 10), '2090-05-01');
+    const future = await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, { ...facts, subjectDateOfBirth: '2999-01-01' });
+    assert.equal(future.statusCode, 400);
+    const [audit] = await auditOf('evidence.retention_set', `consultation:${consultation.id}`).then((events) => events.slice(-1));
+    assert.equal(JSON.stringify(audit).includes('1990-05-01'), false, 'the date of birth itself is not in the audit chain');
+
+    // RET-12: new information restarts the group 3 clear period and puts the case in the review queue.
+    const group3 = { ...facts, mopiGroup: 'group3', subjectDateOfBirth: '1990-05-01' };
+    await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, group3);
+    const before = (await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!.disposalEligibleAt!;
+    const today = new Date().toISOString().slice(0, 10);
+    await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, { ...group3, newInformationAt: today });
+    const retention = (await t.services.data.repos.evidence.findRetention(consultation.id))!;
+    assert.equal(retention.clearPeriodStart?.toISOString().slice(0, 10), today);
+    assert.ok(retention.reviewRequestedAt);
+    const after = (await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!.disposalEligibleAt!;
+    assert.ok(after.getTime() >= before.getTime(), 'the clear period never runs from earlier');
+    assert.ok(
+      (await t.services.evidence.retention.reviewQueue()).some((row) => JSON.stringify(row).includes(consultation.id)),
+      'a review is due',
+    );
+
+    // RET-06: a child under 10 blocks disposal until a person reviews it.
+    await evidenceManager.post(`/evidence/consultations/${consultation.id}/retention`, { ...group3, childUnder10: 'yes' });
+    const child = (await t.services.data.repos.evidence.listByConsultation(consultation.id))[0]!;
+    assert.equal(child.disposalEligibleAt, null);
+    assert.match(child.retentionBasis ?? '', /RET-06/);
+    assert.equal((await t.services.data.repos.evidence.findRetention(consultation.id))!.childUnder10, true);
+  });
   const settled = async (taskId: string) => {
     for (let i = 0; i < 300; i++) {
       const task = (await t.services.data.repos.evidence.findTask(taskId))!;
@@ -487,8 +549,14 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
       .readFileSync(path.join(folder, 'continuity.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { what: string });
+      .map((line) => JSON.parse(line) as { what: string; reason: string; hashes: { itemId: string; hashBefore: string | null; hashAfter: string | null }[] });
     assert.ok(continuity.some((e) => e.what === 'evidence.captured'));
+    // EVD-04: every exported custody entry carries its reason and before/after hashes.
+    for (const entry of continuity) {
+      assert.ok(entry.reason.length > 3, entry.what);
+      assert.ok(entry.hashes.length > 0, entry.what);
+      for (const h of entry.hashes) assert.equal(h.hashAfter, items.find((i) => i.id === h.itemId)!.sha256, entry.what);
+    }
     for (const item of items) assert.equal((await auditOf('evidence.exported', `evidence:${item.id}`)).length, 1);
 
     assert.deepEqual(await t.services.evidenceWork.purgeExported(), { purged: 0, held: 0 }, 'not before the delay');

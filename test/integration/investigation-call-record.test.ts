@@ -267,6 +267,32 @@ await describeOnDatabase('the officer’s investigation in the call: enquiries, 
     const record = await supervisorBrowser.get(`/consultations/${consultation.id}/enquiries`, { accept: 'application/json' });
     assert.equal(record.json().statement.state, 'confirmed');
     assert.equal(record.json().statement.text, undefined, 'the investigation record shows the statement’s state and hash, not its text');
+
+    // RET-19 (issue 16 §4): both drafts shown to the victim are kept word for word, with their hashes, not overwritten.
+    const kept = (await officerBrowser.get(`${url}/panel`, { accept: 'application/json' })).json().statement.shownVersions as {
+      revision: number;
+      sha256: string;
+      text: string;
+    }[];
+    assert.deepEqual(
+      kept.map((v) => [v.revision, v.text, v.sha256]),
+      [
+        [1, text, sha256(text)],
+        [2, corrected, sha256(corrected)],
+      ],
+    );
+    assert.match((await officerBrowser.get(`${url}/panel`)).body, /data-testid="statement-versions"[\s\S]*On Tuesday &lt;b&gt;he&lt;\/b&gt; pushed me/);
+    assert.deepEqual(
+      (record.json().statement.shownVersions as { revision: number; text?: string }[]).map((v) => [v.revision, v.text]),
+      [
+        [1, undefined],
+        [2, undefined],
+      ],
+      'the record lists the versions shown by revision and hash, without their text',
+    );
+    const shared = (await audits('investigation.statement_shared')).filter((a) => a.subject === `consultation:${consultation.id}`);
+    assert.equal(shared.length, 2);
+    assert.ok(shared.every((a) => typeof a.details.versionId === 'string'));
   });
 
   it('statement: a confirmation of a text the officer has changed since is refused ("read it again") and logged', async () => {

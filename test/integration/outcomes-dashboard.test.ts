@@ -243,6 +243,66 @@ await describeOnDatabase('outcome measures dashboard (issue 7 item 7, RVR-09)', 
     assert.equal(value(days[2]!, 'calls_triaged'), '2');
   });
 
+  it('policy 2.2: breaks the measures down by the victim’s sex, the relationship and the trial arm, and female intimate-partner victims by arm', async () => {
+    const db = t.db.database;
+    // A separate day (12 May 2026): F1 female partner, RVR arm, connected in 100 s, rated 5; F2 female ex-partner, standard arm,
+    // rated 2; M1 male relative, not in the trial, rated 4; P1 prefer not to say, partner, not rated; N1 sex not asked.
+    const f1 = await seedConsultation(db, {
+      triagedAt: '2026-05-12T10:00:00Z',
+      consented: true,
+      queued: 40,
+      accepted: 60,
+      invited: 70,
+      victimJoined: 90,
+      connected: 100,
+      end: { at: 900, state: 'completed' },
+      survey: { state: 'answered', rating: 5 },
+      victimSex: 'female',
+      relationship: 'partner',
+    });
+    const f2 = await seedConsultation(db, {
+      triagedAt: '2026-05-12T11:00:00Z',
+      consented: true,
+      end: { at: 60, state: 'escalated_to_attendance' },
+      survey: { state: 'answered', rating: 2 },
+      victimSex: 'female',
+      relationship: 'ex_partner',
+    });
+    await seedConsultation(db, {
+      triagedAt: '2026-05-12T12:00:00Z',
+      consented: true,
+      survey: { state: 'answered', rating: 4 },
+      victimSex: 'male',
+      relationship: 'relative',
+    });
+    await seedConsultation(db, { triagedAt: '2026-05-12T13:00:00Z', consented: true, victimSex: 'prefer_not_to_say', relationship: 'partner' });
+    await seedConsultation(db, { triagedAt: '2026-05-12T14:00:00Z', consented: true, relationship: 'engaged' });
+    const [trial] = await queryRows<{ id: string }>(
+      db,
+      sql`insert into evaluation_trials (seed, block_size, started_at, note) values ('breakdown-seed', 4, '2026-05-12T09:00:00Z', 'fixture') returning id`,
+    );
+    await db.db.execute(
+      sql`insert into evaluation_allocations (consultation_id, trial_id, sequence, arm, allocated_at) values (${f1}, ${trial!.id}, 0, 'rvr', '2026-05-12T10:00:00Z'), (${f2}, ${trial!.id}, 1, 'standard', '2026-05-12T11:00:00Z')`,
+    );
+    const html = (await supervisor.get('/outcomes?from=2026-05-12&to=2026-05-12')).body;
+    assert.equal(cell(html, 'calls-triaged'), '5');
+    assert.equal(cell(html, 'sex-female-triaged'), '2');
+    assert.equal(cell(html, 'sex-male-triaged'), '1');
+    assert.equal(cell(html, 'sex-prefer_not_to_say-triaged'), '1');
+    assert.equal(cell(html, 'sex-not_recorded-triaged'), '1');
+    assert.equal(cell(html, 'relationship-intimate_partner-triaged'), '4');
+    assert.equal(cell(html, 'relationship-family-triaged'), '1');
+    assert.equal(cell(html, 'arm-rvr-triaged'), '1');
+    assert.equal(cell(html, 'arm-standard-triaged'), '1');
+    assert.equal(cell(html, 'arm-not_randomised-triaged'), '3');
+    assert.equal(cell(html, 'arm-rvr-time-to-officer'), '100');
+    // The comparison the trial reported: female intimate-partner victims, RVR 5 (satisfied) against standard 2 (not).
+    assert.equal(cell(html, 'female_intimate_partner_by_arm-rvr-satisfied'), '100');
+    assert.equal(cell(html, 'female_intimate_partner_by_arm-standard-satisfied'), '0');
+    assert.equal(cell(html, 'female_intimate_partner_by_arm-not_randomised-triaged'), '0');
+    assert.doesNotMatch(html, /NaN/);
+  });
+
   it('an empty range says "no calls" and shows no NaN, in the page and the CSV', async () => {
     const page = await supervisor.get('/outcomes?from=2026-01-01&to=2026-01-02');
     assert.equal(page.statusCode, 200);

@@ -28,6 +28,9 @@ export interface SeededConsultation {
   outcomes?: string[];
   risk?: { version: number; state: 'draft' | 'completed' | 'signed_off' | 'superseded'; marac: boolean | null }[];
   survey?: { state: 'scheduled' | 'sending' | 'sent' | 'answered' | 'expired' | 'send_failed'; rating?: number };
+  /** Policy 2.2: the victim's sex as asked at triage, and the relationship (for the breakdowns). */
+  victimSex?: string;
+  relationship?: string;
 }
 
 export async function seedConsultation(database: Database, spec: SeededConsultation): Promise<string> {
@@ -43,6 +46,7 @@ export async function seedConsultation(database: Database, spec: SeededConsultat
       grade: 2,
       callerName: 'Fixture Caller',
       callerPhone: '+447700900123',
+      relationship: spec.relationship ?? null,
     })
     .returning();
   const triage = spec.triage ?? 'eligible';
@@ -86,7 +90,7 @@ export async function seedConsultation(database: Database, spec: SeededConsultat
   }
   await db.insert(triages).values({
     consultationId: id,
-    answers: {},
+    answers: spec.victimSex ? { victimSex: spec.victimSex } : {},
     ruleSetVersion: 1,
     decision: triage === 'eligible' ? 'eligible' : 'ineligible',
     reasons: [],

@@ -191,6 +191,7 @@ export function callInput(overrides: Partial<IntakeInput> = {}): IntakeInput {
     mobile: '07700 900001',
     relationship: 'ex_partner',
     ageBand: '18_plus',
+    suspectAgeBand: '18_plus',
     consentToVideo: true,
     consentToRecording: true,
     ...overrides,

@@ -239,9 +239,15 @@ export function compareGrades(a: Grade, b: Grade): number {
   return GRADE_RANK[a] - GRADE_RANK[b];
 }
 
-/** The actuarial grade from the yes-count and the force's bands (DASH-05): below Medium is Standard. */
+/**
+ * DASH-04: 14 or more "yes" answers is an actuarial High whatever the force's bands say. A force may set High lower
+ * (DASH-05), never higher: a DASH_HIGH_FROM above 14 is capped here, so judgement can never lower such a result.
+ */
+export const DASH_ALWAYS_HIGH_FROM = 14;
+
+/** The actuarial grade from the yes-count and the force's bands (DASH-05), High always from 14 (DASH-04): below Medium is Standard. */
 export function actuarialGrade(yesCount: number, settings: ScoringSettings): Grade {
-  if (yesCount >= settings.dashHighFrom) return 'high';
+  if (yesCount >= Math.min(settings.dashHighFrom, DASH_ALWAYS_HIGH_FROM)) return 'high';
   if (yesCount >= settings.dashMediumFrom) return 'medium';
   return 'standard';
 }

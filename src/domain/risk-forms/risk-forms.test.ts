@@ -166,6 +166,20 @@ describe('professional judgement (DASH-04)', () => {
     assert.ok(refused.grade);
   });
 
+  it('DASH-04: 14 or more "yes" is High whatever DASH_HIGH_FROM says (from 15 to 27), and judgement cannot lower it', () => {
+    for (let dashHighFrom = 15; dashHighFrom <= 27; dashHighFrom++) {
+      const bands = { ...SETTINGS, dashHighFrom };
+      for (let yes = 14; yes <= 27; yes++) {
+        const actuarial = actuarialGrade(yes, bands);
+        assert.equal(actuarial, 'high', `${yes} yes, High from ${dashHighFrom}`);
+        for (const lower of ['medium', 'standard'] as const) {
+          assert.match(judgementProblems(actuarial, yes, judge(lower), '18_plus').grade!, /DASH-04/);
+          assert.equal(score(answersWithYes(yes), {}, bands, { grade: lower, referral: false, reason: 'a reason long enough' }).grade, 'high');
+        }
+      }
+    }
+  });
+
   it('DASH-04 follows the configured High band: 13 yes with High from 13 cannot be lowered; with High from 14 it can be, with a reason', () => {
     assert.ok(judgementProblems(actuarialGrade(13, { ...SETTINGS, dashHighFrom: 13 }), 13, judge('medium'), '18_plus').grade);
     assert.deepEqual(judgementProblems(actuarialGrade(13, SETTINGS), 13, judge('standard'), '18_plus'), {});
@@ -203,7 +217,9 @@ describe('MARAC referral criteria (DASH-03)', () => {
     assert.equal(score(answersWithYes(10), {}, lowBands).actuarialGrade, 'high');
     assert.equal(score(answersWithYes(10), {}, lowBands).marac.referral, false);
     const highBands = { ...SETTINGS, dashMediumFrom: 15, dashHighFrom: 20 };
-    assert.equal(score(answersWithYes(14), {}, highBands).actuarialGrade, 'standard');
+    // DASH-04: 14 "yes" is an actuarial High even when the force's High band starts later.
+    assert.equal(score(answersWithYes(14), {}, highBands).actuarialGrade, 'high');
+    assert.equal(score(answersWithYes(13), {}, highBands).actuarialGrade, 'standard');
     assert.equal(score(answersWithYes(14), {}, highBands).marac.referral, true);
   });
 
@@ -375,6 +391,11 @@ describe('properties (fast-check)', () => {
         const s = score(answers, {}, bands, { grade: chosen, referral: false, reason: 'a reason long enough' });
         assert.equal(s.yesCount, Object.values(answers).filter((a) => a.answer === 'yes').length);
         if (s.actuarialGrade === 'high') assert.equal(s.grade, 'high');
+        // DASH-04: 14 or more "yes" is always High, whatever DASH_HIGH_FROM says, and judgement cannot lower it.
+        if (s.yesCount >= 14) {
+          assert.equal(s.actuarialGrade, 'high');
+          assert.equal(s.grade, 'high');
+        }
         assert.equal(s.complete, Object.keys(answers).length === 27 && missingQuestions(DASH2009, answers).length === 0);
       }),
     );

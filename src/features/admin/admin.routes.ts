@@ -59,10 +59,12 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
       '/admin',
       { config: manage, schema: { querystring: listQuery } },
       async (request, reply) => {
-        const [users, training, roleRequests] = await Promise.all([
+        const [users, training, roleRequests, clock] = await Promise.all([
           services.users.list(),
           services.policy.acknowledgementsOfCurrent(),
           services.userAdmin.pendingRoleGrants(),
+          // EVD-05, SC-11: the administrator sees a drifting clock.
+          services.clock.current(),
         ]);
         const { role, status, q } = request.query;
         const needle = q?.trim().toLowerCase();
@@ -80,6 +82,7 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
           filter: { role: role ?? '', status: status ?? '', q: q ?? '' },
           roleItems: ROLE_ITEMS,
           roleRequests,
+          clock,
         });
       },
     );

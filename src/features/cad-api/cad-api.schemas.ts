@@ -1,4 +1,4 @@
-import { AGE_BANDS, EXCLUSION_FLAGS, RELATIONSHIPS } from '../../domain/eligibility.js';
+import { AGE_BANDS, EXCLUSION_FLAGS, RELATIONSHIPS, VICTIM_SEXES } from '../../domain/eligibility.js';
 import { API_SCOPES } from './api-key.service.js';
 import { OUTCOME_KINDS, REFERRAL_TYPES } from '../../domain/outcomes.js';
 
@@ -16,6 +16,12 @@ export const incidentRequest = {
     mobile: { type: 'string', minLength: 1, maxLength: 40, description: 'UK mobile number; normalised to E.164' },
     relationship: { type: 'string', enum: [...RELATIONSHIPS], description: 'Relationship to the suspect (Domestic Abuse Act 2021 s.2)' },
     ageBand: { type: 'string', enum: [...AGE_BANDS] },
+    suspectAgeBand: {
+      type: 'string',
+      enum: [...AGE_BANDS],
+      description: 'The suspect’s age band (DA-01: both must be 16 or over). Missing is taken as "unknown", which needs a supervisor decision',
+    },
+    victimSex: { type: 'string', enum: [...VICTIM_SEXES], description: 'Optional (policy 2.2, for the evaluation); never affects eligibility' },
     location: { type: 'string', maxLength: 500 },
     spokenLanguage: { type: 'string', maxLength: 50, description: 'Spoken language if not English (marks interpreter required; not an exclusion)' },
     bslNeeded: { type: 'boolean' },

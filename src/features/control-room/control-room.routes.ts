@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../composition.js';
-import { AGE_BANDS, EXCLUSION_FLAGS, RELATIONSHIPS } from '../../domain/eligibility.js';
+import { AGE_BANDS, EXCLUSION_FLAGS, RELATIONSHIPS, VICTIM_SEXES } from '../../domain/eligibility.js';
 import { AppError } from '../../platform/errors.js';
 import { contextOf } from '../../platform/http/access.js';
-import { CHECKLIST_LABELS, AGE_BAND_LABELS, RELATIONSHIP_LABELS } from './labels.js';
+import { CHECKLIST_LABELS, AGE_BAND_LABELS, RELATIONSHIP_LABELS, VICTIM_SEX_LABELS } from './labels.js';
 import type { IntakeInput } from './triage.service.js';
 
 const list = {
@@ -22,6 +22,8 @@ const intakeBody = {
     mobile: { type: 'string', maxLength: 40 },
     relationship: { type: 'string', maxLength: 50 },
     ageBand: { type: 'string', maxLength: 20 },
+    suspectAgeBand: { type: 'string', maxLength: 20 },
+    victimSex: { type: 'string', maxLength: 30 },
     location: { type: 'string', maxLength: 600 },
     spokenLanguage: { type: 'string', maxLength: 60 },
     needs: list,
@@ -77,6 +79,9 @@ function formToIntake(form: IntakeForm): IntakeInput {
     mobile: one(form.mobile),
     relationship: one(form.relationship),
     ageBand: one(form.ageBand),
+    // The form always asks: not choosing is an error, not 'unknown' (DA-01).
+    suspectAgeBand: one(form.suspectAgeBand),
+    victimSex: one(form.victimSex),
     location: one(form.location),
     spokenLanguage: one(form.spokenLanguage),
     bslNeeded: needs.includes('bsl'),
@@ -103,6 +108,8 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
       evaluationTrialRunning: await services.evaluation.isTrialRunning(),
       relationships: RELATIONSHIPS.map((value) => ({ value, text: RELATIONSHIP_LABELS[value] })),
       ageBands: AGE_BANDS.map((value) => ({ value, text: AGE_BAND_LABELS[value] })),
+      suspectAgeBands: AGE_BANDS.map((value) => ({ value, text: `Suspect: ${AGE_BAND_LABELS[value]}` })),
+      victimSexes: VICTIM_SEXES.map((value) => ({ value, text: VICTIM_SEX_LABELS[value] })),
       flags: EXCLUSION_FLAGS.map((value) => ({ value, text: CHECKLIST_LABELS[value] })),
     };
   };

@@ -1,4 +1,4 @@
-import type { AgeBand, ExclusionFlag, Relationship } from '../../domain/eligibility.js';
+import type { AgeBand, ExclusionFlag, Relationship, VictimSex } from '../../domain/eligibility.js';
 
 /** The checklist as the call handler reads it to themselves on the call. */
 export const CHECKLIST_LABELS: Record<ExclusionFlag, string> = {
@@ -28,4 +28,11 @@ export const AGE_BAND_LABELS: Record<AgeBand, string> = {
   '16_17': '16 or 17',
   '18_plus': '18 or over',
   unknown: 'Not known',
+};
+
+/** Policy 2.2: asked at triage, optional. */
+export const VICTIM_SEX_LABELS: Record<VictimSex, string> = {
+  female: 'Female',
+  male: 'Male',
+  prefer_not_to_say: 'Prefer not to say',
 };

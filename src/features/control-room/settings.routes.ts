@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../composition.js';
-import { EXCLUSION_FLAGS, type ExclusionFlag } from '../../domain/eligibility.js';
+import { CONFIGURABLE_EXCLUSION_FLAGS, HARD_EXCLUSION_FLAGS, type ExclusionFlag } from '../../domain/eligibility.js';
 import { ValidationError } from '../../platform/errors.js';
 import { contextOf } from '../../platform/http/access.js';
 import { CHECKLIST_LABELS } from './labels.js';
@@ -38,8 +38,9 @@ const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 function parseSettings(form: SettingsForm, current: TriageSettings): TriageSettings {
   const errors: Record<string, string> = {};
+  // RVR-02: the conditions of eligibility are not settings; a posted one is dropped (they always exclude anyway).
   const flags = (form.excludingFlags === undefined ? [] : [form.excludingFlags].flat()).filter((f): f is ExclusionFlag =>
-    (EXCLUSION_FLAGS as readonly string[]).includes(f),
+    (CONFIGURABLE_EXCLUSION_FLAGS as readonly string[]).includes(f),
   );
   const roundTheClock = form.roundTheClock === 'yes';
   if (!roundTheClock && !HHMM.test(form.start ?? '')) errors.start = 'Enter the opening time as HH:MM, e.g. 08:00';
@@ -69,7 +70,8 @@ export function triageSettingsRoutes(services: Services): FastifyPluginAsync {
     pageTitle: 'RVR triage settings',
     version,
     settings,
-    flagItems: EXCLUSION_FLAGS.map((value) => ({ value, text: CHECKLIST_LABELS[value] })),
+    flagItems: CONFIGURABLE_EXCLUSION_FLAGS.map((value) => ({ value, text: CHECKLIST_LABELS[value] })),
+    hardFlagItems: HARD_EXCLUSION_FLAGS.map((value) => ({ value, text: CHECKLIST_LABELS[value] })),
     ...extra,
   });
   return async (app) => {

@@ -4,12 +4,15 @@ import {
   decideEligibility,
   DEFAULT_ELIGIBILITY_SETTINGS,
   EXCLUSION_FLAGS,
+  isHardFlag,
   RELATIONSHIPS,
+  VICTIM_SEXES,
   type AgeBand,
   type Decision,
   type EligibilitySettings,
   type ExclusionFlag,
   type Relationship,
+  type VictimSex,
 } from '../../domain/eligibility.js';
 import { normaliseUkMobile } from '../../domain/phone.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
@@ -44,6 +47,10 @@ export interface IntakeInput {
   mobile: string;
   relationship: string;
   ageBand: string;
+  /** DA-01: the suspect's age band. Missing (an older CAD client) is taken as 'unknown', which needs a supervisor decision; '' is an error. */
+  suspectAgeBand?: string;
+  /** Policy 2.2: optional (female, male, prefer_not_to_say); missing or '' = not asked. */
+  victimSex?: string;
   location?: string;
   spokenLanguage?: string;
   bslNeeded?: boolean;
@@ -153,9 +160,11 @@ export class TriageService {
     return this.data.transaction(async (tx: Repositories) => {
       const triage = await tx.triages.findByConsultation(consultationId);
       if (!triage) throw new NotFoundError('No triage for that consultation');
-      if (!triage.overridable)
+      // RVR-02 / RVR-05: a triage stored before the RVR-02 conditions became hard may say overridable; its reasons decide.
+      const storedReasons = (triage.reasons as { code?: string; hard?: boolean }[] | null) ?? [];
+      if (!triage.overridable || storedReasons.some((r) => r.hard === true || isHardFlag(r.code ?? '')))
         throw new ConflictError(
-          'This call cannot be overridden: it has a hard exclusion (grade 1, not domestic abuse, under 16, the caller’s choice, or missing consent).',
+          'This call cannot be overridden: it has a hard exclusion (grade 1, not domestic abuse, victim or suspect under 16, the suspect present or due back, the victim not safe or unable to talk freely (RVR-02), the caller’s choice, or missing consent).',
         );
       await this.consultations.applyTransition(tx, context, consultationId, 'triaged_eligible', why);
       await tx.triages.recordOverride(consultationId, (context.actor as { userId: string }).userId, why, this.now());
@@ -219,6 +228,12 @@ export class TriageService {
     if (!phone.ok) errors.mobile = phone.problem;
     if (!(RELATIONSHIPS as readonly string[]).includes(input.relationship)) errors.relationship = 'Choose the relationship to the suspect';
     if (!(AGE_BANDS as readonly string[]).includes(input.ageBand)) errors.ageBand = 'Choose the victim’s age band';
+    const suspectAgeBand = input.suspectAgeBand === undefined ? 'unknown' : input.suspectAgeBand;
+    if (!(AGE_BANDS as readonly string[]).includes(suspectAgeBand))
+      errors.suspectAgeBand = 'Choose the suspect’s age band (choose “Not known” if the caller cannot say)';
+    const victimSex = (input.victimSex ?? '').trim();
+    if (victimSex !== '' && !(VICTIM_SEXES as readonly string[]).includes(victimSex))
+      errors.victimSex = 'Choose female, male or prefer not to say, or leave it blank';
     const flags = input.flags ?? [];
     const unknownFlags = flags.filter((f) => !(EXCLUSION_FLAGS as readonly string[]).includes(f));
     if (unknownFlags.length > 0) errors.flags = `Unknown checklist item(s): ${unknownFlags.join(', ')}`;
@@ -243,6 +258,8 @@ export class TriageService {
         grade: grade as 1 | 2 | 3 | 4,
         relationship: input.relationship as Relationship,
         ageBand: input.ageBand as AgeBand,
+        suspectAgeBand: suspectAgeBand as AgeBand,
+        victimSex: victimSex === '' ? null : (victimSex as VictimSex),
         flags: [...new Set(flags)] as ExclusionFlag[],
         consentToVideo: input.consentToVideo === true,
         consentToRecording: input.consentToRecording === true,

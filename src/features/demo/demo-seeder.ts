@@ -88,6 +88,7 @@ export class DemoSeeder {
           mobile: `07700 9001${String(index).padStart(2, '0')}`,
           relationship: 'ex_partner',
           ageBand: '18_plus',
+          suspectAgeBand: '18_plus',
           location: 'Demo address, Maidstone',
           spokenLanguage: demo.language,
           summary: 'Demonstration incident; not a real call.',

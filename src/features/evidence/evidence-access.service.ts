@@ -8,6 +8,7 @@ import type { AuditRow } from '../../platform/audit/audit.repository.js';
 import type { EvidenceItemRow, EvidenceSearch } from './evidence.repository.js';
 import { EVIDENCE_KIND_LABELS, EVIDENCE_STATE_LABELS } from './evidence-list.js';
 import type { ByteRange } from '../../platform/storage/blob-store.js';
+import { custodyFields } from '../../domain/custody.js';
 import { requireReason, type EvidenceDeps } from './evidence-shared.js';
 
 /** An item's bytes for a response: its size, and a reader for all or a range of it (the store serves ranges). */
@@ -174,7 +175,10 @@ export class EvidenceAccessService {
       repos.audit.listForSubjects([`evidence:${item.id}`, `consultation:${item.consultationId}`], 'evidence.'),
       repos.evidence.listByConsultation(item.consultationId),
     ]);
-    return { item, consultation, holds, retention, reviews, ...(await this.named(item, continuity)), siblings };
+    // EVD-04: every custody entry with its reason and before/after hashes (of this item), and who in names and roles.
+    const scope = [{ id: item.id, sha256: item.sha256 }];
+    const named = await this.named(item, continuity);
+    return { item, consultation, holds, retention, reviews, ...named, continuity: named.continuity.map((e) => ({ ...e, custody: custodyFields(e, scope) })), siblings };
   }
 
   /** A consultation's evidence for the records staff: items, holds, retention facts and reviews. */

@@ -1,6 +1,7 @@
 import type { Repositories } from '../../data-access.js';
 import {
   computeRetention,
+  isCaseOpen,
   londonWallClock,
   nracDecision,
   addCalendarYears,
@@ -11,7 +12,7 @@ import {
   type RetentionOutcome,
 } from '../../domain/retention.js';
 import type { RequestContext } from '../../platform/context.js';
-import { ForbiddenError, NotFoundError } from '../../platform/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { EvidenceStoreLocks } from './evidence-locks.js';
 import { requireReason, type EvidenceDeps } from './evidence-shared.js';
 
@@ -20,6 +21,12 @@ export interface RetentionFactsInput {
   mopiGroup?: MopiGroup;
   caseStatus: CaseStatus;
   complaintOrClaim: boolean;
+  /** RET-08 group 1, RET-22: the subject's date of birth; undefined keeps the recorded one, null clears it. */
+  subjectDateOfBirth?: Date | null;
+  /** RET-06: a child under 10 is involved; undefined keeps the recorded answer. */
+  childUnder10?: boolean;
+  /** RET-12: new information about the nominal arrived on this day: restarts the clear period and asks for a review. */
+  newInformationAt?: Date;
 }
 
 const DEFAULT_CASE_STATUS: CaseStatus = { kind: 'under_investigation' };
@@ -86,21 +93,38 @@ export class EvidenceRetentionService {
   /** Records the case's retention facts (MOPI group, CPIA status, evidential or not) and re-dates its items. */
   async setRetentionFacts(context: RequestContext, consultationId: string, facts: RetentionFactsInput) {
     const userId = context.actor.type === 'user' ? context.actor.userId : null;
+    const now = this.deps.now();
+    // RET-17/RET-18 (issue 16 §4): the non-evidential window must not bypass CPIA while the case is open.
+    if (!facts.evidential && isCaseOpen(facts.caseStatus))
+      throw new ConflictError(
+        'Material of an open case cannot be marked non-evidential: CPIA keeps it until the case is decided (RET-17, RET-18). Record the decision (no further action, acquittal or conviction) first, then mark it non-evidential.',
+      );
+    if (facts.subjectDateOfBirth && (facts.subjectDateOfBirth.getTime() > now.getTime() || facts.subjectDateOfBirth.getUTCFullYear() < 1900))
+      throw new ValidationError('Enter a date of birth in the past (after 1900)', { subjectDateOfBirth: 'Enter a date of birth in the past (after 1900)' });
+    if (facts.newInformationAt && facts.newInformationAt.getTime() > now.getTime() + 86_400_000)
+      throw new ValidationError('The new information cannot be dated in the future', { newInformationAt: 'The new information cannot be dated in the future' });
     await this.data.transaction(async (tx) => {
       const consultation = await tx.consultations.findById(consultationId);
       if (!consultation) throw new NotFoundError('No consultation with that id');
       const before = await tx.evidence.findRetention(consultationId);
+      // RET-12: new information restarts the clear-period clock (never moves it back) and asks for a review.
+      const previousStart = before?.clearPeriodStart ?? null;
+      const info = facts.newInformationAt;
+      const clearPeriodStart = info && (!previousStart || info.getTime() > previousStart.getTime()) ? info : previousStart;
       await tx.evidence.saveRetention({
         consultationId,
         evidential: facts.evidential,
         mopiGroup: facts.mopiGroup ?? null,
         caseStatus: facts.caseStatus,
         complaintOrClaim: facts.complaintOrClaim,
-        clearPeriodStart: before?.clearPeriodStart ?? null,
+        clearPeriodStart,
+        subjectDateOfBirth: facts.subjectDateOfBirth === undefined ? (before?.subjectDateOfBirth ?? null) : facts.subjectDateOfBirth,
+        childUnder10: facts.childUnder10 ?? before?.childUnder10 ?? false,
+        reviewRequestedAt: info ? now : (before?.reviewRequestedAt ?? null),
         lastReviewRetainUntil: before?.lastReviewRetainUntil ?? null,
         nracDisposeDecidedAt: before?.nracDisposeDecidedAt ?? null,
         scheduleVersion: this.deps.schedule.version,
-        updatedAt: this.deps.now(),
+        updatedAt: now,
         updatedBy: userId,
       });
       await this.deps.audit.record(tx.audit, context, {
@@ -111,6 +135,10 @@ export class EvidenceRetentionService {
           mopiGroup: facts.mopiGroup ?? null,
           caseStatus: facts.caseStatus.kind,
           complaintOrClaim: facts.complaintOrClaim,
+          // Whether a date of birth is recorded, never the date itself (DP-03: no personal data in the chain).
+          dateOfBirthRecorded: facts.subjectDateOfBirth === undefined ? Boolean(before?.subjectDateOfBirth) : facts.subjectDateOfBirth !== null,
+          childUnder10: facts.childUnder10 ?? before?.childUnder10 ?? false,
+          newInformationAt: info?.toISOString() ?? null,
         },
       });
       await this.recompute(tx, context, consultationId, false);
@@ -134,6 +162,8 @@ export class EvidenceRetentionService {
         ...(retention ?? this.defaultRetention(consultationId, now)),
         lastReviewRetainUntil: decision === 'retain' ? nextReviewAt : null,
         nracDisposeDecidedAt: decision === 'dispose' ? now : null,
+        // RET-12: the review new information asked for is done.
+        reviewRequestedAt: null,
         updatedAt: now,
         updatedBy: reviewerId,
       });
@@ -157,6 +187,9 @@ export class EvidenceRetentionService {
       caseStatus: DEFAULT_CASE_STATUS,
       complaintOrClaim: false,
       clearPeriodStart: null,
+      subjectDateOfBirth: null,
+      childUnder10: false,
+      reviewRequestedAt: null,
       lastReviewRetainUntil: null,
       nracDisposeDecidedAt: null,
       scheduleVersion: this.deps.schedule.version,
@@ -179,6 +212,9 @@ export class EvidenceRetentionService {
         capturedAt,
         mopiGroup: (retention?.mopiGroup as MopiGroup | null) ?? undefined,
         clearPeriodStart: retention?.clearPeriodStart ?? undefined,
+        subjectDateOfBirth: retention?.subjectDateOfBirth ?? undefined,
+        childUnder10: retention?.childUnder10 ?? false,
+        reviewRequestedAt: retention?.reviewRequestedAt ?? undefined,
         caseStatus: storedCaseStatus(retention?.caseStatus),
         complaintOrClaim: retention?.complaintOrClaim ?? false,
         activeHolds: holds.map((h) => h.type as HoldType),

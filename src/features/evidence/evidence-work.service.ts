@@ -13,6 +13,7 @@ import { putFile, withLocalCopies } from '../../platform/storage/local-copies.js
 import type { ExportCarry } from '../../config.js';
 import type { EvidenceItemRow, EvidenceTaskRow } from './evidence.repository.js';
 import type { EvidenceDisposalService } from './evidence-disposal.service.js';
+import { custodyFields } from '../../domain/custody.js';
 import type { EvidenceRegistrationService } from './evidence-registration.service.js';
 
 export const WORKING_COPY_JOB = 'evidence.working-copy';
@@ -308,6 +309,11 @@ export class EvidenceWorkService {
           justification: e.justification,
           recipient: e.recipient,
           hash: e.hash,
+          // EVD-04: the reason and the items' before/after hashes on every entry.
+          ...custodyFields(
+            e,
+            items.map((i) => ({ id: i.id, sha256: i.sha256 })),
+          ),
         })),
       });
       discard = () => pkg.discard();

@@ -39,6 +39,9 @@ const retentionBody = {
     custodial: { enum: ['yes', 'no'] },
     releaseDate: dateText,
     complaintOrClaim: { enum: ['yes', 'no'] },
+    subjectDateOfBirth: dateText,
+    childUnder10: { enum: ['yes', 'no'] },
+    newInformationAt: dateText,
     ...csrf,
   },
 } as const;
@@ -59,6 +62,9 @@ type RetentionForm = {
   custodial?: 'yes' | 'no';
   releaseDate?: string;
   complaintOrClaim?: 'yes' | 'no';
+  subjectDateOfBirth?: string;
+  childUnder10?: 'yes' | 'no';
+  newInformationAt?: string;
 };
 
 function parseDay(value: string | undefined, field: string, label: string): Date {
@@ -304,6 +310,10 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
           mopiGroup: (form.mopiGroup || undefined) as MopiGroup | undefined,
           caseStatus: parseCaseStatus(form),
           complaintOrClaim: form.complaintOrClaim === 'yes',
+          // RET-08 / RET-06 / RET-12: records staff enter these here; a blank date of birth clears it, a blank new-information date adds none.
+          subjectDateOfBirth: form.subjectDateOfBirth ? parseDay(form.subjectDateOfBirth, 'subjectDateOfBirth', 'date of birth') : null,
+          childUnder10: form.childUnder10 === 'yes',
+          newInformationAt: form.newInformationAt ? parseDay(form.newInformationAt, 'newInformationAt', 'date the new information arrived') : undefined,
         });
         return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
       },

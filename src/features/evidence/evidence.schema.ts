@@ -55,6 +55,12 @@ export const evidenceRetention = pgTable('evidence_retention', {
   caseStatus: jsonb('case_status').notNull(),
   complaintOrClaim: boolean('complaint_or_claim').notNull().default(false),
   clearPeriodStart: timestamp('clear_period_start', { withTimezone: true }),
+  /** RET-08 group 1 / RET-22: the subject's date of birth (noon UTC of the day), entered by records staff. */
+  subjectDateOfBirth: timestamp('subject_date_of_birth', { withTimezone: true }),
+  /** RET-06: a child under 10 is involved (victim, witness, informant or suspect): forces a manual review. */
+  childUnder10: boolean('child_under_10').notNull().default(false),
+  /** RET-12: new information about the nominal asked for a review; cleared by the next review. */
+  reviewRequestedAt: timestamp('review_requested_at', { withTimezone: true }),
   lastReviewRetainUntil: timestamp('last_review_retain_until', { withTimezone: true }),
   /** When the latest NRAC review found no reason to keep the material (group 2 and undetected need one). */
   nracDisposeDecidedAt: timestamp('nrac_dispose_decided_at', { withTimezone: true }),

@@ -10,8 +10,12 @@ export function healthRoutes(services: Services): FastifyPluginAsync {
       // ADR 0012: a node with media workers is ready when at least one is up and it is not draining for a restart.
       const workers = services.mediaEngine.workers?.() ?? [];
       const workersUp = workers.filter((worker) => worker.up).length;
+      // EVD-05, SC-11: a drifting clock is a warning, not unreadiness (calls still work; custody times need fixing).
+      const clock = database.ok ? await services.clock.current() : undefined;
+      if (clock?.status === 'drift') request.log.warn({ worstOffsetMs: clock.worstOffsetMs, thresholdMs: clock.thresholdMs }, 'server clock drift');
       const checks = {
         database: database.ok ? 'up' : 'down',
+        ...(clock ? { clock: clock.status === 'ok' ? 'in step' : clock.message } : {}),
         ...(workers.length > 0 ? { mediaWorkers: `${workersUp} of ${workers.length} up` } : {}),
         ...(services.callRooms.draining ? { calls: 'draining: no new calls' } : {}),
       };

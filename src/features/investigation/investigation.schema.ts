@@ -105,6 +105,29 @@ export const victimStatements = pgTable('victim_statements', {
   createdAt: createdAt(),
 });
 
+/**
+ * RET-19 (issue 16 §4): every version of the statement shown to the victim, kept word for word with its SHA-256 (a
+ * draft is covered where it differs from the final version). Append-only: one row per share.
+ */
+export const victimStatementVersions = pgTable(
+  'victim_statement_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    statementId: uuid('statement_id')
+      .notNull()
+      .references(() => victimStatements.id),
+    consultationId: uuid('consultation_id')
+      .notNull()
+      .references(() => consultations.id),
+    revision: integer('revision').notNull(),
+    text: text('text').notNull(),
+    sha256: text('sha256').notNull(),
+    shownAt: timestamp('shown_at', { withTimezone: true }).notNull(),
+    shownBy: uuid('shown_by').references(() => users.id),
+  },
+  (t) => [index('victim_statement_versions_statement_idx').on(t.statementId, t.shownAt)],
+);
+
 /** What came of the consultation: each one a timestamped event, read by the CAD API and the outcome measures. */
 export const consultationOutcomes = pgTable(
   'consultation_outcomes',

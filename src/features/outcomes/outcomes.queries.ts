@@ -7,6 +7,7 @@ import { triages } from '../control-room/control-room.schema.js';
 import { consultationOutcomes, riskAssessments } from '../investigation/investigation.schema.js';
 import { satisfactionSurveys } from './outcomes.schema.js';
 import { callEvents, calls } from '../video/video.schema.js';
+import { evaluationAllocations } from '../evaluation/evaluation.schema.js';
 
 const seconds = (later: unknown, earlier: unknown) =>
   sql<number | null>`extract(epoch from (${later} - ${earlier}))::float8`.mapWith((v) => (v === null ? null : Number(v)));
@@ -52,6 +53,10 @@ export class OutcomesQueries {
           where cl.consultation_id = ${consultations.id} and ce.type = 'quick_exit' and ce.role = 'victim')`,
         surveySent: sql<boolean>`coalesce(${satisfactionSurveys.state} in ('sent', 'answered'), false)`,
         rating: satisfactionSurveys.rating,
+        // Policy 2.2: the breakdowns (sex asked at triage, optional; relationship; the trial arm).
+        victimSex: sql<string | null>`${triages.answers}->>'victimSex'`,
+        relationship: incidents.relationship,
+        arm: sql<string | null>`(select a.arm from ${evaluationAllocations} a where a.consultation_id = ${consultations.id})`,
       })
       .from(consultations)
       .innerJoin(incidents, sql`${incidents.id} = ${consultations.incidentId}`)

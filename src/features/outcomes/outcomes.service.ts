@@ -5,6 +5,8 @@ import {
   formatDuration,
   formatPercent,
   londonDay,
+  femaleIntimatePartnerByArm,
+  measuresBy,
   measuresByDay,
   outcomeMeasuresCsv,
   parseDayRange,
@@ -19,6 +21,8 @@ export interface OutcomesDashboard {
   range: DayRange;
   total: OutcomeMeasures;
   days: { day: string; measures: OutcomeMeasures }[];
+  /** Policy 2.2: by sex, relationship and trial arm, and female intimate-partner victims by arm. */
+  breakdowns: { dimension: string; title: string; groups: { group: string; measures: OutcomeMeasures }[] }[];
   charts: { funnel: string; satisfaction: string; perDay: string | undefined };
 }
 
@@ -41,7 +45,17 @@ export class OutcomesService {
     const facts = await this.data.repos.outcomesQueries.consultationFacts(range.start, range.end);
     const total = computeOutcomeMeasures(facts);
     const days = measuresByDay(range, facts);
-    return { range, total, days, charts: charts(total, days) };
+    const breakdowns = [
+      { dimension: 'sex', title: 'By the victim’s sex', groups: measuresBy('sex', facts) },
+      { dimension: 'relationship', title: 'By relationship to the suspect', groups: measuresBy('relationship', facts) },
+      { dimension: 'arm', title: 'By trial arm', groups: measuresBy('arm', facts) },
+      {
+        dimension: 'female_intimate_partner_by_arm',
+        title: 'Female victims of intimate-partner abuse, by trial arm (policy 2.2)',
+        groups: femaleIntimatePartnerByArm(facts),
+      },
+    ];
+    return { range, total, days, breakdowns, charts: charts(total, days) };
   }
 
   /** The same figures as CSV: aggregates only (no personal data), but an export all the same, so it is audited. */

@@ -57,7 +57,10 @@ export class SatisfactionSurveyService {
    * have their phone, and a text about the call could put them at risk.
    */
   async scheduleOnEnded(tx: Repositories, context: RequestContext, consultation: ConsultationRow, endedAt: Date): Promise<void> {
-    if (!consultation.victimJoinedAt) return;
+    // Policy 2.2: the trial's standard arm (sent to in-person attendance at triage) is surveyed too, after the
+    // attendance, so satisfaction can be compared between the arms.
+    const standardArm = !consultation.victimJoinedAt && (await tx.evaluation.findAllocation(consultation.id))?.arm === 'standard';
+    if (!consultation.victimJoinedAt && !standardArm) return;
     if (await tx.surveys.victimSignalledDanger(consultation.id)) {
       await this.deps.audit.record(tx.audit, context, {
         what: 'survey.not_scheduled',
@@ -66,7 +69,9 @@ export class SatisfactionSurveyService {
       });
       return;
     }
-    const sendAfter = new Date(endedAt.getTime() + this.deps.config.surveyDelayMinutes * 60_000);
+    const sendAfter = new Date(
+      endedAt.getTime() + (standardArm ? this.deps.config.surveyStandardArmDelayHours * 3_600_000 : this.deps.config.surveyDelayMinutes * 60_000),
+    );
     const survey = await tx.surveys.schedule({
       consultationId: consultation.id,
       tokenHash: hashToken(newSecretToken()),
@@ -77,7 +82,7 @@ export class SatisfactionSurveyService {
     await this.deps.audit.record(tx.audit, context, {
       what: 'survey.scheduled',
       subject: `consultation:${consultation.id}`,
-      details: { surveyId: survey.id, sendAfter: sendAfter.toISOString() },
+      details: { surveyId: survey.id, sendAfter: sendAfter.toISOString(), ...(standardArm ? { arm: 'standard' } : {}) },
     });
   }
 

@@ -35,6 +35,8 @@ export interface Database {
   /** LISTEN on a channel; NOTIFYs sent inside a transaction arrive only once it commits. Returns a stop function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
+  /** The database server's clock (EVD-05: compared with this server's). */
+  serverTime(): Promise<Date>;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,10 @@ export async function openPglite(dataDir: string | undefined, options: { loadDat
     ping: async () => {
       await client.query('select 1');
     },
+    serverTime: async () => {
+      const result = await client.query<{ now: string | Date }>('select clock_timestamp() as now');
+      return new Date(result.rows[0]!.now);
+    },
     close: closeOnce(() => client.close()),
   };
 }
@@ -163,6 +169,10 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     },
     ping: async () => {
       await db.execute(sql`select 1`);
+    },
+    serverTime: async () => {
+      const result = await pool.query<{ now: Date }>('select clock_timestamp() as now');
+      return new Date(result.rows[0]!.now);
     },
     close: closeOnce(() => pool.end()),
   };

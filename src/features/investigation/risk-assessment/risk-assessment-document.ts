@@ -1,6 +1,7 @@
 import { AGE_BAND_LABELS } from '../../control-room/labels.js';
 import {
   ANSWER_LABELS,
+  DASH_ALWAYS_HIGH_FROM,
   GRADE_LABELS,
   type Answers,
   type Judgement,
@@ -80,7 +81,7 @@ export function renderRiskAssessment(input: {
     `High-risk (homicide) indicators: ${score.highRiskFlags.length ? score.highRiskFlags.map((f) => f.label).join('; ') : 'None'}`,
     `Routing: ${routeLabel(score.routing.route)}`,
     ...score.routing.advice.map((a) => `   ${a}`),
-    `Scored with: Medium from ${settings.dashMediumFrom} "yes", High from ${settings.dashHighFrom}, visible high risk from ${settings.visibleHighRiskFrom}, escalation from ${settings.maracEscalationIncidents} incidents`,
+    `Scored with: Medium from ${settings.dashMediumFrom} "yes", High from ${Math.min(settings.dashHighFrom, DASH_ALWAYS_HIGH_FROM)} (DASH-04: always from 14 at most), visible high risk from ${settings.visibleHighRiskFrom}, escalation from ${settings.maracEscalationIncidents} incidents`,
     '',
   );
   return lines.join('\n');

@@ -1,9 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db/database.js';
 import { consultations } from '../../consultations/consultations.schema.js';
-import { victimStatements } from '../investigation.schema.js';
+import { victimStatements, victimStatementVersions } from '../investigation.schema.js';
 
 export type VictimStatementRow = typeof victimStatements.$inferSelect;
+export type VictimStatementVersionRow = typeof victimStatementVersions.$inferSelect;
 export interface StatementCorrection {
   at: string;
   revision: number;
@@ -35,6 +36,21 @@ export class VictimStatementsRepository {
       .values({ ...row, state: 'draft', revision: 1, corrections: [] })
       .returning();
     return created!;
+  }
+
+  /** RET-19: keeps the exact text of a version shown to the victim (append-only: nothing here updates one). */
+  async addShownVersion(row: typeof victimStatementVersions.$inferInsert): Promise<VictimStatementVersionRow> {
+    const [created] = await this.db.insert(victimStatementVersions).values(row).returning();
+    return created!;
+  }
+
+  /** Every version shown to the victim, oldest first. */
+  async listShownVersions(statementId: string): Promise<VictimStatementVersionRow[]> {
+    return this.db
+      .select()
+      .from(victimStatementVersions)
+      .where(eq(victimStatementVersions.statementId, statementId))
+      .orderBy(asc(victimStatementVersions.shownAt), asc(victimStatementVersions.revision));
   }
 
   async update(id: string, values: Partial<typeof victimStatements.$inferInsert>): Promise<VictimStatementRow> {

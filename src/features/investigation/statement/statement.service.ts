@@ -36,9 +36,18 @@ export interface StatementView {
   confirmedAt: Date | null;
   confirmedSha256: string | null;
   evidenceItemId: string | null;
+  /** RET-19: every version shown to the victim, oldest first, word for word with its hash. */
+  shownVersions: ShownVersion[];
 }
 
-function toView(row: VictimStatementRow | undefined): StatementView {
+export interface ShownVersion {
+  revision: number;
+  sha256: string;
+  shownAt: Date;
+  text: string;
+}
+
+function toView(row: VictimStatementRow | undefined, shownVersions: ShownVersion[] = []): StatementView {
   return {
     state: row?.state ?? 'none',
     text: row?.text ?? '',
@@ -49,6 +58,7 @@ function toView(row: VictimStatementRow | undefined): StatementView {
     confirmedAt: row?.confirmedAt ?? null,
     confirmedSha256: row?.confirmedSha256 ?? null,
     evidenceItemId: row?.evidenceItemId ?? null,
+    shownVersions,
   };
 }
 
@@ -68,13 +78,22 @@ export class VictimStatementService {
 
   async officerView(context: RequestContext, consultationId: string): Promise<StatementView> {
     await requireAssignedOfficer(this.deps.data.repos, context, consultationId, 'statement.view');
-    return toView(await this.deps.data.repos.victimStatements.findByConsultation(consultationId));
+    const row = await this.deps.data.repos.victimStatements.findByConsultation(consultationId);
+    return toView(row, await this.shownVersions(row));
+  }
+
+  private async shownVersions(row: VictimStatementRow | undefined): Promise<ShownVersion[]> {
+    if (!row) return [];
+    const versions = await this.deps.data.repos.victimStatements.listShownVersions(row.id);
+    return versions.map((v) => ({ revision: v.revision, sha256: v.sha256, shownAt: v.shownAt, text: v.text }));
   }
 
   /** For readers of the investigation: its state, times and hash, not the text (that is evidence, opened with a reason). */
   async summary(consultationId: string) {
-    const { text: _text, corrections, ...rest } = toView(await this.deps.data.repos.victimStatements.findByConsultation(consultationId));
-    return { ...rest, corrections: corrections.length };
+    const row = await this.deps.data.repos.victimStatements.findByConsultation(consultationId);
+    const { text: _text, corrections, shownVersions, ...rest } = toView(row, await this.shownVersions(row));
+    // RET-19: the versions shown, by revision, time and hash (their text is evidence too, opened with a reason).
+    return { ...rest, corrections: corrections.length, shownVersions: shownVersions.map(({ text: _shown, ...version }) => version) };
   }
 
   /** Autosave: applies only over the revision the officer read; a stale save is a 409 with the saved copy. */
@@ -109,11 +128,22 @@ export class VictimStatementService {
   async share(context: RequestContext, consultationId: string, revision: number): Promise<StatementView> {
     return this.officerChange(context, consultationId, 'share', async (tx, current) => {
       refuseUnless(checkShare(current, revision));
-      const shared = await tx.victimStatements.update(current!.id, { state: 'shared', sharedAt: this.deps.now() });
+      const at = this.deps.now();
+      const shared = await tx.victimStatements.update(current!.id, { state: 'shared', sharedAt: at });
+      // RET-19 (issue 16 §4): the draft shown is kept word for word, not only as a hash in the audit chain.
+      const version = await tx.victimStatements.addShownVersion({
+        statementId: shared.id,
+        consultationId,
+        revision: shared.revision,
+        text: shared.text,
+        sha256: statementSha256(shared.text),
+        shownAt: at,
+        shownBy: actingUserId(context),
+      });
       await this.deps.audit.record(tx.audit, context, {
         what: 'investigation.statement_shared',
         subject: `consultation:${consultationId}`,
-        details: { statementId: shared.id, revision: shared.revision, sha256: statementSha256(shared.text) },
+        details: { statementId: shared.id, revision: shared.revision, sha256: version.sha256, versionId: version.id },
       });
       await this.notify(tx, shared, null);
       return shared;
