@@ -84,7 +84,8 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
     if (options.nonEvidential)
       await t.services.evidence.retention.setRetentionFacts(contextFor(manager), c, {
         evidential: false,
-        caseStatus: { kind: 'under_investigation' },
+        // RET-17/RET-18: only a decided case's material can be non-evidential (issue 16 §4); decided a while ago.
+        caseStatus: { kind: 'nfa', decidedAt: new Date(Date.now() - 60 * 86_400_000) },
         complaintOrClaim: false,
       });
     return { consultationId: c, callId: call.id, incidentId: consultation.incidentId };

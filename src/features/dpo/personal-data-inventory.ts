@@ -149,7 +149,11 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
     columns: {
       id,
       consultation_id: id,
-      answers: { do: 'anonymise', holds: 'the eligibility answers; the language typed is free text', how: { dropKeys: ['languageNeed'] } },
+      answers: {
+        do: 'anonymise',
+        holds: 'the eligibility answers; the language typed is free text (the age bands and the victim’s sex stay as statistics, policy 2.2)',
+        how: { dropKeys: ['languageNeed'] },
+      },
       rule_set_version: code,
       decision: code,
       reasons: keep('code', 'reason codes and the rule text they cite'),
@@ -364,7 +368,7 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
   {
     table: 'evidence_retention',
     scope: { via: 'consultation', column: 'consultation_id' },
-    rows: 'keep',
+    rows: 'update',
     columns: {
       consultation_id: id,
       evidential: code,
@@ -377,6 +381,10 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
       schedule_version: code,
       updated_at: at,
       updated_by: staff,
+      // Issue 16 §4: the retention inputs (RET-08 group 1, RET-06, RET-12).
+      subject_date_of_birth: nulled('the subject’s date of birth (RET-08 group 1)'),
+      child_under_10: keep('code', 'whether the subject was a child under 10 (RET-06): a flag, not identifying alone'),
+      review_requested_at: at,
     },
   },
   {
@@ -518,6 +526,22 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
       evidence_item_ids: id,
       updated_by: staff,
       updated_at: at,
+    },
+  },
+  {
+    // RET-19 (issue 16 §4): every version of the statement shown to the victim, word for word.
+    table: 'victim_statement_versions',
+    scope: { via: 'consultation', column: 'consultation_id' },
+    rows: 'update',
+    columns: {
+      id,
+      statement_id: id,
+      consultation_id: id,
+      revision: code,
+      text: blank('the text of the statement as shown to the victim'),
+      sha256: keep('hash'),
+      shown_at: at,
+      shown_by: staff,
     },
   },
   {
