@@ -178,7 +178,16 @@ export class EvidenceAccessService {
     // EVD-04: every custody entry with its reason and before/after hashes (of this item), and who in names and roles.
     const scope = [{ id: item.id, sha256: item.sha256 }];
     const named = await this.named(item, continuity);
-    return { item, consultation, holds, retention, reviews, ...named, continuity: named.continuity.map((e) => ({ ...e, custody: custodyFields(e, scope) })), siblings };
+    return {
+      item,
+      consultation,
+      holds,
+      retention,
+      reviews,
+      ...named,
+      continuity: named.continuity.map((e) => ({ ...e, custody: custodyFields(e, scope) })),
+      siblings,
+    };
   }
 
   /** A consultation's evidence for the records staff: items, holds, retention facts and reviews. */
