@@ -46,7 +46,12 @@ function unwrappedMethods(release: Release): Map<object, Record<string, unknown>
 
 /** The server's SRTP work for one forwarded packet: decrypt from the sender, encrypt to the receiver. */
 function srtpPath(release: Release, unwrapped: Map<object, Record<string, unknown>> | undefined) {
-  const key = () => ({ localMasterKey: randomBytes(16), localMasterSalt: randomBytes(14), remoteMasterKey: randomBytes(16), remoteMasterSalt: randomBytes(14) });
+  const key = () => ({
+    localMasterKey: randomBytes(16),
+    localMasterSalt: randomBytes(14),
+    remoteMasterKey: randomBytes(16),
+    remoteMasterSalt: randomBytes(14),
+  });
   const flip = (k: ReturnType<typeof key>) => ({
     localMasterKey: k.remoteMasterKey,
     localMasterSalt: k.remoteMasterSalt,
@@ -71,7 +76,8 @@ function srtpPath(release: Release, unwrapped: Map<object, Record<string, unknow
     if (unwrapped) {
       // "As shipped": werift's own methods as the ciphers' own properties, in front of the wrapped prototype ones.
       for (const session of [serverIn, serverOut] as unknown as { localContext: { cipher: Cipher }; remoteContext: { cipher: Cipher } }[]) {
-        for (const cipher of [session.localContext.cipher, session.remoteContext.cipher]) Object.assign(cipher, unwrapped.get(Object.getPrototypeOf(cipher) as object));
+        for (const cipher of [session.localContext.cipher, session.remoteContext.cipher])
+          Object.assign(cipher, unwrapped.get(Object.getPrototypeOf(cipher) as object));
       }
     }
     for (const srtp of wire) {
@@ -88,7 +94,7 @@ function videoArrivals(count: number, lossEvery: number, swapEvery: number) {
   for (let i = 0; i < count; i++) {
     if (lossEvery && i % lossEvery === lossEvery - 1) continue;
     const header = new webrtc.RtpHeader({ payloadType: 96, sequenceNumber: i & 0xffff, timestamp: Math.floor(i / 3) * 3000, ssrc: 1, marker: i % 3 === 2 });
-    packets.push(new webrtc.RtpPacket(header, Buffer.alloc(8)) as unknown as processors.RtpPacket);
+    packets.push(new webrtc.RtpPacket(header, Buffer.alloc(8)));
   }
   for (let i = 0; swapEvery && i + 1 < packets.length; i += swapEvery) [packets[i], packets[i + 1]] = [packets[i + 1]!, packets[i]!];
   return packets;
@@ -127,7 +133,11 @@ for (const [name, count, lossEvery, swapEvery] of [
   ['2 % loss + 2 % swapped', 600, 50, 50],
 ] as const) {
   for (const kind of ['werift', 'ours'] as const) {
-    variants.push({ name: `video jitter buffer, ${kind === 'werift' ? "werift's" : 'ours'}, ${name}`, run: jitterPath(kind, count, lossEvery, swapEvery), packets: count });
+    variants.push({
+      name: `video jitter buffer, ${kind === 'werift' ? "werift's" : 'ours'}, ${name}`,
+      run: jitterPath(kind, count, lossEvery, swapEvery),
+      packets: count,
+    });
   }
 }
 
@@ -147,7 +157,9 @@ for (let round = 0; round < rounds; round++) {
   for (const v of variants) samples.get(v.name)!.push(cpuMicros(v.run) / v.packets);
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-console.log(`${rounds} rounds × ${packetsPerRound} packets (600 for the jitter buffers under loss), variants interleaved in every round; CPU µs per packet, median (min–max)`);
+console.log(
+  `${rounds} rounds × ${packetsPerRound} packets (600 for the jitter buffers under loss), variants interleaved in every round; CPU µs per packet, median (min–max)`,
+);
 for (const v of variants) {
   const list = samples.get(v.name)!;
   console.log(`${v.name.padEnd(62)} ${median(list).toFixed(2).padStart(8)}  (${Math.min(...list).toFixed(2)}–${Math.max(...list).toFixed(2)})`);
@@ -157,11 +169,20 @@ function ratio(a: string, b: string): string {
   const x = samples.get(a)!;
   const y = samples.get(b)!;
   const per = x.map((value, i) => value / y[i]!);
-  return `${median(per).toFixed(2)}× (${Math.min(...per).toFixed(2)}–${Math.max(...per).toFixed(2)})`;
+  const f = (x: number) => (x < 0.01 ? x.toExponential(1) : x.toFixed(2));
+  return `${f(median(per))}× (${f(Math.min(...per))}–${f(Math.max(...per))})`;
 }
 console.log('ratios, per round then median (range):');
-console.log(`  SRTP 0.25.2 as shipped ÷ 0.24.4 as shipped:        ${ratio('SRTP in+out, werift 0.25.2, as shipped', 'SRTP in+out, werift 0.24.4, as shipped')}`);
-console.log(`  SRTP 0.25.2 key objects ÷ 0.24.4 key objects:      ${ratio('SRTP in+out, werift 0.25.2, key objects (trap 5)', 'SRTP in+out, werift 0.24.4, key objects (trap 5)')}`);
-console.log(`  SRTP 0.25.2 key objects ÷ 0.25.2 as shipped:       ${ratio('SRTP in+out, werift 0.25.2, key objects (trap 5)', 'SRTP in+out, werift 0.25.2, as shipped')}`);
+console.log(
+  `  SRTP 0.25.2 as shipped ÷ 0.24.4 as shipped:        ${ratio('SRTP in+out, werift 0.25.2, as shipped', 'SRTP in+out, werift 0.24.4, as shipped')}`,
+);
+console.log(
+  `  SRTP 0.25.2 key objects ÷ 0.24.4 key objects:      ${ratio('SRTP in+out, werift 0.25.2, key objects (trap 5)', 'SRTP in+out, werift 0.24.4, key objects (trap 5)')}`,
+);
+console.log(
+  `  SRTP 0.25.2 key objects ÷ 0.25.2 as shipped:       ${ratio('SRTP in+out, werift 0.25.2, key objects (trap 5)', 'SRTP in+out, werift 0.25.2, as shipped')}`,
+);
 console.log(`  jitter buffer ours ÷ werift's, in order:           ${ratio('video jitter buffer, ours, in order', "video jitter buffer, werift's, in order")}`);
-console.log(`  jitter buffer ours ÷ werift's, loss + reordering:  ${ratio('video jitter buffer, ours, 2 % loss + 2 % swapped', "video jitter buffer, werift's, 2 % loss + 2 % swapped")}`);
+console.log(
+  `  jitter buffer ours ÷ werift's, loss + reordering:  ${ratio('video jitter buffer, ours, 2 % loss + 2 % swapped', "video jitter buffer, werift's, 2 % loss + 2 % swapped")}`,
+);

@@ -8,7 +8,8 @@
 // network namespace with a veth pair (bench/support/janus.ts), and prints both side by side with the ratio of CPU per
 // call; Janus's recordings (.mjr) are checked for gaps by reading their packets (bench/support/mjr.ts).
 // Run: npx tsx bench/media-load.ts [calls=1,2,4,8,12,16,20] [seconds per step=10] [client processes=2] [engines=werift,janus]
-// Engines: `werift` (the product's engine, media workers as configured), `janus`, and `werift@<variant>` (one werift
+// Engines: `werift` (the product's engine, media workers as configured), `werift/<n>` (the same with n media worker
+// processes), `janus`, and `werift@<variant>` (one werift
 // release in a server process of its own, no worker: `werift@0.25.2`, `werift@0.24.4`, `werift@0.25.2-raw` without the
 // SRTP key-object work-around). Every engine is measured at every step in turn, so repeating a step (`2,2,2,2`) gives
 // interleaved repeated runs, and the last table prints each engine's CPU per delivered packet as a ratio to the first.
@@ -139,7 +140,7 @@ function recordingGaps(file: string): { streams: number; durationS: number; gaps
 }
 
 type Engine = string;
-const isWerift = (engine: Engine) => engine === 'werift' || engine.startsWith('werift@');
+const isWerift = (engine: Engine) => engine === 'werift' || engine.startsWith('werift@') || engine.startsWith('werift/');
 
 interface StepResult {
   engine: Engine;
@@ -171,11 +172,13 @@ const startServer = (engine: Engine): Server =>
       ...childOptions,
       // MEDIA_LOAD_CPU_PROF=<folder>: each werift server (and media worker) writes a V8 CPU profile there when the run
       // ends, named with its pid (printed below); summarise it with bench/support/cpuprofile-top.ts.
-      execArgv: [
-        ...childOptions.execArgv,
-        ...(process.env.MEDIA_LOAD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MEDIA_LOAD_CPU_PROF}`] : []),
-      ],
-      env: { ...process.env, MEDIA_LOAD_SCRATCH: path.join(scratch, engine.replace(/[^\w.-]/g, '_')), MEDIA_LOAD_VARIANT: engine.split('@')[1] ?? '' },
+      execArgv: [...childOptions.execArgv, ...(process.env.MEDIA_LOAD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MEDIA_LOAD_CPU_PROF}`] : [])],
+      env: {
+        ...process.env,
+        MEDIA_LOAD_SCRATCH: path.join(scratch, engine.replace(/[^\w.-]/g, '_')),
+        MEDIA_LOAD_VARIANT: engine.split('@')[1] ?? '',
+        ...(engine.startsWith('werift/') ? { MEDIA_WORKERS: engine.slice('werift/'.length) } : {}),
+      },
     }),
     (event) => {
       if (event.event !== 'candidate') return;
@@ -385,7 +388,9 @@ if (measured.length >= 2) {
   console.log(`calls | ${measured.map((e) => `${e} µs/packet (CPU/call)`).join(' | ')} | ${others.map((e) => `${e} ÷ ${first}`).join(' | ')}`);
   const ratios = new Map<Engine, number[]>(others.map((e) => [e, []]));
   steps.forEach((calls, index) => {
-    const row = measured.map((engine) => results.filter((r) => r.engine === engine && r.calls === calls)[steps.slice(0, index).filter((c) => c === calls).length]);
+    const row = measured.map(
+      (engine) => results.filter((r) => r.engine === engine && r.calls === calls)[steps.slice(0, index).filter((c) => c === calls).length],
+    );
     if (row.some((r) => !r)) return;
     others.forEach((engine, i) => ratios.get(engine)!.push(row[i + 1]!.cpuPerPacketUs / row[0]!.cpuPerPacketUs));
     console.log(

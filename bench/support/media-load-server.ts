@@ -32,7 +32,15 @@ export type ServerEvent =
   | { event: 'ready'; engine: string };
 
 const scratch = process.env.MEDIA_LOAD_SCRATCH!;
-const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: scratch, HOST: '127.0.0.1', PORT: '0', PUBLIC_BASE_URL: 'http://127.0.0.1' });
+const config = loadConfig({
+  NODE_ENV: 'development',
+  DATA_DIR: scratch,
+  HOST: '127.0.0.1',
+  PORT: '0',
+  PUBLIC_BASE_URL: 'http://127.0.0.1',
+  // The bench's `werift/<n>` engine: n media worker processes (ADR 0012); otherwise the default (cores − 1).
+  ...(process.env.MEDIA_WORKERS ? { MEDIA_WORKERS: process.env.MEDIA_WORKERS } : {}),
+});
 const log = createLogger({ level: 'warn' });
 /**
  * MEDIA_LOAD_VARIANT: unset = the product's media engine as composition builds it (media workers, MEDIA_WORKERS).

@@ -43,7 +43,10 @@ describe('RecorderJitterBuffer', () => {
   it('passes packets in order straight through, across the wrap at 65535', () => {
     const packets = Array.from({ length: 30 }, (_, i) => packet(65_520, i));
     const buffer = new RecorderJitterBuffer(CLOCK);
-    assert.deepEqual(run(buffer, packets), packets.map((p) => p.header.sequenceNumber));
+    assert.deepEqual(
+      run(buffer, packets),
+      packets.map((p) => p.header.sequenceNumber),
+    );
     assert.deepEqual(buffer.stats, { passed: 30, duplicates: 0, late: 0, lost: 0, resyncs: 0 });
   });
 
@@ -120,7 +123,10 @@ describe('RecorderJitterBuffer', () => {
           // Shifts up to 15 packets = 5 frames = 167 ms < 200 ms: nothing may be given up. The stream starts at the
           // first packet the buffer sees (anything before it is behind the start), so that one arrives first.
           const arrived = [packets[0]!, ...reorder(packets, shifts).filter((p) => p !== packets[0])];
-          assert.deepEqual(run(buffer, arrived), packets.map((p) => p.header.sequenceNumber));
+          assert.deepEqual(
+            run(buffer, arrived),
+            packets.map((p) => p.header.sequenceNumber),
+          );
           assert.equal(buffer.stats.lost, 0);
         },
       ),
@@ -144,7 +150,10 @@ describe('RecorderJitterBuffer', () => {
           const arrived = reorder(sent, shifts);
           const out = run(new RecorderJitterBuffer(CLOCK, { maxBuffered }), arrived);
           const inSet = new Set(arrived.map((p) => p.header.sequenceNumber));
-          assert.ok(out.every((s) => inSet.has(s)), 'nothing invented');
+          assert.ok(
+            out.every((s) => inSet.has(s)),
+            'nothing invented',
+          );
           for (let i = 1; i < out.length; i++) assert.ok(serialLess(out[i - 1]!, out[i]!), `in order: ${out[i - 1]} then ${out[i]}`);
           // The first packet always goes through, and without reordering everything that arrived does.
           if (arrived.length > 0) assert.equal(out[0], arrived[0]!.header.sequenceNumber);

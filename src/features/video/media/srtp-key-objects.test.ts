@@ -11,7 +11,7 @@ import { cipherOf, installSrtpKeyObjects, SRTP_KEY_OBJECT_RELEASES, weriftVersio
  * single byte on the wire, and must fail loudly here when a werift upgrade changes the internals it relies on.
  */
 
-const PROFILES = { 'AES_CM_128_HMAC_SHA1_80': 0x0001, 'AEAD_AES_128_GCM': 0x0007 } as const;
+const PROFILES = { AES_CM_128_HMAC_SHA1_80: 0x0001, AEAD_AES_128_GCM: 0x0007 } as const;
 type Session = { localContext?: { cipher?: Record<string, unknown> } };
 
 function keys() {

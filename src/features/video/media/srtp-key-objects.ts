@@ -29,10 +29,9 @@ const PATCHED = Symbol.for('rvr.srtpKeyObjects');
 type Cipher = Record<string | symbol, unknown>;
 type CipherMethod = (this: Cipher, ...args: unknown[]) => unknown;
 interface SrtpSessionClass {
-  new (config: {
-    keys: { localMasterKey: Buffer; localMasterSalt: Buffer; remoteMasterKey: Buffer; remoteMasterSalt: Buffer };
-    profile: number;
-  }): { localContext?: { cipher?: Cipher } };
+  new (config: { keys: { localMasterKey: Buffer; localMasterSalt: Buffer; remoteMasterKey: Buffer; remoteMasterSalt: Buffer }; profile: number }): {
+    localContext?: { cipher?: Cipher };
+  };
 }
 
 /** The cipher's raw session keys turned into KeyObjects, once (later calls see KeyObjects and return). */
@@ -81,7 +80,7 @@ export function installSrtpKeyObjects(webrtc: { SrtpSession?: unknown }, version
     const cipher = cipherOf(SrtpSession, profile);
     const problem = shapeProblem(cipher, profile);
     if (problem) return `werift ${version}: ${problem}`;
-    const proto = Object.getPrototypeOf(cipher as Cipher) as Cipher;
+    const proto = Object.getPrototypeOf(cipher) as Cipher;
     if (proto[PATCHED]) continue;
     for (const method of PER_PACKET_METHODS) {
       const original = proto[method] as CipherMethod;
