@@ -7,7 +7,7 @@ import * as weriftV024 from 'werift-v024';
 import { cipherOf, installSrtpKeyObjects, SRTP_KEY_OBJECT_RELEASES, weriftVersion } from './srtp-key-objects.js';
 
 /**
- * Trap 5 (ARCHITECTURE §4): werift's SRTP builds a key object for every packet. The work-around must not change a
+ * Trap 5 (beside the four werift traps of ARCHITECTURE §4; ADR 0004): werift's SRTP builds a key object for every packet. The work-around must not change a
  * single byte on the wire, and must fail loudly here when a werift upgrade changes the internals it relies on.
  */
 

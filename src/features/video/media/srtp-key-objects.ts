@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 /**
- * Trap 5 (ARCHITECTURE §4, issue 18 §4): werift's SRTP ciphers (AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM) hold
+ * Trap 5 (a fifth werift trap beside the four of ARCHITECTURE §4, recorded in ADR 0004; issue 18 §4): werift's SRTP ciphers (AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM) hold
  * their session keys as raw Buffers and call `createCipheriv(…, keyBuffer, …)` / `createHmac('sha1', keyBuffer)` for
  * every packet. Node 24 wraps a raw key into a new KeyObject on each call, which was a quarter of the media server's
  * CPU (bench/README-media-load.md, "Where werift's time goes"). This work-around turns the four session keys of each
