@@ -31,7 +31,7 @@ printMachine();
 const installedVersion = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../node_modules/werift/package.json'), 'utf8')) as { version: string })
   .version;
 // The old release's types differ in private members only; the room uses the same public API of both.
-const V024 = { webrtc: webrtcV024, processors: processorsV024 } as unknown as WeriftRelease;
+const V024 = { webrtc: webrtcV024, processors: processorsV024, version: '0.24.4' } as unknown as WeriftRelease;
 const releases: { label: string; werift: WeriftRelease }[] = [
   { label: '0.24.4', werift: V024 },
   { label: installedVersion, werift: INSTALLED_WERIFT },

@@ -8,6 +8,11 @@
 // network namespace with a veth pair (bench/support/janus.ts), and prints both side by side with the ratio of CPU per
 // call; Janus's recordings (.mjr) are checked for gaps by reading their packets (bench/support/mjr.ts).
 // Run: npx tsx bench/media-load.ts [calls=1,2,4,8,12,16,20] [seconds per step=10] [client processes=2] [engines=werift,janus]
+// Engines: `werift` (the product's engine, media workers as configured), `werift/<n>` (the same with n media worker
+// processes), `janus`, and `werift@<variant>` (one werift
+// release in a server process of its own, no worker: `werift@0.25.2`, `werift@0.24.4`, `werift@0.25.2-raw` without the
+// SRTP key-object work-around). Every engine is measured at every step in turn, so repeating a step (`2,2,2,2`) gives
+// interleaved repeated runs, and the last table prints each engine's CPU per delivered packet as a ratio to the first.
 // (notes, figures and the profile: bench/README-media-load.md)
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -134,7 +139,8 @@ function recordingGaps(file: string): { streams: number; durationS: number; gaps
   return { streams: byStream.size, durationS: duration, gaps, longestGapMs: longest };
 }
 
-type Engine = 'werift' | 'janus';
+type Engine = string;
+const isWerift = (engine: Engine) => engine === 'werift' || engine.startsWith('werift@') || engine.startsWith('werift/');
 
 interface StepResult {
   engine: Engine;
@@ -159,20 +165,29 @@ const here = import.meta.dirname;
 const childOptions = { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[] };
 
 let clients: Endpoint<ClientRequest, ClientEvent>[] = [];
-const server = new Endpoint<ServerRequest, ServerEvent>(
-  fork(path.join(here, 'support/media-load-server.ts'), [], {
-    ...childOptions,
-    // MEDIA_LOAD_CPU_PROF=<folder>: the werift server writes a V8 CPU profile there when the run ends
-    // (summarise it with bench/support/cpuprofile-top.ts).
-    execArgv: [...childOptions.execArgv, ...(process.env.MEDIA_LOAD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MEDIA_LOAD_CPU_PROF}`] : [])],
-    env: { ...process.env, MEDIA_LOAD_SCRATCH: scratch },
-  }),
-  (event) => {
-    if (event.event !== 'candidate') return;
-    const client = clientOf.get(event.participantId);
-    void client?.request({ op: 'candidate', participantId: event.participantId, candidate: event.candidate }).catch(() => undefined);
-  },
-);
+type Server = Endpoint<ServerRequest, ServerEvent>;
+const startServer = (engine: Engine): Server =>
+  new Endpoint<ServerRequest, ServerEvent>(
+    fork(path.join(here, 'support/media-load-server.ts'), [], {
+      ...childOptions,
+      // MEDIA_LOAD_CPU_PROF=<folder>: each werift server (and media worker) writes a V8 CPU profile there when the run
+      // ends, named with its pid (printed below); summarise it with bench/support/cpuprofile-top.ts.
+      execArgv: [...childOptions.execArgv, ...(process.env.MEDIA_LOAD_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MEDIA_LOAD_CPU_PROF}`] : [])],
+      env: {
+        ...process.env,
+        MEDIA_LOAD_SCRATCH: path.join(scratch, engine.replace(/[^\w.-]/g, '_')),
+        MEDIA_LOAD_VARIANT: engine.split('@')[1] ?? '',
+        ...(engine.startsWith('werift/') ? { MEDIA_WORKERS: engine.slice('werift/'.length) } : {}),
+      },
+    }),
+    (event) => {
+      if (event.event !== 'candidate') return;
+      const client = clientOf.get(event.participantId);
+      void client?.request({ op: 'candidate', participantId: event.participantId, candidate: event.candidate }).catch(() => undefined);
+    },
+  );
+const servers = new Map<Engine, Server>(engines.filter(isWerift).map((engine) => [engine, startServer(engine)]));
+const serverOf = new Map<string, Server>();
 const clientOf = new Map<string, Endpoint<ClientRequest, ClientEvent>>();
 const callOf = new Map<string, string>();
 const receiving = new Set<string>();
@@ -183,18 +198,24 @@ clients = Array.from(
       if (event.event === 'receiving') receiving.add(event.participantId);
       if (event.event === 'candidate') {
         const callId = callOf.get(event.participantId)!;
-        void server.request({ op: 'candidate', callId, participantId: event.participantId, candidate: event.candidate }).catch(() => undefined);
+        void serverOf
+          .get(event.participantId)
+          ?.request({ op: 'candidate', callId, participantId: event.participantId, candidate: event.candidate })
+          .catch(() => undefined);
       }
     }),
 );
-const ready = (await server.ready) as Extract<ServerEvent, { event: 'ready' }>;
+for (const [engine, server] of servers) {
+  const ready = (await server.ready) as Extract<ServerEvent, { event: 'ready' }>;
+  console.log(`${engine}: ${ready.engine}, pid ${server.child.pid}`);
+}
 await Promise.all(clients.map((c) => c.ready));
-console.log(`server: ${ready.engine}; ${clientCount} load-generator processes; ${windowSeconds} s measured per step after every call is up`);
+console.log(`${clientCount} load-generator processes; ${windowSeconds} s measured per step after every call is up`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130)); // the exit handlers remove Janus's namespace
 const janus: JanusServer | undefined = engines.includes('janus') ? await startJanus(scratch) : undefined;
 if (janus) console.log(`peer: Janus ${janus.version} (videoroom, recording on) in a network namespace, HTTP API at ${janus.baseUrl}`);
 
-async function connectWerift(calls: number, participants: string[]): Promise<void> {
+async function connectWerift(server: Server, calls: number, participants: string[]): Promise<void> {
   await Promise.all(
     Array.from({ length: calls }, async (_, index) => {
       const callId = `call-${calls}-${index}`;
@@ -202,6 +223,7 @@ async function connectWerift(calls: number, participants: string[]): Promise<voi
       for (const role of ['officer', 'victim'] as const) {
         const participantId = `${callId}-${role}`;
         clientOf.set(participantId, client);
+        serverOf.set(participantId, server);
         callOf.set(participantId, callId);
         participants.push(participantId);
         const offer = await server.request<{ sdp: string; slots: SlotMap }>({ op: 'join', callId, participantId, role });
@@ -228,7 +250,7 @@ interface RecordingCheck {
   incomplete: number;
 }
 
-async function weriftRecordings(calls: number): Promise<RecordingCheck> {
+async function weriftRecordings(server: Server, calls: number): Promise<RecordingCheck> {
   const recordings = await server.request<{ path: string; role: string; durationMs: number | undefined; packets: number }[]>({ op: 'closeAll' }, 120_000);
   let gaps = 0;
   let longestGapMs = 0;
@@ -268,9 +290,10 @@ async function janusRecordings(server: JanusServer, participants: string[]): Pro
 async function runStep(engine: Engine, calls: number): Promise<StepResult> {
   receiving.clear();
   const participants: string[] = [];
+  const server = servers.get(engine);
   if (engine === 'janus') await connectJanus(janus!, calls, participants);
-  else await connectWerift(calls, participants);
-  const measuredPid = engine === 'janus' ? janus!.pid : server.child.pid!;
+  else await connectWerift(server!, calls, participants);
+  const measuredPid = engine === 'janus' ? janus!.pid : server!.child.pid!;
   const deadline = Date.now() + 60_000;
   while (participants.some((p) => !receiving.has(p))) {
     if (Date.now() > deadline)
@@ -278,18 +301,18 @@ async function runStep(engine: Engine, calls: number): Promise<StepResult> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  await Promise.all([...clients.map((c) => c.request({ op: 'window' })), server.request({ op: 'window' })]);
+  await Promise.all([...clients.map((c) => c.request({ op: 'window' })), server?.request({ op: 'window' })]);
   const serverCpuBefore = treeCpuSeconds(measuredPid);
   const clientCpuBefore = clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0);
   const startedAt = performance.now();
   await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
   const reports = await Promise.all(clients.map((c) => c.request<ClientReport>({ op: 'report' })));
-  const loopDelay = engine === 'werift' ? await server.request<{ p99Ms: number; maxMs: number }>({ op: 'loopDelay' }) : undefined;
+  const loopDelay = server ? await server.request<{ p99Ms: number; maxMs: number }>({ op: 'loopDelay' }) : undefined;
   const elapsed = (performance.now() - startedAt) / 1000;
   const serverCpu = (treeCpuSeconds(measuredPid) - serverCpuBefore) / elapsed;
   const clientCpu = (clients.reduce((sum, c) => sum + treeCpuSeconds(c.child.pid!), 0) - clientCpuBefore) / elapsed;
   await Promise.all(clients.map((c) => c.request({ op: 'closeAll' })));
-  const recorded = engine === 'janus' ? await janusRecordings(janus!, participants) : await weriftRecordings(calls);
+  const recorded = engine === 'janus' ? await janusRecordings(janus!, participants) : await weriftRecordings(server!, calls);
   const sent = reports.reduce((sum, r) => sum + r.sent, 0);
   const received = reports.reduce((sum, r) => sum + r.received, 0);
   const delays = reports.flatMap((r) => r.delaysMs);
@@ -308,7 +331,7 @@ async function runStep(engine: Engine, calls: number): Promise<StepResult> {
 }
 
 const results: StepResult[] = [];
-const measured: Engine[] = [...(engines.includes('werift') ? (['werift'] as const) : []), ...(janus ? (['janus'] as const) : [])];
+const measured: Engine[] = engines.filter((engine) => isWerift(engine) || (engine === 'janus' && janus));
 const failedAt = new Map<Engine, number>();
 console.log(
   'engine | calls | server CPU per call (% of a core) | per packet delivered (µs) | load generator CPU (cores) | loss | forwarding delay p50 / p99 (ms) | recording gaps > 250 ms (longest ms) | recordings without both streams | werift event-loop delay p99 / max (ms) | load average (1 min)',
@@ -327,7 +350,10 @@ for (const calls of steps) {
       failedAt.set(engine, calls);
       console.log(`${engine.padEnd(6)} | ${String(calls).padStart(5)} | failed: ${error instanceof Error ? error.message : String(error)}`);
       await Promise.all(clients.map((c) => c.request({ op: 'closeAll' }).catch(() => undefined)));
-      if (engine === 'werift') await server.request({ op: 'closeAll' }, 120_000).catch(() => undefined);
+      await servers
+        .get(engine)
+        ?.request({ op: 'closeAll' }, 120_000)
+        .catch(() => undefined);
     }
   }
 }
@@ -341,7 +367,7 @@ for (const engine of measured) {
   );
   if (best && best.calls === steps.at(-1)) console.log(`${engine}: held every step: raise the steps to find its limit.`);
 }
-if (measured.length === 2) {
+if (measured.length === 2 && measured[0] === 'werift' && measured[1] === 'janus') {
   console.log(
     'calls | werift CPU per call | Janus CPU per call | werift ÷ Janus | per packet delivered werift / Janus (µs, ratio) | loss werift / Janus | p99 werift / Janus (ms)',
   );
@@ -356,6 +382,30 @@ if (measured.length === 2) {
     );
   }
 }
-for (const c of [server, ...clients]) c.child.disconnect();
+if (measured.length >= 2) {
+  // Side by side: every engine against the first one, step by step (the steps were interleaved), then the median.
+  const [first, ...others] = measured;
+  console.log(`calls | ${measured.map((e) => `${e} µs/packet (CPU/call)`).join(' | ')} | ${others.map((e) => `${e} ÷ ${first}`).join(' | ')}`);
+  const ratios = new Map<Engine, number[]>(others.map((e) => [e, []]));
+  steps.forEach((calls, index) => {
+    const row = measured.map(
+      (engine) => results.filter((r) => r.engine === engine && r.calls === calls)[steps.slice(0, index).filter((c) => c === calls).length],
+    );
+    if (row.some((r) => !r)) return;
+    others.forEach((engine, i) => ratios.get(engine)!.push(row[i + 1]!.cpuPerPacketUs / row[0]!.cpuPerPacketUs));
+    console.log(
+      `${String(calls).padStart(5)} | ${row.map((r) => `${r!.cpuPerPacketUs.toFixed(0)} (${(r!.cpuPerCall * 100).toFixed(1)} %, loss ${(r!.loss * 100).toFixed(2)} %)`).join(' | ')} | ` +
+        others.map((_, i) => `${(row[i + 1]!.cpuPerPacketUs / row[0]!.cpuPerPacketUs).toFixed(2)}×`).join(' | '),
+    );
+  });
+  for (const [engine, list] of ratios) {
+    const sorted = [...list].sort((a, b) => a - b);
+    if (sorted.length === 0) continue;
+    console.log(
+      `${engine} ÷ ${first} (CPU per delivered packet): median ${percentile(sorted, 50).toFixed(2)}×, range ${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)}× over ${sorted.length} interleaved steps`,
+    );
+  }
+}
+for (const c of [...servers.values(), ...clients]) c.child.disconnect();
 janus?.stop();
 fs.rmSync(scratch, { recursive: true, force: true });

@@ -3,6 +3,7 @@
 // call live in the same client process, so the time a forwarded packet took (sent here → back here through the
 // server) is read on one clock: each video packet is recognised by its payload, which the server forwards unchanged.
 import crypto from 'node:crypto';
+import * as werift from 'werift';
 import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
@@ -15,8 +16,13 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 import type { SlotMap } from '../../src/features/video/media/media-room.js';
+import { installSrtpKeyObjects, weriftVersion } from '../../src/features/video/media/srtp-key-objects.js';
 import { JanusSession, type Jsep } from './janus-session.js';
 import { mediaLoop, OPUS_PT, VP8_PT, type LoopPacket, type MediaLoop } from './media-loop.js';
+
+// The load generator encrypts and decrypts as much as the server: the same SRTP work-around (trap 5) keeps it cheaper,
+// so it takes less of the cores it shares with the server being measured.
+installSrtpKeyObjects(werift, weriftVersion('werift'));
 
 export type ClientRequest =
   | { id: number; op: 'peer'; callId: string; participantId: string; role: string; sdp: string; slots: SlotMap }

@@ -4,9 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { buildMediaEngine } from '../../src/composition.js';
+import * as webrtcV024 from 'werift-v024';
+import * as processorsV024 from 'werift-v024/nonstandard';
+import { buildMediaEngine, mediaSettings } from '../../src/composition.js';
 import { loadConfig } from '../../src/config.js';
-import type { MediaRole, MediaRoom, RecordingResult } from '../../src/features/video/media/media-room.js';
+import type { MediaEngine, MediaRole, MediaRoom, RecordingResult } from '../../src/features/video/media/media-room.js';
+import { INSTALLED_WERIFT, WeriftMediaEngine, type WeriftRelease } from '../../src/features/video/media/werift-room.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 
 export type ServerRequest =
@@ -29,8 +32,39 @@ export type ServerEvent =
   | { event: 'ready'; engine: string };
 
 const scratch = process.env.MEDIA_LOAD_SCRATCH!;
-const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: scratch, HOST: '127.0.0.1', PORT: '0', PUBLIC_BASE_URL: 'http://127.0.0.1' });
-const engine = buildMediaEngine(config, createLogger({ level: 'warn' }));
+const config = loadConfig({
+  NODE_ENV: 'development',
+  DATA_DIR: scratch,
+  HOST: '127.0.0.1',
+  PORT: '0',
+  PUBLIC_BASE_URL: 'http://127.0.0.1',
+  // The bench's `werift/<n>` engine: n media worker processes (ADR 0012); otherwise the default (cores − 1).
+  ...(process.env.MEDIA_WORKERS ? { MEDIA_WORKERS: process.env.MEDIA_WORKERS } : {}),
+});
+const log = createLogger({ level: 'warn' });
+/**
+ * MEDIA_LOAD_VARIANT: unset = the product's media engine as composition builds it (media workers, MEDIA_WORKERS).
+ * Otherwise one werift release in this process, no worker, to compare releases and work-arounds side by side in one
+ * run: `0.25.2` (the installed release), `0.24.4` (the dev alias werift-v024); a `-raw` suffix leaves out the SRTP
+ * key-object work-around (trap 5), e.g. `0.25.2-raw`.
+ */
+function variantEngine(variant: string): MediaEngine {
+  const [version, raw] = variant.split('-');
+  const release: WeriftRelease =
+    version === '0.24.4'
+      ? ({ webrtc: webrtcV024, processors: processorsV024, version: '0.24.4' } as unknown as WeriftRelease)
+      : version === INSTALLED_WERIFT.version
+        ? { ...INSTALLED_WERIFT }
+        : (() => {
+            throw new Error(`media-load: no werift ${version} here (${INSTALLED_WERIFT.version} or 0.24.4)`);
+          })();
+  if (raw === 'raw') release.srtpKeyObjects = false;
+  else if (raw !== undefined) throw new Error(`media-load: unknown variant suffix ${raw}`);
+  const engine = new WeriftMediaEngine(mediaSettings(config), log, release);
+  return Object.assign(engine, { name: `werift ${variant} (in-process)` });
+}
+const variant = process.env.MEDIA_LOAD_VARIANT;
+const engine = variant ? variantEngine(variant) : buildMediaEngine(config, log);
 const rooms = new Map<string, MediaRoom>();
 let recordings: RecordingResult[] = [];
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import * as installedNonstandard from 'werift/nonstandard';
 import type { RtpPacket, RtpSourceCallback, WebmCallback } from 'werift/nonstandard';
 import { mediaClock, TrackClockRecorder, type MediaClock } from './media-clock.js';
+import { RecorderJitterBuffer } from './recorder-jitter-buffer.js';
 
 /** werift's non-standard processors (depacketiser, jitter buffer, WebM muxer): the installed release unless a bench passes another. */
 export type WeriftProcessors = typeof installedNonstandard;
@@ -78,7 +79,7 @@ export class WebmTrackRecorder {
     private readonly onFailure: (error: Error) => void = () => undefined,
     private readonly files: RecorderFiles = NODE_FILES,
   ) {
-    const { DepacketizeCallback, JitterBufferCallback, RtpSourceCallback, RtpTimeCallback, WebmCallback } = werift;
+    const { DepacketizeCallback, RtpSourceCallback, RtpTimeCallback, WebmCallback } = werift;
     // 'wx': a recording never overwrites an existing file.
     this.fd = files.openSync(path, 'wx', 0o640);
     this.ended = new Promise((resolve) => (this.resolveEnd = resolve));
@@ -96,7 +97,8 @@ export class WebmTrackRecorder {
       const time = new RtpTimeCallback(input.clockRate);
       if (input.kind === 'video') {
         const depacketizer = new DepacketizeCallback('vp8', { isFinalPacketInSequence: (header) => header.marker });
-        const jitter = new JitterBufferCallback(input.clockRate, {});
+        // Ours, not werift's JitterBufferCallback: that one scans the sequence space under loss (issue 18 §4).
+        const jitter = new RecorderJitterBuffer(input.clockRate);
         source.pipe(jitter.input);
         jitter.pipe(time.input);
         time.pipe(depacketizer.input);

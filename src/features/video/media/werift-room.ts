@@ -14,6 +14,7 @@ import {
   type SendingRole,
   type SlotMap,
 } from './media-room.js';
+import { installSrtpKeyObjects, weriftVersion } from './srtp-key-objects.js';
 import { WebmTrackRecorder, type RecordedTrack, type WeriftProcessors } from './webm-track-recorder.js';
 
 /**
@@ -23,8 +24,11 @@ import { WebmTrackRecorder, type RecordedTrack, type WeriftProcessors } from './
 export interface WeriftRelease {
   webrtc: typeof installedWebrtc;
   processors: WeriftProcessors;
+  version: string;
+  /** Trap 5 work-around (srtp-key-objects.ts): on unless a bench turns it off to measure werift without it. */
+  srtpKeyObjects?: boolean;
 }
-export const INSTALLED_WERIFT: WeriftRelease = { webrtc: installedWebrtc, processors: installedProcessors };
+export const INSTALLED_WERIFT: WeriftRelease = { webrtc: installedWebrtc, processors: installedProcessors, version: weriftVersion('werift') };
 
 const OPUS_PT = 111;
 const VP8_PT = 96;
@@ -365,7 +369,12 @@ export class WeriftMediaEngine implements MediaEngine {
     private readonly settings: MediaSettings,
     private readonly log: Logger,
     private readonly werift: WeriftRelease = INSTALLED_WERIFT,
-  ) {}
+  ) {
+    if (werift.srtpKeyObjects !== false) {
+      const notInstalled = installSrtpKeyObjects(werift.webrtc, werift.version);
+      if (notInstalled) log.warn({ reason: notInstalled }, 'SRTP key-object work-around (trap 5) not installed: SRTP costs more CPU per packet');
+    }
+  }
 
   createRoom(callId: string, hooks: MediaRoomHooks): MediaRoom {
     return new WeriftMediaRoom(callId, this.settings, hooks, this.log, this.werift);
