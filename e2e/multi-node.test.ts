@@ -137,16 +137,14 @@ describe('several nodes on one database (issue 18 §2, ADR 0013)', { skip: await
     web1 = await front(() => [ports['web-1']!, ports['web-2']!]);
     web2 = await front(() => [ports['web-2']!, ports['web-1']!]);
     fronts.push(web1, web2);
-    // The four nodes start together (the database is a copy of the migrated template, so none has a migration to
-    // run); only media-1 seeds the demo accounts (seeding is not made for two processes at once), and every node is
-    // listening, so seeded, before the test begins.
-    const started = await Promise.all([
-      start('media-1', envOf('media-1', 'media', web2.url)),
-      start('media-2', { ...envOf('media-2', 'media', web2.url), SEED_DEMO_DATA: 'false' }),
-      start('web-1', { ...envOf('web-1', 'web', web2.url), SEED_DEMO_DATA: 'false' }),
-      start('web-2', { ...envOf('web-2', 'web', web2.url), SEED_DEMO_DATA: 'false' }),
+    // The first node migrates and seeds the demo accounts; the others then start together.
+    nodes.set('media-1', await start('media-1', envOf('media-1', 'media', web2.url)));
+    const rest = await Promise.all([
+      start('media-2', envOf('media-2', 'media', web2.url)),
+      start('web-1', envOf('web-1', 'web', web2.url)),
+      start('web-2', envOf('web-2', 'web', web2.url)),
     ]);
-    for (const node of started) nodes.set(node.name, node);
+    for (const node of rest) nodes.set(node.name, node);
   });
   after(async () => {
     await Promise.all(people.map((p) => p.close()));
