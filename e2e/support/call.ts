@@ -63,7 +63,12 @@ export async function waitForDecodedVideo(page: Page, timeoutMs = 20_000): Promi
   const deadline = Date.now() + timeoutMs;
   let last = 0;
   for (;;) {
-    const stats = await callStats(page);
+    const stats = await callStats(page).catch((error: unknown) => {
+      // The page navigated while it was read (a call page reloaded, or replaced by the resumed call's): no stats this
+      // round; the count starts again from the new page.
+      if (error instanceof Error && /Execution context was destroyed|navigation/i.test(error.message)) return undefined;
+      throw error;
+    });
     if (stats && stats.framesDecoded > 0 && stats.framesDecoded > last && last > 0) return stats;
     last = stats?.framesDecoded ?? 0;
     if (Date.now() > deadline) throw new Error(`no rising decoded frames within ${timeoutMs} ms (last ${JSON.stringify(stats)})`);
