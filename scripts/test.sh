@@ -100,30 +100,27 @@ lane() {
 # They hold no state between files; `node --import tsx --test <file>` still runs one alone, as --watch does.
 unit_args=(--test-isolation=none)
 if [ "$layer" = all ]; then
-  # The whole suite, three lanes at once (ADR 0011, "Third session"):
-  # - the call files, each alone (one call at a time: two calls' fake cameras, encoders and recorders at once still
-  #   starve each other on two cores), longest first;
-  # - the end-to-end files without calls and the integration files, three at a time, longest first (as before: they
-  #   spend much of their time waiting on PostgreSQL, ffmpeg, a child process or a browser);
-  # - the unit files in one process.
-  # The call lane keeps the priority npm test was started with and the other two run at nice 10: the kernel then gives
-  # a call's browsers, server and media worker the CPU they ask for (a starved call fails: no decoded frames, low
-  # bitrate) and the other lanes the rest, so the cores stay busy while a call waits on its network or a fixed wait.
+  # The whole suite in two phases (ADR 0011, "Fourth session"):
+  # 1. two lanes side by side: the end-to-end files without calls and the integration files, three at a time, longest
+  #    first (they spend much of their time waiting on PostgreSQL, ffmpeg, a child process or a browser), and the unit
+  #    files in one process;
+  # 2. then the call files, each alone with the machine to itself. Two calls' fake cameras, encoders and recorders at
+  #    once starve each other on two cores, and so did a call beside the integration lane even at nice 10 (the third
+  #    session's lanes: a page load timed out, decoders froze), so the calls wait for the rest to finish.
   pids=()
-  if [ ${#browser_with_calls[@]} -gt 0 ]; then
-    lane calls --test-concurrency=1 "$@" "${browser_with_calls[@]}" &
-    pids+=($!)
-  fi
   files=("${browser_without_calls[@]}" "${first[@]}" "${rest_integration[@]}")
   if [ ${#files[@]} -gt 0 ]; then
-    lane integration nice --test-concurrency=3 "$@" "${files[@]}" &
+    lane integration --test-concurrency=3 "$@" "${files[@]}" &
     pids+=($!)
   fi
   if [ ${#unit_files[@]} -gt 0 ]; then
-    lane unit nice "${unit_args[@]}" "$@" "${unit_files[@]}" &
+    lane unit "${unit_args[@]}" "$@" "${unit_files[@]}" &
     pids+=($!)
   fi
   for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
+  if [ ${#browser_with_calls[@]} -gt 0 ]; then
+    lane calls --test-concurrency=1 "$@" "${browser_with_calls[@]}" || status=$?
+  fi
   exit "$status"
 fi
 if [ ${#unit_files[@]} -gt 0 ]; then

@@ -46,6 +46,11 @@ export const CUSTODY_ACTIONS: Record<string, CustodyAction> = {
   'evidence.disposal_run': { change: 'unchanged', reason: 'Disposal run' },
   'evidence.disposing': { change: 'unchanged', reason: 'Disposal started after the retention period (first of two logged steps)' },
   'evidence.disposed': { change: 'removed', reason: 'Disposed of after the retention period' },
+  'evidence.redaction_requested': { change: 'unchanged', reason: 'A redacted copy was requested (EVD-09); the master is unchanged' },
+  'evidence.redacted': { change: 'unchanged', reason: 'A redacted copy was made from the master (EVD-09); the master is unchanged' },
+  'evidence.redaction_failed': { change: 'unchanged', reason: 'Making a redacted copy failed; the master is unchanged' },
+  'evidence.redaction_approved': { change: 'unchanged', reason: 'A redacted copy was approved for disclosure by a second person' },
+  'evidence.redaction_rejected': { change: 'unchanged', reason: 'A redacted copy was rejected by a second person' },
 };
 
 export interface CustodyEvent {

@@ -43,7 +43,10 @@ describe('the completed form as an evidence document (DASH-02)', () => {
     assert.match(text, /MARAC referral: Yes\n {3}DASH-03\(c\): Potential escalation: 3 /);
     assert.match(text, /High-risk \(homicide\) indicators: Non-fatal strangulation \(Q18\)/);
     assert.match(text, /Routing: MARAC and children’s social care \(victim 16 or 17\)/);
-    assert.match(text, /Scored with: Medium from 10 "yes", High from 14, visible high risk from 14, escalation from 3 incidents\n$/);
+    assert.match(
+      text,
+      /Scored with: Medium from 10 "yes", High from 14 \(DASH-04: always from 14 at most\), visible high risk from 14, escalation from 3 incidents\n$/,
+    );
     assert.equal((text.match(/^\d+\. /gm) ?? []).length, 27);
   });
 });
