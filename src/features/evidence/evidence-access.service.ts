@@ -140,7 +140,9 @@ export class EvidenceAccessService {
         (i) => i.kind === 'recording' && i.state === 'present' && !i.restrictedAt,
       );
       if (recordings.length === 0) throw new ConflictError('This consultation has no recordings that can be played');
-      const rows = await Promise.all(recordings.map((item) => tx.recordings.findById(item.sourceId.replace(/^recording:/, ''))));
+      // One query at a time: a transaction is one connection, and pg refuses overlapping queries on a client (pg@9).
+      const rows = [];
+      for (const item of recordings) rows.push(await tx.recordings.findById(item.sourceId.replace(/^recording:/, '')));
       // EVD-05: placed by media time (the senders' reports) where there is one.
       const starts = rows.map((recording, index) => recording?.mediaStartedAt ?? recording?.firstPacketAt ?? recordings[index]!.capturedAt);
       const earliest = Math.min(...starts.map((d) => d.getTime()));

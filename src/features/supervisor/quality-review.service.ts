@@ -85,11 +85,10 @@ export class QualityReviewService {
       const review = await tx.supervision.findReview(reviewId);
       if (!review) throw new NotFoundError('No quality review with that id');
       this.assertMayReview(context, review, 'quality_review.open');
-      const [consultation, record, evidence] = await Promise.all([
-        tx.supervisionQueries.consultationSummary(review.consultationId),
-        tx.supervisionQueries.investigationRecord(review.consultationId),
-        tx.evidence.listByConsultation(review.consultationId),
-      ]);
+      // One query at a time: a transaction is one connection, and pg refuses overlapping queries on a client (pg@9).
+      const consultation = await tx.supervisionQueries.consultationSummary(review.consultationId);
+      const record = await tx.supervisionQueries.investigationRecord(review.consultationId);
+      const evidence = await tx.evidence.listByConsultation(review.consultationId);
       await this.deps.audit.record(tx.audit, context, {
         what: 'quality_review.opened',
         subject: `consultation:${review.consultationId}`,

@@ -54,16 +54,15 @@ export class CallRecordService {
       if (!call) throw new NotFoundError('No call with that id');
       const consultation = (await tx.consultations.findById(call.consultationId))!;
       this.assertRecordReader(context, consultation, 'call.record_view');
-      const [invites, participants, events, chat, recordings, snapshots, items, marks] = await Promise.all([
-        tx.calls.listInvites(callId),
-        tx.calls.listParticipants(callId),
-        tx.calls.listEvents(callId),
-        tx.calls.listChat(callId),
-        tx.recordings.listByCall(callId),
-        tx.recordings.listSnapshots(callId),
-        tx.evidence.listByConsultation(call.consultationId),
-        tx.collateralMarks.listByCall(callId),
-      ]);
+      // One query at a time: a transaction is one connection, and pg refuses overlapping queries on a client (pg@9).
+      const invites = await tx.calls.listInvites(callId);
+      const participants = await tx.calls.listParticipants(callId);
+      const events = await tx.calls.listEvents(callId);
+      const chat = await tx.calls.listChat(callId);
+      const recordings = await tx.recordings.listByCall(callId);
+      const snapshots = await tx.recordings.listSnapshots(callId);
+      const items = await tx.evidence.listByConsultation(call.consultationId);
+      const marks = await tx.collateralMarks.listByCall(callId);
       const restricted = new Set(items.filter((i) => i.restrictedAt).map((i) => i.sourceId));
       await this.deps.audit.record(tx.audit, context, { what: 'call.record_viewed', subject: `call:${callId}` });
       const { officerNotes, ...rest } = call;
