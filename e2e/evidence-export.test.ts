@@ -8,6 +8,7 @@ import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
 import { officerEndsCall, officerSendsLink, victimJoins, waitForDecodedVideo } from './support/call.js';
 import { evaluateWithin, freePort, launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
 import { SignInPage } from './support/pages.js';
+import { pngFrame } from '../test/support/media-fixtures.js';
 
 describe('evidence after a real call (issue 6): opened with a reason, played from the master, exported, verified, purged', () => {
   let server: RunningServer;
@@ -35,21 +36,7 @@ describe('evidence after a real call (issue 6): opened with a reason, played fro
     people.push(victim);
     await waitForDecodedVideo(officer.page);
     // The victim sends a photo from the call page (policy: "send photos or videos").
-    const photo = execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=blue:size=64x48',
-      '-frames:v',
-      '1',
-      '-f',
-      'image2pipe',
-      '-c:v',
-      'png',
-      '-',
-    ]);
+    const photo = pngFrame('color=blue:size=64x48');
     await victim.page.getByTestId('upload-input').setInputFiles({ name: 'injury.png', mimeType: 'image/png', buffer: photo });
     await victim.page.getByTestId('upload-send').click();
     await victim.page.getByText('Sent. The officer has been told.').waitFor({ timeout: 10_000 });

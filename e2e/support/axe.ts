@@ -9,13 +9,9 @@ import type { Page } from 'playwright-core';
  */
 const require = createRequire(import.meta.url);
 
-/** The engine's source, or undefined when the axe-core package is not installed (a devDependency). */
-export function axeSource(): string | undefined {
-  try {
-    return fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-  } catch {
-    return undefined;
-  }
+/** The engine's source (axe-core is a devDependency: `npm ci` installs it, and a missing engine fails the test). */
+export function axeSource(): string {
+  return fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 }
 
 export interface AxeViolation {
@@ -58,7 +54,7 @@ export function describeViolations(pageName: string, violations: readonly AxeVio
 }
 
 /**
- * A checker for one test: `check(page, name)` runs axe (when installed) and keeps what it finds; `checked` lists the
+ * A checker for one test: `check(page, name)` runs axe and keeps what it finds; `checked` lists the
  * pages it ran on and `report()` is every finding, readably, for one assertion at the end (so one run shows them all).
  */
 export function axeChecker() {
@@ -66,10 +62,8 @@ export function axeChecker() {
   const checked: string[] = [];
   const findings: string[] = [];
   return {
-    installed: source !== undefined,
     checked,
     async check(page: Page, name: string): Promise<void> {
-      if (!source) return;
       const violations = await seriousViolations(page, source);
       checked.push(name);
       if (violations.length) findings.push(describeViolations(name, violations));

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -9,6 +8,7 @@ import { after, before, it } from 'node:test';
 import { UNFINISHED_TASK_STATES } from '../../src/features/evidence/evidence-work.service.js';
 import { describeOnDatabase } from '../support/databases.js';
 import { allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { pngFrame } from '../support/media-fixtures.js';
 
 const SECRET = 'receiver-shared-secret-0123456789abcdef';
 
@@ -54,21 +54,7 @@ await describeOnDatabase('evidence export to an HTTP receiver (EVD-06)', (kind) 
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
-    const png = execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=green:size=16x16',
-      '-frames:v',
-      '1',
-      '-f',
-      'image2pipe',
-      '-c:v',
-      'png',
-      '-',
-    ]);
+    const png = pngFrame('color=green:size=16x16');
     await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, png);
     const [item] = await t.services.data.repos.evidence.listByConsultation(consultation.id);
 

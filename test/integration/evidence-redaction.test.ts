@@ -10,6 +10,7 @@ import { UNFINISHED_REDACTION_STATES } from '../../src/features/evidence/redacti
 import { sha256File } from '../../src/platform/media/sha256-file.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { pngFrame } from '../support/media-fixtures.js';
 
 // Issue 15 §2, EVD-08, EVD-09: redacted copies of a real recording and a real photo, made by ffmpeg in the job, checked
 // frame by frame and sample by sample against the master, approved by a second person, and exported with sha256sum -c.
@@ -101,21 +102,7 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
-    const photo = execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc=size=${W}x${H}`,
-      '-frames:v',
-      '1',
-      '-f',
-      'image2pipe',
-      '-c:v',
-      'png',
-      '-',
-    ]);
+    const photo = pngFrame(`testsrc=size=${W}x${H}`);
     await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, photo);
     const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
     const fileKey = `calls/${call.id}/victim-1.webm`;

@@ -10,6 +10,7 @@ import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { startFakeS3, type FakeS3 } from '../support/s3-server.js';
 import { Browser, allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 import { sql } from 'drizzle-orm';
+import { pngFrame } from '../support/media-fixtures.js';
 
 const DAY = 86_400_000;
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -58,8 +59,7 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
     if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
   });
 
-  const png = () =>
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=red:size=32x32', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-']);
+  const png = () => pngFrame('color=red:size=32x32');
 
   const callWithEvidence = async () => {
     const handler = await createUser(t.services, `s3-handler-${Date.now()}`, ['call_handler']);

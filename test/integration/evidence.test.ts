@@ -10,6 +10,7 @@ import type { EvidenceItemRow } from '../../src/features/evidence/evidence.repos
 import { sha256File } from '../../src/platform/media/sha256-file.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { pngFrame } from '../support/media-fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -35,8 +36,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
   });
   after(() => t.close());
 
-  const png = () =>
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=red:size=32x32', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-']);
+  const png = () => pngFrame('color=red:size=32x32');
 
   /** A call whose officer took a snapshot and whose victim's recording segment finished: two evidence items. */
   const callWithEvidence = async () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { sql, type SQL } from 'drizzle-orm';
@@ -7,6 +6,7 @@ import { PERSONAL_DATA_INVENTORY, type TableInventory } from '../../src/features
 import type { ErasureCertificate } from '../../src/features/dpo/personal-data-eraser.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { pngFrame } from '../support/media-fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -31,8 +31,7 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
   after(() => t.close());
 
   const rows = <T = Record<string, unknown>>(query: SQL) => queryRows<T>(t.db.database, query);
-  const png = () =>
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=red:size=32x32', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-']);
+  const png = () => pngFrame('color=red:size=32x32');
 
   /**
    * A consultation with personal data in every place the issue names: caller details, chat, the officer's notes,

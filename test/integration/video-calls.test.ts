@@ -11,6 +11,7 @@ import { sha256File } from '../../src/platform/media/sha256-file.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { startFakeTwilio, type FakeTwilio } from '../support/fake-twilio.js';
 import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { pngFrame } from '../support/media-fixtures.js';
 
 await describeOnDatabase('video calls: links, consent, signalling and recovery (RVR-07, RVR-10, SC-3)', (kind) => {
   let t: TestApp;
@@ -152,7 +153,7 @@ await describeOnDatabase('video calls: links, consent, signalling and recovery (
     });
     assert.equal(fake.statusCode, 400);
     assert.match(fake.body, /JPEG or PNG/);
-    const png = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=red:size=32x32', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-']);
+    const png = pngFrame('color=red:size=32x32');
     const saved = await browser.postJson(`/calls/${call.id}/snapshots`, { image: `data:image/png;base64,${png.toString('base64')}` });
     assert.equal(saved.statusCode, 201);
     const snapshots = await t.services.data.repos.recordings.listSnapshots(call.id);

@@ -9,6 +9,7 @@ import {
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { assertAssignedOfficer, recordCallEvent, type CallDeps } from './call.service.js';
+import type { SuggestedRedactionRanges } from '../evidence/redaction/suggested-ranges.js';
 import type { CollateralMarkRow } from './collateral-marks.repository.js';
 import type { RecordingRow } from './recordings.repository.js';
 
@@ -21,14 +22,6 @@ export interface CollateralMarkView {
   startedBy: string;
   endedAt: Date | null;
   endedBy: string | null;
-}
-
-/**
- * Issue 15 §2 (helper C's redaction) asks for this shape in src/features/evidence/redaction/suggested-ranges.ts;
- * it is declared here too, structurally identical, so the video feature does not depend on the redaction feature.
- */
-export interface SuggestedRedactionRanges {
-  forItem(evidenceItemId: string): Promise<Array<{ kind: string; label: string; startSeconds: number; endSeconds: number }>>;
 }
 
 export function markView(mark: CollateralMarkRow): CollateralMarkView {

@@ -32,7 +32,7 @@ export interface RedactionDeps {
   blobs: BlobStore;
   access: Pick<EvidenceAccessService, 'playback'>;
   registration: Pick<EvidenceRegistrationService, 'registerRedactedCopy'>;
-  /** The "others present" marks of the call, offered as starting ranges (helper D's video feature; none by default). */
+  /** The "others present" marks of the call, offered as starting ranges (the video feature's `CollateralMarkRanges`). */
   suggestions: SuggestedRedactionRanges;
   log: Logger;
   now: () => Date;
