@@ -10,6 +10,7 @@ import { DemoSeeder } from './features/demo/demo-seeder.js';
 import { AuditLogService } from './features/dpo/audit-log.service.js';
 import { DpoErasureService } from './features/dpo/dpo-erasure.service.js';
 import { SubjectSearchService } from './features/dpo/subject-search.service.js';
+import { SubjectRequestsService } from './features/dpo/subject-requests.service.js';
 import { AuditTrail } from './platform/audit/audit-trail.js';
 import { AccessRefusals } from './platform/audit/access-refusals.js';
 import { AuditKeyring } from './platform/audit/audit-keys.js';
@@ -256,6 +257,15 @@ export function services(deps: {
     dpoErasures: new DpoErasureService({ data, audit, log: logger, now, disposal: evidence.disposal }),
     /** DP-06 / issue 16 §1 (start): the DPO's search for everything held about a data subject, logged with its reason. */
     subjectSearch: new SubjectSearchService({ data, audit }),
+    /** Issue 16 §1: the register of data subjects' requests, rectification, restriction and the disclosure pack (DP-06..DP-11). */
+    subjectRequests: new SubjectRequestsService({
+      data,
+      audit,
+      now,
+      blobs,
+      clockStart: deps.config.subjectRequests.clockStart,
+      forceName: deps.config.call.forceName,
+    }),
     accessRefusals: new AccessRefusals(data, audit, logger),
     auth,
     mfa,

@@ -11,6 +11,7 @@ import { STANDARD_PASSWORD_HASHING, TEST_ONLY_PASSWORD_HASHING, type PasswordHas
 import type { MetricsConfig } from './platform/metrics/metrics.js';
 import type { SmsConfig } from './platform/sms/create-sms-sender.js';
 import { parseNodeConfig, type NodeConfig } from './features/media-nodes/node-config.js';
+import { CLOCK_STARTS, type ClockStart } from './domain/subject-request-clock.js';
 
 export type { MetricsConfig, SmsConfig };
 
@@ -48,6 +49,8 @@ export interface Config {
   investigation: InvestigationConfig;
   /** EVD-05, SC-11: warn when this server's clock drifts from the database's (and an NTP server's, if set) by more than driftWarnMs. */
   clock: { driftWarnMs: number; ntpServer: string | undefined };
+  /** DP-07: the data subject's request clock counts its month from the day of receipt or the day after (SAR_CLOCK_START). */
+  subjectRequests: { clockStart: ClockStart };
   supervision: SupervisionConfig;
   outcomes: OutcomesConfig;
   audit: AuditConfig;
@@ -379,6 +382,7 @@ export function loadConfig(env: Env = process.env): Config {
       maracEscalationIncidents: integer('MARAC_ESCALATION_INCIDENTS', 3, 1, 50),
       crimeReferencePattern: pattern('CRIME_REFERENCE_PATTERN', DEFAULT_CRIME_REFERENCE_PATTERN),
     },
+    subjectRequests: { clockStart: oneOf('SAR_CLOCK_START', CLOCK_STARTS, 'receipt_day') },
     clock: {
       driftWarnMs: integer('CLOCK_DRIFT_WARN_MS', 1000, 10, 600_000),
       ntpServer: text('CLOCK_NTP_SERVER', '') || undefined,

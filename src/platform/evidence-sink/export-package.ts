@@ -281,13 +281,13 @@ export async function writeHashed(
   return { sha256: hash.digest('hex'), sizeBytes };
 }
 
-async function writeSmall(directory: string, relative: string, content: string, mediaType: string): Promise<PackageFile> {
+export async function writeSmall(directory: string, relative: string, content: string, mediaType: string): Promise<PackageFile> {
   const bytes = Buffer.from(content, 'utf8');
   await fs.promises.writeFile(path.join(directory, relative), bytes, { flag: 'wx' });
   return stagedFile(directory, relative, { sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length }, mediaType);
 }
 
-function stagedFile(directory: string, relative: string, written: { sha256: string; sizeBytes: number }, mediaType: string): PackageFile {
+export function stagedFile(directory: string, relative: string, written: { sha256: string; sizeBytes: number }, mediaType: string): PackageFile {
   const file = path.join(directory, ...relative.split('/'));
   return { path: relative, sha256: written.sha256, sizeBytes: written.sizeBytes, mediaType, open: () => fs.createReadStream(file) };
 }
