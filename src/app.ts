@@ -11,6 +11,7 @@ import type { Services } from './composition.js';
 import { accountRoutes } from './features/account/account.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { dpoRoutes } from './features/dpo/dpo.routes.js';
+import { subjectRequestRoutes } from './features/dpo/subject-requests.routes.js';
 import { controlRoomRoutes } from './features/control-room/control-room.routes.js';
 import { triageSettingsRoutes } from './features/control-room/settings.routes.js';
 import { officerRoutes } from './features/officer/officer.routes.js';
@@ -182,6 +183,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(cadApiRoutes(services, config));
   await app.register(adminRoutes(services));
   await app.register(dpoRoutes(services));
+  await app.register(subjectRequestRoutes(services));
   await app.register(callRoutes(services));
   await app.register(evidenceRoutes(services));
   await app.register(redactionRoutes(services));

@@ -72,6 +72,8 @@ export const PERMISSIONS = {
   'personal_data.erase': ['dpo'],
   /** Search everything held about a data subject (DP-06, issue 16 §1); every search is logged with its reason. */
   'personal_data.search': ['dpo'],
+  /** The register of data subjects' requests: clock, rectification, restriction, decision and disclosure pack (DP-06..DP-11, issue 16 §1). */
+  'subject_requests.manage': ['dpo'],
   'users.manage': ['admin'],
   'sessions.manage_all': ['admin'],
   'policy.publish': ['admin'],
