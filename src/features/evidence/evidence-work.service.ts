@@ -121,6 +121,16 @@ export class EvidenceWorkService {
 
   /** Asks for an export of a consultation's material to the evidence system, carrying what `carry` says (or the default). */
   async requestExport(context: RequestContext, consultationId: string, carry?: ExportCarry): Promise<EvidenceTaskRow> {
+    // DP-10 (s.47, issue 16 §1): while the DPO restricts processing of this consultation, nothing of it is exported.
+    const restriction = await this.data.repos.subjectRequests.activeRestriction(consultationId);
+    if (restriction) {
+      await this.deps.audit.record(this.data.repos.audit, context, {
+        what: 'processing.restriction_enforced',
+        subject: `consultation:${consultationId}`,
+        details: { refused: 'export', restrictionId: restriction.id },
+      });
+      throw new ConflictError('Processing of this consultation’s data is restricted by the data protection officer (DPA 2018 s.47): it cannot be exported');
+    }
     const chosen = carry ?? (await this.defaultCarry(consultationId));
     const items = await this.exportItems(consultationId, chosen);
     if (items.length === 0) throw new ConflictError('This consultation has no evidence to export');
