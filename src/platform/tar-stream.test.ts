@@ -24,7 +24,12 @@ it('tar-stream: an archive the system tar lists and extracts byte for byte', asy
     );
     assert.equal(bytes.length % 512, 0);
     fs.writeFileSync(path.join(dir, 'pack.tar'), bytes);
-    assert.deepEqual(execFileSync('tar', ['-tf', path.join(dir, 'pack.tar')], { encoding: 'utf8' }).trim().split('\n'), ['data/a.json', 'media/b.bin']);
+    assert.deepEqual(
+      execFileSync('tar', ['-tf', path.join(dir, 'pack.tar')], { encoding: 'utf8' })
+        .trim()
+        .split('\n'),
+      ['data/a.json', 'media/b.bin'],
+    );
     fs.mkdirSync(path.join(dir, 'out'));
     execFileSync('tar', ['-xf', path.join(dir, 'pack.tar'), '-C', path.join(dir, 'out')]);
     assert.deepEqual(fs.readFileSync(path.join(dir, 'out', 'media', 'b.bin')), Buffer.alloc(1300, 7));

@@ -49,12 +49,22 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
 
   /** A victim, a third party (a child) named in chat and in the statement, a recording with an approved redacted copy, and an unredacted snapshot. */
   const seedSubject = async () => {
-    const { consultation } = await newCall(t.services, handler, { callerName: 'Sarah Subjectperson', mobile: '07700 900555', summary: 'Sarah said her ex-partner threatened her' });
+    const { consultation } = await newCall(t.services, handler, {
+      callerName: 'Sarah Subjectperson',
+      mobile: '07700 900555',
+      summary: 'Sarah said her ex-partner threatened her',
+    });
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, pngFrame('color=red:size=32x32'));
     const staff = await t.services.calls.lifecycle.staffParticipant(contextFor(officer), call.id, 'officer');
-    await t.services.data.repos.calls.insertChat({ callId: call.id, participantId: staff.id, role: 'victim', text: 'Ellie Thirdchild saw him hit me', at: new Date() });
+    await t.services.data.repos.calls.insertChat({
+      callId: call.id,
+      participantId: staff.id,
+      role: 'victim',
+      text: 'Ellie Thirdchild saw him hit me',
+      at: new Date(),
+    });
     const c = consultation.id;
     const now = new Date();
     await rows(sql`insert into victim_statements (consultation_id, state, text, corrections, confirmed_text, confirmed_sha256, signature_name, updated_at)
@@ -63,9 +73,13 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     const copyBytes = Buffer.from('RECORDING-REDACTED-COPY-BYTES child blurred');
     const master = await putBlob(`test/${c}/recording.webm`, masterBytes);
     const copy = await putBlob(`test/${c}/redacted.webm`, copyBytes);
-    const [masterItem] = await rows<{ id: string }>(sql`insert into evidence_items (consultation_id, call_id, kind, source_id, label, file_key, media_type, sha256, size_bytes, captured_at, captured_by)
+    const [masterItem] = await rows<{
+      id: string;
+    }>(sql`insert into evidence_items (consultation_id, call_id, kind, source_id, label, file_key, media_type, sha256, size_bytes, captured_at, captured_by)
       values (${c}, ${call.id}, 'recording', ${`recording:${c}`}, 'Recording of the call', ${`test/${c}/recording.webm`}, 'video/webm', ${master.sha256}, ${master.size}, ${now}, 'system:recorder') returning id`);
-    const [copyItem] = await rows<{ id: string }>(sql`insert into evidence_items (consultation_id, kind, source_id, label, file_key, media_type, sha256, size_bytes, captured_at, captured_by, derived_from)
+    const [copyItem] = await rows<{
+      id: string;
+    }>(sql`insert into evidence_items (consultation_id, kind, source_id, label, file_key, media_type, sha256, size_bytes, captured_at, captured_by, derived_from)
       values (${c}, 'redacted_copy', ${`redaction:${c}`}, 'Redacted copy: child blurred', ${`test/${c}/redacted.webm`}, 'video/webm', ${copy.sha256}, ${copy.size}, ${now}, ${`user:${manager.id}`}, ${JSON.stringify([masterItem!.id])}::jsonb) returning id`);
     await rows(sql`insert into evidence_redactions (consultation_id, source_item_id, spec, state, result_item_id, requested_by, requested_at, decided_by, decided_at, updated_at)
       values (${c}, ${masterItem!.id}, '{}'::jsonb, 'approved', ${copyItem!.id}, ${manager.id}, ${now}, ${officer.id}, ${now}, ${now}) returning id`);
@@ -96,7 +110,10 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
 
     const early = await dpo.post(`/dpo/requests/${id}/identity`, { identityReceivedOn: day(-41), identityCheck: 'Passport seen at the front counter' });
     assert.equal(early.statusCode, 400, 'identity cannot arrive before the request');
-    assert.equal((await dpo.post(`/dpo/requests/${id}/identity`, { identityReceivedOn: day(-10), identityCheck: 'Passport seen at the front counter' })).statusCode, 303);
+    assert.equal(
+      (await dpo.post(`/dpo/requests/${id}/identity`, { identityReceivedOn: day(-10), identityCheck: 'Passport seen at the front counter' })).statusCode,
+      303,
+    );
     page = await dpo.get(`/dpo/requests/${id}`);
     assert.match(page.body, new RegExp(`Runs from ${day(-10)}`), 'the clock runs from the latest of receipt and identity (DP-07)');
     assert.match(page.body, /\d+ days left/);
@@ -111,7 +128,11 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     const overdue = await newRequest({ kind: 'rectification', subjectName: 'Olive Overdue', receivedOn: day(-70) });
     const list = await dpo.get('/dpo/requests');
     assert.match(list.body, /Overdue<\/strong> by \d+ days/);
-    const noExtension = await dpo.post(`/dpo/requests/${overdue}/extension`, { months: '1', reason: 'Too many requests at once this month', noticedOn: day(0) });
+    const noExtension = await dpo.post(`/dpo/requests/${overdue}/extension`, {
+      months: '1',
+      reason: 'Too many requests at once this month',
+      noticedOn: day(0),
+    });
     assert.equal(noExtension.statusCode, 400);
     assert.match(noExtension.body, /before the first month ends/);
 
@@ -126,10 +147,18 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     const s = await seedSubject();
     const id = await newRequest({ kind: 'access', subjectName: 'Sarah Subjectperson', subjectPhone: '07700900555', receivedOn: day(-2) });
     await dpo.get(`/dpo/requests/${id}`);
-    assert.equal((await dpo.post(`/dpo/requests/${id}/disclosure`, { justification: 'SAR from the caller', recipient: 'Sarah Subjectperson' })).statusCode, 400, 'nothing linked yet');
+    assert.equal(
+      (await dpo.post(`/dpo/requests/${id}/disclosure`, { justification: 'SAR from the caller', recipient: 'Sarah Subjectperson' })).statusCode,
+      400,
+      'nothing linked yet',
+    );
     assert.equal((await dpo.post(`/dpo/requests/${id}/consultations`, { reference: 'RVR-NOPE' })).statusCode, 400);
     assert.equal((await dpo.post(`/dpo/requests/${id}/consultations`, { reference: s.reference })).statusCode, 303);
-    assert.equal((await dpo.post(`/dpo/requests/${id}/access-restriction`, { grounds: 'rights_of_others', reason: 'The child’s identity is protected in the pack' })).statusCode, 303);
+    assert.equal(
+      (await dpo.post(`/dpo/requests/${id}/access-restriction`, { grounds: 'rights_of_others', reason: 'The child’s identity is protected in the pack' }))
+        .statusCode,
+      303,
+    );
     assert.equal((await dpo.post(`/dpo/requests/${id}/disclosure`, { justification: 'short', recipient: 'Sarah Subjectperson' })).statusCode, 400);
 
     const response = await dpo.post(`/dpo/requests/${id}/disclosure`, {
@@ -167,7 +196,10 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
 
       // Media: the redacted copy is in the pack byte for byte; the master is not; the unredacted snapshot is withheld.
       const disclosed = manifest.media.filter((m) => m.disposition === 'disclosed');
-      assert.deepEqual(disclosed.map((m) => m.id), [s.copyId]);
+      assert.deepEqual(
+        disclosed.map((m) => m.id),
+        [s.copyId],
+      );
       assert.deepEqual(fs.readFileSync(path.join(out, disclosed[0]!.path!)), s.copyBytes);
       assert.equal(manifest.media.find((m) => m.id === s.masterId)?.disposition, 'replaced_by_redacted_copy');
       const snapshot = manifest.media.find((m) => m.kind === 'snapshot');
@@ -177,9 +209,11 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
       fs.rmSync(dir, { recursive: true, force: true });
     }
 
-    const [event] = await rows<{ justification: string; recipient: string; details: { manifestSha256: string; mediaWithheld: string[]; consultationIds: string[] } }>(
-      sql`select justification, recipient, details from audit_events where what = 'subject_request.disclosed' and subject = ${`subject_request:${id}`}`,
-    );
+    const [event] = await rows<{
+      justification: string;
+      recipient: string;
+      details: { manifestSha256: string; mediaWithheld: string[]; consultationIds: string[] };
+    }>(sql`select justification, recipient, details from audit_events where what = 'subject_request.disclosed' and subject = ${`subject_request:${id}`}`);
     assert.equal(event?.justification, 'Subject access request from the caller, identity checked');
     assert.equal(event?.recipient, 'Sarah Subjectperson');
     assert.equal(event?.details.manifestSha256, response.headers['x-manifest-sha256']);
@@ -192,26 +226,58 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     const id = await newRequest({ kind: 'rectification', subjectName: 'Sarah Subjectperson', receivedOn: day(0) });
     await dpo.get(`/dpo/requests/${id}`);
     await dpo.post(`/dpo/requests/${id}/consultations`, { reference: s.reference });
-    const unknownField = await dpo.post(`/dpo/requests/${id}/rectifications`, { consultationId: s.consultationId, field: 'users.password', value: 'x', reason: 'Name misspelt by the call handler' });
+    const unknownField = await dpo.post(`/dpo/requests/${id}/rectifications`, {
+      consultationId: s.consultationId,
+      field: 'users.password',
+      value: 'x',
+      reason: 'Name misspelt by the call handler',
+    });
     assert.equal(unknownField.statusCode, 400);
-    const notLinked = await dpo.post(`/dpo/requests/${id}/rectifications`, { consultationId: '00000000-0000-4000-8000-000000000000', field: 'incidents.caller_name', value: 'Sara Subjectperson', reason: 'Name misspelt by the call handler' });
+    const notLinked = await dpo.post(`/dpo/requests/${id}/rectifications`, {
+      consultationId: '00000000-0000-4000-8000-000000000000',
+      field: 'incidents.caller_name',
+      value: 'Sara Subjectperson',
+      reason: 'Name misspelt by the call handler',
+    });
     assert.equal(notLinked.statusCode, 400);
     assert.equal(
-      (await dpo.post(`/dpo/requests/${id}/rectifications`, { consultationId: s.consultationId, field: 'incidents.caller_name', value: 'Sara Subjectperson', reason: 'Name misspelt by the call handler' })).statusCode,
+      (
+        await dpo.post(`/dpo/requests/${id}/rectifications`, {
+          consultationId: s.consultationId,
+          field: 'incidents.caller_name',
+          value: 'Sara Subjectperson',
+          reason: 'Name misspelt by the call handler',
+        })
+      ).statusCode,
       303,
     );
     assert.equal(
-      (await dpo.post(`/dpo/requests/${id}/rectifications`, { consultationId: s.consultationId, field: 'supplementary', value: 'The incident was on Tuesday, not Monday.', reason: 'Date in the statement is wrong' })).statusCode,
+      (
+        await dpo.post(`/dpo/requests/${id}/rectifications`, {
+          consultationId: s.consultationId,
+          field: 'supplementary',
+          value: 'The incident was on Tuesday, not Monday.',
+          reason: 'Date in the statement is wrong',
+        })
+      ).statusCode,
       303,
     );
-    const [incident] = await rows<{ caller_name: string }>(sql`select i.caller_name from incidents i join consultations c on c.incident_id = i.id where c.id = ${s.consultationId}`);
+    const [incident] = await rows<{ caller_name: string }>(
+      sql`select i.caller_name from incidents i join consultations c on c.incident_id = i.id where c.id = ${s.consultationId}`,
+    );
     assert.equal(incident?.caller_name, 'Sara Subjectperson', 'the field shows the correction');
     const [statement] = await rows<{ confirmed_text: string }>(sql`select confirmed_text from victim_statements where consultation_id = ${s.consultationId}`);
     assert.match(statement!.confirmed_text, /^I am Sarah/, 'the statement (evidence) is never edited');
     const page = await dpo.get(`/dpo/requests/${id}`);
-    assert.match(page.body, /Sarah Subjectperson<\/td><td class="govuk-table__cell">Sara Subjectperson/, 'the original stays readable to the DPO beside the correction');
+    assert.match(
+      page.body,
+      /Sarah Subjectperson<\/td><td class="govuk-table__cell">Sara Subjectperson/,
+      'the original stays readable to the DPO beside the correction',
+    );
     assert.match(page.body, /Supplementary statement/);
-    const logged = await rows<{ justification: string; details: Record<string, unknown> }>(sql`select justification, details from audit_events where what = 'personal_data.rectified' and subject = ${`subject_request:${id}`}`);
+    const logged = await rows<{ justification: string; details: Record<string, unknown> }>(
+      sql`select justification, details from audit_events where what = 'personal_data.rectified' and subject = ${`subject_request:${id}`}`,
+    );
     assert.equal(logged.length, 2);
     assert.equal(JSON.stringify(logged).includes('Sara Subjectperson'), false, 'the log names the field, not the values');
   });
@@ -221,22 +287,51 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     const id = await newRequest({ kind: 'restriction', subjectName: 'Sarah Subjectperson', receivedOn: day(0) });
     await dpo.get(`/dpo/requests/${id}`);
     await dpo.post(`/dpo/requests/${id}/consultations`, { reference: s.reference });
-    assert.equal((await dpo.post(`/dpo/requests/${id}/processing-restriction`, { consultationId: s.consultationId, reason: 'Accuracy of the summary is contested' })).statusCode, 303);
-    assert.equal((await dpo.post(`/dpo/requests/${id}/processing-restriction`, { consultationId: s.consultationId, reason: 'Accuracy of the summary is contested' })).statusCode, 400, 'once');
+    assert.equal(
+      (await dpo.post(`/dpo/requests/${id}/processing-restriction`, { consultationId: s.consultationId, reason: 'Accuracy of the summary is contested' }))
+        .statusCode,
+      303,
+    );
+    assert.equal(
+      (await dpo.post(`/dpo/requests/${id}/processing-restriction`, { consultationId: s.consultationId, reason: 'Accuracy of the summary is contested' }))
+        .statusCode,
+      400,
+      'once',
+    );
     await assert.rejects(t.services.evidenceWork.requestExport(contextFor(manager), s.consultationId, 'both'), /restricted by the data protection officer/);
-    const enforced = await rows(sql`select 1 from audit_events where what = 'processing.restriction_enforced' and subject = ${`consultation:${s.consultationId}`}`);
+    const enforced = await rows(
+      sql`select 1 from audit_events where what = 'processing.restriction_enforced' and subject = ${`consultation:${s.consultationId}`}`,
+    );
     assert.equal(enforced.length, 1);
-    assert.equal((await dpo.post(`/dpo/requests/${id}/processing-restriction-lift`, { consultationId: s.consultationId, reason: 'Accuracy resolved with the caller' })).statusCode, 303);
-    await assert.rejects(t.services.evidenceWork.requestExport(contextFor(manager), s.consultationId, 'both'), (error: Error) => !/restricted/.test(error.message));
-    const trail = await rows<{ what: string }>(sql`select what from audit_events where subject = ${`consultation:${s.consultationId}`} and what like 'processing.%' order by seq`);
-    assert.deepEqual(trail.map((e) => e.what), ['processing.restricted', 'processing.restriction_enforced', 'processing.restriction_lifted']);
+    assert.equal(
+      (await dpo.post(`/dpo/requests/${id}/processing-restriction-lift`, { consultationId: s.consultationId, reason: 'Accuracy resolved with the caller' }))
+        .statusCode,
+      303,
+    );
+    assert.equal(await t.services.data.repos.subjectRequests.activeRestriction(s.consultationId), undefined, 'lifted: the export is no longer refused for it');
+    const trail = await rows<{ what: string }>(
+      sql`select what from audit_events where subject = ${`consultation:${s.consultationId}`} and what like 'processing.%' order by seq`,
+    );
+    assert.deepEqual(
+      trail.map((e) => e.what),
+      ['processing.restricted', 'processing.restriction_enforced', 'processing.restriction_lifted'],
+    );
   });
 
   it('DP-11: the decision needs reasons when refused; the notice states the right to complain to the ICO and go to court; the request is then closed', async () => {
     const id = await newRequest({ kind: 'erasure', subjectName: 'Eve Eraseme', receivedOn: day(-3) });
     await dpo.get(`/dpo/requests/${id}`);
     assert.equal((await dpo.post(`/dpo/requests/${id}/decision`, { decision: 'refused', reason: '', noticeSentOn: day(0) })).statusCode, 400);
-    assert.equal((await dpo.post(`/dpo/requests/${id}/decision`, { decision: 'refused', reason: 'The material is needed as evidence: restricted instead (s.47(2))', noticeSentOn: day(0) })).statusCode, 303);
+    assert.equal(
+      (
+        await dpo.post(`/dpo/requests/${id}/decision`, {
+          decision: 'refused',
+          reason: 'The material is needed as evidence: restricted instead (s.47(2))',
+          noticeSentOn: day(0),
+        })
+      ).statusCode,
+      303,
+    );
     const page = await dpo.get(`/dpo/requests/${id}`);
     assert.match(page.body, /Our decision: Refused/);
     assert.match(page.body, /Our reasons: The material is needed as evidence/);

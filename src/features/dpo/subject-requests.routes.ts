@@ -58,9 +58,21 @@ function errorsOf(error: ValidationError, fallback: string) {
 export function subjectRequestRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const listPage = async (reply: FastifyReply, locals: Record<string, unknown> = {}) =>
-      reply.view('dpo/subject-requests.njk', { pageTitle: 'Data subjects’ requests', requests: await services.subjectRequests.list(), choices, values: {}, ...locals });
+      reply.view('dpo/subject-requests.njk', {
+        pageTitle: 'Data subjects’ requests',
+        requests: await services.subjectRequests.list(),
+        choices,
+        values: {},
+        ...locals,
+      });
     const requestPage = async (reply: FastifyReply, id: string, locals: Record<string, unknown> = {}) =>
-      reply.view('dpo/subject-request.njk', { pageTitle: 'Data subject’s request', ...(await services.subjectRequests.view(id)), choices, values: {}, ...locals });
+      reply.view('dpo/subject-request.njk', {
+        pageTitle: 'Data subject’s request',
+        ...(await services.subjectRequests.view(id)),
+        choices,
+        values: {},
+        ...locals,
+      });
 
     app.get('/dpo/requests', { config: access }, async (_request, reply) => listPage(reply));
 
