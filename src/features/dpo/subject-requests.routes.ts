@@ -78,7 +78,7 @@ export function subjectRequestRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Body: Body }>('/dpo/requests', { config: access, schema: { body: formBody } }, async (request, reply) => {
       try {
-        const made = await services.subjectRequests.create(contextOf(request), request.body as Record<string, string>);
+        const made = await services.subjectRequests.create(contextOf(request), request.body);
         return redirectTo(reply, `/dpo/requests/${made.id}`);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
@@ -91,15 +91,15 @@ export function subjectRequestRoutes(services: Services): FastifyPluginAsync {
     );
 
     const actions: Record<string, { fallback: string; run: (context: RequestContext, id: string, body: Body) => Promise<unknown> }> = {
-      identity: { fallback: 'identityReceivedOn', run: (c, id, b) => services.subjectRequests.recordIdentity(c, id, b as Record<string, string>) },
-      extension: { fallback: 'months', run: (c, id, b) => services.subjectRequests.extend(c, id, b as Record<string, string>) },
-      clock: { fallback: 'on', run: (c, id, b) => services.subjectRequests.pause(c, id, b as Record<string, string>) },
+      identity: { fallback: 'identityReceivedOn', run: (c, id, b) => services.subjectRequests.recordIdentity(c, id, b) },
+      extension: { fallback: 'months', run: (c, id, b) => services.subjectRequests.extend(c, id, b) },
+      clock: { fallback: 'on', run: (c, id, b) => services.subjectRequests.pause(c, id, b) },
       'access-restriction': { fallback: 'grounds', run: (c, id, b) => services.subjectRequests.restrictAccess(c, id, b) },
-      consultations: { fallback: 'reference', run: (c, id, b) => services.subjectRequests.linkConsultation(c, id, b as Record<string, string>) },
-      rectifications: { fallback: 'value', run: (c, id, b) => services.subjectRequests.rectify(c, id, b as Record<string, string>) },
-      'processing-restriction': { fallback: 'reason', run: (c, id, b) => services.subjectRequests.restrictProcessing(c, id, b as Record<string, string>) },
-      'processing-restriction-lift': { fallback: 'reason', run: (c, id, b) => services.subjectRequests.liftRestriction(c, id, b as Record<string, string>) },
-      decision: { fallback: 'decision', run: (c, id, b) => services.subjectRequests.decide(c, id, b as Record<string, string>) },
+      consultations: { fallback: 'reference', run: (c, id, b) => services.subjectRequests.linkConsultation(c, id, b) },
+      rectifications: { fallback: 'value', run: (c, id, b) => services.subjectRequests.rectify(c, id, b) },
+      'processing-restriction': { fallback: 'reason', run: (c, id, b) => services.subjectRequests.restrictProcessing(c, id, b) },
+      'processing-restriction-lift': { fallback: 'reason', run: (c, id, b) => services.subjectRequests.liftRestriction(c, id, b) },
+      decision: { fallback: 'decision', run: (c, id, b) => services.subjectRequests.decide(c, id, b) },
     };
     for (const [name, action] of Object.entries(actions)) {
       app.post<{ Params: { id: string }; Body: Body }>(
@@ -124,17 +124,17 @@ export function subjectRequestRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         let pack;
         try {
-          pack = await services.subjectRequests.disclose(contextOf(request), request.params.id, request.body as Record<string, string>);
+          pack = await services.subjectRequests.disclose(contextOf(request), request.params.id, request.body);
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
           return requestPage(reply.code(400), request.params.id, { ...errorsOf(error, 'justification'), values: request.body, form: 'disclosure' });
         }
-        const done = pack.discard;
+        const staged = pack;
         const stream = tarStream(
           pack.files.map((f) => ({ path: f.path, file: `${pack.directory}/${f.path}`, sizeBytes: f.sizeBytes })),
           new Date(pack.manifest.createdAt),
         );
-        stream.on('close', () => void done());
+        stream.on('close', () => void staged.discard());
         reply
           .header('content-type', 'application/x-tar')
           .header('content-disposition', `attachment; filename="${pack.manifest.request.reference}-disclosure.tar"`)
