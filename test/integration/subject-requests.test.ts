@@ -280,6 +280,21 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     );
     assert.equal(logged.length, 2);
     assert.equal(JSON.stringify(logged).includes('Sara Subjectperson'), false, 'the log names the field, not the values');
+
+    // The rectification holds the subject's data: an erasure of the consultation erases it too (ADR 0016 inventory).
+    await dpo.get('/dpo/erasures');
+    const erased = await dpo.post('/dpo/erasures', { reference: s.reference, justification: 'Erasure ordered under s.47 after the request' });
+    assert.equal(erased.statusCode, 303, erased.body.match(/govuk-error-message[^<]*<[^<]*/)?.[0]);
+    const after = await rows<{ original_value: string | null; corrected_value: string; reason: string }>(
+      sql`select original_value, corrected_value, reason from subject_rectifications where consultation_id = ${s.consultationId}`,
+    );
+    assert.deepEqual(
+      after.map((r) => [r.original_value, r.corrected_value, r.reason]),
+      [
+        [null, '[erased]', '[erased]'],
+        [null, '[erased]', '[erased]'],
+      ],
+    );
   });
 
   it('DP-10: a restriction of processing stops the export of the consultation’s material, audited; lifting it is recorded', async () => {
