@@ -356,11 +356,19 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     assert.equal(closed.statusCode, 409);
   });
 
-  it('the register is the DPO’s alone; a bad id is a 404, a malformed one a 400', async () => {
+  it('the register is the DPO’s alone; a bad id is a 404, a malformed one a 400; bad choices are 400s', async () => {
     const other = new Browser(t.app);
     await other.signIn('sar-manager');
     assert.equal((await other.get('/dpo/requests')).statusCode, 403);
     assert.equal((await dpo.get('/dpo/requests/00000000-0000-4000-8000-000000000000')).statusCode, 404);
     assert.equal((await dpo.get('/dpo/requests/nope')).statusCode, 400);
+    // Names of Object.prototype's own members are not choices (never a 500).
+    const id = await newRequest({ kind: 'access', subjectName: 'Hana Hostile', receivedOn: day(0) });
+    await dpo.get(`/dpo/requests/${id}`);
+    assert.equal((await dpo.post('/dpo/requests', { kind: 'constructor', subjectName: 'Hana Hostile', receivedOn: day(0) })).statusCode, 400);
+    assert.equal((await dpo.post(`/dpo/requests/${id}/decision`, { decision: '__proto__', reason: 'x'.repeat(20), noticeSentOn: day(0) })).statusCode, 400);
+    assert.equal((await dpo.post(`/dpo/requests/${id}/access-restriction`, { grounds: 'toString', reason: 'x'.repeat(20) })).statusCode, 400);
+    assert.equal((await dpo.post(`/dpo/requests/${id}/extension`, { months: 'abc', reason: 'x'.repeat(20), noticedOn: day(0) })).statusCode, 400);
+    assert.equal((await dpo.post(`/dpo/requests/${id}/identity`, { identityReceivedOn: '2026-02-30', identityCheck: 'x'.repeat(20) })).statusCode, 400);
   });
 });

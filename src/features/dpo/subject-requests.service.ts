@@ -224,7 +224,7 @@ export class SubjectRequestsService {
   ): Promise<SubjectRequestRow> {
     const createdBy = this.userId(context);
     const kind = input.kind as RequestKind;
-    if (!(kind in REQUEST_KINDS)) throw field('Choose what kind of request this is', 'kind');
+    if (!Object.hasOwn(REQUEST_KINDS, kind)) throw field('Choose what kind of request this is', 'kind');
     const subjectName = (input.subjectName ?? '').trim();
     if (subjectName.length < 2) throw field('Enter the name the requester gave', 'subjectName');
     let subjectPhone: string | null = null;
@@ -331,7 +331,7 @@ export class SubjectRequestsService {
 
   /** DP-08: the right of access restricted, wholly or partly, on s.45(4) grounds, with the reason. */
   restrictAccess(context: RequestContext, id: string, input: { grounds?: string | string[]; reason?: string }): Promise<void> {
-    const grounds = [input.grounds ?? []].flat().filter((g): g is AccessRestrictionGround => g in ACCESS_RESTRICTION_GROUNDS);
+    const grounds = [input.grounds ?? []].flat().filter((g): g is AccessRestrictionGround => Object.hasOwn(ACCESS_RESTRICTION_GROUNDS, g));
     if (grounds.length === 0) throw field('Choose at least one ground of s.45(4)', 'grounds');
     const reason = requireReason(input.reason, 'restrictionReason', 'why restricting access is necessary and proportionate');
     return this.change(context, id, 'subject_request.access_restricted', async (_row, tx) => {
@@ -373,7 +373,7 @@ export class SubjectRequestsService {
     const { consultationId } = await this.linked(id, input.consultationId);
     const target = input.field ?? '';
     const supplementary = target === 'supplementary';
-    if (!supplementary && !(target in RECTIFIABLE_FIELDS)) throw field('Choose the field to correct, or a supplementary statement', 'field');
+    if (!supplementary && !Object.hasOwn(RECTIFIABLE_FIELDS, target)) throw field('Choose the field to correct, or a supplementary statement', 'field');
     const value = (input.value ?? '').trim();
     if (!value) throw field(supplementary ? 'Enter the supplementary statement' : 'Enter the corrected value', 'value');
     if (value.length > 4000) throw field('Keep the correction under 4,000 characters', 'value');
@@ -450,7 +450,7 @@ export class SubjectRequestsService {
   /** DP-11 (s.48): the decision, its reasons when not granted in full, and the day the written notice went. */
   decide(context: RequestContext, id: string, input: { decision?: string; reason?: string; noticeSentOn?: string }): Promise<void> {
     const decision = input.decision as Decision;
-    if (!(decision in DECISIONS)) throw field('Choose the decision', 'decision');
+    if (!Object.hasOwn(DECISIONS, decision)) throw field('Choose the decision', 'decision');
     const reason =
       decision === 'granted' ? input.reason?.trim() || null : requireReason(input.reason, 'reason', 'the reasons for refusing (they go in the notice)');
     const noticeSentOn = this.date(input.noticeSentOn, 'noticeSentOn', 'the date the notice was sent', true)!;
