@@ -124,6 +124,13 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     assert.equal(twice.statusCode, 400);
     assert.match(twice.body, /already been extended/);
 
+    // DP-07: the clock pauses while clarification is awaited, and the paused days are added when it resumes.
+    assert.equal((await dpo.post(`/dpo/requests/${id}/clock`, { action: 'pause', on: day(-5) })).statusCode, 303);
+    assert.match((await dpo.get(`/dpo/requests/${id}`)).body, new RegExp(`paused since ${day(-5)}`));
+    assert.equal((await dpo.post(`/dpo/requests/${id}/clock`, { action: 'resume', on: day(-6) })).statusCode, 400, 'not before it paused');
+    assert.equal((await dpo.post(`/dpo/requests/${id}/clock`, { action: 'resume', on: day(-2) })).statusCode, 303);
+    assert.match((await dpo.get(`/dpo/requests/${id}`)).body, /Paused for 3 days awaiting clarification/);
+
     // Overdue: received 70 days ago with no identity step, no extension.
     const overdue = await newRequest({ kind: 'rectification', subjectName: 'Olive Overdue', receivedOn: day(-70) });
     const list = await dpo.get('/dpo/requests');
@@ -139,12 +146,23 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     const audited = await rows<{ what: string }>(sql`select what from audit_events where subject = ${`subject_request:${id}`} order by seq`);
     assert.deepEqual(
       audited.map((a) => a.what),
-      ['subject_request.received', 'subject_request.identity_checked', 'subject_request.extended'],
+      [
+        'subject_request.received',
+        'subject_request.identity_checked',
+        'subject_request.extended',
+        'subject_request.clock_paused',
+        'subject_request.clock_resumed',
+      ],
     );
   });
 
   it('DP-06/DP-08: a SAR on a seeded subject makes a pack with the subject’s data, the third party redacted, media only as the approved redacted copy; audited', async () => {
     const s = await seedSubject();
+    // The subject search finds a person named only in what was said (chat, statement), not only the caller (issue 16 §1).
+    await dpo.get('/dpo/subjects');
+    const named = await dpo.post('/dpo/subjects', { name: 'ellie thirdchild', justification: 'SAR from the caller, finding all records' });
+    assert.match(named.body, new RegExp(`${s.reference} · CAD`));
+    assert.match(named.body, /Matched by: named/);
     const id = await newRequest({ kind: 'access', subjectName: 'Sarah Subjectperson', subjectPhone: '07700900555', receivedOn: day(-2) });
     await dpo.get(`/dpo/requests/${id}`);
     assert.equal(

@@ -45,12 +45,14 @@ export class SubjectSearchQueries {
         label: 'name',
         condition: sql`(i.caller_name ilike ${pattern} or exists (select 1 from victim_statements s where s.consultation_id = c.id and s.signature_name ilike ${pattern}))`,
       });
-      // Issue 16 §1: a person named in what was said or written, not only the caller (chat, statement, survey comment).
+      // Issue 16 §1: a person named in what was said or written, not only the caller (chat, statement, survey comment,
+      // and the reasons and recipients staff typed into the s.62 log about the consultation: ADR 0016).
       tests.push({
         label: 'named',
         condition: sql`(exists (select 1 from chat_messages m join calls k on k.id = m.call_id where k.consultation_id = c.id and m.text ilike ${pattern})
           or exists (select 1 from victim_statements s where s.consultation_id = c.id and (s.text ilike ${pattern} or s.confirmed_text ilike ${pattern}))
-          or exists (select 1 from satisfaction_surveys v where v.consultation_id = c.id and v.comment ilike ${pattern}))`,
+          or exists (select 1 from satisfaction_surveys v where v.consultation_id = c.id and v.comment ilike ${pattern})
+          or exists (select 1 from audit_events a where a.subject = 'consultation:' || c.id::text and (a.justification ilike ${pattern} or a.recipient ilike ${pattern})))`,
       });
     }
     if (criteria.cadReference) tests.push({ label: 'cad', condition: sql`lower(i.cad_reference) = lower(${criteria.cadReference})` });
