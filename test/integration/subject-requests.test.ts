@@ -332,10 +332,20 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
       'once',
     );
     await assert.rejects(t.services.evidenceWork.requestExport(contextFor(manager), s.consultationId, 'both'), /restricted by the data protection officer/);
-    const enforced = await rows(
-      sql`select 1 from audit_events where what = 'processing.restriction_enforced' and subject = ${`consultation:${s.consultationId}`}`,
+    await assert.rejects(
+      t.services.evidence.access.download(contextFor(manager), s.copyId, {
+        justification: 'Disclosure to the CPS lawyer',
+        recipient: 'CPS Kent, reviewing lawyer',
+      }),
+      /restricted by the data protection officer/,
     );
-    assert.equal(enforced.length, 1);
+    const enforced = await rows<{ details: { refused: string } }>(
+      sql`select details from audit_events where what = 'processing.restriction_enforced' and subject = ${`consultation:${s.consultationId}`} order by seq`,
+    );
+    assert.deepEqual(
+      enforced.map((e) => e.details.refused),
+      ['export', 'download'],
+    );
     assert.equal(
       (await dpo.post(`/dpo/requests/${id}/processing-restriction-lift`, { consultationId: s.consultationId, reason: 'Accuracy resolved with the caller' }))
         .statusCode,
@@ -347,7 +357,7 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     );
     assert.deepEqual(
       trail.map((e) => e.what),
-      ['processing.restricted', 'processing.restriction_enforced', 'processing.restriction_lifted'],
+      ['processing.restricted', 'processing.restriction_enforced', 'processing.restriction_enforced', 'processing.restriction_lifted'],
     );
   });
 

@@ -245,6 +245,17 @@ export class EvidenceAccessService {
     const recipient = (input.recipient ?? '').trim();
     if (recipient.length < 3 || recipient.length > 300)
       throw new ValidationError('Say who will receive the copy', { recipient: 'Say who will receive the copy (for example “CPS Kent, reviewing lawyer”)' });
+    // DP-10 (s.47, issue 16 §1): while the DPO restricts processing of the consultation, none of it is disclosed (audited).
+    const found = await this.data.repos.evidence.findItem(id);
+    const restriction = found ? await this.data.repos.subjectRequests.activeRestriction(found.consultationId) : undefined;
+    if (found && restriction) {
+      await this.deps.audit.record(this.data.repos.audit, context, {
+        what: 'processing.restriction_enforced',
+        subject: `consultation:${found.consultationId}`,
+        details: { refused: 'download', itemId: found.id, restrictionId: restriction.id },
+      });
+      throw new ForbiddenError('Processing of this consultation’s data is restricted by the data protection officer (DPA 2018 s.47): it cannot be disclosed');
+    }
     return this.data.transaction(async (tx) => {
       const item = await tx.evidence.findItem(id);
       if (!item) throw new NotFoundError('There is no evidence item with that id');
