@@ -204,6 +204,7 @@ await describeOnDatabase('issue 16 §3: breach register, DPIA gate, covert surve
       assert.ok(refusals.length >= 1, 'the refusal is in the audit log');
 
       const own = await signedIn('i16-officer');
+      assert.match((await own.get(`/consultations/${consultation.id}`)).body, /data-testid="covert-surveillance-link"/);
       await own.get(`/consultations/${consultation.id}/covert-surveillance`);
       const short = await own.post(`/consultations/${consultation.id}/covert-surveillance`, { description: 'too short' });
       assert.equal(short.statusCode, 400);
