@@ -232,6 +232,19 @@ await describeOnDatabase('issue 16 §3: breach register, DPIA gate, covert surve
       const progress = await supervisor.post(`/covert-surveillance/${report!.report.id}/progress`, { cabReference: 'CAB/2026/17' });
       assert.equal(progress.statusCode, 303);
       assert.match((await supervisor.get('/covert-surveillance')).body, /CAB CAB\/2026\/17/);
+
+      // ADR 0016: erasure is refused while the IPCO hold stands; once released, the report's description is erased and
+      // the register keeps its row (ids, dates, the CAB reference).
+      const dpoUser = (await t.services.data.repos.users.findByUsername('i16-dpo'))!;
+      const dpo = contextFor({ ...dpoUser, roles: ['dpo'] });
+      const erasure = { reference: consultation.reference, justification: 'Subject asked for erasure under s.47' };
+      await assert.rejects(t.services.dpoErasures.erase(dpo, erasure), /A legal hold stands \(IPCO\)/);
+      await t.services.evidence.holds.releaseHold(dpo, report!.report.holdId, 'IPCO confirmed the matter closed');
+      await t.services.dpoErasures.erase(dpo, erasure);
+      const [erased] = await t.services.covertSurveillance.register();
+      assert.equal(erased!.report.id, report!.report.id);
+      assert.equal(erased!.report.description, '[erased]');
+      assert.equal(erased!.report.cabReference, 'CAB/2026/17');
     });
   });
 
