@@ -12,6 +12,10 @@ import { accountRoutes } from './features/account/account.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
 import { dpoRoutes } from './features/dpo/dpo.routes.js';
 import { subjectRequestRoutes } from './features/dpo/subject-requests.routes.js';
+import { breachRoutes } from './features/dpo/breaches.routes.js';
+import { scCodeRoutes } from './features/dpo/sc-code.routes.js';
+import { dpiaRoutes } from './features/admin/dpia.routes.js';
+import { covertSurveillanceRoutes } from './features/covert-surveillance/covert-surveillance.routes.js';
 import { controlRoomRoutes } from './features/control-room/control-room.routes.js';
 import { triageSettingsRoutes } from './features/control-room/settings.routes.js';
 import { officerRoutes } from './features/officer/officer.routes.js';
@@ -144,6 +148,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
       correlationId: request.id,
       // Issue 17 §5: every victim page (ended, refused links, the survey) has "Exit this page".
       quickExitUrl: config.call.quickExitUrl,
+      // DP-13, SC-2: administrators and supervisors see the DPIA warning (review due within 30 days, or live calls refused).
+      dpiaWarning: request.user?.roles.some((role) => role === 'admin' || role === 'supervisor') ? await services.dpia.warning() : undefined,
     };
   });
 
@@ -184,6 +190,11 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(adminRoutes(services));
   await app.register(dpoRoutes(services));
   await app.register(subjectRequestRoutes(services));
+  // Issue 16 §3: breach register (DP-15), DPIA (DP-13), covert surveillance reports (policy 3.4), SC Code self-assessment (SC-10).
+  await app.register(breachRoutes(services));
+  await app.register(dpiaRoutes(services));
+  await app.register(covertSurveillanceRoutes(services));
+  await app.register(scCodeRoutes(services));
   await app.register(callRoutes(services));
   await app.register(evidenceRoutes(services));
   await app.register(redactionRoutes(services));

@@ -11,6 +11,10 @@ import { AuditLogService } from './features/dpo/audit-log.service.js';
 import { DpoErasureService } from './features/dpo/dpo-erasure.service.js';
 import { SubjectSearchService } from './features/dpo/subject-search.service.js';
 import { SubjectRequestsService } from './features/dpo/subject-requests.service.js';
+import { BreachRegisterService } from './features/dpo/breaches.service.js';
+import { ScCodeAssessmentService } from './features/dpo/sc-code.service.js';
+import { DpiaService } from './features/admin/dpia.service.js';
+import { CovertSurveillanceService } from './features/covert-surveillance/covert-surveillance.service.js';
 import { AuditTrail } from './platform/audit/audit-trail.js';
 import { AccessRefusals } from './platform/audit/access-refusals.js';
 import { AuditKeyring } from './platform/audit/audit-keys.js';
@@ -25,7 +29,7 @@ import { SsoService } from './features/identity/sso.service.js';
 import { UserAdminService } from './features/identity/user-admin.service.js';
 import type { Database } from './platform/db/database.js';
 import type { PrincipalResolvers } from './platform/http/principals.js';
-import { dataAccess } from './data-access.js';
+import { dataAccess, type Repositories } from './data-access.js';
 import pino, { type Logger } from 'pino';
 import { CallService } from './features/video/call.service.js';
 import { CallChatService } from './features/video/call-chat.service.js';
@@ -164,8 +168,11 @@ export function services(deps: {
   // registry that places calls on media nodes, beats, and reaps lost nodes' calls.
   const identity = resolveNodeIdentity(deps.config.node, deps.config.dataDir);
   const mediaNodes = new MediaNodesService({ data, self: { ...deps.config.node, id: identity.id }, log: logger });
+  // DP-13, SC-2: the DPIA and the go-live gate on new calls and links (DPIA_REQUIRED, always on in production).
+  const dpia = new DpiaService({ data, audit, now, required: deps.config.dpia.required });
   // The video call, one service per job: lifecycle, links, consent, chat, uploads, snapshots, recordings, the record.
   const callDeps = {
+    liveCallGate: (tx: Repositories) => dpia.assertLiveCallsAllowed(tx),
     data,
     audit,
     consultations,
@@ -265,6 +272,17 @@ export function services(deps: {
       blobs,
       clockStart: deps.config.subjectRequests.clockStart,
       forceName: deps.config.call.forceName,
+    /** Issue 16 §3: the breach register (DP-15), the DPIA (DP-13, SC-2), covert surveillance reports (policy 3.4), the SC Code self-assessment (SC-10). */
+    breaches: new BreachRegisterService({ data, audit, now }),
+    dpia,
+    covertSurveillance: new CovertSurveillanceService({ data, audit, holds: evidence.holds, now }),
+    scCode: new ScCodeAssessmentService({
+      data,
+      audit,
+      config: deps.config,
+      dpia,
+      integrityFailures: async () => (await evidence.disposal.integrityFailures()).length,
+      now,
     }),
     accessRefusals: new AccessRefusals(data, audit, logger),
     auth,

@@ -69,6 +69,14 @@ describe('configuration', () => {
     assert.ok(STANDARD_PASSWORD_HASHING.memoryCost >= 19_456 && STANDARD_PASSWORD_HASHING.timeCost >= 2, 'OWASP minimum for argon2id');
   });
 
+  it('DP-13: the DPIA gate is on in production and cannot be turned off there; off by default elsewhere', () => {
+    const notify = { SMS_PROVIDER: 'notify', NOTIFY_API_KEY: 'k', NOTIFY_TEMPLATE_ID: 't' };
+    assert.equal(loadConfig({ ...productionReady, ...notify }).dpia.required, true);
+    assert.ok(problems({ ...productionReady, ...notify, DPIA_REQUIRED: 'false' }).some((p) => p.startsWith('DPIA_REQUIRED cannot be false in production')));
+    assert.equal(loadConfig({}).dpia.required, false);
+    assert.equal(loadConfig({ DPIA_REQUIRED: 'true' }).dpia.required, true);
+  });
+
   it('does not seed demo data in production unless told to (and then refuses)', () => {
     assert.ok(!problems({ NODE_ENV: 'production' }).some((p) => p.startsWith('SEED_DEMO_DATA')));
   });

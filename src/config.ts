@@ -64,6 +64,8 @@ export interface Config {
   metrics: MetricsConfig;
   /** This process as a node of the installation: id, roles, internal address, cluster secret (ADR 0013). */
   node: NodeConfig;
+  /** DP-13, SC-2: live calls need an approved, in-date DPIA (recorded on /admin/dpia); always on in production. */
+  dpia: { required: boolean };
 }
 
 /** Evidence, retention and disposal (issue 6). */
@@ -290,6 +292,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^https?:\/\//.test(quickExitUrl)) problems.push(`QUICK_EXIT_URL must be an http(s) URL (got "${quickExitUrl}")`);
   const seedDemoData = boolean('SEED_DEMO_DATA', !production);
   const mfaRequired = boolean('MFA_REQUIRED', production);
+  const dpiaRequired = boolean('DPIA_REQUIRED', production);
   const logFormat = oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json');
   const passwordHashing = oneOf('PASSWORD_HASHING', ['standard', 'test-only-weak'] as const, 'standard');
   if (passwordHashing !== 'standard' && nodeEnv !== 'test')
@@ -312,6 +315,7 @@ export function loadConfig(env: Env = process.env): Config {
     }
     if (!publicBaseUrl.startsWith('https://')) problems.push('PUBLIC_BASE_URL must be an https:// URL in production');
     if (seedDemoData) problems.push('SEED_DEMO_DATA must be false in production: demo accounts have published passwords');
+    if (!dpiaRequired) problems.push('DPIA_REQUIRED cannot be false in production: live calls need an approved, in-date DPIA (DP-13)');
     if (!mfaRequired) problems.push('MFA_REQUIRED cannot be false in production: every account must use a second factor (SEC-08)');
     if (logFormat === 'pretty') problems.push('LOG_FORMAT=pretty is for development (pino-pretty is not installed with --omit=dev); use json in production');
     if (smsProvider === 'outbox') problems.push('SMS_PROVIDER=outbox keeps texts on the server and is refused in production; configure a real provider');
@@ -405,6 +409,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy.value,
     metrics: parseMetrics(env, problems, { production, host, port }),
     node: node.config,
+    dpia: { required: dpiaRequired },
   };
   if (config.investigation.dashMediumFrom >= config.investigation.dashHighFrom)
     problems.push('DASH_MEDIUM_FROM must be lower than DASH_HIGH_FROM (the yes-count bands would overlap)');

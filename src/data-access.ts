@@ -33,6 +33,10 @@ import { SupervisionQueries } from './features/supervisor/supervision.queries.js
 import { ErasureQueries } from './features/dpo/erasure.queries.js';
 import { SubjectSearchQueries } from './features/dpo/subject-search.queries.js';
 import { SubjectRequestsRepository } from './features/dpo/subject-requests.repository.js';
+import { BreachesRepository } from './features/dpo/breaches.repository.js';
+import { ScCodeQueries } from './features/dpo/sc-code.queries.js';
+import { DpiaRepository } from './features/admin/dpia.repository.js';
+import { CovertSurveillanceRepository } from './features/covert-surveillance/covert-surveillance.repository.js';
 import type { Database, Executor } from './platform/db/database.js';
 import type { UnitOfWork } from './platform/db/unit-of-work.js';
 
@@ -69,6 +73,11 @@ export function repositories(db: Executor) {
     erasure: new ErasureQueries(db),
     subjectSearch: new SubjectSearchQueries(db),
     subjectRequests: new SubjectRequestsRepository(db),
+    // Issue 16 §3: the breach register (DP-15), the DPIA (DP-13), covert surveillance reports (policy 3.4), SC-10.
+    breaches: new BreachesRepository(db),
+    dpia: new DpiaRepository(db),
+    covertSurveillance: new CovertSurveillanceRepository(db),
+    scCode: new ScCodeQueries(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -74,6 +74,16 @@ export const PERMISSIONS = {
   'personal_data.search': ['dpo'],
   /** The register of data subjects' requests: clock, rectification, restriction, decision and disclosure pack (DP-06..DP-11, issue 16 §1). */
   'subject_requests.manage': ['dpo'],
+  /** DP-15: the personal-data breach register, its 72-hour ICO clock and notifications (issue 16 §3). */
+  'breach.register': ['dpo'],
+  /** DP-13, SC-2: record the DPIA (reference, approval, annual review) that live calls need. */
+  'dpia.manage': ['admin'],
+  /** Policy 3.4: report covert surveillance without authority from a consultation (its officer, or a supervisor). */
+  'covert_surveillance.report': ['rvr_officer', 'supervisor'],
+  /** Policy 3.4: the IPCO-facing register of those reports, with the CAB's reference and the report to IPCO. */
+  'covert_surveillance.register': ['supervisor', 'dpo', 'professional_standards'],
+  /** SC-10: the Surveillance Camera Code self-assessment and its export. */
+  'compliance.self_assessment': ['dpo', 'admin'],
   'users.manage': ['admin'],
   'sessions.manage_all': ['admin'],
   'policy.publish': ['admin'],

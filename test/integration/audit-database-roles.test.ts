@@ -231,6 +231,8 @@ describe('database roles: the application cannot change or unprotect the audit l
         '0011_recording_media_time': 'alter table recordings drop column media_started_at, drop column media_clock',
         '0015_personal_data_erasures': 'drop table personal_data_erasures',
         '0020_subject_requests': 'drop table processing_restrictions; drop table subject_rectifications; drop table subject_requests',
+        '0021_issue16_registers':
+          'drop table breach_subject_notifications; drop table personal_data_breaches; drop table covert_surveillance_reports; drop table dpia_records',
       };
       const journal = JSON.parse(fs.readFileSync('src/platform/db/migrations/meta/_journal.json', 'utf8')) as { entries: { tag: string }[] };
       const tag = journal.entries.at(-1)!.tag;

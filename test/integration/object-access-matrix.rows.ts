@@ -150,6 +150,22 @@ export const ROWS: Row[] = [
     expect: OFFICER_OWN,
   },
   // The investigation record and the officer's investigation in the call
+  // Policy 3.4 (issue 16 §3): covert surveillance is reported by the consultation's officer or any supervisor.
+  {
+    route: 'GET /consultations/:id/covert-surveillance',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/covert-surveillance` }),
+    expect: { own: { '✓': ['rvr_officer', 'supervisor'] }, others: { '✓': ['supervisor'] }, unassigned: { '✓': ['supervisor'] } },
+  },
+  {
+    route: 'POST /consultations/:id/covert-surveillance',
+    needs: 'consultation',
+    request: (f) => ({
+      url: `/consultations/${f.consultationId}/covert-surveillance`,
+      body: { description: 'The camera was turned on a neighbour without any authority to watch them.' },
+    }),
+    expect: { own: { '✓': ['rvr_officer', 'supervisor'] }, others: { '✓': ['supervisor'] }, unassigned: { '✓': ['supervisor'] } },
+  },
   {
     route: 'GET /consultations/:id/enquiries',
     needs: 'consultation',

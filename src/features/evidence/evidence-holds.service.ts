@@ -1,5 +1,6 @@
 import { holdReleaseRefusal } from '../../domain/hold-release.js';
-import { HOLD_TYPES } from '../../domain/retention.js';
+import { HOLD_TYPES, type HoldType } from '../../domain/retention.js';
+import type { Repositories } from '../../data-access.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { EvidenceRetentionService } from './evidence-retention.service.js';
@@ -53,18 +54,35 @@ export class EvidenceHoldsService {
     const rationale = requireReason(input.rationale, 'rationale', 'the rationale for the hold');
     if (context.actor.type !== 'user') throw new ForbiddenError('Only a person can place a hold');
     const userId = context.actor.userId;
-    return this.data.transaction(async (tx) => {
-      if (!(await tx.evidence.lockCase(consultationId))) throw new NotFoundError('No consultation with that id');
-      const hold = await tx.evidence.createHold({ consultationId, type, rationale, placedBy: userId, placedAt: this.deps.now() });
-      await this.deps.audit.record(tx.audit, context, {
-        what: 'evidence.hold_placed',
-        subject: `consultation:${consultationId}`,
-        justification: rationale,
-        details: { holdId: hold.id, type },
-      });
-      await this.deps.retention.recompute(tx, context, consultationId, true);
-      return hold;
+    return this.data.transaction((tx) => this.placeHoldIn(tx, context, consultationId, { type, rationale, placedBy: userId }));
+  }
+
+  /**
+   * The hold itself, in the caller's transaction: also placed automatically with a report that needs the material
+   * kept (policy 3.4: covert surveillance without authority, an IPCO hold), so both land or neither does.
+   */
+  async placeHoldIn(
+    tx: Repositories,
+    context: RequestContext,
+    consultationId: string,
+    hold: { type: HoldType; rationale: string; placedBy: string; automatic?: string },
+  ) {
+    if (!(await tx.evidence.lockCase(consultationId))) throw new NotFoundError('No consultation with that id');
+    const placed = await tx.evidence.createHold({
+      consultationId,
+      type: hold.type,
+      rationale: hold.rationale,
+      placedBy: hold.placedBy,
+      placedAt: this.deps.now(),
     });
+    await this.deps.audit.record(tx.audit, context, {
+      what: 'evidence.hold_placed',
+      subject: `consultation:${consultationId}`,
+      justification: hold.rationale,
+      details: { holdId: placed.id, type: hold.type, ...(hold.automatic ? { automatic: hold.automatic } : {}) },
+    });
+    await this.deps.retention.recompute(tx, context, consultationId, true);
+    return placed;
   }
 
   /**

@@ -1,5 +1,22 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../composition.js';
+import type { DpiaState } from '../../domain/dpia.js';
+
+function dpiaCheck(state: DpiaState | undefined, required: boolean): { dpia?: string } {
+  if (!state || (!required && state.status === 'missing')) return {};
+  switch (state.status) {
+    case 'missing':
+      return { dpia: 'none recorded: live calls refused' };
+    case 'unapproved':
+      return { dpia: 'not approved: live calls refused' };
+    case 'review_overdue':
+      return { dpia: 'annual review overdue: live calls refused' };
+    case 'review_due_soon':
+      return { dpia: `annual review due in ${state.daysToReview} days` };
+    default:
+      return {};
+  }
+}
 
 /** Liveness says the process answers; readiness says it can do its work (the database and a media worker answer). */
 export function healthRoutes(services: Services): FastifyPluginAsync {
@@ -18,6 +35,8 @@ export function healthRoutes(services: Services): FastifyPluginAsync {
         ...(clock ? { clock: clock.status === 'ok' ? 'in step' : clock.message } : {}),
         ...(workers.length > 0 ? { mediaWorkers: `${workersUp} of ${workers.length} up` } : {}),
         ...(services.callRooms.draining ? { calls: 'draining: no new calls' } : {}),
+        // DP-13, SC-2: the DPIA's review due within 30 days, or live calls refused for want of one (a warning, not unreadiness).
+        ...(database.ok ? dpiaCheck(await services.dpia.state(), services.dpia.required) : {}),
       };
       if (!database.ok || (workers.length > 0 && workersUp === 0) || services.callRooms.draining) {
         request.log.warn({ error: database.ok ? undefined : database.error, checks }, 'readiness check failed');

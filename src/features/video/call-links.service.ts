@@ -44,7 +44,7 @@ export class CallLinksService {
   /** Unknown and malformed links: a stranger can send any number, so they go to the log, rate-limited, never to the audit chain. */
   private readonly strangerLinks: RateLimitedLog;
 
-  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'sms' | 'config' | 'publicBaseUrl' | 'log' | 'now'>) {
+  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'sms' | 'config' | 'publicBaseUrl' | 'log' | 'now' | 'liveCallGate'>) {
     this.strangerLinks = new RateLimitedLog(deps.log, 'call link refused');
   }
 
@@ -68,6 +68,8 @@ export class CallLinksService {
       const call = await lockOpenCall(tx, callId);
       const consultation = (await tx.consultations.findById(call.consultationId))!;
       assertAssignedOfficer(context, consultation, 'call.invite');
+      // DP-13: no link is sent without an approved, in-date DPIA (the gate is on in production).
+      await this.deps.liveCallGate?.(tx);
       let phone: string;
       if (input.role === 'victim') {
         phone = (await tx.incidents.findById(consultation.incidentId))!.callerPhone;

@@ -47,6 +47,8 @@ export interface CallDeps {
   now: () => Date;
   /** Which media node a new call is placed on, and whether an open call's node still hosts it (ADR 0013). */
   placement: CallPlacement;
+  /** DP-13: refuses a live call (a new call, a link sent) without an approved, in-date DPIA; absent, no gate. */
+  liveCallGate?: (tx: Repositories) => Promise<void>;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface CallDeps {
  * itself is in `CallRooms`.
  */
 export class CallService {
-  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'evidence' | 'now' | 'placement' | 'log'>) {}
+  constructor(private readonly deps: Pick<CallDeps, 'data' | 'audit' | 'consultations' | 'evidence' | 'now' | 'placement' | 'log' | 'liveCallGate'>) {}
 
   private get data() {
     return this.deps.data;
@@ -77,6 +79,8 @@ export class CallService {
       if (!CALLABLE_STATES.includes(consultation.state as ConsultationState)) {
         throw new ConflictError(`A video call needs an accepted consultation; this one is ${consultation.state.replaceAll('_', ' ')}.`);
       }
+      // DP-13: no new live call without an approved, in-date DPIA (the gate is on in production).
+      await this.deps.liveCallGate?.(tx);
       // Placed before anything is written: with no media node free the officer gets a 503 and nothing changes.
       const mediaNodeId = await this.deps.placement.place(tx);
       if (existing) {
