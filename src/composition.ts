@@ -272,6 +272,7 @@ export function services(deps: {
       blobs,
       clockStart: deps.config.subjectRequests.clockStart,
       forceName: deps.config.call.forceName,
+    }),
     /** Issue 16 §3: the breach register (DP-15), the DPIA (DP-13, SC-2), covert surveillance reports (policy 3.4), the SC Code self-assessment (SC-10). */
     breaches: new BreachRegisterService({ data, audit, now }),
     dpia,
