@@ -156,6 +156,7 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
 
     const open = await victim.get(`/a/${reminderToken}`);
     assert.match(open.body, /data-testid="join-appointment"/);
+    assert.match(open.body, new RegExp(`<form method="post" action="/a/${reminderToken}/join">`), 'the form posts to this link');
     const joined = await victim.post(`/a/${reminderToken}/join`, {});
     assert.equal(joined.statusCode, 303);
     assert.match(String(joined.headers.location), /^\/v\/[A-Za-z0-9_-]{43}$/);

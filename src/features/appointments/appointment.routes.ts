@@ -80,6 +80,8 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
     const victimPage = (reply: FastifyReply, page: AppointmentPage, locals: Record<string, unknown> = {}) =>
       reply.view('appointments/victim-appointment.njk', {
         ...page,
+        // The forms post back to the link's own address (already in the address bar; never stored on the phone otherwise).
+        token: (reply.request.params as { token: string }).token,
         quickExitUrl: config.call.quickExitUrl,
         csrfToken: reply.generateCsrf(),
         cspNonce: reply.cspNonce.script,
