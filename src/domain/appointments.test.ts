@@ -87,9 +87,21 @@ describe('video appointment rules (issue 17 §4, policy 4.0)', () => {
     fc.assert(
       fc.property(instant, fc.integer({ min: -2 * 24 * 60, max: 100 * 24 * 60 }), settings, (now, minutes, s) => {
         const wall = new Date(now.getTime() + minutes * MINUTE);
-        const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(wall);
+        const parts = new Intl.DateTimeFormat('en-CA', {
+          timeZone: 'Europe/London',
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          hourCycle: 'h23',
+        }).formatToParts(wall);
         const p = (type: string) => parts.find((x) => x.type === type)!.value;
-        const decision = decideBooking({ date: `${p('year')}-${p('month')}-${p('day')}`, time: `${p('hour')}:${p('minute')}`, reason: 'cannot_talk_now' }, now, s);
+        const decision = decideBooking(
+          { date: `${p('year')}-${p('month')}-${p('day')}`, time: `${p('hour')}:${p('minute')}`, reason: 'cannot_talk_now' },
+          now,
+          s,
+        );
         if (decision.allowed) {
           assert.ok(decision.slot > now);
           assert.ok(decision.slot.getTime() <= now.getTime() + s.maxDaysAhead * 24 * 60 * MINUTE);
@@ -116,8 +128,14 @@ describe('video appointment rules (issue 17 §4, policy 4.0)', () => {
   it('the victim picks an offered time or a time of day, at most maxChangeRequests times, not after joining', () => {
     const offered = [new Date('2026-06-02T09:00:00Z')];
     const open = { status: 'booked' as const, changeRequests: 0 };
-    assert.deepEqual(decideChangeRequest({ choice: '2026-06-02T09:00:00.000Z' }, open, offered, SETTINGS), { allowed: true, request: { kind: 'slot', slot: offered[0] } });
-    assert.deepEqual(decideChangeRequest({ choice: 'evening' }, open, offered, SETTINGS), { allowed: true, request: { kind: 'best_time', bestTime: 'evening' } });
+    assert.deepEqual(decideChangeRequest({ choice: '2026-06-02T09:00:00.000Z' }, open, offered, SETTINGS), {
+      allowed: true,
+      request: { kind: 'slot', slot: offered[0] },
+    });
+    assert.deepEqual(decideChangeRequest({ choice: 'evening' }, open, offered, SETTINGS), {
+      allowed: true,
+      request: { kind: 'best_time', bestTime: 'evening' },
+    });
     assert.equal(decideChangeRequest({ choice: '2026-06-03T09:00:00.000Z' }, open, offered, SETTINGS).allowed, false, 'not an offered time');
     assert.equal(decideChangeRequest({ choice: 'toString' }, open, offered, SETTINGS).allowed, false, 'no prototype keys');
     assert.deepEqual(decideChangeRequest({ choice: 'evening' }, { status: 'missed', changeRequests: 3 }, offered, SETTINGS), {

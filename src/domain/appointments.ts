@@ -45,7 +45,10 @@ export type BestTime = keyof typeof BEST_TIMES;
 
 const MINUTE = 60_000;
 
-export function appointmentWindow(slot: Date, settings: Pick<AppointmentSettings, 'windowBeforeMinutes' | 'windowAfterMinutes'>): { opensAt: Date; closesAt: Date } {
+export function appointmentWindow(
+  slot: Date,
+  settings: Pick<AppointmentSettings, 'windowBeforeMinutes' | 'windowAfterMinutes'>,
+): { opensAt: Date; closesAt: Date } {
   return {
     opensAt: new Date(slot.getTime() - settings.windowBeforeMinutes * MINUTE),
     closesAt: new Date(slot.getTime() + settings.windowAfterMinutes * MINUTE),
@@ -53,7 +56,11 @@ export function appointmentWindow(slot: Date, settings: Pick<AppointmentSettings
 }
 
 /** Where `now` is against the link's window: before it (come back at opensAt), in it (the link opens), after it. */
-export function windowPosition(slot: Date, now: Date, settings: Pick<AppointmentSettings, 'windowBeforeMinutes' | 'windowAfterMinutes'>): 'early' | 'open' | 'closed' {
+export function windowPosition(
+  slot: Date,
+  now: Date,
+  settings: Pick<AppointmentSettings, 'windowBeforeMinutes' | 'windowAfterMinutes'>,
+): 'early' | 'open' | 'closed' {
   const { opensAt, closesAt } = appointmentWindow(slot, settings);
   if (now < opensAt) return 'early';
   if (now >= closesAt) return 'closed';
@@ -85,12 +92,17 @@ export function isMissed(
 export type BookingDecision = { allowed: true; slot: Date } | { allowed: false; field: 'date' | 'time' | 'reason'; message: string };
 
 /** Reads the form's UK date and time (YYYY-MM-DD, HH:MM) and decides whether the slot can be booked. */
-export function decideBooking(input: { date: string; time: string; reason: string }, now: Date, settings: Pick<AppointmentSettings, 'maxDaysAhead'>): BookingDecision {
+export function decideBooking(
+  input: { date: string; time: string; reason: string },
+  now: Date,
+  settings: Pick<AppointmentSettings, 'maxDaysAhead'>,
+): BookingDecision {
   if (!isAppointmentReason(input.reason)) return { allowed: false, field: 'reason', message: 'Select why the call is booked for later' };
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.date.trim());
   if (!date) return { allowed: false, field: 'date', message: 'Enter the date as YYYY-MM-DD, for example 2026-12-24' };
   const time = /^(\d{1,2}):(\d{2})$/.exec(input.time.trim());
-  if (!time || Number(time[1]) > 23 || Number(time[2]) > 59) return { allowed: false, field: 'time', message: 'Enter the time as HH:MM (24-hour UK time), for example 14:30' };
+  if (!time || Number(time[1]) > 23 || Number(time[2]) > 59)
+    return { allowed: false, field: 'time', message: 'Enter the time as HH:MM (24-hour UK time), for example 14:30' };
   const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
   const probe = new Date(Date.UTC(year, month - 1, day));
   if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day)

@@ -24,7 +24,6 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
   let phoneNumber = 0;
   let handler: Staff;
   let officer: Staff;
-  let supervisor: Staff;
   let officerBrowser: Browser;
   let supervisorBrowser: Browser;
   const now = () => new Date(Date.now() + clockOffset);
@@ -33,7 +32,7 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
     t = await buildTestApp(kind, { now });
     handler = await createUser(t.services, 'ap-handler', ['call_handler']);
     officer = await createUser(t.services, 'ap-officer', ['rvr_officer']);
-    supervisor = await createUser(t.services, 'ap-supervisor', ['supervisor']);
+    await createUser(t.services, 'ap-supervisor', ['supervisor']);
     await allowRoundTheClock(t.services);
     officerBrowser = new Browser(t.app);
     await officerBrowser.signIn('ap-officer');
@@ -118,7 +117,10 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
     const other = new Browser(t.app);
     await other.signIn('ap-other');
     await other.get('/officer');
-    const response = await other.post(`/consultations/${consultationId}/appointment`, { ...londonForm(new Date(now().getTime() + 60 * MINUTE)), reason: 'cannot_talk_now' });
+    const response = await other.post(`/consultations/${consultationId}/appointment`, {
+      ...londonForm(new Date(now().getTime() + 60 * MINUTE)),
+      reason: 'cannot_talk_now',
+    });
     assert.equal(response.statusCode, 403);
     assert.equal((await t.services.consultations.summary(consultationId)).state, 'accepted');
   });

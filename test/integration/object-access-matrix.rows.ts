@@ -24,17 +24,7 @@ import { REVIEW_CHECKLIST } from '../../src/features/supervisor/review-checklist
 export type Relation = 'own' | 'others' | 'unassigned';
 export type Outcome = '✓' | '·' | '!';
 export type Need =
-  | 'consultation'
-  | 'call'
-  | 'alert'
-  | 'answeredRisk'
-  | 'completedRisk'
-  | 'statement'
-  | 'review'
-  | 'ineligible'
-  | 'observed'
-  | 'redaction'
-  | 'missedAppointment';
+  'consultation' | 'call' | 'alert' | 'answeredRisk' | 'completedRisk' | 'statement' | 'review' | 'ineligible' | 'observed' | 'redaction' | 'missedAppointment';
 export const RELATIONS: readonly Relation[] = ['own', 'others', 'unassigned'];
 
 export interface Fixture {

@@ -242,13 +242,16 @@ export class AppointmentService {
   private pageFor(appointment: AppointmentRow, at: Date): AppointmentPage {
     const status = appointment.status as AppointmentStatus;
     const { opensAt } = appointmentWindow(appointment.slot, this.deps.config);
-    const canAskForAnotherTime = (status === 'booked' || status === 'reminded' || status === 'missed') && appointment.changeRequests < this.deps.config.maxChangeRequests;
+    const canAskForAnotherTime =
+      (status === 'booked' || status === 'reminded' || status === 'missed') && appointment.changeRequests < this.deps.config.maxChangeRequests;
     return {
       position: windowPosition(appointment.slot, at, this.deps.config),
       status,
       slotText: londonSlotText(appointment.slot),
       opensAtText: londonClockText(opensAt),
-      offered: canAskForAnotherTime ? offeredSlots(appointment.slot, at, this.deps.config).map((slot) => ({ value: slot.toISOString(), text: londonSlotText(slot) })) : [],
+      offered: canAskForAnotherTime
+        ? offeredSlots(appointment.slot, at, this.deps.config).map((slot) => ({ value: slot.toISOString(), text: londonSlotText(slot) }))
+        : [],
       bestTimes: Object.entries(BEST_TIMES).map(([value, text]) => ({ value, text })),
       canAskForAnotherTime,
       changeRequested: appointment.changeRequestedAt !== null,
@@ -377,9 +380,12 @@ export class AppointmentService {
   async completeFollowUp(context: RequestContext, appointmentId: string, noteInput: string | undefined): Promise<void> {
     if (context.actor.type !== 'user') throw new ForbiddenError('Sign in as a supervisor');
     const note = noteInput?.trim() ?? '';
-    if (!note) throw new ValidationError('Say what was done to follow up the missed appointment', { note: 'Say what was done to follow up the missed appointment' });
+    if (!note)
+      throw new ValidationError('Say what was done to follow up the missed appointment', { note: 'Say what was done to follow up the missed appointment' });
     if (note.length > FOLLOW_UP_NOTE_MAX)
-      throw new ValidationError(`The note must be ${FOLLOW_UP_NOTE_MAX} characters or fewer`, { note: `The note must be ${FOLLOW_UP_NOTE_MAX} characters or fewer` });
+      throw new ValidationError(`The note must be ${FOLLOW_UP_NOTE_MAX} characters or fewer`, {
+        note: `The note must be ${FOLLOW_UP_NOTE_MAX} characters or fewer`,
+      });
     const userId = context.actor.userId;
     await this.data.transaction(async (tx) => {
       const row = await tx.appointments.completeFollowUp(appointmentId, userId, note, this.deps.now());

@@ -292,7 +292,9 @@ export class ConsultationService {
       }
       // The old officer is free unless they hold another consultation with a call in progress.
       const stillOnCall = current.officerId
-        ? (await tx.consultations.listOpenForOfficer(current.officerId)).some((held) => held.state !== 'call_interrupted' && held.state !== 'appointment_booked')
+        ? (await tx.consultations.listOpenForOfficer(current.officerId)).some(
+            (held) => held.state !== 'call_interrupted' && held.state !== 'appointment_booked',
+          )
         : true;
       if (current.officerId && !stillOnCall) {
         await tx.availability.set(current.officerId, 'available', at);
