@@ -220,6 +220,7 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
     assert.equal((await audited('appointment.missed', consultationId)).length, 1);
     const victimPage = await new Browser(t.app).get(`/a/${tokenOf(textsTo(e164)[0]!.body)}`);
     assert.match(victimPage.body, /has passed/);
+    assert.match((await supervisorBrowser.get('/supervisor/board')).body, /href="\/supervisor\/appointments"/, 'reached from the supervisor board');
     const list = await supervisorBrowser.get('/supervisor/appointments');
     assert.equal(list.statusCode, 200);
     assert.match(list.body, new RegExp(`data-appointment="${latest.id}"`));
