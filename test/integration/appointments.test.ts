@@ -154,6 +154,7 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
     assert.doesNotMatch(texts[1]!.body, /police|abuse|officer|crime/i);
     assert.equal((await t.services.consultations.summary(consultationId)).state, 'invited');
     assert.ok(await t.services.calls.lifecycle.findOpenCall(consultationId), 'the call is open for the officer and the victim');
+    assert.equal(await t.services.availability.get(officer.id), 'on_call', 'the officer is due on this call: no new call clashes with it');
     const reminderToken = tokenOf(texts[1]!.body);
 
     const open = await victim.get(`/a/${reminderToken}`);

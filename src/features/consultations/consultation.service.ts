@@ -316,7 +316,8 @@ export class ConsultationService {
   private async updateOfficerAvailability(tx: Repositories, before: ConsultationRow, after: ConsultationRow, at: Date): Promise<void> {
     const state = after.state as ConsultationState;
     // Issue 18: while a call is interrupted the officer is not on a call and can take another; resuming it puts them back on one.
-    const resumed = state === 'invited' && before.state === 'call_interrupted';
+    // Issue 17 §4: likewise when an appointment's link is texted (shortly before its time), so no new call clashes with it.
+    const resumed = state === 'invited' && (before.state === 'call_interrupted' || before.state === 'appointment_booked');
     if ((state === 'accepted' || resumed) && after.officerId) {
       await tx.availability.set(after.officerId, 'on_call', at);
       await tx.live.notify({ type: 'availability', userId: after.officerId, status: 'on_call', at: at.toISOString() });
