@@ -38,6 +38,7 @@ import { evaluationRoutes } from './features/evaluation/evaluation.routes.js';
 import { supervisorRoutes } from './features/supervisor/supervisor.routes.js';
 import { victimRoutes } from './features/victim/victim.routes.js';
 import { outcomesRoutes } from './features/outcomes/outcomes.routes.js';
+import { appointmentRoutes } from './features/appointments/appointment.routes.js';
 import { outboxRoutes } from './features/dev/outbox.routes.js';
 import { ssoRoutes } from './features/sign-in/sso.routes.js';
 import { signInRoutes } from './features/sign-in/sign-in.routes.js';
@@ -208,6 +209,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(supervisorRoutes(services));
   await app.register(victimRoutes(services, config));
   await app.register(outcomesRoutes(services));
+  await app.register(appointmentRoutes(services, config));
   await app.register(outboxRoutes(services.smsOutbox));
   return app;
 }

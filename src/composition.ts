@@ -63,6 +63,7 @@ import { createSmsSender } from './platform/sms/create-sms-sender.js';
 import { EvaluationService } from './features/evaluation/evaluation.service.js';
 import { OutcomesService } from './features/outcomes/outcomes.service.js';
 import { SatisfactionSurveyService } from './features/outcomes/satisfaction-survey.service.js';
+import { AppointmentService } from './features/appointments/appointment.service.js';
 import { EnquiryLinesService } from './features/investigation/enquiry/enquiry.service.js';
 import { VictimStatementService } from './features/investigation/statement/statement.service.js';
 import { ConsultationOutcomesService } from './features/investigation/outcome/outcome.service.js';
@@ -208,6 +209,20 @@ export function services(deps: {
   consultations.onReassigned('call', (tx, _context, consultation, change) =>
     calls.lifecycle.officerReassigned(tx, consultation.id, { fromOfficerId: change.fromOfficerId, toOfficerId: consultation.officerId! }),
   );
+  // Issue 17 §4 (policy 4.0): a video appointment for later; an ending or a hand-back cancels its open appointment.
+  const appointments = new AppointmentService({
+    data,
+    audit,
+    consultations,
+    calls: callLifecycle,
+    links: callLinks,
+    sms: sms.sender,
+    config: deps.config.appointments,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    log: logger,
+    now,
+  });
+  consultations.onReleased('appointments', (tx, context, consultation) => appointments.cancelOnRelease(tx, context, consultation));
   const qualityReviews = new QualityReviewService({
     data,
     audit,
@@ -306,6 +321,7 @@ export function services(deps: {
     riskAssessments,
     outcomes: new OutcomesService(data, audit, now),
     surveys,
+    appointments,
     ...investigation,
     callRooms,
     mediaEngine,

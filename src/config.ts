@@ -53,6 +53,7 @@ export interface Config {
   subjectRequests: { clockStart: ClockStart };
   supervision: SupervisionConfig;
   outcomes: OutcomesConfig;
+  appointments: AppointmentsConfig;
   audit: AuditConfig;
   seedDemoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -126,6 +127,23 @@ export interface OutcomesConfig {
   /** The survey text; `{link}` is replaced by the link. Neutral: it must not reveal police involvement (RVR-11). */
   surveyText: string;
 }
+
+/**
+ * Issue 17 §4 (policy 4.0): a video appointment for later. The texts are neutral (RVR-11): `{time}` is replaced by the
+ * slot in UK time, `{link}` by the link.
+ */
+export interface AppointmentsConfig {
+  reminderMinutes: number;
+  windowBeforeMinutes: number;
+  windowAfterMinutes: number;
+  maxDaysAhead: number;
+  maxChangeRequests: number;
+  bookingText: string;
+  reminderText: string;
+}
+
+export const DEFAULT_APPOINTMENT_BOOKING_TEXT = 'Your video appointment is on {time}. Details, or to ask for another time: {link}';
+export const DEFAULT_APPOINTMENT_REMINDER_TEXT = 'Your video call is at {time}. Here is the link for your video call: {link}';
 
 export const DEFAULT_SURVEY_TEXT = 'Thank you for speaking with us today. Please tell us how it went (2 questions, 1 minute): {link}';
 export const DEFAULT_CRIME_REFERENCE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9/-]{3,29}$';
@@ -266,6 +284,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (!inviteText.includes('{link}')) problems.push('INVITE_SMS_TEXT must contain {link}, where the link goes');
   const surveyText = text('SURVEY_SMS_TEXT', DEFAULT_SURVEY_TEXT);
   if (!surveyText.includes('{link}')) problems.push('SURVEY_SMS_TEXT must contain {link}, where the link goes');
+  const appointmentBookingText = text('APPOINTMENT_BOOKING_SMS_TEXT', DEFAULT_APPOINTMENT_BOOKING_TEXT);
+  const appointmentReminderText = text('APPOINTMENT_REMINDER_SMS_TEXT', DEFAULT_APPOINTMENT_REMINDER_TEXT);
+  for (const [name, value] of [
+    ['APPOINTMENT_BOOKING_SMS_TEXT', appointmentBookingText],
+    ['APPOINTMENT_REMINDER_SMS_TEXT', appointmentReminderText],
+  ] as const) {
+    if (!value.includes('{link}') || !value.includes('{time}')) problems.push(`${name} must contain {time} and {link}, where the time and the link go`);
+  }
   let iceServers: CallConfig['iceServers'] = [];
   const rawIce = env.ICE_SERVERS?.trim();
   if (rawIce) {
@@ -400,6 +426,15 @@ export function loadConfig(env: Env = process.env): Config {
       surveyTtlHours: integer('SURVEY_TTL_HOURS', 72, 1, 30 * 24),
       surveyStandardArmDelayHours: integer('SURVEY_STANDARD_ARM_DELAY_HOURS', 48, 0, 30 * 24),
       surveyText,
+    },
+    appointments: {
+      reminderMinutes: integer('APPOINTMENT_REMINDER_MINUTES', 10, 0, 24 * 60),
+      windowBeforeMinutes: integer('APPOINTMENT_WINDOW_BEFORE_MINUTES', 15, 0, 24 * 60),
+      windowAfterMinutes: integer('APPOINTMENT_WINDOW_AFTER_MINUTES', 30, 1, 24 * 60),
+      maxDaysAhead: integer('APPOINTMENT_MAX_DAYS_AHEAD', 14, 1, 90),
+      maxChangeRequests: integer('APPOINTMENT_MAX_CHANGE_REQUESTS', 3, 1, 20),
+      bookingText: appointmentBookingText,
+      reminderText: appointmentReminderText,
     },
     audit: audit.config,
     seedDemoData,

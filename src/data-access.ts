@@ -24,6 +24,7 @@ import { RiskAssessmentRepository } from './features/investigation/risk-assessme
 import { EvaluationRepository } from './features/evaluation/evaluation.repository.js';
 import { OutcomesQueries } from './features/outcomes/outcomes.queries.js';
 import { SurveysRepository } from './features/outcomes/surveys.repository.js';
+import { AppointmentsRepository } from './features/appointments/appointments.repository.js';
 import { EnquiryLinesRepository } from './features/investigation/enquiry/enquiry-lines.repository.js';
 import { VictimStatementsRepository } from './features/investigation/statement/statement.repository.js';
 import { ConsultationOutcomesRepository } from './features/investigation/outcome/outcomes.repository.js';
@@ -64,6 +65,7 @@ export function repositories(db: Executor) {
     evaluation: new EvaluationRepository(db),
     outcomesQueries: new OutcomesQueries(db),
     surveys: new SurveysRepository(db),
+    appointments: new AppointmentsRepository(db),
     enquiryLines: new EnquiryLinesRepository(db),
     victimStatements: new VictimStatementsRepository(db),
     consultationOutcomes: new ConsultationOutcomesRepository(db),

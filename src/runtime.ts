@@ -34,6 +34,8 @@ export const EVIDENCE_INTEGRITY_JOB = 'evidence.integrity';
 export const EVIDENCE_DISPOSAL_JOB = 'evidence.disposal';
 export const EVIDENCE_PURGE_JOB = 'evidence.purge-exported';
 export const SATISFACTION_SURVEY_JOB = 'outcomes.send-surveys';
+/** Issue 17 §4: appointment reminders (the link, shortly before) and missed appointments (a supervisor's follow-up). */
+export const APPOINTMENTS_JOB = 'appointments.remind-and-close';
 
 /** Everything `npm start` does short of listening: database (migrated), services, demo data, jobs, HTTP app. */
 export async function startRuntime(config: Config, logger: Logger, options: { jobPollingSeconds?: number; mediaEngine?: MediaEngine } = {}): Promise<Runtime> {
@@ -104,6 +106,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
     jobs.register<{ taskId: string }>(EXPORT_JOB, ({ taskId }) => services.evidenceWork.run(EXPORT_JOB, taskId));
     jobs.register<{ redactionId: string }>(REDACTION_JOB, ({ redactionId }) => services.evidenceRedaction.run(redactionId));
     jobs.register(SATISFACTION_SURVEY_JOB, () => services.surveys.sendDue(), { cron: '* * * * *' });
+    jobs.register(APPOINTMENTS_JOB, () => services.appointments.runDue(), { cron: '* * * * *' });
     jobs.register(EVIDENCE_PURGE_JOB, () => services.evidenceWork.purgeExported(), { cron: '30 3 * * *' });
     jobs.register(EVIDENCE_DISPOSAL_JOB, () => services.evidence.disposal.dispose(systemContext('evidence-disposal', 'scheduled'), { dryRun: false }), {
       cron: config.evidence.disposalCron,

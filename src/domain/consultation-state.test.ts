@@ -48,6 +48,12 @@ const EXPECTED: Record<string, [TransitionActor[], boolean]> = {
   'call_interrupted→completed': [['rvr_officer', 'supervisor'], false],
   'call_interrupted→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
   'call_interrupted→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
+  // Issue 17 §4 (policy 4.0): a video appointment for later; the platform texts the link shortly before.
+  'accepted→appointment_booked': [['rvr_officer'], false],
+  'appointment_booked→invited': [['system'], false],
+  'appointment_booked→queued': [['rvr_officer', 'supervisor'], true],
+  'appointment_booked→abandoned': [['rvr_officer', 'supervisor', 'system'], true],
+  'appointment_booked→escalated_to_attendance': [['rvr_officer', 'supervisor'], true],
 };
 
 describe('consultation state machine', () => {

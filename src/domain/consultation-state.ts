@@ -9,6 +9,7 @@ export const CONSULTATION_STATES = [
   'triaged_ineligible',
   'queued',
   'accepted',
+  'appointment_booked',
   'invited',
   'victim_joined',
   'connected',
@@ -61,6 +62,16 @@ export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Rec
     // The officer hands the consultation back to the queue (e.g. called away).
     queued: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
     invited: { by: ['rvr_officer', 'system'], reasonRequired: false },
+    // Issue 17 §4 (policy 4.0): the victim cannot talk now or needs an interpreter; the officer books a time.
+    appointment_booked: { by: ['rvr_officer'], reasonRequired: false },
+    abandoned: { by: ENDINGS_BY_STAFF, reasonRequired: true },
+    escalated_to_attendance: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
+  },
+  // The officer still holds it but is free for other calls until the appointment. "invited": the platform texts the
+  // link shortly before the slot (the reminder job), so it is the platform's step, taken for the booking officer.
+  appointment_booked: {
+    invited: { by: ['system'], reasonRequired: false },
+    queued: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
     abandoned: { by: ENDINGS_BY_STAFF, reasonRequired: true },
     escalated_to_attendance: { by: ['rvr_officer', 'supervisor'], reasonRequired: true },
   },

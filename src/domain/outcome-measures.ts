@@ -8,7 +8,7 @@
 export const NO_OFFICER_AVAILABLE_REASON = 'No RVR officer available';
 
 /** Consultation states from which an escalation to attendance counts as one made after an officer took the call. */
-export const ESCALATION_AFTER_ACCEPTANCE_FROM = ['accepted', 'invited', 'victim_joined', 'connected', 'call_interrupted'] as const;
+export const ESCALATION_AFTER_ACCEPTANCE_FROM = ['accepted', 'appointment_booked', 'invited', 'victim_joined', 'connected', 'call_interrupted'] as const;
 
 /** What the repository reads for one consultation. Durations are in seconds; null when the steps were not both reached. */
 export interface ConsultationFacts {

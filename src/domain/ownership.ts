@@ -30,7 +30,7 @@ export type ObjectDecision = { allowed: true } | { allowed: false; refusal: Obje
 const ALLOWED: ObjectDecision = { allowed: true };
 
 /** States in which one officer holds the consultation: from accepting it until it ends or goes back to the queue. */
-export const ASSIGNED_STATES: readonly ConsultationState[] = ['accepted', 'invited', 'victim_joined', 'connected', 'call_interrupted'];
+export const ASSIGNED_STATES: readonly ConsultationState[] = ['accepted', 'appointment_booked', 'invited', 'victim_joined', 'connected', 'call_interrupted'];
 
 export function isAssignedState(state: string): boolean {
   return (ASSIGNED_STATES as readonly string[]).includes(state);

@@ -3,7 +3,7 @@ import { ENQUIRY_LINE_IDS } from '../../src/domain/enquiry-lines.js';
 import { DASH2009 } from '../../src/domain/risk-forms/dash-2009.js';
 import { questionsOf } from '../../src/domain/risk-forms/risk-form.js';
 import type { Role } from '../../src/domain/roles.js';
-import { NRAC_QUESTIONS } from '../../src/domain/retention.js';
+import { londonWallClock, NRAC_QUESTIONS } from '../../src/domain/retention.js';
 import { REVIEW_CHECKLIST } from '../../src/features/supervisor/review-checklist.js';
 
 // The rows of the object-level access matrix (object-access-matrix.test.ts runs them).
@@ -23,7 +23,8 @@ import { REVIEW_CHECKLIST } from '../../src/features/supervisor/review-checklist
  */
 export type Relation = 'own' | 'others' | 'unassigned';
 export type Outcome = '✓' | '·' | '!';
-export type Need = 'consultation' | 'call' | 'alert' | 'answeredRisk' | 'completedRisk' | 'statement' | 'review' | 'ineligible' | 'observed' | 'redaction';
+export type Need =
+  'consultation' | 'call' | 'alert' | 'answeredRisk' | 'completedRisk' | 'statement' | 'review' | 'ineligible' | 'observed' | 'redaction' | 'missedAppointment';
 export const RELATIONS: readonly Relation[] = ['own', 'others', 'unassigned'];
 
 export interface Fixture {
@@ -39,6 +40,8 @@ export interface Fixture {
   reviewId?: string;
   /** A redacted copy waiting for a second person's approval, asked for by the consultation's officer (issue 15 §2). */
   redactionId?: string;
+  /** A missed video appointment waiting for a supervisor's follow-up (issue 17 §4). */
+  appointmentId?: string;
 }
 export interface Identity {
   role: Role;
@@ -71,6 +74,11 @@ export const READERS = {
   unassigned: { '✓': ['supervisor', 'investigator'] },
 } as const;
 export const OFFICER_OWN = { own: { '✓': ['rvr_officer'] } } as const;
+/** The booking form's UK date and time, tomorrow at 10:00. */
+export function tomorrowAtTen(): { date: string; time: string } {
+  const w = londonWallClock(new Date(Date.now() + 24 * 3_600_000));
+  return { date: `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`, time: '10:00' };
+}
 export const same = (cell: Partial<Record<Outcome, readonly Role[]>>) => ({ own: cell, others: cell, unassigned: cell });
 
 export const ROWS: Row[] = [
@@ -141,6 +149,20 @@ export const ROWS: Row[] = [
     },
   },
   { route: 'GET /consultations/:id/call', needs: 'consultation', request: (f) => ({ url: `/consultations/${f.consultationId}/call` }), expect: OFFICER_OWN },
+  // Issue 17 §4: a video appointment for later, booked by the officer who holds the consultation.
+  {
+    route: 'GET /consultations/:id/appointment',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/appointment` }),
+    expect: OFFICER_OWN,
+  },
+  {
+    route: 'POST /consultations/:id/appointment',
+    needs: 'consultation',
+    mutates: true,
+    request: (f) => ({ url: `/consultations/${f.consultationId}/appointment`, body: { ...tomorrowAtTen(), reason: 'interpreter_needed' } }),
+    expect: OFFICER_OWN,
+  },
   // Issue 18: "Resume the call" (with no call lost it opens, or rejoins, the consultation's call).
   {
     route: 'POST /consultations/:id/call/resume',
@@ -482,6 +504,15 @@ export const ROWS: Row[] = [
     relations: ['own', 'others'],
     mutates: true,
     request: (f) => ({ url: `/supervisor/reviews/${f.reviewId}`, body: REVIEW_FORM }),
+    expect: { others: { '✓': ['supervisor'] } },
+  },
+  // Issue 17 §4: a missed appointment's follow-up: any supervisor, whoever's consultation it is.
+  {
+    route: 'POST /supervisor/appointments/:id/follow-up',
+    needs: 'missedAppointment',
+    relations: ['others'],
+    mutates: true,
+    request: (f) => ({ url: `/supervisor/appointments/${f.appointmentId}/follow-up`, body: { note: 'Texted a new time' } }),
     expect: { others: { '✓': ['supervisor'] } },
   },
   // Routes that take a consultation id but no staff session object rule: the API (a CAD key only) and the trial's allocation (never changed).

@@ -18,6 +18,7 @@ import {
   type Outcome,
   type Relation,
   type Row,
+  tomorrowAtTen,
 } from './object-access-matrix.rows.js';
 
 // The table, and what each cell means, is in object-access-matrix.rows.ts.
@@ -99,6 +100,12 @@ await describeOnDatabase('object-level access matrix: every role × own / anothe
         if (!done.saved) throw new Error('the assessment was not completed');
         f.assessmentId = done.assessment.id;
       }
+    }
+    if (need === 'missedAppointment') {
+      const booked = await t.services.appointments.book(as, consultation.id, { ...tomorrowAtTen(), reason: 'cannot_talk_now' });
+      // Its window closed with nobody joined (what the job's missed check does when the time has passed).
+      await t.services.data.repos.appointments.markMissed(booked.id, new Date());
+      f.appointmentId = booked.id;
     }
     if (need === 'statement') f.statementRevision = (await t.services.victimStatements.save(as, consultation.id, { text: 'My account', revision: 0 })).revision;
     if (need === 'call' || need === 'alert' || need === 'observed' || need === 'redaction') {

@@ -60,6 +60,12 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
           ? await services.consultations.reassignmentChoices(detail.consultation)
           : undefined,
       evaluation: await services.evaluation.forConsultation(request.params.id),
+      // Issue 17 §4: a video appointment for later, booked by the officer who holds it.
+      appointment: await services.appointments.forConsultation(request.params.id),
+      canBookAppointment:
+        hasPermission(roles, 'call.conduct') &&
+        detail.consultation.officerId === request.user!.id &&
+        ['accepted', 'appointment_booked'].includes(detail.consultation.state),
     };
   };
   /**

@@ -286,13 +286,15 @@ export class ConsultationService {
         details: { state, fromOfficerId: current.officerId, toOfficerId: newOfficer!.id },
       });
       // Issue 18: a consultation whose call was interrupted has no live call, so its new officer is not on one until they resume it.
-      if (state !== 'call_interrupted') {
+      if (state !== 'call_interrupted' && state !== 'appointment_booked') {
         await tx.availability.set(newOfficer!.id, 'on_call', at);
         await tx.live.notify({ type: 'availability', userId: newOfficer!.id, status: 'on_call', at: at.toISOString() });
       }
       // The old officer is free unless they hold another consultation with a call in progress.
       const stillOnCall = current.officerId
-        ? (await tx.consultations.listOpenForOfficer(current.officerId)).some((held) => held.state !== 'call_interrupted')
+        ? (await tx.consultations.listOpenForOfficer(current.officerId)).some(
+            (held) => held.state !== 'call_interrupted' && held.state !== 'appointment_booked',
+          )
         : true;
       if (current.officerId && !stillOnCall) {
         await tx.availability.set(current.officerId, 'available', at);
@@ -314,11 +316,16 @@ export class ConsultationService {
   private async updateOfficerAvailability(tx: Repositories, before: ConsultationRow, after: ConsultationRow, at: Date): Promise<void> {
     const state = after.state as ConsultationState;
     // Issue 18: while a call is interrupted the officer is not on a call and can take another; resuming it puts them back on one.
-    const resumed = state === 'invited' && before.state === 'call_interrupted';
+    // Issue 17 §4: likewise when an appointment's link is texted (shortly before its time), so no new call clashes with it.
+    const resumed = state === 'invited' && (before.state === 'call_interrupted' || before.state === 'appointment_booked');
     if ((state === 'accepted' || resumed) && after.officerId) {
       await tx.availability.set(after.officerId, 'on_call', at);
       await tx.live.notify({ type: 'availability', userId: after.officerId, status: 'on_call', at: at.toISOString() });
-    } else if (before.officerId && (TERMINAL_STATES.includes(state) || state === 'queued' || state === 'call_interrupted')) {
+    } else if (
+      before.officerId &&
+      // Issue 17 §4: with an appointment booked for later the officer is free for other calls until then.
+      (TERMINAL_STATES.includes(state) || state === 'queued' || state === 'call_interrupted' || state === 'appointment_booked')
+    ) {
       await tx.availability.set(before.officerId, 'available', at);
       await tx.live.notify({ type: 'availability', userId: before.officerId, status: 'available', at: at.toISOString() });
     }

@@ -18,7 +18,7 @@ export interface NextStep extends TransitionOption {
  * state without sending a text would mislead. The transition itself stays on the server (sendInvite, resume, tests).
  */
 const LABELS: Partial<Record<ConsultationState, (from: ConsultationState) => string>> = {
-  queued: (from) => (from === 'accepted' ? 'Hand back to the queue' : 'Queue for an RVR officer'),
+  queued: (from) => (from === 'accepted' || from === 'appointment_booked' ? 'Hand back to the queue' : 'Queue for an RVR officer'),
   accepted: () => 'Accept',
   triaged_eligible: () => 'Make eligible for RVR',
   completed: () => 'Complete the consultation',

@@ -11,12 +11,14 @@ const availabilityBody = {
 /** The RVR officer's page: their availability, their current call, and the live queue to accept from. */
 export function officerRoutes(services: Services): FastifyPluginAsync {
   const queueView = async (officerId: string) => {
-    const [queue, mine, availability] = await Promise.all([
+    const [queue, mine, availability, upcoming] = await Promise.all([
       services.consultations.listQueue(),
       services.consultations.listOpenForOfficer(officerId),
       services.availability.get(officerId),
+      // Issue 17 §4: booked video appointments with their officer.
+      services.appointments.upcoming(),
     ]);
-    return { queue, mine, availability };
+    return { queue, mine, availability, upcoming };
   };
   return async (app) => {
     app.get('/officer', { config: { access: { permission: 'area.officer' } } }, async (request, reply) => {

@@ -7,7 +7,7 @@ import { callObservations, qualityReviews } from './supervisor.schema.js';
 import { callEvents, calls } from '../video/video.schema.js';
 import { userRoles, users } from '../../platform/auth/identity.schema.js';
 
-const LIVE_STATES = ['accepted', 'invited', 'victim_joined', 'connected', 'call_interrupted'];
+const LIVE_STATES = ['accepted', 'appointment_booked', 'invited', 'victim_joined', 'connected', 'call_interrupted'];
 const ENDED_STATES = ['completed', 'abandoned', 'escalated_to_attendance'];
 
 /**

@@ -1,3 +1,4 @@
+import type { Repositories } from '../../data-access.js';
 import type { RequestContext } from '../../platform/context.js';
 import { systemContext } from '../../platform/context.js';
 import { consentCovers } from '../../domain/call-consent.js';
@@ -108,6 +109,20 @@ export class CallLinksService {
       throw new AppError(502, `The text was not sent: ${reason}. Try "Send link" again in a moment.`);
     }
     return { invite: (await this.data.repos.calls.findInvite(invite.id))!, link };
+  }
+
+  /**
+   * Issue 17 §4: a single-use victim link for the call of an appointment, made when the victim presses "Join" on the
+   * appointment page in its window (in that transaction), replacing any earlier one. Returns the link's path; it is
+   * never texted (the appointment page redirects to it at once).
+   */
+  async issueAppointmentLink(tx: Repositories, context: RequestContext, callId: string, expiresAt: Date): Promise<string> {
+    const token = newSecretToken();
+    const call = await lockOpenCall(tx, callId);
+    const revoked = await tx.calls.revokeInvites(call.id, 'victim', this.deps.now(), 'replaced by a new link');
+    const invite = await tx.calls.createInvite({ callId: call.id, role: 'victim', label: null, tokenHash: hashToken(token), expiresAt, createdBy: null });
+    await recordCallEvent(this.deps, tx, context, call.id, 'link_created', { inviteId: invite.id, role: 'victim', revoked, appointment: true });
+    return `/v/${token}`;
   }
 
   async revokeInvites(context: RequestContext, callId: string, role: LinkRole): Promise<void> {

@@ -100,6 +100,22 @@ export class CallService {
     });
   }
 
+  /**
+   * Issue 17 §4: the call of a booked appointment, opened by the platform when the reminder goes (in the reminder's
+   * transaction), so the victim can join from the appointment page in the window and the officer finds it open.
+   */
+  async openScheduledCall(tx: Repositories, context: RequestContext, consultationId: string): Promise<CallRow> {
+    const consultation = await tx.consultations.findById(consultationId);
+    if (!consultation) throw new NotFoundError('No consultation with that id');
+    if (consultation.state !== 'appointment_booked') throw new ConflictError('Only a booked appointment has its call opened by the platform.');
+    const existing = await tx.calls.findOpenByConsultation(consultationId);
+    if (existing) return existing;
+    const mediaNodeId = await this.deps.placement.place(tx);
+    const call = await tx.calls.create({ consultationId, openedAt: this.deps.now(), mediaNodeId });
+    await recordCallEvent(this.deps, tx, context, call.id, 'call_opened', { appointment: true });
+    return call;
+  }
+
   async findOpenCall(consultationId: string): Promise<CallRow | undefined> {
     return this.data.repos.calls.findOpenByConsultation(consultationId);
   }

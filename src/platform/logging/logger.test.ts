@@ -33,6 +33,10 @@ describe('logger redaction of personal data (DP-02)', () => {
     assert.equal(loggableUrl('/v/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU'), '/v/[redacted]');
     assert.equal(loggableUrl('/v/call'), '/v/call');
     assert.equal(loggableUrl('/v/socket'), '/v/socket');
+    // Issue 17 §4 (RVR-07): the appointment page's link, and its forms, keep the token out of the log.
+    assert.equal(loggableUrl('/a/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU'), '/a/[redacted]');
+    assert.equal(loggableUrl('/a/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU/join'), '/a/[redacted]/join');
+    assert.equal(loggableUrl('/a/9rNghTLyX8kCp1mlD7ZgXN10ywc8T1McDtlb7Q6UXPU/another-time'), '/a/[redacted]/another-time');
   });
 });
 

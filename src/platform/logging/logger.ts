@@ -63,7 +63,9 @@ export function loggableUrl(url: string): string {
   const safePath = pathOnly
     .replace(/^\/v\/(?!call$|call\/|socket$|quick-exit$|ended$)[^/]+$/, `/v/${REDACTED}`)
     // The satisfaction survey's link (/s/<token>) is a secret too.
-    .replace(/^\/s\/[^/]+$/, `/s/${REDACTED}`);
+    .replace(/^\/s\/[^/]+$/, `/s/${REDACTED}`)
+    // Issue 17 §4: the appointment page's link (/a/<token>, and its forms /a/<token>/join, /a/<token>/another-time).
+    .replace(/^\/a\/[^/]+(\/join|\/another-time)?$/, `/a/${REDACTED}$1`);
   return q === -1 ? safePath : `${safePath}?${REDACTED}`;
 }
 

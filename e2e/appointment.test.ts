@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
+import { londonWallClock } from '../src/domain/retention.js';
+import { allowRoundTheClock, callInput, contextFor } from '../test/support/test-app.js';
+import { axeChecker } from './support/axe.js';
+import { launchParticipant, startServer, type Participant, type RunningServer } from './support/harness.js';
+import { SignInPage } from './support/pages.js';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Issue 17 §4 (policy 4.0): a video appointment booked, reminded and joined, in Chromium. The officer books it on the
+ * consultation page; the victim's texts (the development outbox) carry the time and then the link; the reminder is the
+ * job's work (runDue, what the every-minute job runs); the victim joins from the appointment page in the window and
+ * reaches the call's consent step. It stops there: no media, so this is not a call file.
+ */
+describe('video appointment for later: booked, reminded, joined (issue 17 §4, RVR-07, RVR-11)', () => {
+  let server: RunningServer;
+  let officer: Participant;
+  let victim: Participant;
+  const axe = axeChecker();
+  before(async () => {
+    server = await startServer();
+    [officer, victim] = await Promise.all([launchParticipant(), launchParticipant()]);
+  });
+  after(async () => {
+    await Promise.all([officer?.close(), victim?.close()]);
+    await server?.stop();
+  });
+
+  it('books a time on the consultation page, texts it, reminds with the link, and the victim joins into the consent step', async () => {
+    const services = server.runtime.services;
+    await allowRoundTheClock(services);
+    const handlerUser = (await services.data.repos.users.findByUsername('handler'))!;
+    const officerUser = (await services.data.repos.users.findByUsername('officer'))!;
+    const triaged = await services.triage.intake(contextFor(handlerUser), callInput({ mobile: '07700 900777' }), 'e2e');
+    const consultationId = triaged.consultation.id;
+    await services.consultations.transition(contextFor(officerUser), consultationId, 'accepted');
+
+    // The officer books it: the slot a few minutes ahead, so the window (15 minutes before by default) is already open.
+    const { page } = officer;
+    await new SignInPage(page).signInAndAcknowledge(server.baseUrl, 'officer', DEMO_PASSWORD);
+    await page.goto(`${server.baseUrl}/consultations/${consultationId}`);
+    await page.getByTestId('book-appointment-link').click();
+    await page.waitForURL(/\/appointment$/);
+    await axe.check(page, 'officer: book a video appointment');
+    const slot = new Date(Math.ceil((Date.now() + 3 * 60_000) / 60_000) * 60_000);
+    const wall = londonWallClock(slot);
+    await page.getByLabel('An interpreter is needed').check();
+    await page.getByLabel('Date (UK)').fill(`${wall.year}-${pad(wall.month)}-${pad(wall.day)}`);
+    await page.getByLabel('Time (UK, 24-hour)').fill(`${pad(wall.hour)}:${pad(wall.minute)}`);
+    await page.getByTestId('book-appointment').click();
+    await page.waitForURL(new RegExp(`/consultations/${consultationId}$`));
+    assert.equal((await page.getByTestId('state').textContent())?.trim(), 'appointment booked');
+    assert.match((await page.getByTestId('appointment').textContent()) ?? '', /An interpreter is needed/);
+
+    // The booking text: the time, neutral words, the appointment page's link.
+    const outbox = services.smsOutbox!;
+    const booking = outbox.list().find((m) => m.to === '+447700900777')!;
+    assert.ok(booking, 'the booking was texted');
+    assert.doesNotMatch(booking.body, /police|abuse|officer/i, 'RVR-11');
+    assert.match(booking.body, /Your video appointment is on .+ at \d{1,2}:\d{2}(am|pm)/);
+
+    // The RVR queue shows the appointment with its officer.
+    await page.goto(`${server.baseUrl}/officer`);
+    const row = page.getByTestId('appointments').locator('tbody tr', { hasText: triaged.consultation.reference });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /PC /);
+
+    // Shortly before: the job's work opens the call, invites, and texts the link.
+    const run = await services.appointments.runDue();
+    assert.equal(run.reminded, 1);
+    const reminder = outbox.list().filter((m) => m.to === '+447700900777')[0]!;
+    assert.notEqual(reminder.body, booking.body);
+    assert.match(reminder.body, /Here is the link for your video call: http/);
+    assert.doesNotMatch(reminder.body, /police|abuse|officer/i, 'RVR-11');
+    // The server listens on a free port chosen at start, after PUBLIC_BASE_URL was read: the link's path on its address.
+    const link = `${server.baseUrl}${new URL(/https?:\/\/\S+/.exec(reminder.body)![0]).pathname}`;
+
+    // The victim opens it in the window, joins, and reaches the call's consent step.
+    await victim.page.goto(link);
+    await victim.page.getByTestId('exit-this-page').waitFor();
+    assert.match((await victim.page.getByTestId('appointment-status').textContent()) ?? '', /It is time for your appointment/);
+    await axe.check(victim.page, 'victim: appointment page (open)');
+    await victim.page.getByTestId('join-appointment').click();
+    await victim.page.getByLabel('I agree to the video call').waitFor();
+    assert.match(new URL(victim.page.url()).pathname, /^\/v\/call$/);
+    assert.equal((await services.appointments.forConsultation(consultationId))?.status, 'joined');
+    assert.equal((await services.consultations.summary(consultationId)).state, 'invited');
+
+    fs.mkdirSync('test-results', { recursive: true });
+    await victim.page.screenshot({ path: 'test-results/appointment-joined.png', fullPage: true });
+    assert.equal(axe.report(), '', 'no serious or critical accessibility violations');
+  });
+});
