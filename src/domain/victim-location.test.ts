@@ -103,6 +103,7 @@ describe('victim location: consent and who may send (issue 17 §1, RVR-04)', () 
     assert.equal(positionAcceptance({ ...base, latestDecision: undefined }), 'location_consent_required');
     assert.equal(positionAcceptance({ ...base, latestDecision: 'declined' }), 'location_consent_required');
     assert.equal(positionAcceptance({ ...base, latestDecision: 'stopped' }), 'location_consent_required');
+    assert.equal(positionAcceptance({ ...base, latestDecision: 'unavailable' }), 'location_consent_required');
     assert.equal(positionAcceptance({ ...base, lastReceivedAt: new Date(now.getTime() - MIN_POSITION_INTERVAL_MS + 1) }), 'too_soon');
     assert.equal(positionAcceptance({ ...base, lastReceivedAt: new Date(now.getTime() - MIN_POSITION_INTERVAL_MS) }), 'accept');
   });
@@ -112,6 +113,7 @@ describe('victim location: consent and who may send (issue 17 §1, RVR-04)', () 
     assert.equal(locationQuestion('shared'), 'sharing');
     assert.equal(locationQuestion('declined'), 'offer_link');
     assert.equal(locationQuestion('stopped'), 'offer_link');
+    assert.equal(locationQuestion('unavailable'), 'offer_link');
   });
 });
 

@@ -24,8 +24,11 @@ export const MIN_POSITION_INTERVAL_MS = 5_000;
 /** The page sends the position again at least this often while the call lasts, even if the victim has not moved. */
 export const REFRESH_POSITION_MS = 60_000;
 
-/** The victim's decision on their page: share, not now (final for the call unless they choose to share), or stop. */
-export const LOCATION_DECISIONS = ['shared', 'declined', 'stopped'] as const;
+/**
+ * The victim's decision on their page: share; not now (final for the call unless they choose to share); stop; or
+ * "unavailable" when they said yes but their phone or browser did not give a position (permission off, no fix).
+ */
+export const LOCATION_DECISIONS = ['shared', 'declined', 'stopped', 'unavailable'] as const;
 export type LocationDecision = (typeof LOCATION_DECISIONS)[number];
 
 /** The words beside the choice, stored with each decision exactly as shown (RVR-04: consent recorded with its wording). */
