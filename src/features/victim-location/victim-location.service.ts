@@ -63,7 +63,8 @@ export class VictimLocationService {
   async victimView(session: LinkSession) {
     this.assertVictim(session);
     const latest = await this.deps.data.repos.victimLocations.latestDecision(session.participant.id);
-    return { state: locationQuestion(latest?.decision as LocationDecision | undefined), wording: LOCATION_CONSENT_WORDING };
+    const decision = latest?.decision as LocationDecision | undefined;
+    return { state: locationQuestion(decision), decision: decision ?? null, wording: LOCATION_CONSENT_WORDING };
   }
 
   /** The victim's choice, recorded with the words shown and audited; the same choice twice in a row is one. */
