@@ -167,10 +167,25 @@ export class VictimLocationService {
    * call record, the evidence manifest). The caller logs its own view or disclosure.
    */
   async sharedLocation(repos: Repositories, consultationId: string): Promise<SharedLocation | null> {
-    const latest = await repos.victimLocations.latestOfConsultation(consultationId);
-    if (!latest) return null;
-    const decisions = await repos.victimLocations.listDecisionsByConsultation(consultationId);
-    return toShared(latest, decisions);
+    return sharedLocation(repos, consultationId);
+  }
+
+  /**
+   * The CAD API's copy (the force's command and control dispatches attendance with it): the latest shared position,
+   * and the read is logged as a disclosure to that CAD client (DP-01: who received it, when, why).
+   */
+  async forCad(context: RequestContext, consultationId: string, recipient: string): Promise<SharedLocation | null> {
+    return this.deps.data.transaction(async (tx) => {
+      const location = await sharedLocation(tx, consultationId);
+      if (location)
+        await this.deps.audit.record(tx.audit, context, {
+          what: 'location.disclosed',
+          subject: `consultation:${consultationId}`,
+          justification: 'CAD API read of the consultation (consultations:read): attendance and dispatch',
+          details: { recipient, receivedAt: location.receivedAt },
+        });
+      return location;
+    });
   }
 
   /** Every position of a call and the decisions, for the call record (its reader's view is logged by the record). */
@@ -193,6 +208,14 @@ export class VictimLocationService {
   private async notify(tx: Repositories, session: LinkSession): Promise<void> {
     await tx.live.notify({ type: 'victim_location', consultationId: session.call.consultationId, callId: session.call.id, at: this.deps.now().toISOString() });
   }
+}
+
+/** The latest position of a consultation with when it was shared (no logging: the caller logs its view or disclosure). */
+export async function sharedLocation(repos: Repositories, consultationId: string): Promise<SharedLocation | null> {
+  const latest = await repos.victimLocations.latestOfConsultation(consultationId);
+  if (!latest) return null;
+  const decisions = await repos.victimLocations.listDecisionsByConsultation(consultationId);
+  return toShared(latest, decisions);
 }
 
 /** The decision in force when the position was received: the latest "shared" at or before it. */
