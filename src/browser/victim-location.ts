@@ -41,7 +41,15 @@ function start(root: HTMLElement): void {
     options,
   );
   // The regular refresh while the call lasts, even when the victim has not moved.
-  watch.timer = setInterval(() => navigator.geolocation.getCurrentPosition((fix) => void send(fix), () => undefined, options), REFRESH_POSITION_MS);
+  watch.timer = setInterval(
+    () =>
+      navigator.geolocation.getCurrentPosition(
+        (fix) => void send(fix),
+        () => undefined,
+        options,
+      ),
+    REFRESH_POSITION_MS,
+  );
 }
 
 function stop(): void {

@@ -85,7 +85,10 @@ describe('victim location: positions (issue 17 §1, RVR-07, DP-05)', () => {
     fc.assert(
       fc.property(latitude, longitude, accuracy, fc.integer({ min: 0, max: REFRESH_POSITION_MS - 1 }), (lat, lon, acc, at) => {
         // The same place, no more accurate, inside the refresh time: never sent again.
-        assert.equal(worthSending({ latitude: lat, longitude: lon, accuracyMetres: acc, sentAt: 0 }, { latitude: lat, longitude: lon, accuracyMetres: acc }, at), false);
+        assert.equal(
+          worthSending({ latitude: lat, longitude: lon, accuracyMetres: acc, sentAt: 0 }, { latitude: lat, longitude: lon, accuracyMetres: acc }, at),
+          false,
+        );
       }),
     );
   });

@@ -174,7 +174,10 @@ export class EvidenceRegistrationService {
             mediaType: 'text/plain; charset=utf-8',
             text:
               [
-                ...locationDecisions.map((d) => ({ at: d.decidedAt, line: { type: 'decision', decision: d.decision, wording: d.wording, decidedAt: d.decidedAt.toISOString() } })),
+                ...locationDecisions.map((d) => ({
+                  at: d.decidedAt,
+                  line: { type: 'decision', decision: d.decision, wording: d.wording, decidedAt: d.decidedAt.toISOString() },
+                })),
                 ...positions.map((p) => ({
                   at: p.receivedAt,
                   line: {

@@ -51,5 +51,8 @@ export const victimLocations = pgTable(
     measuredAt: timestamp('measured_at', { withTimezone: true }),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('victim_locations_consultation_idx').on(t.consultationId, t.receivedAt), index('victim_locations_participant_idx').on(t.participantId, t.receivedAt)],
+  (t) => [
+    index('victim_locations_consultation_idx').on(t.consultationId, t.receivedAt),
+    index('victim_locations_participant_idx').on(t.participantId, t.receivedAt),
+  ],
 );
