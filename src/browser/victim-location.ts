@@ -2,7 +2,7 @@
 // phones). The words are in the template (victim-location/location-victim-fragment.njk); this script sends the
 // choice, then the browser's position with its accuracy when the victim moves by more than that accuracy, or once a
 // minute. Nothing is stored on the phone.
-import { REFRESH_POSITION_MS, worthSending, type LocationDecision, type Position } from '../domain/victim-location.js';
+import { MIN_POSITION_INTERVAL_MS, REFRESH_POSITION_MS, worthSending, type LocationDecision, type Position } from '../domain/victim-location.js';
 
 const section = document.querySelector<HTMLElement>('[data-victim-location]');
 const csrf = document.getElementById('rvr-call')?.dataset.csrf ?? '';
@@ -72,8 +72,10 @@ async function send(fix: GeolocationPosition): Promise<void> {
     accuracy: position.accuracyMetres,
     measuredAt: Math.round(fix.timestamp),
   });
-  // Not taken (a network gap; too soon after the last): try again with the next position.
-  if (!response?.ok && response?.status !== 429) watch.sent = previous;
+  if (response?.ok) return;
+  // Not taken: a network gap (try with the next position), or too soon after the last (try this one again shortly).
+  watch.sent = previous;
+  if (response?.status === 429) setTimeout(() => void send(fix), MIN_POSITION_INTERVAL_MS);
 }
 
 /** The victim said yes but the phone gave nothing (permission off, no fix): the officer is told, the call carries on. */
