@@ -108,19 +108,19 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
     // and nothing asks again; the victim's page keeps only a small link.
     const v = victim.page;
     await v.getByTestId('location-question').waitFor({ timeout: 10_000 });
-    await v.getByTestId('location-not-now').click();
+    await v.getByTestId('location-not-now').click({ timeout: 30_000 });
     await v.getByTestId('location-share-link').waitFor({ timeout: 10_000 });
     assert.equal(await v.getByTestId('location-question').count(), 0, 'not asked twice');
     await o.getByTestId('location-declined').waitFor({ timeout: 10_000 });
     // Then they choose the link, but the phone has no permission to give a position: the officer is told that.
-    await v.getByTestId('location-share-link').click();
+    await v.getByTestId('location-share-link').click({ timeout: 30_000 });
     await v.getByTestId('location-unavailable').waitFor({ timeout: 20_000 });
     await o.getByTestId('location-unavailable').waitFor({ timeout: 10_000 });
     assert.equal((await services.data.repos.victimLocations.listByConsultation(consultationId)).length, 0, 'no position without the phone’s permission');
     // With the permission granted, the link shares it: the officer sees the position, accuracy, age and the map link.
     await victim.context.grantPermissions(['geolocation'], { origin: server.baseUrl });
     await victim.context.setGeolocation({ latitude: 51.27803, longitude: 1.07887, accuracy: 12 });
-    await v.getByTestId('location-share-link').click();
+    await v.getByTestId('location-share-link').click({ timeout: 30_000 });
     await v.getByTestId('location-sharing').waitFor({ timeout: 10_000 });
     await o.getByTestId('location-coordinates').filter({ hasText: '51.27803, 1.07887' }).waitFor({ timeout: 20_000 });
     assert.match((await o.getByTestId('location-accuracy').textContent()) ?? '', /within 12 m/);
