@@ -80,6 +80,8 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       CALL_RECONNECT_GRACE_SECONDS: '20',
       REVIEW_SAMPLE_PERCENT: '100',
+      // Issue 17 §1: the officer's link into the force's own mapping system.
+      LOCATION_LINK_TEMPLATE: 'https://maps.force.example/view?lat={lat}&lon={lon}&r={accuracy}',
     });
   });
   after(async () => {
@@ -101,6 +103,32 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(victim.page)]);
     const call = (await services.calls.lifecycle.findOpenCall(consultationId))!;
     const o = officer.page;
+
+    // Issue 17 §1: the victim's location, asked once after the call consents. First "Not now": the officer is told,
+    // and nothing asks again; the victim's page keeps only a small link.
+    const v = victim.page;
+    await v.getByTestId('location-question').waitFor({ timeout: 10_000 });
+    await v.getByTestId('location-not-now').click({ timeout: 30_000 });
+    await v.getByTestId('location-share-link').waitFor({ timeout: 10_000 });
+    assert.equal(await v.getByTestId('location-question').count(), 0, 'not asked twice');
+    await o.getByTestId('location-declined').waitFor({ timeout: 10_000 });
+    // Then they choose the link, but the phone has no permission to give a position: the officer is told that.
+    await v.getByTestId('location-share-link').click({ timeout: 30_000 });
+    await v.getByTestId('location-unavailable').waitFor({ timeout: 20_000 });
+    await o.getByTestId('location-unavailable').waitFor({ timeout: 10_000 });
+    assert.equal((await services.data.repos.victimLocations.listByConsultation(consultationId)).length, 0, 'no position without the phone’s permission');
+    // With the permission granted, the link shares it: the officer sees the position, accuracy, age and the map link.
+    await victim.context.grantPermissions(['geolocation'], { origin: server.baseUrl });
+    await victim.context.setGeolocation({ latitude: 51.27803, longitude: 1.07887, accuracy: 12 });
+    await v.getByTestId('location-share-link').click({ timeout: 30_000 });
+    await v.getByTestId('location-sharing').waitFor({ timeout: 10_000 });
+    await o.getByTestId('location-coordinates').filter({ hasText: '51.27803, 1.07887' }).waitFor({ timeout: 20_000 });
+    assert.match((await o.getByTestId('location-accuracy').textContent()) ?? '', /within 12 m/);
+    assert.match((await o.getByTestId('location-age').textContent()) ?? '', /\d+ seconds? ago/);
+    assert.equal(await o.getByTestId('location-link').getAttribute('href'), 'https://maps.force.example/view?lat=51.27803&lon=1.07887&r=12');
+    // Moving by more than the accuracy sends the new position (the server takes one each 5 s at most).
+    await victim.context.setGeolocation({ latitude: 51.2795, longitude: 1.07887, accuracy: 12 });
+    await o.getByTestId('location-coordinates').filter({ hasText: '51.2795, 1.07887' }).waitFor({ timeout: 20_000 });
 
     // The supervisor finds the call on the live board (from their start page) and observes it with a reason.
     const supervisor = await launchParticipant({ fakeMedia: true });
@@ -184,6 +212,11 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
     await outcome.getByLabel(/last known location/).fill('Outside the victim’s address');
     await outcome.getByTestId('outcome-record').click();
     await o.locator('[data-testid="outcome-list"] [data-outcome-kind="arrest_requested"]').waitFor({ timeout: 10_000 });
+    // Issue 17 §1: the arrest request carries where the victim is.
+    assert.match(
+      (await o.locator('[data-testid="outcome-list"] [data-outcome-kind="arrest_requested"] [data-testid="outcome-victim-location"]').textContent()) ?? '',
+      /victim’s location 51\.2795, 1\.07887 \(within 12 m\)/,
+    );
 
     // Leaving: the end is stamped, the victim's notice goes, the call carries on.
     await page.getByTestId('observe-leave').click();

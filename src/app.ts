@@ -33,6 +33,7 @@ import { statementRoutes } from './features/investigation/statement/statement.ro
 import { statementVictimRoutes } from './features/investigation/statement/statement-victim.routes.js';
 import { outcomeRoutes } from './features/investigation/outcome/outcome.routes.js';
 import { safetyRoutes } from './features/investigation/safety/safety.routes.js';
+import { victimLocationRoutes } from './features/victim-location/victim-location.routes.js';
 import { riskAssessmentRoutes } from './features/investigation/risk-assessment/risk-assessment.routes.js';
 import { evaluationRoutes } from './features/evaluation/evaluation.routes.js';
 import { supervisorRoutes } from './features/supervisor/supervisor.routes.js';
@@ -204,6 +205,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(statementVictimRoutes(services));
   await app.register(outcomeRoutes(services));
   await app.register(safetyRoutes(services));
+  await app.register(victimLocationRoutes(services));
   await app.register(riskAssessmentRoutes(services));
   await app.register(evaluationRoutes(services));
   await app.register(supervisorRoutes(services));

@@ -68,6 +68,7 @@ import { EnquiryLinesService } from './features/investigation/enquiry/enquiry.se
 import { VictimStatementService } from './features/investigation/statement/statement.service.js';
 import { ConsultationOutcomesService } from './features/investigation/outcome/outcome.service.js';
 import { SafetyAlertsService } from './features/investigation/safety/safety.service.js';
+import { VictimLocationService } from './features/victim-location/victim-location.service.js';
 import { SupervisionBoardService } from './features/supervisor/board.service.js';
 import { ObservationService } from './features/supervisor/observation.service.js';
 import { QualityReviewService } from './features/supervisor/quality-review.service.js';
@@ -240,6 +241,8 @@ export function services(deps: {
     consultationOutcomes,
     safetyAlerts: new SafetyAlertsService({ data, audit, now, outcomes: consultationOutcomes }),
   };
+  // Issue 17 §1: the victim's location, shared with their consent from the call page.
+  const victimLocation = new VictimLocationService({ data, audit, now, linkTemplate: deps.config.call.locationLinkTemplate });
   // Issue 7 item 8: a victim who joined the video call is texted a neutral satisfaction survey after it ends (RVR-11).
   const surveys = new SatisfactionSurveyService({
     data,
@@ -323,6 +326,7 @@ export function services(deps: {
     surveys,
     appointments,
     ...investigation,
+    victimLocation,
     callRooms,
     mediaEngine,
     mediaNodes,

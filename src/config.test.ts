@@ -112,6 +112,23 @@ describe('configuration', () => {
     assert.equal(found.length, 4, found.join(' | '));
   });
 
+  it('LOCATION_LINK_TEMPLATE (issue 17 §1): none by default; a valid template is kept; one without {lat}/{lon}, with an unknown placeholder or not http(s) is refused', () => {
+    assert.equal(loadConfig({}).call.locationLinkTemplate, undefined);
+    assert.equal(
+      loadConfig({ LOCATION_LINK_TEMPLATE: ' https://maps.example/?lat={lat}&lon={lon} ' }).call.locationLinkTemplate,
+      'https://maps.example/?lat={lat}&lon={lon}',
+    );
+    for (const [template, said] of [
+      ['https://maps.example/?q={lat}', /must contain \{lat\} and \{lon\}/],
+      ['https://maps.example/?q={lat},{lon}&z={zoom}', /unknown placeholder \{zoom\}/],
+      ['javascript:go({lat},{lon})', /must be an http\(s\) address/],
+    ] as const) {
+      const found = problems({ LOCATION_LINK_TEMPLATE: template });
+      assert.equal(found.length, 1, found.join(' | '));
+      assert.match(found[0]!, said);
+    }
+  });
+
   it('refuses a short session secret and plain http in production', () => {
     const found = problems({ ...productionReady, SESSION_SECRET: 'short', PUBLIC_BASE_URL: 'http://rvr.example' });
     assert.ok(found.some((p) => /SESSION_SECRET must be at least 32 random characters/.test(p)));

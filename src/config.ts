@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_RETENTION_SCHEDULE, type RetentionSchedule } from './domain/retention.js';
+import { locationLinkTemplateProblem } from './domain/victim-location.js';
 import type { EvidenceSinkConfig } from './platform/evidence-sink/create-evidence-sink.js';
 import type { StorageConfig } from './platform/storage/create-blob-store.js';
 import { parseOidcConfig, type OidcConfig } from './platform/auth/oidc-config.js';
@@ -171,6 +172,11 @@ export interface CallConfig {
   /** Photos and videos the victim sends during the call: the largest file, and how many per call. */
   uploadMaxBytes: number;
   uploadMaxPerCall: number;
+  /**
+   * Issue 17 §1: the officer's link to the victim's shared location in the force's own mapping system, with {lat},
+   * {lon} (and optionally {accuracy}) where the URL-encoded values go; undefined shows no link.
+   */
+  locationLinkTemplate: string | undefined;
 }
 
 export const DEFAULT_INVITE_TEXT = 'Here is the link for your video call: {link}';
@@ -283,6 +289,9 @@ export function loadConfig(env: Env = process.env): Config {
   const inviteText = text('INVITE_SMS_TEXT', DEFAULT_INVITE_TEXT);
   if (!inviteText.includes('{link}')) problems.push('INVITE_SMS_TEXT must contain {link}, where the link goes');
   const surveyText = text('SURVEY_SMS_TEXT', DEFAULT_SURVEY_TEXT);
+  const locationLinkTemplate = env.LOCATION_LINK_TEMPLATE?.trim() || undefined;
+  const locationLinkProblem = locationLinkTemplate ? locationLinkTemplateProblem(locationLinkTemplate) : undefined;
+  if (locationLinkProblem) problems.push(locationLinkProblem);
   if (!surveyText.includes('{link}')) problems.push('SURVEY_SMS_TEXT must contain {link}, where the link goes');
   const appointmentBookingText = text('APPOINTMENT_BOOKING_SMS_TEXT', DEFAULT_APPOINTMENT_BOOKING_TEXT);
   const appointmentReminderText = text('APPOINTMENT_REMINDER_SMS_TEXT', DEFAULT_APPOINTMENT_REMINDER_TEXT);
@@ -390,6 +399,7 @@ export function loadConfig(env: Env = process.env): Config {
       quickExitUrl,
       uploadMaxBytes: integer('UPLOAD_MAX_MB', 50, 1, 2000) * 1_000_000,
       uploadMaxPerCall: integer('UPLOAD_MAX_PER_CALL', 20, 1, 500),
+      locationLinkTemplate,
       forceName: text('FORCE_NAME', 'your local police force'),
       privacyContact: text(
         'FORCE_PRIVACY_CONTACT',

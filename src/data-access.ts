@@ -18,6 +18,7 @@ import { CallsRepository } from './features/video/calls.repository.js';
 import { RecordingsRepository } from './features/video/recordings.repository.js';
 import { CollateralMarksRepository } from './features/video/collateral-marks.repository.js';
 import { MediaNodesRepository } from './features/media-nodes/media-nodes.repository.js';
+import { VictimLocationRepository } from './features/victim-location/victim-location.repository.js';
 import { EvidenceRepository } from './features/evidence/evidence.repository.js';
 import { RedactionsRepository } from './features/evidence/redaction/redaction.repository.js';
 import { RiskAssessmentRepository } from './features/investigation/risk-assessment/risk-assessment.repository.js';
@@ -70,6 +71,7 @@ export function repositories(db: Executor) {
     victimStatements: new VictimStatementsRepository(db),
     consultationOutcomes: new ConsultationOutcomesRepository(db),
     safetyAlerts: new SafetyAlertsRepository(db),
+    victimLocations: new VictimLocationRepository(db),
     supervision: new SupervisionRepository(db),
     supervisionQueries: new SupervisionQueries(db),
     erasure: new ErasureQueries(db),

@@ -1,9 +1,10 @@
 // The officer's investigation panels beside the call (RVR-08, RVR-11): the victim's statement (autosaved over a
 // revision), lines of enquiry, outcomes and "not safe" alerts. Each panel is an HTML fragment from the server,
 // fetched again when the call's socket says something changed. No storage on the device.
+import { ageInWords } from '../domain/victim-location.js';
 import { onCallMessage } from './call-events.js';
 
-type PanelName = 'statement' | 'enquiries' | 'outcomes' | 'safety';
+type PanelName = 'statement' | 'enquiries' | 'outcomes' | 'safety' | 'location';
 
 /** What the investigation routes answer in JSON: the fields this page reads. */
 interface Answer {
@@ -174,8 +175,15 @@ function wire(): void {
 
 onCallMessage((message) => {
   if (message.type === 'statement') void load('statement');
+  // Issue 17 §1: the victim shared, declined or stopped sharing their location, or moved.
+  if (message.type === 'location') void load('location');
   if (message.type === 'alert' && message.kind === 'not_safe') void load('safety').then(() => panels.get('safety')?.scrollIntoView({ block: 'center' }));
 });
 
 wire();
 for (const name of panels.keys()) void load(name);
+// How old the victim's position is, kept current between fetches (issue 17 §1).
+setInterval(() => {
+  for (const age of panels.get('location')?.querySelectorAll<HTMLElement>('[data-location-age]') ?? [])
+    age.textContent = ageInWords(new Date(age.dataset.receivedAt!), new Date());
+}, 5000);

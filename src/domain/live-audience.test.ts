@@ -8,7 +8,7 @@ describe('mayReceiveLiveEvent (DP-01, need to know on the live stream)', () => {
   const queueRoles: Role[] = ['call_handler', 'rvr_officer', 'supervisor'];
   for (const role of ROLES) {
     for (const type of LIVE_EVENT_TYPES) {
-      const aboutOne = type === 'call' || type === 'safety_alert' || type === 'statement';
+      const aboutOne = type === 'call' || type === 'safety_alert' || type === 'statement' || type === 'victim_location';
       it(`${role} × ${type}`, () => {
         const roles: Role[] = [role];
         if (!aboutOne) {
@@ -21,8 +21,9 @@ describe('mayReceiveLiveEvent (DP-01, need to know on the live stream)', () => {
       });
     }
   }
-  it('a call handler never hears of a safety alert, a call or a statement, even one they triaged', () => {
-    for (const type of ['call', 'safety_alert', 'statement'] as const) assert.equal(mayReceiveLiveEvent({ id: me, roles: ['call_handler'] }, type, me), false);
+  it('a call handler never hears of a safety alert, a call, a statement or the victim’s location, even one they triaged', () => {
+    for (const type of ['call', 'safety_alert', 'statement', 'victim_location'] as const)
+      assert.equal(mayReceiveLiveEvent({ id: me, roles: ['call_handler'] }, type, me), false);
   });
   it('an event type without a rule reaches nobody', () => {
     assert.equal(mayReceiveLiveEvent({ id: me, roles: ['supervisor'] }, 'unknown' as LiveEventType, me), false);

@@ -3,12 +3,12 @@ import { hasPermission } from './permissions.js';
 import type { Role } from './roles.js';
 
 /** The kinds of event on the staff live stream (`/live/events`); see src/platform/live/live.repository.ts. */
-export const LIVE_EVENT_TYPES = ['consultation', 'availability', 'call', 'safety_alert', 'statement'] as const;
+export const LIVE_EVENT_TYPES = ['consultation', 'availability', 'call', 'safety_alert', 'statement', 'victim_location'] as const;
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
 
 /** Events about one call or consultation, whose audience depends on who took it. */
 export function isAboutOneConsultation(type: LiveEventType): boolean {
-  return type === 'call' || type === 'safety_alert' || type === 'statement';
+  return type === 'call' || type === 'safety_alert' || type === 'statement' || type === 'victim_location';
 }
 
 /**
@@ -27,6 +27,7 @@ export function mayReceiveLiveEvent(viewer: { id: string; roles: readonly Role[]
     case 'call':
     case 'safety_alert':
     case 'statement':
+    case 'victim_location':
       // The same rule as the work itself (src/domain/ownership.ts): the officer who conducts it hears of it.
       return hasPermission(viewer.roles, 'supervision.board') || mayConductConsultation({ userId: viewer.id, roles: viewer.roles }, assignedOfficerId).allowed;
     default:

@@ -275,6 +275,13 @@ export const ROWS: Row[] = [
     expect: OFFICER_OWN,
   },
   {
+    // Issue 17 §1: the victim's shared location, on the call page of the officer who took the consultation only.
+    route: 'GET /consultations/:id/location/panel',
+    needs: 'consultation',
+    request: (f) => ({ url: `/consultations/${f.consultationId}/location/panel` }),
+    expect: OFFICER_OWN,
+  },
+  {
     route: 'POST /safety-alerts/:id/acknowledge',
     needs: 'alert',
     relations: ['own', 'others'],

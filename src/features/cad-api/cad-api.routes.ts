@@ -63,6 +63,13 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
         if (!found) throw new NotFoundError('No consultation with that id');
         const { consultation, incident, officerName } = found;
         const outcomes = await services.consultationOutcomes.forCad(consultation.id);
+        const client = request.apiClient!;
+        // Issue 17 §1: where the victim is, if they chose to share it; each read that returns it is a logged disclosure.
+        const victimLocation = await services.victimLocation.forCad(
+          { actor: { type: 'system', name: `cad:${client.name}` }, correlationId: request.id, clientIp: request.ip },
+          consultation.id,
+          `cad:${client.name}`,
+        );
         const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
         const state = consultation.state as ConsultationState;
         return {
@@ -72,6 +79,7 @@ export function cadApiRoutes(services: Services, config: Config): FastifyPluginA
           state,
           outcome: TERMINAL_STATES.includes(state) ? state : null,
           outcomes,
+          victimLocation,
           officer: officerName,
           timestamps: {
             received: iso(incident.receivedAt),

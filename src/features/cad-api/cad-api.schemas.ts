@@ -88,6 +88,20 @@ export const consultationResponse = {
         },
       },
     },
+    victimLocation: {
+      type: ['object', 'null'],
+      description:
+        'Where the victim is, if they chose to share it from their call page (issue 17 §1): the latest position (WGS84), its accuracy (metres, 95 %), when RVR received it, when the phone measured it and when the victim chose to share. Null if they did not. Each read that returns it is logged as a disclosure to the calling CAD system.',
+      required: ['latitude', 'longitude', 'accuracyMetres', 'receivedAt', 'measuredAt', 'sharedAt'],
+      properties: {
+        latitude: { type: 'number', minimum: -90, maximum: 90 },
+        longitude: { type: 'number', minimum: -180, maximum: 180 },
+        accuracyMetres: { type: 'number', exclusiveMinimum: 0 },
+        receivedAt: { type: 'string', format: 'date-time' },
+        measuredAt: { type: ['string', 'null'], format: 'date-time' },
+        sharedAt: { type: ['string', 'null'], format: 'date-time' },
+      },
+    },
     officer: { type: ['string', 'null'] },
     timestamps: {
       type: 'object',

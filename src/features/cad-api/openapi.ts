@@ -10,7 +10,8 @@ export function openApiDocument(publicBaseUrl: string) {
     info: {
       title: 'RVR CAD integration API',
       version: '1',
-      description: 'Create incidents with their RVR triage from a CAD system, and read consultation progress and outcome. No personal data is returned.',
+      description:
+        'Create incidents with their RVR triage from a CAD system, and read consultation progress and outcome. No personal data is returned, except the location the victim chose to share from their call page (logged as a disclosure).',
     },
     servers: [{ url: publicBaseUrl }],
     components: {

@@ -576,7 +576,7 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
       kind: code,
       details: {
         do: 'anonymise',
-        holds: 'suspect details, last known location, reasons in words',
+        holds: 'suspect details, last known location, reasons in words, the victim’s shared location (issue 17 §1)',
         how: { keepKeys: ['crimeReference', 'referralType', 'emergency', 'alertId'] },
       },
       recorded_by: staff,
@@ -598,6 +598,38 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
       escalated_at: at,
       escalated_by: staff,
       outcome_id: id,
+    },
+  },
+  {
+    // Issue 17 §1: each position the victim chose to share from their call page. Their personal data: the rows go.
+    table: 'victim_locations',
+    scope: { via: 'consultation', column: 'consultation_id' },
+    rows: 'delete',
+    columns: {
+      id: { do: 'null', holds: 'deleted with the row' },
+      consultation_id: { do: 'null', holds: 'deleted with the row' },
+      call_id: { do: 'null', holds: 'deleted with the row' },
+      participant_id: { do: 'null', holds: 'deleted with the row' },
+      latitude: { do: 'null', holds: 'where the victim was (deleted with the row)' },
+      longitude: { do: 'null', holds: 'where the victim was (deleted with the row)' },
+      accuracy_metres: { do: 'null', holds: 'how precisely (deleted with the row)' },
+      measured_at: { do: 'null', holds: 'deleted with the row' },
+      received_at: { do: 'null', holds: 'deleted with the row' },
+    },
+  },
+  {
+    // Issue 17 §1: the victim's decisions on sharing their location: a code and the fixed words shown, with the time.
+    table: 'location_consents',
+    scope: { via: 'consultation', column: 'consultation_id' },
+    rows: 'keep',
+    columns: {
+      id,
+      consultation_id: id,
+      call_id: id,
+      participant_id: id,
+      decision: keep('code', 'shared, declined, stopped or unavailable: the consent record, not where anyone was'),
+      wording: keep('configuration'),
+      decided_at: at,
     },
   },
   // ── Supervision, outcomes, evaluation ──────────────────────────────────────────────────────────

@@ -128,6 +128,9 @@ export class EvidenceRegistrationService {
     const chat = await tx.calls.listChat(call.id);
     // RVR-13: the officer's marks of others present, with when and who, are part of the call's evidence record.
     const marks = await tx.collateralMarks.listByCall(call.id);
+    // Issue 17 §1: the victim's location decisions (with the words shown) and every position they shared, with times.
+    const locationDecisions = (await tx.victimLocations.listDecisionsByConsultation(call.consultationId)).filter((d) => d.callId === call.id);
+    const positions = await tx.victimLocations.listByCall(call.id);
     const at = this.deps.now();
     const records = [
       call.officerNotes?.trim()
@@ -160,6 +163,35 @@ export class EvidenceRegistrationService {
                     endedBy: m.endedBy,
                   }),
                 )
+                .join('\n') + '\n',
+          }
+        : undefined,
+      locationDecisions.length > 0
+        ? {
+            kind: 'location',
+            label: 'The victim’s location: their decisions and the positions they shared',
+            name: 'victim-location.jsonl',
+            mediaType: 'text/plain; charset=utf-8',
+            text:
+              [
+                ...locationDecisions.map((d) => ({
+                  at: d.decidedAt,
+                  line: { type: 'decision', decision: d.decision, wording: d.wording, decidedAt: d.decidedAt.toISOString() },
+                })),
+                ...positions.map((p) => ({
+                  at: p.receivedAt,
+                  line: {
+                    type: 'position',
+                    latitude: p.latitude,
+                    longitude: p.longitude,
+                    accuracyMetres: p.accuracyMetres,
+                    measuredAt: p.measuredAt?.toISOString() ?? null,
+                    receivedAt: p.receivedAt.toISOString(),
+                  },
+                })),
+              ]
+                .sort((a, b) => a.at.getTime() - b.at.getTime())
+                .map((entry) => JSON.stringify(entry.line))
                 .join('\n') + '\n',
           }
         : undefined,

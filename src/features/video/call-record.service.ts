@@ -63,8 +63,15 @@ export class CallRecordService {
       const snapshots = await tx.recordings.listSnapshots(callId);
       const items = await tx.evidence.listByConsultation(call.consultationId);
       const marks = await tx.collateralMarks.listByCall(callId);
+      // Issue 17 §1: the victim's location decisions and positions are part of the record; this reading is logged below.
+      const locationDecisions = (await tx.victimLocations.listDecisionsByConsultation(call.consultationId)).filter((d) => d.callId === callId);
+      const locations = await tx.victimLocations.listByCall(callId);
       const restricted = new Set(items.filter((i) => i.restrictedAt).map((i) => i.sourceId));
-      await this.deps.audit.record(tx.audit, context, { what: 'call.record_viewed', subject: `call:${callId}` });
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'call.record_viewed',
+        subject: `call:${callId}`,
+        ...(locations.length > 0 ? { details: { victimLocationsShown: locations.length } } : {}),
+      });
       const { officerNotes, ...rest } = call;
       const shownRecordings = recordings.filter((r) => !restricted.has(`recording:${r.id}`));
       // RVR-13: each mark of others present, with where it falls in each recording (seconds from its media start, EVD-05).
@@ -91,6 +98,7 @@ export class CallRecordService {
           ),
         })),
         snapshots: snapshots.filter((s) => !restricted.has(`snapshot:${s.id}`)),
+        location: { decisions: locationDecisions, positions: locations },
         text: {
           notes: textState(Boolean(officerNotes?.trim()), restricted.has(`notes:${callId}`)),
           chat: textState(chat.length > 0, restricted.has(`chat:${callId}`)),

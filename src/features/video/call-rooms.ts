@@ -95,6 +95,8 @@ export class CallRooms {
     this.unsubscribe = live?.subscribe((event) => {
       if (event.type === 'call' && this.calls.has(event.id)) this.caught(this.followRecord(event.id), event.id, 'a change to the call record');
       if (event.type === 'safety_alert' || event.type === 'statement') this.investigationEvent(event);
+      // Issue 17 §1: the victim's location reaches the officer's page only (it fetches what it may see).
+      if (event.type === 'victim_location') this.locationEvent(event.callId);
     });
   }
 
@@ -569,6 +571,11 @@ export class CallRooms {
       return;
     }
     for (const member of active.members.values()) this.send(member, { type: 'statement', state: event.state, revision: event.revision });
+  }
+
+  private locationEvent(callId: string): void {
+    const active = this.calls.get(callId);
+    if (active) this.alert(active, { type: 'location' });
   }
 
   private alert(active: ActiveCall, message: ServerMessage): void {

@@ -56,6 +56,8 @@ export type ServerMessage =
   | { type: 'alert'; kind: AlertKind; role: string; alertId?: string }
   /** The victim's statement changed state (shared, correction asked, confirmed): the pages fetch it again. */
   | { type: 'statement'; state: string; revision: number }
+  /** To the officer: the victim's location or their decision on sharing it changed (issue 17 §1); the page fetches it. */
+  | { type: 'location' }
   | { type: 'ended'; reason: string }
   /** The call stopped without anyone ending it (media worker or node lost, server stopped): the page offers to rejoin. */
   | { type: 'interrupted'; reason: string; rejoin: boolean }

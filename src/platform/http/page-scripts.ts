@@ -22,6 +22,7 @@ export const PAGE_SCRIPTS = [
   'redaction-boxes',
   'risk-form',
   'statement-victim',
+  'victim-location',
 ] as const;
 
 export interface BundledScript {

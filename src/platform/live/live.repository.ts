@@ -36,4 +36,6 @@ export type LiveEvent =
   /** "I'm not safe" raised on a victim's page, or acted on (RVR-11): for the officer's call page and the supervisor board. */
   | { type: 'safety_alert'; alertId: string; consultationId: string; callId: string | null; state: 'raised' | 'acknowledged' | 'escalated'; at: string }
   /** The victim's statement was shared, corrected or confirmed: the call pages fetch it again. */
-  | { type: 'statement'; consultationId: string; callId: string | null; state: string; revision: number; at: string };
+  | { type: 'statement'; consultationId: string; callId: string | null; state: string; revision: number; at: string }
+  /** The victim shared, declined or stopped sharing their location, or sent a new position (issue 17 §1): the officer's page fetches it. */
+  | { type: 'victim_location'; consultationId: string; callId: string; at: string };

@@ -23,6 +23,10 @@ const SECRET_OR_PERSONAL = new Set(
     'telephone',
     'address',
     'location',
+    // Issue 17 §1: the victim's shared position.
+    'latitude',
+    'longitude',
+    'victimLocation',
     'postcode',
     'email',
     'dateOfBirth',

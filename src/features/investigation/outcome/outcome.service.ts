@@ -3,7 +3,11 @@ import { OUTCOME_LABELS, outcomeForCad, validateOutcome, type OutcomeInput, type
 import type { RequestContext } from '../../../platform/context.js';
 import { ValidationError } from '../../../platform/errors.js';
 import { actingUserId, requireAssignedOfficer, type InvestigationDeps } from '../enquiry/enquiry.service.js';
+import { sharedLocation, type SharedLocation } from '../../victim-location/victim-location.service.js';
 import type { ConsultationOutcomeRow } from './outcomes.repository.js';
+
+/** Issue 17 §1: an arrest request and an attendance carry where the victim is, if they chose to share it. */
+const CARRIES_VICTIM_LOCATION: readonly OutcomeKind[] = ['arrest_requested', 'attendance_escalated'];
 
 /**
  * What came of a consultation (issue 7 item 4): crime recorded, arrest requested, patrol tasked, escalation to
@@ -37,7 +41,9 @@ export class ConsultationOutcomesService {
     return (await this.deps.data.repos.consultationOutcomes.listByConsultation(consultationId)).map(outcomeForCad);
   }
 
-  private async insert(tx: Repositories, context: RequestContext, consultationId: string, kind: OutcomeKind, details: object) {
+  private async insert(tx: Repositories, context: RequestContext, consultationId: string, kind: OutcomeKind, given: object) {
+    const location: SharedLocation | null = CARRIES_VICTIM_LOCATION.includes(kind) ? await sharedLocation(tx, consultationId) : null;
+    const details = location ? { ...given, victimLocation: location } : given;
     const row = await tx.consultationOutcomes.create({ consultationId, kind, details, recordedBy: actingUserId(context), recordedAt: this.deps.now() });
     const cad = outcomeForCad(row);
     await this.deps.audit.record(tx.audit, context, {
@@ -50,6 +56,8 @@ export class ConsultationOutcomesService {
         crimeReference: cad.crimeReference,
         referralType: cad.referralType,
         emergency: kind === 'attendance_escalated' ? (details as { emergency?: boolean }).emergency === true : undefined,
+        // Issue 17 §1: that the victim's shared location went with it (which one), not the position itself.
+        victimLocationReceivedAt: location?.receivedAt,
       },
     });
     return row;
