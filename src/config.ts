@@ -11,6 +11,7 @@ import { STANDARD_PASSWORD_HASHING, TEST_ONLY_PASSWORD_HASHING, type PasswordHas
 import type { MetricsConfig } from './platform/metrics/metrics.js';
 import type { SmsConfig } from './platform/sms/create-sms-sender.js';
 import { parseNodeConfig, type NodeConfig } from './features/media-nodes/node-config.js';
+import { parseGovernanceConfig, type GovernanceConfig } from './features/governance/governance-config.js';
 
 export type { MetricsConfig, SmsConfig };
 
@@ -61,6 +62,8 @@ export interface Config {
   metrics: MetricsConfig;
   /** This process as a node of the installation: id, roles, internal address, cluster secret (ADR 0013). */
   node: NodeConfig;
+  /** Issue 16 §3: purpose codes (SC-1), the protective marking (SEC-05) and the training gate (SC-8). */
+  governance: GovernanceConfig;
 }
 
 /** Evidence, retention and disposal (issue 6). */
@@ -323,6 +326,8 @@ export function loadConfig(env: Env = process.env): Config {
   problems.push(...audit.problems);
   const node = parseNodeConfig(env, { production, host, port, otherSecrets: { SESSION_SECRET: sessionSecret, AUDIT_HMAC_KEY: audit.config.hmacKey } });
   problems.push(...node.problems);
+  const governance = parseGovernanceConfig(env, { production });
+  problems.push(...governance.problems);
 
   const config: Config = {
     nodeEnv,
@@ -401,6 +406,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy.value,
     metrics: parseMetrics(env, problems, { production, host, port }),
     node: node.config,
+    governance: governance.config,
   };
   if (config.investigation.dashMediumFrom >= config.investigation.dashHighFrom)
     problems.push('DASH_MEDIUM_FROM must be lower than DASH_HIGH_FROM (the yes-count bands would overlap)');
