@@ -71,6 +71,7 @@ import { resolveNodeIdentity } from './features/media-nodes/node-config.js';
 import { grantKey } from './features/media-nodes/call-socket-grant.js';
 import { ClockSyncChecker } from './platform/clock/clock-sync.js';
 import { CallSocketGateway } from './features/video/call-socket-gateway.js';
+import { GovernanceService } from './features/governance/governance.service.js';
 
 export { dataAccess, repositories, type DataAccess, type Repositories } from './data-access.js';
 
@@ -105,7 +106,10 @@ export function services(deps: {
   const auth = new AuthService(data, audit, deps.config, now, logger);
   const mfa = new MfaService(data, audit, auth, totpSeedBox(deps.config), deps.config, now);
   const userAdmin = new UserAdminService(data, audit, now, deps.config.passwordHashing);
-  const consultations = new ConsultationService(data, audit, now);
+  // Issue 16 §3: purpose codes (SC-1), the system owner (SC-4), training records and the call-work gate (SC-8).
+  const governance = new GovernanceService({ data, audit, config: deps.config.governance, now });
+  const consultations = new ConsultationService(data, audit, now, (requested) => governance.purposeFor(requested));
+  consultations.guardCallWork((tx, context, consultationId, action) => governance.assertMayWorkCalls(tx, context, consultationId, action));
   const policy = new PolicyService(data, audit, now);
   // Policy 2.2: when a force runs its own trial, triage allocates eligible, consenting calls in its transaction.
   const evaluation = new EvaluationService(data, audit, now);
@@ -260,6 +264,7 @@ export function services(deps: {
     auth,
     mfa,
     policy,
+    governance,
     userAdmin,
     users: { list: () => data.repos.users.listAll(), countDemoAccounts: () => data.repos.users.countDemoAccounts() },
     consultations,

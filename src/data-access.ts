@@ -32,6 +32,7 @@ import { SupervisionRepository } from './features/supervisor/supervision.reposit
 import { SupervisionQueries } from './features/supervisor/supervision.queries.js';
 import { ErasureQueries } from './features/dpo/erasure.queries.js';
 import { SubjectSearchQueries } from './features/dpo/subject-search.queries.js';
+import { GovernanceRepository } from './features/governance/governance.repository.js';
 import type { Database, Executor } from './platform/db/database.js';
 import type { UnitOfWork } from './platform/db/unit-of-work.js';
 
@@ -67,6 +68,8 @@ export function repositories(db: Executor) {
     supervisionQueries: new SupervisionQueries(db),
     erasure: new ErasureQueries(db),
     subjectSearch: new SubjectSearchQueries(db),
+    /** SC-4, SC-8: staff training records and the system owner (issue 16 §3). */
+    governance: new GovernanceRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;
