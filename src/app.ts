@@ -120,7 +120,14 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
-  await registerViews(app, { production: config.nodeEnv === 'production' });
+  await registerViews(app, {
+    production: config.nodeEnv === 'production',
+    // SEC-05: the marking on every staff page (not the victim's); SC-1: purpose codes' labels.
+    globals: {
+      protectiveMarking: config.governance.protectiveMarking,
+      purposeLabels: Object.fromEntries(config.governance.purposes.map((p) => [p.code, p.label])),
+    },
+  });
   registerMetrics(
     app,
     {
@@ -132,6 +139,11 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
 
   registerRequestGuard(app, services.principals, cookieSettings);
   registerResponseRules(app);
+  // SEC-05: every download (evidence, CSV, audit export, certificates) carries the protective marking in its headers.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (/^attachment/i.test(String(reply.getHeader('content-disposition') ?? ''))) reply.header('x-protective-marking', config.governance.protectiveMarking);
+    return payload;
+  });
   app.addHook('preHandler', async (request, reply) => {
     if (!rendersPages(request.url)) return;
     reply.locals = {

@@ -145,6 +145,7 @@ export function services(deps: {
     sink: createEvidenceSink(deps.config.evidence.sink),
     blobs,
     forceName: deps.config.call.forceName,
+    protectiveMarking: deps.config.governance.protectiveMarking,
     purgeAfterDays: deps.config.evidence.purgeAfterDays,
     purgeEnabled: deps.config.evidence.purgeExported,
     exportPreChargeDefault: deps.config.evidence.exportPreChargeDefault,
