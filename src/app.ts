@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import type { Services } from './composition.js';
 import { accountRoutes } from './features/account/account.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
+import { governanceRoutes } from './features/governance/governance.routes.js';
 import { dpoRoutes } from './features/dpo/dpo.routes.js';
 import { controlRoomRoutes } from './features/control-room/control-room.routes.js';
 import { triageSettingsRoutes } from './features/control-room/settings.routes.js';
@@ -193,6 +194,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   );
   await app.register(cadApiRoutes(services, config));
   await app.register(adminRoutes(services));
+  await app.register(governanceRoutes(services));
   await app.register(dpoRoutes(services));
   await app.register(callRoutes(services));
   await app.register(evidenceRoutes(services));

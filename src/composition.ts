@@ -308,7 +308,7 @@ export function services(deps: {
     storageMove: () => new EvidenceStorageMoveService({ data, audit, blobs, log: logger, now }, new LocalBlobStore(storage.localRoot, { lockMode: 'off' })),
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */
     smsOutbox: sms.outbox,
-    demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy),
+    demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy, governance),
     /** EVD-05, SC-11: the clock against the database's (and CLOCK_NTP_SERVER's); shown on /health/ready and the admin page. */
     clock: new ClockSyncChecker({
       thresholdMs: deps.config.clock.driftWarnMs,
