@@ -18,9 +18,7 @@ export interface TrainingRecordFacts {
 }
 
 export type CourseStatus =
-  | { course: Course; state: 'current'; expiresOn: Date | null }
-  | { course: Course; state: 'expired'; expiredOn: Date }
-  | { course: Course; state: 'missing' };
+  { course: Course; state: 'current'; expiresOn: Date | null } | { course: Course; state: 'expired'; expiredOn: Date } | { course: Course; state: 'missing' };
 
 export interface TrainingStatus {
   /** Every required course is current. */

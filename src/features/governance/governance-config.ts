@@ -30,7 +30,8 @@ function parseCodeList(name: string, raw: string, problems: string[]): Course[] 
     const at = part.indexOf('=');
     const code = (at < 0 ? part : part.slice(0, at)).trim();
     const label = (at < 0 ? part : part.slice(at + 1)).trim();
-    if (!CODE.test(code)) problems.push(`${name}: "${code}" is not a code (capital letters, digits, _ or -, 2 to 40 characters), e.g. ${name}="CODE=Label; OTHER=Label"`);
+    if (!CODE.test(code))
+      problems.push(`${name}: "${code}" is not a code (capital letters, digits, _ or -, 2 to 40 characters), e.g. ${name}="CODE=Label; OTHER=Label"`);
     else if (!label) problems.push(`${name}: the code ${code} needs a label after "="`);
     else if (list.some((c) => c.code === code)) problems.push(`${name}: the code ${code} is listed twice`);
     else list.push({ code, label });

@@ -57,7 +57,16 @@ export function governanceRoutes(services: Services): FastifyPluginAsync {
     const subject = (await names()).get(userId);
     if (!subject) return undefined;
     const { records, status } = await governance.training(userId);
-    return { pageTitle: `Training: ${subject.displayName}`, subject, records, status, courses: governance.courses, courseItems: governance.courses.map((c) => ({ value: c.code, text: c.label })), values: {}, ...extra };
+    return {
+      pageTitle: `Training: ${subject.displayName}`,
+      subject,
+      records,
+      status,
+      courses: governance.courses,
+      courseItems: governance.courses.map((c) => ({ value: c.code, text: c.label })),
+      values: {},
+      ...extra,
+    };
   };
 
   return async (app) => {
@@ -113,5 +122,7 @@ export function governanceRoutes(services: Services): FastifyPluginAsync {
 function formError(reply: FastifyReply, error: unknown, template: string, data: Record<string, unknown>) {
   if (!(error instanceof AppError) || error.statusCode === 404 || error.statusCode === 403) throw error;
   const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { form: error.message };
-  return reply.code(error.statusCode).view(template, { ...data, errors, errorList: Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })) });
+  return reply
+    .code(error.statusCode)
+    .view(template, { ...data, errors, errorList: Object.entries(errors).map(([field, text]) => ({ text, href: `#${field}` })) });
 }

@@ -87,7 +87,9 @@ export class GovernanceService {
     const known = this.courses.some((c) => c.code === course);
     if (!/^[A-Z][A-Z0-9_-]{1,39}$/.test(course) || (this.courses.length > 0 && !known))
       throw new ValidationError('Choose the course', {
-        course: this.courses.length ? `Choose one of: ${this.courses.map((c) => c.label).join('; ')}` : 'Enter the course code in capitals, for example RVR_OFFICER',
+        course: this.courses.length
+          ? `Choose one of: ${this.courses.map((c) => c.label).join('; ')}`
+          : 'Enter the course code in capitals, for example RVR_OFFICER',
       });
     const completedOn = parseDay('completedOn', 'the course was completed', input.completedOn, true)!;
     const expiresOn = parseDay('expiresOn', 'the training expires', input.expiresOn, false);
@@ -132,7 +134,8 @@ export class GovernanceService {
   /** An administrator names the next system owner; it takes effect when that person accepts (recorded both ways). */
   async proposeOwner(context: RequestContext, input: { userId: string; note?: string }): Promise<SystemOwnerAppointmentRow> {
     const note = input.note?.trim() || null;
-    if (note && note.length > 1000) throw new ValidationError('The note must be 1000 characters or fewer', { note: 'The note must be 1000 characters or fewer' });
+    if (note && note.length > 1000)
+      throw new ValidationError('The note must be 1000 characters or fewer', { note: 'The note must be 1000 characters or fewer' });
     return this.deps.data.transaction(async (tx) => {
       await tx.governance.lockSystemOwner();
       const nominee = await tx.users.findById(input.userId);

@@ -19,7 +19,10 @@ const londonTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London',
 /** Nunjucks with GOV.UK Frontend and MOJ Frontend templates, their assets under /assets, and our styles and page scripts under /static. */
 export async function registerViews(
   app: FastifyInstance,
-  { production, globals = {} }: { production: boolean; /** Values every template sees (SEC-05 marking, SC-1 purpose labels). */ globals?: Record<string, unknown> },
+  {
+    production,
+    globals = {},
+  }: { production: boolean; /** Values every template sees (SEC-05 marking, SC-1 purpose labels). */ globals?: Record<string, unknown> },
 ): Promise<void> {
   await app.register(fastifyStatic, {
     root: path.join(govukDist, 'govuk/assets'),
