@@ -112,6 +112,7 @@ await describeOnDatabase(
       assert.equal(audit!.details.action, 'consultation.accept');
       // The officer sees it on their account page.
       assert.match((await officer.get('/account')).body, /Your RVR training is not current: you cannot take RVR calls/);
+      assert.match((await officer.get('/officer')).body, /data-testid="training-lapsed"[\s\S]*You cannot take RVR calls until your training is up to date/);
 
       // The administrator records training: bad input is refused with a message; good input is recorded and audited.
       const adminUser = await signedIn('gov-admin');
@@ -139,6 +140,7 @@ await describeOnDatabase(
       const overview = await adminUser.get('/admin/governance');
       assert.match(overview.body, /data-testid="training-overview"/);
 
+      assert.doesNotMatch((await officer.get('/officer')).body, /data-testid="training-lapsed"/);
       const accepted = await officer.post(`/consultations/${consultation.id}/transitions`, { to: 'accepted' });
       assert.equal(accepted.statusCode, 303, accepted.body.slice(0, 500));
     });

@@ -68,6 +68,12 @@ export class GovernanceService {
     return { records, status: trainingStatus(this.courses, records, this.deps.now()) };
   }
 
+  /** SC-8: what to tell this officer on their queue page when they may not take calls (undefined when they may). */
+  async callWorkNotice(userId: string): Promise<string | undefined> {
+    if (this.courses.length === 0) return undefined;
+    return trainingRefusal((await this.training(userId)).status);
+  }
+
   /** Every user's training status against the required courses (the administrator's overview). */
   async trainingOverview(): Promise<Map<string, TrainingStatus>> {
     const all = await this.deps.data.repos.governance.allTraining();

@@ -16,7 +16,9 @@ export function officerRoutes(services: Services): FastifyPluginAsync {
       services.consultations.listOpenForOfficer(officerId),
       services.availability.get(officerId),
     ]);
-    return { queue, mine, availability };
+    // SC-8: an officer whose training has lapsed is told before trying to accept a call.
+    const trainingNotice = await services.governance.callWorkNotice(officerId);
+    return { queue, mine, availability, trainingNotice };
   };
   return async (app) => {
     app.get('/officer', { config: { access: { permission: 'area.officer' } } }, async (request, reply) => {
