@@ -98,7 +98,7 @@ function storedCustodyOf(details: Record<string, unknown>): StoredCustody | unde
       hashOf((h as CustodyHashes).hashBefore) !== undefined &&
       hashOf((h as CustodyHashes).hashAfter) !== undefined,
   );
-  return valid ? { reason, hashes: hashes as CustodyHashes[] } : undefined;
+  return valid ? { reason, hashes } : undefined;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
