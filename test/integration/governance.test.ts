@@ -77,6 +77,9 @@ await describeOnDatabase(
       const officer = await signedIn('gov-trained');
       const page = await officer.get(`/consultations/${welfare.id}`);
       assert.match(page.body, /DA_RVR_WELFARE – Welfare check after a DA call/);
+      const callRecord = await officer.get(`/calls/${call.id}`);
+      assert.equal(callRecord.statusCode, 200);
+      assert.match(callRecord.body, /data-testid="purpose-code">Purpose \(SC-1\): <strong>DA_RVR_WELFARE<\/strong> – Welfare check after a DA call/);
       const form = await (await signedIn('gov-handler')).get('/control-room/calls/new');
       assert.match(form.body, /name="purposeCode"/);
     });
