@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import type { Services } from './composition.js';
 import { accountRoutes } from './features/account/account.routes.js';
 import { adminRoutes } from './features/admin/admin.routes.js';
+import { governanceRoutes } from './features/governance/governance.routes.js';
 import { dpoRoutes } from './features/dpo/dpo.routes.js';
 import { subjectRequestRoutes } from './features/dpo/subject-requests.routes.js';
 import { breachRoutes } from './features/dpo/breaches.routes.js';
@@ -127,7 +128,14 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
-  await registerViews(app, { production: config.nodeEnv === 'production' });
+  await registerViews(app, {
+    production: config.nodeEnv === 'production',
+    // SEC-05: the marking on every staff page (not the victim's); SC-1: purpose codes' labels.
+    globals: {
+      protectiveMarking: config.governance.protectiveMarking,
+      purposeLabels: Object.fromEntries(config.governance.purposes.map((p) => [p.code, p.label])),
+    },
+  });
   registerMetrics(
     app,
     {
@@ -139,6 +147,11 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
 
   registerRequestGuard(app, services.principals, cookieSettings);
   registerResponseRules(app);
+  // SEC-05: every download (evidence, CSV, audit export, certificates) carries the protective marking in its headers.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (/^attachment/i.test(String(reply.getHeader('content-disposition') ?? ''))) reply.header('x-protective-marking', config.governance.protectiveMarking);
+    return payload;
+  });
   app.addHook('preHandler', async (request, reply) => {
     if (!rendersPages(request.url)) return;
     reply.locals = {
@@ -190,6 +203,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   );
   await app.register(cadApiRoutes(services, config));
   await app.register(adminRoutes(services));
+  await app.register(governanceRoutes(services));
   await app.register(dpoRoutes(services));
   await app.register(subjectRequestRoutes(services));
   // Issue 16 §3: breach register (DP-15), DPIA (DP-13), covert surveillance reports (policy 3.4), SC Code self-assessment (SC-10).

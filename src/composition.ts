@@ -78,6 +78,7 @@ import { resolveNodeIdentity } from './features/media-nodes/node-config.js';
 import { grantKey } from './features/media-nodes/call-socket-grant.js';
 import { ClockSyncChecker } from './platform/clock/clock-sync.js';
 import { CallSocketGateway } from './features/video/call-socket-gateway.js';
+import { GovernanceService } from './features/governance/governance.service.js';
 
 export { dataAccess, repositories, type DataAccess, type Repositories } from './data-access.js';
 
@@ -112,7 +113,10 @@ export function services(deps: {
   const auth = new AuthService(data, audit, deps.config, now, logger);
   const mfa = new MfaService(data, audit, auth, totpSeedBox(deps.config), deps.config, now);
   const userAdmin = new UserAdminService(data, audit, now, deps.config.passwordHashing);
-  const consultations = new ConsultationService(data, audit, now);
+  // Issue 16 §3: purpose codes (SC-1), the system owner (SC-4), training records and the call-work gate (SC-8).
+  const governance = new GovernanceService({ data, audit, config: deps.config.governance, now });
+  const consultations = new ConsultationService(data, audit, now, (requested) => governance.purposeFor(requested));
+  consultations.guardCallWork((tx, context, consultationId, action) => governance.assertMayWorkCalls(tx, context, consultationId, action));
   const policy = new PolicyService(data, audit, now);
   // Policy 2.2: when a force runs its own trial, triage allocates eligible, consenting calls in its transaction.
   const evaluation = new EvaluationService(data, audit, now);
@@ -148,6 +152,7 @@ export function services(deps: {
     sink: createEvidenceSink(deps.config.evidence.sink),
     blobs,
     forceName: deps.config.call.forceName,
+    protectiveMarking: deps.config.governance.protectiveMarking,
     purgeAfterDays: deps.config.evidence.purgeAfterDays,
     purgeEnabled: deps.config.evidence.purgeExported,
     exportPreChargeDefault: deps.config.evidence.exportPreChargeDefault,
@@ -307,6 +312,7 @@ export function services(deps: {
     auth,
     mfa,
     policy,
+    governance,
     userAdmin,
     users: { list: () => data.repos.users.listAll(), countDemoAccounts: () => data.repos.users.countDemoAccounts() },
     consultations,
@@ -351,7 +357,7 @@ export function services(deps: {
     storageMove: () => new EvidenceStorageMoveService({ data, audit, blobs, log: logger, now }, new LocalBlobStore(storage.localRoot, { lockMode: 'off' })),
     /** The development outbox of texts, when SMS_PROVIDER=outbox (refused in production). */
     smsOutbox: sms.outbox,
-    demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy),
+    demo: new DemoSeeder(data, userAdmin, triage, consultations, audit, policy, governance),
     /** EVD-05, SC-11: the clock against the database's (and CLOCK_NTP_SERVER's); shown on /health/ready and the admin page. */
     clock: new ClockSyncChecker({
       thresholdMs: deps.config.clock.driftWarnMs,

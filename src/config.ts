@@ -13,6 +13,7 @@ import type { MetricsConfig } from './platform/metrics/metrics.js';
 import type { SmsConfig } from './platform/sms/create-sms-sender.js';
 import { parseNodeConfig, type NodeConfig } from './features/media-nodes/node-config.js';
 import { CLOCK_STARTS, type ClockStart } from './domain/subject-request-clock.js';
+import { parseGovernanceConfig, type GovernanceConfig } from './features/governance/governance-config.js';
 
 export type { MetricsConfig, SmsConfig };
 
@@ -68,6 +69,8 @@ export interface Config {
   node: NodeConfig;
   /** DP-13, SC-2: live calls need an approved, in-date DPIA (recorded on /admin/dpia); always on in production. */
   dpia: { required: boolean };
+  /** Issue 16 §3: purpose codes (SC-1), the protective marking (SEC-05) and the training gate (SC-8). */
+  governance: GovernanceConfig;
 }
 
 /** Evidence, retention and disposal (issue 6). */
@@ -365,6 +368,8 @@ export function loadConfig(env: Env = process.env): Config {
   problems.push(...audit.problems);
   const node = parseNodeConfig(env, { production, host, port, otherSecrets: { SESSION_SECRET: sessionSecret, AUDIT_HMAC_KEY: audit.config.hmacKey } });
   problems.push(...node.problems);
+  const governance = parseGovernanceConfig(env, { production });
+  problems.push(...governance.problems);
 
   const config: Config = {
     nodeEnv,
@@ -455,6 +460,7 @@ export function loadConfig(env: Env = process.env): Config {
     metrics: parseMetrics(env, problems, { production, host, port }),
     node: node.config,
     dpia: { required: dpiaRequired },
+    governance: governance.config,
   };
   if (config.investigation.dashMediumFrom >= config.investigation.dashHighFrom)
     problems.push('DASH_MEDIUM_FROM must be lower than DASH_HIGH_FROM (the yes-count bands would overlap)');

@@ -39,6 +39,7 @@ import { BreachesRepository } from './features/dpo/breaches.repository.js';
 import { ScCodeQueries } from './features/dpo/sc-code.queries.js';
 import { DpiaRepository } from './features/admin/dpia.repository.js';
 import { CovertSurveillanceRepository } from './features/covert-surveillance/covert-surveillance.repository.js';
+import { GovernanceRepository } from './features/governance/governance.repository.js';
 import type { Database, Executor } from './platform/db/database.js';
 import type { UnitOfWork } from './platform/db/unit-of-work.js';
 
@@ -82,6 +83,8 @@ export function repositories(db: Executor) {
     dpia: new DpiaRepository(db),
     covertSurveillance: new CovertSurveillanceRepository(db),
     scCode: new ScCodeQueries(db),
+    /** SC-4, SC-8: staff training records and the system owner (issue 16 §3). */
+    governance: new GovernanceRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CUSTODY_ACTIONS, custodyFields } from './custody.js';
+import { CUSTODY_ACTIONS, custodyAtWrite, custodyFields } from './custody.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -42,7 +42,7 @@ describe('chain of custody (EVD-04)', () => {
     const disposed = custodyFields({ what: 'evidence.disposed', subject: 'evidence:item-2', justification: null, details: { sha256: B } }, items);
     assert.deepEqual(disposed.hashes, [{ itemId: 'item-2', hashBefore: B, hashAfter: null }]);
     const viewed = custodyFields({ what: 'evidence.viewed', subject: 'evidence:item-1', justification: 'Checking the injury photo', details: {} }, items);
-    assert.deepEqual(viewed, { reason: 'Checking the injury photo', hashes: [{ itemId: 'item-1', hashBefore: A, hashAfter: A }] });
+    assert.deepEqual(viewed, { reason: 'Checking the injury photo', hashes: [{ itemId: 'item-1', hashBefore: A, hashAfter: A }], stored: false });
   });
 
   it('EVD-04: a consultation-level entry (a hold) carries the hashes of every item in scope, and a reason', () => {
@@ -66,5 +66,38 @@ describe('chain of custody (EVD-04)', () => {
     const unknown = custodyFields({ what: 'evidence.something_new', subject: 'evidence:item-1', justification: null, details: null }, items);
     assert.equal(unknown.reason, 'No reason recorded');
     assert.deepEqual(unknown.hashes, [{ itemId: 'item-1', hashBefore: A, hashAfter: A }]);
+  });
+
+  it('EVD-04: the reason and hashes stored on an entry when it was written are shown as stored, not worked out again', () => {
+    const atWrite = custodyAtWrite({ what: 'evidence.viewed', subject: 'evidence:item-1', justification: 'Checking', details: {} }, items);
+    assert.deepEqual(atWrite, { reason: 'Checking', hashes: [{ itemId: 'item-1', hashBefore: A, hashAfter: A }] });
+    // Later the item's recorded hash is different (say a corrupted row): the entry still shows what was true when written.
+    const later = [{ id: 'item-1', sha256: B }];
+    const shown = custodyFields({ what: 'evidence.viewed', subject: 'evidence:item-1', justification: 'Checking', details: { custody: atWrite } }, later);
+    assert.deepEqual(shown, { reason: 'Checking', hashes: [{ itemId: 'item-1', hashBefore: A, hashAfter: A }], stored: true });
+    const workedOut = custodyFields({ what: 'evidence.viewed', subject: 'evidence:item-1', justification: 'Checking', details: {} }, later);
+    assert.equal(workedOut.stored, false);
+    assert.equal(workedOut.hashes[0]!.hashBefore, B);
+  });
+
+  it('EVD-04: a stored consultation-level entry shows only the items in scope (an export shows its own items)', () => {
+    const hold = custodyAtWrite({ what: 'evidence.hold_placed', subject: 'consultation:c1', justification: null, details: {} }, items);
+    const shown = custodyFields({ what: 'evidence.hold_placed', subject: 'consultation:c1', justification: null, details: { custody: hold } }, [items[1]!]);
+    assert.deepEqual(shown.hashes, [{ itemId: 'item-2', hashBefore: B, hashAfter: B }]);
+    assert.equal(shown.stored, true);
+  });
+
+  it('EVD-04: a malformed stored custody value is ignored and the entry is worked out on read', () => {
+    const forged = custodyFields(
+      {
+        what: 'evidence.viewed',
+        subject: 'evidence:item-1',
+        justification: null,
+        details: { custody: { reason: 'x', hashes: [{ itemId: 'item-1', hashBefore: 'nope', hashAfter: A }] } },
+      },
+      items,
+    );
+    assert.equal(forged.stored, false);
+    assert.deepEqual(forged.hashes, [{ itemId: 'item-1', hashBefore: A, hashAfter: A }]);
   });
 });

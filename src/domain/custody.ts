@@ -7,6 +7,11 @@
  * Hashes: a master never changes once stored (EVD-02, read-only, re-hashed nightly), so an action that does not
  * create or remove it has the item's recorded SHA-256 before and after; capture has none before, disposal none
  * after. An event that recorded its own `hashBefore` / `hashAfter` (or `sha256`) keeps what it recorded.
+ *
+ * Stored at write time (EVD-04, issue 16 §3): the audit trail puts these fields into each `evidence.*` event's details
+ * (`details.custody`) as it writes it, from the item's hash at that moment, so they are inside the event's keyed hash;
+ * what is shown and exported is then the stored value. Entries written before that are worked out on read, as before,
+ * and say so (`stored: false`).
  */
 
 export type CustodyChange = 'capture' | 'unchanged' | 'removed';
@@ -70,6 +75,30 @@ export interface CustodyFields {
   reason: string;
   /** One per item the entry concerns: the item itself, or every item in scope for a consultation-level entry. */
   hashes: CustodyHashes[];
+  /** True when the reason and hashes were stored on the entry when it was written (not worked out on read). */
+  stored: boolean;
+}
+
+/** What the audit trail stores on an `evidence.*` event as `details.custody` when it writes it. */
+export type StoredCustody = Omit<CustodyFields, 'stored'>;
+
+/** Whether an event is a custody entry whose reason and hashes the audit trail stores at write time. */
+export const isCustodyEvent = (what: string): boolean => what.startsWith('evidence.');
+
+function storedCustodyOf(details: Record<string, unknown>): StoredCustody | undefined {
+  const custody = details.custody;
+  if (!custody || typeof custody !== 'object') return undefined;
+  const { reason, hashes } = custody as Record<string, unknown>;
+  if (typeof reason !== 'string' || !Array.isArray(hashes)) return undefined;
+  const valid = hashes.every(
+    (h): h is CustodyHashes =>
+      !!h &&
+      typeof h === 'object' &&
+      typeof (h as CustodyHashes).itemId === 'string' &&
+      hashOf((h as CustodyHashes).hashBefore) !== undefined &&
+      hashOf((h as CustodyHashes).hashAfter) !== undefined,
+  );
+  return valid ? { reason, hashes } : undefined;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -77,6 +106,21 @@ const hashOf = (value: unknown): string | null | undefined => (value === null ? 
 
 /** EVD-04: the reason and the before/after hashes of one custody entry, for the items in scope (id and recorded SHA-256). */
 export function custodyFields(event: CustodyEvent, itemsInScope: ReadonlyArray<{ id: string; sha256: string }>): CustodyFields {
+  const details = event.details && typeof event.details === 'object' ? (event.details as Record<string, unknown>) : {};
+  // EVD-04: what was stored when the entry was written wins (for the items in scope here: an export shows its own items).
+  const stored = storedCustodyOf(details);
+  if (stored) {
+    const inScope = new Set(itemsInScope.map((i) => i.id));
+    return { reason: stored.reason, hashes: stored.hashes.filter((h) => inScope.has(h.itemId)), stored: true };
+  }
+  return { ...custodyAtWrite(event, itemsInScope), stored: false };
+}
+
+/**
+ * EVD-04: the reason and before/after hashes to store on an `evidence.*` entry as it is written, from the items in its
+ * scope at that moment (the subject item, or every item of the subject consultation).
+ */
+export function custodyAtWrite(event: CustodyEvent, itemsInScope: ReadonlyArray<{ id: string; sha256: string }>): StoredCustody {
   const action = CUSTODY_ACTIONS[event.what];
   const details = event.details && typeof event.details === 'object' ? (event.details as Record<string, unknown>) : {};
   const detailReason = typeof details.reason === 'string' && details.reason.trim() ? details.reason.trim() : null;

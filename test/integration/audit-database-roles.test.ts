@@ -235,6 +235,8 @@ describe('database roles: the application cannot change or unprotect the audit l
           'drop table breach_subject_notifications; drop table personal_data_breaches; drop table covert_surveillance_reports; drop table dpia_records',
         '0019_appointments': 'drop table appointments',
         '0016_victim_location': 'drop table victim_locations; drop table location_consents',
+        '0022_governance_purpose_training':
+          'drop table training_records; drop table system_owner_appointments; alter table consultations drop column purpose_code; alter table evidence_items drop column purpose_code',
       };
       const journal = JSON.parse(fs.readFileSync('src/platform/db/migrations/meta/_journal.json', 'utf8')) as { entries: { tag: string }[] };
       const tag = journal.entries.at(-1)!.tag;

@@ -245,7 +245,12 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
         assert.equal(row.state, 'disposed');
         const erasure = await auditOf('evidence.disposed', `evidence:${item.id}`);
         assert.equal(erasure.length, 1);
-        assert.deepEqual(Object.keys(erasure[0]!.details).sort(), ['disposalId', 'sha256'], 'the erasure log holds no content (DP-03)');
+        assert.deepEqual(Object.keys(erasure[0]!.details).sort(), ['custody', 'disposalId', 'sha256'], 'the erasure log holds no content (DP-03)');
+        // EVD-04: the custody entry stored at write time: a fixed reason and the item's hashes, no content.
+        assert.deepEqual(erasure[0]!.details.custody, {
+          reason: 'Disposed of after the retention period',
+          hashes: [{ itemId: item.id, hashBefore: item.sha256, hashAfter: null }],
+        });
       }
       const later = await signedIn('ev-manager');
       const certificate = await later.get(`/evidence/disposals/${run.disposalId}/certificate`);

@@ -117,6 +117,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /': EVERY_ROLE,
   'GET /account': EVERY_ROLE,
   'POST /account/sessions/:id/end': EVERY_ROLE,
+  // SC-4: the nominee answers a system-owner nomination (the service refuses anyone else, audited).
+  'POST /account/system-owner/:id': EVERY_ROLE,
   'GET /policy': EVERY_ROLE,
   'POST /policy': EVERY_ROLE,
   'GET /control-room': ['call_handler'],
@@ -225,6 +227,11 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /admin/evaluation/trials': ['admin'],
   'POST /admin/evaluation/trials/:id/stop': ['admin'],
   'POST /admin/evaluation/allocations/:consultationId': ['admin'],
+  // Issue 16 §3: system owner (SC-4), purposes and marking (SC-1, SEC-05), training records (SC-8).
+  'GET /admin/governance': ['admin'],
+  'POST /admin/governance/system-owner': ['admin'],
+  'GET /admin/users/:id/training': ['admin'],
+  'POST /admin/users/:id/training': ['admin'],
   'GET /evaluation/export': ['supervisor', 'admin'],
   'POST /evaluation/export': ['supervisor', 'admin'],
 };

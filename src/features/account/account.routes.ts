@@ -18,8 +18,12 @@ export function accountRoutes(services: Services, cookie: SessionCookieSettings)
     app.get('/account', { config: { access: 'signed_in', beforePolicy: true } }, async (request, reply) => {
       const user = request.user!;
       const [record, sessions] = await Promise.all([services.userAdmin.find(user.id), services.auth.listSessions(user.id)]);
+      // SC-8: your own training; SC-4: a system-owner nomination waiting for your answer.
+      const [training, owner] = [await services.governance.training(user.id), await services.governance.systemOwner()];
       return reply.view('account/account.njk', {
         pageTitle: 'Your account',
+        training,
+        nomination: owner.pending?.userId === user.id ? owner.pending : undefined,
         mfaEnrolledAt: record?.mfaEnrolledAt,
         sessions: sessions.map((s) => ({ ...s, current: s.id === request.staffSession?.sessionId })),
       });

@@ -16,6 +16,9 @@ import { AccessRefusedError, ConflictError, ForbiddenError, NotFoundError, Valid
 import type { ConsultationRow } from './consultations.repository.js';
 import type { NewIncident } from './incidents.repository.js';
 
+/** SC-8: refuses (throws) when the actor may not work RVR calls; runs in the caller's transaction. */
+export type CallWorkGuard = (tx: Repositories, context: RequestContext, consultationId: string, action: string) => Promise<void>;
+
 /** The consultation record other features work with (they never import this feature's repository). */
 export type { ConsultationRow };
 
@@ -75,11 +78,26 @@ export class ConsultationService {
   private readonly releasedHandlers: { name: string; handle: ConsultationReleasedHandler }[] = [];
   private readonly reassignedHandlers: { name: string; handle: ConsultationReassignedHandler }[] = [];
 
+  /** SC-8: who may work RVR calls (the training gate), registered once in composition.ts. */
+  private callWorkGuard?: CallWorkGuard;
+
   constructor(
     private readonly data: DataAccess,
     private readonly audit: AuditTrail,
     private readonly now: () => Date,
+    /** SC-1: the purpose code a new consultation is recorded for (the configured default unless one is asked for). */
+    private readonly purposeFor: (requested?: string) => string = () => 'DA_RVR_INVESTIGATION',
   ) {}
+
+  /** Registered once, in composition.ts: refuses accepting or opening a call to staff who may not work calls (SC-8). */
+  guardCallWork(guard: CallWorkGuard): void {
+    this.callWorkGuard = guard;
+  }
+
+  /** SC-8: throws (an audited refusal saying what to do) when this officer may not work RVR calls now. */
+  async assertMayWorkCalls(tx: Repositories, context: RequestContext, consultationId: string, action: string): Promise<void> {
+    await this.callWorkGuard?.(tx, context, consultationId, action);
+  }
 
   /** Registered once, in composition.ts, in the order they run. */
   onEnded(name: string, handle: ConsultationEndedHandler): void {
@@ -100,9 +118,10 @@ export class ConsultationService {
   async createTriaged(
     tx: Repositories,
     context: RequestContext,
-    input: { incident: Omit<NewIncident, 'createdBy'>; eligible: boolean; interpreterRequired: boolean; reasons: string[] },
+    input: { incident: Omit<NewIncident, 'createdBy'>; eligible: boolean; interpreterRequired: boolean; reasons: string[]; purposeCode?: string },
   ): Promise<ConsultationRow> {
     const at = this.now();
+    const purposeCode = this.purposeFor(input.purposeCode);
     const state: ConsultationState = input.eligible ? 'triaged_eligible' : 'triaged_ineligible';
     const createdBy = context.actor.type === 'user' ? context.actor.userId : null;
     if (await tx.incidents.findByCadReference(input.incident.cadReference)) {
@@ -116,6 +135,7 @@ export class ConsultationService {
       incidentId: incident.id,
       state,
       interpreterRequired: input.interpreterRequired,
+      purposeCode,
       triagedAt: at,
     });
     await tx.consultations.insertEvent({
@@ -130,7 +150,7 @@ export class ConsultationService {
     await this.audit.record(tx.audit, context, {
       what: 'consultation.triaged',
       subject: `consultation:${consultation.id}`,
-      details: { incidentId: incident.id, state, reasons: input.reasons, interpreterRequired: input.interpreterRequired },
+      details: { incidentId: incident.id, state, reasons: input.reasons, interpreterRequired: input.interpreterRequired, purposeCode },
     });
     await tx.live.notify({ type: 'consultation', id: consultation.id, state, at: at.toISOString() });
     return consultation;
@@ -150,6 +170,8 @@ export class ConsultationService {
     if (!current) throw new NotFoundError('No consultation with that id');
     const from = current.state as ConsultationState;
     const actorRole = this.decide(context, current, to, reason);
+    // SC-8: taking a call from the queue needs current RVR training.
+    if (to === 'accepted' && from === 'queued') await this.assertMayWorkCalls(tx, context, current.id, 'consultation.accept');
     if (to === 'queued') {
       // RVR-04: never in the queue (and so never sent a link) without both consents on record.
       const triage = await tx.triages.findByConsultation(current.id);

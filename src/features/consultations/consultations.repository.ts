@@ -30,6 +30,8 @@ export class ConsultationsRepository {
     incidentId: string;
     state: ConsultationState;
     interpreterRequired: boolean;
+    /** SC-1: the purpose code (PURPOSE_CODES). */
+    purposeCode?: string;
     triagedAt: Date;
   }): Promise<ConsultationRow> {
     const [created] = await this.db.insert(consultations).values(row).returning();

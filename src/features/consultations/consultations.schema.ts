@@ -35,6 +35,8 @@ export const consultations = pgTable(
     state: text('state').notNull(),
     officerId: uuid('officer_id').references(() => users.id),
     interpreterRequired: boolean('interpreter_required').notNull().default(false),
+    /** SC-1: the purpose the session is for (PURPOSE_CODES); every recording of it carries the same code. */
+    purposeCode: text('purpose_code').notNull().default('DA_RVR_INVESTIGATION'),
     /** Bumped on every transition; an update only applies to the version it read (no lost updates). */
     version: integer('version').notNull().default(1),
     triagedAt: timestamp('triaged_at', { withTimezone: true }).notNull().defaultNow(),

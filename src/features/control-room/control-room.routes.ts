@@ -32,6 +32,7 @@ const intakeBody = {
     consents: list,
     prefersPhone: { type: 'string', maxLength: 5 },
     triageStartedAt: { type: 'string', maxLength: 40 },
+    purposeCode: { type: 'string', maxLength: 40 },
     _csrf: { type: 'string' },
   },
 } as const;
@@ -92,6 +93,7 @@ function formToIntake(form: IntakeForm): IntakeInput {
     consentToRecording: consents.includes('recording'),
     prefersPhone: one(form.prefersPhone) === 'yes',
     triageStartedAt: one(form.triageStartedAt) || undefined,
+    purposeCode: one(form.purposeCode) || undefined,
   };
 }
 
@@ -111,6 +113,8 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
       suspectAgeBands: AGE_BANDS.map((value) => ({ value, text: `Suspect: ${AGE_BAND_LABELS[value]}` })),
       victimSexes: VICTIM_SEXES.map((value) => ({ value, text: VICTIM_SEX_LABELS[value] })),
       flags: EXCLUSION_FLAGS.map((value) => ({ value, text: CHECKLIST_LABELS[value] })),
+      // SC-1: the purposes this force records sessions for (a choice only when there is more than one).
+      purposes: services.governance.settings.purposes.map((p) => ({ value: p.code, text: p.label })),
     };
   };
 

@@ -62,6 +62,8 @@ export interface IntakeInput {
   prefersPhone?: boolean;
   /** When the call handler opened the checklist (the form sends it; defaults to now). */
   triageStartedAt?: string;
+  /** SC-1: the purpose the session is for (one of PURPOSE_CODES); missing means the force's default. */
+  purposeCode?: string;
 }
 
 export interface IntakeResult {
@@ -125,6 +127,7 @@ export class TriageService {
         eligible: decision.outcome === 'eligible',
         interpreterRequired: decision.interpreterRequired,
         reasons: decision.reasons.map((r) => r.text),
+        purposeCode: input.purposeCode,
       });
       await tx.triages.create({
         consultationId: consultation.id,

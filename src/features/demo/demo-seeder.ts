@@ -9,6 +9,7 @@ import type { UserWithRoles } from '../identity/user-admin.service.js';
 import { DEMO_PASSWORD } from '../../platform/auth/password-policy.js';
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import type { TriageService } from '../control-room/triage.service.js';
+import type { GovernanceService } from '../governance/governance.service.js';
 
 /** Published in the README: demo accounts exist only in the embedded default and are refused in production. */
 export { DEMO_PASSWORD };
@@ -58,6 +59,8 @@ export class DemoSeeder {
     private readonly consultations: ConsultationService,
     private readonly audit: AuditTrail,
     private readonly policy: PolicyService,
+    /** SC-8: when courses are required, the demo accounts get current training so the demo still takes calls. */
+    private readonly governance?: GovernanceService,
   ) {}
 
   /** Seeds demo accounts and incidents once; later runs change nothing. Returns whether it seeded. */
@@ -74,6 +77,14 @@ export class DemoSeeder {
       return { actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles }, correlationId: context.correlationId };
     };
     const system: RequestContext = { actor: { type: 'system', name: 'demo' }, correlationId: context.correlationId };
+    if (this.governance) {
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+      for (const account of DEMO_ACCOUNTS) {
+        const user = await this.data.repos.users.findByUsername(account.username);
+        for (const course of this.governance.courses)
+          if (user) await this.governance.recordTraining(as('admin'), user.id, { course: course.code, completedOn: day(-30), expiresOn: day(335) });
+      }
+    }
     // The demo is used at any hour, so its force settings run RVR round the clock.
     const { settings } = await this.triage.currentSettings();
     await this.triage.saveSettings(as('supervisor'), { ...settings, eligibility: { ...settings.eligibility, operatingHours: null } });

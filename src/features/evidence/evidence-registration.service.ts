@@ -85,12 +85,17 @@ export class EvidenceRegistrationService {
   private async register(
     tx: Repositories,
     context: RequestContext,
-    item: Omit<Parameters<Repositories['evidence']['createItem']>[0], 'ownerId'>,
+    item: Omit<Parameters<Repositories['evidence']['createItem']>[0], 'ownerId' | 'purposeCode'>,
   ): Promise<EvidenceItemRow> {
     const existing = await tx.evidence.findBySource(item.sourceId);
     if (existing) return existing;
     const consultation = await tx.consultations.findById(item.consultationId);
-    const created = await tx.evidence.createItem({ ...item, ownerId: consultation?.officerId ?? null });
+    // SC-1: the item carries the purpose of the session it was captured in.
+    const created = await tx.evidence.createItem({
+      ...item,
+      ownerId: consultation?.officerId ?? null,
+      ...(consultation ? { purposeCode: consultation.purposeCode } : {}),
+    });
     // Masters are read-only in the store (EVD-02); the retention dating below also sets the store's lock.
     await this.deps.audit.record(tx.audit, context, {
       what: 'evidence.captured',

@@ -29,6 +29,8 @@ export interface EvidenceWorkDeps {
   /** Masters are read from, and working copies written to, the evidence store (issue 15). */
   blobs: BlobStore;
   forceName: string;
+  /** SEC-05: PROTECTIVE_MARKING, written into every export's manifest. */
+  protectiveMarking?: string;
   /** RET-23: how long after the receiver's hashes are confirmed the platform's own copies are purged. */
   purgeAfterDays: number;
   /** Off for a folder drop unless asked for: the folder's own hashes prove only that the copy was written (RET-23). */
@@ -293,7 +295,14 @@ export class EvidenceWorkService {
         createdAt: this.deps.now(),
         force: this.deps.forceName,
         incident: { cadReference: incident.cadReference, receivedAt: incident.receivedAt },
-        consultation: { id: consultation.id, officer: { id: officer?.id ?? '', name: officer?.displayName ?? 'Not assigned' }, state: consultation.state },
+        consultation: {
+          id: consultation.id,
+          officer: { id: officer?.id ?? '', name: officer?.displayName ?? 'Not assigned' },
+          state: consultation.state,
+          purposeCode: consultation.purposeCode,
+        },
+        // SEC-05: the package is marked as configured (PROTECTIVE_MARKING).
+        protectiveMarking: this.deps.protectiveMarking,
         items: items.map((item) => ({
           id: item.id,
           kind: item.kind,
@@ -306,6 +315,7 @@ export class EvidenceWorkService {
           classification: item.classification,
           retentionBasis: item.retentionBasis,
           derivedFrom: Array.isArray(item.derivedFrom) ? (item.derivedFrom as string[]).join(',') : undefined,
+          purposeCode: item.purposeCode,
           open: () => this.deps.blobs.get(item.fileKey),
         })),
         // Ids, times, actions and reasons: who/what/why of custody, never the content.

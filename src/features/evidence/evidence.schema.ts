@@ -28,6 +28,8 @@ export const evidenceItems = pgTable(
     capturedBy: text('captured_by').notNull(),
     ownerId: uuid('owner_id').references(() => users.id),
     classification: text('classification').notNull().default('OFFICIAL-SENSITIVE'),
+    /** SC-1: the purpose of the session the item was captured in (copied from its consultation). */
+    purposeCode: text('purpose_code').notNull().default('DA_RVR_INVESTIGATION'),
     derivedFrom: jsonb('derived_from'),
     /** present → disposing → disposed (two steps, so a crash between deleting the file and the row is resumed). */
     state: text('state').notNull().default('present'),

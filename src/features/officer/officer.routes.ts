@@ -18,7 +18,9 @@ export function officerRoutes(services: Services): FastifyPluginAsync {
       // Issue 17 §4: booked video appointments with their officer.
       services.appointments.upcoming(),
     ]);
-    return { queue, mine, availability, upcoming };
+    // SC-8: an officer whose training has lapsed is told before trying to accept a call.
+    const trainingNotice = await services.governance.callWorkNotice(officerId);
+    return { queue, mine, availability, upcoming, trainingNotice };
   };
   return async (app) => {
     app.get('/officer', { config: { access: { permission: 'area.officer' } } }, async (request, reply) => {

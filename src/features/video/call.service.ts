@@ -71,6 +71,8 @@ export class CallService {
       const consultation = await tx.consultations.findById(consultationId);
       if (!consultation) throw new NotFoundError('No consultation with that id');
       assertAssignedOfficer(context, consultation, 'call.open');
+      // SC-8: opening a call needs current RVR training (an audited refusal that says what to do).
+      await this.deps.consultations.assertMayWorkCalls(tx, context, consultationId, 'call.open');
       const existing = await tx.calls.findOpenByConsultation(consultationId);
       if (existing && (!existing.mediaNodeId || (await this.deps.placement.ownerAlive(tx, existing.mediaNodeId)))) return existing;
       if (!existing && consultation.state === 'call_interrupted') {

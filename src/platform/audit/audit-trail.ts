@@ -1,3 +1,4 @@
+import { custodyAtWrite, isCustodyEvent } from '../../domain/custody.js';
 import { actorId, actorRole, type RequestContext } from '../context.js';
 import { AuditKeyring } from './audit-keys.js';
 import type { AuditRepository, AuditRow } from './audit.repository.js';
@@ -59,6 +60,7 @@ export class AuditTrail {
     const prevHash = (await repo.lastHash()) ?? GENESIS_HASH;
     // Millisecond precision: the column stores exactly what was hashed.
     const at = new Date(Math.floor(this.now().getTime()));
+    const details = await this.withCustody(repo, event);
     const fields = {
       at,
       what: event.what,
@@ -70,10 +72,22 @@ export class AuditTrail {
       clientIp: context.clientIp ?? null,
       recipient: event.recipient ?? null,
       justification: event.justification ?? null,
-      details: event.details ?? {},
+      details,
     };
     const key = this.keys.current;
     return repo.insert({ ...fields, prevHash, keyId: key.id, hash: keyedChainHash(key.chainKey, key.id, prevHash, fields) });
+  }
+
+  /**
+   * EVD-04: an `evidence.*` event is a custody entry; its reason and the before/after hashes of the items it concerns
+   * are stored on it (`details.custody`) as it is written, inside its keyed hash, unless the caller stored them.
+   */
+  private async withCustody(repo: AuditRepository, event: AuditEventInput): Promise<Record<string, unknown>> {
+    const details = event.details ?? {};
+    if (!isCustodyEvent(event.what) || 'custody' in details) return details;
+    const scope = await repo.custodyScope(event.subject);
+    const custody = custodyAtWrite({ what: event.what, subject: event.subject ?? null, justification: event.justification ?? null, details }, scope);
+    return { ...details, custody };
   }
 
   /**

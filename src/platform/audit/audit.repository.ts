@@ -89,6 +89,20 @@ export class AuditRepository {
       .orderBy(asc(auditEvents.seq));
   }
 
+  /**
+   * EVD-04: the evidence items a custody entry about `subject` concerns, with their recorded SHA-256 now: the item
+   * (`evidence:<id>`) or every item of the consultation (`consultation:<id>`). Read inside the writer's transaction.
+   */
+  async custodyScope(subject: string | undefined): Promise<{ id: string; sha256: string }[]> {
+    const match = /^(evidence|consultation):([0-9a-f-]{36})$/i.exec(subject ?? '');
+    if (!match) return [];
+    const column = match[1] === 'evidence' ? sql`id` : sql`consultation_id`;
+    const result: unknown = await this.db.execute(
+      sql`select id::text as id, sha256 from evidence_items where ${column} = ${match[2]}::uuid order by captured_at, id`,
+    );
+    return (result as { rows: { id: string; sha256: string }[] }).rows.map((r) => ({ id: r.id, sha256: r.sha256 }));
+  }
+
   async exists(what: string): Promise<boolean> {
     const rows = await this.db
       .select({ seq: auditEvents.seq })

@@ -52,10 +52,17 @@ describe('buildExportPackage', () => {
       const manifest = JSON.parse(fs.readFileSync(path.join(pkg.directory, 'manifest.json'), 'utf8')) as EvidenceManifest;
       assert.equal(validateManifest(manifest), true, JSON.stringify(validateManifest.errors));
       assert.deepEqual(manifest, pkg.manifest);
-      assert.equal(manifest.formatVersion, 1);
+      assert.equal(manifest.formatVersion, 2);
+      // SEC-05 and SC-1: the package's marking, and the purpose of the session on the consultation and every item.
+      assert.equal(manifest.protectiveMarking, 'OFFICIAL-SENSITIVE');
       assert.equal(manifest.createdAt, '2025-06-01T12:00:00.000Z');
       assert.deepEqual(manifest.incident, { cadReference: 'CAD-20250601-0042', receivedAt: '2025-06-01T09:30:00.000Z' });
-      assert.deepEqual(manifest.consultation, { id: 'cons-1', officer: { id: 'officer-7', name: 'PC A. Example' }, state: 'closed' });
+      assert.deepEqual(manifest.consultation, {
+        id: 'cons-1',
+        officer: { id: 'officer-7', name: 'PC A. Example' },
+        state: 'closed',
+        purposeCode: 'DA_RVR_INVESTIGATION',
+      });
       assert.deepEqual(manifest.items[1], {
         id: 'snap-1',
         kind: 'snapshot',
@@ -69,6 +76,7 @@ describe('buildExportPackage', () => {
         classification: 'OFFICIAL-SENSITIVE',
         retentionBasis: 'MOPI group 3',
         derivedFrom: 'rec-1',
+        purposeCode: 'DA_RVR_INVESTIGATION',
       });
       assert.equal(manifest.items[0]!.derivedFrom, null);
       const continuity = pkg.files.find((file) => file.path === 'continuity.jsonl')!;

@@ -6,10 +6,12 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export const EXPORT_FORMAT = 'rvr-evidence-export';
-export const EXPORT_FORMAT_VERSION = 1;
+/** 2: the protective marking (SEC-05) and purpose codes (SC-1) were added (issue 16 §3). */
+export const EXPORT_FORMAT_VERSION = 2;
 export const MANIFEST_PATH = 'manifest.json';
 export const CONTINUITY_PATH = 'continuity.jsonl';
 export const CHECKSUMS_PATH = 'SHA256SUMS';
+const UNSPECIFIED_PURPOSE = 'UNSPECIFIED';
 
 export interface ExportItem {
   id: string;
@@ -26,6 +28,8 @@ export interface ExportItem {
   retentionBasis: string;
   /** Set on working copies: the id of the item this one was made from (EVD-03, EVD-09). */
   derivedFrom?: string;
+  /** SC-1: the purpose of the session it was captured in (the consultation's when not given). */
+  purposeCode?: string;
   open(): Promise<NodeJS.ReadableStream | Readable>;
 }
 
@@ -34,7 +38,9 @@ export interface ExportPackageInput {
   createdAt: Date;
   force: string;
   incident: { cadReference: string; receivedAt: Date };
-  consultation: { id: string; officer: { id: string; name: string }; state: string };
+  consultation: { id: string; officer: { id: string; name: string }; state: string; /** SC-1 */ purposeCode?: string };
+  /** SEC-05: the marking of the whole package (PROTECTIVE_MARKING); OFFICIAL-SENSITIVE when not given. */
+  protectiveMarking?: string;
   items: ExportItem[];
   /** Audit chain entries, already redacted. Written as they are, one JSON object per line. */
   continuity: Array<Record<string, unknown>>;
@@ -53,6 +59,7 @@ export interface ManifestItem {
   classification: string;
   retentionBasis: string;
   derivedFrom: string | null;
+  purposeCode: string;
 }
 
 /** The contents of manifest.json, documented by docs/schemas/evidence-manifest.schema.json. Times are ISO-8601 UTC. */
@@ -62,9 +69,11 @@ export interface EvidenceManifest {
   exportId: string;
   createdAt: string;
   force: string;
+  /** SEC-05: the Government Security Classification marking of everything in the package. */
+  protectiveMarking: string;
   hashAlgorithm: 'SHA-256';
   incident: { cadReference: string; receivedAt: string };
-  consultation: { id: string; officer: { id: string; name: string }; state: string };
+  consultation: { id: string; officer: { id: string; name: string }; state: string; purposeCode: string };
   items: ManifestItem[];
   continuity: { path: typeof CONTINUITY_PATH; entries: number; sha256: string; sizeBytes: number };
 }
@@ -168,6 +177,7 @@ export async function buildExportPackage(input: ExportPackageInput, options: { s
         classification: item.classification,
         retentionBasis: item.retentionBasis,
         derivedFrom: item.derivedFrom ?? null,
+        purposeCode: item.purposeCode ?? input.consultation.purposeCode ?? UNSPECIFIED_PURPOSE,
       });
     }
 
@@ -180,12 +190,14 @@ export async function buildExportPackage(input: ExportPackageInput, options: { s
       exportId: input.exportId,
       createdAt: input.createdAt.toISOString(),
       force: input.force,
+      protectiveMarking: input.protectiveMarking ?? 'OFFICIAL-SENSITIVE',
       hashAlgorithm: 'SHA-256',
       incident: { cadReference: input.incident.cadReference, receivedAt: input.incident.receivedAt.toISOString() },
       consultation: {
         id: input.consultation.id,
         officer: { id: input.consultation.officer.id, name: input.consultation.officer.name },
         state: input.consultation.state,
+        purposeCode: input.consultation.purposeCode ?? UNSPECIFIED_PURPOSE,
       },
       items: manifestItems,
       continuity: { path: CONTINUITY_PATH, entries: input.continuity.length, sha256: continuity.sha256, sizeBytes: continuity.sizeBytes },

@@ -25,7 +25,8 @@ export function sampleInput(exportId = 'exp-2025-0001'): { input: ExportPackageI
     createdAt: new Date('2025-06-01T12:00:00.000Z'),
     force: 'Exampleshire Police',
     incident: { cadReference: 'CAD-20250601-0042', receivedAt: new Date('2025-06-01T09:30:00.000Z') },
-    consultation: { id: 'cons-1', officer: { id: 'officer-7', name: 'PC A. Example' }, state: 'closed' },
+    consultation: { id: 'cons-1', officer: { id: 'officer-7', name: 'PC A. Example' }, state: 'closed', purposeCode: 'DA_RVR_INVESTIGATION' },
+    protectiveMarking: 'OFFICIAL-SENSITIVE',
     items: [
       item(
         {

@@ -17,7 +17,13 @@ const mojRoot = path.join(rootDir, 'node_modules/@ministryofjustice/frontend');
 const londonTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'medium', timeStyle: 'medium' });
 
 /** Nunjucks with GOV.UK Frontend and MOJ Frontend templates, their assets under /assets, and our styles and page scripts under /static. */
-export async function registerViews(app: FastifyInstance, { production }: { production: boolean }): Promise<void> {
+export async function registerViews(
+  app: FastifyInstance,
+  {
+    production,
+    globals = {},
+  }: { production: boolean; /** Values every template sees (SEC-05 marking, SC-1 purpose labels). */ globals?: Record<string, unknown> },
+): Promise<void> {
   await app.register(fastifyStatic, {
     root: path.join(govukDist, 'govuk/assets'),
     prefix: '/assets/',
@@ -53,6 +59,7 @@ export async function registerViews(app: FastifyInstance, { production }: { prod
         env.addFilter('dateTime', (value: Date | string | null | undefined) => (value ? londonTime.format(new Date(value)) : ''));
         env.addFilter('stateLabel', (value: ConsultationState) => stateLabel(value));
         env.addFilter('roleLabel', (value: Role) => ROLE_LABELS[value] ?? value);
+        for (const [name, value] of Object.entries(globals)) env.addGlobal(name, value);
       },
     },
   });
