@@ -480,7 +480,7 @@ export class ImpairingRelay {
   }
 
   private fail(client: Address, message: StunMessage, code: number, reason: string, signed: boolean): void {
-    const attributes = [{ type: Attr.errorCode, value: errorCode(code, reason) }];
+    const attributes: StunMessage['attributes'] = [{ type: Attr.errorCode, value: errorCode(code, reason) }];
     if (code === 438) attributes.push({ type: Attr.realm, value: stunText(this.realm) }, { type: Attr.nonce, value: stunText(this.nonce) });
     this.answer(client, message, Class.error, attributes, signed);
   }

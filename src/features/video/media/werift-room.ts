@@ -34,6 +34,14 @@ const OPUS_PT = 111;
 const VP8_PT = 96;
 const REMB_INTERVAL_MS = 1000;
 /**
+ * Issue 17 §3: what a receiver's own REMB (Chrome's receive-side estimate over its whole downlink) leaves for a
+ * sender's video once the audio is served, and how long such an estimate counts. The sender's REMB is capped to the
+ * poorest receiver's, so a victim on a 400 kbit/s link is not sent 1.5 Mbit/s of video that would crowd out audio.
+ */
+const AUDIO_RESERVE_BPS = 64_000;
+const MIN_VIDEO_BPS = 30_000;
+const RECEIVER_REMB_FRESH_MS = 5000;
+/**
  * Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3),
  * and on a busy machine the early ones can all be lost (seen with a late-joining observer). Still needed on werift
  * 0.25.2: its `pendingRtp` option only queues what we forward before the receiver's DTLS is up (≤ 256 packets, oldest
@@ -76,6 +84,10 @@ interface Peer {
   bytesIn: number;
   packetsForwarded: number;
   closed: boolean;
+  /** Issue 17 §3: this participant is sent no video (audio only, chosen or because their connection cannot carry it). */
+  videoPaused: boolean;
+  /** The latest REMB this participant's browser sent about what it can receive, and when. */
+  receiveEstimate: { bps: number; at: number } | undefined;
 }
 
 class WeriftMediaRoom implements MediaRoom {
@@ -131,6 +143,8 @@ class WeriftMediaRoom implements MediaRoom {
       bytesIn: 0,
       packetsForwarded: 0,
       closed: false,
+      videoPaused: false,
+      receiveEstimate: undefined,
     };
     this.peers.set(participantId, peer);
 
@@ -146,6 +160,9 @@ class WeriftMediaRoom implements MediaRoom {
     // Keyframe requests from this participant go to the sender of that stream (trap 2; still needed on 0.25.2,
     // whose sender only raises the event: a sender fed by sendRtp has no track to pass it to).
     for (const [fromRole, slot] of downstream) slot.video.sender.onPictureLossIndication.subscribe(() => this.requestKeyframe(fromRole));
+    // Issue 17 §3: the receiver's own estimate of its downlink (REMB, negotiated with abs-send-time) caps what the
+    // senders are asked to send (sendRemb).
+    for (const slot of downstream.values()) slot.video.sender.onRtcp.subscribe((packet) => this.onReceiverRtcp(peer, packet));
 
     await pc.setLocalDescription(await pc.createOffer());
     const slots: SlotMap = {
@@ -197,6 +214,19 @@ class WeriftMediaRoom implements MediaRoom {
 
   async close(): Promise<void> {
     for (const id of [...this.peers.keys()]) await this.leave(id);
+  }
+
+  async receiveVideo(participantId: string, on: boolean): Promise<void> {
+    const peer = this.requirePeer(participantId);
+    if (peer.videoPaused === !on) return;
+    peer.videoPaused = !on;
+    if (!on) return;
+    // Back on: each video slot continues its numbering from the packet after the gap, and starts at a keyframe.
+    for (const other of this.peers.values()) {
+      if (other === peer || other.role === 'observer') continue;
+      other.realign.add(`${peer.id}:video`);
+      this.requestKeyframe(other.role);
+    }
   }
 
   stats(): RoomStats {
@@ -273,7 +303,7 @@ class WeriftMediaRoom implements MediaRoom {
       for (const other of this.peers.values()) {
         if (other === peer || other.closed) continue;
         const slot = other.downstream.get(peer.role as SendingRole);
-        if (!slot) continue;
+        if (!slot || (kind === 'video' && other.videoPaused)) continue;
         const sender = slot[kind].sender;
         const key = `${other.id}:${kind}`;
         if (peer.realign.delete(key)) this.realign(sender, rtp, kind);
@@ -309,10 +339,30 @@ class WeriftMediaRoom implements MediaRoom {
     }
   }
 
+  private onReceiverRtcp(peer: Peer, packet: { type: number; feedback?: unknown }): void {
+    const feedback = packet.feedback;
+    if (feedback instanceof this.werift.webrtc.ReceiverEstimatedMaxBitrate) peer.receiveEstimate = { bps: Number(feedback.bitrate), at: Date.now() };
+  }
+
+  /**
+   * The bitrate a sender is told it may use (REMB): the configured cap, lowered to what the poorest receiver of its
+   * video said it can take (less the audio's reserve), so a receiver on a poor link still gets the audio (issue 17 §3).
+   */
+  private videoBitrateFor(sender: Peer): number {
+    const now = Date.now();
+    let bitrate = this.settings.maxVideoBitrate;
+    for (const receiver of this.peers.values()) {
+      if (receiver === sender || receiver.closed || receiver.videoPaused || !receiver.receiveEstimate) continue;
+      if (now - receiver.receiveEstimate.at > RECEIVER_REMB_FRESH_MS) continue;
+      bitrate = Math.min(bitrate, Math.max(MIN_VIDEO_BPS, receiver.receiveEstimate.bps - AUDIO_RESERVE_BPS));
+    }
+    return bitrate;
+  }
+
   private sendRemb(peer: Peer): void {
     const video = peer.tracks.video;
     if (!video || video.track.ssrc === undefined || peer.closed) return;
-    const { brExp, brMantissa } = rembFields(this.settings.maxVideoBitrate);
+    const { brExp, brMantissa } = rembFields(this.videoBitrateFor(peer));
     const { RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate } = this.werift.webrtc;
     const packet = new RtcpPayloadSpecificFeedback({
       feedback: new ReceiverEstimatedMaxBitrate({
