@@ -34,11 +34,12 @@ const OPUS_PT = 111;
 const VP8_PT = 96;
 const REMB_INTERVAL_MS = 1000;
 /**
- * Issue 17 §3: what a receiver's own REMB (Chrome's receive-side estimate over its whole downlink) leaves for a
- * sender's video once the audio is served, and how long such an estimate counts. The sender's REMB is capped to the
- * poorest receiver's, so a victim on a 400 kbit/s link is not sent 1.5 Mbit/s of video that would crowd out audio.
+ * Issue 17 §3: a receiver's own REMB (Chrome's receive-side estimate of its downlink, negotiated with abs-send-time)
+ * caps what the senders of the video it gets are asked to send, so a victim on a 400 kbit/s link is not sent
+ * 1.5 Mbit/s of video that crowds out the audio. Taken as it is: Chrome's estimate stays at or above what arrives
+ * (up to 1.5× while there is no congestion), so the cap rises with a good link; anything taken off it would feed back
+ * through both directions of a 1:1 call and wind the video down to the floor. An estimate counts for this long.
  */
-const AUDIO_RESERVE_BPS = 64_000;
 const MIN_VIDEO_BPS = 30_000;
 const RECEIVER_REMB_FRESH_MS = 5000;
 /**
@@ -346,7 +347,7 @@ class WeriftMediaRoom implements MediaRoom {
 
   /**
    * The bitrate a sender is told it may use (REMB): the configured cap, lowered to what the poorest receiver of its
-   * video said it can take (less the audio's reserve), so a receiver on a poor link still gets the audio (issue 17 §3).
+   * video said it can take, so a receiver on a poor link still gets the audio (issue 17 §3).
    */
   private videoBitrateFor(sender: Peer): number {
     const now = Date.now();
@@ -354,7 +355,7 @@ class WeriftMediaRoom implements MediaRoom {
     for (const receiver of this.peers.values()) {
       if (receiver === sender || receiver.closed || receiver.videoPaused || !receiver.receiveEstimate) continue;
       if (now - receiver.receiveEstimate.at > RECEIVER_REMB_FRESH_MS) continue;
-      bitrate = Math.min(bitrate, Math.max(MIN_VIDEO_BPS, receiver.receiveEstimate.bps - AUDIO_RESERVE_BPS));
+      bitrate = Math.min(bitrate, Math.max(MIN_VIDEO_BPS, receiver.receiveEstimate.bps));
     }
     return bitrate;
   }
