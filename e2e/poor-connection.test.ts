@@ -56,7 +56,9 @@ describe('issue 17 §3: a call on a poor connection (victim behind an impairing 
     const callId = (await services.calls.lifecycle.findOpenCall(consultationId))!.id;
     const events = (await services.calls.record.callView(callId)).events;
     assert.deepEqual(
-      events.filter((e) => e.type === 'media_mode').map((e) => (e.details as { mode: string; cause: string }).mode + '/' + (e.details as { cause: string }).cause),
+      events
+        .filter((e) => e.type === 'media_mode')
+        .map((e) => (e.details as { mode: string; cause: string }).mode + '/' + (e.details as { cause: string }).cause),
       ['audio_only/chosen', 'video/chosen'],
       'each switch is in the call record',
     );
@@ -80,6 +82,10 @@ describe('issue 17 §3: a call on a poor connection (victim behind an impairing 
     await officer.page.locator('[data-testid="victim-media-mode"][data-mode="audio_only"][data-cause="connection"]').waitFor({ timeout: 10_000 });
     assert.ok(figures.audioContinuityAtVictim > 0.85, `audio at the victim ${figures.audioContinuityAtVictim}`);
     assert.ok(figures.audioContinuityAtOfficer > 0.85, `audio at the officer ${figures.audioContinuityAtOfficer}`);
-    assert.equal(await officer.page.locator('[data-participant-role="victim"]').getAttribute('data-participant-state'), 'connected', 'the victim never dropped');
+    assert.equal(
+      await officer.page.locator('[data-participant-role="victim"]').getAttribute('data-participant-state'),
+      'connected',
+      'the victim never dropped',
+    );
   });
 });

@@ -91,7 +91,10 @@ export async function callOnProfile(
   options: { windowSeconds: number; settle?: (victim: Participant, officer: Participant) => Promise<void> },
 ): Promise<{ figures: PoorConnectionFigures; officer: Participant; victim: Participant; consultationId: string }> {
   relay.setProfile(profile);
-  const dropsBefore = { lostAtRandom: relay.up.counters.lostAtRandom + relay.down.counters.lostAtRandom, queueFull: relay.up.counters.droppedQueueFull + relay.down.counters.droppedQueueFull };
+  const dropsBefore = {
+    lostAtRandom: relay.up.counters.lostAtRandom + relay.down.counters.lostAtRandom,
+    queueFull: relay.up.counters.droppedQueueFull + relay.down.counters.droppedQueueFull,
+  };
   const { consultationId, officer, link } = await officerSendsLink(server);
   const victim = await victimBehindRelay(relay);
   try {

@@ -479,8 +479,7 @@ async function showQuality(): Promise<void> {
   if (role === 'officer') {
     line.textContent = `Sending ${Math.round(stats.sendKbps)} kbit/s, receiving ${Math.round(stats.receiveKbps)} kbit/s, ${loss.toFixed(1)}% packets lost, ${Math.round(stats.framesPerSecond)} frames/s${stats.rttMs === undefined ? '' : `, round trip ${stats.rttMs} ms`}`;
   } else {
-    line.textContent =
-      hint === undefined ? '' : hint === 'poor' ? 'Connection: poor – move closer to your Wi-Fi or find a better signal.' : 'Connection: good';
+    line.textContent = hint === undefined ? '' : hint === 'poor' ? 'Connection: poor – move closer to your Wi-Fi or find a better signal.' : 'Connection: good';
   }
   if (hint !== undefined && (role === 'victim' || role === 'interpreter')) followConnection(reading);
 }
