@@ -17,6 +17,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import os from 'node:os';
 import { crc32 } from 'node:zlib';
 
 export interface LinkImpairment {
@@ -269,6 +270,17 @@ export interface ImpairingRelayOptions {
 }
 
 const key = (a: Address) => `${a.address}:${a.port}`;
+
+/**
+ * This machine's own IPv4 addresses. Everything in these tests runs on one machine, where a reply from the server's
+ * socket may leave from 127.0.0.1 although its candidate (the address the client asked a permission for) was another
+ * of the machine's addresses: such a packet is taken as coming from that peer.
+ */
+function ownAddresses(): Set<string> {
+  const own = new Set(['127.0.0.1']);
+  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') own.add(a.address);
+  return own;
+}
 const DEFAULT_LIFETIME_S = 600;
 const PERMISSION_LIFETIME_MS = 300_000;
 
@@ -282,8 +294,11 @@ export class ImpairingRelay {
   private readonly allocations = new Map<string, Allocation>();
   private readonly nonce = randomBytes(8).toString('hex');
   private readonly key: Buffer;
+  private readonly own = ownAddresses();
   readonly up: ImpairedLink;
   readonly down: ImpairedLink;
+  /** What the relay did with data (for tests and debugging): relayed each way, and refused for want of a permission. */
+  readonly relayed = { toPeer: 0, fromPeer: 0, noPermission: 0, requests: new Map<number, number>() };
   port = 0;
 
   constructor(private readonly options: ImpairingRelayOptions = {}) {
@@ -340,7 +355,7 @@ export class ImpairingRelay {
     if (raw.length >= 4 && (raw[0]! & 0xc0) === 0x40) {
       const peer = allocation?.channelByNumber.get(raw.readUInt16BE(0));
       const length = raw.readUInt16BE(2);
-      if (allocation && peer && length + 4 <= raw.length) allocation.relay.send(raw.subarray(4, 4 + length), peer.port, peer.address);
+      if (allocation && peer && length + 4 <= raw.length) this.toPeer(allocation, raw.subarray(4, 4 + length), peer);
       return;
     }
     const message = decodeStun(raw);
@@ -349,10 +364,13 @@ export class ImpairingRelay {
       if (message.method !== Method.send || !allocation) return;
       const peer = decodeXorAddress(this.attr(message, Attr.xorPeerAddress) ?? Buffer.alloc(0));
       const data = this.attr(message, Attr.data);
-      if (peer && data && this.permitted(allocation, peer.address)) allocation.relay.send(data, peer.port, peer.address);
+      if (!peer || !data) return;
+      if (this.permitted(allocation, peer.address)) this.toPeer(allocation, data, peer);
+      else this.relayed.noPermission++;
       return;
     }
     if (message.klass !== Class.request) return;
+    this.relayed.requests.set(message.method, (this.relayed.requests.get(message.method) ?? 0) + 1);
     if (message.method === Method.binding) {
       return this.answer(client, message, Class.success, [{ type: Attr.xorMappedAddress, value: encodeXorAddress(client) }], false);
     }
@@ -435,9 +453,20 @@ export class ImpairingRelay {
     this.answer(client, message, Class.success, []);
   }
 
+  private toPeer(allocation: Allocation, data: Buffer, peer: Address): void {
+    this.relayed.toPeer++;
+    allocation.relay.send(data, peer.port, peer.address);
+  }
+
   /** A packet from a peer (the server) to the relayed address: to the client as ChannelData or a Data indication. */
-  private fromPeer(allocation: Allocation, data: Buffer, peer: Address): void {
-    if (!this.permitted(allocation, peer.address) || this.allocations.get(key(allocation.client)) !== allocation) return;
+  private fromPeer(allocation: Allocation, data: Buffer, from: Address): void {
+    if (this.allocations.get(key(allocation.client)) !== allocation) return;
+    const peer = this.peerAsKnown(allocation, from);
+    if (!peer) {
+      this.relayed.noPermission++;
+      return;
+    }
+    this.relayed.fromPeer++;
     const channel = allocation.channelByPeer.get(key(peer));
     if (channel !== undefined) {
       const header = Buffer.alloc(4);
@@ -455,6 +484,16 @@ export class ImpairingRelay {
       ],
     });
     this.toClient(allocation.client, indication);
+  }
+
+  /** The sender as the client knows it: itself if permitted, or (same machine, see ownAddresses) the permitted local address. */
+  private peerAsKnown(allocation: Allocation, from: Address): Address | undefined {
+    if (this.permitted(allocation, from.address)) return from;
+    if (!this.own.has(from.address)) return undefined;
+    for (const bound of allocation.channelByNumber.values())
+      if (bound.port === from.port && this.own.has(bound.address) && this.permitted(allocation, bound.address)) return bound;
+    for (const address of allocation.permissions.keys()) if (this.own.has(address) && this.permitted(allocation, address)) return { address, port: from.port };
+    return undefined;
   }
 
   private permitted(allocation: Allocation, address: string): boolean {
