@@ -41,6 +41,9 @@ const REMB_INTERVAL_MS = 1000;
  * through both directions of a 1:1 call and wind the video down to the floor. An estimate counts for this long.
  */
 const MIN_VIDEO_BPS = 30_000;
+/** Until a new receiver's first estimate arrives (at most this long after it connects), its senders start from here. */
+const RECEIVER_START_BPS = 300_000;
+const RECEIVER_START_MS = 5000;
 const RECEIVER_REMB_FRESH_MS = 5000;
 /**
  * Keyframes asked for again after a connection comes up: the first request can be lost before DTLS is ready (trap 3),
@@ -89,6 +92,7 @@ interface Peer {
   videoPaused: boolean;
   /** The latest REMB this participant's browser sent about what it can receive, and when. */
   receiveEstimate: { bps: number; at: number } | undefined;
+  connectedAt: number | undefined;
 }
 
 class WeriftMediaRoom implements MediaRoom {
@@ -146,6 +150,7 @@ class WeriftMediaRoom implements MediaRoom {
       closed: false,
       videoPaused: false,
       receiveEstimate: undefined,
+      connectedAt: undefined,
     };
     this.peers.set(participantId, peer);
 
@@ -264,6 +269,7 @@ class WeriftMediaRoom implements MediaRoom {
     if (mapped === peer.state) return;
     peer.state = mapped;
     if (mapped === 'connected') {
+      peer.connectedAt ??= Date.now();
       // A new receiver needs a keyframe from every sender, and this peer's own stream for the others and the recorder:
       // asked for the moment the path is up (issue 18: without it the first frame waited for the 300 ms retry, about
       // a third of a second of every join), then again in case that one is lost (trap 3).
@@ -353,8 +359,11 @@ class WeriftMediaRoom implements MediaRoom {
     const now = Date.now();
     let bitrate = this.settings.maxVideoBitrate;
     for (const receiver of this.peers.values()) {
-      if (receiver === sender || receiver.closed || receiver.videoPaused || !receiver.receiveEstimate) continue;
-      if (now - receiver.receiveEstimate.at > RECEIVER_REMB_FRESH_MS) continue;
+      if (receiver === sender || receiver.closed || receiver.videoPaused) continue;
+      // A receiver that has just connected has not said yet what it can take: not a flood onto a slow link meanwhile.
+      if (!receiver.receiveEstimate && receiver.connectedAt !== undefined && now - receiver.connectedAt < RECEIVER_START_MS)
+        bitrate = Math.min(bitrate, RECEIVER_START_BPS);
+      if (!receiver.receiveEstimate || now - receiver.receiveEstimate.at > RECEIVER_REMB_FRESH_MS) continue;
       bitrate = Math.min(bitrate, Math.max(MIN_VIDEO_BPS, receiver.receiveEstimate.bps));
     }
     return bitrate;
