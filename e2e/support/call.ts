@@ -16,6 +16,10 @@ export interface CallStats {
   sendHeight: number;
   audioReceived: number;
   framesDropped: number;
+  rttMs: number | undefined;
+  availableOutgoingKbps: number | undefined;
+  loss: number | undefined;
+  audioConcealed: number;
 }
 
 /** A queued eligible call accepted by the demo officer, ready for a video call. */

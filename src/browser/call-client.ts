@@ -6,6 +6,8 @@ import { announceCallMessage } from './call-events.js';
 import { rejoin, resume } from './call-interruption.js';
 import { expectedKinds, getLocalMedia, kindsOf, sameKinds, type Kind } from './call-devices.js';
 import { readStats } from './call-stats.js';
+import { afterDecision, connectionHint, INITIAL_AUTO_VIDEO, videoDecision, type AutoVideoState, type ConnectionReading } from '../domain/connection-quality.js';
+import type { MediaMode, MediaModeCause } from '../features/video/signalling-messages.js';
 
 type Message<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
@@ -55,6 +57,11 @@ const state: {
   /** The socket dropped while the media was up: on the next hello, ask to carry on with the same peer connection. */
   reattaching: boolean;
   mediaTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Issue 17 §3: video and audio, or audio only (chosen, or because the connection cannot carry video). */
+  mode: MediaMode;
+  modeCause: MediaModeCause;
+  autoVideo: AutoVideoState;
+  readings: ConnectionReading[];
 } = {
   pc: undefined,
   socket: undefined,
@@ -70,6 +77,10 @@ const state: {
   greeted: false,
   reattaching: false,
   mediaTimer: undefined,
+  mode: 'video',
+  modeCause: 'chosen',
+  autoVideo: INITIAL_AUTO_VIDEO,
+  readings: [],
 };
 
 function setStatus(text: string): void {
@@ -217,6 +228,8 @@ async function onOffer(message: Message<'offer'>, iceServers: IceServer[]): Prom
   if (state.pc !== pc) return;
   state.answeredKinds = sending;
   await attachLocalMedia();
+  // Issue 17 §3: a new connection starts with video both ways; a page on audio only says so again at once.
+  if (state.mode === 'audio_only') await applyMode('audio_only', state.modeCause);
 }
 
 async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promise<void> {
@@ -265,6 +278,12 @@ async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promi
       break;
     case 'error':
       console.warn('call:', message.message);
+      break;
+    case 'media_mode':
+      showMediaMode(message);
+      break;
+    case 'photo_request':
+      showPhotoRequest();
       break;
   }
 }
@@ -453,16 +472,102 @@ async function showQuality(): Promise<void> {
   if (!stats || !line) return;
   const loss = stats.packetsReceived > 0 ? (100 * stats.packetsLost) / (stats.packetsLost + stats.packetsReceived) : 0;
   line.dataset.sendKbps = String(Math.round(stats.sendKbps));
+  // Issue 17 §3: the hint is this page's own network (round trip, loss, what the browser can send), not the server's.
+  const reading: ConnectionReading = { rttMs: stats.rttMs, loss: stats.loss, availableOutgoingKbps: stats.availableOutgoingKbps };
+  const hint = state.pc?.connectionState === 'connected' ? connectionHint(reading) : undefined;
+  line.dataset.connection = hint ?? '';
   if (role === 'officer') {
-    line.textContent = `Sending ${Math.round(stats.sendKbps)} kbit/s, receiving ${Math.round(stats.receiveKbps)} kbit/s, ${loss.toFixed(1)}% packets lost, ${Math.round(stats.framesPerSecond)} frames/s`;
+    line.textContent = `Sending ${Math.round(stats.sendKbps)} kbit/s, receiving ${Math.round(stats.receiveKbps)} kbit/s, ${loss.toFixed(1)}% packets lost, ${Math.round(stats.framesPerSecond)} frames/s${stats.rttMs === undefined ? '' : `, round trip ${stats.rttMs} ms`}`;
   } else {
-    line.textContent =
-      stats.receiveKbps === 0
-        ? ''
-        : loss > 5 || stats.framesPerSecond < 10
-          ? 'Connection: poor – move closer to your Wi-Fi or find a better signal.'
-          : 'Connection: good';
+    line.textContent = hint === undefined ? '' : hint === 'poor' ? 'Connection: poor – move closer to your Wi-Fi or find a better signal.' : 'Connection: good';
   }
+  if (hint !== undefined && (role === 'victim' || role === 'interpreter')) followConnection(reading);
+}
+
+/** Issue 17 §3: audio has priority. When the connection cannot carry video, video pauses both ways (the rules in src/domain). */
+function followConnection(reading: ConnectionReading): void {
+  state.readings = [...state.readings.slice(-9), reading];
+  const now = Date.now();
+  const decision = videoDecision(state.readings, state.autoVideo, now);
+  state.autoVideo = afterDecision(state.autoVideo, decision, now);
+  if (decision === 'pause') void applyMode('audio_only', 'connection');
+  if (decision === 'resume') void applyMode('video', 'connection');
+}
+
+/**
+ * Audio only, or video and audio: the camera's sender stops (or starts) sending without a new offer, and the server
+ * is told, so it stops (or starts) forwarding video here and notes the switch in the call record.
+ */
+async function applyMode(mode: MediaMode, cause: MediaModeCause): Promise<void> {
+  state.mode = mode;
+  state.modeCause = cause;
+  if (mode === 'video') state.readings = [];
+  const video = state.pc?.getTransceivers().find((t) => upstreamKind(t) === 'video');
+  if (video) {
+    const parameters = video.sender.getParameters();
+    if (parameters.encodings?.length) {
+      for (const encoding of parameters.encodings) encoding.active = mode === 'video';
+      await video.sender.setParameters(parameters).catch((error: unknown) => console.warn('call: video could not be switched', error));
+    }
+  }
+  // Audio first: the audio sender may use the network before the video.
+  const audio = state.pc?.getTransceivers().find((t) => upstreamKind(t) === 'audio');
+  if (audio) {
+    const parameters = audio.sender.getParameters();
+    if (parameters.encodings?.length && parameters.encodings[0]!.priority !== 'high') {
+      for (const encoding of parameters.encodings) {
+        encoding.priority = 'high';
+        encoding.networkPriority = 'high';
+      }
+      await audio.sender.setParameters(parameters).catch(() => undefined);
+    }
+  }
+  send({ type: 'media_mode', mode, cause });
+  renderOwnMode();
+}
+
+function renderOwnMode(): void {
+  const button = $('[data-audio-only]');
+  const note = $('[data-media-mode-note]');
+  const audioOnly = state.mode === 'audio_only';
+  if (button) {
+    button.setAttribute('aria-pressed', String(audioOnly));
+    button.textContent = audioOnly ? 'Turn video back on' : 'Audio only, and send photos';
+  }
+  if (note) {
+    note.hidden = !audioOnly;
+    note.dataset.mode = state.mode;
+    note.dataset.cause = state.modeCause;
+    note.textContent = !audioOnly
+      ? ''
+      : state.modeCause === 'connection'
+        ? 'Your connection is weak, so video is paused and the call carries on with sound only. You can still send photos.'
+        : 'Audio only: the officer hears you but does not see you. You can send photos below.';
+  }
+  for (const video of root.querySelectorAll<HTMLVideoElement>('video[data-remote]')) video.classList.toggle('rvr-video--paused', audioOnly);
+}
+
+/** On the officer's page: which mode the victim (or interpreter) is on. */
+function showMediaMode(message: Message<'media_mode'>): void {
+  if (message.role === role) return;
+  const line = $('[data-victim-media-mode]');
+  if (!line || message.role !== 'victim') return;
+  line.dataset.mode = message.mode;
+  line.dataset.cause = message.cause;
+  line.textContent =
+    message.mode === 'video'
+      ? 'Victim: video and audio'
+      : message.cause === 'chosen'
+        ? 'Victim: audio only (their choice). They can send photos: ask for one if it helps.'
+        : 'Victim: audio only – their connection cannot carry video. They can send photos: ask for one if it helps.';
+}
+
+/** On the victim's page: the officer asked for a photo. */
+function showPhotoRequest(): void {
+  const notice = $('[data-photo-request]');
+  if (!notice) return;
+  notice.hidden = false;
+  notice.focus();
 }
 
 function wireControls(): void {
@@ -487,6 +592,12 @@ function wireControls(): void {
   $<HTMLFormElement>('[data-upload-form]')?.addEventListener('submit', (event) => {
     event.preventDefault();
     void sendFiles(event.currentTarget as HTMLFormElement);
+  });
+  $('[data-audio-only]')?.addEventListener('click', () => {
+    const audioOnly = state.mode === 'audio_only';
+    // The person's choice wins over the connection rule either way: on by choice stays on; off by choice is theirs too.
+    state.autoVideo = { ...INITIAL_AUTO_VIDEO, chosenAudioOnly: !audioOnly, automaticResumes: state.autoVideo.automaticResumes };
+    void applyMode(audioOnly ? 'video' : 'audio_only', 'chosen');
   });
   $('[data-rejoin]')?.addEventListener('click', () => void rejoin(setStatus));
   $('[data-resume]')?.addEventListener('click', () => void resume(root.dataset.consultationId!, post, $('[data-resume-error]')));
@@ -552,6 +663,14 @@ function wireOfficerControls(callId: string): void {
     void invite({ role: 'interpreter', phone: value('phone'), label: value('label') });
   });
   $('[data-snapshot]')!.addEventListener('click', () => void takeSnapshot(callId));
+  $('[data-ask-photo]')?.addEventListener('click', () => {
+    send({ type: 'photo_request' });
+    const status = $('[data-photo-request-status]');
+    if (status) {
+      status.textContent = 'Asked the victim for a photo. You will be told when one arrives.';
+      status.hidden = false;
+    }
+  });
   wireMarks(callId);
   const notes = $<HTMLTextAreaElement>('[data-notes]')!;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -661,7 +780,13 @@ async function start(): Promise<void> {
 declare global {
   interface Window {
     /** For tests and support: the live connection's figures. */
-    rvrCall: { readStats: () => ReturnType<typeof readStats>; marks: Record<string, number>; readonly pc: RTCPeerConnection | undefined };
+    rvrCall: {
+      readStats: () => ReturnType<typeof readStats>;
+      marks: Record<string, number>;
+      readonly pc: RTCPeerConnection | undefined;
+      /** Issue 17 §3: video and audio, or audio only. */
+      readonly mode: MediaMode;
+    };
   }
 }
 
@@ -670,6 +795,9 @@ window.rvrCall = {
   marks,
   get pc() {
     return state.pc;
+  },
+  get mode() {
+    return state.mode;
   },
 };
 void start();

@@ -10,6 +10,14 @@ export interface CallStats {
   sendHeight: number;
   audioReceived: number;
   framesDropped: number;
+  /** Issue 17 §3: the page's own network. Round trip of the selected candidate pair, in ms (undefined until known). */
+  rttMs: number | undefined;
+  /** What the browser estimates it can send now, in kbit/s (candidate pair availableOutgoingBitrate). */
+  availableOutgoingKbps: number | undefined;
+  /** Share lost since the previous reading: the worse of what the server reports of ours and what we received. */
+  loss: number | undefined;
+  /** Audio samples the receiver had to make up (lost or late): with audioReceived, the audio's continuity. */
+  audioConcealed: number;
 }
 
 /** The fields of the RTP statistics read here (lib.dom types the report's entries as any). */
@@ -28,9 +36,17 @@ interface RtpStats {
   framesDecoded?: number;
   framesDropped?: number;
   totalSamplesReceived?: number;
+  concealedSamples?: number;
+  fractionLost?: number;
+  nominated?: boolean;
+  state?: string;
+  currentRoundTripTime?: number;
+  availableOutgoingBitrate?: number;
+  roundTripTime?: number;
 }
 
 const previous = new Map<string, RtpStats>();
+let previousReceived = { lost: 0, received: 0 };
 
 export async function readStats(pc: RTCPeerConnection | undefined): Promise<CallStats | undefined> {
   if (!pc) return undefined;
@@ -46,7 +62,12 @@ export async function readStats(pc: RTCPeerConnection | undefined): Promise<Call
     sendHeight: 0,
     audioReceived: 0,
     framesDropped: 0,
+    rttMs: undefined,
+    availableOutgoingKbps: undefined,
+    loss: undefined,
+    audioConcealed: 0,
   };
+  let sendLoss: number | undefined;
   report.forEach((entry) => {
     const s = entry as RtpStats;
     const before = previous.get(s.id);
@@ -65,9 +86,24 @@ export async function readStats(pc: RTCPeerConnection | undefined): Promise<Call
         out.framesDecoded += s.framesDecoded ?? 0;
         out.framesDropped += s.framesDropped ?? 0;
       }
-      if (s.kind === 'audio') out.audioReceived += s.totalSamplesReceived ?? 0;
+      if (s.kind === 'audio') {
+        out.audioReceived += s.totalSamplesReceived ?? 0;
+        out.audioConcealed += s.concealedSamples ?? 0;
+      }
     }
+    // The selected path (ICE nominated and working): its round trip and the browser's sending estimate.
+    if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+      if (s.currentRoundTripTime !== undefined) out.rttMs = Math.round(s.currentRoundTripTime * 1000);
+      if (s.availableOutgoingBitrate !== undefined) out.availableOutgoingKbps = Math.round(s.availableOutgoingBitrate / 1000);
+    }
+    // What the server says of what we send (its receiver reports).
+    if (s.type === 'remote-inbound-rtp' && s.fractionLost !== undefined) sendLoss = Math.max(sendLoss ?? 0, s.fractionLost);
     previous.set(s.id, s);
   });
+  const lost = out.packetsLost - previousReceived.lost;
+  const received = out.packetsReceived - previousReceived.received;
+  const receiveLoss = lost + received > 0 ? Math.max(0, lost) / (Math.max(0, lost) + received) : undefined;
+  previousReceived = { lost: out.packetsLost, received: out.packetsReceived };
+  out.loss = sendLoss === undefined && receiveLoss === undefined ? undefined : Math.max(sendLoss ?? 0, receiveLoss ?? 0);
   return out;
 }

@@ -45,6 +45,8 @@ class FakeEngine implements MediaEngine {
   readonly name = 'fake';
   readonly hooks = new Map<string, MediaRoomHooks>();
   readonly left: string[] = [];
+  /** Issue 17 §3: what the rooms asked about forwarding video to a participant, in order. */
+  readonly videoTo: { participantId: string; on: boolean }[] = [];
   createRoom(callId: string, hooks: MediaRoomHooks): MediaRoom {
     this.hooks.set(callId, hooks);
     return {
@@ -52,6 +54,7 @@ class FakeEngine implements MediaEngine {
       answer: async () => undefined,
       addCandidate: async () => undefined,
       leave: async (participantId) => void this.left.push(participantId),
+      receiveVideo: async (participantId, on) => void this.videoTo.push({ participantId, on }),
       close: async () => undefined,
       stats: () => ({ participants: [] }),
     };
@@ -229,6 +232,41 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     const participant = (await t.services.data.repos.calls.findParticipant(session.participant.id))!;
     assert.equal(participant.leftReason, 'quick_exit');
     assert.ok(participant.sessionExpiresAt! <= new Date());
+  });
+
+  it('issue 17 §3: audio only stops video to that page, tells the officer, and records each switch once (call event and audit); only the officer asks for a photo', async () => {
+    const { call, officerSocket, victimSocket, session } = await setUp();
+    victimSocket.message({ type: 'media_mode', mode: 'audio_only', cause: 'connection' });
+    const told = await officerSocket.next('media_mode');
+    assert.deepEqual(told, { type: 'media_mode', role: 'victim', mode: 'audio_only', cause: 'connection' });
+    assert.deepEqual(engine.videoTo.at(-1), { participantId: session.participant.id, on: false });
+    // Repeated after a new offer (a reconnect): the media plane hears it again, the record does not.
+    victimSocket.message({ type: 'media_mode', mode: 'audio_only', cause: 'connection' });
+    for (let i = 0; i < 50 && engine.videoTo.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    victimSocket.message({ type: 'media_mode', mode: 'video', cause: 'chosen' });
+    for (let i = 0; i < 50 && officerSocket.sent.filter((m) => m.type === 'media_mode').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(engine.videoTo.at(-1), { participantId: session.participant.id, on: true });
+    // An officer page arriving now is told nothing stale: the victim is back on video.
+    const events = (await t.services.calls.record.callView(call.id)).events.filter((e) => e.type === 'media_mode');
+    assert.deepEqual(
+      events.map((e) => [e.role, (e.details as { mode: string; cause: string }).mode, (e.details as { cause: string }).cause]),
+      [
+        ['victim', 'audio_only', 'connection'],
+        ['victim', 'video', 'chosen'],
+      ],
+    );
+    const audit = await t.services.data.repos.audit.listForSubjects([`call:${call.id}`], 'call.media_mode');
+    assert.deepEqual(
+      audit.map((row) => (row.details as { mode: string }).mode),
+      ['audio_only', 'video'],
+    );
+
+    victimSocket.message({ type: 'photo_request' });
+    assert.match(String((await victimSocket.next('error')).message), /Only the officer/);
+    officerSocket.message({ type: 'photo_request' });
+    await victimSocket.next('photo_request');
+    const types = (await t.services.calls.record.callView(call.id)).events.map((e) => e.type);
+    assert.equal(types.filter((type) => type === 'photo_requested').length, 1);
   });
 
   it('a call that reaches its maximum length is ended for everyone', async () => {

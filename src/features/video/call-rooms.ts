@@ -12,7 +12,7 @@ import type { CallRecordService } from './call-record.service.js';
 import type { CallRecordingsService } from './call-recordings.service.js';
 import type { ParticipantRow } from './calls.repository.js';
 import { parseClientMessage } from './signalling.js';
-import type { ServerMessage } from './signalling-messages.js';
+import type { MediaMode, MediaModeCause, ServerMessage } from './signalling-messages.js';
 import type { MediaEngine, MediaRole, MediaRoom, PeerState } from './media/media-room.js';
 
 const PING_INTERVAL_MS = 5000;
@@ -67,6 +67,8 @@ interface ActiveCall {
   /** Pages whose socket dropped while their media flowed on: their peer is kept until they re-attach or the window ends. */
   detached: Map<string, { member: Member; timer: NodeJS.Timeout }>;
   recordingFiles: Map<string, string>;
+  /** Issue 17 §3: who is on audio only, and why (participantId → mode); a switch is recorded only when it changes. */
+  mediaModes: Map<string, { role: string; mode: MediaMode; cause: MediaModeCause }>;
   maxTimer: NodeJS.Timeout;
   ending: boolean;
 }
@@ -141,6 +143,8 @@ export class CallRooms {
     socket.on('close', () => this.caught(this.onSocketClosed(active, member), active.callId, 'a closed signalling socket'));
     socket.on('error', () => socket.terminate());
     this.send(member, { type: 'hello', participantId: participant.id, role: participant.role, iceServers: this.config.iceServers, recording: true });
+    // Issue 17 §3: an officer arriving (or reloading) sees who is on audio only.
+    if (participant.role === 'officer') for (const m of active.mediaModes.values()) this.send(member, { type: 'media_mode', ...m });
     void this.broadcastState(active.callId);
   }
 
@@ -255,6 +259,7 @@ export class CallRooms {
       graceTimers: new Map(),
       detached: new Map(),
       recordingFiles: new Map(),
+      mediaModes: new Map(),
       ending: false,
       maxTimer: setTimeout(
         () => this.caught(this.endCall(systemContext('call-timer', callId), callId, 'The call reached its maximum length'), callId, 'the time limit'),
@@ -350,6 +355,15 @@ export class CallRooms {
         case 'ping':
           this.send(member, { type: 'pong' });
           break;
+        case 'media_mode':
+          await this.mediaMode(active, member, message.mode, message.cause);
+          break;
+        case 'photo_request': {
+          if (member.participant.role !== 'officer') return this.send(member, { type: 'error', message: 'Only the officer can ask for a photo' });
+          await this.service.lifecycle.photoRequested(member.context, member.participant);
+          for (const other of active.members.values()) if (other.participant.role === 'victim') this.send(other, { type: 'photo_request' });
+          break;
+        }
       }
     } catch (error) {
       // Defence in depth: a link-holder without consent never gets an offer or a recording; their page goes back to the consent step.
@@ -364,6 +378,25 @@ export class CallRooms {
       if (!(error instanceof AppError)) this.log.warn({ err: error, callId: active.callId }, 'signalling message failed');
       this.send(member, { type: 'error', message: text });
     }
+  }
+
+  /**
+   * Issue 17 §3 (audio has priority): a page on audio only is sent no video (its own camera is off on the page), so
+   * its audio gets through a connection that cannot carry video. The page repeats its mode after every new offer;
+   * the record notes only a change. The officer's page shows the mode.
+   */
+  private async mediaMode(active: ActiveCall, member: Member, mode: MediaMode, cause: MediaModeCause): Promise<void> {
+    if (member.observer) return this.send(member, { type: 'error', message: 'An observer sends no media' });
+    if (!member.joined) return this.send(member, { type: 'error', message: 'Send "join" before a media mode' });
+    await active.room.receiveVideo?.(member.participant.id, mode === 'video');
+    const previous = active.mediaModes.get(member.participant.id);
+    if (previous?.mode === mode || (!previous && mode === 'video')) return;
+    const role = member.participant.role;
+    if (mode === 'video') active.mediaModes.delete(member.participant.id);
+    else active.mediaModes.set(member.participant.id, { role, mode, cause });
+    await this.service.lifecycle.mediaModeChanged(member.context, member.participant, mode, cause);
+    for (const other of active.members.values())
+      if (other.participant.role === 'officer' || other === member) this.send(other, { type: 'media_mode', role, mode, cause });
   }
 
   /** A page that says it is leaving (or quick exit) is gone at once: no grace, no "reconnecting". */

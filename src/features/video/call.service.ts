@@ -181,6 +181,35 @@ export class CallService {
     });
   }
 
+  /**
+   * Issue 17 §3: a participant's page now sends (and is sent) video, or audio only, by their choice or because their
+   * connection cannot carry video. Each switch is a call event (shown in the call record beside the recording) and an
+   * audit event `call.media_mode`.
+   */
+  async mediaModeChanged(context: RequestContext, participant: ParticipantRow, mode: 'video' | 'audio_only', cause: 'chosen' | 'connection'): Promise<void> {
+    await this.data.transaction(async (tx) => {
+      const call = await tx.calls.lock(participant.callId);
+      if (call?.state !== 'open') return;
+      const label =
+        mode === 'audio_only'
+          ? cause === 'chosen'
+            ? 'audio only, and photos (chosen on their page)'
+            : 'audio only: their connection could not carry video'
+          : cause === 'chosen'
+            ? 'video on (chosen on their page)'
+            : 'video on again: their connection recovered';
+      await recordCallEvent(this.deps, tx, context, call.id, 'media_mode', { mode, cause, label }, participant);
+    });
+  }
+
+  /** Issue 17 §3: the officer asked the victim for a photo during the call (a call event and audit event `call.photo_requested`). */
+  async photoRequested(context: RequestContext, participant: ParticipantRow): Promise<void> {
+    await this.data.transaction(async (tx) => {
+      const call = await lockOpenCall(tx, participant.callId);
+      await recordCallEvent(this.deps, tx, context, call.id, 'photo_requested', { label: 'the officer asked for a photo' }, participant);
+    });
+  }
+
   /** First media both ways between the officer and the victim: the consultation is connected (the trial's time to officer). */
   async markConnected(callId: string): Promise<void> {
     await this.data.transaction(async (tx) => {

@@ -18,7 +18,17 @@ export type ClientMessage =
   | { type: 'quick_exit' }
   | { type: 'leave' }
   | { type: 'end'; reason?: string }
-  | { type: 'ping' };
+  | { type: 'ping' }
+  /**
+   * Issue 17 §3: the page sends (and is sent) video, or audio only: chosen by the person ("Audio only, and send
+   * photos") or because their connection cannot carry video. Recorded as a call event each time it changes.
+   */
+  | { type: 'media_mode'; mode: MediaMode; cause: MediaModeCause }
+  /** The officer asks the victim for a photo (issue 17 §3): shown on the victim's page, noted in the call record. */
+  | { type: 'photo_request' };
+
+export type MediaMode = 'video' | 'audio_only';
+export type MediaModeCause = 'chosen' | 'connection';
 
 /** Someone on the call and how their connection is. */
 export interface Presence {
@@ -65,4 +75,8 @@ export type ServerMessage =
   /** The page's peer connection is the call's again (no new offer); or it is not, and the page joins afresh. */
   | { type: 'reattached' }
   | { type: 'reattach_refused' }
-  | { type: 'pong' };
+  | { type: 'pong' }
+  /** Issue 17 §3: someone's media mode, to the officer (and to that person's own page, as confirmation). */
+  | { type: 'media_mode'; role: string; mode: MediaMode; cause: MediaModeCause }
+  /** The officer asks for a photo: to the victim's page. */
+  | { type: 'photo_request' };

@@ -17,6 +17,9 @@ describe('signalling messages', () => {
       { type: 'leave' },
       { type: 'end', reason: 'done' },
       { type: 'ping' },
+      { type: 'media_mode', mode: 'audio_only', cause: 'chosen' },
+      { type: 'media_mode', mode: 'video', cause: 'connection' },
+      { type: 'photo_request' },
     ]) {
       assert.ok(parseClientMessage(JSON.stringify(message)).ok, JSON.stringify(message));
     }
@@ -40,6 +43,18 @@ describe('signalling messages', () => {
     assert.equal(parseClientMessage('x'.repeat(70_000)).ok, false);
     assert.equal(parseClientMessage('{"type":"chat","text":"   "}').ok, false);
     assert.equal(parseClientMessage('{"type":"answer","sdp":"hello"}').ok, false);
+  });
+
+  it('issue 17 §3: a media mode is "video" or "audio_only", chosen or for the connection; nothing else passes', () => {
+    const parsed = parseClientMessage('{"type":"media_mode","mode":"audio_only","cause":"connection","extra":1}');
+    assert.deepEqual(parsed, { ok: true, message: { type: 'media_mode', mode: 'audio_only', cause: 'connection' } });
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (mode, cause) => {
+        const result = parseClientMessage(JSON.stringify({ type: 'media_mode', mode, cause }));
+        const valid = (mode === 'video' || mode === 'audio_only') && (cause === 'chosen' || cause === 'connection');
+        assert.equal(result.ok, valid);
+      }),
+    );
   });
 });
 

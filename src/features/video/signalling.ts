@@ -22,6 +22,7 @@ export function parseClientMessage(raw: string): { ok: true; message: ClientMess
     case 'quick_exit':
     case 'leave':
     case 'ping':
+    case 'photo_request':
       return { ok: true, message: { type: m.type } };
     case 'answer':
       if (!text('sdp', MAX_MESSAGE_CHARS) || !(m.sdp as string).startsWith('v=0')) return { ok: false, error: 'An answer needs an SDP text starting "v=0"' };
@@ -44,6 +45,10 @@ export function parseClientMessage(raw: string): { ok: true; message: ClientMess
     case 'end':
       if (m.reason !== undefined && !text('reason', 500)) return { ok: false, error: 'The reason must be text of 500 characters or fewer' };
       return { ok: true, message: { type: 'end', reason: m.reason as string | undefined } };
+    case 'media_mode':
+      if (m.mode !== 'video' && m.mode !== 'audio_only') return { ok: false, error: 'mode must be "video" or "audio_only"' };
+      if (m.cause !== 'chosen' && m.cause !== 'connection') return { ok: false, error: 'cause must be "chosen" or "connection"' };
+      return { ok: true, message: { type: 'media_mode', mode: m.mode, cause: m.cause } };
     default:
       return { ok: false, error: `Unknown message type` };
   }

@@ -78,6 +78,11 @@ export interface MediaRoom {
   addCandidate(participantId: string, candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }): Promise<void>;
   /** Closes the participant's connection; its recording segment is finished and reported. */
   leave(participantId: string): Promise<void>;
+  /**
+   * Issue 17 §3 (audio has priority): stop or resume forwarding everyone else's video to this participant, so on a
+   * connection that cannot carry video their audio still gets through. Audio always flows; recording is untouched.
+   */
+  receiveVideo?(participantId: string, on: boolean): Promise<void>;
   close(): Promise<void>;
   stats(): RoomStats;
 }

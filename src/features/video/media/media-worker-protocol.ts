@@ -24,6 +24,7 @@ export type RoomRequest =
   | { op: 'answer'; callId: string; participantId: string; sdp: string }
   | { op: 'candidate'; callId: string; participantId: string; candidate: Candidate }
   | { op: 'leave'; callId: string; participantId: string }
+  | { op: 'receiveVideo'; callId: string; participantId: string; on: boolean }
   | { op: 'close'; callId: string };
 
 export type ControlToWorker =

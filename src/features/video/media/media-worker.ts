@@ -80,6 +80,8 @@ async function handle(request: RoomRequest): Promise<{ sdp: string; slots: SlotM
       return void (await room.addCandidate(request.participantId, request.candidate));
     case 'leave':
       return void (await room.leave(request.participantId));
+    case 'receiveVideo':
+      return void (await room.receiveVideo?.(request.participantId, request.on));
     case 'close':
       rooms.delete(request.callId);
       return void (await room.close());

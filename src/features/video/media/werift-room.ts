@@ -76,6 +76,8 @@ interface Peer {
   bytesIn: number;
   packetsForwarded: number;
   closed: boolean;
+  /** Issue 17 §3: this participant is sent no video (audio only, chosen or because their connection cannot carry it). */
+  videoPaused: boolean;
 }
 
 class WeriftMediaRoom implements MediaRoom {
@@ -131,6 +133,7 @@ class WeriftMediaRoom implements MediaRoom {
       bytesIn: 0,
       packetsForwarded: 0,
       closed: false,
+      videoPaused: false,
     };
     this.peers.set(participantId, peer);
 
@@ -197,6 +200,19 @@ class WeriftMediaRoom implements MediaRoom {
 
   async close(): Promise<void> {
     for (const id of [...this.peers.keys()]) await this.leave(id);
+  }
+
+  async receiveVideo(participantId: string, on: boolean): Promise<void> {
+    const peer = this.requirePeer(participantId);
+    if (peer.videoPaused === !on) return;
+    peer.videoPaused = !on;
+    if (!on) return;
+    // Back on: each video slot continues its numbering from the packet after the gap, and starts at a keyframe.
+    for (const other of this.peers.values()) {
+      if (other === peer || other.role === 'observer') continue;
+      other.realign.add(`${peer.id}:video`);
+      this.requestKeyframe(other.role);
+    }
   }
 
   stats(): RoomStats {
@@ -273,7 +289,7 @@ class WeriftMediaRoom implements MediaRoom {
       for (const other of this.peers.values()) {
         if (other === peer || other.closed) continue;
         const slot = other.downstream.get(peer.role as SendingRole);
-        if (!slot) continue;
+        if (!slot || (kind === 'video' && other.videoPaused)) continue;
         const sender = slot[kind].sender;
         const key = `${other.id}:${kind}`;
         if (peer.realign.delete(key)) this.realign(sender, rtp, kind);

@@ -285,6 +285,10 @@ class WorkerRoom implements MediaRoom {
     await this.call({ op: 'candidate', callId: this.callId, participantId, candidate }, this.engine.requestTimeoutMs);
   }
 
+  async receiveVideo(participantId: string, on: boolean): Promise<void> {
+    await this.call({ op: 'receiveVideo', callId: this.callId, participantId, on }, this.engine.requestTimeoutMs);
+  }
+
   /** Leaving or closing a room whose worker died (even mid-request) waits for its segments to be reported, then succeeds. */
   async leave(participantId: string): Promise<void> {
     await this.orWhenLost(() => this.call({ op: 'leave', callId: this.callId, participantId }, this.engine.closeTimeoutMs));
