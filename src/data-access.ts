@@ -32,6 +32,7 @@ import { SupervisionRepository } from './features/supervisor/supervision.reposit
 import { SupervisionQueries } from './features/supervisor/supervision.queries.js';
 import { ErasureQueries } from './features/dpo/erasure.queries.js';
 import { SubjectSearchQueries } from './features/dpo/subject-search.queries.js';
+import { CaseAccessRepository } from './features/case-access/case-access.repository.js';
 import type { Database, Executor } from './platform/db/database.js';
 import type { UnitOfWork } from './platform/db/unit-of-work.js';
 
@@ -67,6 +68,7 @@ export function repositories(db: Executor) {
     supervisionQueries: new SupervisionQueries(db),
     erasure: new ErasureQueries(db),
     subjectSearch: new SubjectSearchQueries(db),
+    caseAccess: new CaseAccessRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -72,6 +72,12 @@ export const PERMISSIONS = {
   'personal_data.erase': ['dpo'],
   /** Search everything held about a data subject (DP-06, issue 16 §1); every search is logged with its reason. */
   'personal_data.search': ['dpo'],
+  /** Issue 16 §3: give an investigator a case, or take it away, with a reason (audited). */
+  'case.assign': ['supervisor'],
+  /** Issue 16 §3: an investigator opens a case not assigned to them in an emergency, with a reason, for a limited time. */
+  'case.break_glass': ['investigator'],
+  /** Issue 16 §3: the DPO's list of break-glass uses (each one a notification), marked reviewed. */
+  'case.break_glass_review': ['dpo'],
   'users.manage': ['admin'],
   'sessions.manage_all': ['admin'],
   'policy.publish': ['admin'],
