@@ -177,7 +177,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(signInRoutes(services, config, cookieSettings));
   await app.register(ssoRoutes(services, config, cookieSettings));
   await app.register(accountRoutes(services, cookieSettings));
-  await app.register(stepUpRoutes(services, cookieSettings));
+  await app.register(stepUpRoutes(services, config, cookieSettings));
   await app.register(caseAccessRoutes(services));
   await app.register(homeRoutes(services));
   await app.register(consultationRoutes(services));

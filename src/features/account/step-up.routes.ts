@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Services } from '../../composition.js';
+import type { Config } from '../../config.js';
 import { carriedFields, safeReturnPath, stepUpUrl } from '../../domain/step-up.js';
 import { contextOf, redirectTo, wantsJson } from '../../platform/http/access.js';
 import { readSessionToken, type SessionCookieSettings } from '../../platform/http/session-cookie.js';
@@ -79,7 +80,7 @@ function parseCarry(action: string | undefined, carry: string | undefined): Resu
 }
 
 /** The step-up page: password (+ code) for a local account; single sign-on again (prompt=login) for an SSO account. */
-export function stepUpRoutes(services: Services, cookie: SessionCookieSettings): FastifyPluginAsync {
+export function stepUpRoutes(services: Services, config: Config, cookie: SessionCookieSettings): FastifyPluginAsync {
   return async (app) => {
     app.get<{ Querystring: { return?: string } }>(
       '/account/step-up',
@@ -89,7 +90,7 @@ export function stepUpRoutes(services: Services, cookie: SessionCookieSettings):
 
     app.post<{ Body: { password?: string; code?: string; return?: string; action?: string; carry?: string } }>(
       '/account/step-up',
-      { config: { access: 'signed_in', beforePolicy: true, rateLimit: { max: 10, timeWindow: '1 minute' } }, schema: { body: stepUpBody } },
+      { config: { access: 'signed_in', beforePolicy: true, rateLimit: { max: config.signInAttemptsPerMinute, timeWindow: '1 minute' } }, schema: { body: stepUpBody } },
       async (request, reply) => {
         const returnTo = safeReturnPath(request.body.return);
         const resubmit = parseCarry(request.body.action, request.body.carry);

@@ -78,7 +78,7 @@ export class CaseAccessService {
         assignedAt: now,
         reason,
       });
-      if (!row) throw new ConflictError('That investigator already has this case.', { investigatorId: 'That investigator already has this case' });
+      if (!row) throw new ValidationError('That investigator already has this case.', { investigatorId: 'That investigator already has this case' });
       await this.deps.audit.record(tx.audit, context, {
         what: 'case.assigned',
         subject: `consultation:${consultationId}`,
