@@ -47,7 +47,7 @@ describe('role × route access matrix over fake services (SEC-11)', () => {
   before(async () => {
     // SEC-07: the step-up page's own values (the rest of the services are fakes).
     fake = await appWithAllRoutes({
-      services: { stepUpMaxAgeMinutes: 5, stepUp: { needs: async () => ({ password: true, code: true, sso: false }) } } as never,
+      services: { stepUpMaxAgeMinutes: 5, stepUp: { needs: async () => ({ password: true, code: true, sso: false }) } },
     });
   });
   after(() => fake.close());

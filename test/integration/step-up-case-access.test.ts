@@ -14,7 +14,10 @@ await describeOnDatabase('step-up re-authentication (SEC-07) and per-case access
   let handler: Awaited<ReturnType<typeof createUser>>;
   let investigator: Awaited<ReturnType<typeof createUser>>;
   before(async () => {
-    t = await buildTestApp(kind, { now: () => now, env: { STEP_UP_MAX_AGE_MINUTES: '5', BREAK_GLASS_MINUTES: '30', SESSION_IDLE_MINUTES: '60', SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' } });
+    t = await buildTestApp(kind, {
+      now: () => now,
+      env: { STEP_UP_MAX_AGE_MINUTES: '5', BREAK_GLASS_MINUTES: '30', SESSION_IDLE_MINUTES: '60', SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' },
+    });
     await allowRoundTheClock(t.services);
     handler = await createUser(t.services, 'su-handler', ['call_handler']);
     await createUser(t.services, 'su-dpo', ['dpo']);
@@ -40,7 +43,10 @@ await describeOnDatabase('step-up re-authentication (SEC-07) and per-case access
     assert.equal(refused.statusCode, 403);
     assert.match(refused.body, /Confirm it is you/);
     assert.match(refused.body, /name="action" value="\/dpo\/audit\/export"/);
-    assert.match(refused.body, /name="carry" value="\{&quot;justification&quot;:&quot;ICO request 42&quot;,&quot;recipient&quot;:&quot;ICO case officer&quot;\}"/);
+    assert.match(
+      refused.body,
+      /name="carry" value="\{&quot;justification&quot;:&quot;ICO request 42&quot;,&quot;recipient&quot;:&quot;ICO case officer&quot;\}"/,
+    );
     assert.doesNotMatch(refused.body, /name="code"/, 'no authenticator enrolled: the password alone');
     assert.equal((await audits('audit.exported')).length, 0, 'nothing was exported');
 
@@ -68,7 +74,10 @@ await describeOnDatabase('step-up re-authentication (SEC-07) and per-case access
       payload: JSON.stringify(exportForm),
     });
     assert.equal(json.statusCode, 403);
-    assert.deepEqual([json.json<{ stepUpRequired: boolean }>().stepUpRequired, json.json<{ stepUpUrl: string }>().stepUpUrl], [true, '/account/step-up?return=%2F']);
+    assert.deepEqual(
+      [json.json<{ stepUpRequired: boolean }>().stepUpRequired, json.json<{ stepUpUrl: string }>().stepUpUrl],
+      [true, '/account/step-up?return=%2F'],
+    );
   });
 
   it('SEC-07: the return address is on this service only (no open redirect)', async () => {
@@ -145,7 +154,10 @@ await describeOnDatabase('step-up re-authentication (SEC-07) and per-case access
     assert.equal(twice.statusCode, 400);
     assert.match(twice.body, /already has this case/);
     const [event] = await audits('case.assigned');
-    assert.deepEqual([event!.subject, event!.justification, (event!.details as { investigatorId?: string }).investigatorId], [`consultation:${consultation.id}`, 'CID picks up the case', investigator.id]);
+    assert.deepEqual(
+      [event!.subject, event!.justification, (event!.details as { investigatorId?: string }).investigatorId],
+      [`consultation:${consultation.id}`, 'CID picks up the case', investigator.id],
+    );
 
     assert.equal((await inv.get(page)).statusCode, 200);
     assert.match((await inv.get('/investigations')).body, new RegExp(consultation.reference));
@@ -174,7 +186,10 @@ await describeOnDatabase('step-up re-authentication (SEC-07) and per-case access
     assert.equal(opened.headers.location, page);
     assert.equal((await inv.get(page)).statusCode, 200);
     const [glass] = await audits('case.break_glass');
-    assert.deepEqual([glass!.who, glass!.subject, glass!.justification], [`user:${investigator.id}`, `consultation:${consultation.id}`, 'Suspect arrested tonight, need the account']);
+    assert.deepEqual(
+      [glass!.who, glass!.subject, glass!.justification],
+      [`user:${investigator.id}`, `consultation:${consultation.id}`, 'Suspect arrested tonight, need the account'],
+    );
 
     const dpo = await signedIn('su-dpo');
     const list = await dpo.get('/dpo/break-glass');

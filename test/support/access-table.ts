@@ -97,6 +97,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /sign-in': ANYONE,
   'GET /sign-in/oidc': ANYONE,
   'GET /sign-in/oidc/callback': ANYONE,
+  // SEC-07: an SSO user's step-up (sign in again at the provider).
+  'GET /sign-in/oidc/step-up': EVERY_ROLE,
   'GET /sign-in/mfa': FIRST_FACTOR,
   'POST /sign-in/mfa': FIRST_FACTOR,
   'POST /sign-out': FIRST_FACTOR,

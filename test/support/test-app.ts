@@ -101,8 +101,7 @@ export function contextFor(user: { id: string; username: string; roles: Role[] }
 
 /** Issue 16 §3: a supervisor assigns the case to an investigator (per-case access), as the supervisor's page does. */
 export async function assignCase(services: Services, consultationId: string, investigatorUsername: string): Promise<void> {
-  const supervisor =
-    (await services.data.repos.users.findByUsername('case-assigner')) ?? (await createUser(services, 'case-assigner', ['supervisor']));
+  const supervisor = (await services.data.repos.users.findByUsername('case-assigner')) ?? (await createUser(services, 'case-assigner', ['supervisor']));
   const investigator = await services.data.repos.users.findByUsername(investigatorUsername);
   if (!investigator) throw new Error(`no user ${investigatorUsername}`);
   await services.caseAccess.assign(contextFor(supervisor), consultationId, { investigatorId: investigator.id, reason: 'Assigned for the test' });

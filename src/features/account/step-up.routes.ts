@@ -90,7 +90,10 @@ export function stepUpRoutes(services: Services, config: Config, cookie: Session
 
     app.post<{ Body: { password?: string; code?: string; return?: string; action?: string; carry?: string } }>(
       '/account/step-up',
-      { config: { access: 'signed_in', beforePolicy: true, rateLimit: { max: config.signInAttemptsPerMinute, timeWindow: '1 minute' } }, schema: { body: stepUpBody } },
+      {
+        config: { access: 'signed_in', beforePolicy: true, rateLimit: { max: config.signInAttemptsPerMinute, timeWindow: '1 minute' } },
+        schema: { body: stepUpBody },
+      },
       async (request, reply) => {
         const returnTo = safeReturnPath(request.body.return);
         const resubmit = parseCarry(request.body.action, request.body.carry);

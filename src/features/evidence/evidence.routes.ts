@@ -131,6 +131,8 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       canRedact: hasPermission(roles, 'evidence.redact'),
       canHold: hasPermission(roles, 'evidence.hold'),
       canRestrict: hasPermission(roles, 'evidence.restrict'),
+      // Issue 16 §3: a supervisor gives the case to investigators from here.
+      canAssignCase: hasPermission(roles, 'case.assign'),
     };
   };
   return async (app) => {
