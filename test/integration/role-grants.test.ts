@@ -58,6 +58,7 @@ await describeOnDatabase('role grants need a second administrator, and the last 
       const alone = await user('solo.admin');
       const browser = await signedIn('solo.admin');
       const [request] = await pendingFor('solo.admin');
+      await browser.stepUp();
       const approve = await browser.post(
         `/admin/role-requests/${request!.id}/approve`,
         { reason: 'I approve myself' },
