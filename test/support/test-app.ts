@@ -99,9 +99,18 @@ export function contextFor(user: { id: string; username: string; roles: Role[] }
   return { actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles }, correlationId: `test-${user.username}` };
 }
 
+const caseAssigners = new WeakMap<Services, Promise<{ id: string; username: string; roles: Role[] }>>();
+
 /** Issue 16 §3: a supervisor assigns the case to an investigator (per-case access), as the supervisor's page does. */
 export async function assignCase(services: Services, consultationId: string, investigatorUsername: string): Promise<void> {
-  const supervisor = (await services.data.repos.users.findByUsername('case-assigner')) ?? (await createUser(services, 'case-assigner', ['supervisor']));
+  // One supervisor per app, made once even when fixtures are built side by side.
+  let assigner = caseAssigners.get(services);
+  if (!assigner) {
+    assigner = (async () =>
+      (await services.data.repos.users.findByUsername('case-assigner')) ?? (await createUser(services, 'case-assigner', ['supervisor'])))();
+    caseAssigners.set(services, assigner);
+  }
+  const supervisor = await assigner;
   const investigator = await services.data.repos.users.findByUsername(investigatorUsername);
   if (!investigator) throw new Error(`no user ${investigatorUsername}`);
   await services.caseAccess.assign(contextFor(supervisor), consultationId, { investigatorId: investigator.id, reason: 'Assigned for the test' });
