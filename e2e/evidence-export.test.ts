@@ -99,6 +99,11 @@ describe('evidence after a real call (issue 6): opened with a reason, played fro
 
     await manager.page.goto(`${server.baseUrl}/evidence/consultations/${consultationId}`);
     await manager.page.getByRole('button', { name: 'Export to the evidence system' }).click();
+    // SEC-07: an export needs a fresh step-up; the form is kept and sent again once the manager has confirmed who they are.
+    await manager.page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
+    await manager.page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await manager.page.getByRole('button', { name: 'Confirm' }).click();
+    await manager.page.getByRole('button', { name: 'Send again' }).click();
     // The case page refreshes itself while the export runs.
     await manager.page.locator('[data-task-state="verified"], [data-task-state="failed"]').first().waitFor({ timeout: 30_000 });
     const [task] = await services.evidenceWork.tasks(consultationId);
@@ -109,6 +114,26 @@ describe('evidence after a real call (issue 6): opened with a reason, played fro
     for (const item of items) assert.ok(listed.includes(item.sha256), `${item.kind} ${item.id} is in the package with its hash`);
 
     for (const item of items) assert.ok(fs.existsSync(path.join(services.mediaRoot, item.fileKey)), 'nothing is purged by the export itself');
+
+    // Issue 16 §3: an investigator opens the case only once a supervisor has assigned it, through the supervisor's page.
+    const investigator = await launchParticipant();
+    people.push(investigator);
+    await new SignInPage(investigator.page).signInAndAcknowledge(server.baseUrl, 'investigator', DEMO_PASSWORD);
+    const refused = await investigator.page.goto(`${server.baseUrl}/evidence/consultations/${consultationId}`);
+    assert.equal(refused?.status(), 403, 'not assigned: refused');
+    const supervisor = await launchParticipant();
+    people.push(supervisor);
+    await new SignInPage(supervisor.page).signInAndAcknowledge(server.baseUrl, 'supervisor', DEMO_PASSWORD);
+    await supervisor.page.goto(`${server.baseUrl}/evidence/consultations/${consultationId}`);
+    await supervisor.page.getByTestId('case-access-link').click();
+    await supervisor.page.getByLabel('Investigator', { exact: true }).selectOption({ label: 'DC Demo Investigator (investigator)' });
+    await supervisor.page.getByLabel('Reason').fill('CID takes the case on');
+    await supervisor.page.getByRole('button', { name: 'Assign the case' }).click();
+    await supervisor.page.getByTestId('assignments').getByText('DC Demo Investigator').waitFor();
+    const allowed = await investigator.page.goto(`${server.baseUrl}/evidence/consultations/${consultationId}`);
+    assert.equal(allowed?.status(), 200, 'assigned: the case opens');
+    await investigator.page.goto(`${server.baseUrl}/investigations`);
+    await investigator.page.getByTestId('assigned-cases').waitFor();
     const purge = await services.evidenceWork.purgeExported();
     assert.equal(purge.purged, items.length);
     for (const item of items) {

@@ -5,6 +5,7 @@ import { appWithAllRoutes, type AppWithAllRoutes, type FakePrincipal } from '../
 import {
   assertTableCoversEveryRoute,
   EXPECTED_ACCESS,
+  EXPECTED_STEP_UP,
   expectedVerdict,
   refusedByGuard,
   type MatrixIdentity,
@@ -44,7 +45,10 @@ const identities: Identity[] = [
 describe('role × route access matrix over fake services (SEC-11)', () => {
   let fake: AppWithAllRoutes;
   before(async () => {
-    fake = await appWithAllRoutes();
+    // SEC-07: the step-up page's own values (the rest of the services are fakes).
+    fake = await appWithAllRoutes({
+      services: { stepUpMaxAgeMinutes: 5, stepUp: { needs: async () => ({ password: true, code: true, sso: false }) } },
+    });
   });
   after(() => fake.close());
 
@@ -74,5 +78,46 @@ describe('role × route access matrix over fake services (SEC-11)', () => {
     }
     console.log(`\nAccess matrix (✓ allowed, · denied); columns: ${identities.map((i) => i.name).join(' | ')}\n${lines.join('\n')}`);
     assert.deepEqual(mismatches, []);
+  });
+
+  it('SEC-07: the routes marked sensitive (config.stepUp) are exactly the expected ones', () => {
+    const marked = fake.app.routeCatalogue.filter((route) => route.stepUp).map((route) => `${route.method} ${route.url}`);
+    assert.deepEqual([...new Set(marked)].sort(), [...EXPECTED_STEP_UP].sort());
+  });
+
+  it('SEC-07: every sensitive route refuses a permitted role without a fresh step-up, and lets it through with one', async () => {
+    const problems: string[] = [];
+    // A real CSRF token and cookie, so the refusal seen is the step-up's, not the form check's.
+    const form = await fake.inject({ method: 'GET', url: '/account/step-up', headers: { accept: 'text/html' } }, { kind: 'staff', roles: ['admin'] });
+    const csrf = { cookie: form.cookies.map((c) => `${c.name}=${c.value}`).join('; '), 'x-csrf-token': /name="_csrf" value="([^"]+)"/.exec(form.body)![1]! };
+    for (const route of EXPECTED_STEP_UP) {
+      const [method, pattern] = route.split(' ') as [string, string];
+      const url = pattern.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+      const rule = EXPECTED_ACCESS[route];
+      assert.ok(Array.isArray(rule), `${route} is for staff roles`);
+      for (const role of rule as readonly (typeof ROLES)[number][]) {
+        for (const stepUpFresh of [false, true]) {
+          const response = await fake.inject(
+            { method, url, headers: { accept: 'application/json', ...csrf }, payload: {} },
+            { kind: 'staff', roles: [role], stepUpFresh },
+          );
+          const refused = response.statusCode === 403 && (JSON.parse(response.body) as { stepUpRequired?: boolean }).stepUpRequired === true;
+          if (refused === stepUpFresh)
+            problems.push(`${route} as ${role}, step-up ${stepUpFresh ? 'fresh' : 'missing'}: ${response.statusCode} ${response.body.slice(0, 80)}`);
+        }
+      }
+      // A page (not a script) is shown the step-up form with the post carried, never the action.
+      const page = await fake.inject(
+        { method, url, headers: { accept: 'text/html', ...csrf }, payload: { reason: 'kept' } },
+        { kind: 'staff', roles: [(rule as readonly (typeof ROLES)[number][])[0]!] },
+      );
+      if (
+        page.statusCode !== 403 ||
+        !page.body.includes('Confirm it is you') ||
+        !page.body.includes('name="carry" value="{&quot;reason&quot;:&quot;kept&quot;}"')
+      )
+        problems.push(`${route} as a page: ${page.statusCode} ${page.body.slice(0, 300)}`);
+    }
+    assert.deepEqual(problems, []);
   });
 });

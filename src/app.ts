@@ -43,6 +43,8 @@ import { outcomesRoutes } from './features/outcomes/outcomes.routes.js';
 import { appointmentRoutes } from './features/appointments/appointment.routes.js';
 import { outboxRoutes } from './features/dev/outbox.routes.js';
 import { ssoRoutes } from './features/sign-in/sso.routes.js';
+import { stepUpGate, stepUpRoutes } from './features/account/step-up.routes.js';
+import { caseAccessGate, caseAccessRoutes } from './features/case-access/case-access.routes.js';
 import { signInRoutes } from './features/sign-in/sign-in.routes.js';
 import { assertRouteDeclaresAccess, contextOf, wantsJson } from './platform/http/access.js';
 import { closeLinkSocketsWithoutConsent, isStaticAsset, registerRequestGuard } from './platform/http/request-guard.js';
@@ -89,7 +91,9 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     }
     const access = assertRouteDeclaresAccess(route);
     closeLinkSocketsWithoutConsent(route);
-    for (const method of [route.method].flat()) app.routeCatalogue.push({ method, url: route.url, access });
+    const { stepUp, caseOf } = route.config ?? {};
+    for (const method of [route.method].flat())
+      app.routeCatalogue.push({ method, url: route.url, access, ...(stepUp ? { stepUp } : {}), ...(caseOf ? { caseOf } : {}) });
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
@@ -152,7 +156,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     if (/^attachment/i.test(String(reply.getHeader('content-disposition') ?? ''))) reply.header('x-protective-marking', config.governance.protectiveMarking);
     return payload;
   });
-  app.addHook('preHandler', async (request, reply) => {
+  // At preValidation (after the CSRF check), so the step-up gate below can show a page before the form is validated.
+  app.addHook('preValidation', async (request, reply) => {
     if (!rendersPages(request.url)) return;
     reply.locals = {
       user: request.user,
@@ -167,6 +172,12 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
       dpiaWarning: request.user?.roles.some((role) => role === 'admin' || role === 'supervisor') ? await services.dpia.warning() : undefined,
     };
   });
+
+  // Issue 16 §3: per-case access (an investigator opens only their cases), then SEC-07 step-up, both declared on the route.
+  // The step-up gate runs once the form is parsed and its CSRF token checked, before it is validated: a sensitive route
+  // answers a session without a fresh step-up the same way whatever was sent.
+  app.addHook('preValidation', stepUpGate(services));
+  app.addHook('preHandler', caseAccessGate(services));
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
     // Object-level refusals (another officer's consultation, a record the user may not read) are audited (DP-01).
@@ -188,6 +199,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   await app.register(signInRoutes(services, config, cookieSettings));
   await app.register(ssoRoutes(services, config, cookieSettings));
   await app.register(accountRoutes(services, cookieSettings));
+  await app.register(stepUpRoutes(services, config, cookieSettings));
+  await app.register(caseAccessRoutes(services));
   await app.register(homeRoutes(services));
   await app.register(consultationRoutes(services));
   await app.register(controlRoomRoutes(services));

@@ -20,6 +20,8 @@ import { AccessRefusals } from './platform/audit/access-refusals.js';
 import { AuditKeyring } from './platform/audit/audit-keys.js';
 import { AuditCheckpointFile } from './platform/audit/checkpoints.js';
 import { AuthService } from './features/identity/auth.service.js';
+import { StepUpService } from './features/identity/step-up.service.js';
+import { CaseAccessService } from './features/case-access/case-access.service.js';
 import { MfaService } from './features/identity/mfa.service.js';
 import { PolicyService } from './features/identity/policy.service.js';
 import { totpSeedBox } from './platform/auth/secret-box.js';
@@ -310,6 +312,12 @@ export function services(deps: {
     }),
     accessRefusals: new AccessRefusals(data, audit, logger),
     auth,
+    /** SEC-07: re-authentication before sensitive actions, and how long it lasts. */
+    stepUp: new StepUpService(data, audit, auth, totpSeedBox(deps.config), deps.config, now),
+    stepUpMaxAgeMinutes: deps.config.stepUpMaxAgeMinutes,
+    /** Issue 16 §3: investigators' per-case access (assignment by a supervisor, break-glass), the DPO's list of break-glass uses. */
+    caseAccess: new CaseAccessService({ data, audit, now, breakGlassMinutes: deps.config.breakGlassMinutes }),
+    breakGlassMinutes: deps.config.breakGlassMinutes,
     mfa,
     policy,
     governance,

@@ -34,6 +34,10 @@ export interface Config {
   publicBaseUrl: string;
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
+  /** SEC-07: how long a step-up re-authentication lets sensitive actions through on that session. */
+  stepUpMaxAgeMinutes: number;
+  /** Issue 16 §3: how long an investigator's break-glass access to a case they are not assigned lasts. */
+  breakGlassMinutes: number;
   /** Every account must enrol and use TOTP (SEC-08); always true in production. */
   mfaRequired: boolean;
   /** argon2id's cost: OWASP's minimum, unless a test run asks for PASSWORD_HASHING=test-only-weak (refused outside NODE_ENV=test). */
@@ -383,6 +387,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl,
     sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
     sessionAbsoluteHours: integer('SESSION_ABSOLUTE_HOURS', 12, 1, 7 * 24),
+    stepUpMaxAgeMinutes: integer('STEP_UP_MAX_AGE_MINUTES', 5, 1, 60),
+    breakGlassMinutes: integer('BREAK_GLASS_MINUTES', 60, 5, 24 * 60),
     mfaRequired,
     passwordHashing: passwordHashing === 'test-only-weak' && nodeEnv === 'test' ? TEST_ONLY_PASSWORD_HASHING : STANDARD_PASSWORD_HASHING,
     lockoutThreshold: integer('LOCKOUT_THRESHOLD', 5, 3, 20),

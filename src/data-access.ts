@@ -40,6 +40,7 @@ import { ScCodeQueries } from './features/dpo/sc-code.queries.js';
 import { DpiaRepository } from './features/admin/dpia.repository.js';
 import { CovertSurveillanceRepository } from './features/covert-surveillance/covert-surveillance.repository.js';
 import { GovernanceRepository } from './features/governance/governance.repository.js';
+import { CaseAccessRepository } from './features/case-access/case-access.repository.js';
 import type { Database, Executor } from './platform/db/database.js';
 import type { UnitOfWork } from './platform/db/unit-of-work.js';
 
@@ -85,6 +86,7 @@ export function repositories(db: Executor) {
     scCode: new ScCodeQueries(db),
     /** SC-4, SC-8: staff training records and the system owner (issue 16 §3). */
     governance: new GovernanceRepository(db),
+    caseAccess: new CaseAccessRepository(db),
   };
 }
 export type Repositories = ReturnType<typeof repositories>;

@@ -23,7 +23,8 @@ export type ObjectRefusal =
   | 'officer_not_available'
   | 'not_an_officer'
   | 'same_officer'
-  | 'not_assigned_state';
+  | 'not_assigned_state'
+  | 'case_not_assigned';
 
 export type ObjectDecision = { allowed: true } | { allowed: false; refusal: ObjectRefusal; message: string };
 
@@ -183,5 +184,48 @@ export function mayReviewConsultation(member: StaffMember, reviewedOfficerId: st
   if (!member.roles.includes('supervisor')) return { allowed: false, refusal: 'not_a_reader', message: 'Only a supervisor can review a consultation.' };
   if (reviewedOfficerId !== null && reviewedOfficerId === member.userId)
     return { allowed: false, refusal: 'own_review', message: 'You answered this consultation: another supervisor must review it.' };
+  return ALLOWED;
+}
+
+/** Roles whose duty reaches every case without an assignment: oversight, custody, data protection, conduct. */
+const CASE_WIDE_ROLES: readonly Role[] = ['supervisor', 'evidence_manager', 'dpo', 'professional_standards'];
+
+/** What gives an investigator a case: a supervisor's assignment, or their own break-glass access until it runs out. */
+export interface CaseGrant {
+  assigned: boolean;
+  breakGlassUntil: Date | null;
+}
+
+/**
+ * Per-case access for investigators (issue 16 §3, SEC-11 need to know, DP-01): an investigator opens a consultation's
+ * record, evidence, call record and statement only if a supervisor assigned the case to them, or through break-glass
+ * access (a recorded reason, time-limited, the DPO alerted) that has not expired. The rule narrows investigators only:
+ * someone who also holds a case-wide role, or is the consultation's own officer, keeps that role's reach.
+ */
+export function mayOpenCase(member: StaffMember, grant: CaseGrant, now: Date, assignedOfficerId: string | null = null): ObjectDecision {
+  if (!member.roles.includes('investigator')) return ALLOWED;
+  if (member.roles.some((role) => CASE_WIDE_ROLES.includes(role))) return ALLOWED;
+  if (assignedOfficerId !== null && assignedOfficerId === member.userId) return ALLOWED;
+  if (grant.assigned) return ALLOWED;
+  if (grant.breakGlassUntil !== null && grant.breakGlassUntil.getTime() > now.getTime()) return ALLOWED;
+  return {
+    allowed: false,
+    refusal: 'case_not_assigned',
+    message:
+      'This case is not assigned to you. Ask a supervisor to assign it to you, or, in an emergency, use break-glass access from your Investigations page (your reason is recorded and the data protection officer is told).',
+  };
+}
+
+/** A supervisor gives or takes away an investigator's case, with a reason. */
+export function decideCaseAssignment(input: {
+  member: StaffMember;
+  investigator: { roles: readonly Role[]; disabled: boolean } | undefined;
+  reason: string | undefined;
+}): ObjectDecision {
+  if (!input.member.roles.includes('supervisor'))
+    return { allowed: false, refusal: 'not_a_reader', message: 'Only a supervisor can assign cases to investigators.' };
+  if (!input.reason?.trim()) return { allowed: false, refusal: 'reason_required', message: 'Give the reason (it is recorded).' };
+  if (!input.investigator || input.investigator.disabled || !input.investigator.roles.includes('investigator'))
+    return { allowed: false, refusal: 'not_a_reader', message: 'Choose an investigator whose account is active.' };
   return ALLOWED;
 }

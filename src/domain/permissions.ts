@@ -84,6 +84,12 @@ export const PERMISSIONS = {
   'covert_surveillance.register': ['supervisor', 'dpo', 'professional_standards'],
   /** SC-10: the Surveillance Camera Code self-assessment and its export. */
   'compliance.self_assessment': ['dpo', 'admin'],
+  /** Issue 16 §3: give an investigator a case, or take it away, with a reason (audited). */
+  'case.assign': ['supervisor'],
+  /** Issue 16 §3: an investigator opens a case not assigned to them in an emergency, with a reason, for a limited time. */
+  'case.break_glass': ['investigator'],
+  /** Issue 16 §3: the DPO's list of break-glass uses (each one a notification), marked reviewed. */
+  'case.break_glass_review': ['dpo'],
   'users.manage': ['admin'],
   'sessions.manage_all': ['admin'],
   'policy.publish': ['admin'],

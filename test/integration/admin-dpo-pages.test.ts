@@ -54,6 +54,11 @@ await describeOnDatabase('admin pages, DPO audit pages and justified access to c
     assert.equal(noReason.statusCode, 400);
     assert.match(noReason.body, /Give a reason/);
     assert.equal((await t.services.data.repos.users.findById(user.id))!.disabledAt, null);
+    // SEC-07: without a fresh step-up the change is refused and the step-up page shown, the form kept.
+    const refusedRoles = await admin.post(`/admin/users/${user.id}/roles`, { reason: 'promoted to sergeant', roles: 'supervisor' });
+    assert.equal(refusedRoles.statusCode, 403);
+    assert.match(refusedRoles.body, /Confirm it is you/);
+    await admin.stepUp();
     const form = new URLSearchParams([
       ['_csrf', admin.csrfToken],
       ['reason', 'promoted to sergeant'],
@@ -120,6 +125,9 @@ await describeOnDatabase('admin pages, DPO audit pages and justified access to c
     assert.match(search.body, /calling back about the incident/);
     const bad = await dpo.get('/dpo?from=yesterday');
     assert.equal(bad.statusCode, 400);
+    // SEC-07: exporting the log is sensitive: refused without a fresh step-up, whatever was sent.
+    assert.equal((await dpo.post('/dpo/audit/export', { justification: '', recipient: '' })).statusCode, 403);
+    await dpo.stepUp();
     const refused = await dpo.post('/dpo/audit/export', { justification: '', recipient: '' });
     assert.equal(refused.statusCode, 400);
     const exported = await dpo.post('/dpo/audit/export', { what: 'user.', justification: 'ICO request 123', recipient: 'ICO case officer' });

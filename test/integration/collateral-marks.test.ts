@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, assignCase, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 // Issue 15 §3, RVR-13 (collateral intrusion): the officer marks others present during the call with one tap each; the
 // marks are the call's officer's alone to make, only while the call is live, kept with the server's times, audited,
@@ -241,6 +241,7 @@ await describeOnDatabase('others present during the call (RVR-13, issue 15 §3)'
     assert.match(record.body, /mark ended – Victim’s face not to be shown/);
 
     // The synced player: clock 0 is the officer's media start (1 s), so the child is 9–19 s and the face 49–61 s.
+    await assignCase(t.services, consultation.id, 'cm-investigator');
     await investigator.get(`/evidence/consultations/${consultation.id}`);
     const player = await investigator.post(`/evidence/consultations/${consultation.id}/play`, { justification: 'Preparing a redacted copy' });
     assert.equal(player.statusCode, 200, player.body);

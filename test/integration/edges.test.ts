@@ -11,7 +11,18 @@ import type { LiveEvent } from '../../src/platform/live/live.repository.js';
 import { MAX_STREAMS_PER_SESSION } from '../../src/platform/live/live.routes.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { logCollector, request } from '../support/raw-http.js';
-import { allowRoundTheClock, Browser, buildTestApp, callInput, cliContext, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import {
+  allowRoundTheClock,
+  Browser,
+  buildTestApp,
+  callInput,
+  cliContext,
+  contextFor,
+  createUser,
+  newCall,
+  type TestApp,
+  assignCase,
+} from '../support/test-app.js';
 
 // Issue 12, item 5: the edges of the HTTP service (proxy trust, idempotent replays, connections after a refusal,
 // deeply nested input, caching of personal data, the live stream's audience and the metrics endpoint). Production's
@@ -310,6 +321,8 @@ await describeOnDatabase('the edges (issue 12, item 5)', (kind) => {
   describe('Cache-Control: no-store on everything but static files', () => {
     it('every route in the catalogue answers with no-store (pages with personal data answered 200 with real ids)', async () => {
       const { consultation, call, victim } = await consentedVictim();
+      // Issue 16 §3: the investigator reads this case because a supervisor assigned it.
+      await assignCase(t.services, consultation.id, 'edge-investigator');
       const snapshot = await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, pngBytes());
       const item = (await t.services.data.repos.evidence.listByConsultation(consultation.id)).find((i) => i.kind === 'snapshot');
       assert.ok(item, `an evidence item for the snapshot ${JSON.stringify(snapshot)}`);

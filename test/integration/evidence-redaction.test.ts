@@ -9,7 +9,7 @@ import { UNFINISHED_TASK_STATES } from '../../src/features/evidence/evidence-wor
 import { UNFINISHED_REDACTION_STATES } from '../../src/features/evidence/redaction/redaction.service.js';
 import { sha256File } from '../../src/platform/media/sha256-file.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, assignCase, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 import { pngFrame } from '../support/media-fixtures.js';
 
 // Issue 15 §2, EVD-08, EVD-09: redacted copies of a real recording and a real photo, made by ffmpeg in the job, checked
@@ -100,6 +100,8 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
   /** A call with a finished 5-second video recording (testsrc + a 440 Hz tone) and a photo snapshot, as evidence items. */
   const callWithVideo = async () => {
     const { consultation } = await newCall(t.services, handler);
+    // Issue 16 §3: the investigator (disclosure officer) in these tests has the case.
+    await assignCase(t.services, consultation.id, 'rd-investigator');
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     const photo = pngFrame(`testsrc=size=${W}x${H}`);
@@ -350,6 +352,7 @@ await describeOnDatabase('redacted copies for disclosure (issue 15 §2, EVD-08, 
 
     // The default export of a pre-charge case carries the approved copy instead of the master; sha256sum -c passes.
     await browser.get(`/evidence/consultations/${consultation.id}`);
+    await browser.stepUp();
     assert.equal((await browser.post(`/evidence/consultations/${consultation.id}/exports`, { carry: 'default' })).statusCode, 303);
     const exported = await settledExport(consultation.id);
     const folder = path.join(t.config.dataDir, 'exports', exported.id);

@@ -8,7 +8,7 @@ import { after, before, it } from 'node:test';
 import { runCli } from '../../src/cli/cli.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { startFakeS3, type FakeS3 } from '../support/s3-server.js';
-import { Browser, allowRoundTheClock, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { Browser, allowRoundTheClock, assignCase, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 import { sql } from 'drizzle-orm';
 import { pngFrame } from '../support/media-fixtures.js';
 
@@ -100,6 +100,7 @@ await describeOnDatabase('evidence in S3 with Object Lock (issue 15)', (kind) =>
       assert.ok(!fs.existsSync(path.join(t.services.mediaRoot, item.fileKey)), 'nothing on the node’s disk');
     }
     const recording = items.find((i) => i.kind === 'recording')!;
+    await assignCase(t.services, recording.consultationId, 's3-investigator');
     const investigator = new Browser(t.app);
     await investigator.signIn('s3-investigator');
     await investigator.get(`/evidence/items/${recording.id}`);

@@ -9,7 +9,7 @@ import { UNFINISHED_TASK_STATES } from '../../src/features/evidence/evidence-wor
 import type { EvidenceItemRow } from '../../src/features/evidence/evidence.repository.js';
 import { sha256File } from '../../src/platform/media/sha256-file.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, assignCase, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 import { pngFrame } from '../support/media-fixtures.js';
 
 const DAY = 86_400_000;
@@ -41,6 +41,8 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
   /** A call whose officer took a snapshot and whose victim's recording segment finished: two evidence items. */
   const callWithEvidence = async () => {
     const { consultation } = await newCall(t.services, handler);
+    // Issue 16 §3: the investigator in these tests has the case.
+    await assignCase(t.services, consultation.id, 'ev-investigator');
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
     await t.services.calls.snapshots.saveSnapshot(contextFor(officer), call.id, png());
@@ -133,6 +135,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     const borrowed = await t.app.inject({ method: 'GET', url: mediaUrl, headers: { cookie: someoneElse.cookieHeader } });
     assert.equal(borrowed.statusCode, 403, 'a grant is for the person who gave the reason');
 
+    await investigator.stepUp();
     const noRecipient = await investigator.post(`/evidence/items/${recording.id}/download`, { justification: 'Case file for the CPS' });
     assert.equal(noRecipient.statusCode, 400);
     const download = await investigator.post(`/evidence/items/${recording.id}/download`, { justification: 'Case file for the CPS', recipient: 'CPS Kent' });
@@ -277,6 +280,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     const hold = (type: string) => holds.find((h) => h.type === type)!;
     const release = async (browser: Browser, type: string) => {
       await browser.get(page);
+      await browser.stepUp();
       return browser.post(`/evidence/holds/${hold(type).id}/release`, { rationale: `Releasing the ${type} hold` });
     };
     const dpo = await signedIn('ev-dpo');
@@ -538,6 +542,7 @@ await describeOnDatabase('evidence: items, justified views, holds, restriction, 
     const { consultation, items } = await callWithEvidence();
     const evidenceManager = await signedIn('ev-manager');
     await evidenceManager.get(`/evidence/consultations/${consultation.id}`);
+    await evidenceManager.stepUp();
     assert.equal((await evidenceManager.post(`/evidence/consultations/${consultation.id}/exports`, {})).statusCode, 303);
     const [requested] = await t.services.evidenceWork.tasks(consultation.id);
     const task = await settled(requested!.id);

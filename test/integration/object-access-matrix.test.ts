@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { ROLES, type Role } from '../../src/domain/roles.js';
 import type { RequestContext } from '../../src/platform/context.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, assignCase, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 import {
   EVIDENCE_VIEW,
   RELATIONS,
@@ -35,7 +35,8 @@ await describeOnDatabase('object-level access matrix: every role × own / anothe
   const system: RequestContext = { actor: { type: 'system', name: 'matrix' }, correlationId: 'matrix' };
 
   before(async () => {
-    t = await buildTestApp(kind, { env: { REVIEW_SAMPLE_PERCENT: '100' } });
+    // SEC-07: each identity steps up once; the elevation lasts the whole matrix.
+    t = await buildTestApp(kind, { env: { REVIEW_SAMPLE_PERCENT: '100', STEP_UP_MAX_AGE_MINUTES: '60' } });
     handler = await createUser(t.services, 'om-handler', ['call_handler']);
     owner = await createUser(t.services, 'om-owner', ['rvr_officer']);
     SPARE = await createUser(t.services, 'om-spare', ['rvr_officer']);
@@ -45,6 +46,7 @@ await describeOnDatabase('object-level access matrix: every role × own / anothe
       const browser = new Browser(t.app);
       await browser.signIn(`om-${role}`);
       await browser.get('/');
+      await browser.stepUp();
       identities.push({ role, user, browser });
     }
     grantFor = async (who, itemId) => {
@@ -79,6 +81,8 @@ await describeOnDatabase('object-level access matrix: every role × own / anothe
       return { consultationId: consultation.id };
     }
     const { consultation } = await newCall(t.services, handler);
+    // Issue 16 §3: the matrix's investigator has every case (a supervisor assigned it); the last test takes one who has not.
+    await assignCase(t.services, consultation.id, 'om-investigator');
     const f: Fixture = { consultationId: consultation.id };
     const simple = need === 'consultation' || need === 'answeredRisk' || need === 'completedRisk' || need === 'statement';
     if (relation === 'unassigned' && simple) return f;
@@ -284,5 +288,36 @@ await describeOnDatabase('object-level access matrix: every role × own / anothe
       );
     const supervisor = identities.find((i) => i.role === 'supervisor')!;
     assert.ok(refusals.some((r) => r.who === `user:${supervisor.user.id}` && r.details.refusal === 'own_review'));
+  });
+
+  it('issue 16 §3: an investigator without the case is refused on every route an assigned investigator may use, and break-glass opens it', async () => {
+    const user = await createUser(t.services, 'om-investigator-stranger', ['investigator']);
+    const browser = new Browser(t.app);
+    await browser.signIn('om-investigator-stranger');
+    await browser.get('/');
+    await browser.stepUp();
+    const stranger: Identity = { role: 'investigator', user, browser };
+    const mismatches: string[] = [];
+    const checked: string[] = [];
+    for (const row of ROWS) {
+      // "own" would make the stranger the consultation's officer; another officer's or nobody's case is the question.
+      const relation = (['others', 'unassigned'] as const).find((r) => (row.relations ?? RELATIONS).includes(r) && expected(row, r, 'investigator') === '✓');
+      if (!relation) continue;
+      const f = await fixture(row.needs, relation, stranger);
+      const without = await outcome(row, f, stranger);
+      if (without !== '·') mismatches.push(`${row.route}, ${relation}: without the case expected ·, got ${without}`);
+      const reference = (await t.services.data.repos.consultations.findById(f.consultationId))!.reference;
+      await t.services.caseAccess.breakGlass(contextFor(user), { reference, reason: 'Urgent safeguarding check tonight' });
+      const withBreakGlass = await outcome(row, f, stranger);
+      if (withBreakGlass !== '✓') mismatches.push(`${row.route}, ${relation}: with break-glass expected ✓, got ${withBreakGlass}`);
+      checked.push(row.route);
+    }
+    assert.ok(checked.length >= 12, `only ${checked.length} routes checked: ${checked.join(', ')}`);
+    assert.deepEqual(mismatches, []);
+    const refusals = await queryRows<{ who: string; details: { refusal?: string } }>(
+      t.db.database,
+      sql`select who, details from audit_events where what = 'access.refused' and who = ${`user:${user.id}`}`,
+    );
+    assert.ok(refusals.length >= checked.length && refusals.every((r) => r.details.refusal === 'case_not_assigned'), 'each refusal is logged');
   });
 });

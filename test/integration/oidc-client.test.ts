@@ -43,6 +43,19 @@ describe('OIDC sign-in against a real provider (code flow with PKCE)', () => {
   });
   after(() => provider.close());
 
+  it('SEC-07 step-up: asks the provider to sign the person in again now (prompt=login, max_age=0) and reads when they did', async () => {
+    const startedAt = Math.floor(Date.now() / 1000);
+    const { url, request } = await client.startLogin({ reauthenticate: true });
+    const params = new URL(url).searchParams;
+    assert.equal(params.get('prompt'), 'login');
+    assert.equal(params.get('max_age'), '0');
+    const identity = await client.finishLogin(await signInAtProvider(url, 'officer-1', REDIRECT_URI), request);
+    assert.equal(identity.subject, 'officer-1');
+    assert.ok(identity.authTime !== undefined && identity.authTime >= startedAt - 1, `auth_time ${identity.authTime} is fresh`);
+    const plain = new URL((await client.startLogin()).url).searchParams;
+    assert.equal(plain.get('prompt'), null, 'an ordinary sign-in does not force a new login');
+  });
+
   it('sends the browser to the provider with S256 PKCE, state and nonce', async () => {
     const { url, request } = await client.startLogin();
     const params = new URL(url).searchParams;

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
 import WebSocket from 'ws';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, assignCase, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 type User = Awaited<ReturnType<typeof createUser>>;
 
@@ -64,7 +64,12 @@ await describeOnDatabase('object-level ownership of consultations and calls; nee
     const interpreterToken = /\/v\/([A-Za-z0-9_-]+)/.exec(t.services.smsOutbox!.list()[0]!.body)![1]!;
     return { consultation, call, victim, interpreterToken };
   };
-  const acceptedByA = (options: { live?: boolean } = {}) => acceptedBy(officerA, options);
+  const acceptedByA = async (options: { live?: boolean } = {}) => {
+    const accepted = await acceptedBy(officerA, options);
+    // Issue 16 §3: the investigator in these tests has the case (a supervisor assigned it).
+    await assignCase(t.services, accepted.consultation.id, 'own-investigator');
+    return accepted;
+  };
 
   it('another officer can neither re-queue, abandon nor escalate a consultation someone else accepted; each refusal is logged with who, what and why', async () => {
     const { consultation } = await acceptedByA();

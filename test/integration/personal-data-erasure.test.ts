@@ -278,6 +278,7 @@ await describeOnDatabase('personal data erasure: disposal that erases, driven by
     await dpo.signIn('pd-dpo');
     assert.equal((await dpo.get('/dpo/erasures')).statusCode, 200);
 
+    await dpo.stepUp();
     const held = await dpo.post('/dpo/erasures', { reference, justification: 'Victim asked for erasure under s.47' });
     assert.equal(held.statusCode, 400);
     assert.match(held.body, /A legal hold stands \(LITIGATION\)/);

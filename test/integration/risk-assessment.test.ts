@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { questionsOf } from '../../src/domain/risk-forms/risk-form.js';
 import { DASH2009 } from '../../src/domain/risk-forms/dash-2009.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, assignCase, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
 type Entry = { answer?: string; comment?: string };
 interface AssessmentJson {
@@ -61,6 +61,8 @@ await describeOnDatabase('risk assessment in the call (DASH-01..DASH-08, RVR-08)
   /** A consultation the officer has accepted, with its call page loaded in the officer's browser. */
   const acceptedConsultation = async (overrides: Parameters<typeof newCall>[2] = {}) => {
     const { consultation } = await newCall(t.services, handler, overrides);
+    // Issue 16 §3: the investigator in these tests has the case.
+    await assignCase(t.services, consultation.id, 'ra-investigator');
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const page = await browsers['ra-officer']!.get(`/consultations/${consultation.id}/call`);
     assert.equal(page.statusCode, 200);

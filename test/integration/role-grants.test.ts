@@ -29,6 +29,8 @@ await describeOnDatabase('role grants need a second administrator, and the last 
   const pendingFor = async (username: string) => (await t.services.userAdmin.roleGrantsFor((await user(username)).id)).filter((r) => r.state === 'pending');
   /** Sets roles through the form, with repeated `roles` fields as a browser sends ticked boxes. */
   const setRoles = async (browser: Browser, userId: string, roles: string[], reason: string) => {
+    // SEC-07: changing roles needs a fresh step-up.
+    await browser.stepUp();
     const form = new URLSearchParams([['_csrf', browser.csrfToken], ['reason', reason], ...roles.map((r) => ['roles', r])]);
     return t.app.inject({
       method: 'POST',
@@ -56,6 +58,7 @@ await describeOnDatabase('role grants need a second administrator, and the last 
       const alone = await user('solo.admin');
       const browser = await signedIn('solo.admin');
       const [request] = await pendingFor('solo.admin');
+      await browser.stepUp();
       const approve = await browser.post(
         `/admin/role-requests/${request!.id}/approve`,
         { reason: 'I approve myself' },
@@ -141,6 +144,7 @@ await describeOnDatabase('role grants need a second administrator, and the last 
       const approver = await signedIn('second.admin');
       const list = await approver.get('/admin');
       assert.match(list.body, new RegExp(`/admin/role-requests/${request!.id}/approve`), 'listed for another administrator to decide');
+      await approver.stepUp();
       const approved = await approver.post(`/admin/role-requests/${request!.id}/approve`, { reason: 'confirmed with the line manager' });
       assert.equal(approved.statusCode, 303);
       assert.deepEqual(await rolesOf('new.admin'), ['admin']);
@@ -161,6 +165,7 @@ await describeOnDatabase('role grants need a second administrator, and the last 
       assert.equal(request!.role, 'dpo');
       const recipient = await signedIn('second.admin');
       assert.doesNotMatch((await recipient.get('/admin')).body, new RegExp(`/admin/role-requests/${request!.id}/approve`));
+      await recipient.stepUp();
       const self = await recipient.post(`/admin/role-requests/${request!.id}/approve`, { reason: 'fine by me' });
       assert.equal(self.statusCode, 403);
       assert.match(self.body, /would be given to you/);

@@ -109,6 +109,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /sign-in': ANYONE,
   'GET /sign-in/oidc': ANYONE,
   'GET /sign-in/oidc/callback': ANYONE,
+  // SEC-07: an SSO user's step-up (sign in again at the provider).
+  'GET /sign-in/oidc/step-up': EVERY_ROLE,
   'GET /sign-in/mfa': FIRST_FACTOR,
   'POST /sign-in/mfa': FIRST_FACTOR,
   'POST /sign-out': FIRST_FACTOR,
@@ -116,6 +118,9 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /account/mfa/setup': FIRST_FACTOR,
   'GET /': EVERY_ROLE,
   'GET /account': EVERY_ROLE,
+  // SEC-07: the step-up page, for anyone signed in (before the policy too: it only confirms who they are).
+  'GET /account/step-up': EVERY_ROLE,
+  'POST /account/step-up': EVERY_ROLE,
   'POST /account/sessions/:id/end': EVERY_ROLE,
   // SC-4: the nominee answers a system-owner nomination (the service refuses anyone else, audited).
   'POST /account/system-owner/:id': EVERY_ROLE,
@@ -179,6 +184,13 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /dpo/erasures': ['dpo'],
   'GET /dpo/erasures/:id': ['dpo'],
   'GET /dpo/subjects': ['dpo'],
+  // Issue 16 §3: the DPO's list of break-glass uses; supervisors assign cases; investigators break the glass.
+  'GET /dpo/break-glass': ['dpo'],
+  'POST /dpo/break-glass/:id/reviewed': ['dpo'],
+  'GET /cases/:id/access': ['supervisor'],
+  'POST /cases/:id/assignments': ['supervisor'],
+  'POST /case-assignments/:id/end': ['supervisor'],
+  'POST /investigations/break-glass': ['investigator'],
   'POST /dpo/subjects': ['dpo'],
   'GET /dpo/requests': ['dpo'],
   'POST /dpo/requests': ['dpo'],
@@ -237,6 +249,22 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
 };
 
 const API_RULES: Record<ApiScope, AccessRule> = { 'incidents:write': API_KEY_INCIDENTS_WRITE, 'consultations:read': API_KEY_CONSULTATIONS_READ };
+
+/**
+ * SEC-07: the sensitive routes, written out here independently of each route's `config.stepUp`: download and export
+ * of evidence, releasing a hold, disposal, erasure, export of the audit log, and changing roles. Each must refuse a
+ * session without a fresh step-up (src/app.access-matrix.test.ts).
+ */
+export const EXPECTED_STEP_UP: readonly string[] = [
+  'POST /evidence/items/:id/download',
+  'POST /evidence/consultations/:id/exports',
+  'POST /evidence/holds/:id/release',
+  'POST /evidence/disposals',
+  'POST /dpo/erasures',
+  'POST /dpo/audit/export',
+  'POST /admin/users/:id/roles',
+  'POST /admin/role-requests/:id/approve',
+];
 
 /** Who is asking, as the matrices see it. */
 export type MatrixIdentity = { name: string } & (

@@ -21,7 +21,16 @@ import { createLogger } from '../../src/platform/logging/logger.js';
 
 /** Who the fake principal resolvers say is calling. */
 export type FakePrincipal =
-  | { kind: 'staff'; roles: Role[]; username?: string; mfaPending?: boolean; mfaEnrolmentNeeded?: boolean; needsPolicyAcknowledgement?: boolean }
+  | {
+      kind: 'staff';
+      roles: Role[];
+      username?: string;
+      mfaPending?: boolean;
+      mfaEnrolmentNeeded?: boolean;
+      needsPolicyAcknowledgement?: boolean;
+      /** SEC-07: re-authenticated recently on this session (false unless a test says so). */
+      stepUpFresh?: boolean;
+    }
   | { kind: 'link'; consented: boolean; participantRole?: 'victim' | 'interpreter' }
   | { kind: 'api'; scopes: ApiScope[] };
 
@@ -92,6 +101,7 @@ class FakePrincipals implements PrincipalResolvers {
       mfaPending: principal.mfaPending ?? false,
       mfaEnrolmentNeeded: principal.mfaEnrolmentNeeded ?? false,
       method: 'password',
+      stepUpFresh: principal.stepUpFresh ?? false,
     };
   }
 

@@ -99,6 +99,23 @@ export function contextFor(user: { id: string; username: string; roles: Role[] }
   return { actor: { type: 'user', userId: user.id, username: user.username, roles: user.roles }, correlationId: `test-${user.username}` };
 }
 
+const caseAssigners = new WeakMap<Services, Promise<{ id: string; username: string; roles: Role[] }>>();
+
+/** Issue 16 §3: a supervisor assigns the case to an investigator (per-case access), as the supervisor's page does. */
+export async function assignCase(services: Services, consultationId: string, investigatorUsername: string): Promise<void> {
+  // One supervisor per app, made once even when fixtures are built side by side.
+  let assigner = caseAssigners.get(services);
+  if (!assigner) {
+    assigner = (async () =>
+      (await services.data.repos.users.findByUsername('case-assigner')) ?? (await createUser(services, 'case-assigner', ['supervisor'])))();
+    caseAssigners.set(services, assigner);
+  }
+  const supervisor = await assigner;
+  const investigator = await services.data.repos.users.findByUsername(investigatorUsername);
+  if (!investigator) throw new Error(`no user ${investigatorUsername}`);
+  await services.caseAccess.assign(contextFor(supervisor), consultationId, { investigatorId: investigator.id, reason: 'Assigned for the test' });
+}
+
 /** A browser's cookies and CSRF token, for driving the app with inject(). */
 export class Browser {
   private readonly cookies = new Map<string, string>();
@@ -148,6 +165,14 @@ export class Browser {
   async signIn(username: string, password = TEST_PASSWORD): Promise<LightMyRequestResponse> {
     await this.get('/sign-in');
     return this.post('/sign-in', { username, password });
+  }
+
+  /** SEC-07: re-authenticate on this session (password, and the code when the account has one) before a sensitive action. */
+  async stepUp(password = TEST_PASSWORD, code?: string): Promise<LightMyRequestResponse> {
+    await this.get('/account/step-up');
+    const response = await this.post('/account/step-up', { password, ...(code === undefined ? {} : { code }) });
+    if (response.statusCode !== 303) throw new Error(`step-up refused: ${response.statusCode}`);
+    return response;
   }
 
   private absorb(response: LightMyRequestResponse): void {

@@ -121,7 +121,8 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
     ) =>
       app.post<{ Params: { id: string }; Body: { reason: string; roles?: string | string[] } }>(
         `/admin/users/:id/${path}`,
-        { config: manage, schema: { params: idParams, body: reasonBody } },
+        // SEC-07: changing someone's roles needs a fresh step-up.
+        { config: path === 'roles' ? { ...manage, stepUp: true } : manage, schema: { params: idParams, body: reasonBody } },
         async (request, reply) => {
           const user = await services.userAdmin.find(request.params.id);
           if (!user) throw new NotFoundError('No such user');
@@ -144,7 +145,8 @@ export function adminRoutes(services: Services): FastifyPluginAsync {
     for (const decision of ['approve', 'refuse'] as const) {
       app.post<{ Params: { id: string }; Body: { reason: string } }>(
         `/admin/role-requests/:id/${decision}`,
-        { config: manage, schema: { params: idParams, body: decisionBody } },
+        // SEC-07: approving a role grant changes roles, so it needs a fresh step-up.
+        { config: decision === 'approve' ? { ...manage, stepUp: true } : manage, schema: { params: idParams, body: decisionBody } },
         async (request, reply) => {
           const context = contextOf(request);
           const decided =

@@ -147,7 +147,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
     // DP-01: caller details are personal data; each view is justified and logged before anything is shown.
     app.get<{ Params: { id: string } }>(
       '/consultations/:id/caller',
-      { config: { access: { permission: 'victim_data.view' } }, schema: { params: idParams } },
+      { config: { access: { permission: 'victim_data.view' }, caseOf: 'consultation' }, schema: { params: idParams } },
       async (request, reply) => {
         const consultation = await services.consultations.callerForm(contextOf(request), request.params.id);
         return reply.view('consultations/caller.njk', { pageTitle: 'Caller details', consultation });
@@ -156,7 +156,7 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { justification: string } }>(
       '/consultations/:id/caller',
-      { config: { access: { permission: 'victim_data.view' } }, schema: { params: idParams, body: justificationBody } },
+      { config: { access: { permission: 'victim_data.view' }, caseOf: 'consultation' }, schema: { params: idParams, body: justificationBody } },
       async (request, reply) => {
         const consultation = await services.consultations.callerForm(contextOf(request), request.params.id);
         const justification = request.body.justification.trim();

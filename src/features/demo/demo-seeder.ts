@@ -108,6 +108,24 @@ export class DemoSeeder {
         },
         'demo',
       );
+      // Issue 16 §3: the demo investigator has every demo case, assigned by the demo supervisor (audited as in use).
+      const investigator = users.get('investigator')!;
+      await this.data.transaction(async (tx) => {
+        const assignment = await tx.caseAccess.assign({
+          consultationId: consultation.id,
+          userId: investigator.id,
+          assignedBy: users.get('supervisor')!.id,
+          assignedAt: new Date(),
+          reason: 'Demonstration case for the demo investigator',
+        });
+        if (assignment)
+          await this.audit.record(tx.audit, as('supervisor'), {
+            what: 'case.assigned',
+            subject: `consultation:${consultation.id}`,
+            justification: assignment.reason,
+            details: { assignmentId: assignment.id, investigatorId: investigator.id },
+          });
+      });
       for (const to of demo.then) {
         const actor = to === 'escalated_to_attendance' ? as('call_handler') : to === 'victim_joined' || to === 'connected' ? system : as('rvr_officer');
         await this.consultations.transition(actor, consultation.id, to, to === 'escalated_to_attendance' ? 'Routed to physical attendance (demo)' : undefined);

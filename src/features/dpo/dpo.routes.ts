@@ -89,7 +89,7 @@ export function dpoRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Body: { reference?: string; justification?: string } }>(
       '/dpo/erasures',
-      { config: { access: { permission: 'personal_data.erase' } }, schema: { body: erasureBody } },
+      { config: { access: { permission: 'personal_data.erase' }, stepUp: true }, schema: { body: erasureBody } },
       async (request, reply) => {
         try {
           const erasure = await services.dpoErasures.erase(contextOf(request), request.body);
@@ -143,7 +143,7 @@ export function dpoRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Body: FilterInput & { justification: string; recipient: string } }>(
       '/dpo/audit/export',
-      { config: { access: { permission: 'audit.export' } }, schema: { body: exportBody } },
+      { config: { access: { permission: 'audit.export' }, stepUp: true }, schema: { body: exportBody } },
       async (request, reply) => {
         const { justification, recipient, ...filterInput } = request.body;
         const filter = parseFilter(filterInput);

@@ -819,6 +819,39 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
       ipco_reported_at: at,
     },
   },
+  {
+    // Issue 16 §3: who was given a case and by whom; staff records and the access's own log, kept with the case.
+    table: 'case_assignments',
+    scope: { via: 'consultation', column: 'consultation_id' },
+    rows: 'keep',
+    columns: {
+      id,
+      consultation_id: id,
+      user_id: staff,
+      assigned_by: staff,
+      assigned_at: at,
+      reason: keep('audit', 'the supervisor’s reason for giving the case (need to know, DP-01)'),
+      ended_at: at,
+      ended_by: staff,
+      end_reason: keep('audit', 'the supervisor’s reason for taking the case away'),
+    },
+  },
+  {
+    // Issue 16 §3: break-glass uses, the DPO's notification of each; kept as the access's own log.
+    table: 'break_glass_grants',
+    scope: { via: 'consultation', column: 'consultation_id' },
+    rows: 'keep',
+    columns: {
+      id,
+      consultation_id: id,
+      user_id: staff,
+      reason: keep('audit', 'the investigator’s reason for the emergency access (DP-01)'),
+      granted_at: at,
+      expires_at: at,
+      dpo_reviewed_at: at,
+      dpo_reviewed_by: staff,
+    },
+  },
   // ── Not about a victim ─────────────────────────────────────────────────────────────────────────
   outOfScope(
     'subject_requests',
@@ -915,6 +948,7 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
     client_ip: staff,
     method: code,
     mfa_verified_at: at,
+    stepped_up_at: at,
   }),
   outOfScope('policy_versions', 'the force’s policy', {
     id,

@@ -131,6 +131,8 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
       canRedact: hasPermission(roles, 'evidence.redact'),
       canHold: hasPermission(roles, 'evidence.hold'),
       canRestrict: hasPermission(roles, 'evidence.restrict'),
+      // Issue 16 §3: a supervisor gives the case to investigators from here.
+      canAssignCase: hasPermission(roles, 'case.assign'),
     };
   };
   return async (app) => {
@@ -182,7 +184,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>(
       '/evidence/items/:id',
-      { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
+      { config: { access: { permission: 'evidence.list' }, caseOf: 'evidence_item' }, schema: { params: idParams } },
       async (request, reply) => {
         const { item, consultation } = await services.evidence.access.itemHeader(request.params.id);
         return reply.view('evidence/item-open.njk', { pageTitle: 'Open evidence item', item, consultation, ...abilities(request) });
@@ -191,7 +193,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { justification?: string } }>(
       '/evidence/items/:id/open',
-      { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, body: openBody } },
+      { config: { access: { permission: 'evidence.view' }, caseOf: 'evidence_item' }, schema: { params: idParams, body: openBody } },
       async (request, reply) => {
         let opened: { grant: string };
         try {
@@ -225,7 +227,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.get<{ Params: { id: string }; Querystring: { grant: string } }>(
       '/evidence/items/:id/media',
-      { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, querystring: mediaQuery } },
+      { config: { access: { permission: 'evidence.view' }, caseOf: 'evidence_item' }, schema: { params: idParams, querystring: mediaQuery } },
       async (request, reply) => {
         const { content, item } = await services.evidence.access.playback(contextOf(request), request.params.id, request.query.grant);
         return sendContentRange(request, reply, content, item.mediaType);
@@ -234,7 +236,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { justification?: string; recipient?: string } }>(
       '/evidence/items/:id/download',
-      { config: { access: { permission: 'evidence.disclose' } }, schema: { params: idParams, body: downloadBody } },
+      { config: { access: { permission: 'evidence.disclose' }, caseOf: 'evidence_item', stepUp: true }, schema: { params: idParams, body: downloadBody } },
       async (request, reply) => {
         const { item, content } = await services.evidence.access.download(contextOf(request), request.params.id, request.body);
         const extension = item.fileKey.split('.').pop();
@@ -245,7 +247,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { restricted: 'yes' | 'no'; reason?: string } }>(
       '/evidence/items/:id/restriction',
-      { config: { access: { permission: 'evidence.restrict' } }, schema: { params: idParams, body: restrictionBody } },
+      { config: { access: { permission: 'evidence.restrict' }, caseOf: 'evidence_item' }, schema: { params: idParams, body: restrictionBody } },
       async (request, reply) => {
         await services.evidence.holds.setRestricted(contextOf(request), request.params.id, request.body.restricted === 'yes', request.body.reason ?? '');
         return redirectTo(reply, `/evidence/items/${request.params.id}`);
@@ -254,7 +256,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>(
       '/evidence/consultations/:id',
-      { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
+      { config: { access: { permission: 'evidence.list' }, caseOf: 'consultation' }, schema: { params: idParams } },
       async (request, reply) => {
         const record = await services.evidence.access.consultationRecord(request.params.id);
         const tasks = await services.evidenceWork.tasks(request.params.id);
@@ -275,7 +277,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { justification?: string } }>(
       '/evidence/consultations/:id/play',
-      { config: { access: { permission: 'evidence.view' } }, schema: { params: idParams, body: openBody } },
+      { config: { access: { permission: 'evidence.view' }, caseOf: 'consultation' }, schema: { params: idParams, body: openBody } },
       async (request, reply) => {
         const played = await services.evidence.access.openRecordings(contextOf(request), request.params.id, request.body.justification ?? '');
         return reply.view('evidence/call-player.njk', { pageTitle: 'Play the call', ...played, justification: request.body.justification });
@@ -284,7 +286,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { type?: string; rationale?: string } }>(
       '/evidence/consultations/:id/holds',
-      { config: { access: { permission: 'evidence.hold' } }, schema: { params: idParams, body: holdBody } },
+      { config: { access: { permission: 'evidence.hold' }, caseOf: 'consultation' }, schema: { params: idParams, body: holdBody } },
       async (request, reply) => {
         await services.evidence.holds.placeHold(contextOf(request), request.params.id, request.body);
         return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
@@ -293,7 +295,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { rationale?: string } }>(
       '/evidence/holds/:id/release',
-      { config: { access: { permission: 'evidence.hold' } }, schema: { params: idParams, body: releaseBody } },
+      { config: { access: { permission: 'evidence.hold' }, stepUp: true }, schema: { params: idParams, body: releaseBody } },
       async (request, reply) => {
         const hold = await services.evidence.holds.releaseHold(contextOf(request), request.params.id, request.body.rationale ?? '');
         return redirectTo(reply, `/evidence/consultations/${hold.consultationId}`);
@@ -302,7 +304,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: RetentionForm }>(
       '/evidence/consultations/:id/retention',
-      { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams, body: retentionBody } },
+      { config: { access: { permission: 'evidence.retention' }, caseOf: 'consultation' }, schema: { params: idParams, body: retentionBody } },
       async (request, reply) => {
         const form = request.body;
         await services.evidence.retention.setRetentionFacts(contextOf(request), request.params.id, {
@@ -321,7 +323,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: Record<string, string | undefined> }>(
       '/evidence/consultations/:id/reviews',
-      { config: { access: { permission: 'evidence.retention' } }, schema: { params: idParams, body: reviewBody } },
+      { config: { access: { permission: 'evidence.retention' }, caseOf: 'consultation' }, schema: { params: idParams, body: reviewBody } },
       async (request, reply) => {
         const unanswered = NRAC_QUESTIONS.filter((q) => !request.body[q.id]);
         if (unanswered.length > 0)
@@ -334,7 +336,10 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string } }>(
       '/evidence/consultations/:id/working-copies',
-      { config: { access: { permission: 'evidence.copy' } }, schema: { params: idParams, body: { type: 'object', properties: { ...csrf } } } },
+      {
+        config: { access: { permission: 'evidence.copy' }, caseOf: 'consultation' },
+        schema: { params: idParams, body: { type: 'object', properties: { ...csrf } } },
+      },
       async (request, reply) => {
         await services.evidenceWork.requestWorkingCopy(contextOf(request), request.params.id);
         return redirectTo(reply, `/evidence/consultations/${request.params.id}`);
@@ -344,7 +349,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
     app.post<{ Params: { id: string }; Body: { carry?: ExportCarry | 'default' } }>(
       '/evidence/consultations/:id/exports',
       {
-        config: { access: { permission: 'evidence.export' } },
+        config: { access: { permission: 'evidence.export' }, caseOf: 'consultation', stepUp: true },
         // EVD-08 (ADR 0015): the disclosure officer's choice of approved redacted copies, masters or both; else the default.
         schema: { params: idParams, body: { type: 'object', properties: { carry: { enum: ['default', ...EXPORT_CARRIES] }, ...csrf } } },
       },
@@ -358,7 +363,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
     // Progress of a working copy or export, for the case page's refresh and for scripts.
     app.get<{ Params: { id: string } }>(
       '/evidence/tasks/:id',
-      { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
+      { config: { access: { permission: 'evidence.list' }, caseOf: 'evidence_task' }, schema: { params: idParams } },
       async (request) => {
         const task = await services.evidenceWork.task(request.params.id);
         return {
@@ -375,7 +380,7 @@ export function evidenceRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Body: { mode: 'dry_run' | 'dispose' } }>(
       '/evidence/disposals',
-      { config: { access: { permission: 'evidence.retention' } }, schema: { body: disposalBody } },
+      { config: { access: { permission: 'evidence.retention' }, stepUp: true }, schema: { body: disposalBody } },
       async (request, reply) => {
         const outcome = await services.evidence.disposal.dispose(contextOf(request), { dryRun: request.body.mode === 'dry_run' });
         return redirectTo(reply, `/evidence/disposals/${outcome.disposalId}`);

@@ -43,10 +43,11 @@ export const ROLE_PAGES: readonly RolePage[] = [
   {
     role: 'investigator',
     permission: 'area.investigations',
+    // Issue 16 §3: the investigator's own cases and break-glass access (features/case-access).
+    ownFeature: true,
     path: '/investigations',
     title: 'Investigations',
-    purpose:
-      'View the evidence of the cases you are investigating: open an item with a reason, play recordings, and download a copy for disclosure at /evidence.',
+    purpose: 'View the evidence of the cases assigned to you: open an item with a reason, play recordings, and download a copy for disclosure.',
   },
   {
     role: 'evidence_manager',

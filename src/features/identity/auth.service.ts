@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { DataAccess } from '../../data-access.js';
 import { lockedUntilAfterFailure } from '../../domain/lockout.js';
+import { isStepUpFresh } from '../../domain/step-up.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { NotFoundError } from '../../platform/errors.js';
@@ -31,7 +32,10 @@ export function hashToken(token: string): string {
 // last_seen_at is written at most this often, so every page view does not become a database write.
 const TOUCH_INTERVAL_MS = 30_000;
 
-type AuthConfig = Pick<Config, 'nodeEnv' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold' | 'passwordHashing'>;
+type AuthConfig = Pick<
+  Config,
+  'nodeEnv' | 'sessionIdleMinutes' | 'sessionAbsoluteHours' | 'mfaRequired' | 'lockoutThreshold' | 'passwordHashing' | 'stepUpMaxAgeMinutes'
+>;
 
 export class AuthService {
   private readonly unknownUsernames: RateLimitedLog;
@@ -82,7 +86,12 @@ export class AuthService {
   }
 
   /** A failed first or second factor: audited, counted, and the account paused after too many in a row. */
-  async recordFailure(user: UserWithRoles, reason: string, meta: ClientMeta): Promise<void> {
+  async recordFailure(
+    user: UserWithRoles,
+    reason: string,
+    meta: ClientMeta,
+    what: 'session.sign_in_failed' | 'session.step_up_failed' = 'session.sign_in_failed',
+  ): Promise<void> {
     await this.data.transaction(async (tx) => {
       let failures: number | undefined;
       if (reason !== 'account_paused' && reason !== 'account_disabled') {
@@ -91,7 +100,7 @@ export class AuthService {
         if (until) await tx.users.setLockedUntil(user.id, until);
       }
       await this.audit.record(tx.audit, this.systemContext(meta), {
-        what: 'session.sign_in_failed',
+        what,
         subject: `user:${user.id}`,
         details: { reason, failuresInARow: failures },
       });
@@ -146,6 +155,7 @@ export class AuthService {
       mfaPending: session.mfaVerifiedAt === null,
       mfaEnrolmentNeeded: session.mfaVerifiedAt === null && !user.mfaEnrolledAt,
       method: session.method as 'password' | 'oidc',
+      stepUpFresh: isStepUpFresh(session.steppedUpAt, now, this.config.stepUpMaxAgeMinutes),
     };
   }
 

@@ -38,6 +38,11 @@ export class SessionsRepository {
     await this.db.update(sessions).set({ mfaVerifiedAt: at }).where(eq(sessions.tokenHash, tokenHash));
   }
 
+  /** SEC-07: the user re-authenticated on this session just now (step-up). */
+  async markSteppedUp(tokenHash: string, at: Date): Promise<void> {
+    await this.db.update(sessions).set({ steppedUpAt: at }).where(eq(sessions.tokenHash, tokenHash));
+  }
+
   async listLiveForUser(userId: string): Promise<SessionRow[]> {
     return this.db
       .select()

@@ -24,6 +24,33 @@ export class SsoService {
     return this.client.startLogin();
   }
 
+  /** SEC-07: send an SSO user back to the provider to sign in again now, to step up this session. */
+  async startStepUp(returnTo: string, now: Date): Promise<{ url: string; request: OidcLoginRequest }> {
+    const started = await this.client.startLogin({ reauthenticate: true });
+    return { url: started.url, request: { ...started.request, stepUp: { returnTo, startedAt: now.getTime() } } };
+  }
+
+  /**
+   * SEC-07: the provider's answer to a step-up: the same account as the session's (issuer and subject), signed in
+   * afresh (auth_time no earlier than a minute before the step-up began). Says why not, for the audit log.
+   */
+  async checkStepUp(callbackUrl: URL, request: OidcLoginRequest, userId: string): Promise<{ ok: true } | { ok: false; reason: string; message: string }> {
+    let identity;
+    try {
+      identity = await this.client.finishLogin(callbackUrl, request);
+    } catch (error) {
+      if (error instanceof OidcLoginError) return { ok: false, reason: 'sso_step_up_refused', message: error.message };
+      throw error;
+    }
+    const user = await this.data.repos.users.findByOidcIdentity(identity.issuer, identity.subject);
+    if (!user || user.id !== userId)
+      return { ok: false, reason: 'sso_step_up_other_account', message: 'You signed in as someone else. Sign in again with your own account.' };
+    const startedAt = request.stepUp?.startedAt ?? 0;
+    if (identity.authTime === undefined || identity.authTime * 1000 < startedAt - 60_000)
+      return { ok: false, reason: 'sso_step_up_not_fresh', message: 'Your force sign-in service did not ask you to sign in again. Try again.' };
+    return { ok: true };
+  }
+
   /** Completes the code flow and opens a session; refuses clearly when the account has no RVR role or is disabled. */
   async finishLogin(callbackUrl: URL, request: OidcLoginRequest, meta: ClientMeta): Promise<string> {
     let identity;

@@ -89,6 +89,11 @@ export class UsersRepository {
     await this.db.update(users).set({ failedSignIns: 0, lockedUntil: null, lastSignInAt: at }).where(eq(users.id, userId));
   }
 
+  /** SEC-07: a complete re-authentication (step-up) clears the failures in a row, as a complete sign-in does. */
+  async clearFailedSignIns(userId: string): Promise<void> {
+    await this.db.update(users).set({ failedSignIns: 0, lockedUntil: null }).where(eq(users.id, userId));
+  }
+
   async setPendingMfaSecret(userId: string, sealed: string | null): Promise<void> {
     await this.db.update(users).set({ mfaPendingSecret: sealed }).where(eq(users.id, userId));
   }

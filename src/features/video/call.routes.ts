@@ -81,7 +81,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
     // investigators, each reading logged; the notes and chat are opened with a reason (POST below).
     app.get<{ Params: { id: string } }>(
       '/calls/:id',
-      { config: { access: { permission: 'investigation.view' } }, schema: { params: callParams } },
+      { config: { access: { permission: 'investigation.view' }, caseOf: 'call' }, schema: { params: callParams } },
       async (request, reply) => {
         const record = await services.calls.record.callRecord(contextOf(request), request.params.id);
         if (wantsJson(request)) return record;
@@ -91,7 +91,7 @@ export function callRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { justification: string } }>(
       '/calls/:id/record',
-      { config: { access: { permission: 'investigation.view' } }, schema: { params: callParams, body: openTextBody } },
+      { config: { access: { permission: 'investigation.view' }, caseOf: 'call' }, schema: { params: callParams, body: openTextBody } },
       async (request, reply) => {
         const context = contextOf(request);
         try {

@@ -102,6 +102,8 @@ export const sessions = pgTable(
     method: text('method').notNull().default('password'),
     /** Null while the second factor is still to be given; the session can then only reach the MFA pages. */
     mfaVerifiedAt: timestamp('mfa_verified_at', { withTimezone: true }),
+    /** SEC-07: when the user last re-authenticated on this session (step-up); sensitive routes need it recent. */
+    steppedUpAt: timestamp('stepped_up_at', { withTimezone: true }),
   },
   (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
 );

@@ -6,6 +6,8 @@ export interface OidcLoginRequest {
   state: string;
   nonce: string;
   codeVerifier: string;
+  /** SEC-07: a step-up (prompt=login, max_age=0) of an existing session, with where to go back and when it started. */
+  stepUp?: { returnTo: string; startedAt: number };
 }
 
 export interface OidcIdentity {
@@ -15,6 +17,8 @@ export interface OidcIdentity {
   displayName: string;
   /** ID token claims, plus userinfo claims when the roles claim was not in the ID token. */
   claims: Record<string, unknown>;
+  /** When the person last actively signed in at the provider (seconds since the epoch), if the provider said. */
+  authTime: number | undefined;
 }
 
 /** A sign-in that cannot complete, with words a person can act on. */
@@ -58,7 +62,8 @@ export class OidcClient {
     }
   }
 
-  async startLogin(): Promise<{ url: string; request: OidcLoginRequest }> {
+  /** `reauthenticate` (SEC-07 step-up): the provider must make the person sign in again now (prompt=login, max_age=0). */
+  async startLogin(options: { reauthenticate?: boolean } = {}): Promise<{ url: string; request: OidcLoginRequest }> {
     const request: OidcLoginRequest = { state: openid.randomState(), nonce: openid.randomNonce(), codeVerifier: openid.randomPKCECodeVerifier() };
     const url = openid.buildAuthorizationUrl(this.configuration, {
       redirect_uri: this.config.redirectUri,
@@ -68,6 +73,7 @@ export class OidcClient {
       nonce: request.nonce,
       code_challenge: await openid.calculatePKCECodeChallenge(request.codeVerifier),
       code_challenge_method: 'S256',
+      ...(options.reauthenticate ? { prompt: 'login', max_age: '0' } : {}),
     });
     return { url: url.href, request };
   }
@@ -106,7 +112,8 @@ export class OidcClient {
       return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
     };
     const username = (text(this.config.usernameClaim) ?? text('email') ?? idTokenClaims.sub).toLowerCase();
-    return { issuer: idTokenClaims.iss, subject: idTokenClaims.sub, username, displayName: text(this.config.displayNameClaim) ?? username, claims };
+    const authTime = typeof idTokenClaims.auth_time === 'number' ? idTokenClaims.auth_time : undefined;
+    return { issuer: idTokenClaims.iss, subject: idTokenClaims.sub, username, displayName: text(this.config.displayNameClaim) ?? username, claims, authTime };
   }
 }
 

@@ -21,6 +21,12 @@ import { ForbiddenError } from '../errors.js';
  *                    consent it records only that the page was left, marked beforeConsent, and alerts the officer).
  * `beforePolicy: true` lets a signed-in user reach the route before acknowledging the current policy (SC-5).
  */
+/**
+ * What a route's `:id` names, when it is something inside one case (consultation): the route declares it as
+ * `config.caseOf`, and before its handler runs the case is found and per-case access checked (issue 16 §3).
+ */
+export type CaseRef = 'consultation' | 'call' | 'evidence_item' | 'redaction' | 'evidence_task';
+
 export type Access = 'public' | 'second_factor' | 'signed_in' | 'call_link' | 'call_link_before_consent' | { permission: Permission } | { apiScope: ApiScope };
 
 declare module 'fastify' {
@@ -32,6 +38,14 @@ declare module 'fastify' {
      * be tricked into sending it, so it takes no CSRF token.
      */
     signedGrantInBody?: boolean;
+    /**
+     * SEC-07: a sensitive action (download or export of evidence, releasing a hold, disposal, erasure, changing roles):
+     * refused unless the user re-authenticated on this session within STEP_UP_MAX_AGE_MINUTES; they are sent to the
+     * step-up page and back (a form is carried and sent again).
+     */
+    stepUp?: boolean;
+    /** Issue 16 §3: the route's `:id` is inside this kind of case object; an investigator needs the case (assigned or break-glass). */
+    caseOf?: CaseRef;
   }
   interface FastifyRequest {
     /** The fully signed-in staff member (second factor done), if any. */
@@ -49,7 +63,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** Every route with its declared access, for the role × route matrix test and the docs. */
-    routeCatalogue: { method: string; url: string; access: Access }[];
+    routeCatalogue: { method: string; url: string; access: Access; stepUp?: boolean; caseOf?: CaseRef }[];
   }
 }
 

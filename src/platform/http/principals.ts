@@ -24,6 +24,8 @@ export interface ResolvedSession {
   /** The user must enrol a second factor before anything else (MFA required, none enrolled yet). */
   mfaEnrolmentNeeded: boolean;
   method: 'password' | 'oidc';
+  /** SEC-07: the user re-authenticated on this session within STEP_UP_MAX_AGE_MINUTES (sensitive routes need it). */
+  stepUpFresh: boolean;
 }
 
 export const API_SCOPES = ['incidents:write', 'consultations:read'] as const;

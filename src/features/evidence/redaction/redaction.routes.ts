@@ -113,7 +113,7 @@ export function redactionRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     app.get<{ Params: { id: string } }>(
       '/evidence/items/:id/redactions',
-      { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
+      { config: { access: { permission: 'evidence.list' }, caseOf: 'evidence_item' }, schema: { params: idParams } },
       async (request, reply) => {
         const { item, redactions } = await service().forItem(request.params.id);
         return reply.view('evidence/redaction/item-redactions.njk', {
@@ -128,13 +128,13 @@ export function redactionRoutes(services: Services): FastifyPluginAsync {
 
     app.get<{ Params: { id: string }; Querystring: { grant: string; suggest?: 'yes' } }>(
       '/evidence/items/:id/redactions/new',
-      { config: { access: { permission: 'evidence.redact' } }, schema: { params: idParams, querystring: newQuery } },
+      { config: { access: { permission: 'evidence.redact' }, caseOf: 'evidence_item' }, schema: { params: idParams, querystring: newQuery } },
       async (request, reply) => showForm(request, reply, request.params.id, request.query.grant, {}, { suggest: request.query.suggest === 'yes' }),
     );
 
     app.get<{ Params: { id: string }; Querystring: { grant: string; t?: string; boxes?: string } }>(
       '/evidence/items/:id/redactions/still',
-      { config: { access: { permission: 'evidence.redact' } }, schema: { params: idParams, querystring: stillQuery } },
+      { config: { access: { permission: 'evidence.redact' }, caseOf: 'evidence_item' }, schema: { params: idParams, querystring: stillQuery } },
       async (request, reply) => {
         const at = Number(request.query.t ?? '0');
         if (!Number.isFinite(at) || at < 0) throw new ValidationError('Give the time in seconds', { at: 'Give the time in seconds' });
@@ -145,7 +145,7 @@ export function redactionRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: RedactionFormBody & { grant?: string; action?: 'preview' | 'request'; previewAt?: string } }>(
       '/evidence/items/:id/redactions',
-      { config: { access: { permission: 'evidence.redact' } }, schema: { params: idParams, body: formBody } },
+      { config: { access: { permission: 'evidence.redact' }, caseOf: 'evidence_item' }, schema: { params: idParams, body: formBody } },
       async (request, reply) => {
         const { grant = '', action = 'request', previewAt, ...values } = request.body;
         const context = contextOf(request);
@@ -187,7 +187,7 @@ export function redactionRoutes(services: Services): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>(
       '/evidence/redactions/:id',
-      { config: { access: { permission: 'evidence.list' } }, schema: { params: idParams } },
+      { config: { access: { permission: 'evidence.list' }, caseOf: 'redaction' }, schema: { params: idParams } },
       async (request, reply) => {
         const view = await service().get(request.params.id);
         return reply.view('evidence/redaction/redaction.njk', {
@@ -203,7 +203,7 @@ export function redactionRoutes(services: Services): FastifyPluginAsync {
 
     app.post<{ Params: { id: string }; Body: { decision: RedactionDecision; reason?: string } }>(
       '/evidence/redactions/:id/decision',
-      { config: { access: { permission: 'evidence.redact' } }, schema: { params: idParams, body: decisionBody } },
+      { config: { access: { permission: 'evidence.redact' }, caseOf: 'redaction' }, schema: { params: idParams, body: decisionBody } },
       async (request, reply) => {
         try {
           await service().decide(contextOf(request), request.params.id, request.body.decision, request.body.reason ?? '');

@@ -77,7 +77,7 @@ export function enquiryRoutes(services: Services): FastifyPluginAsync {
 
     app.get<{ Params: { id: string } }>(
       '/consultations/:id/enquiries',
-      { config: { access: { permission: 'investigation.view' } }, schema: { params: consultationParams } },
+      { config: { access: { permission: 'investigation.view' }, caseOf: 'consultation' }, schema: { params: consultationParams } },
       async (request, reply) => {
         const id = request.params.id;
         const consultation = await services.enquiryLines.openRecord(contextOf(request), id);

@@ -68,7 +68,7 @@ export function riskAssessmentRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     app.get<{ Params: { id: string } }>(
       '/consultations/:id/risk-assessment',
-      { config: { access: { permission: 'investigation.view' } }, schema: { params: idParams } },
+      { config: { access: { permission: 'investigation.view' }, caseOf: 'consultation' }, schema: { params: idParams } },
       async (request, reply) => {
         const record = await risk.record(contextOf(request), request.params.id);
         if (wantsJson(request)) return { versions: record.versions.map((v) => v.assessment) };
