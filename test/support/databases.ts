@@ -24,7 +24,7 @@ let postgresCheck: Promise<string | undefined> | undefined;
  */
 export function postgresSkipReason(): Promise<string | undefined> {
   postgresCheck ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+    const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();
       await client.query('select 1');
