@@ -230,6 +230,8 @@ describe('database roles: the application cannot change or unprotect the audit l
         '0009_evaluation_not_randomised': 'drop table evaluation_not_randomised',
         '0011_recording_media_time': 'alter table recordings drop column media_started_at, drop column media_clock',
         '0015_personal_data_erasures': 'drop table personal_data_erasures',
+        '0017_languages':
+          'alter table consultations drop column language; alter table call_consents drop column language; alter table call_invites drop column language',
       };
       const journal = JSON.parse(fs.readFileSync('src/platform/db/migrations/meta/_journal.json', 'utf8')) as { entries: { tag: string }[] };
       const tag = journal.entries.at(-1)!.tag;

@@ -15,6 +15,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { AccessRefusedError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationRow } from './consultations.repository.js';
 import type { NewIncident } from './incidents.repository.js';
+import type { Language } from '../../platform/i18n/i18n.js';
 
 /** The consultation record other features work with (they never import this feature's repository). */
 export type { ConsultationRow };
@@ -100,7 +101,7 @@ export class ConsultationService {
   async createTriaged(
     tx: Repositories,
     context: RequestContext,
-    input: { incident: Omit<NewIncident, 'createdBy'>; eligible: boolean; interpreterRequired: boolean; reasons: string[] },
+    input: { incident: Omit<NewIncident, 'createdBy'>; eligible: boolean; interpreterRequired: boolean; reasons: string[]; language?: Language },
   ): Promise<ConsultationRow> {
     const at = this.now();
     const state: ConsultationState = input.eligible ? 'triaged_eligible' : 'triaged_ineligible';
@@ -116,6 +117,7 @@ export class ConsultationService {
       incidentId: incident.id,
       state,
       interpreterRequired: input.interpreterRequired,
+      language: input.language ?? 'en',
       triagedAt: at,
     });
     await tx.consultations.insertEvent({
@@ -130,7 +132,7 @@ export class ConsultationService {
     await this.audit.record(tx.audit, context, {
       what: 'consultation.triaged',
       subject: `consultation:${consultation.id}`,
-      details: { incidentId: incident.id, state, reasons: input.reasons, interpreterRequired: input.interpreterRequired },
+      details: { incidentId: incident.id, state, reasons: input.reasons, interpreterRequired: input.interpreterRequired, language: input.language ?? 'en' },
     });
     await tx.live.notify({ type: 'consultation', id: consultation.id, state, at: at.toISOString() });
     return consultation;

@@ -30,6 +30,8 @@ export class ConsultationsRepository {
     incidentId: string;
     state: ConsultationState;
     interpreterRequired: boolean;
+    /** Issue 17 §2: 'en' or 'cy' (the column's default is 'en'). */
+    language?: string;
     triagedAt: Date;
   }): Promise<ConsultationRow> {
     const [created] = await this.db.insert(consultations).values(row).returning();

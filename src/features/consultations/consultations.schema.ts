@@ -35,6 +35,8 @@ export const consultations = pgTable(
     state: text('state').notNull(),
     officerId: uuid('officer_id').references(() => users.id),
     interpreterRequired: boolean('interpreter_required').notNull().default(false),
+    /** Issue 17 §2: the caller's language chosen at triage ('en' or 'cy'): the texts' language and the victim page's default. */
+    language: text('language').notNull().default('en'),
     /** Bumped on every transition; an update only applies to the version it read (no lost updates). */
     version: integer('version').notNull().default(1),
     triagedAt: timestamp('triaged_at', { withTimezone: true }).notNull().defaultNow(),

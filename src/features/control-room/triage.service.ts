@@ -21,6 +21,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import type { ConsultationRow } from '../consultations/consultation.service.js';
 import { STANDARD_ATTENDANCE_REASON, type EvaluationService, type TriageAllocation } from '../evaluation/evaluation.service.js';
+import { isLanguage, type Language } from '../../platform/i18n/i18n.js';
 
 /** Force configuration for triage: eligibility rules plus the consent words read to the caller (RVR-04). */
 export interface TriageSettings {
@@ -62,6 +63,8 @@ export interface IntakeInput {
   prefersPhone?: boolean;
   /** When the call handler opened the checklist (the form sends it; defaults to now). */
   triageStartedAt?: string;
+  /** Issue 17 §2: the caller's language for the texts and the video call page, 'en' (default) or 'cy'. */
+  language?: string;
 }
 
 export interface IntakeResult {
@@ -125,6 +128,7 @@ export class TriageService {
         eligible: decision.outcome === 'eligible',
         interpreterRequired: decision.interpreterRequired,
         reasons: decision.reasons.map((r) => r.text),
+        language: checked.language,
       });
       await tx.triages.create({
         consultationId: consultation.id,
@@ -240,6 +244,8 @@ export class TriageService {
     const location = text(input.location, 500, 'location', 'Location');
     const summary = text(input.summary, 2000, 'summary', 'Summary');
     const spokenLanguage = text(input.spokenLanguage, 50, 'spokenLanguage', 'Spoken language');
+    const language = input.language === undefined || input.language === '' ? 'en' : input.language;
+    if (!isLanguage(language)) errors.language = 'Choose English or Cymraeg (Welsh) for the caller’s texts and video call page';
     let triageStartedAt: Date | undefined;
     if (input.triageStartedAt) {
       triageStartedAt = new Date(input.triageStartedAt);
@@ -254,6 +260,7 @@ export class TriageService {
       location,
       summary,
       triageStartedAt,
+      language: language as Language,
       answers: {
         grade: grade as 1 | 2 | 3 | 4,
         relationship: input.relationship as Relationship,

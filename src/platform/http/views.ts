@@ -53,6 +53,8 @@ export async function registerViews(app: FastifyInstance, { production }: { prod
         env.addFilter('dateTime', (value: Date | string | null | undefined) => (value ? londonTime.format(new Date(value)) : ''));
         env.addFilter('stateLabel', (value: ConsultationState) => stateLabel(value));
         env.addFilter('roleLabel', (value: Role) => ROLE_LABELS[value] ?? value);
+        // Issue 17 §2: data for a page script in a <script type="application/json"> block ("<" escaped, so nothing closes it).
+        env.addFilter('jsonForScript', (value: unknown) => new nunjucks.runtime.SafeString(JSON.stringify(value ?? {}).replace(/</g, '\\u003c')));
       },
     },
   });
