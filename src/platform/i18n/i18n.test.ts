@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { catalogKeys, LANGUAGES, readCatalog, translator, welshReviewStatus, type Catalog } from './i18n.js';
+import { catalogKeys, LANGUAGES, readCatalog, translator, welshReviewStatus, welshReviewWarning, type Catalog } from './i18n.js';
 
 // Issue 17 §2 (Welsh Language Standards): the victim's pages exist in English and Welsh, from one pair of catalogs.
 
@@ -82,5 +82,13 @@ describe('message catalogs (issue 17 §2)', () => {
     const review = catalogs.cy!._review;
     assert.ok(typeof review === 'object' && typeof review.status === 'string', 'cy.json has a _review block with a status');
     assert.equal(welshReviewStatus().reviewed, review.status === 'reviewed');
+    assert.equal(welshReviewStatus({ _review: { status: 'reviewed' } }).reviewed, true);
+    assert.equal(welshReviewStatus({}).reviewed, false, 'no review block counts as not reviewed');
+  });
+
+  it('warns at a production start while the Welsh is not reviewed, and only then', () => {
+    assert.match(welshReviewWarning('production', { _review: { status: 'pending' } }) ?? '', /not yet reviewed by a fluent Welsh speaker/);
+    assert.equal(welshReviewWarning('production', { _review: { status: 'reviewed' } }), undefined);
+    assert.equal(welshReviewWarning('development', { _review: { status: 'pending' } }), undefined);
   });
 });

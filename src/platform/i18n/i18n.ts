@@ -74,8 +74,18 @@ export function catalogBranch(language: Language, branch: string): Record<string
  * Whether a fluent speaker has checked the Welsh catalog (its `_review.status` is "reviewed"). Until then production
  * says so at start and in /health/ready, so the Welsh is not taken live unchecked.
  */
-export function welshReviewStatus(): { reviewed: boolean; status: string } {
-  const review = readCatalog('cy')._review;
+export function welshReviewStatus(catalog: Catalog = readCatalog('cy')): { reviewed: boolean; status: string } {
+  const review = catalog._review;
   const status = typeof review === 'object' && typeof review.status === 'string' ? review.status : 'pending';
   return { reviewed: status === 'reviewed', status };
+}
+
+/** The start-up warning of a production server whose Welsh has not been reviewed yet (undefined when none is due). */
+export function welshReviewWarning(nodeEnv: string, catalog: Catalog = readCatalog('cy')): string | undefined {
+  const { reviewed, status } = welshReviewStatus(catalog);
+  if (nodeEnv !== 'production' || reviewed) return undefined;
+  return (
+    `the Welsh message catalog (src/platform/i18n/locales/cy.json) is "${status}", not yet reviewed by a fluent Welsh speaker: ` +
+    'victims who choose Welsh see unchecked text until it is marked "reviewed" (README "Languages")'
+  );
 }
