@@ -160,7 +160,16 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     const message = status >= 500 ? 'Sorry, there is a problem with the service. Try again later.' : friendlyMessage(error, status);
     // `npm run dev` (NODE_ENV=development): the stack trace on the error page. Never in production or tests.
     const stack = status >= 500 && config.nodeEnv === 'development' ? developmentStack(error) : undefined;
-    return sendError(request, reply, status, message, error instanceof AppError ? error.fieldErrors : undefined, stack, config.call.quickExitUrl, cookieSettings.secure);
+    return sendError(
+      request,
+      reply,
+      status,
+      message,
+      error instanceof AppError ? error.fieldErrors : undefined,
+      stack,
+      config.call.quickExitUrl,
+      cookieSettings.secure,
+    );
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(

@@ -462,12 +462,7 @@ async function showQuality(): Promise<void> {
   if (role === 'officer') {
     line.textContent = `Sending ${Math.round(stats.sendKbps)} kbit/s, receiving ${Math.round(stats.receiveKbps)} kbit/s, ${loss.toFixed(1)}% packets lost, ${Math.round(stats.framesPerSecond)} frames/s`;
   } else {
-    line.textContent =
-      stats.receiveKbps === 0
-        ? ''
-        : loss > 5 || stats.framesPerSecond < 10
-          ? s('connectionPoor')
-          : s('connectionGood');
+    line.textContent = stats.receiveKbps === 0 ? '' : loss > 5 || stats.framesPerSecond < 10 ? s('connectionPoor') : s('connectionGood');
   }
 }
 

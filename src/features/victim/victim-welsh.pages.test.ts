@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { appWithAllRoutes, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
 import { LinkRefusedError } from '../video/call-links.service.js';
-import type { ParticipantRow } from '../video/calls.repository.js';
+import type { Services } from '../../composition.js';
 
 // Issue 17 §2 (Welsh Language Standards), over fake services: the victim's pages in Welsh, <html lang>, the GOV.UK
 // language toggle and its cookie scoped to the link's pages, the link's own language as the default, and the consent
@@ -71,7 +71,11 @@ describe('victim pages in Welsh, over fake services (issue 17 §2)', () => {
   });
 
   it('opens a Welsh link in Welsh (the link’s language becomes the pages’ default), unless the person chose a language', async () => {
-    const redeemLink = mock.fn(async () => ({ sessionSecret: 'B'.repeat(43), participant: { id: 'p' } as ParticipantRow, language: 'cy' as const }));
+    const redeemLink = mock.fn(async () => ({
+      sessionSecret: 'B'.repeat(43),
+      participant: { id: 'p' } as Awaited<ReturnType<Services['calls']['links']['redeemLink']>>['participant'],
+      language: 'cy' as const,
+    }));
     fake = await appWithAllRoutes({ env, services: { calls: { links: { redeemLink } } } });
     const opened = await fake.inject({ method: 'GET', url: `/v/${TOKEN}` });
     assert.equal(opened.statusCode, 303);

@@ -114,7 +114,12 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
           const language = request.body.lang ?? replyLanguage(reply);
           return reply
             .code(400)
-            .view('victim/consent.njk', { ...pageLocals(request, reply, language), ...languageLocals(request, language), role: session.participant.role, errors: error.message });
+            .view('victim/consent.njk', {
+              ...pageLocals(request, reply, language),
+              ...languageLocals(request, language),
+              role: session.participant.role,
+              errors: error.message,
+            });
         }
       },
     );

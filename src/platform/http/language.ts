@@ -67,7 +67,10 @@ export function languageToggle(request: FastifyRequest, current: Language) {
 }
 
 /** What every page's template gets: `t('key')` in the page's language, `<html lang>`, the toggle and the page scripts' words. */
-export function languageLocals(request: FastifyRequest, language: Language): {
+export function languageLocals(
+  request: FastifyRequest,
+  language: Language,
+): {
   t: Translate;
   lang: Language;
   htmlLang: Language;

@@ -51,7 +51,7 @@ function translations(): i18n {
 /** A translator fixed to one language; unknown keys come back as the key itself (the catalog tests catch them). */
 export function translator(language: Language): Translate {
   const t = translations().getFixedT(language);
-  return (key, values) => t(key, values ?? {}) as string;
+  return (key, values) => String(t(key, values ?? {}));
 }
 
 /** Every leaf key of a catalog, dotted ("consent.title"), without the `_review` block. */
