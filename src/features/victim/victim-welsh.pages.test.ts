@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { appWithAllRoutes, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
 import { LinkRefusedError } from '../video/call-links.service.js';
+import { ValidationError } from '../../platform/errors.js';
 import type { Services } from '../../composition.js';
 
 // Issue 17 §2 (Welsh Language Standards), over fake services: the victim's pages in Welsh, <html lang>, the GOV.UK
@@ -29,7 +30,7 @@ describe('victim pages in Welsh, over fake services (issue 17 §2)', () => {
     // The GOV.UK language navigation: Cymraeg current, English a link to the same page.
     assert.match(page.body, /<nav class="govuk-language-navigation[^"]*"[^>]*aria-label="Iaith"/);
     assert.match(page.body, /aria-current="true" lang="cy">Cymraeg/);
-    assert.match(page.body, /<a class="govuk-language-navigation__link" href="\/v\/call\?lang=en" rel="alternate" lang="en" hreflang="en">English/);
+    assert.match(page.body, /<a class="govuk-language-navigation__link" href="\?lang=en" rel="alternate" lang="en" hreflang="en">English/);
     const cookie = cookieOf(page, 'rvr_lang');
     assert.equal(cookie?.value, 'cy');
     assert.equal(cookie?.path, '/v/');
@@ -44,7 +45,7 @@ describe('victim pages in Welsh, over fake services (issue 17 §2)', () => {
     assert.match(english.body, /<html lang="en"/);
     assert.match(english.body, /The call is recorded/);
     assert.equal(cookieOf(english, 'rvr_lang')?.value, 'en');
-    assert.match(english.body, /href="\/v\/call\?lang=cy" rel="alternate" lang="cy" hreflang="cy">Cymraeg/);
+    assert.match(english.body, /href="\?lang=cy" rel="alternate" lang="cy" hreflang="cy">Cymraeg/);
   });
 
   it('gives the consent the language its page was shown in, and shows the refusal of an unticked box in Welsh', async () => {
@@ -99,7 +100,7 @@ describe('victim pages in Welsh, over fake services (issue 17 §2)', () => {
     fake = await appWithAllRoutes({ env });
     const page = await fake.inject({ method: 'GET', url: '/v/ended?left=1&lang=cy' });
     assert.match(page.body, /Rydych wedi gadael yr alwad/);
-    assert.match(page.body, /href="\/v\/ended\?left=1&amp;lang=en"/);
+    assert.match(page.body, /href="\?left=1&amp;lang=en"/);
   });
 
   it('shows the survey in Welsh from its Welsh link (?lang=cy), with the cookie scoped to the survey', async () => {
@@ -111,6 +112,34 @@ describe('victim pages in Welsh, over fake services (issue 17 §2)', () => {
     assert.match(page.body, /Pa mor fodlon ydych chi/);
     assert.match(page.body, /5 – Bodlon iawn/);
     assert.equal(cookieOf(page, 'rvr_lang')?.path, '/s/');
+    assert.doesNotMatch(page.body, new RegExp(TOKEN), 'the toggle never writes the link’s token into the page');
+  });
+
+  it('points the toggle of a consent page shown again after its POST at the consent page itself', async () => {
+    const giveConsent = mock.fn(async () => {
+      throw new ValidationError('To have the video call, tick both boxes.', { consent: 'Tick both boxes to continue' });
+    });
+    fake = await appWithAllRoutes({ env, principal: { kind: 'link', consented: false }, services: { calls: { consent: { giveConsent } } } });
+    const page = await fake.inject({ method: 'GET', url: '/v/call?lang=cy' });
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const answer = await fake.inject({
+      method: 'POST',
+      url: '/v/call/consent',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      payload: new URLSearchParams({ _csrf: token, lang: 'cy' }).toString(),
+    });
+    assert.equal(answer.statusCode, 400);
+    assert.match(answer.body, /<html lang="cy"/);
+    assert.match(answer.body, /href="\/v\/call\?lang=en"/);
+  });
+
+  it('gives the browser advice in Welsh on a Welsh consent page opened in an app’s browser', async () => {
+    fake = await appWithAllRoutes({ env, principal: { kind: 'link', consented: false } });
+    const userAgent =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/442.0.0.46.117]';
+    const page = await fake.inject({ method: 'GET', url: '/v/call?lang=cy', headers: { 'user-agent': userAgent } });
+    assert.match(page.body, /Efallai na fydd y camera’n gweithio yn yr ap hwn\. Mae’r dudalen hon wedi agor yn y porwr sydd wedi’i gynnwys yn Facebook/);
   });
 
   it('leaves staff pages in English whatever the cookie says', async () => {

@@ -37,7 +37,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
     privacyContact: language === 'cy' ? config.call.privacyContactCy : config.call.privacyContact,
     quickExitUrl: config.call.quickExitUrl,
     wording: consentWording(config.call, language),
-    browserAdvice: cameraSupportAdvice(request.headers['user-agent']),
+    browserAdvice: cameraSupportAdvice(request.headers['user-agent'], translator(language)),
     csrfToken: reply.generateCsrf(),
     cspNonce: reply.cspNonce.script,
   });
@@ -112,14 +112,12 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
         } catch (error) {
           if (!(error instanceof AppError) || error.statusCode !== 400) throw error;
           const language = request.body.lang ?? replyLanguage(reply);
-          return reply
-            .code(400)
-            .view('victim/consent.njk', {
-              ...pageLocals(request, reply, language),
-              ...languageLocals(request, language),
-              role: session.participant.role,
-              errors: error.message,
-            });
+          return reply.code(400).view('victim/consent.njk', {
+            ...pageLocals(request, reply, language),
+            ...languageLocals(request, language),
+            role: session.participant.role,
+            errors: error.message,
+          });
         }
       },
     );

@@ -55,10 +55,13 @@ export function replyLanguage(reply: FastifyReply): Language {
 /** A form's page is shown again after a POST: its toggle links go to the page the form is on (GET), not the POST. */
 const PAGE_OF_FORM: Record<string, string> = { '/v/call/consent': '/v/call' };
 
-/** The GOV.UK language navigation's items: the current language as text, the other as a link to the same page. */
+/**
+ * The GOV.UK language navigation's items: the current language as text, the other as a link to the same page. The link
+ * is the query alone ("?lang=cy"), relative to the page: a link's token is in its path and is never written into a page.
+ */
 export function languageToggle(request: FastifyRequest, current: Language) {
   const [rawPath = '/', rawQuery = ''] = request.url.split('?');
-  const path = request.method === 'GET' ? rawPath : (PAGE_OF_FORM[rawPath] ?? rawPath);
+  const path = request.method === 'GET' ? '' : (PAGE_OF_FORM[rawPath] ?? '');
   return LANGUAGES.map((language) => {
     const query = new URLSearchParams(request.method === 'GET' ? rawQuery : '');
     query.set('lang', language);
