@@ -48,7 +48,7 @@ describe('a Welsh-speaking caller, from triage to the consent and back to Englis
     await page.waitForURL(/\/consultations\/[0-9a-f-]{36}$/);
     const consultationId = /\/consultations\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
     assert.equal((await services.data.repos.consultations.findById(consultationId))?.language, 'cy');
-    assert.match((await page.getByTestId('caller-language').textContent()) ?? '', /Cymraeg \(Welsh\)/);
+    assert.match((await page.locator('main').textContent()) ?? '', /Texts and video call page in\s*Cymraeg \(Welsh\)/);
 
     // The officer accepts and texts the link (through the services: the officer's call page would start a call).
     const officer = (await services.data.repos.users.findByUsername('officer'))!;
