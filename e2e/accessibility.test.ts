@@ -88,7 +88,16 @@ describe('the victim’s journey by keyboard and screen reader on a phone (issue
     }
     assert.deepEqual(
       order,
-      ['Skip to main content', 'Emergency Exit this page', 'Your information and how to complain', '#consent-video', '#consent-recording', 'Continue'],
+      // Issue 17 §2: the language toggle comes right after the emergency exit.
+      [
+        'Skip to main content',
+        'Emergency Exit this page',
+        'Cymraeg',
+        'Your information and how to complain',
+        '#consent-video',
+        '#consent-recording',
+        'Continue',
+      ],
       'Tab order through the notice page',
     );
 

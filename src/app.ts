@@ -52,6 +52,8 @@ import { registerResponseRules } from './platform/http/response-rules.js';
 import { sessionCookieSettings } from './platform/http/session-cookie.js';
 import { fastifyTrustProxy } from './platform/http/trust-proxy.js';
 import { registerViews } from './platform/http/views.js';
+import { languageLocals, pageLanguage } from './platform/http/language.js';
+import { translator } from './platform/i18n/i18n.js';
 import { registerMetrics } from './platform/metrics/metrics.js';
 import { AccessRefusedError, AppError } from './platform/errors.js';
 import { keysFor } from './platform/auth/session-keys.js';
@@ -170,6 +172,8 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
       quickExitUrl: config.call.quickExitUrl,
       // DP-13, SC-2: administrators and supervisors see the DPIA warning (review due within 30 days, or live calls refused).
       dpiaWarning: request.user?.roles.some((role) => role === 'admin' || role === 'supervisor') ? await services.dpia.warning() : undefined,
+      // Issue 17 §2: `t('key')` in the page's language (a link-holder's choice, else English), `<html lang>`, the toggle.
+      ...languageLocals(request, pageLanguage(request, reply, cookieSettings.secure)),
     };
   });
 
@@ -189,10 +193,28 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
     const message = status >= 500 ? 'Sorry, there is a problem with the service. Try again later.' : friendlyMessage(error, status);
     // `npm run dev` (NODE_ENV=development): the stack trace on the error page. Never in production or tests.
     const stack = status >= 500 && config.nodeEnv === 'development' ? developmentStack(error) : undefined;
-    return sendError(request, reply, status, message, error instanceof AppError ? error.fieldErrors : undefined, stack, config.call.quickExitUrl);
+    return sendError(
+      request,
+      reply,
+      status,
+      message,
+      error instanceof AppError ? error.fieldErrors : undefined,
+      stack,
+      config.call.quickExitUrl,
+      cookieSettings.secure,
+    );
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, 404, 'Page not found. If you typed the web address, check it is correct.', undefined, undefined, config.call.quickExitUrl),
+    sendError(
+      request,
+      reply,
+      404,
+      'Page not found. If you typed the web address, check it is correct.',
+      undefined,
+      undefined,
+      config.call.quickExitUrl,
+      cookieSettings.secure,
+    ),
   );
 
   await app.register(healthRoutes(services));
@@ -243,6 +265,14 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
   return app;
 }
 
+/** The catalog's words for a refusal or failure on a link-holder's page, by its kind (issue 17 §2). */
+function victimErrorKey(status: number): string {
+  if (status >= 500) return 'error.server';
+  if (status === 404) return 'error.notFound';
+  if (status === 401 || status === 403 || status === 410) return 'error.notAllowed';
+  return 'error.badRequest';
+}
+
 function rendersPages(url: string): boolean {
   return !isStaticAsset(url) && !url.startsWith('/health/') && url !== '/metrics';
 }
@@ -286,6 +316,7 @@ function sendError(
   fields?: Record<string, string>,
   stack?: string,
   quickExitUrl?: string,
+  secure = false,
 ) {
   reply.code(status);
   if (wantsJson(request))
@@ -293,7 +324,19 @@ function sendError(
   // A link-holder's pages never show the staff header or links into the staff service.
   // Issue 17 §5: the nonce is passed here, as a refusal before the page hooks ran (an ended call's link session) has no
   // locals, and the page's inline script and "Exit this page" must still run under the Content Security Policy.
-  if (request.url.startsWith('/v/')) return reply.view('victim/victim-error.njk', { status, message, stack, cspNonce: reply.cspNonce?.script, quickExitUrl });
+  if (request.url.startsWith('/v/')) {
+    // Issue 17 §2: in the link's language; a Welsh page says what happened in Welsh by the kind of error.
+    const language = pageLanguage(request, reply, secure);
+    const words = language === 'en' ? message : translator(language)(victimErrorKey(status));
+    return reply.view('victim/victim-error.njk', {
+      status,
+      message: words,
+      stack,
+      cspNonce: reply.cspNonce?.script,
+      quickExitUrl,
+      ...languageLocals(request, language),
+    });
+  }
   return reply.view('error.njk', {
     status,
     message,

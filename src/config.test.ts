@@ -129,6 +129,19 @@ describe('configuration', () => {
     }
   });
 
+  it('reads the Welsh texts and names (issue 17 §2): catalog defaults, neutral, the English force name when no Welsh one is given', () => {
+    const defaults = loadConfig({});
+    assert.match(defaults.call.inviteTextCy, /^Dyma’r ddolen ar gyfer eich galwad fideo: \{link\}$/);
+    assert.doesNotMatch(defaults.call.inviteTextCy, /heddlu/i);
+    assert.doesNotMatch(defaults.outcomes.surveyTextCy, /heddlu/i);
+    assert.equal(defaults.call.forceNameCy, 'eich heddlu lleol');
+    const named = loadConfig({ FORCE_NAME: 'Dyfed-Powys Police' });
+    assert.equal(named.call.forceNameCy, 'Dyfed-Powys Police');
+    assert.equal(loadConfig({ FORCE_NAME: 'Dyfed-Powys Police', FORCE_NAME_CY: 'Heddlu Dyfed-Powys' }).call.forceNameCy, 'Heddlu Dyfed-Powys');
+    const found = problems({ INVITE_SMS_TEXT_CY: 'dim dolen', SURVEY_SMS_TEXT_CY: 'dim dolen' });
+    assert.deepEqual(found.filter((p) => /_CY must contain \{link\}/.test(p)).length, 2, found.join(' | '));
+  });
+
   it('refuses a short session secret and plain http in production', () => {
     const found = problems({ ...productionReady, SESSION_SECRET: 'short', PUBLIC_BASE_URL: 'http://rvr.example' });
     assert.ok(found.some((p) => /SESSION_SECRET must be at least 32 random characters/.test(p)));

@@ -14,6 +14,7 @@ import type { SmsConfig } from './platform/sms/create-sms-sender.js';
 import { parseNodeConfig, type NodeConfig } from './features/media-nodes/node-config.js';
 import { CLOCK_STARTS, type ClockStart } from './domain/subject-request-clock.js';
 import { parseGovernanceConfig, type GovernanceConfig } from './features/governance/governance-config.js';
+import { translator } from './platform/i18n/i18n.js';
 
 export type { MetricsConfig, SmsConfig };
 
@@ -134,6 +135,8 @@ export interface OutcomesConfig {
   surveyStandardArmDelayHours: number;
   /** The survey text; `{link}` is replaced by the link. Neutral: it must not reveal police involvement (RVR-11). */
   surveyText: string;
+  /** The same in Welsh, for a caller who chose Welsh at triage (issue 17 §2). */
+  surveyTextCy: string;
 }
 
 /**
@@ -153,7 +156,9 @@ export interface AppointmentsConfig {
 export const DEFAULT_APPOINTMENT_BOOKING_TEXT = 'Your video appointment is on {time}. Details, or to ask for another time: {link}';
 export const DEFAULT_APPOINTMENT_REMINDER_TEXT = 'Your video call is at {time}. Here is the link for your video call: {link}';
 
-export const DEFAULT_SURVEY_TEXT = 'Thank you for speaking with us today. Please tell us how it went (2 questions, 1 minute): {link}';
+// Issue 17 §2: the default texts are the message catalogs' (src/platform/i18n/locales), in English and Welsh.
+export const DEFAULT_SURVEY_TEXT = translator('en')('sms.survey');
+export const DEFAULT_SURVEY_TEXT_CY = translator('cy')('sms.survey');
 export const DEFAULT_CRIME_REFERENCE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9/-]{3,29}$';
 
 /** The video call (issue 5): links, the victim's page and the media plane. */
@@ -161,6 +166,8 @@ export interface CallConfig {
   inviteTtlMinutes: number;
   /** The text message; `{link}` is replaced by the link. Neutral by default: an abuser may read the phone. */
   inviteText: string;
+  /** The same in Welsh, for a caller who chose Welsh at triage (issue 17 §2). */
+  inviteTextCy: string;
   /** How long a dropped participant may rejoin with their call session before they are treated as gone. */
   reconnectGraceSeconds: number;
   maxCallMinutes: number;
@@ -176,6 +183,9 @@ export interface CallConfig {
   /** Who the victim is told is calling, and the contact point for information and complaints (SC-3). */
   forceName: string;
   privacyContact: string;
+  /** The same two on the Welsh pages (issue 17 §2). */
+  forceNameCy: string;
+  privacyContactCy: string;
   /** Photos and videos the victim sends during the call: the largest file, and how many per call. */
   uploadMaxBytes: number;
   uploadMaxPerCall: number;
@@ -186,7 +196,14 @@ export interface CallConfig {
   locationLinkTemplate: string | undefined;
 }
 
-export const DEFAULT_INVITE_TEXT = 'Here is the link for your video call: {link}';
+export const DEFAULT_INVITE_TEXT = translator('en')('sms.invite');
+export const DEFAULT_INVITE_TEXT_CY = translator('cy')('sms.invite');
+const DEFAULT_FORCE_NAME = 'your local police force';
+const DEFAULT_FORCE_NAME_CY = 'eich heddlu lleol';
+const DEFAULT_PRIVACY_CONTACT =
+  "To ask for a copy of what we hold about you, or to complain, contact the force's data protection office through its website or on 101.";
+const DEFAULT_PRIVACY_CONTACT_CY =
+  'I ofyn am gopi o’r hyn sydd gennym amdanoch, neu i gwyno, cysylltwch â swyddfa diogelu data’r heddlu drwy ei wefan neu ar 101.';
 
 export const DEV_SESSION_SECRET = 'dev-only-session-secret-do-not-use-in-production';
 
@@ -295,6 +312,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const inviteText = text('INVITE_SMS_TEXT', DEFAULT_INVITE_TEXT);
   if (!inviteText.includes('{link}')) problems.push('INVITE_SMS_TEXT must contain {link}, where the link goes');
+  const inviteTextCy = text('INVITE_SMS_TEXT_CY', DEFAULT_INVITE_TEXT_CY);
+  if (!inviteTextCy.includes('{link}')) problems.push('INVITE_SMS_TEXT_CY must contain {link}, where the link goes');
   const surveyText = text('SURVEY_SMS_TEXT', DEFAULT_SURVEY_TEXT);
   const locationLinkTemplate = env.LOCATION_LINK_TEMPLATE?.trim() || undefined;
   const locationLinkProblem = locationLinkTemplate ? locationLinkTemplateProblem(locationLinkTemplate) : undefined;
@@ -308,6 +327,10 @@ export function loadConfig(env: Env = process.env): Config {
   ] as const) {
     if (!value.includes('{link}') || !value.includes('{time}')) problems.push(`${name} must contain {time} and {link}, where the time and the link go`);
   }
+  const surveyTextCy = text('SURVEY_SMS_TEXT_CY', DEFAULT_SURVEY_TEXT_CY);
+  if (!surveyTextCy.includes('{link}')) problems.push('SURVEY_SMS_TEXT_CY must contain {link}, where the link goes');
+  const forceName = text('FORCE_NAME', DEFAULT_FORCE_NAME);
+  const privacyContact = text('FORCE_PRIVACY_CONTACT', DEFAULT_PRIVACY_CONTACT);
   let iceServers: CallConfig['iceServers'] = [];
   const rawIce = env.ICE_SERVERS?.trim();
   if (rawIce) {
@@ -399,6 +422,7 @@ export function loadConfig(env: Env = process.env): Config {
     call: {
       inviteTtlMinutes: integer('INVITE_TTL_MINUTES', 15, 1, 24 * 60),
       inviteText,
+      inviteTextCy,
       reconnectGraceSeconds: integer('CALL_RECONNECT_GRACE_SECONDS', 60, 5, 3600),
       maxCallMinutes: integer('CALL_MAX_MINUTES', 120, 1, 24 * 60),
       iceServers,
@@ -411,11 +435,11 @@ export function loadConfig(env: Env = process.env): Config {
       uploadMaxBytes: integer('UPLOAD_MAX_MB', 50, 1, 2000) * 1_000_000,
       uploadMaxPerCall: integer('UPLOAD_MAX_PER_CALL', 20, 1, 500),
       locationLinkTemplate,
-      forceName: text('FORCE_NAME', 'your local police force'),
-      privacyContact: text(
-        'FORCE_PRIVACY_CONTACT',
-        "To ask for a copy of what we hold about you, or to complain, contact the force's data protection office through its website or on 101.",
-      ),
+      forceName,
+      privacyContact,
+      // A force that names itself in English only gets that name on the Welsh pages too, not the generic Welsh one.
+      forceNameCy: text('FORCE_NAME_CY', forceName === DEFAULT_FORCE_NAME ? DEFAULT_FORCE_NAME_CY : forceName),
+      privacyContactCy: text('FORCE_PRIVACY_CONTACT_CY', privacyContact === DEFAULT_PRIVACY_CONTACT ? DEFAULT_PRIVACY_CONTACT_CY : privacyContact),
     },
     evidence: {
       retentionSchedule: parseRetentionSchedule(env.RETENTION_SCHEDULE, nonEvidentialDays, problems),
@@ -447,6 +471,7 @@ export function loadConfig(env: Env = process.env): Config {
       surveyTtlHours: integer('SURVEY_TTL_HOURS', 72, 1, 30 * 24),
       surveyStandardArmDelayHours: integer('SURVEY_STANDARD_ARM_DELAY_HOURS', 48, 0, 30 * 24),
       surveyText,
+      surveyTextCy,
     },
     appointments: {
       reminderMinutes: integer('APPOINTMENT_REMINDER_MINUTES', 10, 0, 24 * 60),

@@ -14,6 +14,7 @@ import { REDACTION_JOB } from './features/evidence/redaction/redaction.service.j
 import { JobQueue } from './platform/jobs/job-queue.js';
 import { OidcClient } from './platform/auth/oidc-client.js';
 import { LiveHub } from './platform/live/live-hub.js';
+import { welshReviewWarning } from './platform/i18n/i18n.js';
 
 export interface Runtime {
   app: FastifyInstance;
@@ -64,6 +65,9 @@ export async function startRuntime(config: Config, logger: Logger, options: { jo
         logger.warn(`${problem}; refused in production`);
       }
     }
+    // Issue 17 §2: the Welsh goes live only once a fluent speaker has checked it; until then production says so at start.
+    const welshWarning = welshReviewWarning(config.nodeEnv);
+    if (welshWarning) logger.warn(welshWarning);
     // Discovery at start: a misconfigured identity provider is found now, not at someone's first sign-in.
     const oidcClient = config.oidc ? await OidcClient.discover(config.oidc) : undefined;
     const live = new LiveHub(logger);

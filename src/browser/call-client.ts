@@ -8,6 +8,7 @@ import { expectedKinds, getLocalMedia, kindsOf, sameKinds, type Kind } from './c
 import { readStats } from './call-stats.js';
 import { afterDecision, connectionHint, INITIAL_AUTO_VIDEO, videoDecision, type AutoVideoState, type ConnectionReading } from '../domain/connection-quality.js';
 import type { MediaMode, MediaModeCause } from '../features/video/signalling-messages.js';
+import { s } from './page-strings.js';
 
 type Message<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
@@ -110,13 +111,13 @@ function interrupted(reason?: string): void {
   showRecording(false);
   // Nothing to end or snapshot any more: the way on is the banner's button.
   for (const control of root.querySelectorAll<HTMLElement>('[data-end], [data-snapshot], [data-marks]')) control.hidden = true;
-  const words = reason?.trim() || 'The call was interrupted.';
+  const words = reason?.trim() || s('interrupted');
   setStatus(
     role === 'officer'
       ? `${words} Resume the call, or go back to the consultation to complete or escalate it.`
       : role === 'observer'
         ? words
-        : `${words} Tap to rejoin`,
+        : `${words} ${s('tapToRejoin')}`,
   );
   const banner = $('[data-interrupted]');
   if (banner) banner.hidden = false;
@@ -177,7 +178,7 @@ function newPeerConnection(iceServers: IceServer[]): RTCPeerConnection {
 /** The media path failed while the socket may still be up: ask for a new one once, and give up after a bound. */
 function mediaFailed(): void {
   if (state.ended || state.leaving || state.interrupted) return;
-  setStatus('The connection was lost. Reconnecting…');
+  setStatus(s('connectionLost'));
   if (state.mediaTimer) return;
   send({ type: 'join' });
   state.mediaTimer = setTimeout(() => {
@@ -243,7 +244,7 @@ async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promi
       }
       state.reattaching = false;
       send({ type: 'join' });
-      setStatus(role === 'officer' ? 'Waiting for the victim to join…' : 'Connecting to the officer…');
+      setStatus(role === 'officer' ? 'Waiting for the victim to join…' : s('connecting'));
       break;
     case 'offer':
       mark('offer');
@@ -252,7 +253,7 @@ async function onMessage(message: ServerMessage, iceServers: IceServer[]): Promi
       break;
     case 'reattached':
       state.reattaching = false;
-      setStatus('Connected.');
+      setStatus(s('connected'));
       break;
     case 'reattach_refused':
       state.reattaching = false;
@@ -309,7 +310,7 @@ function connect(): void {
   socket.onclose = (event) => {
     if (state.ended || state.leaving || state.interrupted || socket !== state.socket) return;
     // Refused: never this person's call, or (after a drop) the call is no longer open, e.g. the server restarted.
-    if (event.code === 4003) return state.greeted ? interrupted() : setStatus('You cannot join this call.');
+    if (event.code === 4003) return state.greeted ? interrupted() : setStatus(s('cannotJoin'));
     if (event.code === CONSENT_REQUIRED.closeCode) return backToConsent();
     if (event.code === 1000 || event.code === 4001) return;
     // The server is restarting (its "interrupted" message may not have arrived): no point in trying again now.
@@ -326,7 +327,7 @@ function connect(): void {
     const left = GIVE_UP_AFTER_MS - (Date.now() - state.droppedAt);
     if (left <= 0) return interrupted();
     const delay = Math.min(RECONNECT_DELAYS_MS[Math.min(state.attempts++, RECONNECT_DELAYS_MS.length - 1)]!, left);
-    setStatus('Reconnecting…');
+    setStatus(s('reconnecting'));
     setTimeout(() => {
       if (!state.interrupted && !state.ended) connect();
     }, delay);
@@ -340,7 +341,12 @@ function greeted(recording: boolean): void {
   showRecording(recording);
 }
 
-const LABELS: Record<string, string> = { officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter', observer: 'Supervisor (observing)' };
+const LABELS: Record<string, string> = {
+  officer: s('roleOfficer'),
+  victim: s('roleVictim'),
+  interpreter: s('roleInterpreter'),
+  observer: s('roleObserver'),
+};
 
 /** Who else is on the call, from the server's last "state" message. */
 let othersPresent: Message<'state'>['participants'] = [];
@@ -352,8 +358,8 @@ let othersPresent: Message<'state'>['participants'] = [];
 function connectedText(): string {
   const here = (who: string) => othersPresent.some((p) => p.role === who && p.state === 'connected');
   if (role === 'officer') return here('victim') ? 'Connected. The victim has joined.' : 'Connected. Waiting for the victim to join…';
-  if (role === 'observer') return 'Connected.';
-  return here('officer') ? 'Connected. The officer has joined the call.' : 'Connected. Waiting for the officer to join…';
+  if (role === 'observer') return s('connected');
+  return here('officer') ? s('officerJoined') : s('waitingForOfficer');
 }
 
 function renderState(message: Message<'state'>): void {
@@ -375,7 +381,7 @@ function renderState(message: Message<'state'>): void {
   for (const tile of root.querySelectorAll<HTMLVideoElement>('video.rvr-video--extra[data-remote]'))
     tile.hidden = !others.some((p) => p.role === tile.dataset.remote && p.state !== 'left');
   const reconnecting = others.find((p) => p.state === 'reconnecting');
-  if (reconnecting) setStatus(`${LABELS[reconnecting.role]} is reconnecting…`);
+  if (reconnecting) setStatus(s('isReconnecting', { who: LABELS[reconnecting.role] ?? reconnecting.role }));
   else if (state.pc?.connectionState === 'connected' && connectedText() !== statusLine.textContent) setStatus(connectedText());
   const invites = $('[data-invites]');
   if (invites && message.invites) {
@@ -409,7 +415,7 @@ function showAlert(message: Message<'alert'>): void {
 function addChat(message: Message<'chat'>): void {
   const log = $('[data-chat-log]')!;
   const item = document.createElement('li');
-  const who = message.role === role ? 'You' : ({ officer: 'Officer', victim: 'Victim', interpreter: 'Interpreter' } as Record<string, string>)[message.role];
+  const who = message.role === role ? s('you') : LABELS[message.role];
   const time = new Date(message.at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
   item.textContent = `${time} ${who}: ${message.text}`;
   item.dataset.chatRole = message.role;
@@ -426,7 +432,7 @@ function finish(reason: string | undefined): void {
   state.pc?.close();
   stopLocalMedia();
   showRecording(false);
-  setStatus(`The call has ended. ${reason ?? ''}`);
+  setStatus(`${s('callEnded')} ${reason ?? ''}`);
   // The ended page clears the call cookie; the victim's page is replaced so Back does not return to the call.
   if (role === 'officer' || role === 'observer') location.assign(root.dataset.endedUrl!);
   else location.replace(root.dataset.endedUrl!);
@@ -479,7 +485,7 @@ async function showQuality(): Promise<void> {
   if (role === 'officer') {
     line.textContent = `Sending ${Math.round(stats.sendKbps)} kbit/s, receiving ${Math.round(stats.receiveKbps)} kbit/s, ${loss.toFixed(1)}% packets lost, ${Math.round(stats.framesPerSecond)} frames/s${stats.rttMs === undefined ? '' : `, round trip ${stats.rttMs} ms`}`;
   } else {
-    line.textContent = hint === undefined ? '' : hint === 'poor' ? 'Connection: poor – move closer to your Wi-Fi or find a better signal.' : 'Connection: good';
+    line.textContent = hint === undefined ? '' : hint === 'poor' ? s('connectionPoor') : s('connectionGood');
   }
   if (hint !== undefined && (role === 'victim' || role === 'interpreter')) followConnection(reading);
 }
@@ -578,7 +584,7 @@ function wireControls(): void {
       const off = tracks.some((t) => t.enabled);
       for (const t of tracks) t.enabled = !off;
       button.setAttribute('aria-pressed', String(off));
-      button.textContent = kind === 'audio' ? (off ? 'Unmute' : 'Mute') : off ? 'Turn camera on' : 'Turn camera off';
+      button.textContent = kind === 'audio' ? (off ? s('unmute') : s('mute')) : off ? s('cameraOn') : s('cameraOff');
     });
   }
   // An observer's page has no chat form: it sends nothing.
@@ -736,12 +742,12 @@ async function sendFiles(form: HTMLFormElement): Promise<void> {
   const status = form.querySelector<HTMLElement>('[data-upload-status]')!;
   const files = [...(input.files ?? [])];
   if (files.length === 0) {
-    status.textContent = 'Choose a photo or video first.';
+    status.textContent = s('chooseFile');
     return;
   }
   let sent = 0;
   for (const file of files) {
-    status.textContent = `Sending ${sent + 1} of ${files.length}…`;
+    status.textContent = s('sendingFile', { n: sent + 1, total: files.length });
     const response = await fetch(form.action, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream', accept: 'application/json', 'x-csrf-token': csrf },
@@ -750,13 +756,13 @@ async function sendFiles(form: HTMLFormElement): Promise<void> {
     const answer = (response ? await response.json().catch(() => ({})) : {}) as JsonAnswer;
     if (response?.status === 403 && answer.consentRequired) return backToConsent();
     if (!response?.ok) {
-      status.textContent = `${file.name}: ${answer.error ?? 'it could not be sent. Check your connection and try again.'}`;
+      status.textContent = `${file.name}: ${answer.error ?? s('uploadFailed')}`;
       return;
     }
     sent += 1;
   }
   input.value = '';
-  status.textContent = sent === 1 ? 'Sent. The officer has been told.' : `All ${sent} sent. The officer has been told.`;
+  status.textContent = sent === 1 ? s('sentOne') : s('sentMany', { n: sent });
 }
 
 async function start(): Promise<void> {

@@ -1,4 +1,6 @@
 // The device side of a call page: which tracks this phone or computer can send, and getting them.
+import { s } from './page-strings.js';
+
 export type Kind = 'audio' | 'video';
 
 export const kindsOf = (stream: MediaStream) => new Set(stream.getTracks().map((t) => t.kind as Kind));
@@ -17,16 +19,14 @@ export async function getLocalMedia(showMediaHelp: (text: string) => void): Prom
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'NotAllowedError' || name === 'SecurityError') {
-      showMediaHelp(
-        'Your browser has blocked the camera and microphone. Tap the padlock or settings icon next to the web address, allow camera and microphone, then reload this page.',
-      );
+      showMediaHelp(s('mediaBlocked'));
     }
     try {
       const audio = await navigator.mediaDevices.getUserMedia({ audio: true });
-      showMediaHelp('We could not use your camera, so this is a voice-only call. The officer can still hear you.');
+      showMediaHelp(s('voiceOnly'));
       return audio;
     } catch {
-      showMediaHelp('We could not use your microphone or camera. You can still see the officer and type messages below.');
+      showMediaHelp(s('noMedia'));
       return new MediaStream();
     }
   }

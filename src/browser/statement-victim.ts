@@ -1,6 +1,7 @@
 // The victim's statement and the "not safe" control on their call page. Small on purpose (cheap phones): the forms
 // are plain forms that work without this script; with it they are sent without leaving the call.
 import { onCallMessage } from './call-events.js';
+import { s } from './page-strings.js';
 
 /** What the statement routes answer in JSON: the fields this page reads. */
 interface Answer {
@@ -41,13 +42,13 @@ function show(statement: HTMLElement, error: string | undefined, message?: strin
 
 async function submit(statement: HTMLElement, target: HTMLFormElement): Promise<void> {
   const response = await send(target.action, formBody(target)).catch(() => undefined);
-  const data = (response ? await response.json().catch(() => ({})) : { error: 'It was not sent. Check your connection and try again.' }) as Answer;
+  const data = (response ? await response.json().catch(() => ({})) : { error: s('notSentConnection') }) as Answer;
   if (response && response.ok) return load(statement, { message: data.message });
   // RVR-04: nothing is taken before consent; the call page shows the consent step.
   if (response && response.status === 403 && data.consentRequired) return location.replace(data.consentUrl!);
   // The officer changed the text meanwhile: show the new text, with the reason.
   if (response && response.status === 409) return load(statement, { error: data.error });
-  show(statement, data.error || 'It was not sent. Try again.');
+  show(statement, data.error || s('notSent'));
 }
 
 if (section) {
@@ -75,6 +76,6 @@ if (notSafe) {
     } catch {
       navigator.sendBeacon(notSafe.action, body);
     }
-    status.textContent = 'Sent.';
+    status.textContent = s('sent');
   });
 }

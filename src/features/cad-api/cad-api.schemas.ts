@@ -24,6 +24,11 @@ export const incidentRequest = {
     victimSex: { type: 'string', enum: [...VICTIM_SEXES], description: 'Optional (policy 2.2, for the evaluation); never affects eligibility' },
     location: { type: 'string', maxLength: 500 },
     spokenLanguage: { type: 'string', maxLength: 50, description: 'Spoken language if not English (marks interpreter required; not an exclusion)' },
+    language: {
+      type: 'string',
+      enum: ['en', 'cy'],
+      description: 'The caller’s language for the texts and the video call page (Welsh Language Standards): en (default) or cy',
+    },
     bslNeeded: { type: 'boolean' },
     hearingNeed: { type: 'boolean' },
     summary: { type: 'string', maxLength: 2000 },

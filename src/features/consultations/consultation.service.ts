@@ -15,6 +15,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { AccessRefusedError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { ConsultationRow } from './consultations.repository.js';
 import type { NewIncident } from './incidents.repository.js';
+import type { Language } from '../../platform/i18n/i18n.js';
 
 /** SC-8: refuses (throws) when the actor may not work RVR calls; runs in the caller's transaction. */
 export type CallWorkGuard = (tx: Repositories, context: RequestContext, consultationId: string, action: string) => Promise<void>;
@@ -118,7 +119,14 @@ export class ConsultationService {
   async createTriaged(
     tx: Repositories,
     context: RequestContext,
-    input: { incident: Omit<NewIncident, 'createdBy'>; eligible: boolean; interpreterRequired: boolean; reasons: string[]; purposeCode?: string },
+    input: {
+      incident: Omit<NewIncident, 'createdBy'>;
+      eligible: boolean;
+      interpreterRequired: boolean;
+      reasons: string[];
+      purposeCode?: string;
+      language?: Language;
+    },
   ): Promise<ConsultationRow> {
     const at = this.now();
     const purposeCode = this.purposeFor(input.purposeCode);
@@ -136,6 +144,7 @@ export class ConsultationService {
       state,
       interpreterRequired: input.interpreterRequired,
       purposeCode,
+      language: input.language ?? 'en',
       triagedAt: at,
     });
     await tx.consultations.insertEvent({
@@ -150,7 +159,14 @@ export class ConsultationService {
     await this.audit.record(tx.audit, context, {
       what: 'consultation.triaged',
       subject: `consultation:${consultation.id}`,
-      details: { incidentId: incident.id, state, reasons: input.reasons, interpreterRequired: input.interpreterRequired, purposeCode },
+      details: {
+        incidentId: incident.id,
+        state,
+        reasons: input.reasons,
+        interpreterRequired: input.interpreterRequired,
+        purposeCode,
+        language: input.language ?? 'en',
+      },
     });
     await tx.live.notify({ type: 'consultation', id: consultation.id, state, at: at.toISOString() });
     return consultation;

@@ -32,6 +32,8 @@ export class ConsultationsRepository {
     interpreterRequired: boolean;
     /** SC-1: the purpose code (PURPOSE_CODES). */
     purposeCode?: string;
+    /** Issue 17 §2: 'en' or 'cy' (the column's default is 'en'). */
+    language?: string;
     triagedAt: Date;
   }): Promise<ConsultationRow> {
     const [created] = await this.db.insert(consultations).values(row).returning();

@@ -37,6 +37,8 @@ export const consultations = pgTable(
     interpreterRequired: boolean('interpreter_required').notNull().default(false),
     /** SC-1: the purpose the session is for (PURPOSE_CODES); every recording of it carries the same code. */
     purposeCode: text('purpose_code').notNull().default('DA_RVR_INVESTIGATION'),
+    /** Issue 17 §2: the caller's language chosen at triage ('en' or 'cy'): the texts' language and the victim page's default. */
+    language: text('language').notNull().default('en'),
     /** Bumped on every transition; an update only applies to the version it read (no lost updates). */
     version: integer('version').notNull().default(1),
     triagedAt: timestamp('triaged_at', { withTimezone: true }).notNull().defaultNow(),

@@ -21,6 +21,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { ConsultationService } from '../consultations/consultation.service.js';
 import type { ConsultationRow } from '../consultations/consultation.service.js';
 import { STANDARD_ATTENDANCE_REASON, type EvaluationService, type TriageAllocation } from '../evaluation/evaluation.service.js';
+import { isLanguage, type Language } from '../../platform/i18n/i18n.js';
 
 /** Force configuration for triage: eligibility rules plus the consent words read to the caller (RVR-04). */
 export interface TriageSettings {
@@ -64,6 +65,8 @@ export interface IntakeInput {
   triageStartedAt?: string;
   /** SC-1: the purpose the session is for (one of PURPOSE_CODES); missing means the force's default. */
   purposeCode?: string;
+  /** Issue 17 §2: the caller's language for the texts and the video call page, 'en' (default) or 'cy'. */
+  language?: string;
 }
 
 export interface IntakeResult {
@@ -128,6 +131,7 @@ export class TriageService {
         interpreterRequired: decision.interpreterRequired,
         reasons: decision.reasons.map((r) => r.text),
         purposeCode: input.purposeCode,
+        language: checked.language,
       });
       await tx.triages.create({
         consultationId: consultation.id,
@@ -243,6 +247,8 @@ export class TriageService {
     const location = text(input.location, 500, 'location', 'Location');
     const summary = text(input.summary, 2000, 'summary', 'Summary');
     const spokenLanguage = text(input.spokenLanguage, 50, 'spokenLanguage', 'Spoken language');
+    const language = input.language === undefined || input.language === '' ? 'en' : input.language;
+    if (!isLanguage(language)) errors.language = 'Choose English or Cymraeg (Welsh) for the caller’s texts and video call page';
     let triageStartedAt: Date | undefined;
     if (input.triageStartedAt) {
       triageStartedAt = new Date(input.triageStartedAt);
@@ -257,6 +263,7 @@ export class TriageService {
       location,
       summary,
       triageStartedAt,
+      language: language as Language,
       answers: {
         grade: grade as 1 | 2 | 3 | 4,
         relationship: input.relationship as Relationship,

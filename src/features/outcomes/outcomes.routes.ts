@@ -4,7 +4,9 @@ import { formatDuration, formatPercent, MEASURE_DEFINITIONS } from '../../domain
 import { AppError, ValidationError } from '../../platform/errors.js';
 import { contextOf } from '../../platform/http/access.js';
 import { MAX_DAYS_SHOWN } from './outcomes.service.js';
-import { SURVEY_COMMENT_MAX_LENGTH, SURVEY_REFUSALS, SurveyRefusedError } from './satisfaction-survey.service.js';
+import { SURVEY_COMMENT_MAX_LENGTH, SurveyRefusedError } from './satisfaction-survey.service.js';
+import { replyLanguage } from '../../platform/http/language.js';
+import { translator } from '../../platform/i18n/i18n.js';
 
 const rangeQuery = {
   type: 'object',
@@ -54,7 +56,13 @@ export function outcomesRoutes(services: Services): FastifyPluginAsync {
     };
     const refusal = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
       if (!(error instanceof SurveyRefusedError)) throw error;
-      return reply.code(error.statusCode).view('outcomes/survey-refused.njk', { ...SURVEY_REFUSALS[error.refusal], correlationId: request.id });
+      // Issue 17 §2: in the page's language.
+      const t = translator(replyLanguage(reply));
+      return reply.code(error.statusCode).view('outcomes/survey-refused.njk', {
+        title: t(`survey.refusal.${error.refusal}.title`),
+        advice: t(`survey.refusal.${error.refusal}.advice`),
+        correlationId: request.id,
+      });
     };
 
     app.get<{ Params: { token: string } }>(
@@ -78,7 +86,15 @@ export function outcomesRoutes(services: Services): FastifyPluginAsync {
           await services.surveys.answer(request.params.token, request.body, request.ip, request.id);
         } catch (error) {
           if (error instanceof AppError && error.statusCode === 400) {
-            return surveyPage(reply.code(400), { errors: error.fieldErrors, rating: request.body.rating, comment: request.body.comment });
+            // Issue 17 §2: each field's message in the page's language.
+            const t = translator(replyLanguage(reply));
+            const errors = Object.fromEntries(
+              Object.keys(error.fieldErrors ?? {}).map((field) => [
+                field,
+                field === 'rating' ? t('survey.errorRating') : t('survey.errorComment', { max: SURVEY_COMMENT_MAX_LENGTH }),
+              ]),
+            );
+            return surveyPage(reply.code(400), { errors, rating: request.body.rating, comment: request.body.comment });
           }
           return refusal(request, reply, error);
         }

@@ -4,6 +4,7 @@ import type { OutcomesConfig } from '../../config.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { AppError, ValidationError } from '../../platform/errors.js';
+import { translator } from '../../platform/i18n/i18n.js';
 import { SmsDeliveryError, type SmsSender } from '../../platform/sms/sms-sender.js';
 import type { ConsultationRow } from '../consultations/consultation.service.js';
 import { hashToken, isWellFormedToken, newSecretToken } from '../video/call-tokens.js';
@@ -18,12 +19,13 @@ const STUCK_SEND_MINUTES = 10;
 export type SurveyRefusal = 'malformed' | 'unknown' | 'used' | 'expired';
 
 /** Calm, plain words for the victim's phone: what happened and that nothing more is needed. No police words (RVR-11). */
-export const SURVEY_REFUSALS: Record<SurveyRefusal, { title: string; advice: string }> = {
-  malformed: { title: 'This link is not complete', advice: 'Check you opened the whole link from the text message. You do not need to do anything else.' },
-  unknown: { title: 'This link does not work', advice: 'Check you opened the whole link from the text message. You do not need to do anything else.' },
-  used: { title: 'You have already answered', advice: 'Thank you. Each link can be answered once, so there is nothing more to do.' },
-  expired: { title: 'This link has expired', advice: 'The questions were only open for a few days. Thank you all the same; there is nothing more to do.' },
-};
+/** What each refused survey link tells the person: the message catalogs' `survey.refusal.<reason>` (issue 17 §2); English here. */
+export const SURVEY_REFUSALS: Record<SurveyRefusal, { title: string; advice: string }> = Object.fromEntries(
+  (['malformed', 'unknown', 'used', 'expired'] as const).map((refusal) => [
+    refusal,
+    { title: translator('en')(`survey.refusal.${refusal}.title`), advice: translator('en')(`survey.refusal.${refusal}.advice`) },
+  ]),
+) as Record<SurveyRefusal, { title: string; advice: string }>;
 
 export class SurveyRefusedError extends AppError {
   constructor(readonly refusal: SurveyRefusal) {
@@ -110,12 +112,16 @@ export class SatisfactionSurveyService {
     const token = newSecretToken();
     const claimed = await this.deps.data.transaction(async (tx) => {
       if (!(await tx.surveys.claimForSending(survey.id, hashToken(token), this.deps.now()))) return undefined;
-      return tx.surveys.phoneFor(survey.consultationId);
+      const phone = await tx.surveys.phoneFor(survey.consultationId);
+      return phone === undefined ? undefined : { phone, language: await tx.surveys.languageFor(survey.consultationId) };
     });
     if (claimed === undefined) return 'skipped';
-    const body = this.deps.config.surveyText.replace('{link}', `${this.deps.publicBaseUrl}/s/${token}`);
+    // Issue 17 §2: a caller who chose Welsh at triage gets the text in Welsh, and the link opens the survey in Welsh.
+    const welsh = claimed.language === 'cy';
+    const link = `${this.deps.publicBaseUrl}/s/${token}${welsh ? '?lang=cy' : ''}`;
+    const body = (welsh ? this.deps.config.surveyTextCy : this.deps.config.surveyText).replace('{link}', link);
     try {
-      const receipt = await this.deps.sms.send({ to: claimed, body, reference: survey.id });
+      const receipt = await this.deps.sms.send({ to: claimed.phone, body, reference: survey.id });
       await this.deps.data.transaction(async (tx) => {
         await tx.surveys.markSent(survey.id, receipt.provider, receipt.providerMessageId);
         await this.record(tx, context, 'survey.sent', survey, { provider: receipt.provider });

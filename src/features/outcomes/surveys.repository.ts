@@ -115,6 +115,12 @@ export class SurveysRepository {
   }
 
   /** The number to text, read from the incident when sending: never copied onto the survey. */
+  /** Issue 17 §2: the language chosen at triage ('en' or 'cy'), for the survey's text. */
+  async languageFor(consultationId: string): Promise<string> {
+    const [row] = await this.db.select({ language: consultations.language }).from(consultations).where(eq(consultations.id, consultationId));
+    return row?.language ?? 'en';
+  }
+
   async phoneFor(consultationId: string): Promise<string | undefined> {
     const [row] = await this.db
       .select({ phone: incidents.callerPhone })

@@ -4,7 +4,12 @@
  * still tries the camera whatever this says.
  */
 
+import { translator, type Translate } from '../../platform/i18n/i18n.js';
+
 export type Platform = 'ios' | 'android' | 'other';
+
+/** Issue 17 §2: the advice is in the page's language (the catalogs' `browserAdvice.*`); English unless told. */
+const english = translator('en');
 
 export interface InAppBrowser {
   /** The app, as the caller knows it: 'Facebook', 'Instagram'…; 'an app' for an unnamed Android app's WebView. */
@@ -18,11 +23,12 @@ interface KnownApp {
   name: string;
   pattern: RegExp;
   /** The step that leaves the app's browser; `platformBrowser` has its full advice for other platforms. */
-  ios: string;
-  android: string;
+  ios: (t: Translate) => string;
+  android: (t: Translate) => string;
 }
 
-const threeDots = (dots: '⋯' | '⋮', option: string) => `Tap the three dots (${dots}) at the top right, then choose ${option}.`;
+/** `option` is the app's own menu item, as the app shows it. */
+const threeDots = (dots: '⋯' | '⋮', option: string) => (t: Translate) => t('browserAdvice.threeDots', { dots, option });
 
 // Order matters: Messenger and Instagram carry Facebook's FBAN/FB_IAB markers too, so they are tested first.
 // Gmail is absent on purpose: it opens links in Safari's own view (iOS) or a Chrome tab (Android), which have the camera.
@@ -79,14 +85,14 @@ const KNOWN_APPS: readonly KnownApp[] = [
   {
     name: 'X (Twitter)',
     pattern: /\bTwitter for (?:iPhone|iPad)\b|\bTwitterAndroid\b/,
-    ios: 'Tap the Safari compass button or the three dots (⋯), then choose Open in Safari.',
+    ios: (t) => t('browserAdvice.twitterIos'),
     android: threeDots('⋮', 'Open in browser'),
   },
   {
     // GSA is the Google app (search and Discover), not Gmail.
-    name: 'the Google app',
+    name: 'googleApp',
     pattern: /\bGSA\/\d/,
-    ios: 'Tap the three dots (⋯) or the share button, then choose Open in Safari.',
+    ios: (t) => t('browserAdvice.googleIos'),
     android: threeDots('⋮', 'Open in Chrome'),
   },
 ];
@@ -95,13 +101,13 @@ const KNOWN_APPS: readonly KnownApp[] = [
 const ANDROID_WEBVIEW = /; wv\)/;
 const OTHER_IOS_BROWSERS = /\b(?:CriOS|FxiOS|EdgiOS|OPiOS|OPT|YaBrowser|DuckDuckGo|Brave)\//;
 
-export function detectInAppBrowser(userAgent: string | null | undefined): InAppBrowser | undefined {
+export function detectInAppBrowser(userAgent: string | null | undefined, t: Translate = english): InAppBrowser | undefined {
   if (!userAgent) return undefined;
   const platform = platformOf(userAgent);
   const app = KNOWN_APPS.find((known) => known.pattern.test(userAgent));
-  if (app) return { name: app.name, platform, advice: adviceFor(app, platform) };
+  if (app) return { name: app.name === 'googleApp' ? t('browserAdvice.googleApp') : app.name, platform, advice: adviceFor(app, platform, t) };
   if (platform === 'android' && ANDROID_WEBVIEW.test(userAgent)) {
-    return { name: 'an app', platform, advice: 'Look for a menu (often three dots ⋮ at the top right) and choose Open in Chrome or Open in browser.' };
+    return { name: t('browserAdvice.anApp'), platform, advice: t('browserAdvice.androidWebview') };
   }
   return undefined;
 }
@@ -118,27 +124,23 @@ export function isOldIosWebView(userAgent: string | null | undefined): boolean {
 }
 
 /** One message telling the caller what to do about their browser, or undefined when it should manage the camera. */
-export function cameraSupportAdvice(userAgent: string | null | undefined): string | undefined {
+export function cameraSupportAdvice(userAgent: string | null | undefined, t: Translate = english): string | undefined {
   if (!userAgent) return undefined;
-  const inApp = detectInAppBrowser(userAgent);
-  const fallback = `If you cannot see that option, copy the link and paste it into ${platformBrowser(inApp?.platform ?? 'other')}.`;
+  const inApp = detectInAppBrowser(userAgent, t);
+  const fallback = t('browserAdvice.fallback', { browser: platformBrowser(inApp?.platform ?? 'other', t) });
   if (isOldIosWebView(userAgent)) {
     const device = /\biPad\b/.test(userAgent) ? 'iPad' : 'iPhone';
-    if (inApp) {
-      return `This page has opened in the browser built into ${inApp.name}, which cannot use your camera on this version of iOS. ${inApp.advice} ${fallback}`;
-    }
-    return `${iosBrowserName(userAgent)} cannot use your camera on this version of iOS. Open this link in Safari instead, or update your ${device} to iOS 14.3 or later.`;
+    if (inApp) return `${t('browserAdvice.oldIosInApp', { app: inApp.name })} ${inApp.advice} ${fallback}`;
+    return t('browserAdvice.oldIos', { browser: iosBrowserName(userAgent, t), device });
   }
-  if (inApp) {
-    return `This page has opened in the browser built into ${inApp.name}, which may not be able to use your camera. ${inApp.advice} ${fallback}`;
-  }
+  if (inApp) return `${t('browserAdvice.inApp', { app: inApp.name })} ${inApp.advice} ${fallback}`;
   return undefined;
 }
 
-function adviceFor(app: KnownApp, platform: Platform): string {
-  if (platform === 'ios') return app.ios;
-  if (platform === 'android') return app.android;
-  return 'Open this link in your usual web browser instead.';
+function adviceFor(app: KnownApp, platform: Platform, t: Translate): string {
+  if (platform === 'ios') return app.ios(t);
+  if (platform === 'android') return app.android(t);
+  return t('browserAdvice.other');
 }
 
 function platformOf(userAgent: string): Platform {
@@ -147,10 +149,10 @@ function platformOf(userAgent: string): Platform {
   return 'other';
 }
 
-function platformBrowser(platform: Platform): string {
+function platformBrowser(platform: Platform, t: Translate): string {
   if (platform === 'ios') return 'Safari';
   if (platform === 'android') return 'Chrome';
-  return 'your usual web browser';
+  return t('browserAdvice.usualBrowser');
 }
 
 function iosVersion(userAgent: string): [number, number] | undefined {
@@ -168,9 +170,9 @@ function isSafari(userAgent: string): boolean {
   return /\bVersion\/[\d.]+.*\bSafari\/[\d.]+/.test(userAgent) && !OTHER_IOS_BROWSERS.test(userAgent) && !detectInAppBrowser(userAgent);
 }
 
-function iosBrowserName(userAgent: string): string {
+function iosBrowserName(userAgent: string, t: Translate): string {
   if (/\bCriOS\//.test(userAgent)) return 'Chrome';
   if (/\bFxiOS\//.test(userAgent)) return 'Firefox';
   if (/\bEdgiOS\//.test(userAgent)) return 'Edge';
-  return 'This browser';
+  return t('browserAdvice.thisBrowser');
 }

@@ -55,6 +55,6 @@ describe('victim consent page, over fake services', () => {
     });
     assert.equal(answer.statusCode, 400);
     assert.match(answer.body, /govuk-error-summary[\s\S]*To have the video call, tick both boxes\./);
-    assert.deepEqual(giveConsent.mock.calls[0]!.arguments[2], { video: true, recording: false });
+    assert.deepEqual(giveConsent.mock.calls[0]!.arguments[2], { video: true, recording: false, language: 'en' });
   });
 });

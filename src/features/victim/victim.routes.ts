@@ -4,15 +4,23 @@ import type { Config } from '../../config.js';
 import { AppError } from '../../platform/errors.js';
 import { CALL_COOKIE } from '../../platform/http/request-guard.js';
 import { isAutomatedLinkFetch } from '../../domain/link-previewers.js';
-import { consentWording } from '../video/call-consent.service.js';
-import { LINK_REFUSALS, LinkRefusedError } from '../video/call-links.service.js';
+import { consentWording, forceNameIn } from '../video/call-consent.service.js';
+import { languageChosen, languageLocals, rememberLanguage, replyLanguage } from '../../platform/http/language.js';
+import { LinkRefusedError } from '../video/call-links.service.js';
+import { translator, type Language } from '../../platform/i18n/i18n.js';
 import { cameraSupportAdvice } from './in-app-browser.js';
 
 const tokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 200 } } } as const;
 const csrfOnly = { type: 'object', additionalProperties: false, properties: { _csrf: { type: 'string' } } } as const;
 const consentBody = {
   type: 'object',
-  properties: { video: { type: 'string', enum: ['yes'] }, recording: { type: 'string', enum: ['yes'] }, _csrf: { type: 'string' } },
+  properties: {
+    video: { type: 'string', enum: ['yes'] },
+    recording: { type: 'string', enum: ['yes'] },
+    /** Issue 17 §2: the language the consent page was shown in (its wording is stored in that language). */
+    lang: { type: 'string', enum: ['en', 'cy'] },
+    _csrf: { type: 'string' },
+  },
 } as const;
 
 /**
@@ -23,12 +31,13 @@ const consentBody = {
  */
 export function victimRoutes(services: Services, config: Config): FastifyPluginAsync {
   const secure = config.publicBaseUrl.startsWith('https://');
-  const pageLocals = (request: FastifyRequest, reply: FastifyReply) => ({
-    forceName: config.call.forceName,
-    privacyContact: config.call.privacyContact,
+  // Issue 17 §2: in the page's language (the link's, or the person's choice on the toggle).
+  const pageLocals = (request: FastifyRequest, reply: FastifyReply, language = replyLanguage(reply)) => ({
+    forceName: forceNameIn(config.call, language),
+    privacyContact: language === 'cy' ? config.call.privacyContactCy : config.call.privacyContact,
     quickExitUrl: config.call.quickExitUrl,
-    wording: consentWording(config.call.forceName),
-    browserAdvice: cameraSupportAdvice(request.headers['user-agent']),
+    wording: consentWording(config.call, language),
+    browserAdvice: cameraSupportAdvice(request.headers['user-agent'], translator(language)),
     csrfToken: reply.generateCsrf(),
     cspNonce: reply.cspNonce.script,
   });
@@ -36,13 +45,20 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
     /** Swaps the link's token for the call session cookie (once), or shows why the link does not work. */
     const openLink = async (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {
       try {
-        const { sessionSecret } = await services.calls.links.redeemLink(request.params.token, request.ip, request.id);
+        const { sessionSecret, language } = await services.calls.links.redeemLink(request.params.token, request.ip, request.id);
         // No Max-Age: gone when the browser closes; the server ends it when the call ends.
         reply.setCookie(CALL_COOKIE, sessionSecret, { path: '/v/', httpOnly: true, sameSite: 'lax', secure });
+        // Issue 17 §2: the pages open in the language the link was texted in, unless the person chose one on the toggle.
+        if (!languageChosen(request)) rememberLanguage(request, reply, language, secure);
         return reply.redirect('/v/call', 303);
       } catch (error) {
         if (!(error instanceof LinkRefusedError)) throw error;
-        return reply.code(error.statusCode).view('victim/victim-error.njk', { ...LINK_REFUSALS[error.refusal], correlationId: request.id });
+        const t = translator(replyLanguage(reply));
+        return reply.code(error.statusCode).view('victim/victim-error.njk', {
+          title: t(`refusal.${error.refusal}.title`),
+          advice: t(`refusal.${error.refusal}.advice`),
+          correlationId: request.id,
+        });
       }
     };
 
@@ -80,7 +96,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
       return reply.view('victim/call.njk', { ...pageLocals(request, reply), role: session.participant.role });
     });
 
-    app.post<{ Body: { video?: 'yes'; recording?: 'yes' } }>(
+    app.post<{ Body: { video?: 'yes'; recording?: 'yes'; lang?: Language } }>(
       '/v/call/consent',
       { config: { access: 'call_link_before_consent' }, schema: { body: consentBody } },
       async (request, reply) => {
@@ -89,11 +105,19 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
           await services.calls.consent.giveConsent(services.calls.links.linkContext(session, request.id, request.ip), session, {
             video: request.body.video === 'yes',
             recording: request.body.recording === 'yes',
+            // Issue 17 §2: the language the consent page was shown in, stored with its exact wording.
+            language: request.body.lang ?? replyLanguage(reply),
           });
           return reply.redirect('/v/call', 303);
         } catch (error) {
           if (!(error instanceof AppError) || error.statusCode !== 400) throw error;
-          return reply.code(400).view('victim/consent.njk', { ...pageLocals(request, reply), role: session.participant.role, errors: error.message });
+          const language = request.body.lang ?? replyLanguage(reply);
+          return reply.code(400).view('victim/consent.njk', {
+            ...pageLocals(request, reply, language),
+            ...languageLocals(request, language),
+            role: session.participant.role,
+            errors: error.message,
+          });
         }
       },
     );

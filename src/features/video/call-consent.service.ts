@@ -1,13 +1,20 @@
 import type { RequestContext } from '../../platform/context.js';
 import { ValidationError } from '../../platform/errors.js';
+import { translator, type Language } from '../../platform/i18n/i18n.js';
+import type { CallConfig } from '../../config.js';
 import { lockOpenCall, recordCallEvent, type CallDeps, type LinkSession } from './call.service.js';
 
-/** The words shown beside the consent boxes: stored exactly as shown (RVR-04, RVR-12 overt recording). */
-export function consentWording(forceName: string): string {
-  return (
-    `I agree to a video call with an officer from ${forceName}. ` +
-    'I understand the call, including video, sound and chat, is recorded on the police system and may be used as evidence.'
-  );
+/** The force's name as the victim reads it in their language (FORCE_NAME or FORCE_NAME_CY). */
+export function forceNameIn(config: Pick<CallConfig, 'forceName' | 'forceNameCy'>, language: Language): string {
+  return language === 'cy' ? config.forceNameCy : config.forceName;
+}
+
+/**
+ * The words shown beside the consent boxes, in the page's language: stored exactly as shown, with that language
+ * (RVR-04, RVR-12 overt recording; issue 17 §2). The words are the message catalog's `consent.wording`.
+ */
+export function consentWording(config: Pick<CallConfig, 'forceName' | 'forceNameCy'>, language: Language = 'en'): string {
+  return translator(language)('consent.wording', { forceName: forceNameIn(config, language) });
 }
 
 /** A link-holder's consent to the video call and its recording, stored with the words shown (RVR-04, RVR-12). */
@@ -18,9 +25,15 @@ export class CallConsentService {
     return this.deps.data;
   }
 
-  async giveConsent(context: RequestContext, session: Pick<LinkSession, 'participant' | 'call'>, input: { video: boolean; recording: boolean }): Promise<void> {
+  /** `language` is the language the consent page was shown in: the wording is stored in it, with it. */
+  async giveConsent(
+    context: RequestContext,
+    session: Pick<LinkSession, 'participant' | 'call'>,
+    input: { video: boolean; recording: boolean; language?: Language },
+  ): Promise<void> {
+    const language = input.language ?? 'en';
     if (!input.video || !input.recording) {
-      throw new ValidationError('To have the video call, tick both boxes. If you do not want a recorded video call, call 101 (999 in an emergency).', {
+      throw new ValidationError(translator(language)('consent.error'), {
         consent: 'Tick both boxes to continue',
       });
     }
@@ -32,11 +45,12 @@ export class CallConsentService {
         participantId: session.participant.id,
         videoConsent: true,
         recordingConsent: true,
-        wording: consentWording(this.deps.config.forceName),
+        wording: consentWording(this.deps.config, language),
+        language,
         givenAt: at,
       });
       if (session.participant.inviteId) await tx.calls.stampInvite(session.participant.inviteId, 'consentAt', at);
-      await recordCallEvent(this.deps, tx, context, session.call.id, 'consent_given', { video: true, recording: true }, session.participant);
+      await recordCallEvent(this.deps, tx, context, session.call.id, 'consent_given', { video: true, recording: true, language }, session.participant);
     });
   }
 }

@@ -5,6 +5,7 @@ import { consentCovers } from '../../domain/call-consent.js';
 import { AppError, ValidationError } from '../../platform/errors.js';
 import { RateLimitedLog } from '../../platform/logging/rate-limited-log.js';
 import { SmsDeliveryError } from '../../platform/sms/sms-sender.js';
+import { isLanguage, translator, type Language } from '../../platform/i18n/i18n.js';
 import { assertAssignedOfficer, lockOpenCall, recordCallEvent, type CallDeps, type LinkSession } from './call.service.js';
 import { hashToken, isWellFormedToken, newSecretToken } from './call-tokens.js';
 import type { InviteRow, ParticipantRow } from './calls.repository.js';
@@ -12,24 +13,16 @@ import type { InviteRow, ParticipantRow } from './calls.repository.js';
 export type LinkRole = 'victim' | 'interpreter';
 export type LinkRefusal = 'malformed' | 'unknown' | 'used' | 'expired' | 'revoked' | 'ended';
 
-/** What each refused link tells the person holding it (a page, not an error code). */
-export const LINK_REFUSALS: Record<LinkRefusal, { title: string; advice: string }> = {
-  malformed: {
-    title: 'This link is not complete',
-    advice: 'Check you opened the whole link from the text message. If it still does not work, call 101, or 999 in an emergency.',
-  },
-  unknown: {
-    title: 'This link does not work',
-    advice: 'Check you opened the whole link from the text message. If it still does not work, call 101, or 999 in an emergency.',
-  },
-  used: {
-    title: 'This link has already been used',
-    advice: 'For your safety each link opens once. If you closed the call by mistake, ask the officer for a new link, or call 101 (999 in an emergency).',
-  },
-  expired: { title: 'This link has expired', advice: 'Links only work for a short time. Ask the officer for a new link, or call 101 (999 in an emergency).' },
-  revoked: { title: 'This link has been replaced', advice: 'The officer sent a newer link. Open the newest text message, or call 101 (999 in an emergency).' },
-  ended: { title: 'This call has ended', advice: 'If you still need help, call 101, or 999 in an emergency.' },
-};
+/**
+ * What each refused link tells the person holding it (a page, not an error code): the message catalogs'
+ * `refusal.<reason>.title` and `.advice`, in the page's language (issue 17 §2). The error's own message is the English title.
+ */
+export const LINK_REFUSALS: Record<LinkRefusal, { title: string; advice: string }> = Object.fromEntries(
+  (['malformed', 'unknown', 'used', 'expired', 'revoked', 'ended'] as const).map((refusal) => [
+    refusal,
+    { title: translator('en')(`refusal.${refusal}.title`), advice: translator('en')(`refusal.${refusal}.advice`) },
+  ]),
+) as Record<LinkRefusal, { title: string; advice: string }>;
 
 export class LinkRefusedError extends AppError {
   constructor(readonly refusal: LinkRefusal) {
@@ -78,6 +71,8 @@ export class CallLinksService {
         if (!input.phone) throw new ValidationError('Enter the interpreter’s mobile number', { phone: 'Enter the interpreter’s mobile number' });
         phone = input.phone;
       }
+      // Issue 17 §2: the victim's text goes in the language chosen at triage; an interpreter's in English.
+      const language: Language = input.role === 'victim' && isLanguage(consultation.language) ? consultation.language : 'en';
       const revoked = await tx.calls.revokeInvites(call.id, input.role, at, 'replaced by a new link');
       const invite = await tx.calls.createInvite({
         callId: call.id,
@@ -86,8 +81,9 @@ export class CallLinksService {
         tokenHash: hashToken(token),
         expiresAt: new Date(at.getTime() + this.deps.config.inviteTtlMinutes * 60_000),
         createdBy: context.actor.type === 'user' ? context.actor.userId : null,
+        language,
       });
-      await recordCallEvent(this.deps, tx, context, call.id, 'link_created', { inviteId: invite.id, role: input.role, revoked });
+      await recordCallEvent(this.deps, tx, context, call.id, 'link_created', { inviteId: invite.id, role: input.role, revoked, language });
       if (input.role === 'victim' && consultation.state === 'accepted') {
         await this.deps.consultations.applyTransition(tx, context, consultation.id, 'invited');
       }
@@ -95,7 +91,8 @@ export class CallLinksService {
     });
     const link = `${this.deps.publicBaseUrl}/v/${token}`;
     try {
-      const receipt = await this.deps.sms.send({ to: phone, body: this.deps.config.inviteText.replace('{link}', link), reference: invite.id });
+      const text = invite.language === 'cy' ? this.deps.config.inviteTextCy : this.deps.config.inviteText;
+      const receipt = await this.deps.sms.send({ to: phone, body: text.replace('{link}', link), reference: invite.id });
       await this.data.transaction(async (tx) => {
         await tx.calls.markInviteSent(invite.id, this.deps.now(), receipt.provider, receipt.providerMessageId);
         await recordCallEvent(this.deps, tx, context, callId, 'link_sent', { inviteId: invite.id, role: input.role, provider: receipt.provider });
@@ -140,7 +137,12 @@ export class CallLinksService {
    * is logged with its reason (never the token): a refusal of a real link (used, expired, revoked, ended) is
    * audited against its call; an unknown or malformed token concerns no call and goes to the application log.
    */
-  async redeemLink(token: string, clientIp: string | undefined, correlationId: string): Promise<{ sessionSecret: string; participant: ParticipantRow }> {
+  /** `language` is the link's (the language its text was sent in): the pages' default until the person switches. */
+  async redeemLink(
+    token: string,
+    clientIp: string | undefined,
+    correlationId: string,
+  ): Promise<{ sessionSecret: string; participant: ParticipantRow; language: Language }> {
     const context: RequestContext = { ...systemContext('link', correlationId), clientIp };
     if (!isWellFormedToken(token)) return this.refuseLink(context, 'malformed', undefined);
     const sessionSecret = newSecretToken();
@@ -165,7 +167,7 @@ export class CallLinksService {
       return { refusal: undefined, invite, participant };
     });
     if (outcome.refusal) return this.refuseLink(context, outcome.refusal, outcome.invite);
-    return { sessionSecret, participant: outcome.participant };
+    return { sessionSecret, participant: outcome.participant, language: isLanguage(outcome.invite.language) ? outcome.invite.language : 'en' };
   }
 
   private async refuseLink(context: RequestContext, refusal: LinkRefusal, invite: InviteRow | undefined): Promise<never> {

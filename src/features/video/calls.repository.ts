@@ -101,6 +101,8 @@ export class CallsRepository {
     tokenHash: string;
     expiresAt: Date;
     createdBy: string | null;
+    /** Issue 17 §2: the language of the text, 'en' or 'cy'. */
+    language?: string;
   }): Promise<InviteRow> {
     const [created] = await this.db.insert(callInvites).values(row).returning();
     return created!;
@@ -229,6 +231,8 @@ export class CallsRepository {
     videoConsent: boolean;
     recordingConsent: boolean;
     wording: string;
+    /** Issue 17 §2: 'en' or 'cy', the language the wording was shown in. */
+    language?: string;
     givenAt: Date;
   }): Promise<void> {
     await this.db.insert(callConsents).values(row);

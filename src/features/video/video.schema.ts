@@ -53,6 +53,8 @@ export const callInvites = pgTable(
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** Issue 17 §2: the language the text was sent in ('en' or 'cy'). */
+    language: text('language').notNull().default('en'),
     provider: text('provider'),
     providerMessageId: text('provider_message_id'),
     sendError: text('send_error'),
@@ -99,6 +101,8 @@ export const callConsents = pgTable('call_consents', {
   videoConsent: boolean('video_consent').notNull(),
   recordingConsent: boolean('recording_consent').notNull(),
   wording: text('wording').notNull(),
+  /** Issue 17 §2: the language the consent page was shown in ('en' or 'cy'); `wording` is the text in that language. */
+  language: text('language').notNull().default('en'),
   givenAt: timestamp('given_at', { withTimezone: true }).notNull(),
 });
 

@@ -60,6 +60,8 @@ export async function registerViews(
         env.addFilter('stateLabel', (value: ConsultationState) => stateLabel(value));
         env.addFilter('roleLabel', (value: Role) => ROLE_LABELS[value] ?? value);
         for (const [name, value] of Object.entries(globals)) env.addGlobal(name, value);
+        // Issue 17 §2: data for a page script in a <script type="application/json"> block ("<" escaped, so nothing closes it).
+        env.addFilter('jsonForScript', (value: unknown) => new nunjucks.runtime.SafeString(JSON.stringify(value ?? {}).replace(/</g, '\\u003c')));
       },
     },
   });
