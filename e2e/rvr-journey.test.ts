@@ -118,7 +118,8 @@ describe('the RVR journey: investigation in the call, supervision and the outcom
     await o.getByTestId('location-unavailable').waitFor({ timeout: 10_000 });
     assert.equal((await services.data.repos.victimLocations.listByConsultation(consultationId)).length, 0, 'no position without the phone’s permission');
     // With the permission granted, the link shares it: the officer sees the position, accuracy, age and the map link.
-    await victim.context.grantPermissions(['geolocation'], { origin: server.baseUrl });
+    // (Chromium's grant replaces the origin's permissions: the camera and microphone are granted again with it.)
+    await victim.context.grantPermissions(['geolocation', 'camera', 'microphone'], { origin: server.baseUrl });
     await victim.context.setGeolocation({ latitude: 51.27803, longitude: 1.07887, accuracy: 12 });
     await v.getByTestId('location-share-link').click({ timeout: 30_000 });
     await v.getByTestId('location-sharing').waitFor({ timeout: 10_000 });
