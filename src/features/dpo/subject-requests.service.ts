@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { DataAccess } from '../../data-access.js';
 import { normaliseUkMobile } from '../../domain/phone.js';
@@ -18,7 +16,7 @@ import { parseThirdPartyTerms, redactDeep } from '../../domain/third-party-redac
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import { stagedFile, writeHashed, writeSmall, type PackageFile } from '../../platform/evidence-sink/export-package.js';
+import { stagedFile, stagingFolder, writeHashed, writeSmall, type PackageFile } from '../../platform/evidence-sink/export-package.js';
 import type { BlobStore } from '../../platform/storage/blob-store.js';
 import { requireReason } from '../evidence/evidence-shared.js';
 import { PERSONAL_DATA_INVENTORY } from './personal-data-inventory.js';
@@ -481,10 +479,8 @@ export class SubjectRequestsService {
     const ids = idsOf(request);
     if (ids.length === 0) throw field('Link the consultations this request concerns first (search for the subject)', 'justification');
     const createdAt = this.deps.now();
-    const directory = await fs.promises.mkdtemp(path.join(os.tmpdir(), `rvr-sar-${request.reference}-`));
+    const { directory, remove } = await stagingFolder(`rvr-sar-${request.reference.replace(/[^A-Za-z0-9._-]/g, '_')}-`, ['data', 'media']);
     try {
-      await fs.promises.mkdir(path.join(directory, 'data'));
-      await fs.promises.mkdir(path.join(directory, 'media'));
       const files: PackageFile[] = [];
       const media: PackMedia[] = [];
       const consultations: SubjectAccessManifest['consultations'] = [];
@@ -591,10 +587,10 @@ export class SubjectRequestsService {
         files,
         manifest,
         manifestSha256: manifestFile.sha256,
-        discard: () => fs.promises.rm(directory, { recursive: true, force: true }),
+        discard: remove,
       };
     } catch (error) {
-      await fs.promises.rm(directory, { recursive: true, force: true });
+      await remove();
       throw error;
     }
   }

@@ -303,3 +303,19 @@ export function stagedFile(directory: string, relative: string, written: { sha25
   const file = path.join(directory, ...relative.split('/'));
   return { path: relative, sha256: written.sha256, sizeBytes: written.sizeBytes, mediaType, open: () => fs.createReadStream(file) };
 }
+
+/**
+ * A new, empty staging folder in the OS temp dir with the given sub-folders, for a package built outside an export
+ * (a subject access pack, issue 16 §1): features stage files through here, never the filesystem (ADR 0014).
+ */
+export async function stagingFolder(prefix: string, subfolders: string[] = []): Promise<{ directory: string; remove: () => Promise<void> }> {
+  const directory = await fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
+  const remove = () => fs.promises.rm(directory, { recursive: true, force: true });
+  try {
+    for (const name of subfolders) await fs.promises.mkdir(path.join(directory, name));
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { directory, remove };
+}
