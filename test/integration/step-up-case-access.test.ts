@@ -9,7 +9,8 @@ import { allowRoundTheClock, Browser, buildTestApp, createUser, enrolMfa, newCal
 
 await describeOnDatabase('step-up re-authentication (SEC-07) and per-case access for investigators (issue 16 §3)', (kind) => {
   let t: TestApp;
-  let now = new Date('2026-12-05T09:00:00Z');
+  // The services' clock starts at the real time: a call's default receipt time (now) must not be in its future.
+  let now = new Date();
   const later = (minutes: number) => (now = new Date(now.getTime() + minutes * 60_000));
   let handler: Awaited<ReturnType<typeof createUser>>;
   let investigator: Awaited<ReturnType<typeof createUser>>;
