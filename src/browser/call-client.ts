@@ -544,11 +544,7 @@ function renderOwnMode(): void {
     note.hidden = !audioOnly;
     note.dataset.mode = state.mode;
     note.dataset.cause = state.modeCause;
-    note.textContent = !audioOnly
-      ? ''
-      : state.modeCause === 'connection'
-        ? s('audioOnlyConnection')
-        : s('audioOnlyChosen');
+    note.textContent = !audioOnly ? '' : state.modeCause === 'connection' ? s('audioOnlyConnection') : s('audioOnlyChosen');
   }
   for (const video of root.querySelectorAll<HTMLVideoElement>('video[data-remote]')) video.classList.toggle('rvr-video--paused', audioOnly);
 }

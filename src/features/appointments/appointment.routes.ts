@@ -147,7 +147,8 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
           // The domain's refusals (400 no such choice, 409 no longer changeable, 429 already asked), in the page's language.
           const t = translator(page.language);
           if (error.statusCode === 400) return victimPage(reply.code(400), page, { errors: { choice: t('appointment.errorChoice') } });
-          const notice = error.statusCode === 409 ? t('appointment.errorCannotChange') : error.statusCode === 429 ? t('appointment.errorAlreadyRequested') : error.message;
+          const notice =
+            error.statusCode === 409 ? t('appointment.errorCannotChange') : error.statusCode === 429 ? t('appointment.errorAlreadyRequested') : error.message;
           return victimPage(reply.code(error.statusCode), page, { notice });
         }
       },

@@ -69,7 +69,11 @@ export function slotWords(language: Language): SlotWords {
   return { locale: language === 'cy' ? 'cy-GB' : 'en-GB', at: t('appointment.slotAt'), am: t('appointment.am'), pm: t('appointment.pm') };
 }
 
-const BEST_TIME_KEYS: Record<BestTime, string> = { morning: 'appointment.bestMorning', afternoon: 'appointment.bestAfternoon', evening: 'appointment.bestEvening' };
+const BEST_TIME_KEYS: Record<BestTime, string> = {
+  morning: 'appointment.bestMorning',
+  afternoon: 'appointment.bestAfternoon',
+  evening: 'appointment.bestEvening',
+};
 
 /** Why the appointment page's "Join" was refused, in calm words for the victim (no police words: RVR-11). */
 export class AppointmentJoinRefusedError extends AppError {

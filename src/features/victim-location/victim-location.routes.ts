@@ -43,7 +43,12 @@ export function victimLocationRoutes(services: Services): FastifyPluginAsync {
       { config: { access: 'call_link', rateLimit: { max: 20, timeWindow: '1 minute' } }, schema: { body: decisionBody } },
       async (request, reply) => {
         const session = request.linkSession!;
-        const row = await services.victimLocation.decide(services.calls.links.linkContext(session, request.id, request.ip), session, request.body.decision, replyLanguage(reply));
+        const row = await services.victimLocation.decide(
+          services.calls.links.linkContext(session, request.id, request.ip),
+          session,
+          request.body.decision,
+          replyLanguage(reply),
+        );
         if (wantsJson(request)) return reply.code(201).send({ decision: row.decision, decidedAt: row.decidedAt });
         return reply.redirect('/v/call', 303);
       },

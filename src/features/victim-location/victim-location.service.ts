@@ -1,11 +1,5 @@
 import type { DataAccess, Repositories } from '../../data-access.js';
-import {
-  checkPosition,
-  locationLink,
-  locationQuestion,
-  positionAcceptance,
-  type LocationDecision,
-} from '../../domain/victim-location.js';
+import { checkPosition, locationLink, locationQuestion, positionAcceptance, type LocationDecision } from '../../domain/victim-location.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
 import { translator, type Language } from '../../platform/i18n/i18n.js';
