@@ -151,6 +151,9 @@ export interface AppointmentsConfig {
   maxChangeRequests: number;
   bookingText: string;
   reminderText: string;
+  /** Issue 17 §2: the same texts in Welsh, for a caller who chose Cymraeg at triage. */
+  bookingTextCy: string;
+  reminderTextCy: string;
 }
 
 export const DEFAULT_APPOINTMENT_BOOKING_TEXT = 'Your video appointment is on {time}. Details, or to ask for another time: {link}';
@@ -198,6 +201,8 @@ export interface CallConfig {
 
 export const DEFAULT_INVITE_TEXT = translator('en')('sms.invite');
 export const DEFAULT_INVITE_TEXT_CY = translator('cy')('sms.invite');
+export const DEFAULT_APPOINTMENT_BOOKING_TEXT_CY = translator('cy')('sms.appointmentBooking');
+export const DEFAULT_APPOINTMENT_REMINDER_TEXT_CY = translator('cy')('sms.appointmentReminder');
 const DEFAULT_FORCE_NAME = 'your local police force';
 const DEFAULT_FORCE_NAME_CY = 'eich heddlu lleol';
 const DEFAULT_PRIVACY_CONTACT =
@@ -321,9 +326,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (!surveyText.includes('{link}')) problems.push('SURVEY_SMS_TEXT must contain {link}, where the link goes');
   const appointmentBookingText = text('APPOINTMENT_BOOKING_SMS_TEXT', DEFAULT_APPOINTMENT_BOOKING_TEXT);
   const appointmentReminderText = text('APPOINTMENT_REMINDER_SMS_TEXT', DEFAULT_APPOINTMENT_REMINDER_TEXT);
+  const appointmentBookingTextCy = text('APPOINTMENT_BOOKING_SMS_TEXT_CY', DEFAULT_APPOINTMENT_BOOKING_TEXT_CY);
+  const appointmentReminderTextCy = text('APPOINTMENT_REMINDER_SMS_TEXT_CY', DEFAULT_APPOINTMENT_REMINDER_TEXT_CY);
   for (const [name, value] of [
     ['APPOINTMENT_BOOKING_SMS_TEXT', appointmentBookingText],
     ['APPOINTMENT_REMINDER_SMS_TEXT', appointmentReminderText],
+    ['APPOINTMENT_BOOKING_SMS_TEXT_CY', appointmentBookingTextCy],
+    ['APPOINTMENT_REMINDER_SMS_TEXT_CY', appointmentReminderTextCy],
   ] as const) {
     if (!value.includes('{link}') || !value.includes('{time}')) problems.push(`${name} must contain {time} and {link}, where the time and the link go`);
   }
@@ -481,6 +490,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxChangeRequests: integer('APPOINTMENT_MAX_CHANGE_REQUESTS', 3, 1, 20),
       bookingText: appointmentBookingText,
       reminderText: appointmentReminderText,
+      bookingTextCy: appointmentBookingTextCy,
+      reminderTextCy: appointmentReminderTextCy,
     },
     audit: audit.config,
     seedDemoData,

@@ -538,17 +538,13 @@ function renderOwnMode(): void {
   const audioOnly = state.mode === 'audio_only';
   if (button) {
     button.setAttribute('aria-pressed', String(audioOnly));
-    button.textContent = audioOnly ? 'Turn video back on' : 'Audio only, and send photos';
+    button.textContent = audioOnly ? s('videoBackOn') : s('audioOnly');
   }
   if (note) {
     note.hidden = !audioOnly;
     note.dataset.mode = state.mode;
     note.dataset.cause = state.modeCause;
-    note.textContent = !audioOnly
-      ? ''
-      : state.modeCause === 'connection'
-        ? 'Your connection is weak, so video is paused and the call carries on with sound only. You can still send photos.'
-        : 'Audio only: the officer hears you but does not see you. You can send photos below.';
+    note.textContent = !audioOnly ? '' : state.modeCause === 'connection' ? s('audioOnlyConnection') : s('audioOnlyChosen');
   }
   for (const video of root.querySelectorAll<HTMLVideoElement>('video[data-remote]')) video.classList.toggle('rvr-video--paused', audioOnly);
 }

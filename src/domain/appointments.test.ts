@@ -150,5 +150,9 @@ describe('video appointment rules (issue 17 §4, policy 4.0)', () => {
     assert.equal(londonSlotText(new Date('2026-12-05T14:30:00Z')), 'Saturday 5 December at 2:30pm');
     assert.equal(londonClockText(new Date('2026-06-05T11:05:00Z')), '12:05pm');
     assert.equal(londonClockText(new Date('2026-06-04T23:15:00Z')), '12:15am');
+    // Issue 17 §2: the same time in Welsh words (the catalogs give these; here as the service builds them).
+    const welsh = { locale: 'cy-GB', at: '{{day}} am {{clock}}', am: 'yb', pm: 'yp' };
+    assert.equal(londonSlotText(new Date('2026-12-05T14:30:00Z'), welsh), 'Dydd Sadwrn, 5 Rhagfyr am 2:30yp');
+    assert.equal(londonClockText(new Date('2026-06-04T23:15:00Z'), welsh), '12:15yb');
   });
 });

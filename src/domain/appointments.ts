@@ -114,17 +114,29 @@ export function decideBooking(
   return { allowed: true, slot };
 }
 
-/** "Saturday 5 December at 2:30pm" in UK time: the words of the texts and the victim's page. */
-export function londonSlotText(slot: Date): string {
-  const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'long', day: 'numeric', month: 'long' }).format(slot);
-  return `${day} at ${londonClockText(slot)}`;
+/**
+ * The words of a time in one language (issue 17 §2): the locale for the day and month names, the "{{day}} at
+ * {{clock}}" pattern and the am/pm marks. The catalogs hold them (appointment.slotAt, .am, .pm); English by default.
+ */
+export interface SlotWords {
+  locale: string;
+  at: string;
+  am: string;
+  pm: string;
+}
+export const ENGLISH_SLOT_WORDS: SlotWords = { locale: 'en-GB', at: '{{day}} at {{clock}}', am: 'am', pm: 'pm' };
+
+/** "Saturday 5 December at 2:30pm" in UK time ("Dydd Sadwrn, 5 Rhagfyr am 2:30yp" in Welsh): the texts' and the victim's page's words. */
+export function londonSlotText(slot: Date, words: SlotWords = ENGLISH_SLOT_WORDS): string {
+  const day = new Intl.DateTimeFormat(words.locale, { timeZone: 'Europe/London', weekday: 'long', day: 'numeric', month: 'long' }).format(slot);
+  return words.at.replace('{{day}}', day).replace('{{clock}}', londonClockText(slot, words));
 }
 
-/** "2:30pm" in UK time. */
-export function londonClockText(at: Date): string {
+/** "2:30pm" in UK time ("2:30yp" in Welsh). */
+export function londonClockText(at: Date, words: Pick<SlotWords, 'am' | 'pm'> = ENGLISH_SLOT_WORDS): string {
   const wall = londonWallClock(at);
   const hour12 = wall.hour % 12 === 0 ? 12 : wall.hour % 12;
-  return `${hour12}:${String(wall.minute).padStart(2, '0')}${wall.hour < 12 ? 'am' : 'pm'}`;
+  return `${hour12}:${String(wall.minute).padStart(2, '0')}${wall.hour < 12 ? words.am : words.pm}`;
 }
 
 /**

@@ -31,7 +31,10 @@ export const REFRESH_POSITION_MS = 60_000;
 export const LOCATION_DECISIONS = ['shared', 'declined', 'stopped', 'unavailable'] as const;
 export type LocationDecision = (typeof LOCATION_DECISIONS)[number];
 
-/** The words beside the choice, stored with each decision exactly as shown (RVR-04: consent recorded with its wording). */
+/**
+ * The words beside the choice, stored with each decision exactly as shown (RVR-04: consent recorded with its wording).
+ * The English; the page shows the catalogs' `location.wording` in its language (issue 17 §2), the same words in English.
+ */
 export const LOCATION_CONSENT_WORDING =
   'Share your location with the officer? It helps if police need to come to you. It is kept with the call record. You can stop sharing at any time.';
 

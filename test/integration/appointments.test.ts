@@ -90,6 +90,35 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
     assert.match(queue.body, /Test ap-officer/, 'with its officer');
   });
 
+  it('issue 17 §2: a caller who chose Cymraeg at triage gets the booking text and the appointment page in Welsh; the toggle switches to English', async () => {
+    phoneNumber += 1;
+    const mobile = `07700 900${String(300 + phoneNumber)}`;
+    const { consultation } = await newCall(t.services, handler, { mobile, language: 'cy' });
+    await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
+    const e164 = `+44${mobile.replace(/\s/g, '').slice(1)}`;
+    const { slot } = await book(consultation.id, 120);
+    const [text] = textsTo(e164);
+    assert.ok(text, 'the booking was texted');
+    assert.match(text.body, /^Mae eich apwyntiad fideo ar Dydd \S+, \d+ \S+ am \d+:\d\d(yb|yp)\. Manylion, neu i ofyn am amser arall: /);
+    assert.match(text.body, new RegExp(`${londonWallClock(slot).hour % 12 || 12}:${pad(londonWallClock(slot).minute)}(yb|yp)`), 'the time in UK time');
+    const token = tokenOf(text.body);
+    const victim = new Browser(t.app);
+    const welsh = await victim.get(`/a/${token}`);
+    assert.equal(welsh.statusCode, 200);
+    assert.match(welsh.body, /<html lang="cy"/);
+    assert.match(welsh.body, /<h1 class="govuk-heading-l">Eich apwyntiad fideo<\/h1>/);
+    assert.match(welsh.body, /Gallwch ymuno o \d+:\d\d(yb|yp)\./);
+    assert.match(welsh.body, /Bore \(9yb i 12yp\)/);
+    assert.doesNotMatch(welsh.body, /Your video appointment|You can join from/);
+    const refused = await victim.post(`/a/${token}/join`, {});
+    assert.equal(refused.statusCode, 409);
+    assert.match(refused.body, /Nid yw’n amser eto\. Dewch yn ôl i’r ddolen hon o/);
+    const english = await victim.get(`/a/${token}?lang=en`);
+    assert.match(english.body, /<html lang="en"/);
+    assert.match(english.body, /You can join from/);
+    assert.match((await victim.get(`/a/${token}`)).body, /<html lang="en"/, 'the choice is kept for the link');
+  });
+
   it('refuses a time in the past, a bad date or no reason with a 400 that says what to fix, and writes nothing', async () => {
     const { consultationId, e164 } = await accepted();
     await officerBrowser.get(`/consultations/${consultationId}/appointment`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { MIN_POSITION_INTERVAL_MS } from '../../src/domain/victim-location.js';
+import { LOCATION_CONSENT_WORDING, MIN_POSITION_INTERVAL_MS } from '../../src/domain/victim-location.js';
+import { locationConsentWording } from '../../src/features/victim-location/victim-location.service.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
 import { allowRoundTheClock, Browser, buildTestApp, cliContext, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 
@@ -109,6 +110,33 @@ await describeOnDatabase('the victim’s location, with consent (issue 17 §1, R
     assert.equal(early.statusCode, 403);
     assert.match(early.json<{ error: string }>().error, /only after you choose to share it/);
     assert.deepEqual(await rows(consultation.id), []);
+  });
+
+  it('issue 17 §2: in Welsh the question and its buttons are Welsh, and the decision keeps the Welsh words shown and the language (RVR-04)', async () => {
+    const { consultation, victim } = await liveCall();
+    assert.match((await victim.get('/v/call?lang=cy')).body, /<html lang="cy"/);
+    const fragment = await victim.get('/v/call/location');
+    assert.match(fragment.body, /Rhannu eich lleoliad gyda’r swyddog\?/);
+    assert.match(fragment.body, /data-testid="location-share">Rhannu fy lleoliad</);
+    assert.match(fragment.body, /data-testid="location-not-now">Dim nawr</);
+    assert.doesNotMatch(fragment.body, /Share my location|Not now/);
+    assert.equal((await decide(victim, 'shared')).statusCode, 201);
+    assert.match((await victim.get('/v/call/location')).body, /data-testid="location-sharing">Mae eich lleoliad yn cael ei rannu/);
+    const [decision] = await queryRows<{ language: string; wording: string }>(
+      t.db.database,
+      sql`select language, wording from location_consents where consultation_id = ${consultation.id}`,
+    );
+    assert.equal(decision!.language, 'cy');
+    assert.equal(decision!.wording, locationConsentWording('cy'));
+    assert.match(decision!.wording, /^Rhannu eich lleoliad/);
+    // English by default: the English words (LOCATION_CONSENT_WORDING) and 'en'.
+    const other = await liveCall();
+    assert.equal((await decide(other.victim, 'declined')).statusCode, 201);
+    const [english] = await queryRows<{ language: string; wording: string }>(
+      t.db.database,
+      sql`select language, wording from location_consents where consultation_id = ${other.consultation.id}`,
+    );
+    assert.deepEqual(english, { language: 'en', wording: LOCATION_CONSENT_WORDING });
   });
 
   it('"Not now" is recorded, audited and respected: no question again, only the small link; no position taken', async () => {

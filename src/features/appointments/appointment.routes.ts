@@ -4,6 +4,8 @@ import type { Config } from '../../config.js';
 import { londonWallClock } from '../../domain/retention.js';
 import { AppError, NotFoundError } from '../../platform/errors.js';
 import { contextOf } from '../../platform/http/access.js';
+import { languageChosen, languageLocals, replyLanguage } from '../../platform/http/language.js';
+import { translator } from '../../platform/i18n/i18n.js';
 import { AppointmentJoinRefusedError, type AppointmentPage } from './appointment.service.js';
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
@@ -77,8 +79,11 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
 
     // ── The victim's appointment page (RVR-11: no police words, Exit this page, nothing kept on the phone) ──
 
+    // Issue 17 §2: the page in the consultation's language, unless the person chose one on the toggle (?lang=, cookie on /a/).
+    const chosenLanguage = (request: FastifyRequest, reply: FastifyReply) => (languageChosen(request) ? replyLanguage(reply) : undefined);
     const victimPage = (reply: FastifyReply, page: AppointmentPage, locals: Record<string, unknown> = {}) =>
       reply.view('appointments/victim-appointment.njk', {
+        ...languageLocals(reply.request, page.language),
         ...page,
         // The forms post back to the link's own address (already in the address bar; never stored on the phone otherwise).
         token: (reply.request.params as { token: string }).token,
@@ -89,8 +94,8 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
       });
     const notFound = (request: FastifyRequest, reply: FastifyReply) =>
       reply.code(404).view('victim/victim-error.njk', {
-        title: 'This link does not work',
-        advice: 'Check you opened the whole link from the text message. If it still does not work, call 101, or 999 in an emergency.',
+        title: translator(replyLanguage(reply))('refusal.unknown.title'),
+        advice: translator(replyLanguage(reply))('refusal.unknown.advice'),
         correlationId: request.id,
       });
 
@@ -99,7 +104,7 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
       { config: { access: 'public', rateLimit: linkRateLimit }, schema: { params: tokenParams } },
       async (request, reply) => {
         try {
-          return victimPage(reply, await services.appointments.page(request.params.token));
+          return victimPage(reply, await services.appointments.page(request.params.token, chosenLanguage(request, reply)));
         } catch (error) {
           if (error instanceof NotFoundError) return notFound(request, reply);
           throw error;
@@ -113,7 +118,7 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
       async (request, reply) => {
         try {
           // A single-use call link, used at once: /v/:token swaps it for the call session and shows the consent step.
-          return reply.redirect(await services.appointments.join(request.params.token, request.ip, request.id), 303);
+          return reply.redirect(await services.appointments.join(request.params.token, request.ip, request.id, chosenLanguage(request, reply)), 303);
         } catch (error) {
           if (error instanceof NotFoundError) return notFound(request, reply);
           if (error instanceof AppointmentJoinRefusedError) return victimPage(reply.code(409), error.page, { notice: error.message });
@@ -127,13 +132,24 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
       { config: { access: 'public', rateLimit: changeRateLimit }, schema: { params: tokenParams, body: changeBody } },
       async (request, reply) => {
         try {
-          const page = await services.appointments.requestChange(request.params.token, request.body.choice ?? '', request.ip, request.id);
-          return victimPage(reply, page, { notice: 'Thank you. We have your request and will text you a new time.', requested: true });
+          const page = await services.appointments.requestChange(
+            request.params.token,
+            request.body.choice ?? '',
+            request.ip,
+            request.id,
+            chosenLanguage(request, reply),
+          );
+          return victimPage(reply, page, { notice: translator(page.language)('appointment.requested'), requested: true });
         } catch (error) {
           if (error instanceof NotFoundError) return notFound(request, reply);
           if (!(error instanceof AppError)) throw error;
-          const page = await services.appointments.page(request.params.token);
-          return victimPage(reply.code(error.statusCode), page, error.statusCode === 400 ? { errors: error.fieldErrors } : { notice: error.message });
+          const page = await services.appointments.page(request.params.token, chosenLanguage(request, reply));
+          // The domain's refusals (400 no such choice, 409 no longer changeable, 429 already asked), in the page's language.
+          const t = translator(page.language);
+          if (error.statusCode === 400) return victimPage(reply.code(400), page, { errors: { choice: t('appointment.errorChoice') } });
+          const notice =
+            error.statusCode === 409 ? t('appointment.errorCannotChange') : error.statusCode === 429 ? t('appointment.errorAlreadyRequested') : error.message;
+          return victimPage(reply.code(error.statusCode), page, { notice });
         }
       },
     );

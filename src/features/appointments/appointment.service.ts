@@ -11,6 +11,7 @@ import {
   isReminderDue,
   londonClockText,
   londonSlotText,
+  type SlotWords,
   offeredSlots,
   windowPosition,
   type AppointmentReason,
@@ -19,6 +20,7 @@ import {
 } from '../../domain/appointments.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
+import { isLanguage, translator, type Language } from '../../platform/i18n/i18n.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { SmsDeliveryError, type SmsSender } from '../../platform/sms/sms-sender.js';
 import type { ConsultationRow, ConsultationService } from '../consultations/consultation.service.js';
@@ -54,13 +56,31 @@ export interface AppointmentPage {
   bestTimes: { value: string; text: string }[];
   canAskForAnotherTime: boolean;
   changeRequested: boolean;
+  /** Issue 17 §2: the page's language (the consultation's, or the one the person chose on the toggle). */
+  language: Language;
 }
+
+/** Why "Join" was refused: the page says it in its language (catalog key appointment.refused…). */
+export type JoinRefusal = 'joined' | 'early' | 'passed' | 'notOpen';
+
+/** A time's words in one language, from the catalogs (issue 17 §2). */
+export function slotWords(language: Language): SlotWords {
+  const t = translator(language);
+  return { locale: language === 'cy' ? 'cy-GB' : 'en-GB', at: t('appointment.slotAt'), am: t('appointment.am'), pm: t('appointment.pm') };
+}
+
+const BEST_TIME_KEYS: Record<BestTime, string> = {
+  morning: 'appointment.bestMorning',
+  afternoon: 'appointment.bestAfternoon',
+  evening: 'appointment.bestEvening',
+};
 
 /** Why the appointment page's "Join" was refused, in calm words for the victim (no police words: RVR-11). */
 export class AppointmentJoinRefusedError extends AppError {
   constructor(
     message: string,
     readonly page: AppointmentPage,
+    readonly reason: JoinRefusal,
   ) {
     super(409, message);
   }
@@ -126,7 +146,10 @@ export class AppointmentService {
       else await this.notify(tx, consultation);
       return created;
     });
-    const body = this.deps.config.bookingText.replace('{time}', londonSlotText(appointment.slot)).replace('{link}', this.pageLink(token));
+    // Issue 17 §2: the text in the consultation's language, as the call link's text is.
+    const language = await this.languageOf(appointment.consultationId);
+    const bookingText = language === 'cy' ? this.deps.config.bookingTextCy : this.deps.config.bookingText;
+    const body = bookingText.replace('{time}', londonSlotText(appointment.slot, slotWords(language))).replace('{link}', this.pageLink(token));
     await this.text(context, appointment, 'booking', body);
     return (await this.data.repos.appointments.findById(appointment.id))!;
   }
@@ -177,7 +200,9 @@ export class AppointmentService {
       return row;
     });
     if (!claimed) return 'skipped';
-    const body = this.deps.config.reminderText.replace('{time}', londonClockText(claimed.slot)).replace('{link}', this.pageLink(token));
+    const language = await this.languageOf(claimed.consultationId);
+    const reminderText = language === 'cy' ? this.deps.config.reminderTextCy : this.deps.config.reminderText;
+    const body = reminderText.replace('{time}', londonClockText(claimed.slot, slotWords(language))).replace('{link}', this.pageLink(token));
     try {
       await this.text(context, claimed, 'reminder', body);
       return 'sent';
@@ -223,6 +248,12 @@ export class AppointmentService {
     }
   }
 
+  /** The consultation's language (chosen at triage): the texts' language and the appointment page's default. */
+  private async languageOf(consultationId: string): Promise<Language> {
+    const language = (await this.data.repos.consultations.findById(consultationId))?.language;
+    return isLanguage(language) ? language : 'en';
+  }
+
   private pageLink(token: string): string {
     return `${this.deps.publicBaseUrl}/a/${token}`;
   }
@@ -239,7 +270,10 @@ export class AppointmentService {
     return row;
   }
 
-  private pageFor(appointment: AppointmentRow, at: Date): AppointmentPage {
+  private async pageFor(appointment: AppointmentRow, at: Date, chosen?: Language): Promise<AppointmentPage> {
+    const language = chosen ?? (await this.languageOf(appointment.consultationId));
+    const words = slotWords(language);
+    const t = translator(language);
     const status = appointment.status as AppointmentStatus;
     const { opensAt } = appointmentWindow(appointment.slot, this.deps.config);
     const canAskForAnotherTime =
@@ -247,31 +281,32 @@ export class AppointmentService {
     return {
       position: windowPosition(appointment.slot, at, this.deps.config),
       status,
-      slotText: londonSlotText(appointment.slot),
-      opensAtText: londonClockText(opensAt),
+      slotText: londonSlotText(appointment.slot, words),
+      opensAtText: londonClockText(opensAt, words),
       offered: canAskForAnotherTime
-        ? offeredSlots(appointment.slot, at, this.deps.config).map((slot) => ({ value: slot.toISOString(), text: londonSlotText(slot) }))
+        ? offeredSlots(appointment.slot, at, this.deps.config).map((slot) => ({ value: slot.toISOString(), text: londonSlotText(slot, words) }))
         : [],
-      bestTimes: Object.entries(BEST_TIMES).map(([value, text]) => ({ value, text })),
+      bestTimes: (Object.keys(BEST_TIMES) as BestTime[]).map((value) => ({ value, text: t(BEST_TIME_KEYS[value]) })),
       canAskForAnotherTime,
       changeRequested: appointment.changeRequestedAt !== null,
+      language,
     };
   }
 
   /** What the page shows now: when to come back, "Join", or that the time has passed. */
-  async page(token: string): Promise<AppointmentPage> {
-    return this.pageFor(await this.findByToken(token), this.deps.now());
+  async page(token: string, chosen?: Language): Promise<AppointmentPage> {
+    return this.pageFor(await this.findByToken(token), this.deps.now(), chosen);
   }
 
   /**
    * "Join the video call", only in the window and once (RVR-07): the call is opened if the reminder has not gone yet,
    * a single-use call link is made and the appointment is joined, in one transaction. Returns the link's path.
    */
-  async join(token: string, clientIp: string | undefined, correlationId: string): Promise<string> {
+  async join(token: string, clientIp: string | undefined, correlationId: string, chosen?: Language): Promise<string> {
     const context: RequestContext = { ...systemContext('appointment-link', correlationId), clientIp };
     const found = await this.findByToken(token);
     const at = this.deps.now();
-    const page = this.pageFor(found, at);
+    const page = await this.pageFor(found, at, chosen);
     if (page.position !== 'open' || (found.status !== 'booked' && found.status !== 'reminded')) {
       await this.data.transaction((tx) =>
         this.deps.audit.record(tx.audit, context, {
@@ -280,20 +315,15 @@ export class AppointmentService {
           details: { appointmentId: found.id, position: page.position, status: found.status },
         }),
       );
-      const message =
-        found.status === 'joined'
-          ? 'You have already used this link to join. If the call closed, call 101, or 999 in an emergency.'
-          : page.position === 'early'
-            ? `It is not time yet. Come back to this link from ${page.opensAtText}.`
-            : 'The time for this appointment has passed.';
-      throw new AppointmentJoinRefusedError(message, page);
+      const reason: JoinRefusal = found.status === 'joined' ? 'joined' : page.position === 'early' ? 'early' : 'passed';
+      throw new AppointmentJoinRefusedError(refusalText(reason, page), page, reason);
     }
     return this.data.transaction(async (tx) => {
       const row = await tx.appointments.markJoined(found.id, at);
-      if (!row) throw new AppointmentJoinRefusedError('You have already used this link to join.', page);
+      if (!row) throw new AppointmentJoinRefusedError(refusalText('joined', page), page, 'joined');
       await this.prepareCall(tx, context, row);
       const call = await tx.calls.findOpenByConsultation(row.consultationId);
-      if (!call) throw new AppointmentJoinRefusedError('The video call is not open now. Please call 101, or 999 in an emergency.', page);
+      if (!call) throw new AppointmentJoinRefusedError(refusalText('notOpen', page), page, 'notOpen');
       const path = await this.deps.links.issueAppointmentLink(tx, context, call.id, appointmentWindow(row.slot, this.deps.config).closesAt);
       await this.deps.audit.record(tx.audit, context, {
         what: 'appointment.joined',
@@ -310,7 +340,7 @@ export class AppointmentService {
    * The victim asks for another time from the page (no call back needed): one of the offered times or a time of day.
    * Counted and capped (maxChangeRequests), audited, and the officer's and the queue's pages are told live.
    */
-  async requestChange(token: string, choice: string, clientIp: string | undefined, correlationId: string): Promise<AppointmentPage> {
+  async requestChange(token: string, choice: string, clientIp: string | undefined, correlationId: string, chosen?: Language): Promise<AppointmentPage> {
     const context: RequestContext = { ...systemContext('appointment-link', correlationId), clientIp };
     const found = await this.findByToken(token);
     const at = this.deps.now();
@@ -346,7 +376,7 @@ export class AppointmentService {
       if (consultation) await this.notify(tx, consultation);
       return row;
     });
-    return this.pageFor(updated, at);
+    return this.pageFor(updated, at, chosen);
   }
 
   // ── Staff lists ────────────────────────────────────────────────────────────────────────────────
@@ -412,4 +442,16 @@ export class AppointmentService {
       details: { appointmentIds: cancelled, state: consultation.state },
     });
   }
+}
+
+const REFUSAL_KEYS: Record<JoinRefusal, string> = {
+  joined: 'appointment.refusedJoined',
+  early: 'appointment.refusedEarly',
+  passed: 'appointment.refusedPassed',
+  notOpen: 'appointment.refusedNotOpen',
+};
+
+/** The refusal in the page's language (issue 17 §2). */
+function refusalText(reason: JoinRefusal, page: AppointmentPage): string {
+  return translator(page.language)(REFUSAL_KEYS[reason], { time: page.opensAtText });
 }

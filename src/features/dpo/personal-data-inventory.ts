@@ -634,6 +634,7 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
       participant_id: id,
       decision: keep('code', 'shared, declined, stopped or unavailable: the consent record, not where anyone was'),
       wording: keep('configuration'),
+      language: keep('audit', 'the language code (en or cy) the question was shown and answered in: part of the consent (RVR-04)'),
       decided_at: at,
     },
   },

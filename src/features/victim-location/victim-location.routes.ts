@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../composition.js';
 import { ageInWords, LOCATION_DECISIONS, MAX_ACCURACY_METRES, type LocationDecision } from '../../domain/victim-location.js';
 import { contextOf, wantsJson } from '../../platform/http/access.js';
+import { replyLanguage } from '../../platform/http/language.js';
 import { consultationParams } from '../investigation/enquiry/enquiry.routes.js';
 
 /** A number from a script (JSON) or a plain form (a string); ranges are checked by the domain rule, with a message. */
@@ -32,7 +33,7 @@ const decisionBody = {
 export function victimLocationRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     app.get('/v/call/location', { config: { access: 'call_link' } }, async (request, reply) => {
-      const view = await services.victimLocation.victimView(request.linkSession!);
+      const view = await services.victimLocation.victimView(request.linkSession!, replyLanguage(reply));
       if (wantsJson(request)) return view;
       return reply.view('victim-location/location-victim-fragment.njk', { ...view, csrfToken: reply.generateCsrf() });
     });
@@ -42,7 +43,12 @@ export function victimLocationRoutes(services: Services): FastifyPluginAsync {
       { config: { access: 'call_link', rateLimit: { max: 20, timeWindow: '1 minute' } }, schema: { body: decisionBody } },
       async (request, reply) => {
         const session = request.linkSession!;
-        const row = await services.victimLocation.decide(services.calls.links.linkContext(session, request.id, request.ip), session, request.body.decision);
+        const row = await services.victimLocation.decide(
+          services.calls.links.linkContext(session, request.id, request.ip),
+          session,
+          request.body.decision,
+          replyLanguage(reply),
+        );
         if (wantsJson(request)) return reply.code(201).send({ decision: row.decision, decidedAt: row.decidedAt });
         return reply.redirect('/v/call', 303);
       },

@@ -21,6 +21,8 @@ export const locationConsents = pgTable(
       .references(() => callParticipants.id),
     decision: text('decision').notNull(),
     wording: text('wording').notNull(),
+    /** Issue 17 §2: the language the question was shown in ('en' or 'cy'); `wording` is the text in that language. */
+    language: text('language').notNull().default('en'),
     decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('location_consents_participant_idx').on(t.participantId, t.decidedAt)],

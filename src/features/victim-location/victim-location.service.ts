@@ -1,14 +1,8 @@
 import type { DataAccess, Repositories } from '../../data-access.js';
-import {
-  checkPosition,
-  LOCATION_CONSENT_WORDING,
-  locationLink,
-  locationQuestion,
-  positionAcceptance,
-  type LocationDecision,
-} from '../../domain/victim-location.js';
+import { checkPosition, locationLink, locationQuestion, positionAcceptance, type LocationDecision } from '../../domain/victim-location.js';
 import type { AuditTrail } from '../../platform/audit/audit-trail.js';
 import type { RequestContext } from '../../platform/context.js';
+import { translator, type Language } from '../../platform/i18n/i18n.js';
 import { AppError, ForbiddenError, ValidationError } from '../../platform/errors.js';
 import { requireAssignedOfficer } from '../investigation/enquiry/enquiry.service.js';
 import { assertConsented, ConsentRequiredError, lockOpenCall, recordCallEvent, type LinkSession } from '../video/call.service.js';
@@ -56,19 +50,27 @@ const DECISION_EVENTS: Record<LocationDecision, string> = {
  * page, and every view by staff is logged (DP-01). Positions are the victim's personal data: erased with the
  * consultation (ADR 0016) and otherwise kept with it.
  */
+/**
+ * Issue 17 §2: the question in the page's language, from the message catalogs (`location.wording`; the English is
+ * LOCATION_CONSENT_WORDING), stored with the decision exactly as shown, with its language (RVR-04).
+ */
+export function locationConsentWording(language: Language = 'en'): string {
+  return translator(language)('location.wording');
+}
+
 export class VictimLocationService {
   constructor(private readonly deps: VictimLocationDeps) {}
 
   /** What the victim's page shows: the question, "sharing", or the small link to share after all. */
-  async victimView(session: LinkSession) {
+  async victimView(session: LinkSession, language: Language = 'en') {
     this.assertVictim(session);
     const latest = await this.deps.data.repos.victimLocations.latestDecision(session.participant.id);
     const decision = latest?.decision as LocationDecision | undefined;
-    return { state: locationQuestion(decision), decision: decision ?? null, wording: LOCATION_CONSENT_WORDING };
+    return { state: locationQuestion(decision), decision: decision ?? null, wording: locationConsentWording(language) };
   }
 
   /** The victim's choice, recorded with the words shown and audited; the same choice twice in a row is one. */
-  async decide(context: RequestContext, session: LinkSession, decision: LocationDecision): Promise<LocationConsentRow> {
+  async decide(context: RequestContext, session: LinkSession, decision: LocationDecision, language: Language = 'en'): Promise<LocationConsentRow> {
     this.assertVictim(session);
     return this.deps.data.transaction(async (tx) => {
       await lockOpenCall(tx, session.call.id);
@@ -82,10 +84,11 @@ export class VictimLocationService {
         callId: session.call.id,
         participantId: session.participant.id,
         decision,
-        wording: LOCATION_CONSENT_WORDING,
+        wording: locationConsentWording(language),
+        language,
         decidedAt: this.deps.now(),
       });
-      await recordCallEvent(this.deps, tx, context, session.call.id, DECISION_EVENTS[decision], { decisionId: row.id }, session.participant);
+      await recordCallEvent(this.deps, tx, context, session.call.id, DECISION_EVENTS[decision], { decisionId: row.id, language }, session.participant);
       await this.notify(tx, session);
       return row;
     });

@@ -21,6 +21,10 @@ const VICTIM_TEMPLATES = [
   'investigation/statement/statement-victim-fragment.njk',
   'investigation/safety/safety-victim.njk',
   'video/chat.njk',
+  // Issue 17 §1 and §4: the location question in the call page, and the appointment page.
+  'victim-location/location-victim.njk',
+  'victim-location/location-victim-fragment.njk',
+  'appointments/victim-appointment.njk',
 ];
 
 /** Words (two letters or more) a person would see or hear that are written in the template itself. */

@@ -9,13 +9,13 @@ import { catalogBranch, isLanguage, LANGUAGE_NAMES, LANGUAGES, translator, type 
  */
 export const LANGUAGE_COOKIE = 'rvr_lang';
 
-/** The link-holder's pages: the call link (/v/…) and the satisfaction survey (/s/…). */
+/** The link-holder's pages: the call link (/v/…), the satisfaction survey (/s/…) and the appointment page (/a/…). */
 export function isLinkPage(url: string): boolean {
-  return url.startsWith('/v/') || url.startsWith('/s/');
+  return url.startsWith('/v/') || url.startsWith('/s/') || url.startsWith('/a/');
 }
 
 function cookiePath(url: string): string {
-  return url.startsWith('/s/') ? '/s/' : '/v/';
+  return url.startsWith('/s/') ? '/s/' : url.startsWith('/a/') ? '/a/' : '/v/';
 }
 
 /** `?lang=` as asked for in this request, if it names a language. */

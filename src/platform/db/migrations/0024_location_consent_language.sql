@@ -1,0 +1,1 @@
+ALTER TABLE "location_consents" ADD COLUMN "language" text DEFAULT 'en' NOT NULL;
