@@ -95,13 +95,37 @@ lane() {
     "${priority[@]}" node --import tsx --test "$@" 2>&1 | sed -u "s/^/[$name] /"
   fi
 }
+# Files shared among `count` test processes side by side, each running its share one file after another in one process
+# (test/support/files-in-one-process.ts): the application's modules load once per process, not once per file (the
+# integration layer's CPU about a quarter lower: ADR 0011, "Fifth session"). The list is dealt out in its order, so the
+# longest files, listed first, go one to each process.
+#   in_processes <lane name> <count> [node test options…] -- <files…>
+in_processes() {
+  local name=$1 count=$2 node_args=() files=() pids=() rc=0 i j
+  shift 2
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    node_args+=("$1")
+    shift
+  done
+  shift
+  files=("$@")
+  for ((i = 0; i < count; i++)); do
+    local share=()
+    for ((j = i; j < ${#files[@]}; j += count)); do share+=("${files[j]}"); done
+    [ ${#share[@]} -gt 0 ] || continue
+    RVR_TEST_FILES="$(printf '%s\n' "${share[@]}")" lane "$name-$((i + 1))" "${node_args[@]}" test/support/files-in-one-process.ts &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+  return $rc
+}
 # Unit files in one process (--test-isolation=none): 55 small files each paying a Node + tsx start-up cost 40 % more CPU
 # than their tests (ADR 0011, measured side by side: 31 s of CPU in one process against 52 s, one process per file).
 # They hold no state between files; `node --import tsx --test <file>` still runs one alone, as --watch does.
 unit_args=(--test-isolation=none)
 if [ "$layer" = all ]; then
-  # The whole suite in two phases (ADR 0011, "Fourth session"):
-  # 1. two lanes side by side: the end-to-end files without calls and the integration files, three at a time, longest
+  # The whole suite in two phases (ADR 0011, "Fourth session" and "Fifth session"):
+  # 1. two lanes side by side: the end-to-end files without calls and the integration files in three processes, longest
   #    first (they spend much of their time waiting on PostgreSQL, ffmpeg, a child process or a browser), and the unit
   #    files in one process;
   # 2. then the call files, each alone with the machine to itself. Two calls' fake cameras, encoders and recorders at
@@ -110,7 +134,7 @@ if [ "$layer" = all ]; then
   pids=()
   files=("${browser_without_calls[@]}" "${first[@]}" "${rest_integration[@]}")
   if [ ${#files[@]} -gt 0 ]; then
-    lane integration --test-concurrency=3 "$@" "${files[@]}" &
+    in_processes integration 3 "$@" -- "${files[@]}" &
     pids+=($!)
   fi
   if [ ${#unit_files[@]} -gt 0 ]; then
@@ -126,11 +150,11 @@ fi
 if [ ${#unit_files[@]} -gt 0 ]; then
   lane "" "${unit_args[@]}" "$@" "${unit_files[@]}" || status=$?
 fi
-# Three files at a time on two cores: integration files spend much of their time waiting on PostgreSQL, ffmpeg or a
-# child process (measured here: 4 min 50 s at three against 6 min 15 s at two, same 349 tests, ADR 0011).
+# Three processes side by side on two cores: integration files spend much of their time waiting on PostgreSQL, ffmpeg
+# or a child process (measured here: 4 min 50 s at three files at a time against 6 min 15 s at two, ADR 0011).
 files=("${first[@]}" "${rest_integration[@]}")
 if [ ${#files[@]} -gt 0 ]; then
-  lane "" --test-concurrency=3 "$@" "${files[@]}" || status=$?
+  in_processes integration 3 "$@" -- "${files[@]}" || status=$?
 fi
 if [ ${#browser_without_calls[@]} -gt 0 ]; then
   lane "" --test-concurrency=2 "$@" "${browser_without_calls[@]}" || status=$?

@@ -17,12 +17,16 @@ export const POSTGRES_ADMIN_URL = process.env.RVR_TEST_POSTGRES_URL ?? 'postgres
 export type DatabaseKind = 'pglite' | 'postgres';
 
 let postgresCheck: Promise<string | undefined> | undefined;
+// The answer is kept, not only the promise: a file awaiting at its top level a promise made while another file was
+// being loaded registers its suites under that other file's (test/support/files-in-one-process.ts, ADR 0011).
+let postgresAnswer: { reason: string | undefined } | undefined;
 
 /**
  * undefined when PostgreSQL answers; otherwise why not, said loudly once per test file. RVR_TEST_REQUIRE_POSTGRES=1
  * (CI) makes a missing server an error.
  */
-export function postgresSkipReason(): Promise<string | undefined> {
+export async function postgresSkipReason(): Promise<string | undefined> {
+  if (postgresAnswer) return postgresAnswer.reason;
   postgresCheck ??= (async () => {
     const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 10_000 });
     try {
@@ -38,7 +42,9 @@ export function postgresSkipReason(): Promise<string | undefined> {
       await client.end().catch(() => undefined);
     }
   })();
-  return postgresCheck;
+  const reason = await postgresCheck;
+  postgresAnswer = { reason };
+  return reason;
 }
 
 async function adminQuery(sql: string): Promise<void> {
@@ -206,16 +212,13 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   };
 }
 
-let primaryKind: Promise<DatabaseKind> | undefined;
-
 /**
  * The database most suites run on: PostgreSQL, production's database. Without a reachable server they run on
  * PGlite instead, loudly, so a laptop without PostgreSQL still runs every test (CI sets RVR_TEST_REQUIRE_POSTGRES=1,
  * which makes a missing server an error instead).
  */
-export function primaryDatabaseKind(): Promise<DatabaseKind> {
-  primaryKind ??= postgresSkipReason().then((reason) => (reason ? 'pglite' : 'postgres'));
-  return primaryKind;
+export async function primaryDatabaseKind(): Promise<DatabaseKind> {
+  return (await postgresSkipReason()) ? 'pglite' : 'postgres';
 }
 
 /**
