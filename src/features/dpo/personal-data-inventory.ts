@@ -70,6 +70,8 @@ const staff = keep('staff');
 const tech = keep('technical');
 const nulled = (holds: string): ColumnTreatment => ({ do: 'null', holds });
 const blank = (holds: string): ColumnTreatment => ({ do: 'blank', holds });
+/** A column of a table whose rows are deleted: it goes with its row. */
+const withRow = nulled('deleted with the row');
 
 /** Tables with no victim's data: every column kept, with the table's reason (checked column by column all the same). */
 const outOfScope = (table: string, why: string, columns: Record<string, ColumnTreatment>): TableInventory => ({
@@ -311,12 +313,12 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
     scope: { via: 'call', column: 'call_id' },
     rows: 'delete',
     columns: {
-      id: { do: 'null', holds: 'deleted with the row' },
-      call_id: { do: 'null', holds: 'deleted with the row' },
-      participant_id: { do: 'null', holds: 'deleted with the row' },
-      role: { do: 'null', holds: 'deleted with the row' },
+      id: withRow,
+      call_id: withRow,
+      participant_id: withRow,
+      role: withRow,
       text: blank('what was typed in the call’s chat'),
-      at: { do: 'null', holds: 'deleted with the row' },
+      at: withRow,
     },
   },
   {
@@ -326,14 +328,14 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
     scope: { via: 'consultation', column: 'consultation_id' },
     rows: 'delete',
     columns: {
-      id: { do: 'null', holds: 'deleted with the row' },
-      call_id: { do: 'null', holds: 'deleted with the row' },
-      consultation_id: { do: 'null', holds: 'deleted with the row' },
-      kind: { do: 'null', holds: 'that a child or another adult was present (deleted with the row)' },
-      started_at: { do: 'null', holds: 'deleted with the row' },
-      started_by: { do: 'null', holds: 'deleted with the row' },
-      ended_at: { do: 'null', holds: 'deleted with the row' },
-      ended_by: { do: 'null', holds: 'deleted with the row' },
+      id: withRow,
+      call_id: withRow,
+      consultation_id: withRow,
+      kind: nulled('that a child or another adult was present (deleted with the row)'),
+      started_at: withRow,
+      started_by: withRow,
+      ended_at: withRow,
+      ended_by: withRow,
     },
   },
   // ── Evidence ───────────────────────────────────────────────────────────────────────────────────
@@ -611,15 +613,15 @@ export const PERSONAL_DATA_INVENTORY: TableInventory[] = [
     scope: { via: 'consultation', column: 'consultation_id' },
     rows: 'delete',
     columns: {
-      id: { do: 'null', holds: 'deleted with the row' },
-      consultation_id: { do: 'null', holds: 'deleted with the row' },
-      call_id: { do: 'null', holds: 'deleted with the row' },
-      participant_id: { do: 'null', holds: 'deleted with the row' },
-      latitude: { do: 'null', holds: 'where the victim was (deleted with the row)' },
-      longitude: { do: 'null', holds: 'where the victim was (deleted with the row)' },
-      accuracy_metres: { do: 'null', holds: 'how precisely (deleted with the row)' },
-      measured_at: { do: 'null', holds: 'deleted with the row' },
-      received_at: { do: 'null', holds: 'deleted with the row' },
+      id: withRow,
+      consultation_id: withRow,
+      call_id: withRow,
+      participant_id: withRow,
+      latitude: nulled('where the victim was (deleted with the row)'),
+      longitude: nulled('where the victim was (deleted with the row)'),
+      accuracy_metres: nulled('how precisely (deleted with the row)'),
+      measured_at: withRow,
+      received_at: withRow,
     },
   },
   {
