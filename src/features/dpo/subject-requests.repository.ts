@@ -1,7 +1,8 @@
-import { and, desc, eq, inArray, isNull, like, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, like, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import type { TableInventory } from './personal-data-inventory.js';
 import { processingRestrictions, subjectRectifications, subjectRequests } from './subject-requests.schema.js';
+import { inventoryRowsOf } from './subject-search.queries.js';
 
 export type SubjectRequestRow = typeof subjectRequests.$inferSelect;
 export type RectificationRow = typeof subjectRectifications.$inferSelect;
@@ -134,17 +135,7 @@ export class SubjectRequestsRepository {
 
   /** Every row the inventory table holds for the consultation (for the disclosure pack), or undefined when not scoped. */
   async tableRows(entry: TableInventory, consultationId: string): Promise<Record<string, unknown>[] | undefined> {
-    const s = entry.scope;
-    const where: SQL | undefined =
-      s.via === 'self'
-        ? sql`id = ${consultationId}`
-        : s.via === 'consultation'
-          ? sql`${sql.identifier(s.column)} = ${consultationId}`
-          : s.via === 'call'
-            ? sql`${sql.identifier(s.column)} in (select id from calls where consultation_id = ${consultationId})`
-            : s.via === 'incident'
-              ? sql`id = (select incident_id from consultations where id = ${consultationId})`
-              : undefined;
+    const where = inventoryRowsOf(entry, consultationId);
     if (!where) return undefined;
     return rowsOf<Record<string, unknown>>(await this.db.execute(sql`select * from ${sql.identifier(entry.table)} where ${where} order by 1`));
   }

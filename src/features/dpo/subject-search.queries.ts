@@ -93,17 +93,7 @@ export class SubjectSearchQueries {
   async holdings(consultationId: string, inventory: TableInventory[]): Promise<{ table: string; rows: number }[]> {
     const held: { table: string; rows: number }[] = [];
     for (const entry of inventory) {
-      const s = entry.scope;
-      const where =
-        s.via === 'self'
-          ? sql`id = ${consultationId}`
-          : s.via === 'consultation'
-            ? sql`${sql.identifier(s.column)} = ${consultationId}`
-            : s.via === 'call'
-              ? sql`${sql.identifier(s.column)} in (select id from calls where consultation_id = ${consultationId})`
-              : s.via === 'incident'
-                ? sql`id = (select incident_id from consultations where id = ${consultationId})`
-                : undefined;
+      const where = inventoryRowsOf(entry, consultationId);
       if (!where) continue;
       const [row] = rowsOf<{ n: number | string }>(await this.db.execute(sql`select count(*)::int as n from ${sql.identifier(entry.table)} where ${where}`));
       const rows = Number(row?.n ?? 0);
@@ -120,4 +110,18 @@ export class SubjectSearchQueries {
     held.push({ table: 'audit_events', rows: Number(audit?.n ?? 0) });
     return held;
   }
+}
+
+/** Which rows of an inventory table are the consultation's (undefined: the table is not scoped to a consultation). */
+export function inventoryRowsOf(entry: TableInventory, consultationId: string): SQL | undefined {
+  const s = entry.scope;
+  return s.via === 'self'
+    ? sql`id = ${consultationId}`
+    : s.via === 'consultation'
+      ? sql`${sql.identifier(s.column)} = ${consultationId}`
+      : s.via === 'call'
+        ? sql`${sql.identifier(s.column)} in (select id from calls where consultation_id = ${consultationId})`
+        : s.via === 'incident'
+          ? sql`id = (select incident_id from consultations where id = ${consultationId})`
+          : undefined;
 }
