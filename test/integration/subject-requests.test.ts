@@ -300,6 +300,7 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     assert.equal(JSON.stringify(logged).includes('Sara Subjectperson'), false, 'the log names the field, not the values');
 
     // The rectification holds the subject's data: an erasure of the consultation erases it too (ADR 0016 inventory).
+    await dpo.stepUp(); // SEC-07: erasing needs a fresh re-authentication
     await dpo.get('/dpo/erasures');
     const erased = await dpo.post('/dpo/erasures', { reference: s.reference, justification: 'Erasure ordered under s.47 after the request' });
     assert.equal(erased.statusCode, 303, erased.body.match(/govuk-error-message[^<]*<[^<]*/)?.[0]);
