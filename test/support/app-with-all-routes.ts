@@ -163,3 +163,21 @@ function fakeObject(path: string, stubs: Record<string, unknown> = {}): unknown 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
+
+/**
+ * A link-holder's consent page (GET `page`), then its form posted to /v/call/consent with that page's CSRF token and
+ * cookies and the given fields; `again` posts other fields with the same token and cookies.
+ */
+export async function submitConsentForm(fake: AppWithAllRoutes, fields: Record<string, string>, page = '/v/call') {
+  const form = await fake.inject({ method: 'GET', url: page });
+  const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+  const cookie = form.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const again = (more: Record<string, string>) =>
+    fake.inject({
+      method: 'POST',
+      url: '/v/call/consent',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      payload: new URLSearchParams({ _csrf: token, ...more }).toString(),
+    });
+  return { form, answer: await again(fields), again };
+}

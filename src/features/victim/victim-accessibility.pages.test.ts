@@ -4,7 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { ValidationError } from '../../platform/errors.js';
 import { LinkRefusedError } from '../video/call-links.service.js';
 import { SurveyRefusedError } from '../outcomes/satisfaction-survey.service.js';
-import { appWithAllRoutes, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
+import { appWithAllRoutes, submitConsentForm, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
 
 // Issue 17 §5 (WCAG 2.2 AA, found on a 390×844 phone): the victim's pages as the real routes, guard and templates
 // render them, over fake services. The browser side (focus order, live announcements, the sign staying on screen,
@@ -50,15 +50,7 @@ describe('the victim’s pages are usable by everyone (issue 17 §5), over fake 
       throw new ValidationError('To have the video call, tick both boxes.', { consent: 'Tick both boxes' });
     };
     fake = await appWithAllRoutes({ env, principal: { kind: 'link', consented: false }, services: { calls: { consent: { giveConsent } } } });
-    const form = await fake.inject({ method: 'GET', url: '/v/call' });
-    const token = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
-    const cookie = form.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    const page = await fake.inject({
-      method: 'POST',
-      url: '/v/call/consent',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      payload: new URLSearchParams({ _csrf: token }).toString(),
-    });
+    const { answer: page } = await submitConsentForm(fake, {});
     assert.equal(page.statusCode, 400);
     assert.match(page.body, /govuk-error-summary/);
     assertScriptsCarryTheNonce(page, 'consent error');

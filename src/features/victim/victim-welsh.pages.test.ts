@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
-import { appWithAllRoutes, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
+import { appWithAllRoutes, submitConsentForm, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
 import { LinkRefusedError } from '../video/call-links.service.js';
 import { ValidationError } from '../../platform/errors.js';
 import type { Services } from '../../composition.js';
@@ -51,23 +51,10 @@ describe('victim pages in Welsh, over fake services (issue 17 §2)', () => {
   it('gives the consent the language its page was shown in, and shows the refusal of an unticked box in Welsh', async () => {
     const giveConsent = mock.fn(async (_context: unknown, _session: unknown, _input: unknown) => undefined);
     fake = await appWithAllRoutes({ env, principal: { kind: 'link', consented: false }, services: { calls: { consent: { giveConsent } } } });
-    const page = await fake.inject({ method: 'GET', url: '/v/call?lang=cy' });
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    const answer = await fake.inject({
-      method: 'POST',
-      url: '/v/call/consent',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      payload: new URLSearchParams({ _csrf: token, video: 'yes', recording: 'yes', lang: 'cy' }).toString(),
-    });
+    const { answer, again } = await submitConsentForm(fake, { video: 'yes', recording: 'yes', lang: 'cy' }, '/v/call?lang=cy');
     assert.equal(answer.statusCode, 303);
     assert.deepEqual(giveConsent.mock.calls[0]!.arguments[2], { video: true, recording: true, language: 'cy' });
-    const refused = await fake.inject({
-      method: 'POST',
-      url: '/v/call/consent',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      payload: new URLSearchParams({ _csrf: token, lang: 'xx' }).toString(),
-    });
+    const refused = await again({ lang: 'xx' });
     assert.equal(refused.statusCode, 400, 'an unknown language is refused at the edge');
   });
 
@@ -120,15 +107,7 @@ describe('victim pages in Welsh, over fake services (issue 17 §2)', () => {
       throw new ValidationError('To have the video call, tick both boxes.', { consent: 'Tick both boxes to continue' });
     });
     fake = await appWithAllRoutes({ env, principal: { kind: 'link', consented: false }, services: { calls: { consent: { giveConsent } } } });
-    const page = await fake.inject({ method: 'GET', url: '/v/call?lang=cy' });
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    const answer = await fake.inject({
-      method: 'POST',
-      url: '/v/call/consent',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      payload: new URLSearchParams({ _csrf: token, lang: 'cy' }).toString(),
-    });
+    const { answer } = await submitConsentForm(fake, { lang: 'cy' }, '/v/call?lang=cy');
     assert.equal(answer.statusCode, 400);
     assert.match(answer.body, /<html lang="cy"/);
     assert.match(answer.body, /href="\/v\/call\?lang=en"/);

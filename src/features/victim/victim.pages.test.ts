@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { ValidationError } from '../../platform/errors.js';
-import { appWithAllRoutes, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
+import { appWithAllRoutes, submitConsentForm, type AppWithAllRoutes } from '../../../test/support/app-with-all-routes.js';
 
 // Page tests over fake services (no database): the link-holder's consent step (RVR-04, SC-3) as the real route,
 // request guard and template render it.
@@ -44,15 +44,7 @@ describe('victim consent page, over fake services', () => {
       if (!input.video || !input.recording) throw new ValidationError('To have the video call, tick both boxes.', { consent: 'Tick both boxes to continue' });
     });
     fake = await appWithAllRoutes({ env, principal: { kind: 'link', consented: false }, services: { calls: { consent: { giveConsent } } } });
-    const page = await fake.inject({ method: 'GET', url: '/v/call' });
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    const answer = await fake.inject({
-      method: 'POST',
-      url: '/v/call/consent',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      payload: new URLSearchParams({ _csrf: token, video: 'yes' }).toString(),
-    });
+    const { answer } = await submitConsentForm(fake, { video: 'yes' });
     assert.equal(answer.statusCode, 400);
     assert.match(answer.body, /govuk-error-summary[\s\S]*To have the video call, tick both boxes\./);
     assert.deepEqual(giveConsent.mock.calls[0]!.arguments[2], { video: true, recording: false, language: 'en' });
