@@ -60,26 +60,38 @@ browser_with_calls=()
 for file in "${browser_files[@]}"; do
   if grep -qE "support/call\.js|waitForDecodedVideo" "$file"; then browser_with_calls+=("$file"); else browser_without_calls+=("$file"); fi
 done
-# Longest files first, so that no long file starts last and runs on alone while the other slots are idle (the
-# end-to-end files without calls are 30-60 s each; then the slowest integration files, measured per file in ADR 0011).
+# Longest files first, so that no long file starts last and runs on alone while the other processes are idle (measured
+# per file in ADR 0011, "Sixth session"; the end-to-end files without calls take 19-23 s each, and come next).
 slow_first=(
   test/integration/server-process.test.ts
   test/integration/object-access-matrix.test.ts
-  test/integration/risk-assessment.test.ts
-  test/integration/evidence.test.ts
+  test/integration/cli.test.ts
+)
+then_first=(
+  test/integration/evidence-redaction.test.ts
   test/integration/media-tools.test.ts
-  test/integration/investigation-call-record.test.ts
+  test/integration/pg-boss-upgrade.test.ts
   test/integration/audit-database-roles.test.ts
+  test/integration/evidence.test.ts
+  test/integration/risk-assessment.test.ts
 )
 first=()
 rest_integration=()
+next=()
 for file in "${slow_first[@]}"; do
   if [[ " ${integration_files[*]} " == *" $file "* ]]; then first+=("$file"); fi
 done
+for file in "${then_first[@]}"; do
+  if [[ " ${integration_files[*]} " == *" $file "* ]]; then next+=("$file"); fi
+done
 for file in "${integration_files[@]}"; do
-  if [[ " ${first[*]} " != *" $file "* ]]; then rest_integration+=("$file"); fi
+  if [[ " ${first[*]} ${next[*]} " != *" $file "* ]]; then rest_integration+=("$file"); fi
 done
 status=0
+# This (sub)shell and everything it starts from now on at the idle scheduling class, where the system allows it.
+in_background() {
+  chrt --idle --pid 0 "$BASHPID" 2>/dev/null || renice -n 19 -p "$BASHPID" >/dev/null 2>&1 || true
+}
 # One lane: node's test runner over some files, its output prefixed with the lane's name when lanes run side by side.
 # `lane name nice …` runs it at a lower priority (nice 10, relative to however npm test itself was started).
 lane() {
@@ -95,13 +107,13 @@ lane() {
     "${priority[@]}" node --import tsx --test "$@" 2>&1 | sed -u "s/^/[$name] /"
   fi
 }
-# Files shared among `count` test processes side by side, each running its share one file after another in one process
+# Files shared among `count` test processes side by side, each running one file after another in one process
 # (test/support/files-in-one-process.ts): the application's modules load once per process, not once per file (the
-# integration layer's CPU about a quarter lower: ADR 0011, "Fifth session"). The list is dealt out in its order, so the
-# longest files, listed first, go one to each process.
+# integration layer's CPU about a quarter lower: ADR 0011, "Fifth session"). The files wait in a queue in their order
+# and each process takes the next one whenever it finishes one, so the processes end together ("Sixth session").
 #   in_processes <lane name> <count> [node test options…] -- <files…>
 in_processes() {
-  local name=$1 count=$2 node_args=() files=() pids=() rc=0 i j
+  local name=$1 count=$2 node_args=() files=() pids=() rc=0 i queue
   shift 2
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
     node_args+=("$1")
@@ -109,14 +121,15 @@ in_processes() {
   done
   shift
   files=("$@")
-  for ((i = 0; i < count; i++)); do
-    local share=()
-    for ((j = i; j < ${#files[@]}; j += count)); do share+=("${files[j]}"); done
-    [ ${#share[@]} -gt 0 ] || continue
-    RVR_TEST_FILES="$(printf '%s\n' "${share[@]}")" lane "$name-$((i + 1))" "${node_args[@]}" test/support/files-in-one-process.ts &
+  [ ${#files[@]} -gt 0 ] || return 0
+  queue=$(mktemp -d "${TMPDIR:-/tmp}/rvr-test-queue-XXXXXX")
+  printf '%s\n' "${files[@]}" >"$queue/files"
+  for ((i = 0; i < count && i < ${#files[@]}; i++)); do
+    RVR_TEST_QUEUE="$queue" lane "$name-$((i + 1))" "${node_args[@]}" test/support/files-in-one-process.ts &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+  rm -rf "$queue"
   return $rc
 }
 # Unit files in one process (--test-isolation=none): 55 small files each paying a Node + tsx start-up cost 40 % more CPU
@@ -124,27 +137,29 @@ in_processes() {
 # They hold no state between files; `node --import tsx --test <file>` still runs one alone, as --watch does.
 unit_args=(--test-isolation=none)
 if [ "$layer" = all ]; then
-  # The whole suite in two phases (ADR 0011, "Fourth session" and "Fifth session"):
-  # 1. two lanes side by side: the end-to-end files without calls and the integration files in three processes, longest
-  #    first (they spend much of their time waiting on PostgreSQL, ffmpeg, a child process or a browser), and the unit
-  #    files in one process;
-  # 2. then the call files, each alone with the machine to itself. Two calls' fake cameras, encoders and recorders at
-  #    once starve each other on two cores, and so did a call beside the integration lane even at nice 10 (the third
-  #    session's lanes: a page load timed out, decoders froze), so the calls wait for the rest to finish.
+  # The whole suite at once, with the call files first in line for the processors (ADR 0011, "Sixth session"):
+  # - the call files, one at a time, at normal priority: a call's fake cameras, encoders, decoders and recorders must
+  #   be served the moment they wake, or its media starve (packet loss, frozen decoders, timeouts); alone they use about
+  #   0.7 of one core, most of their time is waiting on the browsers and the network;
+  # - beside them, at the idle scheduling class (SCHED_IDLE, `chrt --idle 0`: they run only on a processor the calls
+  #   leave idle, and a waking call thread pre-empts them at once), the integration files (and the browser files
+  #   without calls) in three processes, longest first, and the unit files in one process. Nice 10 was not enough in the
+  #   third session (a page load timed out beside the integration lane): a niced process still takes a share.
   pids=()
-  files=("${browser_without_calls[@]}" "${first[@]}" "${rest_integration[@]}")
+  if [ ${#browser_with_calls[@]} -gt 0 ]; then
+    lane calls --test-concurrency=1 "$@" "${browser_with_calls[@]}" &
+    pids+=($!)
+  fi
+  files=("${first[@]}" "${browser_without_calls[@]}" "${next[@]}" "${rest_integration[@]}")
   if [ ${#files[@]} -gt 0 ]; then
-    in_processes integration 3 "$@" -- "${files[@]}" &
+    (in_background && in_processes integration 3 "$@" -- "${files[@]}") &
     pids+=($!)
   fi
   if [ ${#unit_files[@]} -gt 0 ]; then
-    lane unit "${unit_args[@]}" "$@" "${unit_files[@]}" &
+    (in_background && lane unit "${unit_args[@]}" "$@" "${unit_files[@]}") &
     pids+=($!)
   fi
   for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
-  if [ ${#browser_with_calls[@]} -gt 0 ]; then
-    lane calls --test-concurrency=1 "$@" "${browser_with_calls[@]}" || status=$?
-  fi
   exit "$status"
 fi
 if [ ${#unit_files[@]} -gt 0 ]; then
@@ -152,7 +167,7 @@ if [ ${#unit_files[@]} -gt 0 ]; then
 fi
 # Three processes side by side on two cores: integration files spend much of their time waiting on PostgreSQL, ffmpeg
 # or a child process (measured here: 4 min 50 s at three files at a time against 6 min 15 s at two, ADR 0011).
-files=("${first[@]}" "${rest_integration[@]}")
+files=("${first[@]}" "${next[@]}" "${rest_integration[@]}")
 if [ ${#files[@]} -gt 0 ]; then
   in_processes integration 3 "$@" -- "${files[@]}" || status=$?
 fi
