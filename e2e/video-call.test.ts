@@ -329,7 +329,9 @@ describe('the video call survives a lost phone and takes an interpreter', () => 
     const back = await launchParticipant({ fakeMedia: true });
     people.push(back);
     await back.context.addCookies(cookies);
-    await back.page.goto(`${server.baseUrl}/v/call`);
+    // Not until "load": a page whose video elements have a stream delays its load event until the stream's first frame
+    // (the media element's delaying-the-load-event flag), and the rejoined page's first frame waits on a new connection.
+    await back.page.goto(`${server.baseUrl}/v/call`, { waitUntil: 'domcontentloaded' });
     await Promise.all([waitForDecodedVideo(officer.page), waitForDecodedVideo(back.page)]);
     await officer.page.locator('[data-participant-role="victim"][data-participant-state="connected"]').waitFor({ timeout: 10_000 });
     await back.page.waitForTimeout(1500);

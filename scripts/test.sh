@@ -138,18 +138,16 @@ in_processes() {
 unit_args=(--test-isolation=none)
 if [ "$layer" = all ]; then
   # The whole suite at once, with the call files first in line for the processors (ADR 0011, "Sixth session"):
-  # - the call files, one at a time, at normal priority: a call's fake cameras, encoders, decoders and recorders must
-  #   be served the moment they wake, or its media starve (packet loss, frozen decoders, timeouts); alone they use about
-  #   0.7 of one core, most of their time is waiting on the browsers and the network;
+  # - the call files, one after another in one process, at normal priority: a call's fake cameras, encoders, decoders
+  #   and recorders must be served the moment they wake, or its media starve (packet loss, frozen decoders, timeouts);
+  #   alone they use about 0.7 of one core, most of their time is waiting on the browsers and the network;
   # - beside them, at the idle scheduling class (SCHED_IDLE, `chrt --idle 0`: they run only on a processor the calls
   #   leave idle, and a waking call thread pre-empts them at once), the integration files (and the browser files
   #   without calls) in three processes, longest first, and the unit files in one process. Nice 10 was not enough in the
   #   third session (a page load timed out beside the integration lane): a niced process still takes a share.
   pids=()
-  if [ ${#browser_with_calls[@]} -gt 0 ]; then
-    lane calls --test-concurrency=1 "$@" "${browser_with_calls[@]}" &
-    pids+=($!)
-  fi
+  in_processes calls 1 "$@" -- "${browser_with_calls[@]}" &
+  pids+=($!)
   files=("${first[@]}" "${browser_without_calls[@]}" "${next[@]}" "${rest_integration[@]}")
   if [ ${#files[@]} -gt 0 ]; then
     (in_background && in_processes integration 3 "$@" -- "${files[@]}") &
@@ -174,7 +172,5 @@ fi
 if [ ${#browser_without_calls[@]} -gt 0 ]; then
   lane "" --test-concurrency=2 "$@" "${browser_without_calls[@]}" || status=$?
 fi
-if [ ${#browser_with_calls[@]} -gt 0 ]; then
-  lane "" --test-concurrency=1 "$@" "${browser_with_calls[@]}" || status=$?
-fi
+in_processes calls 1 "$@" -- "${browser_with_calls[@]}" || status=$?
 exit "$status"
