@@ -45,6 +45,17 @@ const KEYFRAME_RETRY_MS = [300, 1000, 2500, 5000, 10_000];
  * The same payload list on every connection, so payload types forward unchanged. No transport-cc (trap 1,
  * still needed on werift 0.25.2: its TWCC feedback code is unchanged from 0.24.4), REMB instead.
  */
+/**
+ * The offer as the page receives it, naming the server the DTLS client (`a=setup:active`, so the page answers
+ * `passive`; werift takes the client's part from that answer). As a DTLS server werift always answers the first
+ * ClientHello with a HelloVerifyRequest, one more round trip before any media: 0.3 s at a 3G-like 300 ms RTT, about a
+ * third of the handshake (issue 17 §3, ADR 0004 "Joining on a poor connection"). Browsers take an offer that is not
+ * `actpass` (RFC 8842 asks offerers for `actpass`; the server and the page are one product, and both roles work).
+ */
+export function asDtlsClientOffer(sdp: string): string {
+  return sdp.replaceAll('a=setup:actpass', 'a=setup:active');
+}
+
 function codecs({ RTCRtpCodecParameters, useNACK, usePLI, useREMB }: WeriftRelease['webrtc']) {
   return {
     audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT })],
@@ -155,7 +166,7 @@ class WeriftMediaRoom implements MediaRoom {
       upstream: upstream ? { audio: upstream.audio.mid!, video: upstream.video.mid! } : undefined,
       remotes: [...downstream].map(([fromRole, slot]) => ({ role: fromRole, audio: slot.audio.mid!, video: slot.video.mid! })),
     };
-    return { sdp: pc.localDescription!.sdp, slots };
+    return { sdp: asDtlsClientOffer(pc.localDescription!.sdp), slots };
   }
 
   async answer(participantId: string, sdp: string): Promise<void> {
