@@ -52,7 +52,7 @@ import { registerResponseRules } from './platform/http/response-rules.js';
 import { sessionCookieSettings } from './platform/http/session-cookie.js';
 import { fastifyTrustProxy } from './platform/http/trust-proxy.js';
 import { registerViews } from './platform/http/views.js';
-import { languageLocals, pageLanguage } from './platform/http/language.js';
+import { isLinkPage, languageLocals, pageLanguage } from './platform/http/language.js';
 import { translator } from './platform/i18n/i18n.js';
 import { registerMetrics } from './platform/metrics/metrics.js';
 import { AccessRefusedError, AppError } from './platform/errors.js';
@@ -324,7 +324,8 @@ function sendError(
   // A link-holder's pages never show the staff header or links into the staff service.
   // Issue 17 §5: the nonce is passed here, as a refusal before the page hooks ran (an ended call's link session) has no
   // locals, and the page's inline script and "Exit this page" must still run under the Content Security Policy.
-  if (request.url.startsWith('/v/')) {
+  // Issue 17 §2/§5: every link-holder's page (the call link, the survey, the appointment page), not only the call's.
+  if (isLinkPage(request.url)) {
     // Issue 17 §2: in the link's language; a Welsh page says what happened in Welsh by the kind of error.
     const language = pageLanguage(request, reply, secure);
     const words = language === 'en' ? message : translator(language)(victimErrorKey(status));
