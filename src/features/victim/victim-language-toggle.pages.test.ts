@@ -219,7 +219,7 @@ describe('the language toggle of a victim page shown after a POST links to a GET
     assert.equal(answer.statusCode, 200);
     const [href] = toggleHrefs(answer.body);
     assert.equal(href, './?lang=en');
-    assert.equal(new URL(href!, `http://localhost/a/${TOKEN}/another-time`).pathname, `/a/${TOKEN}/`);
+    assert.equal(new URL(href, `http://localhost/a/${TOKEN}/another-time`).pathname, `/a/${TOKEN}/`);
     // The router takes the trailing slash as the page's own address.
     const page = await fake.inject({ method: 'GET', url: `/a/${TOKEN}/?lang=en` });
     assert.equal(page.statusCode, 200);
