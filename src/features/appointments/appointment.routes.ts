@@ -151,7 +151,11 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
           const t = translator(page.language);
           if (error.statusCode === 400) return victimPage(reply.code(400), page, { errors: { choice: t('appointment.errorChoice') } });
           const notice =
-            error.statusCode === 409 ? t('appointment.errorCannotChange') : error.statusCode === 429 ? t('appointment.errorAlreadyRequested') : error.message;
+            error.statusCode === 409
+              ? t('appointment.errorCannotChange')
+              : error.statusCode === 429
+                ? t('appointment.errorAlreadyRequested')
+                : t(error.victimMessage?.key ?? 'error.badRequest', error.victimMessage?.values);
           return victimPage(reply.code(error.statusCode), page, { notice });
         }
       },

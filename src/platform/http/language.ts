@@ -36,6 +36,16 @@ export function pageLanguage(request: FastifyRequest, reply: FastifyReply, secur
   return isLanguage(kept) ? kept : 'en';
 }
 
+/**
+ * The language of a link-holder's request without touching its cookie: for answers made before the page hook ran (the
+ * request guard's refusals) and for a page script's JSON and socket (issue 17 §2). Staff requests: English.
+ */
+export function linkLanguage(request: FastifyRequest): Language {
+  if (!isLinkPage(request.url)) return 'en';
+  const kept = request.cookies[LANGUAGE_COOKIE];
+  return askedLanguage(request) ?? (isLanguage(kept) ? kept : 'en');
+}
+
 /** Keeps the language for the link's pages (no Max-Age: gone when the browser closes, like the call session). */
 export function rememberLanguage(request: FastifyRequest, reply: FastifyReply, language: Language, secure: boolean): void {
   reply.setCookie(LANGUAGE_COOKIE, language, { path: cookiePath(request.url), httpOnly: true, sameSite: 'lax', secure });
