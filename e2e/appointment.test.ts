@@ -15,6 +15,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
  * consultation page; the victim's texts (the development outbox) carry the time and then the link; the reminder is the
  * job's work (runDue, what the every-minute job runs); the victim joins from the appointment page in the window and
  * reaches the call's consent step. It stops there: no media, so this is not a call file.
+ * The second case is one the call handler books at triage (intake form), which an officer takes from the RVR queue.
  */
 describe('video appointment for later: booked, reminded, joined (issue 17 §4, RVR-07, RVR-11)', () => {
   let server: RunningServer;
