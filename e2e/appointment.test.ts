@@ -140,6 +140,8 @@ describe('video appointment for later: booked, reminded, joined (issue 17 §4, R
       const appointmentPage = `${server.baseUrl}${new URL(/https?:\/\/\S+/.exec(booking.body)![0]).pathname}`;
       assert.match(appointmentPage, /\/a\/[A-Za-z0-9_-]{43}$/);
 
+      // The victim's phone (issue 17 §5: 390×844).
+      await caller.page.setViewportSize({ width: 390, height: 844 });
       // The victim opens the booking text's link: the appointment page, and its error state (asked for another time, none chosen).
       await caller.page.goto(appointmentPage);
       await caller.page.getByTestId('exit-this-page').waitFor();

@@ -39,6 +39,8 @@ describe('the victim’s statement and its error states pass axe-core (issue 17 
     await services.victimStatements.share(officer, consultation.id, 1);
 
     const { page, context } = victim;
+    // The victim's phone (issue 17 §5: 390×844).
+    await page.setViewportSize({ width: 390, height: 844 });
     const callScriptsRequested: string[] = [];
     await context.route('**/static/js/call-client.js', (route) => {
       callScriptsRequested.push(route.request().url());
