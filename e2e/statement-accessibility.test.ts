@@ -10,7 +10,7 @@ import { launchParticipant, startServer, type Participant, type RunningServer } 
  * /v/call/statement, and its forms post to /v/call/statement/{confirm,corrections}. So that no call starts, everything
  * the officer does is done through the services (call opened, link texted, statement typed and shown), and the call
  * page's call script (call-client.js) is not served to the victim's browser: no camera, no socket, no WebRTC. The
- * statement script works without it (it loads the statement itself). Not a call file: no support/call.js.
+ * statement script works without it (it loads the statement itself). Not a call file (scripts/test.sh: none of the call helpers).
  */
 describe('the victim’s statement and its error states pass axe-core (issue 17 §5, RVR-08)', () => {
   let server: RunningServer;
