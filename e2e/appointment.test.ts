@@ -15,6 +15,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
  * consultation page; the victim's texts (the development outbox) carry the time and then the link; the reminder is the
  * job's work (runDue, what the every-minute job runs); the victim joins from the appointment page in the window and
  * reaches the call's consent step. It stops there: no media, so this is not a call file.
+ * The second case is one the call handler books at triage (intake form), which an officer takes from the RVR queue.
  */
 describe('video appointment for later: booked, reminded, joined (issue 17 §4, RVR-07, RVR-11)', () => {
   let server: RunningServer;
@@ -93,5 +94,109 @@ describe('video appointment for later: booked, reminded, joined (issue 17 §4, R
     fs.mkdirSync('test-results', { recursive: true });
     await victim.page.screenshot({ path: 'test-results/appointment-joined.png', fullPage: true });
     assert.equal(axe.report(), '', 'no serious or critical accessibility violations');
+  });
+
+  it('the call handler books at triage in the intake form, an officer takes it from the RVR queue, the reminder texts the link, and the victim reaches the join step', async () => {
+    const services = server.runtime.services;
+    await allowRoundTheClock(services);
+    // Its own people: the first case's officer is on that call now (the reminder invited them).
+    const [handler, taker, caller] = await Promise.all([launchParticipant(), launchParticipant(), launchParticipant()]);
+    try {
+      // The call handler's intake form: "No, not now: book a video appointment", a few minutes ahead (window open).
+      const { page } = handler;
+      await new SignInPage(page).signInAndAcknowledge(server.baseUrl, 'handler', DEMO_PASSWORD);
+      await page.goto(`${server.baseUrl}/control-room/calls/new`);
+      const slot = new Date(Math.ceil((Date.now() + 3 * 60_000) / 60_000) * 60_000);
+      const wall = londonWallClock(slot);
+      await page.getByLabel('CAD incident reference').fill('CAD-E2E-APPT-1');
+      await page.getByLabel('2 – priority').check();
+      await page.getByLabel('Caller’s name').fill('E2E Appointment Caller');
+      await page.getByLabel('Mobile number').fill('07700 900778');
+      await page.getByLabel('Relationship to the suspect').selectOption('ex_partner');
+      await page.getByLabel('18 or over', { exact: true }).check();
+      await page.getByLabel('Suspect: 18 or over').check();
+      await page.getByLabel('a video call').check();
+      await page.getByLabel('the call being recorded').check();
+      await page.getByLabel('No, not now: book a video appointment').check();
+      await page.getByLabel('Date (UK)').fill(`${wall.year}-${pad(wall.month)}-${pad(wall.day)}`);
+      await page.getByLabel('Time (UK, 24-hour)').fill(`${pad(wall.hour)}:${pad(wall.minute)}`);
+      await axe.check(page, 'call handler: intake form, booking a video appointment');
+      await page.getByRole('button', { name: 'Decide and hand over' }).click();
+      await page.waitForURL(/\/consultations\/[0-9a-f-]{36}$/);
+      assert.equal((await page.getByTestId('state').textContent())?.trim(), 'appointment booked');
+      await page.getByTestId('appointment-no-officer').waitFor();
+      await axe.check(page, 'call handler: consultation page, appointment booked at triage');
+      const consultationId = /\/consultations\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
+      const reference = (await page.getByRole('heading', { level: 1 }).textContent())!.trim();
+
+      // The booking text (RVR-11: neutral words), whose link is the appointment page.
+      const outbox = services.smsOutbox!;
+      const texts = () => outbox.list().filter((m) => m.to === '+447700900778');
+      const [booking] = texts();
+      assert.ok(booking, 'the booking was texted');
+      assert.equal(texts().length, 1);
+      assert.doesNotMatch(booking.body, /police|abuse|officer|crime/i, 'RVR-11');
+      assert.match(booking.body, /Your video appointment is on .+ at \d{1,2}:\d{2}(am|pm)/);
+      const appointmentPage = `${server.baseUrl}${new URL(/https?:\/\/\S+/.exec(booking.body)![0]).pathname}`;
+      assert.match(appointmentPage, /\/a\/[A-Za-z0-9_-]{43}$/);
+
+      // The victim's phone (issue 17 §5: 390×844).
+      await caller.page.setViewportSize({ width: 390, height: 844 });
+      // The victim opens the booking text's link: the appointment page, and its error state (asked for another time, none chosen).
+      await caller.page.goto(appointmentPage);
+      await caller.page.getByTestId('exit-this-page').waitFor();
+      await axe.check(caller.page, 'victim: appointment page from the booking text');
+      await caller.page.getByTestId('ask-another-time').click();
+      await caller.page.locator('.govuk-error-summary').waitFor();
+      await axe.check(caller.page, 'victim: appointment page, another time asked with none chosen (error state)');
+      assert.equal((await services.appointments.forConsultation(consultationId))?.status, 'booked', 'nothing changed by the refused request');
+
+      // An officer takes it from the RVR queue: "Take it" on the row without an officer.
+      const officerPage = taker.page;
+      await new SignInPage(officerPage).signInAndAcknowledge(server.baseUrl, 'officer2', DEMO_PASSWORD);
+      await officerPage.goto(`${server.baseUrl}/officer`);
+      const row = officerPage.getByTestId('appointments').locator('tbody tr', { hasText: reference });
+      await row.waitFor();
+      assert.match((await row.textContent()) ?? '', /No officer yet/);
+      await axe.check(officerPage, 'officer: RVR queue with an appointment booked at triage');
+      await row.getByTestId('take-appointment').click();
+      await officerPage.waitForURL(new RegExp(`/consultations/${consultationId}$`));
+      assert.equal((await officerPage.getByTestId('state').textContent())?.trim(), 'appointment booked');
+      assert.equal(await officerPage.getByTestId('appointment-no-officer').count(), 0, 'an officer holds it now');
+      await axe.check(officerPage, 'officer: consultation page, appointment taken');
+      const officer2 = (await services.data.repos.users.findByUsername('officer2'))!;
+      assert.equal((await services.appointments.forConsultation(consultationId))?.officerId, officer2.id);
+      await officerPage.goto(`${server.baseUrl}/officer`);
+      const takenRow = officerPage.getByTestId('appointments').locator('tbody tr', { hasText: reference });
+      await takenRow.waitFor();
+      assert.match((await takenRow.textContent()) ?? '', /PC Second Officer/);
+      assert.equal(await takenRow.getByTestId('take-appointment').count(), 0);
+
+      // Shortly before: the job's work (runDue) opens the call, invites, and texts the link.
+      const run = await services.appointments.runDue();
+      assert.equal(run.reminded, 1);
+      assert.equal(texts().length, 2, 'the booking text, then the reminder');
+      const reminder = texts()[0]!;
+      assert.match(reminder.body, /Here is the link for your video call: http/);
+      assert.doesNotMatch(reminder.body, /police|abuse|officer|crime/i, 'RVR-11');
+      assert.equal((await services.consultations.summary(consultationId)).state, 'invited');
+      const link = `${server.baseUrl}${new URL(/https?:\/\/\S+/.exec(reminder.body)![0]).pathname}`;
+
+      // The victim opens it in the window: the page offers joining; joining leads to the call's consent step (no call yet).
+      await caller.page.goto(link);
+      await caller.page.getByTestId('exit-this-page').waitFor();
+      assert.match((await caller.page.getByTestId('appointment-status').textContent()) ?? '', /It is time for your appointment/);
+      const join = caller.page.getByTestId('join-appointment');
+      assert.ok(await join.isVisible(), 'the page offers joining');
+      await axe.check(caller.page, 'victim: appointment page in the window (booked at triage)');
+      await join.click();
+      await caller.page.getByLabel('I agree to the video call').waitFor();
+      assert.match(new URL(caller.page.url()).pathname, /^\/v\/call$/);
+      assert.equal((await services.appointments.forConsultation(consultationId))?.status, 'joined');
+      await axe.check(caller.page, 'victim: consent step after joining an appointment');
+      assert.equal(axe.report(), '', 'no serious or critical accessibility violations');
+    } finally {
+      await Promise.all([handler.close(), taker.close(), caller.close()]);
+    }
   });
 });

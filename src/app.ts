@@ -52,7 +52,7 @@ import { registerResponseRules } from './platform/http/response-rules.js';
 import { sessionCookieSettings } from './platform/http/session-cookie.js';
 import { fastifyTrustProxy } from './platform/http/trust-proxy.js';
 import { registerViews } from './platform/http/views.js';
-import { languageLocals, pageLanguage } from './platform/http/language.js';
+import { isLinkPage, languageLocals, pageLanguage } from './platform/http/language.js';
 import { translator } from './platform/i18n/i18n.js';
 import { registerMetrics } from './platform/metrics/metrics.js';
 import { AccessRefusedError, AppError } from './platform/errors.js';
@@ -202,6 +202,7 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
       stack,
       config.call.quickExitUrl,
       cookieSettings.secure,
+      error instanceof AppError && error.victimMessage ? error.victimMessage : { key: victimErrorKey(status, error.code) },
     );
   });
   app.setNotFoundHandler((request, reply) =>
@@ -266,7 +267,9 @@ export async function buildApp({ config, services, logger }: AppDependencies): P
 }
 
 /** The catalog's words for a refusal or failure on a link-holder's page, by its kind (issue 17 §2). */
-function victimErrorKey(status: number): string {
+function victimErrorKey(status: number, code?: string): string {
+  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return 'error.formExpired';
+  if (status === 429) return 'error.tooMany';
   if (status >= 500) return 'error.server';
   if (status === 404) return 'error.notFound';
   if (status === 401 || status === 403 || status === 410) return 'error.notAllowed';
@@ -317,17 +320,24 @@ function sendError(
   stack?: string,
   quickExitUrl?: string,
   secure = false,
+  victimMessage: { key: string; values?: Record<string, string | number> } = { key: victimErrorKey(status) },
 ) {
   reply.code(status);
-  if (wantsJson(request))
-    return reply.send({ error: message, ...(fields && Object.keys(fields).length ? { fields } : {}), correlationId: request.id, ...(stack ? { stack } : {}) });
+  // Issue 17 §2: a link-holder (page or page script) is answered in their language: the refusal's own words when the
+  // service gave them a catalog key (AppError.forVictim), else in English as written and in Welsh by the kind of error.
+  const language = isLinkPage(request.url) ? pageLanguage(request, reply, secure) : 'en';
+  const keyed = victimMessage.key.startsWith('server.');
+  const words = !isLinkPage(request.url) || (language === 'en' && !keyed) ? message : translator(language)(victimMessage.key, victimMessage.values);
+  if (wantsJson(request)) {
+    // Field messages are written in English: a Welsh page script gets the sentence alone.
+    const shownFields = language === 'en' && fields && Object.keys(fields).length ? { fields } : {};
+    return reply.send({ error: words, ...shownFields, correlationId: request.id, ...(stack ? { stack } : {}) });
+  }
   // A link-holder's pages never show the staff header or links into the staff service.
   // Issue 17 §5: the nonce is passed here, as a refusal before the page hooks ran (an ended call's link session) has no
   // locals, and the page's inline script and "Exit this page" must still run under the Content Security Policy.
-  if (request.url.startsWith('/v/')) {
-    // Issue 17 §2: in the link's language; a Welsh page says what happened in Welsh by the kind of error.
-    const language = pageLanguage(request, reply, secure);
-    const words = language === 'en' ? message : translator(language)(victimErrorKey(status));
+  // Issue 17 §2/§5: every link-holder's page (the call link, the survey, the appointment page), not only the call's.
+  if (isLinkPage(request.url)) {
     return reply.view('victim/victim-error.njk', {
       status,
       message: words,

@@ -222,6 +222,7 @@ export function services(deps: {
     data,
     audit,
     consultations,
+    triage,
     calls: callLifecycle,
     links: callLinks,
     sms: sms.sender,

@@ -114,6 +114,13 @@ export function decideBooking(
   return { allowed: true, slot };
 }
 
+/** Tomorrow at the same hour, UK time: the booking forms' starting values (the officer's and the intake form's). */
+export function defaultBookingSlot(now: Date): { date: string; time: string } {
+  const w = londonWallClock(new Date(now.getTime() + 24 * 60 * MINUTE));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return { date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, time: `${pad(w.hour)}:00` };
+}
+
 /**
  * The words of a time in one language (issue 17 §2): the locale for the day and month names, the "{{day}} at
  * {{clock}}" pattern and the am/pm marks. The catalogs hold them (appointment.slotAt, .am, .pm); English by default.

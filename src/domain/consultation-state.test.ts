@@ -20,6 +20,8 @@ const EXPECTED: Record<string, [TransitionActor[], boolean]> = {
   'triaged_eligible→queued': [['call_handler', 'supervisor', 'system'], false],
   'triaged_eligible→escalated_to_attendance': [['call_handler', 'supervisor', 'system'], true],
   'triaged_eligible→abandoned': [['call_handler', 'supervisor'], true],
+  // Issue 17 §4: the call handler books a video appointment at triage when the caller cannot talk now.
+  'triaged_eligible→appointment_booked': [['call_handler', 'supervisor'], false],
   'triaged_ineligible→triaged_eligible': [['supervisor'], true],
   'triaged_ineligible→escalated_to_attendance': [['call_handler', 'supervisor'], false],
   'queued→accepted': [['rvr_officer'], false],
@@ -128,6 +130,20 @@ describe('consultation state machine', () => {
         },
       ),
     );
+  });
+
+  it('property: issue 17 §4: only the control room (or a supervisor) books an appointment from triage, and it always has a way on', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...CONSULTATION_STATES), fc.constantFrom(...ACTORS), (from, actor) => {
+        const booked = decideTransition(from, 'appointment_booked', [actor]).allowed;
+        const expected =
+          (from === 'triaged_eligible' && (actor === 'call_handler' || actor === 'supervisor')) || (from === 'accepted' && actor === 'rvr_officer');
+        return booked === expected;
+      }),
+    );
+    // Booked at triage, nobody holds it yet: the platform can still open the call, and staff can end it or queue it.
+    const ways = availableTransitions('appointment_booked', ['system', 'supervisor']).map((t) => t.to);
+    assert.ok(ways.includes('invited') && ways.includes('queued') && ways.some((to) => TERMINAL_STATES.includes(to)));
   });
 
   it('property: a call can stop from any live-call state, only by the system and only with a reason', () => {

@@ -47,6 +47,9 @@ export const TRANSITIONS: Readonly<Partial<Record<ConsultationState, Partial<Rec
     // 'system': a CAD call that the evaluation trial randomises to standard attendance (policy 2.2).
     escalated_to_attendance: { by: ['call_handler', 'supervisor', 'system'], reasonRequired: true },
     abandoned: { by: ['call_handler', 'supervisor'], reasonRequired: true },
+    // Issue 17 §4 (policy 4.0): the caller cannot talk now, so the call handler books a video appointment at triage
+    // instead of queuing the call. No officer holds it yet: one takes it (or a supervisor assigns it) before the time.
+    appointment_booked: { by: ['call_handler', 'supervisor'], reasonRequired: false },
   },
   triaged_ineligible: {
     // A supervisor may override an exclusion with a recorded rationale (policy 2.1).

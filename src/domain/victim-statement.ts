@@ -18,7 +18,9 @@ export function statementSha256(text: string): string {
   return createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
 }
 
-export type StatementCheck = { ok: true } | { ok: false; status: 400 | 409; message: string; field?: string };
+/** `victimKey`: a refusal the victim reads, named for the catalogs (server.statement.<key>, with `values`), issue 17 §2. */
+export type StatementCheck =
+  { ok: true } | { ok: false; status: 400 | 409; message: string; field?: string; victimKey?: string; values?: Record<string, string | number> };
 
 const ok: StatementCheck = { ok: true };
 
@@ -54,12 +56,17 @@ export function checkVictimResponse(
   seen: { revision: number; sha256?: string },
   action: 'correct' | 'confirm',
 ): StatementCheck {
-  if (!current || current.state === 'draft') return { ok: false, status: 409, message: CHANGED_SINCE_READ };
-  if (current.state === 'confirmed') return { ok: false, status: 409, message: 'You have already confirmed your statement.' };
+  if (!current || current.state === 'draft') return { ok: false, status: 409, message: CHANGED_SINCE_READ, victimKey: 'changedSinceRead' };
+  if (current.state === 'confirmed') return { ok: false, status: 409, message: 'You have already confirmed your statement.', victimKey: 'alreadyConfirmed' };
   if (current.revision !== seen.revision || (seen.sha256 !== undefined && seen.sha256 !== statementSha256(current.text)))
-    return { ok: false, status: 409, message: CHANGED_SINCE_READ };
+    return { ok: false, status: 409, message: CHANGED_SINCE_READ, victimKey: 'changedSinceRead' };
   if (action === 'confirm' && current.state !== 'shared')
-    return { ok: false, status: 409, message: 'You asked for changes. The officer will show you the statement again before you confirm it.' };
+    return {
+      ok: false,
+      status: 409,
+      message: 'You asked for changes. The officer will show you the statement again before you confirm it.',
+      victimKey: 'changesAsked',
+    };
   return ok;
 }
 
@@ -67,16 +74,30 @@ export function checkVictimResponse(
 export function checkSignature(name: string): StatementCheck {
   const trimmed = name.trim();
   if (trimmed.length < 2 || !/\p{L}/u.test(trimmed))
-    return { ok: false, status: 400, message: 'Type your full name to sign your statement', field: 'signatureName' };
+    return { ok: false, status: 400, message: 'Type your full name to sign your statement', field: 'signatureName', victimKey: 'signatureMissing' };
   if (trimmed.length > SIGNATURE_MAX)
-    return { ok: false, status: 400, message: `Your name must be ${SIGNATURE_MAX} characters or fewer`, field: 'signatureName' };
+    return {
+      ok: false,
+      status: 400,
+      message: `Your name must be ${SIGNATURE_MAX} characters or fewer`,
+      field: 'signatureName',
+      victimKey: 'signatureTooLong',
+      values: { max: SIGNATURE_MAX },
+    };
   return ok;
 }
 
 export function checkCorrection(text: string): StatementCheck {
   const trimmed = text.trim();
-  if (trimmed === '') return { ok: false, status: 400, message: 'Type what should be changed', field: 'correction' };
+  if (trimmed === '') return { ok: false, status: 400, message: 'Type what should be changed', field: 'correction', victimKey: 'correctionMissing' };
   if (trimmed.length > CORRECTION_TEXT_MAX)
-    return { ok: false, status: 400, message: `Keep your changes to ${CORRECTION_TEXT_MAX.toLocaleString('en-GB')} characters or fewer`, field: 'correction' };
+    return {
+      ok: false,
+      status: 400,
+      message: `Keep your changes to ${CORRECTION_TEXT_MAX.toLocaleString('en-GB')} characters or fewer`,
+      field: 'correction',
+      victimKey: 'correctionTooLong',
+      values: { max: CORRECTION_TEXT_MAX.toLocaleString('en-GB') },
+    };
   return ok;
 }

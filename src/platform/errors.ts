@@ -1,5 +1,8 @@
 /** Errors a service throws on purpose; the HTTP layer turns each into its status and a message a person can act on. */
 export class AppError extends Error {
+  /** Issue 17 §2: the same words for a victim's page, by catalog key (`server.*`), said in the victim's language. */
+  victimMessage?: { key: string; values?: Record<string, string | number> };
+
   constructor(
     readonly statusCode: number,
     message: string,
@@ -7,6 +10,12 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+  }
+
+  /** Marks a refusal a victim may read: a link-holder's page (/v/, /s/, /a/) gets the catalog's words in their language. */
+  forVictim(key: string, values?: Record<string, string | number>): this {
+    this.victimMessage = { key, ...(values ? { values } : {}) };
+    return this;
   }
 }
 

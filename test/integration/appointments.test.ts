@@ -67,6 +67,138 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
     return { response, slot };
   };
 
+  /**
+   * Issue 17 §4: the call handler's intake form with "the caller cannot talk now: book a video appointment" (the two
+   * consents repeat a field name, so the form is encoded here rather than by Browser.post).
+   */
+  const intakeWithAppointment = async (booking: { date: string; time: string; reason?: string }, more: [string, string][] = []) => {
+    phoneNumber += 1;
+    const mobile = `07700 900${String(300 + phoneNumber)}`;
+    const handlerBrowser = new Browser(t.app);
+    await handlerBrowser.signIn('ap-handler');
+    await handlerBrowser.get('/control-room/calls/new');
+    const form = new URLSearchParams([
+      ['_csrf', handlerBrowser.csrfToken],
+      ['cadReference', `CAD-AP-${process.pid}-${phoneNumber}`],
+      ['receivedAt', londonForm(new Date(now().getTime() - 5 * MINUTE)).date + 'T' + londonForm(new Date(now().getTime() - 5 * MINUTE)).time],
+      ['grade', '2'],
+      ['callerName', 'Test Caller'],
+      ['mobile', mobile],
+      ['relationship', 'ex_partner'],
+      ['ageBand', '18_plus'],
+      ['suspectAgeBand', '18_plus'],
+      ['consents', 'video'],
+      ['consents', 'recording'],
+      ['whenToTalk', 'later'],
+      ['appointmentDate', booking.date],
+      ['appointmentTime', booking.time],
+      ['appointmentReason', booking.reason ?? 'cannot_talk_now'],
+    ]);
+    for (const [name, value] of more)
+      if (name === 'flags') form.append(name, value);
+      else form.set(name, value);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/control-room/calls',
+      payload: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: handlerBrowser.cookieHeader },
+    });
+    return { response, e164: `+44${mobile.replace(/\s/g, '').slice(1)}`, cadReference: form.get('cadReference')! };
+  };
+  const consultationIdOf = (location: unknown) => /^\/consultations\/([0-9a-f-]{36})/.exec(String(location))![1]!;
+
+  it('the call handler books at triage: straight to appointment booked (never queued), no officer yet, the same neutral text and audit', async () => {
+    const slot = new Date(Math.ceil((now().getTime() + 180 * MINUTE) / MINUTE) * MINUTE);
+    const { response, e164 } = await intakeWithAppointment(londonForm(slot));
+    assert.equal(response.statusCode, 303, response.body.slice(0, 2000));
+    const consultationId = consultationIdOf(response.headers.location);
+    assert.equal(response.headers.location, `/consultations/${consultationId}`);
+    const consultation = await t.services.consultations.summary(consultationId);
+    assert.equal(consultation.state, 'appointment_booked');
+    assert.equal(consultation.officerId, null, 'no officer holds it yet');
+    assert.equal(consultation.queuedAt, null, 'it never waited in the queue as a call to take now');
+    const events = await queryRows<{ from_state: string; to_state: string; actor_role: string }>(
+      t.db.database,
+      sql`select from_state, to_state, actor_role from consultation_events where consultation_id = ${consultationId} order by at, id`,
+    );
+    assert.ok(events.some((e) => e.from_state === 'triaged_eligible' && e.to_state === 'appointment_booked' && e.actor_role === 'call_handler'));
+    const appointment = (await t.services.appointments.forConsultation(consultationId))!;
+    assert.equal(appointment.status, 'booked');
+    assert.equal(appointment.officerId, null);
+    assert.equal(appointment.slot.toISOString(), slot.toISOString());
+    assert.equal(appointment.bookedBy, handler.id);
+    const [booked] = await audited('appointment.booked', consultationId);
+    assert.equal(booked?.details.slot, slot.toISOString());
+    assert.equal(booked?.details.atTriage, true);
+    const [text] = textsTo(e164);
+    assert.ok(text, 'the booking was texted');
+    assert.match(text.body, /\/a\/[A-Za-z0-9_-]{43}/);
+    assert.doesNotMatch(text.body, /police|abuse|officer|crime/i, 'RVR-11: nothing in the text says police');
+    assert.equal((await audited('appointment.text_sent', consultationId)).length, 1);
+    // The RVR queue lists it without an officer, with the officer's "Take it"; the consultation page says who booked it.
+    const queue = await officerBrowser.get('/officer/queue');
+    assert.match(queue.body, new RegExp(`data-appointment="${appointment.id}"[\\s\\S]*?No officer yet[\\s\\S]*?action="/appointments/${appointment.id}/take"`));
+    assert.doesNotMatch(queue.body, new RegExp(`action="/consultations/${consultationId}/transitions"`), 'not offered as a call to accept now');
+    assert.match((await officerBrowser.get(`/consultations/${consultationId}`)).body, /data-testid="appointment-no-officer"/);
+  });
+
+  it('an officer takes the appointment booked at triage (audited, once); they stay free until the reminder, which invites as for their own booking', async () => {
+    const slot = new Date(Math.ceil((now().getTime() + 90 * MINUTE) / MINUTE) * MINUTE);
+    const { response, e164 } = await intakeWithAppointment(londonForm(slot));
+    const consultationId = consultationIdOf(response.headers.location);
+    const appointmentId = (await t.services.appointments.forConsultation(consultationId))!.id;
+    await officerBrowser.get('/officer/queue');
+    const taken = await officerBrowser.post(`/appointments/${appointmentId}/take`, {});
+    assert.equal(taken.statusCode, 303, taken.body.slice(0, 2000));
+    assert.equal(taken.headers.location, `/consultations/${consultationId}`);
+    assert.equal((await t.services.consultations.summary(consultationId)).officerId, officer.id);
+    assert.equal((await t.services.appointments.forConsultation(consultationId))!.officerId, officer.id);
+    assert.equal((await t.services.consultations.summary(consultationId)).state, 'appointment_booked');
+    assert.notEqual(await t.services.availability.get(officer.id), 'on_call', 'taking it does not put them on a call: free until the appointment');
+    assert.equal((await audited('appointment.taken', consultationId)).length, 1);
+    const queue = await officerBrowser.get('/officer/queue');
+    assert.match(queue.body, new RegExp(`data-appointment="${appointmentId}"[\\s\\S]*?Test ap-officer`), 'listed with its officer now');
+    // Once: a second take (another officer, or the same again) is refused.
+    const again = await officerBrowser.post(`/appointments/${appointmentId}/take`, {});
+    assert.equal(again.statusCode, 409);
+    // A call handler cannot take it (call.conduct is the officer's).
+    const handlerBrowser = new Browser(t.app);
+    await handlerBrowser.signIn('ap-handler');
+    await handlerBrowser.get('/control-room');
+    assert.equal((await handlerBrowser.post(`/appointments/${appointmentId}/take`, {})).statusCode, 403);
+
+    clockOffset = slot.getTime() - t.config.appointments.reminderMinutes * MINUTE - Date.now() + 1000;
+    await t.services.appointments.runDue();
+    clockOffset = 0;
+    assert.equal((await t.services.consultations.summary(consultationId)).state, 'invited');
+    assert.equal(textsTo(e164).length, 2, 'the booking text, then the reminder');
+    assert.equal(await t.services.availability.get(officer.id), 'on_call');
+    // Cleared for the next tests: the officer is free again.
+    await t.services.consultations.transition(contextFor(officer), consultationId, 'abandoned', 'Test over');
+  });
+
+  it('a bad booking at triage is shown on the intake form with the other errors, and nothing is written or texted', async () => {
+    const { response, e164, cadReference } = await intakeWithAppointment(londonForm(new Date(now().getTime() - 60 * MINUTE)), [['callerName', '']]);
+    assert.equal(response.statusCode, 400);
+    assert.match(response.body, /href="#appointmentTime">The appointment must be in the future/);
+    assert.match(response.body, /href="#callerName">/);
+    assert.equal(textsTo(e164).length, 0);
+    const incidents = await queryRows(t.db.database, sql`select id from incidents where cad_reference = ${cadReference}`);
+    assert.equal(incidents.length, 0);
+  });
+
+  it('a call that is not eligible at triage is not booked: triaged as usual, nothing texted, and the consultation page says so', async () => {
+    const slot = new Date(Math.ceil((now().getTime() + 120 * MINUTE) / MINUTE) * MINUTE);
+    const { response, e164 } = await intakeWithAppointment(londonForm(slot), [['flags', 'offender_present']]);
+    assert.equal(response.statusCode, 303);
+    assert.match(String(response.headers.location), /\?appointment=not-booked$/);
+    const consultationId = consultationIdOf(response.headers.location);
+    assert.equal((await t.services.consultations.summary(consultationId)).state, 'triaged_ineligible');
+    assert.equal(await t.services.appointments.forConsultation(consultationId), undefined);
+    assert.equal(textsTo(e164).length, 0);
+    assert.match((await supervisorBrowser.get(String(response.headers.location))).body, /data-testid="appointment-not-booked"/);
+  });
+
   it('the officer books a time: the consultation waits as appointment booked, the officer is free, and the victim is texted the time in neutral words', async () => {
     const { consultationId, e164 } = await accepted();
     const { response, slot } = await book(consultationId, 120);

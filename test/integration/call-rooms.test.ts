@@ -80,7 +80,7 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     await t.close();
   });
 
-  const setUp = async (on: CallRooms = rooms) => {
+  const setUp = async (on: CallRooms = rooms, victimLanguage: 'en' | 'cy' = 'en') => {
     const { consultation } = await newCall(t.services, handler);
     await t.services.consultations.transition(contextFor(officer), consultation.id, 'accepted');
     const call = await t.services.calls.lifecycle.openCall(contextFor(officer), consultation.id);
@@ -96,7 +96,7 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     await officerSocket.next('offer');
     const victimSocket = new FakeSocket();
     const victimContext = t.services.calls.links.linkContext(session, 'test');
-    on.attach(victimSocket as unknown as WebSocket, session.participant, victimContext);
+    on.attach(victimSocket as unknown as WebSocket, session.participant, victimContext, undefined, victimLanguage);
     victimSocket.message({ type: 'join' });
     await victimSocket.next('offer');
     return { consultation, call, officerSocket, victimSocket, staff, session, victimContext, sessionSecret };
@@ -282,6 +282,24 @@ await describeOnDatabase('call rooms: joins, drops, grace period, quick exit and
     assert.equal((await t.services.data.repos.calls.findById(call.id))!.state, 'ended');
     await short.shutdown();
   });
+  it('issue 17 §2: a Welsh victim is told in Welsh (a refused chat, the call interrupted), the officer in English', async () => {
+    const { call, officerSocket, victimSocket } = await setUp(rooms, 'cy');
+    victimSocket.message({ type: 'chat', text: 'x'.repeat(2001) });
+    assert.equal((await victimSocket.next('error')).message, 'Rhaid i neges fod rhwng 1 a 2000 nod');
+    officerSocket.message({ type: 'chat', text: 'x'.repeat(2001) });
+    assert.equal((await officerSocket.next('error')).message, 'A chat message needs between 1 and 2000 characters');
+    engine.hooks.get(call.id)!.roomLost('The media worker running this call stopped');
+    assert.deepEqual(await victimSocket.next('interrupted'), { type: 'interrupted', reason: 'Torrwyd ar draws yr alwad.', rejoin: true });
+    assert.deepEqual(await officerSocket.next('interrupted'), { type: 'interrupted', reason: 'The call was interrupted.', rejoin: true });
+  });
+
+  it("issue 17 §2: when the officer ends the call, the victim's page is not sent the officer's reason (its own words say the call has ended)", async () => {
+    const { call, officerSocket, victimSocket } = await setUp(rooms, 'cy');
+    await rooms.endCall(contextFor(officer), call.id, 'Ended by the officer: suspect returned');
+    assert.equal((await victimSocket.next('ended')).reason, '');
+    assert.equal((await officerSocket.next('ended')).reason, 'Ended by the officer: suspect returned');
+  });
+
   it('a lost media room (its worker died) ends the call as interrupted and offers every page a rejoin (issue 18 §1)', async () => {
     const { call, officerSocket, victimSocket } = await setUp();
     engine.hooks.get(call.id)!.roomLost('The media worker running this call stopped');

@@ -24,7 +24,18 @@ import { REVIEW_CHECKLIST } from '../../src/features/supervisor/review-checklist
 export type Relation = 'own' | 'others' | 'unassigned';
 export type Outcome = '✓' | '·' | '!';
 export type Need =
-  'consultation' | 'call' | 'alert' | 'answeredRisk' | 'completedRisk' | 'statement' | 'review' | 'ineligible' | 'observed' | 'redaction' | 'missedAppointment';
+  | 'consultation'
+  | 'call'
+  | 'alert'
+  | 'answeredRisk'
+  | 'completedRisk'
+  | 'statement'
+  | 'review'
+  | 'ineligible'
+  | 'observed'
+  | 'redaction'
+  | 'missedAppointment'
+  | 'triageAppointment';
 export const RELATIONS: readonly Relation[] = ['own', 'others', 'unassigned'];
 
 export interface Fixture {
@@ -40,7 +51,7 @@ export interface Fixture {
   reviewId?: string;
   /** A redacted copy waiting for a second person's approval, asked for by the consultation's officer (issue 15 §2). */
   redactionId?: string;
-  /** A missed video appointment waiting for a supervisor's follow-up (issue 17 §4). */
+  /** A missed video appointment waiting for a supervisor's follow-up, or one booked at triage (issue 17 §4). */
   appointmentId?: string;
 }
 export interface Identity {
@@ -162,6 +173,16 @@ export const ROWS: Row[] = [
     mutates: true,
     request: (f) => ({ url: `/consultations/${f.consultationId}/appointment`, body: { ...tomorrowAtTen(), reason: 'interpreter_needed' } }),
     expect: OFFICER_OWN,
+  },
+  // Issue 17 §4: an appointment the call handler booked at triage: any RVR officer takes it while nobody holds it;
+  // once another officer took it, it is theirs (only a supervisor's reassignment moves it).
+  {
+    route: 'POST /appointments/:id/take',
+    needs: 'triageAppointment',
+    relations: ['others', 'unassigned'],
+    mutates: true,
+    request: (f) => ({ url: `/appointments/${f.appointmentId}/take`, body: {} }),
+    expect: { others: { '!': ['rvr_officer'] }, unassigned: { '✓': ['rvr_officer'] } },
   },
   // Issue 18: "Resume the call" (with no call lost it opens, or rejoins, the consultation's call).
   {

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { ROLES, type Role } from '../../src/domain/roles.js';
 import type { RequestContext } from '../../src/platform/context.js';
 import { describeOnDatabase, queryRows } from '../support/databases.js';
-import { allowRoundTheClock, assignCase, Browser, buildTestApp, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
+import { allowRoundTheClock, assignCase, Browser, buildTestApp, callInput, contextFor, createUser, newCall, type TestApp } from '../support/test-app.js';
 import {
   EVIDENCE_VIEW,
   RELATIONS,
@@ -79,6 +79,18 @@ await describeOnDatabase('object-level access matrix: every role × own / anothe
     if (need === 'ineligible') {
       const { consultation } = await newCall(t.services, handler, { flags: ['no_smartphone_or_signal'] });
       return { consultationId: consultation.id };
+    }
+    if (need === 'triageAppointment') {
+      // Issue 17 §4: booked by the call handler at triage; nobody holds it (unassigned) or another officer took it.
+      const booked = await t.services.appointments.intakeWithAppointment(
+        contextFor(handler),
+        callInput(),
+        { ...tomorrowAtTen(), reason: 'cannot_talk_now' },
+        'test',
+      );
+      const appointmentId = booked.appointment!.id;
+      if (relation === 'others') await t.services.appointments.take(contextFor(owner), appointmentId);
+      return { consultationId: booked.consultation.id, appointmentId, held: relation === 'others' };
     }
     const { consultation } = await newCall(t.services, handler);
     // Issue 16 §3: the matrix's investigator has every case (a supervisor assigned it); the last test takes one who has not.

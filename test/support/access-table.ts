@@ -87,6 +87,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /a/:token/another-time': ANYONE,
   'GET /consultations/:id/appointment': ['rvr_officer'],
   'POST /consultations/:id/appointment': ['rvr_officer'],
+  // Issue 17 §4: an officer takes an appointment the call handler booked at triage.
+  'POST /appointments/:id/take': ['rvr_officer'],
   'GET /supervisor/appointments': ['supervisor'],
   'POST /supervisor/appointments/:id/follow-up': ['supervisor'],
   'GET /dev/outbox': EVERY_ROLE,

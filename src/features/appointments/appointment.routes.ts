@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../composition.js';
 import type { Config } from '../../config.js';
-import { londonWallClock } from '../../domain/retention.js';
+import { defaultBookingSlot } from '../../domain/appointments.js';
 import { AppError, NotFoundError } from '../../platform/errors.js';
 import { contextOf } from '../../platform/http/access.js';
 import { languageChosen, languageLocals, replyLanguage } from '../../platform/http/language.js';
@@ -29,13 +29,6 @@ const changeRateLimit = { max: 5, timeWindow: '1 minute' };
 
 type BookInput = { date?: string; time?: string; reason?: string };
 
-/** Tomorrow at the same hour, UK time: the booking form's starting values. */
-function defaultSlot(now: Date): { date: string; time: string } {
-  const w = londonWallClock(new Date(now.getTime() + 24 * 3_600_000));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return { date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, time: `${pad(w.hour)}:00` };
-}
-
 /**
  * Issue 17 §4 (policy 4.0): a video appointment for later. The officer books it from the consultation; the victim's
  * appointment page (public, by the texted link) says when to come back, lets them join in the window, or ask for
@@ -48,7 +41,7 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
       return reply.view('appointments/book.njk', {
         pageTitle: `Book a video appointment – ${form.consultation.reference}`,
         ...form,
-        values: defaultSlot(new Date()),
+        values: defaultBookingSlot(new Date()),
         settings: config.appointments,
         ...locals,
       });
@@ -74,6 +67,16 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
           return bookPage(request, reply.code(error.statusCode), { values: input, errors: error.fieldErrors, errorMessage: error.message });
         }
         return reply.redirect(`/consultations/${request.params.id}`, 303);
+      },
+    );
+
+    // Issue 17 §4: an officer takes an appointment the call handler booked at triage (the RVR queue's button).
+    app.post<{ Params: { id: string } }>(
+      '/appointments/:id/take',
+      { config: { access: { permission: 'call.conduct' } }, schema: { params: idParams, body: csrfOnly } },
+      async (request, reply) => {
+        const taken = await services.appointments.take(contextOf(request), request.params.id);
+        return reply.redirect(`/consultations/${taken.consultationId}`, 303);
       },
     );
 
@@ -148,7 +151,11 @@ export function appointmentRoutes(services: Services, config: Config): FastifyPl
           const t = translator(page.language);
           if (error.statusCode === 400) return victimPage(reply.code(400), page, { errors: { choice: t('appointment.errorChoice') } });
           const notice =
-            error.statusCode === 409 ? t('appointment.errorCannotChange') : error.statusCode === 429 ? t('appointment.errorAlreadyRequested') : error.message;
+            error.statusCode === 409
+              ? t('appointment.errorCannotChange')
+              : error.statusCode === 429
+                ? t('appointment.errorAlreadyRequested')
+                : t(error.victimMessage?.key ?? 'error.badRequest', error.victimMessage?.values);
           return victimPage(reply.code(error.statusCode), page, { notice });
         }
       },

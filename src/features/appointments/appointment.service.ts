@@ -24,6 +24,7 @@ import { isLanguage, translator, type Language } from '../../platform/i18n/i18n.
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { SmsDeliveryError, type SmsSender } from '../../platform/sms/sms-sender.js';
 import type { ConsultationRow, ConsultationService } from '../consultations/consultation.service.js';
+import type { IntakeInput, IntakeResult, TriageService } from '../control-room/triage.service.js';
 import { assertAssignedOfficer, type CallService } from '../video/call.service.js';
 import type { CallLinksService } from '../video/call-links.service.js';
 import { hashToken, isWellFormedToken, newSecretToken } from '../video/call-tokens.js';
@@ -37,6 +38,8 @@ export interface AppointmentDeps {
   data: DataAccess;
   audit: AuditTrail;
   consultations: ConsultationService;
+  /** Issue 17 §4: the intake, for a booking made by the call handler at triage. */
+  triage: Pick<TriageService, 'intake'>;
   calls: Pick<CallService, 'openScheduledCall'>;
   links: Pick<CallLinksService, 'issueAppointmentLink'>;
   sms: SmsSender;
@@ -58,6 +61,16 @@ export interface AppointmentPage {
   changeRequested: boolean;
   /** Issue 17 §2: the page's language (the consultation's, or the one the person chose on the toggle). */
   language: Language;
+}
+
+/** The intake form's booking fields (issue 17 §4: the call handler books at triage), named as the form names them. */
+export const TRIAGE_BOOKING_FIELDS = { date: 'appointmentDate', time: 'appointmentTime', reason: 'appointmentReason' } as const;
+
+/** What the intake with a booking did: the booking is made only for an eligible call routed to RVR. */
+export interface TriageBookingResult extends IntakeResult {
+  appointment: AppointmentRow | undefined;
+  /** The booking stands but its text was not sent (the consultation page shows the error). */
+  textFailed: boolean;
 }
 
 /** Why "Join" was refused: the page says it in its language (catalog key appointment.refused…). */
@@ -146,12 +159,104 @@ export class AppointmentService {
       else await this.notify(tx, consultation);
       return created;
     });
-    // Issue 17 §2: the text in the consultation's language, as the call link's text is.
+    await this.sendBookingText(context, appointment, token);
+    return (await this.data.repos.appointments.findById(appointment.id))!;
+  }
+
+  /**
+   * Issue 17 §4: "the call handler at triage books a time". The intake form's "the caller cannot talk now: book a
+   * video appointment": the triage and the booking are one transaction (same rule, decideBooking; same audit), so an
+   * eligible call goes from triaged_eligible straight to appointment_booked and never waits in the queue as a call to
+   * take now. No officer holds it yet (officerId null): one takes it before the time. An ineligible call, or one the
+   * evaluation trial sends to attendance, is triaged as usual and nothing is booked. The same neutral text follows
+   * the commit.
+   */
+  async intakeWithAppointment(
+    context: RequestContext,
+    intake: IntakeInput,
+    booking: { date: string; time: string; reason: string },
+    source: string,
+  ): Promise<TriageBookingResult> {
+    if (context.actor.type !== 'user') throw new ForbiddenError('Sign in as the call handler to book an appointment');
+    const userId = context.actor.userId;
+    const decision = decideBooking(booking, this.deps.now(), this.deps.config);
+    const token = newSecretToken();
+    let appointment: AppointmentRow | undefined;
+    const result = await this.deps.triage.intake(context, intake, source, undefined, {
+      errors: decision.allowed ? {} : { [TRIAGE_BOOKING_FIELDS[decision.field]]: decision.message },
+      book: async (tx, routing, consultationId) => {
+        if (!decision.allowed) throw new ValidationError(decision.message);
+        appointment = await tx.appointments.create({
+          consultationId,
+          officerId: null,
+          slot: decision.slot,
+          reason: booking.reason,
+          pageTokenHash: hashToken(token),
+          bookedBy: userId,
+        });
+        await this.deps.audit.record(tx.audit, routing, {
+          what: 'appointment.booked',
+          subject: `consultation:${consultationId}`,
+          details: { appointmentId: appointment.id, slot: decision.slot.toISOString(), reason: booking.reason, replaced: [], atTriage: true },
+        });
+        return this.deps.consultations.applyTransition(tx, routing, consultationId, 'appointment_booked');
+      },
+    });
+    if (!appointment) return { ...result, appointment, textFailed: false };
+    try {
+      await this.sendBookingText(context, appointment, token);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode !== 502) throw error;
+      return { ...result, appointment, textFailed: true };
+    }
+    return { ...result, appointment, textFailed: false };
+  }
+
+  /**
+   * Issue 17 §4: an RVR officer takes an appointment the call handler booked at triage, before its link is texted:
+   * the consultation becomes theirs as if they had booked it (they stay free for other calls until the reminder).
+   * Once the link has gone, or another officer took it, only a supervisor's reassignment moves it.
+   */
+  async take(context: RequestContext, appointmentId: string): Promise<AppointmentRow> {
+    if (context.actor.type !== 'user' || !context.actor.roles.includes('rvr_officer')) throw new ForbiddenError('Only an RVR officer can take an appointment');
+    const userId = context.actor.userId;
+    return this.data.transaction(async (tx) => {
+      const appointment = await tx.appointments.findById(appointmentId);
+      if (!appointment) throw new NotFoundError('No appointment with that id');
+      const consultation = (await tx.consultations.findById(appointment.consultationId))!;
+      const notTakeable = 'This appointment already has an officer or its link has been texted: a supervisor can reassign it.';
+      if (appointment.status !== 'booked' || consultation.state !== 'appointment_booked' || consultation.officerId !== null)
+        throw new ConflictError(notTakeable);
+      // SC-8: the same training gate as accepting a call from the queue.
+      await this.deps.consultations.assertMayWorkCalls(tx, context, consultation.id, 'appointment.take');
+      const held = await tx.consultations.reassign({ id: consultation.id, expectedVersion: consultation.version, officerId: userId });
+      const taken = held ? await tx.appointments.assignOfficer(appointment.id, userId) : undefined;
+      if (!held || !taken) throw new ConflictError(notTakeable);
+      await tx.consultations.insertEvent({
+        consultationId: consultation.id,
+        fromState: 'appointment_booked',
+        toState: 'appointment_booked',
+        actorId: userId,
+        actorRole: 'rvr_officer',
+        reason: 'Took the video appointment booked at triage',
+        at: this.deps.now(),
+      });
+      await this.deps.audit.record(tx.audit, context, {
+        what: 'appointment.taken',
+        subject: `consultation:${consultation.id}`,
+        details: { appointmentId: appointment.id, slot: appointment.slot.toISOString() },
+      });
+      await this.notify(tx, held);
+      return taken;
+    });
+  }
+
+  /** The booking text, in the consultation's language (issue 17 §2, as the call link's text is), after the commit. */
+  private async sendBookingText(context: RequestContext, appointment: AppointmentRow, token: string): Promise<void> {
     const language = await this.languageOf(appointment.consultationId);
     const bookingText = language === 'cy' ? this.deps.config.bookingTextCy : this.deps.config.bookingText;
     const body = bookingText.replace('{time}', londonSlotText(appointment.slot, slotWords(language))).replace('{link}', this.pageLink(token));
     await this.text(context, appointment, 'booking', body);
-    return (await this.data.repos.appointments.findById(appointment.id))!;
   }
 
   /** The job's work (every minute) and what tests call directly: remind what is due, close what was missed. */

@@ -11,7 +11,8 @@ export interface AppointmentListing {
   id: string;
   consultationId: string;
   reference: string;
-  officerName: string;
+  /** The consultation's officer now; null while an appointment booked at triage waits for one. */
+  officerName: string | null;
   slot: Date;
   reason: string;
   status: string;
@@ -30,7 +31,7 @@ export class AppointmentsRepository {
 
   async create(row: {
     consultationId: string;
-    officerId: string;
+    officerId: string | null;
     slot: Date;
     reason: string;
     pageTokenHash: string;
@@ -107,6 +108,16 @@ export class AppointmentsRepository {
     return row;
   }
 
+  /** An appointment booked at triage gets its officer, once (the first officer to take it). */
+  async assignOfficer(id: string, officerId: string): Promise<AppointmentRow | undefined> {
+    const [row] = await this.db
+      .update(appointments)
+      .set({ officerId })
+      .where(and(eq(appointments.id, id), isNull(appointments.officerId), eq(appointments.status, 'booked')))
+      .returning();
+    return row;
+  }
+
   async markBookingTextSent(id: string, at: Date): Promise<void> {
     await this.db.update(appointments).set({ bookingTextSentAt: at, sendError: null }).where(eq(appointments.id, id));
   }
@@ -169,6 +180,7 @@ export class AppointmentsRepository {
     return row?.phone;
   }
 
+  /** With the officer holding the consultation now (after a reassignment, not the booking one); none yet for a triage booking. */
   private listing() {
     return this.db
       .select({
@@ -187,7 +199,7 @@ export class AppointmentsRepository {
       })
       .from(appointments)
       .innerJoin(consultations, eq(consultations.id, appointments.consultationId))
-      .innerJoin(users, eq(users.id, appointments.officerId));
+      .leftJoin(users, eq(users.id, consultations.officerId));
   }
 
   /** Booked and reminded appointments, soonest first (the RVR queue page). */

@@ -16,9 +16,8 @@ export const appointments = pgTable(
     consultationId: uuid('consultation_id')
       .notNull()
       .references(() => consultations.id),
-    officerId: uuid('officer_id')
-      .notNull()
-      .references(() => users.id),
+    /** The officer who booked it; null when the call handler booked it at triage and no officer has taken it yet. */
+    officerId: uuid('officer_id').references(() => users.id),
     /** The slot, UTC. */
     slot: timestamp('slot', { withTimezone: true }).notNull(),
     /** A code of APPOINTMENT_REASONS. */

@@ -87,7 +87,9 @@ export function consultationRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const detail = await pageData(request);
         if (wantsJson(request)) return { consultation: detail.consultation, events: detail.events, options: detail.options };
-        return reply.view('consultations/consultation.njk', { pageTitle: `Consultation ${detail.consultation.reference}`, ...detail });
+        // Issue 17 §4: the intake form asked for a video appointment, but the call was not routed to RVR, so none was booked.
+        const appointmentNotBooked = (request.query as { appointment?: unknown }).appointment === 'not-booked';
+        return reply.view('consultations/consultation.njk', { pageTitle: `Consultation ${detail.consultation.reference}`, ...detail, appointmentNotBooked });
       },
     );
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../composition.js';
+import { APPOINTMENT_REASONS, defaultBookingSlot } from '../../domain/appointments.js';
 import { AGE_BANDS, EXCLUSION_FLAGS, RELATIONSHIPS, VICTIM_SEXES } from '../../domain/eligibility.js';
 import { AppError } from '../../platform/errors.js';
 import { contextOf } from '../../platform/http/access.js';
@@ -34,6 +35,11 @@ const intakeBody = {
     prefersPhone: { type: 'string', maxLength: 5 },
     triageStartedAt: { type: 'string', maxLength: 40 },
     purposeCode: { type: 'string', maxLength: 40 },
+    // Issue 17 §4: "now" (the RVR queue) or "later" (a video appointment booked here); the booking's fields.
+    whenToTalk: { type: 'string', maxLength: 10 },
+    appointmentDate: { type: 'string', maxLength: 20 },
+    appointmentTime: { type: 'string', maxLength: 10 },
+    appointmentReason: { type: 'string', maxLength: 40 },
     _csrf: { type: 'string' },
   },
 } as const;
@@ -117,6 +123,7 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
       flags: EXCLUSION_FLAGS.map((value) => ({ value, text: CHECKLIST_LABELS[value] })),
       // SC-1: the purposes this force records sessions for (a choice only when there is more than one).
       purposes: services.governance.settings.purposes.map((p) => ({ value: p.code, text: p.label })),
+      appointmentReasons: Object.entries(APPOINTMENT_REASONS).map(([value, text]) => ({ value, text })),
     };
   };
 
@@ -132,7 +139,18 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
 
     app.get('/control-room/calls/new', { config: { access: { permission: 'triage.create' } } }, async (_request, reply) => {
       const now = new Date();
-      return reply.view('control-room/new-call.njk', await formView({ triageStartedAt: now.toISOString(), receivedAt: isoToLondonLocal(now) }));
+      const slot = defaultBookingSlot(now);
+      return reply.view(
+        'control-room/new-call.njk',
+        await formView({
+          triageStartedAt: now.toISOString(),
+          receivedAt: isoToLondonLocal(now),
+          whenToTalk: 'now',
+          appointmentDate: slot.date,
+          appointmentTime: slot.time,
+          appointmentReason: 'cannot_talk_now',
+        }),
+      );
     });
 
     app.post<{ Body: IntakeForm }>(
@@ -140,8 +158,15 @@ export function controlRoomRoutes(services: Services): FastifyPluginAsync {
       { config: { access: { permission: 'triage.create' } }, schema: { body: intakeBody } },
       async (request, reply) => {
         try {
-          const { consultation } = await services.triage.intake(contextOf(request), formToIntake(request.body), 'form');
-          return reply.redirect(`/consultations/${consultation.id}`, 303);
+          if (one(request.body.whenToTalk) !== 'later') {
+            const { consultation } = await services.triage.intake(contextOf(request), formToIntake(request.body), 'form');
+            return reply.redirect(`/consultations/${consultation.id}`, 303);
+          }
+          // Issue 17 §4: the caller cannot talk now; the call handler books the video appointment here.
+          const booking = { date: one(request.body.appointmentDate), time: one(request.body.appointmentTime), reason: one(request.body.appointmentReason) };
+          const booked = await services.appointments.intakeWithAppointment(contextOf(request), formToIntake(request.body), booking, 'form');
+          const outcome = !booked.appointment ? '?appointment=not-booked' : booked.textFailed ? '?appointmentText=failed' : '';
+          return reply.redirect(`/consultations/${booked.consultation.id}${outcome}`, 303);
         } catch (error) {
           if (!(error instanceof AppError) || error.statusCode >= 500 || error.statusCode === 403) throw error;
           const errors = Object.keys(error.fieldErrors).length > 0 ? error.fieldErrors : { cadReference: error.message };

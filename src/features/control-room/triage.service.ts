@@ -76,6 +76,17 @@ export interface IntakeResult {
   allocation: TriageAllocation | null;
 }
 
+/**
+ * Issue 17 §4 (policy 4.0): the caller cannot talk now, so the call handler books a video appointment on the intake
+ * form instead of queuing the call (AppointmentService.intakeWithAppointment gives this).
+ */
+export interface AppointmentAtTriage {
+  /** The booking's own field errors, shown with the form's, so nothing is written when either is wrong. */
+  errors: Record<string, string>;
+  /** Books it in the intake's transaction, moving an eligible call from triaged_eligible to appointment_booked. */
+  book(tx: Repositories, context: RequestContext, consultationId: string): Promise<ConsultationRow>;
+}
+
 const CAD_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9/_-]{0,49}$/;
 
 /**
@@ -104,9 +115,10 @@ export class TriageService {
     input: IntakeInput,
     source: string,
     alsoInTransaction?: (tx: Repositories, result: IntakeResult) => Promise<void>,
+    appointment?: AppointmentAtTriage,
   ): Promise<IntakeResult> {
     const now = this.now();
-    const checked = this.validate(input, now);
+    const checked = this.validate(input, now, appointment?.errors);
     const { version, settings } = await this.currentSettings();
     const decision = decideEligibility(checked.answers, { ...settings.eligibility, version }, now);
     return this.data.transaction(async (tx) => {
@@ -149,7 +161,7 @@ export class TriageService {
         decidedBy: context.actor.type === 'user' ? context.actor.userId : null,
       });
       const allocation = decision.outcome === 'eligible' ? ((await this.evaluation?.allocateAtTriage(tx, context, consultation.id)) ?? null) : null;
-      const routed = decision.outcome === 'eligible' ? await this.routeEligible(tx, context, consultation.id, allocation) : consultation;
+      const routed = decision.outcome === 'eligible' ? await this.routeEligible(tx, context, consultation.id, allocation, appointment) : consultation;
       const result = { consultation: routed, decision, allocation };
       await alsoInTransaction?.(tx, result);
       return result;
@@ -198,12 +210,20 @@ export class TriageService {
   /**
    * An eligible call joins the RVR queue, unless the evaluation trial randomised it to standard attendance: then
    * it goes from the triage decision straight to attendance (never queued, so no officer picks it up and its
-   * queued time stays empty in the analysis), with the reason on its timeline.
+   * queued time stays empty in the analysis), with the reason on its timeline. A call booked for later at triage
+   * goes to appointment_booked instead of the queue (it is not a call to take now).
    */
-  private routeEligible(tx: Repositories, context: RequestContext, consultationId: string, allocation: TriageAllocation | null): Promise<ConsultationRow> {
+  private routeEligible(
+    tx: Repositories,
+    context: RequestContext,
+    consultationId: string,
+    allocation: TriageAllocation | null,
+    appointment?: AppointmentAtTriage,
+  ): Promise<ConsultationRow> {
     if (allocation?.randomised && allocation.arm === 'standard') {
       return this.consultations.applyTransition(tx, this.asRouting(context), consultationId, 'escalated_to_attendance', STANDARD_ATTENDANCE_REASON);
     }
+    if (appointment) return appointment.book(tx, context, consultationId);
     return this.consultations.applyTransition(tx, this.asRouting(context), consultationId, 'queued');
   }
 
@@ -214,7 +234,7 @@ export class TriageService {
       : { ...context, actor: { type: 'system', name: 'triage' } };
   }
 
-  private validate(input: IntakeInput, now: Date) {
+  private validate(input: IntakeInput, now: Date, otherErrors: Record<string, string> = {}) {
     const errors: Record<string, string> = {};
     const text = (value: string | undefined, max: number, field: string, label: string): string | null => {
       const trimmed = (value ?? '').trim();
@@ -254,6 +274,7 @@ export class TriageService {
       triageStartedAt = new Date(input.triageStartedAt);
       if (Number.isNaN(triageStartedAt.getTime()) || triageStartedAt > now) triageStartedAt = undefined;
     }
+    Object.assign(errors, otherErrors);
     if (Object.keys(errors).length > 0) throw new ValidationError('Check the call details', errors);
     return {
       cadReference,

@@ -13,6 +13,8 @@ export interface CallSocketGrant {
   actor: Actor;
   correlationId: string;
   clientIp?: string;
+  /** Issue 17 §2: the language of a link-holder's page, for the words the call's room sends it (English if absent). */
+  language?: 'en' | 'cy';
   /** A supervisor observing: their observation, which the media node ends when they go. */
   observation?: { id: string; victimNotified: boolean };
   /** Milliseconds since the epoch. */

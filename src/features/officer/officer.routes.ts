@@ -20,7 +20,7 @@ export function officerRoutes(services: Services): FastifyPluginAsync {
     ]);
     // SC-8: an officer whose training has lapsed is told before trying to accept a call.
     const trainingNotice = await services.governance.callWorkNotice(officerId);
-    return { queue, mine, availability, upcoming, trainingNotice };
+    return { queue, mine, availability, upcoming, trainingNotice, canTakeAppointments: true };
   };
   return async (app) => {
     app.get('/officer', { config: { access: { permission: 'area.officer' } } }, async (request, reply) => {

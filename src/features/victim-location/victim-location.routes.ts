@@ -3,6 +3,7 @@ import type { Services } from '../../composition.js';
 import { ageInWords, LOCATION_DECISIONS, MAX_ACCURACY_METRES, type LocationDecision } from '../../domain/victim-location.js';
 import { contextOf, wantsJson } from '../../platform/http/access.js';
 import { replyLanguage } from '../../platform/http/language.js';
+import { translator } from '../../platform/i18n/i18n.js';
 import { consultationParams } from '../investigation/enquiry/enquiry.routes.js';
 
 /** A number from a script (JSON) or a plain form (a string); ranges are checked by the domain rule, with a message. */
@@ -61,7 +62,7 @@ export function victimLocationRoutes(services: Services): FastifyPluginAsync {
       async (request, reply) => {
         const session = request.linkSession!;
         const row = await services.victimLocation.receivePosition(services.calls.links.linkContext(session, request.id, request.ip), session, request.body);
-        return reply.code(201).send({ message: 'Location sent.', receivedAt: row.receivedAt });
+        return reply.code(201).send({ message: translator(replyLanguage(reply))('server.location.sent'), receivedAt: row.receivedAt });
       },
     );
 

@@ -20,6 +20,7 @@ export interface VictimLocationDeps {
 export class TooManyPositionsError extends AppError {
   constructor() {
     super(429, 'Your location was sent a moment ago. It is sent again when you move.');
+    this.forVictim('server.location.tooSoon');
   }
 }
 
@@ -78,7 +79,8 @@ export class VictimLocationService {
       const latest = await tx.victimLocations.latestDecision(session.participant.id);
       if (latest?.decision === decision) return latest;
       // "Unavailable" is the phone's answer to a "yes": it follows a share, never stands alone.
-      if (decision === 'unavailable' && latest?.decision !== 'shared') throw new ValidationError('Choose whether to share your location first.');
+      if (decision === 'unavailable' && latest?.decision !== 'shared')
+        throw new ValidationError('Choose whether to share your location first.').forVictim('server.location.chooseFirst');
       const row = await tx.victimLocations.recordDecision({
         consultationId: session.call.consultationId,
         callId: session.call.id,
@@ -101,6 +103,7 @@ export class VictimLocationService {
     input: { latitude: unknown; longitude: unknown; accuracy: unknown; measuredAt?: unknown },
   ): Promise<VictimLocationRow> {
     const check = checkPosition(input);
+    // What the page script sent from the phone (never typed by the victim): a Welsh page gets the kind of error.
     if (!check.ok) throw new ValidationError(check.message);
     const measuredAt = parseMeasuredAt(input.measuredAt);
     return this.deps.data.transaction(async (tx) => {
@@ -117,9 +120,10 @@ export class VictimLocationService {
         lastReceivedAt: last?.receivedAt,
         now,
       });
-      if (acceptance === 'not_victim') throw new ForbiddenError('Only the victim can share their location.');
+      if (acceptance === 'not_victim') throw new ForbiddenError('Only the victim can share their location.').forVictim('server.location.notVictim');
       if (acceptance === 'call_consent_required') throw new ConsentRequiredError();
-      if (acceptance === 'location_consent_required') throw new ForbiddenError('Your location is sent only after you choose to share it.');
+      if (acceptance === 'location_consent_required')
+        throw new ForbiddenError('Your location is sent only after you choose to share it.').forVictim('server.location.notShared');
       if (acceptance === 'too_soon') throw new TooManyPositionsError();
       const row = await tx.victimLocations.insertPosition({
         consultationId: session.call.consultationId,
@@ -203,7 +207,7 @@ export class VictimLocationService {
   }
 
   private assertVictim(session: LinkSession): void {
-    if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can share their location.');
+    if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can share their location.').forVictim('server.location.notVictim');
     // Defence in depth behind the request guard (RVR-04): nothing of a link-holder's is taken before consent.
     if (!session.consented) throw new ConsentRequiredError();
   }

@@ -5,7 +5,7 @@ import { AppError } from '../../platform/errors.js';
 import { CALL_COOKIE } from '../../platform/http/request-guard.js';
 import { isAutomatedLinkFetch } from '../../domain/link-previewers.js';
 import { consentWording, forceNameIn } from '../video/call-consent.service.js';
-import { languageChosen, languageLocals, rememberLanguage, replyLanguage } from '../../platform/http/language.js';
+import { languageChosen, languageLocals, linkLanguage, rememberLanguage, replyLanguage } from '../../platform/http/language.js';
 import { LinkRefusedError } from '../video/call-links.service.js';
 import { translator, type Language } from '../../platform/i18n/i18n.js';
 import { cameraSupportAdvice } from './in-app-browser.js';
@@ -131,7 +131,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
         async (request, reply) => {
           const session = request.linkSession!;
           if (!request.headers['content-type']?.startsWith('application/octet-stream'))
-            return reply.code(415).send({ error: 'Send the file as application/octet-stream' });
+            return reply.code(415).send({ error: translator(replyLanguage(reply))('server.upload.notRaw') });
           services.calls.uploads.assertDeclaredSize(Number(request.headers['content-length']));
           const saved = await services.calls.uploads.saveUpload(
             services.calls.links.linkContext(session, request.id, request.ip),
@@ -140,7 +140,7 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
           );
           // ADR 0013: told on the node that owns the call, wherever this request landed.
           await services.callSockets.relayAlert(services.calls.links.linkContext(session, request.id, request.ip), session.participant, 'upload');
-          return reply.code(201).send({ message: 'Sent. The officer has been told.', id: saved.id, sha256: saved.sha256 });
+          return reply.code(201).send({ message: translator(replyLanguage(reply))('server.upload.sent'), id: saved.id, sha256: saved.sha256 });
         },
       );
     });
@@ -149,7 +149,14 @@ export function victimRoutes(services: Services, config: Config): FastifyPluginA
       const session = request.linkSession!;
       try {
         // ADR 0013: joined here, or proxied to the media node that owns the call.
-        await services.callSockets.connect(socket, session.participant, services.calls.links.linkContext(session, request.id, request.ip));
+        // Issue 17 §2: the room speaks to the page in its language.
+        await services.callSockets.connect(
+          socket,
+          session.participant,
+          services.calls.links.linkContext(session, request.id, request.ip),
+          undefined,
+          linkLanguage(request),
+        );
       } catch (error) {
         socket.send(JSON.stringify({ type: 'error', message: (error as Error).message }));
         socket.close(4003, 'refused');

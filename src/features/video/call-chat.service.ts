@@ -13,7 +13,8 @@ export class CallChatService {
 
   async postChat(context: RequestContext, participant: ParticipantRow, text: string) {
     const trimmed = text.trim();
-    if (trimmed === '' || trimmed.length > 2000) throw new ValidationError('A message must have between 1 and 2000 characters');
+    if (trimmed === '' || trimmed.length > 2000)
+      throw new ValidationError('A message must have between 1 and 2000 characters').forVictim('server.call.chatLength');
     return this.data.transaction(async (tx) => {
       await lockOpenCall(tx, participant.callId);
       await assertConsented(tx, participant);

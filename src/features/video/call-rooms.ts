@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { CallConfig } from '../../config.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
+import { translator, type Language } from '../../platform/i18n/i18n.js';
 import type { LiveHub } from '../../platform/live/live-hub.js';
 import type { LiveEvent } from '../../platform/live/live.repository.js';
 import { CONSENT_REQUIRED } from '../../domain/call-consent.js';
@@ -37,6 +38,8 @@ interface Member {
   context: RequestContext;
   missedPongs: number;
   joined: boolean;
+  /** Issue 17 §2: the language of the person's page (a link-holder's choice; staff English), for the words sent to it. */
+  language: Language;
   /** A supervisor observing: receives everything, sends nothing, never keeps the call open (EVD-15). */
   observer?: ObserverLink;
 }
@@ -121,9 +124,10 @@ export class CallRooms {
   }
 
   /** Attaches a participant's signalling socket. Messages are validated; a bad one is answered, never fatal. */
-  attach(socket: WebSocket, participant: ParticipantRow, context: RequestContext, observer?: ObserverLink): void {
+  attach(socket: WebSocket, participant: ParticipantRow, context: RequestContext, observer?: ObserverLink, language: Language = 'en'): void {
     if (this.draining && !this.calls.has(participant.callId)) {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message: DRAINING_MESSAGE } satisfies ServerMessage));
+      const message = language === 'en' ? DRAINING_MESSAGE : translator(language)('server.call.draining');
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message } satisfies ServerMessage));
       socket.close(1013, 'server draining');
       return;
     }
@@ -136,7 +140,7 @@ export class CallRooms {
       if (this.mediaFlows(active, previous)) this.detach(active, previous);
       previous.socket.close(4001, 'replaced');
     }
-    const member: Member = { participant, socket, context, missedPongs: 0, joined: false, observer };
+    const member: Member = { participant, socket, context, missedPongs: 0, joined: false, language, observer };
     active.members.set(participant.id, member);
     socket.on('pong', () => (member.missedPongs = 0));
     socket.on('message', (raw: Buffer) => this.caught(this.onMessage(active, member, raw.toString('utf8')), active.callId, 'a signalling message'));
@@ -297,7 +301,10 @@ export class CallRooms {
   private async onMessage(active: ActiveCall, member: Member, raw: string): Promise<void> {
     if (active.members.get(member.participant.id) !== member) return;
     const parsed = parseClientMessage(raw);
-    if (!parsed.ok) return this.send(member, { type: 'error', message: parsed.error });
+    if (!parsed.ok) {
+      const refusal = new AppError(400, parsed.error);
+      return this.send(member, { type: 'error', message: refusalWords(parsed.victimKey ? refusal.forVictim(parsed.victimKey) : refusal, member.language) });
+    }
     const message = parsed.message;
     try {
       switch (message.type) {
@@ -374,9 +381,8 @@ export class CallRooms {
         void this.broadcastState(active.callId);
         return;
       }
-      const text = error instanceof AppError ? error.message : 'That could not be done; the call carries on.';
       if (!(error instanceof AppError)) this.log.warn({ err: error, callId: active.callId }, 'signalling message failed');
-      this.send(member, { type: 'error', message: text });
+      this.send(member, { type: 'error', message: refusalWords(error, member.language) });
     }
   }
 
@@ -616,7 +622,7 @@ export class CallRooms {
   }
 
   private send(member: Member, message: ServerMessage): void {
-    if (member.socket.readyState === member.socket.OPEN) member.socket.send(JSON.stringify(message));
+    if (member.socket.readyState === member.socket.OPEN) member.socket.send(JSON.stringify(wordsFor(member, message)));
   }
 
   private pingAll(): void {
@@ -631,4 +637,22 @@ export class CallRooms {
       }
     }
   }
+}
+
+/**
+ * Issue 17 §2: what a page is told, in its person's language. "Interrupted" in their words; "ended" with no reason
+ * for a link-holder (their page says the call has ended in their language; who ended it and why, which may be an
+ * officer's own words, is not for the victim's screen). Anything else as written.
+ */
+function wordsFor(member: Member, message: ServerMessage): ServerMessage {
+  if (message.type === 'interrupted') return { ...message, reason: translator(member.language)('server.call.interrupted') };
+  if (message.type === 'ended' && member.participant.role !== 'officer' && !member.observer) return { ...message, reason: '' };
+  return message;
+}
+
+/** A refused signalling message: the service's words for a victim when it gave them, else English as written, else a plain line. */
+function refusalWords(error: unknown, language: Language): string {
+  if (error instanceof AppError && error.victimMessage) return translator(language)(error.victimMessage.key, error.victimMessage.values);
+  if (language !== 'en') return translator(language)('server.call.notDone');
+  return error instanceof AppError ? error.message : 'That could not be done; the call carries on.';
 }

@@ -7,9 +7,7 @@ import type { CallRooms, ObserverLink } from './call-rooms.js';
 import type { CallService } from './call.service.js';
 import type { ParticipantRow } from './calls.repository.js';
 import type { ServerMessage } from './signalling-messages.js';
-
-/** What a page is told when the node hosting its call is lost (contract.md: plain words a victim may read). */
-export const INTERRUPTED: ServerMessage = { type: 'interrupted', reason: 'The call was interrupted.', rejoin: true };
+import { isLanguage, translator, type Language } from '../../platform/i18n/i18n.js';
 
 /**
  * How often the web node pings the owning node's socket, and how many may go unanswered before the owner is taken
@@ -49,23 +47,32 @@ export class CallSocketGateway {
   ) {}
 
   /** A page's socket, its person already authenticated by this node's request guard. */
-  async connect(page: WebSocket, participant: ParticipantRow, context: RequestContext, observation?: Omit<Observation, 'end'>): Promise<void> {
+  async connect(
+    page: WebSocket,
+    participant: ParticipantRow,
+    context: RequestContext,
+    observation?: Omit<Observation, 'end'>,
+    language: Language = 'en',
+  ): Promise<void> {
     const call = await this.deps.lifecycle.requireCall(participant.callId);
     const owner = call.mediaNodeId ?? (this.deps.nodes.hostsMedia ? this.deps.nodes.self.id : undefined);
-    if (owner === this.deps.nodes.self.id && this.deps.nodes.hostsMedia) return this.attachHere(page, participant, context, observation);
+    if (owner === this.deps.nodes.self.id && this.deps.nodes.hostsMedia) return this.attachHere(page, participant, context, observation, language);
     const node = owner ? await this.deps.nodes.find(owner) : undefined;
     if (!node || node.state === 'gone') {
       this.deps.log.warn({ callId: call.id, ownerNodeId: owner }, 'a call page connected for a call whose media node is gone');
-      return this.interrupt(page);
+      return this.interrupt(page, language);
     }
     const grant = this.grant(participant, context, {
       purpose: 'socket',
       observation: observation && { id: observation.id, victimNotified: observation.victimNotified },
+      ...(language === 'en' ? {} : { language }),
     });
-    this.proxy(page, `${node.internalUrl.replace(/^http/, 'ws')}/internal/call-socket?grant=${encodeURIComponent(grant)}`, {
-      callId: call.id,
-      nodeId: node.id,
-    });
+    this.proxy(
+      page,
+      `${node.internalUrl.replace(/^http/, 'ws')}/internal/call-socket?grant=${encodeURIComponent(grant)}`,
+      { callId: call.id, nodeId: node.id },
+      language,
+    );
   }
 
   /** On the owning node: a socket a web node opened with a grant. */
@@ -87,7 +94,7 @@ export class CallSocketGateway {
       return socket.close(4003, 'not the owner');
     }
     const context: RequestContext = { actor: grant.actor, correlationId: grant.correlationId, clientIp: grant.clientIp };
-    this.attachHere(socket, participant, context, grant.observation);
+    this.attachHere(socket, participant, context, grant.observation, isLanguage(grant.language) ? grant.language : 'en');
   }
 
   /**
@@ -137,7 +144,7 @@ export class CallSocketGateway {
     else await this.deps.rooms.quickExit(context, participant);
   }
 
-  private grant(participant: ParticipantRow, context: RequestContext, what: Pick<CallSocketGrant, 'purpose' | 'alert' | 'observation'>): string {
+  private grant(participant: ParticipantRow, context: RequestContext, what: Pick<CallSocketGrant, 'purpose' | 'alert' | 'observation' | 'language'>): string {
     return signGrant(this.deps.grantKey, {
       callId: participant.callId,
       participantId: participant.id,
@@ -149,20 +156,28 @@ export class CallSocketGateway {
     });
   }
 
-  private attachHere(socket: WebSocket, participant: ParticipantRow, context: RequestContext, observation?: Omit<Observation, 'end'>): void {
+  private attachHere(
+    socket: WebSocket,
+    participant: ParticipantRow,
+    context: RequestContext,
+    observation: Omit<Observation, 'end'> | undefined,
+    language: Language,
+  ): void {
     const observer: ObserverLink | undefined = observation && {
       victimNotified: observation.victimNotified,
       end: (how) => this.deps.endObservation(context, observation.id, how),
     };
-    this.deps.rooms.attach(socket, participant, context, observer);
+    this.deps.rooms.attach(socket, participant, context, observer, language);
   }
 
-  private interrupt(page: WebSocket): void {
-    if (page.readyState === WebSocket.OPEN) page.send(JSON.stringify(INTERRUPTED));
+  private interrupt(page: WebSocket, language: Language): void {
+    // What a page is told when the node hosting its call is lost: plain words a victim may read, in their language.
+    const told: ServerMessage = { type: 'interrupted', reason: translator(language)('server.call.interrupted'), rejoin: true };
+    if (page.readyState === WebSocket.OPEN) page.send(JSON.stringify(told));
     page.close(1000, 'call interrupted');
   }
 
-  private proxy(page: WebSocket, url: string, about: { callId: string; nodeId: string }): void {
+  private proxy(page: WebSocket, url: string, about: { callId: string; nodeId: string }, language: Language): void {
     const upstream = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: 64 * 1024 });
     let opened = false;
     let unreachable = false;
@@ -220,7 +235,7 @@ export class CallSocketGateway {
       // Never connected to a node that is there but slow (a loaded machine): the page tries again, as after any drop.
       if (!opened && !unreachable) return page.close(1013, 'try again');
       this.deps.log.warn({ ...about, code }, 'lost the owning media node’s call socket: the page is told the call was interrupted');
-      this.interrupt(page);
+      this.interrupt(page, language);
     });
   }
 }

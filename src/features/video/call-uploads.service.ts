@@ -20,7 +20,11 @@ export class CallUploadsService {
 
   private tooBig(): AppError {
     const limit = this.deps.config.uploadMaxBytes;
-    return new AppError(413, `That file is too big to send here: the limit is ${Math.floor(limit / 1_000_000)} MB. Send a shorter video, or tell the officer.`);
+    const megabytes = Math.floor(limit / 1_000_000);
+    return new AppError(413, `That file is too big to send here: the limit is ${megabytes} MB. Send a shorter video, or tell the officer.`).forVictim(
+      'server.upload.tooBig',
+      { megabytes },
+    );
   }
 
   /**
@@ -29,7 +33,7 @@ export class CallUploadsService {
    * A refused file leaves neither a file nor a row.
    */
   async saveUpload(context: RequestContext, session: LinkSession, content: AsyncIterable<Buffer>): Promise<{ id: string; mediaType: string; sha256: string }> {
-    if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can send photos or videos here');
+    if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can send photos or videos here').forVictim('server.upload.notVictim');
     await assertConsented(this.data.repos, session.participant);
     const limit = this.deps.config.uploadMaxBytes;
     const tooBig = () => this.tooBig();
@@ -45,9 +49,12 @@ export class CallUploadsService {
       first.push(next.value);
       head = Buffer.concat([head, next.value]).subarray(0, 16);
     }
-    if (head.length === 0) throw new ValidationError('The file was empty: choose a photo or video and send it again');
+    if (head.length === 0) throw new ValidationError('The file was empty: choose a photo or video and send it again').forVictim('server.upload.empty');
     const kind = uploadType(head);
-    if (!kind) throw new AppError(415, 'That is not a photo or video we can keep. Send a photo (JPEG, PNG or HEIC) or a video (MP4, MOV or WebM).');
+    if (!kind)
+      throw new AppError(415, 'That is not a photo or video we can keep. Send a photo (JPEG, PNG or HEIC) or a video (MP4, MOV or WebM).').forVictim(
+        'server.upload.notMedia',
+      );
     const fileKey = `calls/${session.call.id}/upload-${at.getTime()}-${uploadId.slice(0, 8)}.${kind.extension}`;
     let size = 0;
     async function* counted(): AsyncGenerator<Buffer> {
@@ -70,7 +77,10 @@ export class CallUploadsService {
         const call = await lockOpenCall(tx, session.call.id);
         const count = (await tx.evidence.listByConsultation(call.consultationId)).filter((i) => i.kind === 'upload').length;
         if (count >= this.deps.config.uploadMaxPerCall)
-          throw new ConflictError(`You have sent the most files this call can take (${this.deps.config.uploadMaxPerCall}). Tell the officer.`);
+          throw new ConflictError(`You have sent the most files this call can take (${this.deps.config.uploadMaxPerCall}). Tell the officer.`).forVictim(
+            'server.upload.tooMany',
+            { max: this.deps.config.uploadMaxPerCall },
+          );
         const item = await this.deps.evidence.registerUpload(tx, context, {
           uploadId,
           consultationId: call.consultationId,

@@ -21,6 +21,7 @@ import type { CallPlacement } from '../media-nodes/media-nodes.service.js';
 export class ConsentRequiredError extends ForbiddenError {
   constructor() {
     super(CONSENT_REQUIRED.message);
+    this.forVictim('server.consentRequired');
   }
 }
 

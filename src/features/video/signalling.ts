@@ -5,7 +5,8 @@ export type { ClientMessage, ServerMessage } from './signalling-messages.js';
 
 const MAX_MESSAGE_CHARS = 64 * 1024;
 
-export function parseClientMessage(raw: string): { ok: true; message: ClientMessage } | { ok: false; error: string } {
+/** `victimKey`: a refusal a victim's page may cause by what the person typed, named for the catalogs (issue 17 §2). */
+export function parseClientMessage(raw: string): { ok: true; message: ClientMessage } | { ok: false; error: string; victimKey?: string } {
   if (raw.length > MAX_MESSAGE_CHARS) return { ok: false, error: 'Message too large' };
   let value: unknown;
   try {
@@ -40,7 +41,8 @@ export function parseClientMessage(raw: string): { ok: true; message: ClientMess
       };
     }
     case 'chat':
-      if (!text('text', 2000) || (m.text as string).trim() === '') return { ok: false, error: 'A chat message needs between 1 and 2000 characters' };
+      if (!text('text', 2000) || (m.text as string).trim() === '')
+        return { ok: false, error: 'A chat message needs between 1 and 2000 characters', victimKey: 'server.call.chatLength' };
       return { ok: true, message: { type: 'chat', text: m.text as string } };
     case 'end':
       if (m.reason !== undefined && !text('reason', 500)) return { ok: false, error: 'The reason must be text of 500 characters or fewer' };

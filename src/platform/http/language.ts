@@ -36,6 +36,16 @@ export function pageLanguage(request: FastifyRequest, reply: FastifyReply, secur
   return isLanguage(kept) ? kept : 'en';
 }
 
+/**
+ * The language of a link-holder's request without touching its cookie: for answers made before the page hook ran (the
+ * request guard's refusals) and for a page script's JSON and socket (issue 17 §2). Staff requests: English.
+ */
+export function linkLanguage(request: FastifyRequest): Language {
+  if (!isLinkPage(request.url)) return 'en';
+  const kept = request.cookies[LANGUAGE_COOKIE];
+  return askedLanguage(request) ?? (isLanguage(kept) ? kept : 'en');
+}
+
 /** Keeps the language for the link's pages (no Max-Age: gone when the browser closes, like the call session). */
 export function rememberLanguage(request: FastifyRequest, reply: FastifyReply, language: Language, secure: boolean): void {
   reply.setCookie(LANGUAGE_COOKIE, language, { path: cookiePath(request.url), httpOnly: true, sameSite: 'lax', secure });
@@ -52,16 +62,30 @@ export function replyLanguage(reply: FastifyReply): Language {
   return isLanguage(chosen) ? chosen : 'en';
 }
 
-/** A form's page is shown again after a POST: its toggle links go to the page the form is on (GET), not the POST. */
-const PAGE_OF_FORM: Record<string, string> = { '/v/call/consent': '/v/call' };
+/**
+ * A page shown in reply to a POST (a form shown again with its error, the appointment's "another time" answer, an
+ * error page): its toggle links go to the page the person is on (a GET route), never to the POST's own address, which
+ * has no GET route (404). By the route's pattern: the call link's forms and scripts post under /v/call (the consent
+ * and call page is /v/call); the appointment page's forms post to /a/<token>/join and /a/<token>/another-time, so its
+ * page is the parent path, given relative ("./") so that the token is still never written into the page (the router
+ * ignores the trailing slash); /v/<token> and /s/<token> are GET routes themselves (the query alone). Anything else,
+ * e.g. a POST to no route at all: the home of the link's pages it was under.
+ */
+function pageOfForm(request: FastifyRequest): string {
+  const route = request.routeOptions.url;
+  if (route === '/v/:token' || route === '/s/:token') return '';
+  if (route?.startsWith('/a/:token/')) return './';
+  if (request.url.startsWith('/v/')) return '/v/call';
+  return '';
+}
 
 /**
  * The GOV.UK language navigation's items: the current language as text, the other as a link to the same page. The link
  * is the query alone ("?lang=cy"), relative to the page: a link's token is in its path and is never written into a page.
  */
 export function languageToggle(request: FastifyRequest, current: Language) {
-  const [rawPath = '/', rawQuery = ''] = request.url.split('?');
-  const path = request.method === 'GET' ? '' : (PAGE_OF_FORM[rawPath] ?? '');
+  const rawQuery = request.url.split('?')[1] ?? '';
+  const path = request.method === 'GET' || request.method === 'HEAD' ? '' : pageOfForm(request);
   return LANGUAGES.map((language) => {
     const query = new URLSearchParams(request.method === 'GET' ? rawQuery : '');
     query.set('lang', language);

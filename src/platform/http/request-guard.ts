@@ -3,7 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod,
 import type { WebSocket } from 'ws';
 import { CONSENT_REQUIRED } from '../../domain/call-consent.js';
 import { AppError } from '../errors.js';
+import { translator } from '../i18n/i18n.js';
 import { permits, redirectTo, wantsJson, type Access } from './access.js';
+import { linkLanguage } from './language.js';
 import type { PrincipalResolvers } from './principals.js';
 import { readSessionToken, type SessionCookieSettings } from './session-cookie.js';
 
@@ -45,7 +47,9 @@ export function registerRequestGuard(app: FastifyInstance, principals: Principal
     if (declared === 'call_link' || declared === 'call_link_before_consent') {
       request.linkSession = await principals.linkSession(request.cookies[CALL_COOKIE]);
       if (!request.linkSession)
-        throw new AppError(401, 'This call has ended or your link has expired. If you still need help, call 101, or 999 in an emergency.');
+        throw new AppError(401, 'This call has ended or your link has expired. If you still need help, call 101, or 999 in an emergency.').forVictim(
+          'server.callEnded',
+        );
       // RVR-04, SC-3: nothing of the link-holder's is joined, recorded or stored before both consents.
       if (declared === 'call_link' && !request.linkSession.consented) {
         request.log.info({ participantId: request.linkSession.participant.id, route: request.routeOptions.url }, 'link session refused: no consent yet');
@@ -118,7 +122,9 @@ export function closeLinkSocketsWithoutConsent(route: RouteOptions): void {
 /** A page or a plain form is sent to the consent step; a script gets 403 with the reason and where to go. */
 function refuseWithoutConsent(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if ((request.headers.accept ?? '').includes('text/html')) return redirectTo(reply, CONSENT_REQUIRED.consentUrl);
-  return reply.code(403).send({ error: CONSENT_REQUIRED.message, consentRequired: true, consentUrl: CONSENT_REQUIRED.consentUrl, correlationId: request.id });
+  // Issue 17 §2: in the link's language (this runs before the page hook).
+  const error = translator(linkLanguage(request))('server.consentRequired');
+  return reply.code(403).send({ error, consentRequired: true, consentUrl: CONSENT_REQUIRED.consentUrl, correlationId: request.id });
 }
 
 function isWebSocketUpgrade(request: FastifyRequest): boolean {

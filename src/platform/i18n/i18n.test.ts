@@ -70,6 +70,8 @@ describe('message catalogs (issue 17 §2)', () => {
     for (const file of filesUnder(srcDir, ['.ts']).filter((f) => !f.endsWith('.test.ts'))) {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(/translator\([^)]*\)\(\s*'([\w.]+)'/g)) asked.push({ file, key: m[1]! });
+      // Issue 17 §2: the server's words to a victim, named on the refusal (AppError.forVictim) or a parse failure.
+      for (const m of text.matchAll(/\.forVictim\(\s*'([\w.]+)'|victimKey: '(server\.[\w.]+)'/g)) asked.push({ file, key: (m[1] ?? m[2])! });
       // The page scripts read the "browser" branch.
       if (file.includes(`${path.sep}browser${path.sep}`)) for (const m of text.matchAll(/\bs\(\s*'([\w.]+)'/g)) asked.push({ file, key: `browser.${m[1]!}` });
     }

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../composition.js';
 import { contextOf, wantsJson } from '../../../platform/http/access.js';
+import { replyLanguage } from '../../../platform/http/language.js';
+import { translator } from '../../../platform/i18n/i18n.js';
 import { answer, consultationParams } from '../enquiry/enquiry.routes.js';
 
 const alertParams = consultationParams;
@@ -14,7 +16,7 @@ export function safetyRoutes(services: Services): FastifyPluginAsync {
       const session = request.linkSession!;
       await services.safetyAlerts.raise(services.calls.links.linkContext(session, request.id, request.ip), session);
       // Calm words only: someone else may be looking at the screen.
-      if (wantsJson(request)) return reply.code(201).send({ message: 'Sent.' });
+      if (wantsJson(request)) return reply.code(201).send({ message: translator(replyLanguage(reply))('server.sent') });
       return reply.redirect('/v/call', 303);
     });
 

@@ -19,7 +19,7 @@ export class SafetyAlertsService {
   constructor(private readonly deps: InvestigationDeps & { outcomes: Pick<ConsultationOutcomesService, 'recordEmergencyEscalation'> }) {}
 
   async raise(context: RequestContext, session: LinkSession): Promise<SafetyAlertRow> {
-    if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can use this.');
+    if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can use this.').forVictim('server.notVictim');
     // Defence in depth behind the request guard (RVR-06, SC-3): nothing of a link-holder's is acted on before consent.
     if (!session.consented) throw new ConsentRequiredError();
     return this.deps.data.transaction(async (tx) => {

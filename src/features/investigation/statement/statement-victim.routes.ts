@@ -2,6 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../../composition.js';
 import { CORRECTION_TEXT_MAX, SIGNATURE_MAX } from '../../../domain/victim-statement.js';
 import { wantsJson } from '../../../platform/http/access.js';
+import { replyLanguage } from '../../../platform/http/language.js';
+import { translator } from '../../../platform/i18n/i18n.js';
 import { formNumber } from '../enquiry/enquiry.routes.js';
 
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
@@ -42,7 +44,7 @@ export function statementVictimRoutes(services: Services): FastifyPluginAsync {
           sha256: request.body.sha256,
           correction: request.body.correction,
         });
-        return done(request, reply, { statement: result, message: 'Sent. The officer will change the statement and show it to you again.' });
+        return done(request, reply, { statement: result, message: translator(replyLanguage(reply))('server.statement.correctionSent') });
       },
     );
 
@@ -56,7 +58,7 @@ export function statementVictimRoutes(services: Services): FastifyPluginAsync {
           sha256: request.body.sha256,
           signatureName: request.body.signatureName,
         });
-        return done(request, reply, { statement: result, message: 'Thank you. Your statement is confirmed.' });
+        return done(request, reply, { statement: result, message: translator(replyLanguage(reply))('server.statement.confirmed') });
       },
     );
   };

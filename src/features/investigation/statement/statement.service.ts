@@ -65,7 +65,9 @@ function toView(row: VictimStatementRow | undefined, shownVersions: ShownVersion
 function refuseUnless(check: StatementCheck): void {
   if (check.ok) return;
   const fields = check.field ? { [check.field]: check.message } : {};
-  throw check.status === 400 ? new ValidationError(check.message, fields) : new ConflictError(check.message, fields);
+  const error = check.status === 400 ? new ValidationError(check.message, fields) : new ConflictError(check.message, fields);
+  // Issue 17 §2: the victim's own refusals (reading, correcting, confirming) in their language.
+  throw check.victimKey ? error.forVictim(`server.statement.${check.victimKey}`, check.values) : error;
 }
 
 /**
@@ -217,7 +219,8 @@ export class VictimStatementService {
   }
 
   private assertVictim(session: LinkSession): void {
-    if (session.participant.role !== 'victim') throw new ForbiddenError('Only the victim can read and confirm their statement here.');
+    if (session.participant.role !== 'victim')
+      throw new ForbiddenError('Only the victim can read and confirm their statement here.').forVictim('server.statement.notVictim');
     // Defence in depth behind the request guard (RVR-06, SC-3): the statement is shown and confirmed only after consent.
     if (!session.consented) throw new ConsentRequiredError();
   }

@@ -1,0 +1,1 @@
+ALTER TABLE "appointments" ALTER COLUMN "officer_id" DROP NOT NULL;
