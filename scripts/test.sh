@@ -58,7 +58,7 @@ fi
 browser_without_calls=()
 browser_with_calls=()
 for file in "${browser_files[@]}"; do
-  if grep -qE "support/call\.js|waitForDecodedVideo" "$file"; then browser_with_calls+=("$file"); else browser_without_calls+=("$file"); fi
+  if grep -qE "support/(call|poor-connection)\.js|waitForDecodedVideo" "$file"; then browser_with_calls+=("$file"); else browser_without_calls+=("$file"); fi
 done
 # Longest files first, so that no long file starts last and runs on alone while the other processes are idle (measured
 # per file in ADR 0011, "Sixth session"; the end-to-end files without calls take 19-23 s each, and come next).

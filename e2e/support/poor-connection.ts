@@ -67,13 +67,14 @@ export function victimMode(page: Page): Promise<string> {
   return evaluateWithin(page, 5000, () => (window as unknown as { rvrCall: { mode: string } }).rvrCall.mode);
 }
 
-async function statsOf(page: Page): Promise<CallStats> {
+export async function statsOf(page: Page): Promise<CallStats> {
   const stats = await callStats(page);
   if (!stats) throw new Error('the call page has no statistics yet');
   return stats;
 }
 
-const continuity = (before: CallStats, after: CallStats) => {
+/** Share of the audio received between two readings that was played from real packets, not made up (1 = no gap). */
+export const continuity = (before: CallStats, after: CallStats) => {
   const samples = after.audioReceived - before.audioReceived;
   const concealed = after.audioConcealed - before.audioConcealed;
   return samples > 0 ? Math.max(0, 1 - concealed / samples) : 0;
