@@ -63,7 +63,13 @@ describe('a call on a poor connection (issue 17 §3)', () => {
     const { figures, officer, victim, consultationId } = await callOnProfile(server, relay, PROFILES['2g'], {
       windowSeconds: 8,
       // The page's own rule (src/domain/connection-quality.ts) pauses video after two readings that say it cannot be carried.
-      settle: (v) => eventually('the victim’s page going to audio only', () => victimMode(v.page), (mode) => mode === 'audio_only', 30_000).then(() => undefined),
+      settle: (v) =>
+        eventually(
+          'the victim’s page going to audio only',
+          () => victimMode(v.page),
+          (mode) => mode === 'audio_only',
+          30_000,
+        ).then(() => undefined),
     });
     people.push(officer, victim);
     printFigures(figures);

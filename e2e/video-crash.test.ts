@@ -63,7 +63,7 @@ describe('a server crash in the middle of a call (issue 5: nothing left half-wri
     await officer.page.waitForURL(/\/consultations\//);
     await officer.page.getByTestId('open-call').click();
     await officer.page.getByTestId('send-link').click();
-    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+    await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 15_000 });
     const callId = await officer.page.locator('#rvr-call').getAttribute('data-call-id');
     const consultationId = await officer.page.locator('#rvr-call').getAttribute('data-consultation-id');
     const outbox = (await (await officer.page.request.get(`${baseUrl}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as {

@@ -88,9 +88,11 @@ for file in "${integration_files[@]}"; do
   if [[ " ${first[*]} ${next[*]} " != *" $file "* ]]; then rest_integration+=("$file"); fi
 done
 status=0
-# This (sub)shell and everything it starts from now on at the idle scheduling class, where the system allows it.
+# This (sub)shell and everything it starts from now on at the idle scheduling class, for the processors and for the
+# disk where the system allows it (the disk class counts only under the BFQ I/O scheduler; these machines have none).
 in_background() {
   chrt --idle --pid 0 "$BASHPID" 2>/dev/null || renice -n 19 -p "$BASHPID" >/dev/null 2>&1 || true
+  ionice -c 3 -p "$BASHPID" 2>/dev/null || true
 }
 # One lane: node's test runner over some files, its output prefixed with the lane's name when lanes run side by side.
 # `lane name nice …` runs it at a lower priority (nice 10, relative to however npm test itself was started).

@@ -85,7 +85,7 @@ export async function officerSendsLink(server: RunningServer): Promise<{ consult
   const consultationId = await acceptedConsultation(server.runtime.services);
   const officer = await officerOnCallPage(server, consultationId);
   await officer.page.getByTestId('send-link').click();
-  await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 5000 });
+  await officer.page.locator('[data-invite-state="sent"]').waitFor({ timeout: 15_000 });
   return { consultationId, officer, link: latestLink(server.runtime.services) };
 }
 

@@ -239,6 +239,7 @@ describe('database roles: the application cannot change or unprotect the audit l
           'drop table training_records; drop table system_owner_appointments; alter table consultations drop column purpose_code; alter table evidence_items drop column purpose_code',
         '0023_step_up_case_access': 'drop table break_glass_grants; drop table case_assignments; alter table sessions drop column stepped_up_at',
         '0024_location_consent_language': 'alter table location_consents drop column language',
+        '0025_appointment_booked_at_triage': 'alter table appointments alter column officer_id set not null',
         '0017_languages':
           'alter table consultations drop column language; alter table call_consents drop column language; alter table call_invites drop column language',
       };
