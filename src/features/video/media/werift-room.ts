@@ -14,6 +14,7 @@ import {
   type SendingRole,
   type SlotMap,
 } from './media-room.js';
+import { FLOOR_BPS, nextEstimate, senderTarget, sequenceSpan, START_BPS, type VideoRateLimits } from '../../../domain/video-rate-estimate.js';
 import { installSrtpKeyObjects, weriftVersion } from './srtp-key-objects.js';
 import { WebmTrackRecorder, type RecordedTrack, type WeriftProcessors } from './webm-track-recorder.js';
 
@@ -68,6 +69,34 @@ interface UpstreamTrack {
   transceiver: RTCRtpTransceiver;
 }
 
+/**
+ * One link a sender's video crosses, and what it is estimated to carry (issue 17 §3, src/domain/video-rate-estimate.ts):
+ * counts since the last estimate, the estimate in bit/s.
+ */
+interface VideoLink {
+  estimateBps: number;
+  bytes: number;
+  /** Uplink: packets received and the highest sequence number seen (the count expected comes from its advance). */
+  packets: number;
+  highestSeq: number | undefined;
+  highestSeqAtUpdate: number | undefined;
+  /** Downlink: the receiver's latest report of the share lost, and when it came. */
+  reportedLoss: number | undefined;
+  reportedAt: number;
+  updatedAt: number;
+}
+
+const newVideoLink = (): VideoLink => ({
+  estimateBps: START_BPS,
+  bytes: 0,
+  packets: 0,
+  highestSeq: undefined,
+  highestSeqAtUpdate: undefined,
+  reportedLoss: undefined,
+  reportedAt: 0,
+  updatedAt: Date.now(),
+});
+
 interface Peer {
   id: string;
   role: MediaRole;
@@ -89,6 +118,9 @@ interface Peer {
   closed: boolean;
   /** Issue 17 §3: this participant is sent no video (audio only, chosen or because their connection cannot carry it). */
   videoPaused: boolean;
+  /** Issue 17 §3: the link this participant's video comes up, and per sending role the link it goes down to them. */
+  uplinkVideo: VideoLink;
+  downlinkVideo: Map<SendingRole, VideoLink>;
 }
 
 class WeriftMediaRoom implements MediaRoom {
@@ -145,6 +177,8 @@ class WeriftMediaRoom implements MediaRoom {
       packetsForwarded: 0,
       closed: false,
       videoPaused: false,
+      uplinkVideo: newVideoLink(),
+      downlinkVideo: new Map([...downstream.keys()].map((fromRole) => [fromRole, newVideoLink()])),
     };
     this.peers.set(participantId, peer);
 
@@ -160,6 +194,18 @@ class WeriftMediaRoom implements MediaRoom {
     // Keyframe requests from this participant go to the sender of that stream (trap 2; still needed on 0.25.2,
     // whose sender only raises the event: a sender fed by sendRtp has no track to pass it to).
     for (const [fromRole, slot] of downstream) slot.video.sender.onPictureLossIndication.subscribe(() => this.requestKeyframe(fromRole));
+    // Issue 17 §3: the receiver's reports of what it lost of each forwarded video (in its RR, or the SR a sending
+    // browser uses), for the rate its downlink can carry.
+    for (const [fromRole, slot] of downstream) {
+      const sender = slot.video.sender;
+      sender.onRtcp.subscribe((packet) => {
+        const report = 'reports' in packet ? packet.reports.find((r) => r.ssrc === sender.ssrc) : undefined;
+        const link = peer.downlinkVideo.get(fromRole);
+        if (!report || !link) return;
+        link.reportedLoss = report.fractionLost / 256;
+        link.reportedAt = Date.now();
+      });
+    }
 
     await pc.setLocalDescription(await pc.createOffer());
     const slots: SlotMap = {
@@ -288,6 +334,7 @@ class WeriftMediaRoom implements MediaRoom {
       if (peer.closed) return;
       peer.packetsIn++;
       peer.bytesIn += rtp.payload.length;
+      if (kind === 'video') countUplinkPacket(peer.uplinkVideo, rtp);
       if (first) {
         first = false;
         this.hooks.firstMedia(peer.id, kind);
@@ -307,6 +354,7 @@ class WeriftMediaRoom implements MediaRoom {
         // Each receiver gets its own copy: werift 0.24.4 rewrote the caller's headers in place. 0.25.2 copies
         // itself, but the call-setup bench still runs this code on 0.24.4, and the copy is the same work on both.
         sender.sendRtp(rtp.clone()).catch(() => undefined);
+        if (kind === 'video') other.downlinkVideo.get(peer.role as SendingRole)!.bytes += rtp.payload.length + RTP_HEADER_BYTES;
         this.lastForwardAt.set(sender, Date.now());
         peer.packetsForwarded++;
       }
@@ -336,10 +384,28 @@ class WeriftMediaRoom implements MediaRoom {
     }
   }
 
+  /**
+   * Issue 17 §3: the rate this participant's video may use, from the loss on the links it crosses: its own uplink and
+   * the downlink of each participant it is forwarded to (one not sent video, audio only, does not count), each
+   * estimated by the loss rule (src/domain/video-rate-estimate.ts) once an interval. Was a fixed VIDEO_MAX_BITRATE.
+   */
+  private videoTarget(peer: Peer): number {
+    const limits: VideoRateLimits = { floorBps: FLOOR_BPS, ceilingBps: this.settings.maxVideoBitrate };
+    const now = Date.now();
+    const estimates = [updateUplink(peer.uplinkVideo, now, limits)];
+    for (const other of this.peers.values()) {
+      const link = other === peer || other.closed ? undefined : other.downlinkVideo.get(peer.role as SendingRole);
+      if (!link) continue;
+      const updated = updateDownlink(link, now, limits);
+      if (!other.videoPaused) estimates.push(updated);
+    }
+    return senderTarget(estimates, limits);
+  }
+
   private sendRemb(peer: Peer): void {
     const video = peer.tracks.video;
     if (!video || video.track.ssrc === undefined || peer.closed) return;
-    const { brExp, brMantissa } = rembFields(this.settings.maxVideoBitrate);
+    const { brExp, brMantissa } = rembFields(this.videoTarget(peer));
     const { RtcpPayloadSpecificFeedback, ReceiverEstimatedMaxBitrate } = this.werift.webrtc;
     const packet = new RtcpPayloadSpecificFeedback({
       feedback: new ReceiverEstimatedMaxBitrate({
@@ -376,6 +442,44 @@ class WeriftMediaRoom implements MediaRoom {
       .recordingFinished({ participantId: peer.id, role: peer.role as SendingRole, ...outcome })
       .catch((error: unknown) => this.log.error({ err: error, callId: this.callId }, 'a finished recording could not be registered'));
   }
+}
+
+const RTP_HEADER_BYTES = 12;
+/** A receiver's report older than this says nothing about the last interval. */
+const REPORT_FRESH_MS = 2500;
+
+function countUplinkPacket(link: VideoLink, rtp: RtpPacket): void {
+  const seq = rtp.header.sequenceNumber;
+  link.packets++;
+  link.bytes += rtp.payload.length + RTP_HEADER_BYTES;
+  if (link.highestSeq === undefined || (sequenceSpan(link.highestSeq, seq) > 0 && sequenceSpan(link.highestSeq, seq) < 0x8000)) link.highestSeq = seq;
+  link.highestSeqAtUpdate ??= (seq - 1) & 0xffff;
+}
+
+/** The uplink's loss over the interval from the sequence numbers' advance against the packets that came. */
+function updateUplink(link: VideoLink, now: number, limits: VideoRateLimits): number {
+  const seconds = (now - link.updatedAt) / 1000;
+  const expected = link.highestSeq === undefined || link.highestSeqAtUpdate === undefined ? 0 : sequenceSpan(link.highestSeqAtUpdate, link.highestSeq);
+  const loss = expected > 0 ? Math.max(0, 1 - link.packets / expected) : undefined;
+  const deliveredBps = seconds > 0 ? (link.bytes * 8) / seconds : undefined;
+  link.estimateBps = nextEstimate(link.estimateBps, { loss, deliveredBps }, limits);
+  link.highestSeqAtUpdate = link.highestSeq;
+  link.packets = 0;
+  link.bytes = 0;
+  link.updatedAt = now;
+  return link.estimateBps;
+}
+
+/** The downlink's loss as its receiver last reported it (if recent), and what got through of what was forwarded. */
+function updateDownlink(link: VideoLink, now: number, limits: VideoRateLimits): number {
+  const seconds = (now - link.updatedAt) / 1000;
+  const loss = now - link.reportedAt <= REPORT_FRESH_MS ? link.reportedLoss : undefined;
+  const deliveredBps = seconds > 0 ? ((link.bytes * 8) / seconds) * (1 - (loss ?? 0)) : undefined;
+  link.estimateBps = nextEstimate(link.estimateBps, { loss, deliveredBps }, limits);
+  link.reportedLoss = undefined;
+  link.bytes = 0;
+  link.updatedAt = now;
+  return link.estimateBps;
 }
 
 /** REMB carries the bitrate as mantissa × 2^exponent with an 18-bit mantissa. */
