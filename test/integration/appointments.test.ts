@@ -177,6 +177,32 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
     await t.services.consultations.transition(contextFor(officer), consultationId, 'abandoned', 'Test over');
   });
 
+  it('one booked at triage that no officer has taken is not reminded (its link would open a call nobody answers); taken, it is', async () => {
+    const slot = new Date(Math.ceil((now().getTime() + 120 * MINUTE) / MINUTE) * MINUTE);
+    const { response, e164 } = await intakeWithAppointment(londonForm(slot));
+    const consultationId = consultationIdOf(response.headers.location);
+    const appointmentId = (await t.services.appointments.forConsultation(consultationId))!.id;
+    clockOffset = slot.getTime() - t.config.appointments.reminderMinutes * MINUTE - Date.now() + 1000;
+    try {
+      await t.services.appointments.runDue();
+      assert.equal((await t.services.appointments.forConsultation(consultationId))!.status, 'booked', 'held: no officer yet');
+      assert.equal((await t.services.consultations.summary(consultationId)).state, 'appointment_booked');
+      assert.equal(textsTo(e164).length, 1, 'only the booking text: no link to an unanswered call');
+      // Still takeable (the officer's session lives on the real clock); the next run after that reminds it.
+      clockOffset = 0;
+      await officerBrowser.get('/officer/queue');
+      const taken = await officerBrowser.post(`/appointments/${appointmentId}/take`, {});
+      assert.equal(taken.headers.location, `/consultations/${consultationId}`);
+      clockOffset = slot.getTime() - t.config.appointments.reminderMinutes * MINUTE - Date.now() + 1000;
+      assert.equal((await t.services.appointments.runDue()).reminded, 1);
+      assert.equal((await t.services.consultations.summary(consultationId)).state, 'invited');
+      assert.equal(textsTo(e164).length, 2, 'the booking text, then the reminder');
+    } finally {
+      clockOffset = 0;
+    }
+    await t.services.consultations.transition(contextFor(officer), consultationId, 'abandoned', 'Test over');
+  });
+
   it('a bad booking at triage is shown on the intake form with the other errors, and nothing is written or texted', async () => {
     const { response, e164, cadReference } = await intakeWithAppointment(londonForm(new Date(now().getTime() - 60 * MINUTE)), [['callerName', '']]);
     assert.equal(response.statusCode, 400);
