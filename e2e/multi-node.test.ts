@@ -12,7 +12,7 @@ import { DEMO_PASSWORD } from '../src/features/demo/demo-seeder.js';
 import { decodeErrors, measuredDurationSeconds } from '../src/platform/media/ffmpeg.js';
 import { createTestDatabase, postgresSkipReason, queryRows, type TestDatabase } from '../test/support/databases.js';
 import { waitForDecodedVideo } from './support/call.js';
-import { freePort, launchParticipant, type Participant } from './support/harness.js';
+import { freePort, launchParticipant, until, type Participant } from './support/harness.js';
 import { SignInPage } from './support/pages.js';
 
 /**
@@ -85,16 +85,6 @@ function watchSockets(page: Page): { opened: number; at: number | undefined } {
     });
   });
   return seen;
-}
-
-async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 describe('several nodes on one database (issue 18 §2, ADR 0013)', { skip: await postgresSkipReason() }, () => {

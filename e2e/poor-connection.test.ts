@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ImpairingRelay, PROFILES, type NetworkProfile } from '../test/support/impairing-relay.js';
-import { freePort, startServer, type Participant, type RunningServer } from './support/harness.js';
+import { freePort, startServer, until, type Participant, type RunningServer } from './support/harness.js';
 import { callOnProfile, continuity, printFigures, statsOf, victimMode } from './support/poor-connection.js';
 
 /** Audio alone must work at 64 kbit/s (issue 17 §3): the 2G-like link's delay and loss at half its rate. */
@@ -33,17 +33,6 @@ after(async () => {
   await server?.stop();
 });
 
-/** Polls `read` until `accept` says yes, or fails naming what was last seen. */
-async function eventually<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 describe('a call on a poor connection (issue 17 §3)', () => {
   it('3G-like (300 ms RTT, 1 % loss, 400 kbit/s): the victim hears the officer, each sees the other, the audio has no long gaps', async () => {
     const { figures, officer, victim } = await callOnProfile(server, relay, PROFILES['3g'], { windowSeconds: 8 });
@@ -63,13 +52,9 @@ describe('a call on a poor connection (issue 17 §3)', () => {
     const { figures, officer, victim, consultationId } = await callOnProfile(server, relay, PROFILES['2g'], {
       windowSeconds: 8,
       // The page's own rule (src/domain/connection-quality.ts) pauses video after two readings that say it cannot be carried.
-      settle: (v) =>
-        eventually(
-          'the victim’s page going to audio only',
-          () => victimMode(v.page),
-          (mode) => mode === 'audio_only',
-          30_000,
-        ).then(() => undefined),
+      settle: async (v) => {
+        await until('the victim’s page going to audio only', 30_000, async () => ((await victimMode(v.page)) === 'audio_only' ? true : undefined));
+      },
     });
     people.push(officer, victim);
     printFigures(figures);

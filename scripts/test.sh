@@ -75,15 +75,15 @@ then_first=(
   test/integration/evidence.test.ts
   test/integration/risk-assessment.test.ts
 )
-first=()
+# The files of a list that this run includes, in the list's order.
+included() {
+  for file in "$@"; do
+    if [[ " ${integration_files[*]} " == *" $file "* ]]; then echo "$file"; fi
+  done
+}
+mapfile -t first < <(included "${slow_first[@]}")
+mapfile -t next < <(included "${then_first[@]}")
 rest_integration=()
-next=()
-for file in "${slow_first[@]}"; do
-  if [[ " ${integration_files[*]} " == *" $file "* ]]; then first+=("$file"); fi
-done
-for file in "${then_first[@]}"; do
-  if [[ " ${integration_files[*]} " == *" $file "* ]]; then next+=("$file"); fi
-done
 for file in "${integration_files[@]}"; do
   if [[ " ${first[*]} ${next[*]} " != *" $file "* ]]; then rest_integration+=("$file"); fi
 done
@@ -95,18 +95,13 @@ in_background() {
   ionice -c 3 -p "$BASHPID" 2>/dev/null || true
 }
 # One lane: node's test runner over some files, its output prefixed with the lane's name when lanes run side by side.
-# `lane name nice …` runs it at a lower priority (nice 10, relative to however npm test itself was started).
 lane() {
-  local name=$1 priority=()
+  local name=$1
   shift
-  if [ "${1:-}" = nice ]; then
-    priority=(nice -n 10)
-    shift
-  fi
   if [ "$name" = "" ]; then
-    "${priority[@]}" node --import tsx --test "$@"
+    node --import tsx --test "$@"
   else
-    "${priority[@]}" node --import tsx --test "$@" 2>&1 | sed -u "s/^/[$name] /"
+    node --import tsx --test "$@" 2>&1 | sed -u "s/^/[$name] /"
   fi
 }
 # Files shared among `count` test processes side by side, each running one file after another in one process

@@ -158,3 +158,14 @@ export async function evaluateWithin<T>(page: Page, ms: number, fn: () => Promis
     clearTimeout(timer);
   }
 }
+
+/** Polls `check` until it gives a value (not undefined), or fails saying what did not happen within `ms`. */
+export async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { imageType } from './call-snapshots.service.js';
 import { hashToken, isWellFormedToken, newSecretToken } from './call-tokens.js';
-import { rembFields } from './media/werift-room.js';
+import { asDtlsClientOffer, rembFields } from './media/werift-room.js';
 import { parseClientMessage } from './signalling.js';
 
 describe('signalling messages', () => {
@@ -69,6 +69,14 @@ describe('media details', () => {
       }),
     );
     assert.deepEqual(rembFields(1_500_000), { brExp: 3, brMantissa: 187_500 });
+  });
+
+  it('issue 17 §3: the offer names the server the DTLS client on every media section, and changes nothing else', () => {
+    const offer = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=setup:actpass\r\na=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=setup:actpass\r\na=mid:1\r\n';
+    const sent = asDtlsClientOffer(offer);
+    assert.equal(sent.match(/a=setup:active\r\n/g)?.length, 2);
+    assert.doesNotMatch(sent, /actpass/);
+    assert.equal(sent.replaceAll('a=setup:active', 'a=setup:actpass'), offer);
   });
 
   it('recognises snapshots by their bytes only', () => {
