@@ -309,6 +309,11 @@ export function services(deps: {
       config: deps.config,
       dpia,
       integrityFailures: async () => (await evidence.disposal.integrityFailures()).length,
+      purposeCodes: async () => governance.settings.purposes.map((purpose) => purpose.code),
+      systemOwner: async () => {
+        const { current } = await governance.systemOwner();
+        return current ? (await data.repos.users.findById(current.userId))?.displayName : undefined;
+      },
       now,
     }),
     accessRefusals: new AccessRefusals(data, audit, logger),

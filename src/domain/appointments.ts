@@ -175,7 +175,7 @@ export type ChangeRequestDecision =
 
 /**
  * The victim's "another time, please": one of the offered slots (as its ISO time) or a best time of day; refused
- * once the appointment is joined, missed a long time ago, cancelled, or after maxChangeRequests.
+ * once the appointment is joined or cancelled, or after maxChangeRequests.
  */
 export function decideChangeRequest(
   input: { choice: string },

@@ -2,20 +2,21 @@ import type { DpiaState } from './dpia.js';
 
 /**
  * SC-10, X-02: the Surveillance Camera Code's 12 guiding principles answered from the live configuration and records,
- * for the Commissioner's self-assessment tool. Every answer is computed from the facts below (none is fixed text):
- * change a setting or a record and the answer, its evidence and its gaps change with it.
+ * for the Commissioner's self-assessment tool. Every answer is computed from the facts below (a few of them are
+ * properties of the code itself, such as consent before recording): change a setting or a record and the answer, its
+ * evidence and its gaps change with it.
  */
 export interface ScCodeFacts {
   assessedAt: Date;
   production: boolean;
-  /** SC-1: a purpose code recorded on every session, when the deployment has them (issue 16, another change). */
+  /** SC-1: the purpose codes configured (PURPOSE_CODES), each consultation carrying one (ADR 0023). */
   purposeCodes?: readonly string[];
   /** SC-1, RVR-04: nothing is recorded before the victim's consents (enforced by the call services). */
   consentBeforeRecording: boolean;
   dpia: DpiaState & { reference?: string; approvedBy?: string | null; reviewDue?: string };
   /** SC-3: what the victim's page names. */
   transparency: { forceName: string; privacyContact: string };
-  /** SC-4: the named system owner, when recorded (issue 16, another change). */
+  /** SC-4: the system owner who accepted the appointment (ADR 0023). */
   systemOwner?: string;
   /** SC-5: the current policy version and who has acknowledged it. */
   policy: { version?: number; acknowledged: number; activeUsers: number };

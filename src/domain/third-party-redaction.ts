@@ -1,5 +1,5 @@
 /**
- * Third parties in a subject access disclosure (DP-06, DP-08 s.45(4)(d): the rights of others). The DPO names the
+ * Third parties in a subject access disclosure (DP-06, DP-08 s.45(4)(e): the rights and freedoms of others). The DPO names the
  * people (or other identifying words) the pack must not disclose; every occurrence in any text, in any case, is
  * replaced by a marker. Pure: the service applies it to every value that goes in the pack.
  */

@@ -32,8 +32,8 @@ export const LOCATION_DECISIONS = ['shared', 'declined', 'stopped', 'unavailable
 export type LocationDecision = (typeof LOCATION_DECISIONS)[number];
 
 /**
- * The words beside the choice, stored with each decision exactly as shown (RVR-04: consent recorded with its wording).
- * The English; the page shows the catalogs' `location.wording` in its language (issue 17 §2), the same words in English.
+ * The English words beside the choice. What is shown, and stored with each decision exactly as shown (RVR-04), is the
+ * catalogs' `location.wording` in the page's language (issue 17 §2); a test pins the English catalog entry to this.
  */
 export const LOCATION_CONSENT_WORDING =
   'Share your location with the officer? It helps if police need to come to you. It is kept with the call record. You can stop sharing at any time.';

@@ -203,6 +203,24 @@ await describeOnDatabase('video appointment for later (issue 17 §4, policy 4.0,
     await t.services.consultations.transition(contextFor(officer), consultationId, 'abandoned', 'Test over');
   });
 
+  it('one booked at triage that nobody takes before its window closes is missed, to a supervisor, with no link ever texted', async () => {
+    const slot = new Date(Math.ceil((now().getTime() + 150 * MINUTE) / MINUTE) * MINUTE);
+    const { response, e164 } = await intakeWithAppointment(londonForm(slot));
+    const consultationId = consultationIdOf(response.headers.location);
+    clockOffset = slot.getTime() + (t.config.appointments.windowAfterMinutes + 1) * MINUTE - Date.now();
+    try {
+      await t.services.appointments.runDue();
+    } finally {
+      clockOffset = 0;
+    }
+    const appointment = (await t.services.appointments.forConsultation(consultationId))!;
+    assert.equal(appointment.status, 'missed');
+    assert.equal(appointment.officerId, null);
+    assert.equal(textsTo(e164).length, 1, 'only the booking text');
+    assert.equal((await audited('appointment.missed', consultationId)).length, 1);
+    assert.match((await supervisorBrowser.get('/supervisor/appointments')).body, new RegExp(`data-appointment="${appointment.id}"`));
+  });
+
   it('a bad booking at triage is shown on the intake form with the other errors, and nothing is written or texted', async () => {
     const { response, e164, cadReference } = await intakeWithAppointment(londonForm(new Date(now().getTime() - 60 * MINUTE)), [['callerName', '']]);
     assert.equal(response.statusCode, 400);

@@ -190,6 +190,16 @@ await describeOnDatabase(
       assert.match(account.body, /You have been named as the RVR system owner/);
       assert.equal((await nominee.post(`/account/system-owner/${pending.id}`, { answer: 'accept' })).statusCode, 303);
       assert.equal((await t.services.governance.systemOwner()).current?.userId, supervisor.id);
+      // The Surveillance Camera Code self-assessment reads the owner and the purpose codes from the records (SC-4, SC-1).
+      const answers = (await t.services.scCode.assess()).answers;
+      const sc4 = answers.find((a) => a.ruleId === 'SC-4')!;
+      assert.ok(sc4.evidence.includes(`System owner: ${supervisor.displayName}`), sc4.evidence.join('; '));
+      assert.doesNotMatch(sc4.gaps.join(), /No system owner/);
+      const sc1 = answers.find((a) => a.ruleId === 'SC-1')!;
+      assert.ok(
+        sc1.evidence.some((e) => e.startsWith('Purpose codes in use:')),
+        sc1.evidence.join('; '),
+      );
 
       // Transfer to the administrator: the supervisor stays owner until the administrator accepts.
       await adminUser.get('/admin/governance');

@@ -165,6 +165,13 @@ await describeOnDatabase('data subjects’ requests: register, clock, rectificat
     assert.match(named.body, /Matched by: named/);
     const id = await newRequest({ kind: 'access', subjectName: 'Sarah Subjectperson', subjectPhone: '07700900555', receivedOn: day(-2) });
     await dpo.get(`/dpo/requests/${id}`);
+    // SEC-07: the pack is an export of personal data and evidence: refused without a fresh step-up.
+    assert.equal(
+      (await dpo.post(`/dpo/requests/${id}/disclosure`, { justification: 'SAR from the caller', recipient: 'Sarah Subjectperson' })).statusCode,
+      403,
+    );
+    await dpo.stepUp();
+    await dpo.get(`/dpo/requests/${id}`);
     assert.equal(
       (await dpo.post(`/dpo/requests/${id}/disclosure`, { justification: 'SAR from the caller', recipient: 'Sarah Subjectperson' })).statusCode,
       400,

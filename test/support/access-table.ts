@@ -264,6 +264,7 @@ export const EXPECTED_STEP_UP: readonly string[] = [
   'POST /evidence/disposals',
   'POST /dpo/erasures',
   'POST /dpo/audit/export',
+  'POST /dpo/requests/:id/disclosure',
   'POST /admin/users/:id/roles',
   'POST /admin/role-requests/:id/approve',
 ];

@@ -264,12 +264,12 @@ export class AppointmentService {
     const at = this.deps.now();
     let reminded = 0;
     let failed = 0;
+    // Only those an officer holds (listBookedUpTo): one booked at triage that no officer has taken yet is not reminded,
+    // as its link would open a call nobody answers. It stays on the RVR queue as "No officer yet" (still takeable), is
+    // reminded on the first run after an officer takes it, and goes to a supervisor as missed if nobody does before
+    // its window closes.
     const due = await this.data.repos.appointments.listBookedUpTo(new Date(at.getTime() + this.deps.config.reminderMinutes * 60_000), BATCH);
-    // One booked at triage that no officer has taken yet is not reminded: its link would open a call nobody answers.
-    // It stays on the RVR queue as "No officer yet" (still takeable), is reminded on the first run after an officer
-    // takes it, and goes to a supervisor as missed if nobody does before its window closes.
-    const held = (a: AppointmentRow) => a.officerId === null;
-    for (const appointment of due.filter((a) => !held(a) && isReminderDue({ slot: a.slot, status: a.status as AppointmentStatus }, at, this.deps.config))) {
+    for (const appointment of due.filter((a) => isReminderDue({ slot: a.slot, status: a.status as AppointmentStatus }, at, this.deps.config))) {
       const outcome = await this.remind(context, appointment);
       if (outcome === 'sent') reminded += 1;
       else if (outcome === 'failed') failed += 1;

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/database.js';
 import { users } from '../../platform/auth/identity.schema.js';
 import { consultations, incidents } from '../consultations/consultations.schema.js';
@@ -78,12 +78,12 @@ export class AppointmentsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Booked appointments whose slot is at or before `latestSlot` (the reminder is due for some of them). */
+  /** Booked appointments an officer holds whose slot is at or before `latestSlot` (the reminder is due for some of them). */
   async listBookedUpTo(latestSlot: Date, limit: number): Promise<AppointmentRow[]> {
     return this.db
       .select()
       .from(appointments)
-      .where(and(eq(appointments.status, 'booked'), lte(appointments.slot, latestSlot)))
+      .where(and(eq(appointments.status, 'booked'), isNotNull(appointments.officerId), lte(appointments.slot, latestSlot)))
       .orderBy(asc(appointments.slot))
       .limit(limit);
   }

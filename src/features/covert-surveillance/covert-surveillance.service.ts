@@ -1,3 +1,4 @@
+import { isRealDay } from '../../domain/outcome-measures.js';
 import { randomUUID } from 'node:crypto';
 import type { DataAccess } from '../../data-access.js';
 import { covertHoldRationale, mayReportCovertSurveillance } from '../../domain/covert-surveillance.js';
@@ -85,8 +86,7 @@ export class CovertSurveillanceService {
     const errors: Record<string, string> = {};
     if (cabReference && (cabReference.length < 2 || cabReference.length > 100)) errors.cabReference = 'Enter the CAB reference (2 to 100 characters)';
     const ipcoReportedAt = ipcoReportedOn ? new Date(`${ipcoReportedOn}T12:00:00Z`) : undefined;
-    if (ipcoReportedOn && (!/^\d{4}-\d{2}-\d{2}$/.test(ipcoReportedOn) || Number.isNaN(ipcoReportedAt!.getTime())))
-      errors.ipcoReportedOn = 'Enter the date it was reported to IPCO as YYYY-MM-DD';
+    if (ipcoReportedOn && !isRealDay(ipcoReportedOn)) errors.ipcoReportedOn = 'Enter the date it was reported to IPCO as YYYY-MM-DD';
     else if (ipcoReportedAt && ipcoReportedAt.getTime() > this.deps.now().getTime() + 86_400_000) errors.ipcoReportedOn = 'The date cannot be in the future';
     if (!cabReference && !ipcoReportedOn) errors.cabReference = 'Enter the CAB reference or the date it was reported to IPCO';
     if (Object.keys(errors).length > 0) throw new ValidationError('Check the report’s progress', errors);

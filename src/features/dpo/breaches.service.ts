@@ -1,3 +1,4 @@
+import { isRealDay } from '../../domain/outcome-measures.js';
 import type { DataAccess } from '../../data-access.js';
 import {
   BREACH_DECISIONS,
@@ -60,7 +61,8 @@ export function londonDateTime(value: string | undefined, field: string, label: 
   const message = `Enter ${label} as a date and time`;
   if (!match) throw new ValidationError(message, { [field]: message });
   const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) throw new ValidationError(message, { [field]: message });
+  // A real calendar day only: 2026-02-31 must not quietly become 3 March (isRealDay).
+  if (!isRealDay(match[0].slice(0, 10)) || hour > 23 || minute > 59) throw new ValidationError(message, { [field]: message });
   return fromLondonWallClock({ year, month, day, hour, minute, second: 0, millisecond: 0 });
 }
 

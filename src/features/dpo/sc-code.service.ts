@@ -21,7 +21,7 @@ export class ScCodeAssessmentService {
       dpia: Pick<DpiaService, 'state'>;
       integrityFailures: () => Promise<number>;
       now: () => Date;
-      /** Issue 16 (SC-1, SC-4, another change): purpose codes and the system owner, once the deployment records them. */
+      /** SC-1, SC-4: the purpose codes configured (PURPOSE_CODES) and the system owner who accepted (ADR 0023). */
       purposeCodes?: () => Promise<readonly string[] | undefined>;
       systemOwner?: () => Promise<string | undefined>;
     },

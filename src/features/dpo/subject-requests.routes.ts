@@ -118,9 +118,10 @@ export function subjectRequestRoutes(services: Services): FastifyPluginAsync {
     }
 
     // DP-06: the disclosure pack, as a tar of the staged folder (manifest.json, SHA256SUMS, data/, media/); audited.
+    // SEC-07: a fresh step-up first, as for any other export of evidence or personal data.
     app.post<{ Params: { id: string }; Body: Body }>(
       '/dpo/requests/:id/disclosure',
-      { config: access, schema: { params: idParams, body: formBody } },
+      { config: { ...access, stepUp: true }, schema: { params: idParams, body: formBody } },
       async (request, reply) => {
         let pack;
         try {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { londonDay } from '../../domain/outcome-measures.js';
 import type { DataAccess } from '../../data-access.js';
 import { normaliseUkMobile } from '../../domain/phone.js';
 import {
@@ -120,7 +120,7 @@ export interface SubjectAccessManifest {
   hashAlgorithm: 'SHA-256';
   information: typeof ACCESS_INFORMATION & { categories: string[]; recipients: string[] };
   accessRestriction: { grounds: string[]; reason: string | null };
-  thirdParties: { termsSha256: string | null; terms: number; replacements: number };
+  thirdParties: { terms: number; replacements: number };
   consultations: { reference: string; cadReference: string; path: string }[];
   media: PackMedia[];
   files: { path: string; sha256: string; sizeBytes: number; mediaType: string }[];
@@ -153,8 +153,9 @@ function field(message: string, name: string): ValidationError {
 export class SubjectRequestsService {
   constructor(private readonly deps: SubjectRequestsDeps) {}
 
+  /** Today as the force's office sees it (UK time: between midnight and 1 am BST the UTC day is still yesterday). */
   private today(): CalendarDate {
-    return this.deps.now().toISOString().slice(0, 10);
+    return londonDay(this.deps.now());
   }
 
   private date(value: string | undefined, name: string, what: string, required: boolean): CalendarDate | undefined {
@@ -553,8 +554,8 @@ export class SubjectRequestsService {
           reason: request.restrictionReason,
         },
         thirdParties: {
-          // The names are third parties' data: the pack proves which list was applied without holding it.
-          termsSha256: terms.length > 0 ? createHash('sha256').update(JSON.stringify(terms)).digest('hex') : null,
+          // How many names were replaced, never the names nor a hash of them: a plain hash of a short list of names
+          // can be tested against guesses by whoever holds the pack, which would undo the redaction.
           terms: terms.length,
           replacements,
         },

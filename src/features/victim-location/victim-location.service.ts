@@ -45,13 +45,6 @@ const DECISION_EVENTS: Record<LocationDecision, string> = {
 };
 
 /**
- * The victim's location, with their consent (issue 17 §1; policy 2.3; RVR-07): asked once on the call page after the
- * call consents, as a separate choice; each position is taken only from the victim of that call, only while their
- * latest decision is "shared", validated and rate-limited (the page is not trusted); the officer sees it on the call
- * page, and every view by staff is logged (DP-01). Positions are the victim's personal data: erased with the
- * consultation (ADR 0016) and otherwise kept with it.
- */
-/**
  * Issue 17 §2: the question in the page's language, from the message catalogs (`location.wording`; the English is
  * LOCATION_CONSENT_WORDING), stored with the decision exactly as shown, with its language (RVR-04).
  */
@@ -59,6 +52,13 @@ export function locationConsentWording(language: Language = 'en'): string {
   return translator(language)('location.wording');
 }
 
+/**
+ * The victim's location, with their consent (issue 17 §1; policy 2.3; RVR-07): asked once on the call page after the
+ * call consents, as a separate choice; each position is taken only from the victim of that call, only while their
+ * latest decision is "shared", validated and rate-limited (the page is not trusted); the officer sees it on the call
+ * page, and every view by staff is logged (DP-01). Positions are the victim's personal data: erased with the
+ * consultation (ADR 0016) and otherwise kept with it.
+ */
 export class VictimLocationService {
   constructor(private readonly deps: VictimLocationDeps) {}
 
@@ -170,14 +170,6 @@ export class VictimLocationService {
   }
 
   /**
-   * The latest position of a consultation with when it was shared, for what carries it (an outcome, the CAD API, the
-   * call record, the evidence manifest). The caller logs its own view or disclosure.
-   */
-  async sharedLocation(repos: Repositories, consultationId: string): Promise<SharedLocation | null> {
-    return sharedLocation(repos, consultationId);
-  }
-
-  /**
    * The CAD API's copy (the force's command and control dispatches attendance with it): the latest shared position,
    * and the read is logged as a disclosure to that CAD client (DP-01: who received it, when, why).
    */
@@ -200,10 +192,6 @@ export class VictimLocationService {
     const positions = await repos.victimLocations.listByCall(callId);
     const decisions = (await repos.victimLocations.listDecisionsByConsultation(consultationId)).filter((d) => d.callId === callId);
     return { positions: positions.map((p) => ({ ...p, link: locationLink(this.deps.linkTemplate, p) })), decisions };
-  }
-
-  linkFor(position: { latitude: number; longitude: number; accuracyMetres: number }): string | undefined {
-    return locationLink(this.deps.linkTemplate, position);
   }
 
   private assertVictim(session: LinkSession): void {

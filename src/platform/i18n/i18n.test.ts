@@ -83,7 +83,6 @@ describe('message catalogs (issue 17 §2)', () => {
   it('says whether the Welsh has been reviewed by a fluent speaker (pending until it is)', () => {
     const review = catalogs.cy!._review;
     assert.ok(typeof review === 'object' && typeof review.status === 'string', 'cy.json has a _review block with a status');
-    assert.equal(welshReviewStatus().reviewed, review.status === 'reviewed');
     assert.equal(welshReviewStatus({ _review: { status: 'reviewed' } }).reviewed, true);
     assert.equal(welshReviewStatus({}).reviewed, false, 'no review block counts as not reviewed');
   });

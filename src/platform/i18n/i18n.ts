@@ -63,11 +63,21 @@ export function catalogKeys(catalog: Catalog, prefix = ''): string[] {
   });
 }
 
-/** The strings under one branch of a catalog ("browser"), for a page script to read as JSON. */
+const branches = new Map<string, Record<string, string>>();
+
+/**
+ * The strings under one branch of a catalog ("browser"), for a page script to read as JSON. Asked on every page, so
+ * worked out once per language and branch (the catalogs do not change while the server runs).
+ */
 export function catalogBranch(language: Language, branch: string): Record<string, string> {
+  const cacheKey = `${language}:${branch}`;
+  const cached = branches.get(cacheKey);
+  if (cached) return cached;
   const t = translator(language);
   const keys = catalogKeys(readCatalog('en')).filter((key) => key.startsWith(`${branch}.`));
-  return Object.fromEntries(keys.map((key) => [key.slice(branch.length + 1), t(key)]));
+  const strings = Object.fromEntries(keys.map((key) => [key.slice(branch.length + 1), t(key)]));
+  branches.set(cacheKey, Object.freeze(strings));
+  return strings;
 }
 
 /**
